@@ -1,0 +1,74 @@
+/** Autograd controls: no_grad / enable_grad / inference_mode scopes and autograd.grad. */
+import { native } from './native.js';
+import { Tensor, wrap, h } from './tensor.js';
+import { checkOptions } from './errors.js';
+
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError('expected a function');
+  const prev = native.setGradEnabled(enabled);
+  try {
+    const r = fn();
+    if (r instanceof Promise) {
+      throw new Error('the function must be synchronous: grad mode is per thread and cannot span an await');
+    }
+    return r;
+  } finally {
+    native.setGradEnabled(prev);
+  }
+}
+
+/** `with torch.no_grad():` — runs fn with gradient recording off. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+/** `with torch.enable_grad():` */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+/** `torch.set_grad_enabled(flag)`; returns the previous mode. */
+export function setGradEnabled(enabled: boolean): boolean {
+  return native.setGradEnabled(Boolean(enabled));
+}
+export function isGradEnabled(): boolean {
+  return native.isGradEnabled();
+}
+/** `with torch.inference_mode():` — faster than noGrad; tensors made inside can never join autograd. */
+export function inferenceMode<T>(fn: () => T, mode = true): T {
+  if (typeof fn !== 'function') throw new TypeError('inferenceMode: expected a function');
+  native.enterInferenceMode(mode);
+  try {
+    const r = fn();
+    if (r instanceof Promise) throw new Error('inferenceMode: the function must be synchronous');
+    return r;
+  } finally {
+    native.exitInferenceMode();
+  }
+}
+export function isInferenceModeEnabled(): boolean {
+  return native.isInferenceModeEnabled();
+}
+
+export interface GradOptions {
+  gradOutputs?: (Tensor | null)[] | Tensor | null;
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  allowUnused?: boolean;
+}
+
+/** `torch.autograd.grad(outputs, inputs)`: gradients of outputs w.r.t. inputs (null where unused). */
+export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  checkOptions(opts, ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'], 'autograd.grad');
+  const outs = (Array.isArray(outputs) ? outputs : [outputs]).map((t, i) => h(t, `outputs[${i}]`));
+  const ins = (Array.isArray(inputs) ? inputs : [inputs]).map((t, i) => h(t, `inputs[${i}]`));
+  const go = opts.gradOutputs == null ? null
+    : (Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs]).map((t, i) => (t === null ? null : h(t, `gradOutputs[${i}]`)));
+  const r = native.autogradGrad(outs, ins, go, opts.retainGraph, opts.createGraph ?? false, opts.allowUnused ?? false);
+  return r.map((x) => (x === null ? null : wrap(x)));
+}
+
+/** `torch.autograd.backward(tensors, gradTensors)`. */
+export function backward(tensors: Tensor | Tensor[], gradTensors?: Tensor | (Tensor | null)[] | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  const ts = Array.isArray(tensors) ? tensors : [tensors];
+  const gs = gradTensors == null ? [] : Array.isArray(gradTensors) ? gradTensors : [gradTensors];
+  ts.forEach((t, i) => t.backward(gs[i] ?? null, { retainGraph: i < ts.length - 1 ? true : opts.retainGraph, createGraph: opts.createGraph }));
+}

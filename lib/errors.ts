@@ -1,0 +1,72 @@
+/** Argument validation: every public entry point checks its arguments first and names them. */
+import { describe } from './dtype.js';
+
+export function expectInt(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  throw new TypeError(`Expected integer for ${what} but received ${describe(v)}`);
+}
+
+export function expectNonNegInt(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  throw new TypeError(`Expected non-negative integer for ${what} but received ${describe(v)}`);
+}
+
+export function expectPositiveInt(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+  throw new TypeError(`Expected positive integer for ${what} but received ${describe(v)}`);
+}
+
+export function expectNumber(v: unknown, what: string): number {
+  if (typeof v === 'number' && !Number.isNaN(v)) return v;
+  throw new TypeError(`Expected number for ${what} but received ${describe(v)}`);
+}
+
+export function expectFiniteNumber(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new TypeError(`Expected finite number for ${what} but received ${describe(v)}`);
+}
+
+export function expectBool(v: unknown, what: string): boolean {
+  if (typeof v === 'boolean') return v;
+  throw new TypeError(`Expected boolean for ${what} but received ${describe(v)}`);
+}
+
+export function expectString(v: unknown, what: string): string {
+  if (typeof v === 'string') return v;
+  throw new TypeError(`Expected string for ${what} but received ${describe(v)}`);
+}
+
+export function expectOneOf<T extends string>(v: unknown, options: readonly T[], what: string): T {
+  if (typeof v === 'string' && (options as readonly string[]).includes(v)) return v as T;
+  throw new TypeError(`Expected one of ${options.map((o) => `'${o}'`).join(', ')} for ${what} but received ${describe(v)}`);
+}
+
+/** A shape: non-negative integers, given as an array or as separate arguments. */
+export function expectShape(v: unknown, what = 'size'): number[] {
+  if (!Array.isArray(v)) throw new TypeError(`Expected an array of non-negative integers for ${what} but received ${describe(v)}`);
+  for (let i = 0; i < v.length; i++) {
+    const d = v[i];
+    if (!(typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+      throw new TypeError(`Expected non-negative integer for ${what}[${i}] but received ${describe(d)}`);
+    }
+  }
+  return v as number[];
+}
+
+export function expectIntArray(v: unknown, what: string): number[] {
+  if (typeof v === 'number') return [expectInt(v, what)];
+  if (!Array.isArray(v)) throw new TypeError(`Expected an integer or an array of integers for ${what} but received ${describe(v)}`);
+  v.forEach((d, i) => expectInt(d, `${what}[${i}]`));
+  return v as number[];
+}
+
+/** Rejects option keys that the function does not know: a typo must not be silently ignored. */
+export function checkOptions(opts: object | undefined, allowed: readonly string[], fn: string): void {
+  if (opts === undefined || opts === null) return;
+  if (typeof opts !== 'object') throw new TypeError(`${fn}: expected an options object but received ${describe(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) {
+      throw new TypeError(`${fn}: unknown option '${k}' (expected one of ${allowed.join(', ')})`);
+    }
+  }
+}

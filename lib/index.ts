@@ -1,0 +1,27 @@
+/**
+ * torchnode: LibTorch for Node.js with PyTorch's names and semantics.
+ *
+ *     import * as torch from 'torchnode';
+ *     torch.manualSeed(42);
+ *     const x = torch.randn([3]);
+ */
+import { native } from './native.js';
+export * from './tensor.js';
+export type { DType, TypedArray } from './dtype.js';
+export { tidy, keep, dispose, memory } from './scope.js';
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, inferenceMode, isInferenceModeEnabled } from './autograd.js';
+export * as autograd from './autograd.js';
+export { manualSeed, initialSeed, getRngState, setRngState } from './random.js';
+export { setPrintOptions } from './format.js';
+export * from './functional.js';
+
+/** `torch.set_num_threads(n)`: intra-op threads of LibTorch (Debian's LibTorch defaults to 1). */
+export function setNumThreads(n: number): void {
+  if (!(Number.isInteger(n) && n > 0)) throw new TypeError(`Expected positive integer for threads but received ${String(n)}`);
+  native.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+/** The LibTorch this addon was built against. */
+export const version = { torchnode: '0.1.0', libtorch: native.buildInfo().torchVersion, cuda: native.buildInfo().cudaBuild };

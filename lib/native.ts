@@ -1,0 +1,116 @@
+/**
+ * The raw addon, typed in one place (the public API lives elsewhere). Tensors cross the
+ * boundary as integer handles into a per-environment table owned by the addon.
+ * @internal
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+
+/** A tensor handle: an index into the addon's tensor table. */
+export type Handle = number;
+
+export interface BuildInfo {
+  torchVersion: string;
+  cudaBuild: boolean;
+  parallelInfo: string;
+}
+
+export interface NativeAddon {
+  buildInfo(): BuildInfo;
+  // tensors
+  fromData(buffer: ArrayBufferLike, byteOffset: number, shape: number[], dtype: number, device?: string, requiresGrad?: boolean): Handle;
+  data(h: Handle): ArrayBuffer;
+  meta(h: Handle): [dtype: number, shape: number[], device: string, requiresGrad: boolean];
+  shape(h: Handle): number[];
+  dtype(h: Handle): number;
+  ndim(h: Handle): number;
+  numel(h: Handle): number;
+  device(h: Handle): string;
+  stride(h: Handle): number[];
+  isContiguous(h: Handle): boolean;
+  alias(h: Handle): Handle;
+  isSameTensor(a: Handle, b: Handle): boolean;
+  release(h: Handle): boolean;
+  releaseMany(handles: Int32Array, count: number): void;
+  memory(): { numTensors: number; numBytes: number };
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  // operators through the dispatcher
+  resolveOp(name: string, overload: string): number;
+  opSchema(index: number): string;
+  op(index: number, ...args: unknown[]): any;
+  // autograd
+  backward(h: Handle, gradient: Handle | null, retainGraph: boolean | undefined, createGraph: boolean): void;
+  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[] | null, retainGraph: boolean | undefined,
+    createGraph: boolean, allowUnused: boolean): (Handle | null)[];
+  getGrad(h: Handle): Handle | null;
+  setGrad(h: Handle, grad: Handle | null): void;
+  requiresGrad(h: Handle, flag: boolean): void;
+  autogradInfo(h: Handle): { requiresGrad: boolean; isLeaf: boolean; retainsGrad: boolean; gradFn: string | null };
+  retainGrad(h: Handle): void;
+  setGradEnabled(enabled: boolean): boolean;
+  isGradEnabled(): boolean;
+  enterInferenceMode(enabled: boolean): number;
+  exitInferenceMode(): void;
+  isInferenceModeEnabled(): boolean;
+  // random
+  manualSeed(seed: number | bigint): void;
+  initialSeed(): bigint;
+  newGenerator(device?: string): number;
+  generatorManualSeed(g: number, seed: number | bigint): void;
+  generatorInitialSeed(g: number): bigint;
+  generatorGetState(g: number): Handle;
+  generatorSetState(g: number, state: Handle): void;
+  getRngState(): Handle;
+  setRngState(state: Handle): void;
+  releaseGenerator(g: number): void;
+  // optimizers
+  optimizerCreate(kind: string, params: Handle[][], options: Record<string, unknown>[]): number;
+  optimizerStep(o: number): void;
+  optimizerZeroGrad(o: number, setToNone: boolean): void;
+  optimizerGetGroupOptions(o: number, group: number): Record<string, unknown>;
+  optimizerSetGroupOptions(o: number, group: number, options: Record<string, unknown>): void;
+  optimizerAddParamGroup(o: number, params: Handle[], options: Record<string, unknown>): void;
+  optimizerNumGroups(o: number): number;
+  optimizerState(o: number): { group: number; index: number; state: Record<string, Handle | number> }[];
+  optimizerSetState(o: number, group: number, index: number, state: Record<string, Handle | number>): void;
+  optimizerRelease(o: number): void;
+  // serialization
+  pickleSave(value: unknown): ArrayBuffer;
+  pickleLoad(bytes: Uint8Array): unknown;
+  jitLoad(path: string, device?: string): number;
+  jitForward(m: number, inputs: Handle[]): Handle | Handle[];
+  jitRelease(m: number): void;
+  jitEval(m: number, train: boolean): void;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
+    dir = dirname(dir);
+  }
+  return dirname(dirname(fileURLToPath(import.meta.url)));
+}
+
+function load(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  const root = packageRoot();
+  const override = process.env.TORCHNODE_ADDON;
+  try {
+    if (override) return require(override) as NativeAddon;
+    const gypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
+    return gypBuild(root);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `torchnode: the native addon could not be loaded (${msg.split('\n')[0]}).\n` +
+        `Build it with \`npm run setup\` (installs LibTorch on Debian/Ubuntu when missing, then builds), ` +
+        `or \`npx cmake-js rebuild\` with LIBTORCH, Torch_DIR or a python3 torch available.`,
+    );
+  }
+}
+
+export const native: NativeAddon = load();

@@ -1,0 +1,1179 @@
+/**
+ * Tensor: a JS handle to one LibTorch tensor. Every operation runs in LibTorch; this file only
+ * validates arguments, picks the operator overload and wraps results.
+ */
+import { native, type Handle } from './native.js';
+import { track, untrack, type Owned } from './scope.js';
+import {
+  type DType, type DataOf, type TypedArray, dtypeCode, dtypeFromCode, typedArrayDType, viewAs, describe,
+  ELEMENT_SIZE, isFloatingDType,
+} from './dtype.js';
+import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber } from './errors.js';
+import { formatTensor } from './format.js';
+
+export type Scalar = number | boolean | bigint;
+export type Device = string;
+/** Nested arrays of numbers/booleans/bigints, as `torch.tensor` takes nested lists. */
+export type NestedArray = Scalar | readonly NestedArray[];
+
+// ---- operator references -------------------------------------------------------------
+
+type OpFn = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown, g?: unknown,
+  h?: unknown, i?: unknown, j?: unknown) => any;
+
+/**
+ * A LibTorch operator by schema name ("aten::add.Tensor"), resolved on first use. Unused
+ * trailing arguments stay undefined and take the schema's defaults.
+ * @internal
+ */
+export function op(qualified: string): OpFn {
+  const dot = qualified.indexOf('.', qualified.indexOf('::') + 2);
+  const name = dot < 0 ? qualified : qualified.slice(0, dot);
+  const overload = dot < 0 ? '' : qualified.slice(dot + 1);
+  let index = -1;
+  return (a, b, c, d, e, f, g, h, i, j) => {
+    if (index < 0) index = native.resolveOp(name, overload);
+    return native.op(index, a, b, c, d, e, f, g, h, i, j);
+  };
+}
+
+/** Wraps a handle returned by the addon. @internal */
+export function wrap(h: Handle): Tensor {
+  return new Tensor(h);
+}
+function wrapPair(hs: [Handle, Handle], _names: [string, string]): ValuesIndices {
+  return new ValuesIndices(wrap(hs[0]), wrap(hs[1]));
+}
+
+// ---- argument helpers ------------------------------------------------------------------
+
+const DEVICE_RE = /^(cpu|cuda|meta|mps)(:\d+)?$/;
+/** Validates a device string. @internal */
+export function deviceArg(d: unknown, what = 'device'): string {
+  if (typeof d === 'string' && DEVICE_RE.test(d)) return d;
+  if (d && typeof d === 'object' && typeof (d as { type?: unknown }).type === 'string') {
+    return deviceArg(String(d), what);
+  }
+  throw new TypeError(`Expected a device like 'cpu', 'cuda' or 'cuda:0' for ${what} but received ${describe(d)}`);
+}
+
+/** The handle of a Tensor argument, with an error naming the argument otherwise. @internal */
+export function h(t: unknown, what: string): Handle {
+  if (t instanceof Tensor) return t._h;
+  throw new TypeError(`Expected Tensor for ${what} but received ${describe(t)}`);
+}
+
+function hs(ts: unknown, what: string): Handle[] {
+  if (!Array.isArray(ts)) throw new TypeError(`Expected an array of Tensors for ${what} but received ${describe(ts)}`);
+  return ts.map((t, i) => h(t, `${what}[${i}]`));
+}
+
+function scalarArg(v: unknown, what: string): Scalar {
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  throw new TypeError(`Expected Tensor or number for ${what} but received ${describe(v)}`);
+}
+
+function dimArg(v: unknown, what = 'dim'): number {
+  return expectInt(v, what);
+}
+
+function optDims(v: unknown, what = 'dim'): number[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  return expectIntArray(v, what);
+}
+
+/** Sizes given as an array or as separate integers: `view([2, 3])` or `view(2, 3)`. */
+function sizesArg(args: unknown[], what: string): number[] {
+  const s = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  return expectIntArray(s, what);
+}
+
+export interface CreationOptions {
+  dtype?: DType;
+  device?: Device;
+  requiresGrad?: boolean;
+}
+export interface RandomOptions extends CreationOptions {
+  generator?: Generator;
+}
+
+/** A random-number generator, as `torch.Generator`. */
+export class Generator {
+  /** @internal */ _id: number;
+  constructor(device: Device = 'cpu') {
+    this._id = native.newGenerator(deviceArg(device));
+    generatorRegistry.register(this, this._id);
+  }
+  /** Seeds this generator; returns it, like Python's `manual_seed`, so calls chain. */
+  manualSeed(seed: number | bigint): this {
+    if (typeof seed !== 'bigint') expectInt(seed, 'seed');
+    native.generatorManualSeed(this._id, seed);
+    return this;
+  }
+  initialSeed(): bigint {
+    return native.generatorInitialSeed(this._id);
+  }
+  getState(): Tensor {
+    return wrap(native.generatorGetState(this._id));
+  }
+  setState(state: Tensor): this {
+    native.generatorSetState(this._id, h(state, 'state'));
+    return this;
+  }
+}
+const generatorRegistry = new FinalizationRegistry<number>((id) => native.releaseGenerator(id));
+
+function genArg(g: unknown): number | undefined {
+  if (g === undefined || g === null) return undefined;
+  if (g instanceof Generator) return g._id;
+  throw new TypeError(`Expected Generator for generator but received ${describe(g)}`);
+}
+
+// ---- operators used by Tensor methods ----------------------------------------------------
+
+const O = {
+  add: op('aten::add.Tensor'), addS: op('aten::add.Scalar'), add_: op('aten::add_.Tensor'), addS_: op('aten::add_.Scalar'),
+  sub: op('aten::sub.Tensor'), subS: op('aten::sub.Scalar'), sub_: op('aten::sub_.Tensor'), subS_: op('aten::sub_.Scalar'),
+  rsubS: op('aten::rsub.Scalar'),
+  mul: op('aten::mul.Tensor'), mulS: op('aten::mul.Scalar'), mul_: op('aten::mul_.Tensor'), mulS_: op('aten::mul_.Scalar'),
+  div: op('aten::div.Tensor'), divS: op('aten::div.Scalar'), div_: op('aten::div_.Tensor'), divS_: op('aten::div_.Scalar'),
+  divMode: op('aten::div.Tensor_mode'), divSMode: op('aten::div.Scalar_mode'),
+  pow: op('aten::pow.Tensor_Tensor'), powS: op('aten::pow.Tensor_Scalar'), powSelfS: op('aten::pow.Scalar'),
+  pow_: op('aten::pow_.Tensor'), powS_: op('aten::pow_.Scalar'),
+  remainder: op('aten::remainder.Tensor'), remainderS: op('aten::remainder.Scalar'),
+  fmod: op('aten::fmod.Tensor'), fmodS: op('aten::fmod.Scalar'),
+  maximum: op('aten::maximum'), minimum: op('aten::minimum'),
+  atan2: op('aten::atan2'),
+  matmul: op('aten::matmul'), mm: op('aten::mm'), bmm: op('aten::bmm'), mv: op('aten::mv'), dot: op('aten::dot'),
+  outer: op('aten::outer'), t: op('aten::t'),
+  addmm: op('aten::addmm'),
+  eq: op('aten::eq.Tensor'), eqS: op('aten::eq.Scalar'), ne: op('aten::ne.Tensor'), neS: op('aten::ne.Scalar'),
+  lt: op('aten::lt.Tensor'), ltS: op('aten::lt.Scalar'), le: op('aten::le.Tensor'), leS: op('aten::le.Scalar'),
+  gt: op('aten::gt.Tensor'), gtS: op('aten::gt.Scalar'), ge: op('aten::ge.Tensor'), geS: op('aten::ge.Scalar'),
+  equal: op('aten::equal'), allclose: op('aten::allclose'), isclose: op('aten::isclose'),
+  logicalAnd: op('aten::logical_and'), logicalOr: op('aten::logical_or'), logicalXor: op('aten::logical_xor'),
+  logicalNot: op('aten::logical_not'),
+  where: op('aten::where.self'), whereScalarOther: op('aten::where.ScalarOther'),
+  whereScalarSelf: op('aten::where.ScalarSelf'), whereScalar: op('aten::where.Scalar'),
+  clamp: op('aten::clamp'), clampT: op('aten::clamp.Tensor'), clamp_: op('aten::clamp_'),
+  sum: op('aten::sum'), sumDim: op('aten::sum.dim_IntList'), mean: op('aten::mean'), meanDim: op('aten::mean.dim'),
+  prod: op('aten::prod'), prodDim: op('aten::prod.dim_int'),
+  max: op('aten::max'), maxDim: op('aten::max.dim'), min: op('aten::min'), minDim: op('aten::min.dim'),
+  amax: op('aten::amax'), amin: op('aten::amin'),
+  argmax: op('aten::argmax'), argmin: op('aten::argmin'),
+  stdCorrection: op('aten::std.correction'), varCorrection: op('aten::var.correction'),
+  norm: op('aten::norm.Scalar'), normDim: op('aten::norm.ScalarOpt_dim'),
+  all: op('aten::all'), allDim: op('aten::all.dim'), any: op('aten::any'), anyDim: op('aten::any.dim'),
+  cumsum: op('aten::cumsum'), cumprod: op('aten::cumprod'), logsumexp: op('aten::logsumexp'),
+  softmax: op('aten::softmax.int'), logSoftmax: op('aten::log_softmax.int'),
+  sort: op('aten::sort'), topk: op('aten::topk'), argsort: op('aten::argsort'),
+  view: op('aten::view'), reshape: op('aten::reshape'), flatten: op('aten::flatten.using_ints'),
+  permute: op('aten::permute'), transpose: op('aten::transpose.int'), squeeze: op('aten::squeeze'),
+  squeezeDim: op('aten::squeeze.dim'), unsqueeze: op('aten::unsqueeze'), expand: op('aten::expand'),
+  contiguous: op('aten::contiguous'), narrow: op('aten::narrow'), select: op('aten::select.int'),
+  slice: op('aten::slice.Tensor'), repeat: op('aten::repeat'), flip: op('aten::flip'), unbind: op('aten::unbind.int'),
+  split: op('aten::split.Tensor'), splitSizes: op('aten::split_with_sizes'), chunk: op('aten::chunk'),
+  gather: op('aten::gather'), scatter: op('aten::scatter.src'), scatterS: op('aten::scatter.value'),
+  scatterAdd: op('aten::scatter_add'),
+  indexSelect: op('aten::index_select'), index: op('aten::index.Tensor'), indexPut_: op('aten::index_put_'),
+  maskedFill: op('aten::masked_fill.Scalar'), maskedFillT: op('aten::masked_fill.Tensor'),
+  maskedFill_: op('aten::masked_fill_.Scalar'), maskedSelect: op('aten::masked_select'),
+  clone: op('aten::clone'), detach: op('aten::detach'), detach_: op('aten::detach_'),
+  toDtype: op('aten::to.dtype'), toDevice: op('aten::to.device'), toOther: op('aten::to.other'),
+  copy_: op('aten::copy_'), fill_: op('aten::fill_.Scalar'), zero_: op('aten::zero_'),
+  uniform_: op('aten::uniform_'), normal_: op('aten::normal_'), bernoulli_: op('aten::bernoulli_.float'),
+  randomFrom_: op('aten::random_.from'), exponential_: op('aten::exponential_'),
+  item: op('aten::item'), tril: op('aten::tril'), triu: op('aten::triu'),
+  diag: op('aten::diag'), trace: op('aten::trace'), nonzero: op('aten::nonzero'),
+  lerp: op('aten::lerp.Scalar'), addcmul: op('aten::addcmul'), addcdiv: op('aten::addcdiv'),
+  unique: op('aten::_unique2'), bincount: op('aten::bincount'), histc: op('aten::histc'),
+  roll: op('aten::roll'), cat: op('aten::cat'), stack: op('aten::stack'),
+  eye: op('aten::eye'), eyeM: op('aten::eye.m'), zeros: op('aten::zeros'), ones: op('aten::ones'),
+  full: op('aten::full'), empty: op('aten::empty.memory_format'), arange: op('aten::arange.start_step'),
+  linspace: op('aten::linspace'), rand: op('aten::rand.generator'), randn: op('aten::randn.generator'),
+  randint: op('aten::randint.low_generator'), randperm: op('aten::randperm.generator'),
+  zerosLike: op('aten::zeros_like'), onesLike: op('aten::ones_like'), fullLike: op('aten::full_like'),
+  emptyLike: op('aten::empty_like'), randLike: op('aten::rand_like'), randnLike: op('aten::randn_like'),
+  multinomial: op('aten::multinomial'), bernoulli: op('aten::bernoulli'),
+} satisfies Record<string, OpFn>;
+
+const UNARY = {
+  neg: 'aten::neg', abs: 'aten::abs', exp: 'aten::exp', exp2: 'aten::exp2', expm1: 'aten::expm1', log: 'aten::log',
+  log2: 'aten::log2', log10: 'aten::log10', log1p: 'aten::log1p', sqrt: 'aten::sqrt', rsqrt: 'aten::rsqrt',
+  sin: 'aten::sin', cos: 'aten::cos', tan: 'aten::tan', asin: 'aten::asin', acos: 'aten::acos', atan: 'aten::atan',
+  sinh: 'aten::sinh', cosh: 'aten::cosh', tanh: 'aten::tanh', sigmoid: 'aten::sigmoid', relu: 'aten::relu',
+  floor: 'aten::floor', ceil: 'aten::ceil', round: 'aten::round', trunc: 'aten::trunc', frac: 'aten::frac',
+  sign: 'aten::sign', reciprocal: 'aten::reciprocal', erf: 'aten::erf', erfinv: 'aten::erfinv', square: 'aten::square',
+  isnan: 'aten::isnan', isinf: 'aten::isinf', isfinite: 'aten::isfinite', signbit: 'aten::signbit',
+  bitwiseNot: 'aten::bitwise_not',
+} as const;
+type UnaryName = keyof typeof UNARY;
+const UNARY_OPS = Object.fromEntries(Object.entries(UNARY).map(([k, q]) => [k, op(q)])) as Record<UnaryName, OpFn>;
+const UNARY_INPLACE = ['neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'floor', 'ceil',
+  'round', 'trunc', 'sign', 'reciprocal', 'square'] as const;
+type UnaryInplaceName = (typeof UNARY_INPLACE)[number];
+const UNARY_INPLACE_OPS = Object.fromEntries(UNARY_INPLACE.map((k) => [k, op(`${UNARY[k]}_`)])) as Record<UnaryInplaceName, OpFn>;
+
+// ---- the Tensor class ------------------------------------------------------------------
+
+/** Returned by max/min/sort/topk along a dimension: destructure as `[values, indices]`. */
+export class ValuesIndices {
+  constructor(readonly values: Tensor, readonly indices: Tensor) {}
+  get 0(): Tensor { return this.values; }
+  get 1(): Tensor { return this.indices; }
+  *[Symbol.iterator](): IterableIterator<Tensor> {
+    yield this.values;
+    yield this.indices;
+  }
+  [Symbol.dispose](): void {
+    this.values.dispose();
+    this.indices.dispose();
+  }
+}
+
+/** Index specs for `index()`: integers, slices, `null` (new axis), `'...'`, and index tensors. */
+export type IndexSpec = number | null | '...' | string | Slice | Tensor | readonly number[];
+export interface Slice { start?: number | null; stop?: number | null; step?: number | null; readonly __slice: true }
+/** `slice(1, 3)` is Python's `1:3`; `slice()` is `:`. */
+export function slice(start?: number | null, stop?: number | null, step?: number | null): Slice {
+  return { start, stop, step, __slice: true };
+}
+
+export interface SumOptions { keepdim?: boolean; dtype?: DType }
+
+export class Tensor implements Owned {
+  /** @internal The addon handle; -1 once disposed. */
+  _h: Handle;
+  /** @internal */
+  _kept?: boolean;
+
+  /** @internal Use `torch.tensor()` and the other factories to create tensors. */
+  constructor(handle: Handle) {
+    this._h = handle;
+    track(this);
+  }
+
+  // ---- lifetime ----
+  /** Releases the LibTorch tensor now. Safe to call twice. */
+  dispose(): void {
+    if (this._h >= 0) {
+      native.release(this._h);
+      untrack(this);
+      this._h = -1;
+    }
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+  get isDisposed(): boolean {
+    return this._h < 0;
+  }
+
+  // ---- metadata ----
+  get shape(): number[] {
+    return native.shape(this._h);
+  }
+  /** Same as shape (PyTorch's `size()`); with a dim, that dimension's size. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    const s = native.shape(this._h);
+    if (dim === undefined) return s;
+    const d = normDim(expectInt(dim, 'dim'), s.length);
+    return s[d];
+  }
+  get dtype(): DType {
+    return dtypeFromCode(native.dtype(this._h));
+  }
+  get device(): Device {
+    return native.device(this._h);
+  }
+  get ndim(): number {
+    return native.ndim(this._h);
+  }
+  dim(): number {
+    return native.ndim(this._h);
+  }
+  numel(): number {
+    return native.numel(this._h);
+  }
+  stride(): number[] {
+    return native.stride(this._h);
+  }
+  isContiguous(): boolean {
+    return native.isContiguous(this._h);
+  }
+  isFloatingPoint(): boolean {
+    return isFloatingDType(this.dtype);
+  }
+  elementSize(): number {
+    return ELEMENT_SIZE[this.dtype];
+  }
+
+  // ---- autograd ----
+  get requiresGrad(): boolean {
+    return native.autogradInfo(this._h).requiresGrad;
+  }
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+  requiresGrad_(flag = true): this {
+    native.requiresGrad(this._h, expectBool(flag, 'requiresGrad'));
+    return this;
+  }
+  /** The accumulated gradient, or null. Each read returns a new handle to the same tensor. */
+  get grad(): Tensor | null {
+    const g = native.getGrad(this._h);
+    return g === null ? null : wrap(g);
+  }
+  set grad(g: Tensor | null) {
+    native.setGrad(this._h, g === null ? null : h(g, 'grad'));
+  }
+  get isLeaf(): boolean {
+    return native.autogradInfo(this._h).isLeaf;
+  }
+  get gradFn(): string | null {
+    return native.autogradInfo(this._h).gradFn;
+  }
+  retainGrad(): this {
+    native.retainGrad(this._h);
+    return this;
+  }
+  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+    checkOptions(opts, ['retainGraph', 'createGraph'], 'backward');
+    native.backward(this._h, gradient == null ? null : h(gradient, 'gradient'), opts.retainGraph, opts.createGraph ?? false);
+  }
+  detach(): Tensor {
+    return wrap(O.detach(this._h));
+  }
+  detach_(): this {
+    O.detach_(this._h);
+    return this;
+  }
+
+  // ---- conversion ----
+  to(target: DType | Device | Tensor, opts: { nonBlocking?: boolean; copy?: boolean } = {}): Tensor {
+    checkOptions(opts, ['nonBlocking', 'copy'], 'to');
+    if (target instanceof Tensor) return wrap(O.toOther(this._h, target._h, opts.nonBlocking, opts.copy));
+    if (typeof target === 'string' && DEVICE_RE.test(target)) {
+      return wrap(O.toDevice(this._h, target, native.dtype(this._h), opts.nonBlocking, opts.copy));
+    }
+    return wrap(O.toDtype(this._h, dtypeCode(target, 'to'), opts.nonBlocking, opts.copy));
+  }
+  float(): Tensor { return this.to('float32'); }
+  double(): Tensor { return this.to('float64'); }
+  half(): Tensor { return this.to('float16'); }
+  bfloat16(): Tensor { return this.to('bfloat16'); }
+  long(): Tensor { return this.to('int64'); }
+  int(): Tensor { return this.to('int32'); }
+  short(): Tensor { return this.to('int16'); }
+  char(): Tensor { return this.to('int8'); }
+  byte(): Tensor { return this.to('uint8'); }
+  bool(): Tensor { return this.to('bool'); }
+  cpu(): Tensor { return this.to('cpu'); }
+  cuda(device: number | string = 0): Tensor {
+    return this.to(typeof device === 'number' ? `cuda:${expectInt(device, 'device')}` : deviceArg(device));
+  }
+  type(dtype: DType): Tensor { return this.to(dtype); }
+
+  /** A contiguous CPU copy of the elements as a TypedArray (float16/bfloat16 widened to float32). */
+  data<D extends DType = DType>(): DataOf<D> {
+    return viewAs(this.dtype, native.data(this._h)) as DataOf<D>;
+  }
+  /** Alias of data(), as tfjs names it. */
+  dataSync(): TypedArray {
+    return this.data();
+  }
+  /** Nested JS arrays (numbers; int64 as numbers, exact up to 2^53; bool as booleans), as Python's tolist(). */
+  toArray(): NestedArray {
+    const dt = this.dtype;
+    const flat = this.data();
+    const conv = dt === 'bool' ? (v: unknown) => v !== 0 : dt === 'int64' ? (v: unknown) => Number(v) : (v: unknown) => v as number;
+    const shape = this.shape;
+    if (shape.length === 0) return conv(flat[0]) as Scalar;
+    let pos = 0;
+    const build = (d: number): NestedArray[] => {
+      const n = shape[d];
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = d === shape.length - 1 ? (conv(flat[pos++]) as Scalar) : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+  /** The value of a one-element tensor as a JS number (or boolean for bool tensors). */
+  item(): number;
+  item<T extends Scalar>(): T;
+  item(): Scalar {
+    if (this.numel() !== 1) {
+      throw new Error(`item: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape [${this.shape.join(', ')}])`);
+    }
+    return O.item(this._h) as Scalar;
+  }
+  toString(): string {
+    return this._h < 0 ? 'tensor(<disposed>)' : formatTensor(this);
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  // ---- arithmetic (Tensor or scalar operands broadcast like PyTorch) ----
+  add(other: Tensor | Scalar, opts?: { alpha?: number }): Tensor {
+    const alpha = opts?.alpha;
+    return other instanceof Tensor ? wrap(O.add(this._h, other._h, alpha)) : wrap(O.addS(this._h, scalarArg(other, 'other'), alpha));
+  }
+  add_(other: Tensor | Scalar, opts?: { alpha?: number }): this {
+    const alpha = opts?.alpha;
+    if (other instanceof Tensor) O.add_(this._h, other._h, alpha);
+    else O.addS_(this._h, scalarArg(other, 'other'), alpha);
+    return this;
+  }
+  sub(other: Tensor | Scalar, opts?: { alpha?: number }): Tensor {
+    const alpha = opts?.alpha;
+    return other instanceof Tensor ? wrap(O.sub(this._h, other._h, alpha)) : wrap(O.subS(this._h, scalarArg(other, 'other'), alpha));
+  }
+  sub_(other: Tensor | Scalar, opts?: { alpha?: number }): this {
+    const alpha = opts?.alpha;
+    if (other instanceof Tensor) O.sub_(this._h, other._h, alpha);
+    else O.subS_(this._h, scalarArg(other, 'other'), alpha);
+    return this;
+  }
+  /** `other - this`, Python's `2 - t`. */
+  rsub(other: Scalar): Tensor {
+    return wrap(O.rsubS(this._h, scalarArg(other, 'other')));
+  }
+  mul(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.mul(this._h, other._h)) : wrap(O.mulS(this._h, scalarArg(other, 'other')));
+  }
+  mul_(other: Tensor | Scalar): this {
+    if (other instanceof Tensor) O.mul_(this._h, other._h);
+    else O.mulS_(this._h, scalarArg(other, 'other'));
+    return this;
+  }
+  div(other: Tensor | Scalar, opts?: { roundingMode?: 'trunc' | 'floor' }): Tensor {
+    const mode = opts?.roundingMode;
+    if (mode !== undefined) {
+      if (mode !== 'trunc' && mode !== 'floor') throw new TypeError(`Expected 'trunc' or 'floor' for roundingMode but received ${describe(mode)}`);
+      return other instanceof Tensor ? wrap(O.divMode(this._h, other._h, mode)) : wrap(O.divSMode(this._h, scalarArg(other, 'other'), mode));
+    }
+    return other instanceof Tensor ? wrap(O.div(this._h, other._h)) : wrap(O.divS(this._h, scalarArg(other, 'other')));
+  }
+  div_(other: Tensor | Scalar): this {
+    if (other instanceof Tensor) O.div_(this._h, other._h);
+    else O.divS_(this._h, scalarArg(other, 'other'));
+    return this;
+  }
+  pow(exponent: Tensor | Scalar): Tensor {
+    return exponent instanceof Tensor ? wrap(O.pow(this._h, exponent._h)) : wrap(O.powS(this._h, scalarArg(exponent, 'exponent')));
+  }
+  pow_(exponent: Tensor | Scalar): this {
+    if (exponent instanceof Tensor) O.pow_(this._h, exponent._h);
+    else O.powS_(this._h, scalarArg(exponent, 'exponent'));
+    return this;
+  }
+  remainder(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.remainder(this._h, other._h)) : wrap(O.remainderS(this._h, scalarArg(other, 'other')));
+  }
+  fmod(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.fmod(this._h, other._h)) : wrap(O.fmodS(this._h, scalarArg(other, 'other')));
+  }
+  maximum(other: Tensor): Tensor { return wrap(O.maximum(this._h, h(other, 'other'))); }
+  minimum(other: Tensor): Tensor { return wrap(O.minimum(this._h, h(other, 'other'))); }
+  atan2(other: Tensor): Tensor { return wrap(O.atan2(this._h, h(other, 'other'))); }
+  lerp(end: Tensor, weight: number): Tensor { return wrap(O.lerp(this._h, h(end, 'end'), expectNumber(weight, 'weight'))); }
+  addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor {
+    return wrap(O.addcmul(this._h, h(t1, 'tensor1'), h(t2, 'tensor2'), opts?.value));
+  }
+  addcdiv(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor {
+    return wrap(O.addcdiv(this._h, h(t1, 'tensor1'), h(t2, 'tensor2'), opts?.value));
+  }
+
+  // unary math
+  neg(): Tensor { return wrap(UNARY_OPS.neg(this._h)); }
+  abs(): Tensor { return wrap(UNARY_OPS.abs(this._h)); }
+  exp(): Tensor { return wrap(UNARY_OPS.exp(this._h)); }
+  exp2(): Tensor { return wrap(UNARY_OPS.exp2(this._h)); }
+  expm1(): Tensor { return wrap(UNARY_OPS.expm1(this._h)); }
+  log(): Tensor { return wrap(UNARY_OPS.log(this._h)); }
+  log2(): Tensor { return wrap(UNARY_OPS.log2(this._h)); }
+  log10(): Tensor { return wrap(UNARY_OPS.log10(this._h)); }
+  log1p(): Tensor { return wrap(UNARY_OPS.log1p(this._h)); }
+  sqrt(): Tensor { return wrap(UNARY_OPS.sqrt(this._h)); }
+  rsqrt(): Tensor { return wrap(UNARY_OPS.rsqrt(this._h)); }
+  sin(): Tensor { return wrap(UNARY_OPS.sin(this._h)); }
+  cos(): Tensor { return wrap(UNARY_OPS.cos(this._h)); }
+  tan(): Tensor { return wrap(UNARY_OPS.tan(this._h)); }
+  asin(): Tensor { return wrap(UNARY_OPS.asin(this._h)); }
+  acos(): Tensor { return wrap(UNARY_OPS.acos(this._h)); }
+  atan(): Tensor { return wrap(UNARY_OPS.atan(this._h)); }
+  sinh(): Tensor { return wrap(UNARY_OPS.sinh(this._h)); }
+  cosh(): Tensor { return wrap(UNARY_OPS.cosh(this._h)); }
+  tanh(): Tensor { return wrap(UNARY_OPS.tanh(this._h)); }
+  sigmoid(): Tensor { return wrap(UNARY_OPS.sigmoid(this._h)); }
+  relu(): Tensor { return wrap(UNARY_OPS.relu(this._h)); }
+  floor(): Tensor { return wrap(UNARY_OPS.floor(this._h)); }
+  ceil(): Tensor { return wrap(UNARY_OPS.ceil(this._h)); }
+  round(): Tensor { return wrap(UNARY_OPS.round(this._h)); }
+  trunc(): Tensor { return wrap(UNARY_OPS.trunc(this._h)); }
+  frac(): Tensor { return wrap(UNARY_OPS.frac(this._h)); }
+  sign(): Tensor { return wrap(UNARY_OPS.sign(this._h)); }
+  reciprocal(): Tensor { return wrap(UNARY_OPS.reciprocal(this._h)); }
+  erf(): Tensor { return wrap(UNARY_OPS.erf(this._h)); }
+  erfinv(): Tensor { return wrap(UNARY_OPS.erfinv(this._h)); }
+  square(): Tensor { return wrap(UNARY_OPS.square(this._h)); }
+  isnan(): Tensor { return wrap(UNARY_OPS.isnan(this._h)); }
+  isinf(): Tensor { return wrap(UNARY_OPS.isinf(this._h)); }
+  isfinite(): Tensor { return wrap(UNARY_OPS.isfinite(this._h)); }
+  signbit(): Tensor { return wrap(UNARY_OPS.signbit(this._h)); }
+  bitwiseNot(): Tensor { return wrap(UNARY_OPS.bitwiseNot(this._h)); }
+  neg_(): this { UNARY_INPLACE_OPS.neg(this._h); return this; }
+  abs_(): this { UNARY_INPLACE_OPS.abs(this._h); return this; }
+  exp_(): this { UNARY_INPLACE_OPS.exp(this._h); return this; }
+  log_(): this { UNARY_INPLACE_OPS.log(this._h); return this; }
+  sqrt_(): this { UNARY_INPLACE_OPS.sqrt(this._h); return this; }
+  sin_(): this { UNARY_INPLACE_OPS.sin(this._h); return this; }
+  cos_(): this { UNARY_INPLACE_OPS.cos(this._h); return this; }
+  tanh_(): this { UNARY_INPLACE_OPS.tanh(this._h); return this; }
+  sigmoid_(): this { UNARY_INPLACE_OPS.sigmoid(this._h); return this; }
+  relu_(): this { UNARY_INPLACE_OPS.relu(this._h); return this; }
+  floor_(): this { UNARY_INPLACE_OPS.floor(this._h); return this; }
+  ceil_(): this { UNARY_INPLACE_OPS.ceil(this._h); return this; }
+  round_(): this { UNARY_INPLACE_OPS.round(this._h); return this; }
+  trunc_(): this { UNARY_INPLACE_OPS.trunc(this._h); return this; }
+  sign_(): this { UNARY_INPLACE_OPS.sign(this._h); return this; }
+  reciprocal_(): this { UNARY_INPLACE_OPS.reciprocal(this._h); return this; }
+  square_(): this { UNARY_INPLACE_OPS.square(this._h); return this; }
+
+  clamp(opts: { min?: number | Tensor | null; max?: number | Tensor | null }): Tensor;
+  clamp(min?: number | null, max?: number | null): Tensor;
+  clamp(a?: number | null | { min?: number | Tensor | null; max?: number | Tensor | null }, b?: number | null): Tensor {
+    const [min, max] = a !== null && typeof a === 'object' ? [a.min ?? null, a.max ?? null] : [a ?? null, b ?? null];
+    if (min === null && max === null) throw new TypeError("clamp: at least one of 'min' or 'max' must be given");
+    if (min instanceof Tensor || max instanceof Tensor) {
+      return wrap(O.clampT(this._h, min instanceof Tensor ? min._h : null, max instanceof Tensor ? max._h : null));
+    }
+    return wrap(O.clamp(this._h, min === null ? null : expectNumber(min, 'min'), max === null ? null : expectNumber(max, 'max')));
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    if (min == null && max == null) throw new TypeError("clamp_: at least one of 'min' or 'max' must be given");
+    O.clamp_(this._h, min ?? null, max ?? null);
+    return this;
+  }
+  clampMin(min: number): Tensor { return this.clamp(min, null); }
+  clampMax(max: number): Tensor { return this.clamp(null, max); }
+
+  // ---- linear algebra ----
+  matmul(other: Tensor): Tensor { return wrap(O.matmul(this._h, h(other, 'other'))); }
+  mm(mat2: Tensor): Tensor { return wrap(O.mm(this._h, h(mat2, 'mat2'))); }
+  bmm(mat2: Tensor): Tensor { return wrap(O.bmm(this._h, h(mat2, 'mat2'))); }
+  mv(vec: Tensor): Tensor { return wrap(O.mv(this._h, h(vec, 'vec'))); }
+  dot(other: Tensor): Tensor { return wrap(O.dot(this._h, h(other, 'tensor'))); }
+  outer(vec2: Tensor): Tensor { return wrap(O.outer(this._h, h(vec2, 'vec2'))); }
+  t(): Tensor { return wrap(O.t(this._h)); }
+  get T(): Tensor {
+    const n = this.ndim;
+    return n < 2 ? this.detachedAlias() : this.permute(Array.from({ length: n }, (_, i) => n - 1 - i));
+  }
+  private detachedAlias(): Tensor { return wrap(native.alias(this._h)); }
+  tril(diagonal = 0): Tensor { return wrap(O.tril(this._h, expectInt(diagonal, 'diagonal'))); }
+  triu(diagonal = 0): Tensor { return wrap(O.triu(this._h, expectInt(diagonal, 'diagonal'))); }
+  diag(diagonal = 0): Tensor { return wrap(O.diag(this._h, expectInt(diagonal, 'diagonal'))); }
+  trace(): Tensor { return wrap(O.trace(this._h)); }
+
+  // ---- comparison and logic ----
+  eq(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.eq(this._h, other._h)) : wrap(O.eqS(this._h, scalarArg(other, 'other'))); }
+  ne(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.ne(this._h, other._h)) : wrap(O.neS(this._h, scalarArg(other, 'other'))); }
+  lt(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.lt(this._h, other._h)) : wrap(O.ltS(this._h, scalarArg(other, 'other'))); }
+  le(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.le(this._h, other._h)) : wrap(O.leS(this._h, scalarArg(other, 'other'))); }
+  gt(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.gt(this._h, other._h)) : wrap(O.gtS(this._h, scalarArg(other, 'other'))); }
+  ge(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.ge(this._h, other._h)) : wrap(O.geS(this._h, scalarArg(other, 'other'))); }
+  /** True when shapes and all elements are equal (a JS boolean, as torch.equal). */
+  equal(other: Tensor): boolean { return O.equal(this._h, h(other, 'other')) as boolean; }
+  allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+    checkOptions(opts, ['rtol', 'atol', 'equalNan'], 'allclose');
+    return O.allclose(this._h, h(other, 'other'), opts.rtol, opts.atol, opts.equalNan) as boolean;
+  }
+  isclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
+    checkOptions(opts, ['rtol', 'atol', 'equalNan'], 'isclose');
+    return wrap(O.isclose(this._h, h(other, 'other'), opts.rtol, opts.atol, opts.equalNan));
+  }
+  logicalAnd(other: Tensor): Tensor { return wrap(O.logicalAnd(this._h, h(other, 'other'))); }
+  logicalOr(other: Tensor): Tensor { return wrap(O.logicalOr(this._h, h(other, 'other'))); }
+  logicalXor(other: Tensor): Tensor { return wrap(O.logicalXor(this._h, h(other, 'other'))); }
+  logicalNot(): Tensor { return wrap(O.logicalNot(this._h)); }
+  /** `torch.where(condition, this, other)`. */
+  where(condition: Tensor, other: Tensor | Scalar): Tensor { return where(condition, this, other); }
+  maskedFill(mask: Tensor, value: Scalar | Tensor): Tensor {
+    return value instanceof Tensor ? wrap(O.maskedFillT(this._h, h(mask, 'mask'), value._h))
+      : wrap(O.maskedFill(this._h, h(mask, 'mask'), scalarArg(value, 'value')));
+  }
+  maskedFill_(mask: Tensor, value: Scalar): this {
+    O.maskedFill_(this._h, h(mask, 'mask'), scalarArg(value, 'value'));
+    return this;
+  }
+  maskedSelect(mask: Tensor): Tensor { return wrap(O.maskedSelect(this._h, h(mask, 'mask'))); }
+
+  // ---- reductions ----
+  sum(dim?: number | number[] | null, opts: SumOptions = {}): Tensor {
+    checkOptions(opts, ['keepdim', 'dtype'], 'sum');
+    const dt = opts.dtype === undefined ? undefined : dtypeCode(opts.dtype);
+    if (dim === undefined || dim === null) return wrap(O.sum(this._h, dt));
+    return wrap(O.sumDim(this._h, optDims(dim), opts.keepdim ?? false, dt));
+  }
+  mean(dim?: number | number[] | null, opts: SumOptions = {}): Tensor {
+    checkOptions(opts, ['keepdim', 'dtype'], 'mean');
+    const dt = opts.dtype === undefined ? undefined : dtypeCode(opts.dtype);
+    if (dim === undefined || dim === null) return wrap(O.mean(this._h, dt));
+    return wrap(O.meanDim(this._h, optDims(dim), opts.keepdim ?? false, dt));
+  }
+  prod(dim?: number | null, opts: SumOptions = {}): Tensor {
+    checkOptions(opts, ['keepdim', 'dtype'], 'prod');
+    const dt = opts.dtype === undefined ? undefined : dtypeCode(opts.dtype);
+    if (dim === undefined || dim === null) return wrap(O.prod(this._h, dt));
+    return wrap(O.prodDim(this._h, dimArg(dim), opts.keepdim ?? false, dt));
+  }
+  /** max() of all elements; max(dim) → [values, indices]; max(tensor) → elementwise maximum. */
+  max(): Tensor;
+  max(dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
+  max(other: Tensor): Tensor;
+  max(dim?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+    if (dim === undefined) return wrap(O.max(this._h));
+    if (dim instanceof Tensor) return this.maximum(dim);
+    return wrapPair(O.maxDim(this._h, dimArg(dim), opts.keepdim ?? false), ['values', 'indices']);
+  }
+  min(): Tensor;
+  min(dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
+  min(other: Tensor): Tensor;
+  min(dim?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+    if (dim === undefined) return wrap(O.min(this._h));
+    if (dim instanceof Tensor) return this.minimum(dim);
+    return wrapPair(O.minDim(this._h, dimArg(dim), opts.keepdim ?? false), ['values', 'indices']);
+  }
+  amax(dim: number | number[] = [], opts: { keepdim?: boolean } = {}): Tensor {
+    return wrap(O.amax(this._h, expectIntArray(dim, 'dim'), opts.keepdim ?? false));
+  }
+  amin(dim: number | number[] = [], opts: { keepdim?: boolean } = {}): Tensor {
+    return wrap(O.amin(this._h, expectIntArray(dim, 'dim'), opts.keepdim ?? false));
+  }
+  argmax(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+    return wrap(O.argmax(this._h, dim == null ? null : dimArg(dim), opts.keepdim ?? false));
+  }
+  argmin(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+    return wrap(O.argmin(this._h, dim == null ? null : dimArg(dim), opts.keepdim ?? false));
+  }
+  /** Standard deviation; `unbiased` (default true) or `correction` as in PyTorch. */
+  std(dim?: number | number[] | null, opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } = {}): Tensor {
+    checkOptions(opts, ['unbiased', 'correction', 'keepdim'], 'std');
+    return wrap(O.stdCorrection(this._h, optDims(dim) ?? null, correctionOf(opts), opts.keepdim ?? false));
+  }
+  var(dim?: number | number[] | null, opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } = {}): Tensor {
+    checkOptions(opts, ['unbiased', 'correction', 'keepdim'], 'var');
+    return wrap(O.varCorrection(this._h, optDims(dim) ?? null, correctionOf(opts), opts.keepdim ?? false));
+  }
+  norm(p: number = 2, dim?: number | number[] | null, opts: { keepdim?: boolean } = {}): Tensor {
+    expectNumber(p, 'p');
+    if (dim === undefined || dim === null) return wrap(O.norm(this._h, p));
+    return wrap(O.normDim(this._h, p, optDims(dim), opts.keepdim ?? false));
+  }
+  all(dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
+    return dim === undefined ? wrap(O.all(this._h)) : wrap(O.allDim(this._h, dimArg(dim), opts.keepdim ?? false));
+  }
+  any(dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
+    return dim === undefined ? wrap(O.any(this._h)) : wrap(O.anyDim(this._h, dimArg(dim), opts.keepdim ?? false));
+  }
+  cumsum(dim: number, opts: { dtype?: DType } = {}): Tensor {
+    return wrap(O.cumsum(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  }
+  cumprod(dim: number, opts: { dtype?: DType } = {}): Tensor {
+    return wrap(O.cumprod(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  }
+  logsumexp(dim: number | number[], opts: { keepdim?: boolean } = {}): Tensor {
+    return wrap(O.logsumexp(this._h, expectIntArray(dim, 'dim'), opts.keepdim ?? false));
+  }
+  softmax(dim: number, opts: { dtype?: DType } = {}): Tensor {
+    return wrap(O.softmax(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  }
+  logSoftmax(dim: number, opts: { dtype?: DType } = {}): Tensor {
+    return wrap(O.logSoftmax(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  }
+  sort(dim = -1, opts: { descending?: boolean } = {}): ValuesIndices {
+    return wrapPair(O.sort(this._h, dimArg(dim), opts.descending ?? false), ['values', 'indices']);
+  }
+  argsort(dim = -1, opts: { descending?: boolean } = {}): Tensor {
+    return wrap(O.argsort(this._h, dimArg(dim), opts.descending ?? false));
+  }
+  topk(k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices {
+    return wrapPair(O.topk(this._h, expectInt(k, 'k'), dimArg(dim), opts.largest ?? true, opts.sorted ?? true),
+      ['values', 'indices']);
+  }
+
+  // ---- shape ----
+  view(...shape: number[] | [number[]]): Tensor { return wrap(O.view(this._h, sizesArg(shape, 'shape'))); }
+  viewAs(other: Tensor): Tensor { return this.view(other.shape); }
+  reshape(...shape: number[] | [number[]]): Tensor { return wrap(O.reshape(this._h, sizesArg(shape, 'shape'))); }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return wrap(O.flatten(this._h, expectInt(startDim, 'startDim'), expectInt(endDim, 'endDim')));
+  }
+  permute(...dims: number[] | [number[]]): Tensor { return wrap(O.permute(this._h, sizesArg(dims, 'dims'))); }
+  transpose(dim0: number, dim1: number): Tensor { return wrap(O.transpose(this._h, dimArg(dim0, 'dim0'), dimArg(dim1, 'dim1'))); }
+  squeeze(dim?: number): Tensor {
+    return dim === undefined ? wrap(O.squeeze(this._h)) : wrap(O.squeezeDim(this._h, dimArg(dim)));
+  }
+  unsqueeze(dim: number): Tensor { return wrap(O.unsqueeze(this._h, dimArg(dim))); }
+  expand(...sizes: number[] | [number[]]): Tensor { return wrap(O.expand(this._h, sizesArg(sizes, 'size'))); }
+  expandAs(other: Tensor): Tensor { return this.expand(other.shape); }
+  contiguous(): Tensor { return wrap(O.contiguous(this._h)); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return wrap(O.narrow(this._h, dimArg(dim), expectInt(start, 'start'), expectInt(length, 'length')));
+  }
+  select(dim: number, index: number): Tensor { return wrap(O.select(this._h, dimArg(dim), expectInt(index, 'index'))); }
+  repeat(...sizes: number[] | [number[]]): Tensor { return wrap(O.repeat(this._h, sizesArg(sizes, 'repeats'))); }
+  flip(dims: number | number[]): Tensor { return wrap(O.flip(this._h, expectIntArray(dims, 'dims'))); }
+  roll(shifts: number | number[], dims: number | number[] = []): Tensor {
+    return wrap(O.roll(this._h, expectIntArray(shifts, 'shifts'), expectIntArray(dims, 'dims')));
+  }
+  unbind(dim = 0): Tensor[] { return (O.unbind(this._h, dimArg(dim)) as Handle[]).map(wrap); }
+  /** split(size) into chunks of `size`, or split([sizes]) into those sizes, along dim. */
+  split(splitSize: number | number[], dim = 0): Tensor[] {
+    const r = Array.isArray(splitSize)
+      ? O.splitSizes(this._h, expectIntArray(splitSize, 'splitSize'), dimArg(dim))
+      : O.split(this._h, expectInt(splitSize, 'splitSize'), dimArg(dim));
+    return (r as Handle[]).map(wrap);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] { return (O.chunk(this._h, expectInt(chunks, 'chunks'), dimArg(dim)) as Handle[]).map(wrap); }
+  gather(dim: number, index: Tensor): Tensor { return wrap(O.gather(this._h, dimArg(dim), h(index, 'index'))); }
+  scatter(dim: number, index: Tensor, src: Tensor | Scalar): Tensor {
+    return src instanceof Tensor ? wrap(O.scatter(this._h, dimArg(dim), h(index, 'index'), src._h))
+      : wrap(O.scatterS(this._h, dimArg(dim), h(index, 'index'), scalarArg(src, 'value')));
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return wrap(O.scatterAdd(this._h, dimArg(dim), h(index, 'index'), h(src, 'src')));
+  }
+  indexSelect(dim: number, index: Tensor): Tensor { return wrap(O.indexSelect(this._h, dimArg(dim), h(index, 'index'))); }
+  nonzero(): Tensor { return wrap(O.nonzero(this._h)); }
+
+  /**
+   * Python indexing: `t[0, 1:3, None, ...]` is `t.index(0, '1:3', null, '...')`;
+   * `slice(1, 3)` works too, and index tensors (int64 or bool) do advanced indexing.
+   */
+  index(...specs: IndexSpec[]): Tensor {
+    return applyIndex(this, specs);
+  }
+  /** Python `t[specs] = value`: writes in place and returns this. */
+  indexPut_(specs: IndexSpec | IndexSpec[], value: Tensor | Scalar): this {
+    assignIndex(this, Array.isArray(specs) && !(specs.length > 0 && typeof specs[0] === 'number' && isIntList(specs)) ? specs as IndexSpec[] : [specs as IndexSpec], value);
+    return this;
+  }
+
+  // ---- in-place fills and random ----
+  copy_(src: Tensor, opts: { nonBlocking?: boolean } = {}): this {
+    O.copy_(this._h, h(src, 'src'), opts.nonBlocking ?? false);
+    return this;
+  }
+  fill_(value: Scalar): this { O.fill_(this._h, scalarArg(value, 'value')); return this; }
+  zero_(): this { O.zero_(this._h); return this; }
+  uniform_(from = 0, to = 1, opts: { generator?: Generator } = {}): this {
+    O.uniform_(this._h, expectNumber(from, 'from'), expectNumber(to, 'to'), genArg(opts.generator));
+    return this;
+  }
+  normal_(mean = 0, std = 1, opts: { generator?: Generator } = {}): this {
+    O.normal_(this._h, expectNumber(mean, 'mean'), expectNumber(std, 'std'), genArg(opts.generator));
+    return this;
+  }
+  bernoulli_(p = 0.5, opts: { generator?: Generator } = {}): this {
+    O.bernoulli_(this._h, expectNumber(p, 'p'), genArg(opts.generator));
+    return this;
+  }
+  exponential_(lambd = 1, opts: { generator?: Generator } = {}): this {
+    O.exponential_(this._h, expectNumber(lambd, 'lambd'), genArg(opts.generator));
+    return this;
+  }
+  random_(from: number, to?: number | null, opts: { generator?: Generator } = {}): this {
+    O.randomFrom_(this._h, expectInt(from, 'from'), to == null ? null : expectInt(to, 'to'), genArg(opts.generator));
+    return this;
+  }
+  clone(): Tensor { return wrap(O.clone(this._h)); }
+}
+
+function isIntList(a: readonly unknown[]): boolean {
+  return a.every((x) => typeof x === 'number');
+}
+
+function correctionOf(opts: { unbiased?: boolean; correction?: number }): number {
+  if (opts.correction !== undefined) return expectNumber(opts.correction, 'correction');
+  return opts.unbiased === false ? 0 : 1;
+}
+
+function normDim(d: number, n: number): number {
+  const r = d < 0 ? d + n : d;
+  if (r < 0 || r >= Math.max(n, 1)) {
+    throw new RangeError(`Dimension out of range (expected to be in range of [${-Math.max(n, 1)}, ${Math.max(n, 1) - 1}], but got ${d})`);
+  }
+  return r;
+}
+
+// ---- indexing ------------------------------------------------------------------------------
+
+const SLICE_RE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
+
+function parseSpec(s: IndexSpec, pos: number): IndexSpec {
+  if (typeof s === 'string' && s !== '...') {
+    const m = SLICE_RE.exec(s);
+    if (!m) throw new TypeError(`index: cannot parse index ${pos} '${s}' (expected a slice like '1:3', '::2', ':' or '...')`);
+    return slice(m[1] === undefined ? null : Number(m[1]), m[2] === undefined ? null : Number(m[2]), m[3] === undefined ? null : Number(m[3]));
+  }
+  return s;
+}
+
+/** Basic indexing (ints, slices, None, ellipsis) as views; collects index tensors (PyTorch's applySlicing). */
+function applySlicing(self: Tensor, rawSpecs: readonly IndexSpec[], owned: Tensor[]): { view: Tensor; tensorIndices: (Tensor | null)[] } {
+  const specs = rawSpecs.map(parseSpec);
+  const ndim = self.ndim;
+  let consumed = 0;
+  for (const s of specs) {
+    if (s === null || s === '...') continue;
+    consumed += s instanceof Tensor && s.dtype === 'bool' ? s.ndim : 1;
+  }
+  const ellipses = specs.filter((s) => s === '...').length;
+  if (ellipses > 1) throw new TypeError('index: an index can only have a single ellipsis (\'...\')');
+  if (consumed > ndim) throw new RangeError(`index: too many indices for tensor of dimension ${ndim}`);
+  let cur: Tensor = self;
+  let dim = 0;
+  const tensorIndices: (Tensor | null)[] = [];
+  const step = (t: Tensor) => { if (cur !== self) owned.push(cur); cur = t; };
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i];
+    if (typeof s === 'number') {
+      if (!Number.isInteger(s)) throw new TypeError(`index: expected an integer for index ${i} but received ${s}`);
+      const size = cur.size(dim);
+      if (s >= size || s < -size) throw new RangeError(`index ${s} is out of bounds for dimension ${dim} with size ${size}`);
+      step(cur.select(dim, s));
+    } else if (s === null) {
+      step(cur.unsqueeze(dim));
+      tensorIndices.push(null);
+      dim++;
+    } else if (s === '...') {
+      const skip = ndim - consumed;
+      for (let k = 0; k < skip; k++) tensorIndices.push(null);
+      dim += skip;
+    } else if (s instanceof Tensor) {
+      if (s.dtype === 'bool' || s.dtype === 'uint8') {
+        for (let k = 1; k < s.ndim; k++) tensorIndices.push(null);
+      }
+      tensorIndices.push(s);
+      dim += s.dtype === 'bool' ? s.ndim : 1;
+    } else if (Array.isArray(s)) {
+      const t = tensor(s as number[], { dtype: 'int64' });
+      owned.push(t);
+      tensorIndices.push(t);
+      dim++;
+    } else if (typeof s === 'object' && (s as Slice).__slice) {
+      const sl = s as Slice;
+      const stepv = sl.step ?? 1;
+      if (stepv <= 0) throw new RangeError('index: slice step must be positive');
+      const size = cur.size(dim);
+      // Python clamps slice bounds; aten::slice does too.
+      step(wrap(O.slice(cur._h, dim, sl.start ?? 0, sl.stop ?? size, stepv)));
+      tensorIndices.push(null);
+      dim++;
+    } else {
+      throw new TypeError(`index: unsupported index ${i}: ${describe(s)}`);
+    }
+  }
+  while (tensorIndices.length > 0 && tensorIndices[tensorIndices.length - 1] === null) tensorIndices.pop();
+  return { view: cur, tensorIndices };
+}
+
+function applyIndex(self: Tensor, specs: readonly IndexSpec[]): Tensor {
+  const owned: Tensor[] = [];
+  try {
+    const { view, tensorIndices } = applySlicing(self, specs, owned);
+    if (tensorIndices.length === 0 || tensorIndices.every((t) => t === null)) {
+      if (view === self) return wrap(native.alias(self._h));
+      owned.splice(owned.indexOf(view), 1);
+      return view;
+    }
+    if (view !== self) owned.push(view);
+    return wrap(O.index(view._h, tensorIndices.map((t) => (t === null ? null : t._h))));
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+}
+
+function assignIndex(self: Tensor, specs: readonly IndexSpec[], value: Tensor | Scalar): void {
+  const owned: Tensor[] = [];
+  try {
+    const { view, tensorIndices } = applySlicing(self, specs, owned);
+    if (view !== self) owned.push(view);
+    let v: Tensor;
+    if (value instanceof Tensor) v = value;
+    else {
+      v = full([], scalarArg(value, 'value'), { dtype: self.dtype, device: self.device });
+      owned.push(v);
+    }
+    if (tensorIndices.length === 0) {
+      O.copy_(view._h, v._h, false);
+    } else {
+      O.indexPut_(view._h, tensorIndices.map((t) => (t === null ? null : t._h)), v._h, false);
+    }
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+}
+
+// ---- creation ------------------------------------------------------------------------------
+
+function creationArgs(opts: CreationOptions | undefined, fn: string, extra: readonly string[] = []): { dtype?: number; device?: string; requiresGrad: boolean } {
+  checkOptions(opts, ['dtype', 'device', 'requiresGrad', ...extra], fn);
+  return {
+    dtype: opts?.dtype === undefined ? undefined : dtypeCode(opts.dtype, `${fn}: dtype`),
+    device: opts?.device === undefined ? undefined : deviceArg(opts.device, `${fn}: device`),
+    requiresGrad: opts?.requiresGrad === undefined ? false : expectBool(opts.requiresGrad, `${fn}: requiresGrad`),
+  };
+}
+
+function finish(t: Tensor, requiresGrad: boolean): Tensor {
+  if (requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function inferShape(data: NestedArray, shape: number[], depth: number): void {
+  if (Array.isArray(data)) {
+    shape.push(data.length);
+    if (data.length > 0) inferShape(data[0] as NestedArray, shape, depth + 1);
+  }
+}
+
+/**
+ * `torch.tensor`: from nested arrays, a TypedArray (one copy into LibTorch memory), or a scalar.
+ * Numbers default to float32 (JS cannot tell 1 from 1.0; pass `{dtype: 'int64'}` for integers),
+ * bigints to int64, booleans to bool; a TypedArray keeps its element type.
+ */
+export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationOptions & { shape?: number[] }): Tensor {
+  const { dtype, device, requiresGrad } = creationArgs(opts, 'tensor', ['shape']);
+  if (data instanceof Tensor) {
+    const t = data.detach();
+    const r = dtype !== undefined || device !== undefined
+      ? t.to(dtype !== undefined ? dtypeFromCode(dtype) : t.dtype).to(device ?? t.device)
+      : t.clone();
+    if (r !== t) t.dispose();
+    return finish(r, requiresGrad);
+  }
+  if (ArrayBuffer.isView(data)) {
+    const arr = data as TypedArray;
+    const srcType = typedArrayDType(arr);
+    const shape = opts?.shape !== undefined ? expectShape(opts.shape, 'shape') : [arr.length];
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (n !== arr.length) {
+      throw new RangeError(`tensor: shape [${shape.join(', ')}] holds ${n} elements but the ${arr.constructor.name} has ${arr.length}`);
+    }
+    let t = wrap(native.fromData(arr.buffer, arr.byteOffset, shape, DTYPE_CODE_OF(srcType), device));
+    if (dtype !== undefined && dtype !== DTYPE_CODE_OF(srcType)) {
+      const c = t.to(dtypeFromCode(dtype));
+      t.dispose();
+      t = c;
+    }
+    return finish(t, requiresGrad);
+  }
+  const shape: number[] = [];
+  inferShape(data, shape, 0);
+  if (opts?.shape !== undefined) throw new TypeError('tensor: the shape option is only for TypedArray data');
+  const n = shape.reduce((a, b) => a * b, 1);
+  const flat: Scalar[] = new Array(n);
+  let pos = 0;
+  let kind: 'bool' | 'number' | 'bigint' | null = null;
+  const walk = (v: NestedArray, d: number, path: string): void => {
+    if (d < shape.length) {
+      if (!Array.isArray(v) || v.length !== shape[d]) {
+        throw new RangeError(`tensor: expected a sequence of length ${shape[d]} at ${path || 'the top level'} but received ${describe(v)} (ragged nested arrays are not tensors)`);
+      }
+      for (let i = 0; i < v.length; i++) walk(v[i] as NestedArray, d + 1, `${path}[${i}]`);
+      return;
+    }
+    const tv = typeof v;
+    if (tv === 'number' || tv === 'boolean' || tv === 'bigint') {
+      const k = tv === 'boolean' ? 'bool' : (tv as 'number' | 'bigint');
+      if (kind === null || kind === 'bool' || (kind === 'bigint' && k === 'number')) kind = kind === null || k !== 'bool' ? k : kind;
+      flat[pos++] = v as Scalar;
+      return;
+    }
+    throw new TypeError(`tensor: expected a number, boolean or bigint at ${path || 'the top level'} but received ${describe(v)}`);
+  };
+  walk(data, 0, '');
+  const inferred: DType = kind === 'bool' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32';
+  const target = dtype !== undefined ? dtypeFromCode(dtype) : inferred;
+  const buf = toBuffer(flat, target);
+  const t = wrap(native.fromData(buf.buffer, buf.byteOffset, shape, DTYPE_CODE_OF(bufferDType(target)), device));
+  if (bufferDType(target) !== target) {
+    const c = t.to(target);
+    t.dispose();
+    return finish(c, requiresGrad);
+  }
+  return finish(t, requiresGrad);
+}
+
+const DTYPE_CODE_OF = (d: DType) => dtypeCode(d);
+function bufferDType(target: DType): DType {
+  // float16/bfloat16 are built from float32 data and converted by LibTorch.
+  return target === 'float16' || target === 'bfloat16' ? 'float32' : target;
+}
+
+function toBuffer(flat: Scalar[], target: DType): TypedArray {
+  const n = flat.length;
+  switch (bufferDType(target)) {
+    case 'int64': {
+      const a = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = flat[i];
+        if (typeof v === 'number' && !Number.isInteger(v)) a[i] = BigInt(Math.trunc(v));
+        else a[i] = BigInt(typeof v === 'boolean' ? Number(v) : v);
+      }
+      return a;
+    }
+    case 'float64': return Float64Array.from(flat, Number);
+    case 'int32': return Int32Array.from(flat, Number);
+    case 'int16': return Int16Array.from(flat, Number);
+    case 'int8': return Int8Array.from(flat, Number);
+    case 'uint8': return Uint8Array.from(flat, Number);
+    case 'bool': return Uint8Array.from(flat, (v) => (v ? 1 : 0));
+    default: return Float32Array.from(flat, Number);
+  }
+}
+
+function sizeArgs(args: unknown[], fn: string): { size: number[]; opts: unknown } {
+  let opts: unknown;
+  let rest = args;
+  const last = args[args.length - 1];
+  if (args.length > 0 && last !== null && typeof last === 'object' && !Array.isArray(last)) {
+    opts = last;
+    rest = args.slice(0, -1);
+  }
+  const size = rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest;
+  return { size: expectShape(size, `${fn}: size`), opts };
+}
+
+type SizeArgs = [number[], CreationOptions?] | number[];
+
+export function zeros(...args: SizeArgs | [...number[], CreationOptions]): Tensor {
+  const { size, opts } = sizeArgs(args, 'zeros');
+  const c = creationArgs(opts as CreationOptions, 'zeros');
+  return finish(wrap(O.zeros(size, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function ones(...args: SizeArgs | [...number[], CreationOptions]): Tensor {
+  const { size, opts } = sizeArgs(args, 'ones');
+  const c = creationArgs(opts as CreationOptions, 'ones');
+  return finish(wrap(O.ones(size, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function empty(...args: SizeArgs | [...number[], CreationOptions]): Tensor {
+  const { size, opts } = sizeArgs(args, 'empty');
+  const c = creationArgs(opts as CreationOptions, 'empty');
+  return finish(wrap(O.empty(size, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function full(size: number[], fillValue: Scalar, opts?: CreationOptions): Tensor {
+  expectShape(size, 'full: size');
+  const c = creationArgs(opts, 'full');
+  const v = scalarArg(fillValue, 'fillValue');
+  // Python infers the dtype from the fill value; JS numbers default to float32 like tensor().
+  const dt = c.dtype ?? (typeof v === 'boolean' ? DTYPE_CODE_OF('bool') : typeof v === 'bigint' ? DTYPE_CODE_OF('int64') : DTYPE_CODE_OF('float32'));
+  return finish(wrap(O.full(size, v, dt, undefined, c.device)), c.requiresGrad);
+}
+/** arange(end), arange(start, end), arange(start, end, step); float32 unless a dtype is given, int64 when every argument is an integer and dtype is 'int64'. */
+export function arange(end: number, opts?: CreationOptions): Tensor;
+export function arange(start: number, end: number, opts?: CreationOptions): Tensor;
+export function arange(start: number, end: number, step: number, opts?: CreationOptions): Tensor;
+export function arange(...args: (number | CreationOptions | undefined)[]): Tensor {
+  let opts: CreationOptions | undefined;
+  if (args.length > 0 && typeof args[args.length - 1] === 'object') opts = args.pop() as CreationOptions;
+  const nums = args.filter((a) => a !== undefined) as number[];
+  nums.forEach((v, i) => expectNumber(v, ['start', 'end', 'step'][nums.length === 1 ? 1 : i]));
+  const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : nums.length === 2 ? [nums[0], nums[1], 1] : nums;
+  if (step === 0) throw new RangeError('arange: step must be nonzero');
+  const c = creationArgs(opts, 'arange');
+  const allInt = [start, end, step].every(Number.isInteger);
+  const dt = c.dtype ?? (allInt ? DTYPE_CODE_OF('int64') : DTYPE_CODE_OF('float32'));
+  return finish(wrap(O.arange(start, end, step, dt, undefined, c.device)), c.requiresGrad);
+}
+export function linspace(start: number, end: number, steps: number, opts?: CreationOptions): Tensor {
+  const c = creationArgs(opts, 'linspace');
+  return finish(wrap(O.linspace(expectNumber(start, 'start'), expectNumber(end, 'end'), expectInt(steps, 'steps'), c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function eye(n: number, m?: number, opts?: CreationOptions): Tensor {
+  const c = creationArgs(opts, 'eye');
+  expectInt(n, 'n');
+  return finish(wrap(m === undefined ? O.eye(n, c.dtype, undefined, c.device) : O.eyeM(n, expectInt(m, 'm'), c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function rand(...args: (number | number[] | RandomOptions)[]): Tensor {
+  const { size, opts } = sizeArgs(args, 'rand');
+  const c = creationArgs(opts as RandomOptions, 'rand', ['generator']);
+  return finish(wrap(O.rand(size, genArg((opts as RandomOptions | undefined)?.generator) ?? null, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function randn(...args: (number | number[] | RandomOptions)[]): Tensor {
+  const { size, opts } = sizeArgs(args, 'randn');
+  const c = creationArgs(opts as RandomOptions, 'randn', ['generator']);
+  return finish(wrap(O.randn(size, genArg((opts as RandomOptions | undefined)?.generator) ?? null, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+/** randint(low, high, size) — int64 by default, as in PyTorch. */
+export function randint(low: number, high: number, size: number[], opts?: RandomOptions): Tensor {
+  const c = creationArgs(opts, 'randint', ['generator']);
+  expectInt(low, 'low');
+  expectInt(high, 'high');
+  if (high <= low) throw new RangeError(`randint: expected low < high but got low=${low}, high=${high}`);
+  return finish(wrap(O.randint(low, high, expectShape(size, 'size'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE_OF('int64'), undefined, c.device)), c.requiresGrad);
+}
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  const c = creationArgs(opts, 'randperm', ['generator']);
+  return finish(wrap(O.randperm(expectInt(n, 'n'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE_OF('int64'), undefined, c.device)), c.requiresGrad);
+}
+function likeArgs(t: Tensor, opts: CreationOptions | undefined, fn: string) {
+  h(t, 'input');
+  return creationArgs(opts, fn);
+}
+export function zerosLike(t: Tensor, opts?: CreationOptions): Tensor {
+  const c = likeArgs(t, opts, 'zerosLike');
+  return finish(wrap(O.zerosLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function onesLike(t: Tensor, opts?: CreationOptions): Tensor {
+  const c = likeArgs(t, opts, 'onesLike');
+  return finish(wrap(O.onesLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function emptyLike(t: Tensor, opts?: CreationOptions): Tensor {
+  const c = likeArgs(t, opts, 'emptyLike');
+  return finish(wrap(O.emptyLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function fullLike(t: Tensor, value: Scalar, opts?: CreationOptions): Tensor {
+  const c = likeArgs(t, opts, 'fullLike');
+  return finish(wrap(O.fullLike(t._h, scalarArg(value, 'fillValue'), c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function randLike(t: Tensor, opts?: CreationOptions): Tensor {
+  const c = likeArgs(t, opts, 'randLike');
+  return finish(wrap(O.randLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+export function randnLike(t: Tensor, opts?: CreationOptions): Tensor {
+  const c = likeArgs(t, opts, 'randnLike');
+  return finish(wrap(O.randnLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
+}
+
+// ---- functional forms (torch.add(a, b) etc.) ------------------------------------------------
+
+export function cat(tensors: Tensor[], dim = 0): Tensor { return wrap(O.cat(hs(tensors, 'tensors'), dimArg(dim))); }
+export const concat = cat;
+export function stack(tensors: Tensor[], dim = 0): Tensor { return wrap(O.stack(hs(tensors, 'tensors'), dimArg(dim))); }
+export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor | Scalar): Tensor {
+  const c = h(condition, 'condition');
+  if (input instanceof Tensor && other instanceof Tensor) return wrap(O.where(c, input._h, other._h));
+  if (input instanceof Tensor) return wrap(O.whereScalarOther(c, input._h, scalarArg(other, 'other')));
+  if (other instanceof Tensor) return wrap(O.whereScalarSelf(c, scalarArg(input, 'input'), other._h));
+  return wrap(O.whereScalar(c, scalarArg(input, 'input'), scalarArg(other, 'other')));
+}
+export function multinomial(input: Tensor, numSamples: number, opts: { replacement?: boolean; generator?: Generator } = {}): Tensor {
+  return wrap(O.multinomial(h(input, 'input'), expectInt(numSamples, 'numSamples'), opts.replacement ?? false, genArg(opts.generator) ?? null));
+}
+export function bernoulli(input: Tensor, opts: { generator?: Generator } = {}): Tensor {
+  return wrap(O.bernoulli(h(input, 'input'), genArg(opts.generator) ?? null));
+}
+/** True when `x` is a Tensor (torch.is_tensor). */
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}

@@ -1,0 +1,233 @@
+// Module entry: per-environment state, the tensor table, and shared conversions.
+#include "pch.h"
+#include "state.h"
+#include "guard.h"
+
+#include <sstream>
+
+namespace torchnode {
+
+// ---- TensorTable -------------------------------------------------------------------
+
+static int64_t StorageBytes(const at::Tensor& t) {
+  // Views share their base's storage: count memory only for the tensor that owns it.
+  if (!t.defined() || t.is_view() || !t.has_storage()) return 0;
+  return static_cast<int64_t>(t.storage().nbytes());
+}
+
+int32_t TensorTable::Put(at::Tensor t) {
+  int64_t logical = t.defined() ? static_cast<int64_t>(t.numel() * t.element_size()) : 0;
+  external_delta_ += StorageBytes(t);
+  bytes_ += logical;
+  ++live_;
+  if (!free_.empty()) {
+    int32_t id = free_.back();
+    free_.pop_back();
+    slots_[id] = std::move(t);
+    return id;
+  }
+  slots_.push_back(std::move(t));
+  return static_cast<int32_t>(slots_.size() - 1);
+}
+
+const at::Tensor& TensorTable::Get(int64_t id, const char* what) const {
+  if (id < 0 || id >= static_cast<int64_t>(slots_.size()) || !slots_[id].defined()) {
+    throw std::invalid_argument(std::string("argument '") + what +
+                                "' is a disposed tensor (it was freed by dispose() or a tidy() scope)");
+  }
+  return slots_[id];
+}
+
+bool TensorTable::Release(int64_t id) {
+  if (id < 0 || id >= static_cast<int64_t>(slots_.size()) || !slots_[id].defined()) return false;
+  at::Tensor& t = slots_[id];
+  external_delta_ -= StorageBytes(t);
+  bytes_ -= static_cast<int64_t>(t.numel() * t.element_size());
+  --live_;
+  t.reset();
+  free_.push_back(static_cast<int32_t>(id));
+  return true;
+}
+
+void TensorTable::Clear() {
+  slots_.clear();
+  free_.clear();
+  live_ = 0;
+  bytes_ = 0;
+}
+
+AddonState::~AddonState() {
+  // Inference guards are RAII objects of this thread: unwind them in reverse order.
+  while (!inference_guards.empty()) inference_guards.pop_back();
+  optimizers.Clear();
+  script_modules.Clear();
+  tensors.Clear();
+  generators.Clear();
+}
+
+AddonState& State(Napi::Env env) {
+  AddonState* st = env.GetInstanceData<AddonState>();
+  if (!st) throw Napi::Error::New(env, "torchnode: addon state is gone (environment shutting down)");
+  return *st;
+}
+
+void FlushExternalMemory(Napi::Env env, AddonState& st, bool force) {
+  int64_t d = st.tensors.external_delta();
+  if (force || d > (1 << 20) || d < -(1 << 20)) {
+    st.tensors.TakeExternalDelta();
+    Napi::MemoryManagement::AdjustExternalMemory(env, d);
+  }
+}
+
+Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
+  if (!t.defined()) return env.Null();
+  AddonState& st = State(env);
+  int32_t id = st.tensors.Put(std::move(t));
+  FlushExternalMemory(env, st);
+  return Napi::Number::New(env, id);
+}
+
+// ---- conversions -------------------------------------------------------------------
+
+std::string JsTypeName(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "boolean";
+    case napi_number: return "number";
+    case napi_string: return "string";
+    case napi_symbol: return "symbol";
+    case napi_object: return v.IsArray() ? "array" : "object";
+    case napi_function: return "function";
+    case napi_external: return "external";
+    case napi_bigint: return "bigint";
+    default: return "unknown";
+  }
+}
+
+static int64_t ToInt64(const Napi::Value& v, const char* what) {
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d == static_cast<double>(static_cast<int64_t>(d))) || d > 9.2e18 || d < -9.2e18) {
+      std::ostringstream os;
+      os << "expected an integer for " << what << " but received " << d;
+      throw std::invalid_argument(os.str());
+    }
+    return static_cast<int64_t>(d);
+  }
+  if (v.IsBigInt()) {
+    bool lossless = true;
+    int64_t r = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) throw std::invalid_argument(std::string("BigInt for ") + what + " does not fit in int64");
+    return r;
+  }
+  throw std::invalid_argument(std::string("expected an integer for ") + what + " but received " + JsTypeName(v));
+}
+
+std::vector<int64_t> ToIntVector(const Napi::Value& v, const char* what) {
+  std::vector<int64_t> out;
+  if (v.IsNumber() || v.IsBigInt()) {
+    out.push_back(ToInt64(v, what));
+    return out;
+  }
+  if (!v.IsArray()) {
+    throw std::invalid_argument(std::string("expected an array of integers for ") + what + " but received " +
+                                JsTypeName(v));
+  }
+  Napi::Array a = v.As<Napi::Array>();
+  uint32_t n = a.Length();
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) out.push_back(ToInt64(a.Get(i), what));
+  return out;
+}
+
+Napi::Array FromIntArray(Napi::Env env, at::IntArrayRef a) {
+  Napi::Array out = Napi::Array::New(env, a.size());
+  for (size_t i = 0; i < a.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, (double)a[i]));
+  return out;
+}
+
+std::string DtypeName(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kHalf: return "float16";
+    case at::kBFloat16: return "bfloat16";
+    case at::kLong: return "int64";
+    case at::kInt: return "int32";
+    case at::kShort: return "int16";
+    case at::kChar: return "int8";
+    case at::kByte: return "uint8";
+    case at::kBool: return "bool";
+    case at::kComplexFloat: return "complex64";
+    case at::kComplexDouble: return "complex128";
+    default: return c10::toString(t);
+  }
+}
+
+std::string DescribeTensor(const at::Tensor& t) {
+  if (!t.defined()) return "undefined";
+  std::ostringstream os;
+  os << DtypeName(t.scalar_type()) << "[";
+  auto s = t.sizes();
+  for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
+  os << "]";
+  if (!t.device().is_cpu()) os << " on " << t.device().str();
+  return os.str();
+}
+
+at::ScalarType ToScalarType(const Napi::Value& v, const char* what) {
+  int64_t code = ToInt64(v, what);
+  if (code < 0 || code >= static_cast<int64_t>(at::ScalarType::NumOptions)) {
+    throw std::invalid_argument(std::string("invalid dtype code for ") + what);
+  }
+  return static_cast<at::ScalarType>(code);
+}
+
+c10::Device ToDevice(const Napi::Value& v, const char* what) {
+  if (!v.IsString()) {
+    throw std::invalid_argument(std::string("expected a device string like 'cpu' or 'cuda:0' for ") + what +
+                                " but received " + JsTypeName(v));
+  }
+  return c10::Device(v.As<Napi::String>().Utf8Value());
+}
+
+std::string CleanTorchMessage(const std::string& msg) {
+  std::string m = msg;
+  size_t p = m.find("\nException raised from");
+  if (p != std::string::npos) m.erase(p);
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+// ---- info --------------------------------------------------------------------------
+
+TN_FN(BuildInfo, "buildInfo") {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("torchVersion", TORCHNODE_TORCH_VERSION);
+#ifdef TORCHNODE_CUDA
+  o.Set("cudaBuild", true);
+#else
+  o.Set("cudaBuild", false);
+#endif
+  o.Set("parallelInfo", at::get_parallel_info());
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData<AddonState>(new AddonState());
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  InitTensor(env, exports);
+  InitOps(env, exports);
+  InitAutograd(env, exports);
+  InitRandom(env, exports);
+  // InitOptim(env, exports);
+  // InitSerialize(env, exports);
+  return exports;
+}
+
+}  // namespace torchnode
+
+static Napi::Object InitTorchnode(Napi::Env env, Napi::Object exports) { return torchnode::Init(env, exports); }
+NODE_API_MODULE(torchnode, InitTorchnode)

@@ -1,0 +1,145 @@
+// Autograd: backward, gradients, grad mode and inference mode.
+#include "pch.h"
+#include "state.h"
+#include "guard.h"
+
+namespace torchnode {
+
+static const at::Tensor& T(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsNumber()) throw std::invalid_argument(std::string("expected a Tensor for ") + what);
+  return State(info.Env()).tensors.Get(info[i].As<Napi::Number>().Int64Value(), what);
+}
+
+static std::vector<at::Tensor> TensorList(const Napi::CallbackInfo& info, size_t i, const char* what, bool allow_null) {
+  std::vector<at::Tensor> out;
+  if (info[i].IsUndefined() || info[i].IsNull()) return out;
+  if (!info[i].IsArray()) throw std::invalid_argument(std::string("expected an array of Tensors for ") + what);
+  Napi::Array a = info[i].As<Napi::Array>();
+  AddonState& st = State(info.Env());
+  for (uint32_t j = 0; j < a.Length(); ++j) {
+    Napi::Value v = a.Get(j);
+    if (allow_null && (v.IsNull() || v.IsUndefined())) { out.emplace_back(); continue; }
+    if (!v.IsNumber()) throw std::invalid_argument(std::string("expected an array of Tensors for ") + what);
+    out.push_back(st.tensors.Get(v.As<Napi::Number>().Int64Value(), what));
+  }
+  return out;
+}
+
+// backward(self, gradient|null, retainGraph, createGraph)
+TN_FN(Backward, "backward") {
+  at::Tensor t = T(info, 0, "self");
+  at::Tensor grad;
+  if (info[1].IsNumber()) grad = T(info, 1, "gradient");
+  bool create_graph = info[3].ToBoolean().Value();
+  c10::optional<bool> retain;
+  if (info[2].IsBoolean()) retain = info[2].As<Napi::Boolean>().Value();
+  if (!t.requires_grad()) {
+    throw std::invalid_argument("element 0 of tensors does not require grad and does not have a grad_fn");
+  }
+  if (!grad.defined() && t.numel() != 1) {
+    throw std::invalid_argument("grad can be implicitly created only for scalar outputs (self: " + DescribeTensor(t) + ")");
+  }
+  t.backward(grad, retain, create_graph);
+  return info.Env().Undefined();
+}
+
+// grad(outputs[], inputs[], gradOutputs[]|null, retainGraph, createGraph, allowUnused) -> handles (null if unused)
+TN_FN(Grad, "autograd.grad") {
+  Napi::Env env = info.Env();
+  auto outputs = TensorList(info, 0, "outputs", false);
+  auto inputs = TensorList(info, 1, "inputs", false);
+  auto grad_outputs = TensorList(info, 2, "gradOutputs", true);
+  c10::optional<bool> retain;
+  if (info[3].IsBoolean()) retain = info[3].As<Napi::Boolean>().Value();
+  bool create = info[4].ToBoolean().Value();
+  bool allow_unused = info[5].ToBoolean().Value();
+  auto grads = torch::autograd::grad(outputs, inputs, grad_outputs, retain, create, allow_unused);
+  Napi::Array out = Napi::Array::New(env, grads.size());
+  for (size_t j = 0; j < grads.size(); ++j) out.Set((uint32_t)j, WrapTensor(env, grads[j]));
+  return out;
+}
+
+TN_FN(GetGrad, "grad") { return WrapTensor(info.Env(), T(info, 0, "self").grad()); }
+
+// setGrad(self, grad|null)
+TN_FN(SetGrad, "grad") {
+  at::Tensor t = T(info, 0, "self");
+  if (info[1].IsNull() || info[1].IsUndefined()) {
+    t.mutable_grad().reset();
+  } else {
+    const at::Tensor& g = T(info, 1, "grad");
+    if (g.sizes() != t.sizes()) {
+      throw std::invalid_argument("assigned grad has shape " + DescribeTensor(g) + " but the tensor is " + DescribeTensor(t));
+    }
+    t.mutable_grad() = g;
+  }
+  return info.Env().Undefined();
+}
+
+TN_FN(RequiresGrad, "requiresGrad_") {
+  at::Tensor t = T(info, 0, "self");
+  bool flag = info[1].ToBoolean().Value();
+  if (flag && !(t.is_floating_point() || t.is_complex())) {
+    throw std::invalid_argument("only Tensors of floating point and complex dtype can require gradients (self: " +
+                                DescribeTensor(t) + ")");
+  }
+  if (!flag && !t.is_leaf()) {
+    throw std::invalid_argument("you can only change requires_grad flags of leaf variables; use detach() instead");
+  }
+  t.requires_grad_(flag);
+  return info.Env().Undefined();
+}
+
+TN_FN(AutogradInfo, "autogradInfo") {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = T(info, 0, "self");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("requiresGrad", t.requires_grad());
+  o.Set("isLeaf", t.is_leaf());
+  o.Set("retainsGrad", t.retains_grad());
+  o.Set("gradFn", t.grad_fn() ? Napi::Value(Napi::String::New(env, t.grad_fn()->name())) : env.Null());
+  return o;
+}
+
+TN_FN(RetainGrad, "retainGrad") {
+  T(info, 0, "self").retain_grad();
+  return info.Env().Undefined();
+}
+
+TN_FN(SetGradEnabled, "setGradEnabled") {
+  bool prev = at::GradMode::is_enabled();
+  at::GradMode::set_enabled(info[0].ToBoolean().Value());
+  return Napi::Boolean::New(info.Env(), prev);
+}
+TN_FN(IsGradEnabled, "isGradEnabled") { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
+
+TN_FN(EnterInference, "inferenceMode") {
+  AddonState& st = State(info.Env());
+  st.inference_guards.push_back(std::make_unique<c10::InferenceMode>(info[0].ToBoolean().Value()));
+  return Napi::Number::New(info.Env(), (double)st.inference_guards.size());
+}
+TN_FN(ExitInference, "inferenceMode") {
+  AddonState& st = State(info.Env());
+  if (!st.inference_guards.empty()) st.inference_guards.pop_back();
+  return info.Env().Undefined();
+}
+TN_FN(IsInference, "isInferenceModeEnabled") {
+  return Napi::Boolean::New(info.Env(), c10::InferenceMode::is_enabled());
+}
+
+void InitAutograd(Napi::Env env, Napi::Object exports) {
+  exports.Set("backward", Napi::Function::New(env, Backward, "backward"));
+  exports.Set("autogradGrad", Napi::Function::New(env, Grad, "autogradGrad"));
+  exports.Set("getGrad", Napi::Function::New(env, GetGrad, "getGrad"));
+  exports.Set("setGrad", Napi::Function::New(env, SetGrad, "setGrad"));
+  exports.Set("requiresGrad", Napi::Function::New(env, RequiresGrad, "requiresGrad"));
+  exports.Set("autogradInfo", Napi::Function::New(env, AutogradInfo, "autogradInfo"));
+  exports.Set("retainGrad", Napi::Function::New(env, RetainGrad, "retainGrad"));
+  exports.Set("setGradEnabled", Napi::Function::New(env, SetGradEnabled, "setGradEnabled"));
+  exports.Set("isGradEnabled", Napi::Function::New(env, IsGradEnabled, "isGradEnabled"));
+  exports.Set("enterInferenceMode", Napi::Function::New(env, EnterInference, "enterInferenceMode"));
+  exports.Set("exitInferenceMode", Napi::Function::New(env, ExitInference, "exitInferenceMode"));
+  exports.Set("isInferenceModeEnabled", Napi::Function::New(env, IsInference, "isInferenceModeEnabled"));
+}
+
+}  // namespace torchnode

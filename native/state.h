@@ -1,0 +1,116 @@
+// Per-environment state: every Node environment (main thread or worker) that loads the
+// addon gets its own tables, freed by the environment's cleanup (SetInstanceData).
+#pragma once
+#include <napi.h>
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace torchnode {
+
+// JS holds tensors as integer handles into this table: no wrapper object per tensor on
+// the native side, so creating a result costs a vector slot, not an ObjectWrap (~1 us).
+class TensorTable {
+ public:
+  int32_t Put(at::Tensor t);
+  // Throws a JS-facing error naming `what` when the handle is not live.
+  const at::Tensor& Get(int64_t id, const char* what) const;
+  bool Release(int64_t id);
+  void Clear();
+  int64_t live() const { return live_; }
+  int64_t logical_bytes() const { return bytes_; }
+  int64_t TakeExternalDelta() { int64_t d = external_delta_; external_delta_ = 0; return d; }
+  int64_t external_delta() const { return external_delta_; }
+
+ private:
+  std::vector<at::Tensor> slots_;
+  std::vector<int32_t> free_;
+  int64_t live_ = 0;
+  int64_t bytes_ = 0;
+  int64_t external_delta_ = 0;
+};
+
+// Same design for generators and other refcounted LibTorch values JS can hold.
+template <typename T>
+class HandleTable {
+ public:
+  int32_t Put(T v) {
+    if (!free_.empty()) { int32_t id = free_.back(); free_.pop_back(); slots_[id] = std::move(v); used_[id] = true; return id; }
+    slots_.push_back(std::move(v)); used_.push_back(true);
+    return static_cast<int32_t>(slots_.size() - 1);
+  }
+  T* Find(int64_t id) { return (id >= 0 && id < (int64_t)slots_.size() && used_[id]) ? &slots_[id] : nullptr; }
+  bool Release(int64_t id) {
+    if (!Find(id)) return false;
+    slots_[id] = T(); used_[id] = false; free_.push_back((int32_t)id); return true;
+  }
+  void Clear() { slots_.clear(); used_.clear(); free_.clear(); }
+ private:
+  std::vector<T> slots_;
+  std::vector<bool> used_;
+  std::vector<int32_t> free_;
+};
+
+enum class ArgKind : uint8_t {
+  Tensor, OptTensor, TensorList, OptTensorList,
+  Int, OptInt, IntList, OptIntList,
+  Double, OptDouble, DoubleList, OptDoubleList,
+  Bool, OptBool, BoolList,
+  Scalar, OptScalar, ScalarList,
+  ScalarType, Layout, MemoryFormat, Device, Generator, String, OptString,
+  Unsupported,
+};
+
+struct OpEntry {
+  c10::OperatorHandle handle;
+  std::string display;  // "add" for aten::add.Tensor: what error messages call it
+  std::vector<ArgKind> kinds;
+  std::vector<std::string> names;
+  std::vector<c10::optional<c10::IValue>> defaults;
+  bool returns_self = false;  // in-place: the result aliases `self`, no new handle
+  explicit OpEntry(c10::OperatorHandle h) : handle(std::move(h)) {}
+};
+
+class Optimizer;
+class ScriptModule;
+
+struct AddonState {
+  TensorTable tensors;
+  HandleTable<at::Generator> generators;
+  std::vector<OpEntry> ops;
+  std::vector<std::unique_ptr<c10::InferenceMode>> inference_guards;
+  std::vector<bool> grad_mode_stack;
+  HandleTable<std::shared_ptr<Optimizer>> optimizers;
+  HandleTable<std::shared_ptr<ScriptModule>> script_modules;
+  ~AddonState();
+};
+
+AddonState& State(Napi::Env env);
+
+// The external-memory hint to V8 is batched: one call per megabyte of change.
+void FlushExternalMemory(Napi::Env env, AddonState& st, bool force = false);
+
+// Result helpers.
+Napi::Value WrapTensor(Napi::Env env, at::Tensor t);
+
+// Lists of numbers <-> int64 vectors.
+std::vector<int64_t> ToIntVector(const Napi::Value& v, const char* what);
+Napi::Array FromIntArray(Napi::Env env, at::IntArrayRef a);
+std::string DescribeTensor(const at::Tensor& t);
+std::string DtypeName(at::ScalarType t);
+at::ScalarType ToScalarType(const Napi::Value& v, const char* what);
+c10::Device ToDevice(const Napi::Value& v, const char* what);
+std::string JsTypeName(const Napi::Value& v);
+
+void InitTensor(Napi::Env env, Napi::Object exports);
+void InitOps(Napi::Env env, Napi::Object exports);
+void InitAutograd(Napi::Env env, Napi::Object exports);
+void InitRandom(Napi::Env env, Napi::Object exports);
+void InitOptim(Napi::Env env, Napi::Object exports);
+void InitSerialize(Napi::Env env, Napi::Object exports);
+
+}  // namespace torchnode
