@@ -1,0 +1,21 @@
+{
+  # The node-gyp route over the same sources and the same LibTorch discovery as CMakeLists.txt.
+  # cmake-js is the primary build (it has the precompiled header); this one stays working.
+  "targets": [{
+    "target_name": "torchnode",
+    "sources": ["<!@(node -p \"require('fs').readdirSync('native').filter(f => f.endsWith('.cc')).map(f => 'native/' + f).join(' ')\")"],
+    "include_dirs": [
+      "<!@(node -p \"require('node-addon-api').include\")",
+      "<!@(node tools/libtorch-paths.mjs include)"
+    ],
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "TORCHNODE_TORCH_VERSION=\"<!(node tools/libtorch-paths.mjs version)\""],
+    "cflags!": ["-fno-exceptions", "-fno-rtti"],
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+    "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+    "libraries": [
+      "-L<!(node tools/libtorch-paths.mjs libdir)",
+      "<!@(node tools/libtorch-paths.mjs libs)",
+      "-Wl,-rpath,<!(node tools/libtorch-paths.mjs libdir)"
+    ]
+  }]
+}

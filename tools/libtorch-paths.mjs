@@ -1,0 +1,40 @@
+// LibTorch discovery for the node-gyp route (binding.gyp), in the same order as cmake/LibTorch.cmake:
+// LIBTORCH / Torch_DIR, python3's torch, the system. Prints include dirs, libraries or rpath dirs.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+
+function fromPrefix(prefix) {
+  return { include: [join(prefix, 'include'), join(prefix, 'include/torch/csrc/api/include')], lib: join(prefix, 'lib') };
+}
+
+function discover() {
+  if (process.env.LIBTORCH) return fromPrefix(process.env.LIBTORCH);
+  if (process.env.Torch_DIR) return fromPrefix(resolve(process.env.Torch_DIR, '../../..'));
+  try {
+    const p = execFileSync('python3', ['-c', 'import torch.utils; print(torch.utils.cmake_prefix_path)'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString().trim();
+    if (p && existsSync(join(p, 'Torch'))) return fromPrefix(resolve(p, '../..'));
+  } catch { /* no python torch */ }
+  for (const base of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib']) {
+    if (existsSync(join(base, 'cmake/Torch/TorchConfig.cmake'))) {
+      return { include: ['/usr/include', '/usr/include/torch/csrc/api/include'], lib: base };
+    }
+  }
+  console.error('torchnode: LibTorch not found (set LIBTORCH or Torch_DIR, install python3 torch, or apt-get install libtorch-dev)');
+  process.exit(1);
+}
+
+const t = discover();
+const what = process.argv[2];
+if (what === 'include') console.log(t.include.join(' '));
+else if (what === 'libdir') console.log(t.lib);
+else if (what === 'libs') {
+  const names = readdirSync(t.lib);
+  const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((n) => names.includes(`lib${n}.so`));
+  console.log(['-Wl,--no-as-needed', ...libs.map((n) => `-l${n}`), '-Wl,--as-needed'].join(' '));
+} else if (what === 'version') {
+  const v = join(t.include[1], 'torch/version.h');
+  const m = existsSync(v) ? /TORCH_VERSION "([^"]+)"/.exec(readFileSync(v, 'utf8')) : null;
+  console.log(m ? m[1] : 'unknown');
+}
