@@ -35,6 +35,7 @@ else if (what === 'libs') {
   console.log(['-Wl,--no-as-needed', ...libs.map((n) => `-l${n}`), '-Wl,--as-needed'].join(' '));
 } else if (what === 'version') {
   const v = join(t.include[1], 'torch/version.h');
-  const m = existsSync(v) ? /TORCH_VERSION "([^"]+)"/.exec(readFileSync(v, 'utf8')) : null;
-  console.log(m ? m[1] : 'unknown');
+  const text = existsSync(v) ? readFileSync(v, 'utf8') : '';
+  const part = (k) => (new RegExp(`#define TORCH_VERSION_${k} (\\d+)`).exec(text) || [])[1];
+  console.log(part('MAJOR') ? `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` : 'unknown');
 }
