@@ -11,6 +11,8 @@ export interface Owned {
   _h: number;
   /** Set by keep(): never freed by a scope. */
   _kept?: boolean;
+  /** Set once a finalizer is registered for it. */
+  _reg?: boolean;
   dispose(): void;
 }
 
@@ -20,18 +22,51 @@ const registry = new FinalizationRegistry<number>((h) => {
 
 const scopes: Owned[][] = [];
 
-/**
- * Called for every new tensor. Inside a scope the tensor is only recorded (registering a
- * finalizer costs ~0.4 µs, as much as a small op); it gets a finalizer if it outlives the scope.
- */
+// Registering a finalizer costs ~0.4 µs, as much as a small op. Finalizers can only run after
+// the event loop turns, so a tensor outside any scope is registered in a microtask (before the
+// loop turns) if it is still alive then: one that is created and disposed synchronously never pays.
+let pending: Owned[] = [];
+let flushScheduled = false;
+const PENDING_LIMIT = 4096;
+
+function register(t: Owned): void {
+  if (t._h >= 0 && !t._reg) {
+    t._reg = true;
+    registry.register(t, t._h, t);
+  }
+}
+
+function flushPending(): void {
+  flushScheduled = false;
+  const p = pending;
+  pending = [];
+  for (let i = 0; i < p.length; i++) register(p[i]);
+}
+
+function deferRegister(t: Owned): void {
+  pending.push(t);
+  if (pending.length > PENDING_LIMIT) {
+    // A long synchronous loop: keep the list bounded (drop disposed ones, register the rest).
+    flushPending();
+  }
+  if (!flushScheduled) {
+    flushScheduled = true;
+    queueMicrotask(flushPending);
+  }
+}
+
+/** Called for every new tensor: recorded in the innermost scope, or queued for a finalizer. */
 export function track(t: Owned): void {
   const n = scopes.length;
   if (n > 0) scopes[n - 1].push(t);
-  else registry.register(t, t._h, t);
+  else deferRegister(t);
 }
 
 export function untrack(t: Owned): void {
-  registry.unregister(t);
+  if (t._reg) {
+    registry.unregister(t);
+    t._reg = false;
+  }
 }
 
 function collect(value: unknown, out: Set<Owned>, depth = 0): void {
@@ -55,9 +90,14 @@ function collect(value: unknown, out: Set<Owned>, depth = 0): void {
 
 const releaseBuffer = { ids: new Int32Array(1024) };
 
+const NO_KEEPERS = new Set<Owned>();
+
 function endScope(scope: Owned[], result: unknown): void {
-  const keepers = new Set<Owned>();
-  collect(result, keepers);
+  let keepers = NO_KEEPERS;
+  if (result !== undefined && result !== null && typeof result === 'object') {
+    keepers = new Set<Owned>();
+    collect(result, keepers);
+  }
   const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
   let ids = releaseBuffer.ids;
   let n = 0;
@@ -65,7 +105,7 @@ function endScope(scope: Owned[], result: unknown): void {
     if (t._h < 0) continue; // already disposed
     if (t._kept || keepers.has(t)) {
       if (parent) parent.push(t);
-      else registry.register(t, t._h, t);
+      else deferRegister(t);
       continue;
     }
     if (n === ids.length) {

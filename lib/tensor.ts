@@ -18,8 +18,8 @@ export type NestedArray = Scalar | readonly NestedArray[];
 
 // ---- operator references -------------------------------------------------------------
 
-type OpFn = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown, g?: unknown,
-  h?: unknown, i?: unknown, j?: unknown) => any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OpFn = (...args: unknown[]) => any;
 
 /**
  * A LibTorch operator by schema name ("aten::add.Tensor"), resolved on first use. Unused
@@ -31,9 +31,9 @@ export function op(qualified: string): OpFn {
   const name = dot < 0 ? qualified : qualified.slice(0, dot);
   const overload = dot < 0 ? '' : qualified.slice(dot + 1);
   let index = -1;
-  return (a, b, c, d, e, f, g, h, i, j) => {
+  return (...args) => {
     if (index < 0) index = native.resolveOp(name, overload);
-    return native.op(index, a, b, c, d, e, f, g, h, i, j);
+    return native.op(index, ...args);
   };
 }
 
