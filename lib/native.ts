@@ -41,6 +41,8 @@ export interface NativeAddon {
   resolveOp(name: string, overload: string): number;
   opSchema(index: number): string;
   op(index: number, ...args: unknown[]): any;
+  /** Direct entry for hot binary ops (codes in BINARY below): no boxing. Undefined for in-place codes. */
+  binary(code: number, self: Handle, other: Handle): Handle;
   // autograd
   backward(h: Handle, gradient: Handle | null, retainGraph: boolean | undefined, createGraph: boolean): void;
   autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[] | null, retainGraph: boolean | undefined,
@@ -85,6 +87,9 @@ export interface NativeAddon {
   jitRelease(m: number): void;
   jitEval(m: number, train: boolean): void;
 }
+
+/** Codes of native.binary (native/fastops.cc). */
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, add_: 4, sub_: 5, mul_: 6, div_: 7, matmul: 8 } as const;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

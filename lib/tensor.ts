@@ -2,7 +2,7 @@
  * Tensor: a JS handle to one LibTorch tensor. Every operation runs in LibTorch; this file only
  * validates arguments, picks the operator overload and wraps results.
  */
-import { native, type Handle } from './native.js';
+import { native, BINARY, type Handle } from './native.js';
 import { track, untrack, type Owned } from './scope.js';
 import {
   type DType, type DataOf, type TypedArray, dtypeCode, dtypeFromCode, typedArrayDType, viewAs, describe,
@@ -422,22 +422,28 @@ export class Tensor implements Owned {
   // ---- arithmetic (Tensor or scalar operands broadcast like PyTorch) ----
   add(other: Tensor | Scalar, opts?: { alpha?: number }): Tensor {
     const alpha = opts?.alpha;
-    return other instanceof Tensor ? wrap(O.add(this._h, other._h, alpha)) : wrap(O.addS(this._h, scalarArg(other, 'other'), alpha));
+    if (other instanceof Tensor) return wrap(alpha === undefined ? native.binary(BINARY.add, this._h, other._h) : O.add(this._h, other._h, alpha));
+    return wrap(O.addS(this._h, scalarArg(other, 'other'), alpha));
   }
   add_(other: Tensor | Scalar, opts?: { alpha?: number }): this {
     const alpha = opts?.alpha;
-    if (other instanceof Tensor) O.add_(this._h, other._h, alpha);
-    else O.addS_(this._h, scalarArg(other, 'other'), alpha);
+    if (other instanceof Tensor) {
+      if (alpha === undefined) native.binary(BINARY.add_, this._h, other._h);
+      else O.add_(this._h, other._h, alpha);
+    } else O.addS_(this._h, scalarArg(other, 'other'), alpha);
     return this;
   }
   sub(other: Tensor | Scalar, opts?: { alpha?: number }): Tensor {
     const alpha = opts?.alpha;
-    return other instanceof Tensor ? wrap(O.sub(this._h, other._h, alpha)) : wrap(O.subS(this._h, scalarArg(other, 'other'), alpha));
+    if (other instanceof Tensor) return wrap(alpha === undefined ? native.binary(BINARY.sub, this._h, other._h) : O.sub(this._h, other._h, alpha));
+    return wrap(O.subS(this._h, scalarArg(other, 'other'), alpha));
   }
   sub_(other: Tensor | Scalar, opts?: { alpha?: number }): this {
     const alpha = opts?.alpha;
-    if (other instanceof Tensor) O.sub_(this._h, other._h, alpha);
-    else O.subS_(this._h, scalarArg(other, 'other'), alpha);
+    if (other instanceof Tensor) {
+      if (alpha === undefined) native.binary(BINARY.sub_, this._h, other._h);
+      else O.sub_(this._h, other._h, alpha);
+    } else O.subS_(this._h, scalarArg(other, 'other'), alpha);
     return this;
   }
   /** `other - this`, Python's `2 - t`. */
@@ -445,10 +451,10 @@ export class Tensor implements Owned {
     return wrap(O.rsubS(this._h, scalarArg(other, 'other')));
   }
   mul(other: Tensor | Scalar): Tensor {
-    return other instanceof Tensor ? wrap(O.mul(this._h, other._h)) : wrap(O.mulS(this._h, scalarArg(other, 'other')));
+    return other instanceof Tensor ? wrap(native.binary(BINARY.mul, this._h, other._h)) : wrap(O.mulS(this._h, scalarArg(other, 'other')));
   }
   mul_(other: Tensor | Scalar): this {
-    if (other instanceof Tensor) O.mul_(this._h, other._h);
+    if (other instanceof Tensor) native.binary(BINARY.mul_, this._h, other._h);
     else O.mulS_(this._h, scalarArg(other, 'other'));
     return this;
   }
@@ -458,10 +464,10 @@ export class Tensor implements Owned {
       if (mode !== 'trunc' && mode !== 'floor') throw new TypeError(`Expected 'trunc' or 'floor' for roundingMode but received ${describe(mode)}`);
       return other instanceof Tensor ? wrap(O.divMode(this._h, other._h, mode)) : wrap(O.divSMode(this._h, scalarArg(other, 'other'), mode));
     }
-    return other instanceof Tensor ? wrap(O.div(this._h, other._h)) : wrap(O.divS(this._h, scalarArg(other, 'other')));
+    return other instanceof Tensor ? wrap(native.binary(BINARY.div, this._h, other._h)) : wrap(O.divS(this._h, scalarArg(other, 'other')));
   }
   div_(other: Tensor | Scalar): this {
-    if (other instanceof Tensor) O.div_(this._h, other._h);
+    if (other instanceof Tensor) native.binary(BINARY.div_, this._h, other._h);
     else O.divS_(this._h, scalarArg(other, 'other'));
     return this;
   }
@@ -565,7 +571,7 @@ export class Tensor implements Owned {
   clampMax(max: number): Tensor { return this.clamp(null, max); }
 
   // ---- linear algebra ----
-  matmul(other: Tensor): Tensor { return wrap(O.matmul(this._h, h(other, 'other'))); }
+  matmul(other: Tensor): Tensor { return wrap(native.binary(BINARY.matmul, this._h, h(other, 'other'))); }
   mm(mat2: Tensor): Tensor { return wrap(O.mm(this._h, h(mat2, 'mat2'))); }
   bmm(mat2: Tensor): Tensor { return wrap(O.bmm(this._h, h(mat2, 'mat2'))); }
   mv(vec: Tensor): Tensor { return wrap(O.mv(this._h, h(vec, 'vec'))); }

@@ -220,6 +220,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   InitTensor(env, exports);
   InitOps(env, exports);
+  InitFastOps(env, exports);
   InitAutograd(env, exports);
   InitRandom(env, exports);
   // InitOptim(env, exports);
