@@ -1,0 +1,36 @@
+// `npm install torchnode`: use the prebuilt binary when it loads against the LibTorch on this
+// machine; otherwise build from source with cmake-js (LibTorch found as in cmake/LibTorch.cmake).
+// In a development checkout (a .git folder) nothing happens: tools/setup.sh builds there.
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (existsSync(join(root, '.git')) || process.env.TORCHNODE_SKIP_INSTALL) process.exit(0);
+
+const require = createRequire(import.meta.url);
+function tryLoad() {
+  try {
+    const addon = require('node-gyp-build')(root);
+    return { ok: true, info: addon.buildInfo() };
+  } catch (e) {
+    return { ok: false, error: String(e?.message ?? e).split('\n')[0] };
+  }
+}
+
+const pre = tryLoad();
+if (pre.ok && !process.env.TORCHNODE_BUILD_FROM_SOURCE) {
+  console.log(`torchnode: using the prebuilt binary (LibTorch ${pre.info.torchVersion}, CUDA: ${pre.info.cudaBuild ? 'yes' : 'no'})`);
+  process.exit(0);
+}
+if (!pre.ok) console.log(`torchnode: the prebuilt binary does not load here (${pre.error}); building from source`);
+const r = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'rebuild', '--CDCMAKE_BUILD_TYPE=Release'], {
+  cwd: root, stdio: 'inherit',
+});
+if (r.status !== 0) {
+  console.error('torchnode: the source build failed. It needs cmake, a C++17 compiler and a LibTorch: LIBTORCH=/path/to/libtorch, ' +
+    'a python3 with torch, or (Debian/Ubuntu) apt-get install libtorch-dev libopenblas0.');
+  process.exit(r.status ?? 1);
+}
