@@ -1,0 +1,530 @@
+/**
+ * nn.Module: PyTorch's module tree. Assigning a Module, a Parameter, or a Tensor to a registered
+ * buffer name on a module registers it, in assignment order, as Python's `__setattr__` does.
+ *
+ * How: the base constructor returns a Proxy whose `defineProperty` trap sees every field write
+ * (TS class fields with target ES2022 use define semantics, and `this.x = v` on a proxy ends in
+ * [[DefineOwnProperty]] too). So both `fc1 = new nn.Linear(...)` as a class field and
+ * `this.fc1 = new nn.Linear(...)` in a constructor register `fc1`.
+ *
+ * Module paths (used in error messages such as "cnn3.fc: expected input [*, 144], got [50, 128]"):
+ * the lowercased class name of the root module, then the attribute names from the root down,
+ * following the first parent each module was registered in ("sequential.0", "cnn3.fc"); a module
+ * that was never registered is named by its lowercased class name alone ("linear").
+ */
+import { Tensor, op } from '../tensor.js';
+import { native } from '../native.js';
+import { keep, track, untrack, memory } from '../scope.js';
+import { noGrad } from '../autograd.js';
+import { type DType, describe, dtypeCode, isFloatingDType, normalizeDType } from '../dtype.js';
+import { Parameter } from './parameter.js';
+import { shapeStr } from './common.js';
+
+const detachOp = op('aten::detach');
+const DEVICE_RE = /^(cpu|cuda|meta|mps)(:\d+)?$/;
+
+/** The result of loadStateDict, as PyTorch's `_IncompatibleKeys`. */
+export interface IncompatibleKeys {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** A state dict: parameter and buffer names to tensors (a Map keeps PyTorch's order). */
+export type StateDict = Map<string, Tensor>;
+
+interface ParentLink {
+  parent: Module;
+  name: string;
+}
+
+function hiddenField(obj: object, name: string, value: unknown): void {
+  Object.defineProperty(obj, name, { value, writable: true, enumerable: false, configurable: true });
+}
+
+/** Python's `type(x)` as our messages name it. */
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  return (v as object).constructor?.name ?? 'object';
+}
+
+/** Registers/unregisters on field writes: the core of Python's Module.__setattr__. */
+function onAssign(target: Module, name: string, value: unknown): void {
+  const params = target._parameters;
+  const buffers = target._buffers;
+  const modules = target._modules;
+  if (value instanceof Parameter) {
+    buffers.delete(name);
+    target._nonPersistentBuffers.delete(name);
+    modules.delete(name);
+    params.set(name, value);
+  } else if (params.has(name)) {
+    if (value !== null) {
+      throw new TypeError(`cannot assign '${typeName(value)}' as parameter '${name}' (nn.Parameter or null expected)`);
+    }
+    params.set(name, null);
+  } else if (value instanceof Module) {
+    params.delete(name);
+    buffers.delete(name);
+    target._nonPersistentBuffers.delete(name);
+    modules.set(name, value);
+    if (value._parentLink === null && value !== target._self) value._parentLink = { parent: target._self, name };
+  } else if (modules.has(name)) {
+    if (value !== null) {
+      throw new TypeError(`cannot assign '${typeName(value)}' as child module '${name}' (nn.Module or null expected)`);
+    }
+    modules.set(name, null);
+  } else if (buffers.has(name)) {
+    if (value !== null && !(value instanceof Tensor)) {
+      throw new TypeError(`cannot assign '${typeName(value)}' as buffer '${name}' (Tensor or null expected)`);
+    }
+    if (value) keep(value);
+    buffers.set(name, value);
+  }
+}
+
+const handler: ProxyHandler<Module> = {
+  defineProperty(target, prop, desc) {
+    if (typeof prop === 'string' && 'value' in desc && !target._internal.has(prop)) onAssign(target, prop, desc.value);
+    return Reflect.defineProperty(target, prop, desc);
+  },
+  deleteProperty(target, prop) {
+    if (typeof prop === 'string') {
+      target._parameters.delete(prop);
+      target._buffers.delete(prop);
+      target._nonPersistentBuffers.delete(prop);
+      target._modules.delete(prop);
+    }
+    return Reflect.deleteProperty(target, prop);
+  },
+};
+
+function addIndent(s: string, n: number): string {
+  const lines = s.split('\n');
+  if (lines.length === 1) return s;
+  const first = lines.shift() as string;
+  return first + '\n' + lines.map((l) => ' '.repeat(n) + l).join('\n');
+}
+
+function checkName(name: unknown, kind: string, self: Module, existing: Map<string, unknown>): string {
+  if (typeof name !== 'string') throw new TypeError(`${kind} name should be a string. Got ${describe(name)}`);
+  if (name.includes('.')) throw new Error(`${kind} name can't contain "." (got '${name}')`);
+  if (name === '') throw new Error(`${kind} name can't be empty string ""`);
+  // A TS field declared without initializer exists as undefined: that is not a conflict.
+  if (name in self && !existing.has(name) && (self as unknown as Record<string, unknown>)[name] !== undefined) {
+    throw new Error(`attribute '${name}' already exists`);
+  }
+  return name;
+}
+
+/**
+ * Moves `t` onto a converted copy in place: the JS object (and so every reference to it, e.g. a
+ * model's attribute) stays the same while its LibTorch tensor is replaced. LibTorch's
+ * `set_` cannot change a dtype, so the handle is swapped. A native optimizer built earlier keeps
+ * the old tensor: call `.to()` before building the optimizer, as PyTorch's docs advise.
+ */
+function swapData(t: Tensor, converted: Tensor): void {
+  if (native.isSameTensor(t._h, converted._h)) {
+    converted.dispose();
+    return;
+  }
+  const requiresGrad = t.requiresGrad;
+  const g = t.grad;
+  const old = t._h;
+  untrack(t);
+  const nh = detachOp(converted._h) as number;
+  converted.dispose();
+  native.release(old);
+  t._h = nh;
+  // Outside any scope the tensor needs its finalizer back; inside one, the scope that created
+  // it (if any) registers it when it ends (kept tensors survive), so re-tracking could double it.
+  if (memory().scopeDepth === 0) track(t);
+  if (requiresGrad) t.requiresGrad_(true);
+  if (g) {
+    const g2 = g.to(t.dtype).to(t.device);
+    t.grad = g2;
+    g2.dispose();
+    g.dispose();
+  }
+}
+
+/** Base class of all neural-network modules, as `torch.nn.Module`. */
+export class Module {
+  /** Training mode (train()/eval()); layers such as Dropout and BatchNorm read it. */
+  training = true;
+  /** @internal */ declare readonly _parameters: Map<string, Parameter | null>;
+  /** @internal */ declare readonly _buffers: Map<string, Tensor | null>;
+  /** @internal */ declare readonly _nonPersistentBuffers: Set<string>;
+  /** @internal */ declare readonly _modules: Map<string, Module | null>;
+  /** @internal the proxy (what users hold). */ declare readonly _self: Module;
+  /** @internal */ declare _parentLink: ParentLink | null;
+  /** @internal names never registered. */ declare readonly _internal: Set<string>;
+
+  constructor() {
+    hiddenField(this, '_parameters', new Map());
+    hiddenField(this, '_buffers', new Map());
+    hiddenField(this, '_nonPersistentBuffers', new Set());
+    hiddenField(this, '_modules', new Map());
+    hiddenField(this, '_parentLink', null);
+    hiddenField(this, '_internal', new Set(['training', '_parentLink']));
+    const proxy = new Proxy(this, handler);
+    hiddenField(this, '_self', proxy);
+    return proxy;
+  }
+
+  /** The computation; subclasses override it. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(..._inputs: any[]): any {
+    throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
+  }
+
+  /** Calls forward (Python's `module(x)`). */
+  call(...inputs: Parameters<this['forward']>): ReturnType<this['forward']> {
+    return this.forward(...inputs);
+  }
+
+  /** The path used in error messages: see the file comment ("cnn3.fc"). */
+  get modulePath(): string {
+    const names: string[] = [];
+    const seen = new Set<Module>();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let m: Module = this;
+    while (m._parentLink !== null && !seen.has(m)) {
+      seen.add(m);
+      names.unshift(m._parentLink.name);
+      m = m._parentLink.parent;
+    }
+    return [m.constructor.name.toLowerCase(), ...names].join('.');
+  }
+
+  // ---- registration ----
+
+  /** `register_parameter(name, param)`: adds a parameter (or null) under `name`. */
+  registerParameter(name: string, param: Parameter | null): void {
+    checkName(name, 'parameter', this, this._parameters);
+    if (param !== null && !(param instanceof Parameter)) {
+      throw new TypeError(`cannot assign '${typeName(param)}' object to parameter '${name}' (nn.Parameter or null required)`);
+    }
+    (this as unknown as Record<string, unknown>)[name] = param;
+    this._parameters.set(name, param);
+  }
+
+  /**
+   * `register_buffer(name, tensor, persistent=True)`: state that is not a parameter (running
+   * statistics); persistent buffers are part of stateDict(). The tensor is keep()-ed.
+   */
+  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
+    checkName(name, 'buffer', this, this._buffers);
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new TypeError(`cannot assign '${typeName(tensor)}' object to buffer '${name}' (Tensor or null required)`);
+    }
+    const persistent = opts.persistent ?? true;
+    if (typeof persistent !== 'boolean') throw new TypeError(`registerBuffer: expected boolean for persistent but received ${describe(persistent)}`);
+    if (tensor) keep(tensor);
+    this._buffers.set(name, tensor);
+    if (persistent) this._nonPersistentBuffers.delete(name);
+    else this._nonPersistentBuffers.add(name);
+    (this as unknown as Record<string, unknown>)[name] = tensor;
+  }
+
+  /** `add_module` / `register_module(name, module)`. */
+  registerModule(name: string, module: Module | null): void {
+    checkName(name, 'module', this, this._modules);
+    if (module !== null && !(module instanceof Module)) {
+      throw new TypeError(`${typeName(module)} is not a Module subclass`);
+    }
+    this._modules.set(name, module);
+    (this as unknown as Record<string, unknown>)[name] = module;
+  }
+  /** Alias of registerModule (Python's add_module). */
+  addModule(name: string, module: Module | null): void {
+    this.registerModule(name, module);
+  }
+
+  /** `get_submodule("a.b")`. */
+  getSubmodule(target: string): Module {
+    if (target === '') return this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let m: Module = this;
+    for (const item of target.split('.')) {
+      const next = m._modules.get(item);
+      if (!next) throw new Error(`${m.constructor.name} has no attribute \`${item}\``);
+      m = next;
+    }
+    return m;
+  }
+
+  // ---- iteration ----
+
+  /** `named_modules()`: [path, module] for this module and all descendants, pre-order. */
+  namedModules(opts: { prefix?: string; removeDuplicate?: boolean } = {}): [string, Module][] {
+    const out: [string, Module][] = [];
+    const memo = new Set<Module>();
+    const removeDuplicate = opts.removeDuplicate ?? true;
+    const visit = (m: Module, p: string): void => {
+      if (removeDuplicate) {
+        if (memo.has(m)) return;
+        memo.add(m);
+      }
+      out.push([p, m]);
+      for (const [n, c] of m._modules) if (c) visit(c, p ? `${p}.${n}` : n);
+    };
+    visit(this, opts.prefix ?? '');
+    return out;
+  }
+  /** `modules()`: this module and all descendants. */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+  /** `named_children()`: direct children. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    const memo = new Set<Module>();
+    for (const [n, m] of this._modules) {
+      if (m && !memo.has(m)) {
+        memo.add(m);
+        out.push([n, m]);
+      }
+    }
+    return out;
+  }
+  /** `children()`. */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  private namedMembers<T>(get: (m: Module) => Iterable<[string, T | null]>, prefix: string, recurse: boolean): [string, T][] {
+    const out: [string, T][] = [];
+    const memo = new Set<T>();
+    const mods: [string, Module][] = recurse ? this.namedModules({ prefix }) : [[prefix, this]];
+    for (const [mp, m] of mods) {
+      for (const [k, v] of get(m)) {
+        if (v === null || memo.has(v)) continue;
+        memo.add(v);
+        out.push([mp ? `${mp}.${k}` : k, v]);
+      }
+    }
+    return out;
+  }
+  /** `named_parameters()`: ["fc1.weight", p], ... (shared parameters once). */
+  namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
+    return this.namedMembers((m) => m._parameters, opts.prefix ?? '', opts.recurse ?? true);
+  }
+  /** `parameters()`: the Parameter objects themselves (pass them to an optimizer). */
+  parameters(opts: { recurse?: boolean } = {}): Parameter[] {
+    return this.namedParameters(opts).map(([, p]) => p);
+  }
+  /** `named_buffers()`. */
+  namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
+    return this.namedMembers((m) => m._buffers, opts.prefix ?? '', opts.recurse ?? true);
+  }
+  /** `buffers()`. */
+  buffers(opts: { recurse?: boolean } = {}): Tensor[] {
+    return this.namedBuffers(opts).map(([, b]) => b);
+  }
+
+  // ---- modes and conversion ----
+
+  /** `train(mode=True)`: sets training mode here and in every descendant; returns this. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new TypeError(`train: training mode is expected to be boolean but received ${describe(mode)}`);
+    this.training = mode;
+    for (const c of this.children()) c.train(mode);
+    return this;
+  }
+  /** `eval()` = train(false). */
+  eval(): this {
+    return this.train(false);
+  }
+  /** Sets requiresGrad on every parameter. */
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  /** `apply(fn)`: fn on every descendant, children first, then this (for custom init). */
+  apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new TypeError(`apply: expected a function but received ${describe(fn)}`);
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * `to(device)` or `to(dtype)`: converts parameters and buffers in place (floating-point ones
+   * only for a dtype, as PyTorch). The Parameter objects stay the same; build optimizers after
+   * calling `to()`, as PyTorch advises.
+   */
+  to(target: DType | string): this {
+    let conv: (t: Tensor) => Tensor | null;
+    if (typeof target === 'string' && DEVICE_RE.test(target)) {
+      conv = (t) => t.to(target);
+    } else if (typeof target === 'string' && isDTypeName(target)) {
+      const dt = normalizeDType(target, 'to: dtype');
+      if (!isFloatingDType(dt)) {
+        throw new TypeError(`nn.Module.to only accepts floating point dtypes, but got desired dtype=${target}`);
+      }
+      conv = (t) => (t.isFloatingPoint() ? t.to(dt) : null);
+    } else {
+      throw new TypeError(`to: expected a device like 'cpu' or 'cuda:0' or a floating-point dtype but received ${describe(target)}`);
+    }
+    noGrad(() => {
+      for (const m of this.modules()) {
+        for (const t of [...m._parameters.values(), ...m._buffers.values()]) {
+          if (!t) continue;
+          const c = conv(t);
+          if (c) swapData(t, c);
+        }
+      }
+    });
+    return this;
+  }
+  /** to('float32'). */
+  float(): this { return this.to('float32'); }
+  /** to('float64'). */
+  double(): this { return this.to('float64'); }
+  /** to('float16'). */
+  half(): this { return this.to('float16'); }
+  /** to('cpu'). */
+  cpu(): this { return this.to('cpu'); }
+  /** to('cuda:N'). */
+  cuda(device = 0): this { return this.to(`cuda:${device}`); }
+
+  /** `zero_grad(set_to_none=False)` (PyTorch 1.13's default): zeroes every parameter's grad. */
+  zeroGrad(setToNone = false): void {
+    noGrad(() => {
+      for (const p of this.parameters()) {
+        const g = p.grad;
+        if (!g) continue;
+        if (setToNone) p.grad = null;
+        else g.zero_();
+        g.dispose();
+      }
+    });
+  }
+
+  // ---- state ----
+
+  /**
+   * `state_dict()`: a Map in PyTorch's order (each module's parameters, then its persistent
+   * buffers, then its children's, recursively). Values are detached tensors sharing storage.
+   */
+  stateDict(opts: { prefix?: string; keepVars?: boolean } = {}): StateDict {
+    const out: StateDict = new Map();
+    const keepVars = opts.keepVars ?? false;
+    const visit = (m: Module, prefix: string): void => {
+      for (const [k, p] of m._parameters) if (p) out.set(prefix + k, keepVars ? p : p.detach());
+      for (const [k, b] of m._buffers) {
+        if (b && !m._nonPersistentBuffers.has(k)) out.set(prefix + k, keepVars ? b : b.detach());
+      }
+      for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
+    };
+    visit(this, opts.prefix ?? '');
+    return out;
+  }
+
+  /**
+   * `load_state_dict(sd, strict=True)`: copies values in place. With strict, missing or
+   * unexpected keys are errors; shape mismatches always are. Errors read like PyTorch's.
+   */
+  loadStateDict(stateDict: StateDict | Record<string, Tensor>, opts: { strict?: boolean } = {}): IncompatibleKeys {
+    const strict = opts.strict ?? true;
+    let entries: [string, unknown][];
+    if (stateDict instanceof Map) entries = [...stateDict.entries()];
+    else if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict)) entries = Object.entries(stateDict);
+    else throw new TypeError(`Expected state_dict to be a Map or a plain object, got ${describe(stateDict)}.`);
+    const missingKeys: string[] = [];
+    const unexpectedKeys: string[] = [];
+    const errors: string[] = [];
+    const load = (m: Module, local: [string, unknown][], prefix: string): void => {
+      const sd = new Map(local);
+      const localState = new Map<string, Tensor>();
+      for (const [k, p] of m._parameters) if (p) localState.set(k, p);
+      for (const [k, b] of m._buffers) if (b && !m._nonPersistentBuffers.has(k)) localState.set(k, b);
+      for (const [name, param] of localState) {
+        const key = prefix + name;
+        if (sd.has(key)) {
+          const input = sd.get(key);
+          if (!(input instanceof Tensor) || input.isDisposed) {
+            errors.push(`While copying the parameter named "${key}", expected Tensor from checkpoint but received ${describe(input)}`);
+            continue;
+          }
+          if (shapeStr(input.shape) !== shapeStr(param.shape)) {
+            errors.push(`size mismatch for ${key}: copying a param with shape ${shapeStr(input.shape)} from checkpoint, the shape in current model is ${shapeStr(param.shape)}.`);
+            continue;
+          }
+          try {
+            noGrad(() => param.copy_(input));
+          } catch (e) {
+            errors.push(`While copying the parameter named "${key}", whose dimensions in the model are ${shapeStr(param.shape)} and whose dimensions in the checkpoint are ${shapeStr(input.shape)}, an exception occurred : ${(e as Error).message}.`);
+          }
+        } else if (strict) {
+          missingKeys.push(key);
+        }
+      }
+      if (strict) {
+        for (const [key] of local) {
+          if (!key.startsWith(prefix)) continue;
+          const inputName = key.slice(prefix.length).split('.')[0];
+          if (!m._modules.has(inputName) && !localState.has(inputName)) unexpectedKeys.push(key);
+        }
+      }
+      for (const [n, c] of m._modules) {
+        if (!c) continue;
+        const cp = `${prefix}${n}.`;
+        load(c, local.filter(([k]) => k.startsWith(cp)), cp);
+      }
+    };
+    load(this, entries, '');
+    if (strict) {
+      if (unexpectedKeys.length > 0) errors.unshift(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
+      if (missingKeys.length > 0) errors.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
+    }
+    if (errors.length > 0) {
+      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Frees every parameter and buffer now (the module is unusable afterwards). */
+  dispose(): void {
+    for (const m of this.modules()) {
+      for (const p of m._parameters.values()) p?.dispose();
+      for (const b of m._buffers.values()) b?.dispose();
+    }
+  }
+
+  // ---- printing ----
+
+  /** The module-specific part of the repr (PyTorch's `extra_repr`). */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** PyTorch's module repr, line for line. */
+  toString(): string {
+    const extra = this.extraRepr();
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines: string[] = [];
+    for (const [k, m] of this._modules) childLines.push(`(${k}): ${addIndent(m === null ? 'None' : m.toString(), 2)}`);
+    const lines = [...extraLines, ...childLines];
+    let s = `${this.constructor.name}(`;
+    if (lines.length > 0) {
+      if (extraLines.length === 1 && childLines.length === 0) s += extraLines[0];
+      else s += '\n  ' + lines.join('\n  ') + '\n';
+    }
+    return s + ')';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+function isDTypeName(d: string): boolean {
+  try {
+    dtypeCode(d);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,85 @@
+/** nn.utils: gradient clipping and parameter/vector conversion, with PyTorch's algorithms. */
+import { Tensor, stack, cat, tensor } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { noGrad } from '../autograd.js';
+import { describe } from '../dtype.js';
+import { checkOptions, expectNumber } from '../errors.js';
+import { checkTensor } from './common.js';
+
+function paramList(parameters: Iterable<Tensor> | Tensor, fn: string): Tensor[] {
+  if (parameters instanceof Tensor) return [parameters];
+  if (parameters === null || typeof parameters !== 'object' || typeof (parameters as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${fn}: expected a Tensor or an iterable of Tensors for parameters but received ${describe(parameters)}`);
+  }
+  return [...parameters].map((p, i) => checkTensor(p, fn, `parameters[${i}]`));
+}
+
+/**
+ * `clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False)`: scales all
+ * gradients together so their total norm is at most maxNorm; returns the total norm (before clipping).
+ */
+export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType: number | 'inf' = 2,
+  opts: { errorIfNonfinite?: boolean } = {}): Tensor {
+  const fn = 'clipGradNorm_';
+  const params = paramList(parameters, fn);
+  expectNumber(maxNorm, `${fn}: maxNorm`);
+  const p = normType === 'inf' ? Infinity : expectNumber(normType, `${fn}: normType`);
+  checkOptions(opts, ['errorIfNonfinite'], fn);
+  return tidy(() => noGrad(() => {
+    const grads = params.map((q) => q.grad).filter((g): g is Tensor => g !== null);
+    if (grads.length === 0) return tensor(0);
+    const device = grads[0].device;
+    let total: Tensor;
+    if (p === Infinity) {
+      const norms = grads.map((g) => g.abs().max().to(device));
+      total = norms.length === 1 ? norms[0] : stack(norms).max();
+    } else {
+      total = stack(grads.map((g) => g.norm(p).to(device))).norm(p);
+    }
+    if (opts.errorIfNonfinite && !Number.isFinite(total.item())) {
+      throw new Error(`The total norm of order ${p} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set \`errorIfNonfinite: false\``);
+    }
+    // Python's `max_norm / (total_norm + 1e-6)` is Tensor.__rdiv__: reciprocal() * max_norm.
+    const coef = total.add(1e-6).reciprocal().mul(maxNorm);
+    const clamped = coef.clamp(null, 1.0);
+    for (const g of grads) g.mul_(clamped.to(g.device));
+    return total;
+  }));
+}
+
+/** `clip_grad_value_(parameters, clip_value)`: clamps every gradient element to [-v, v] in place. */
+export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
+  const fn = 'clipGradValue_';
+  const params = paramList(parameters, fn);
+  const v = expectNumber(clipValue, `${fn}: clipValue`);
+  tidy(() => noGrad(() => {
+    for (const q of params) q.grad?.clamp_(-v, v);
+  }));
+}
+
+/** `parameters_to_vector(parameters)`: one flat tensor of all parameters (in order). */
+export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
+  const params = paramList(parameters, 'parametersToVector');
+  return tidy(() => cat(params.map((q) => q.view(-1))));
+}
+
+/**
+ * `vector_to_parameters(vec, parameters)`: copies consecutive slices of vec into the parameters.
+ * (PyTorch rebinds `param.data` to views of vec; copying gives the same values without aliasing.)
+ */
+export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
+  const fn = 'vectorToParameters';
+  checkTensor(vec, fn, 'vec');
+  if (vec.ndim !== 1) throw new TypeError(`${fn}: expected vec to be a 1-D Tensor, but got ${vec.ndim}-D with shape [${vec.shape.join(', ')}]`);
+  const params = paramList(parameters, fn);
+  const total = params.reduce((a, q) => a + q.numel(), 0);
+  if (total !== vec.shape[0]) throw new RangeError(`${fn}: vec has ${vec.shape[0]} elements but the parameters hold ${total}`);
+  tidy(() => noGrad(() => {
+    let off = 0;
+    for (const q of params) {
+      const n = q.numel();
+      q.copy_(vec.narrow(0, off, n).view(q.shape));
+      off += n;
+    }
+  }));
+}
