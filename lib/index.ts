@@ -14,6 +14,7 @@ export * as autograd from './autograd.js';
 export { manualSeed, initialSeed, getRngState, setRngState } from './random.js';
 export { setPrintOptions } from './format.js';
 export * from './functional.js';
+export * as cuda from './cuda.js';
 
 /** `torch.set_num_threads(n)`: intra-op threads of LibTorch (Debian's LibTorch defaults to 1). */
 export function setNumThreads(n: number): void {

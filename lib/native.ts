@@ -68,6 +68,18 @@ export interface NativeAddon {
   getRngState(): Handle;
   setRngState(state: Handle): void;
   releaseGenerator(g: number): void;
+  cuda: {
+    isAvailable(): boolean;
+    deviceCount(): number;
+    currentDevice(): number;
+    setDevice(d: number): void;
+    synchronize(d?: number): void;
+    manualSeedAll(seed: number | bigint): void;
+    memoryStats(d?: number): { allocated: number; reserved: number; maxAllocated: number; maxReserved: number };
+    resetPeakMemoryStats(d?: number): void;
+    emptyCache(): void;
+    getDeviceName(d?: number): string;
+  };
   // optimizers
   optimizerCreate(kind: string, params: Handle[][], options: Record<string, unknown>[]): number;
   optimizerStep(o: number): void;

@@ -221,6 +221,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTensor(env, exports);
   InitOps(env, exports);
   InitFastOps(env, exports);
+  InitCuda(env, exports);
   InitAutograd(env, exports);
   InitRandom(env, exports);
   // InitOptim(env, exports);
