@@ -312,8 +312,8 @@ def functional():
     p1.grad = y.clone()
     p2.grad = w.clone() * 3
     nn.utils.clip_grad_value_([p1, p2], 0.7)
-    res['clip_value_g1'] = p1.grad
-    res['clip_value_g2'] = p2.grad
+    res['clip_value_g1'] = p1.grad.clone()
+    res['clip_value_g2'] = p2.grad.clone()
     total = nn.utils.clip_grad_norm_([p1, p2], 1.5, norm_type=1.0)
     res['clip_norm1_total'] = total
     res['clip_norm1_g1'] = p1.grad
