@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
-import { nn, type Tensor } from '../lib/index.js';
-import { fixture, dec, assertClose, assertStateDict, MLP2, CNN3, type Enc } from './30.nn.helpers.js';
+import { nn } from '../lib/index.js';
+import { fixture, dec, assertClose, assertStateDict, MLP2, CNN3 } from './30.nn.helpers.js';
 
 const M = fixture<Record<string, any>>('nn_models.json');
 
@@ -198,4 +198,16 @@ test('utils: parametersToVector / vectorToParameters round-trip', () => {
   assert.throws(() => nn.utils.clipGradNorm_(5 as any, 1), /clipGradNorm_: expected a Tensor or an iterable of Tensors/);
   assert.equal(nn.utils.clipGradNorm_(lin.parameters(), 1).item(), 0, 'no grads: total 0 as PyTorch');
 });
-void ({} as Enc);
+
+
+test('buffers survive a caller\'s tidy(); to() inside tidy() keeps the model usable', () => {
+  const bn = torch.tidy(() => {
+    const m = new nn.BatchNorm1d(3);
+    m.to('float64');
+    return m;
+  });
+  assert.ok(bn.buffers().every((b) => !b.isDisposed) && bn.parameters().every((p) => !p.isDisposed));
+  assert.equal(bn.runningMean!.dtype, 'float64');
+  torch.tidy(() => bn.call(torch.randn([4, 3], { dtype: 'float64' })));
+  assert.equal(bn.numBatchesTracked!.item(), 1);
+});

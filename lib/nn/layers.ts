@@ -11,7 +11,7 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import * as init from './init.js';
 import * as F from './functional.js';
-import { checkTensor, shapeStr, pyVal, pyBool, pyFloat, pair, withContext } from './common.js';
+import { shapeStr, pyVal, pyBool, pyFloat, pair, withContext } from './common.js';
 
 /** Where new parameters live (PyTorch's factory_kwargs). */
 export interface FactoryOptions {
