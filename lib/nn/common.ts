@@ -81,12 +81,13 @@ export function pair(v: unknown, fn: string, arg: string, min = 0): [number, num
   throw new TypeError(`${fn}: expected a ${what} or a pair of them for ${arg} but received ${Array.isArray(v) ? `[${v.map(String).join(', ')}]` : describe(v)}`);
 }
 
-/** Runs fn; a LibTorch error gets a prefix naming the module or function. */
-export function withContext<T>(prefix: string, fn: () => T): T {
+/** Runs fn; a LibTorch error gets a prefix naming the module or function (computed only on error). */
+export function withContext<T>(prefix: string | (() => string), fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Error && !e.message.startsWith(prefix)) e.message = `${prefix}: ${e.message}`;
+    const p = typeof prefix === 'function' ? prefix() : prefix;
+    if (e instanceof Error && !e.message.startsWith(p)) e.message = `${p}: ${e.message}`;
     throw e;
   }
 }

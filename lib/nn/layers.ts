@@ -70,7 +70,7 @@ export class Linear extends Module {
     if (s.length === 0 || s[s.length - 1] !== this.inFeatures) {
       throw new RangeError(`${this.modulePath}: expected input [*, ${this.inFeatures}], got ${shapeStr(s)}`);
     }
-    return withContext(this.modulePath, () => F.linear(x, this.weight, this.bias));
+    return withContext(() => this.modulePath, () => F.linear(x, this.weight, this.bias));
   }
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
@@ -167,7 +167,7 @@ export class Conv2d extends Module {
     if (!((s.length === 4 || s.length === 3) && s[s.length - 3] === c)) {
       throw new RangeError(`${this.modulePath}: expected input [N, ${c}, H, W] or [${c}, H, W] (${c} channels), got ${shapeStr(s)}`);
     }
-    return withContext(this.modulePath, () => {
+    return withContext(() => this.modulePath, () => {
       if (this.paddingMode !== 'zeros') {
         const [ph, pw] = this.padding as [number, number];
         const padded = F.pad(x, [pw, pw, ph, ph], this.paddingMode as 'reflect' | 'replicate' | 'circular');
@@ -248,7 +248,7 @@ export class MaxPool2d extends Module {
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected input [N, C, H, W] or [C, H, W], got ${shapeStr(x.shape)}`);
-    return withContext(this.modulePath, () => {
+    return withContext(() => this.modulePath, () => {
       const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
       // With returnIndices the result is [values, indices], as Python's tuple.
       return this.returnIndices ? (F.maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) as unknown as Tensor) : F.maxPool2d(x, this.kernelSize, opts);
@@ -296,7 +296,7 @@ export class AvgPool2d extends Module {
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected input [N, C, H, W] or [C, H, W], got ${shapeStr(x.shape)}`);
-    return withContext(this.modulePath, () => F.avgPool2d(x, this.kernelSize, {
+    return withContext(() => this.modulePath, () => F.avgPool2d(x, this.kernelSize, {
       stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
     }));
   }
@@ -319,7 +319,7 @@ export class AdaptiveAvgPool2d extends Module {
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected input [N, C, H, W] or [C, H, W], got ${shapeStr(x.shape)}`);
-    return withContext(this.modulePath, () => F.adaptiveAvgPool2d(x, this.outputSize));
+    return withContext(() => this.modulePath, () => F.adaptiveAvgPool2d(x, this.outputSize));
   }
   override extraRepr(): string {
     return `output_size=${pyVal(this.outputSize)}`;
@@ -418,7 +418,7 @@ export abstract class BatchNorm extends Module {
     }
     const bnTraining = this.training ? true : this.running_mean === null && this.running_var === null;
     const useStats = !this.training || this.trackRunningStats;
-    return withContext(this.modulePath, () => F.batchNorm(x, useStats ? this.running_mean : null, useStats ? this.running_var : null, {
+    return withContext(() => this.modulePath, () => F.batchNorm(x, useStats ? this.running_mean : null, useStats ? this.running_var : null, {
       weight: this.weight, bias: this.bias, training: bnTraining, momentum: factor, eps: this.eps,
     }));
   }
@@ -476,7 +476,7 @@ export class Flatten extends Module {
     this.endDim = expectInt(o.endDim ?? -1, 'Flatten: endDim');
   }
   override forward(input: Tensor): Tensor {
-    return withContext(this.modulePath, () => F.flatten(inputOf(this, input), this.startDim, this.endDim));
+    return withContext(() => this.modulePath, () => F.flatten(inputOf(this, input), this.startDim, this.endDim));
   }
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
@@ -564,7 +564,7 @@ export class Softmax extends Module {
     this.dim = dimArg(dim, 'Softmax');
   }
   override forward(input: Tensor): Tensor {
-    return withContext(this.modulePath, () => F.softmax(inputOf(this, input), this.dim));
+    return withContext(() => this.modulePath, () => F.softmax(inputOf(this, input), this.dim));
   }
   override extraRepr(): string {
     return `dim=${pyVal(this.dim)}`;
@@ -578,7 +578,7 @@ export class LogSoftmax extends Module {
     this.dim = dimArg(dim, 'LogSoftmax');
   }
   override forward(input: Tensor): Tensor {
-    return withContext(this.modulePath, () => F.logSoftmax(inputOf(this, input), this.dim));
+    return withContext(() => this.modulePath, () => F.logSoftmax(inputOf(this, input), this.dim));
   }
   override extraRepr(): string {
     return `dim=${pyVal(this.dim)}`;
@@ -637,7 +637,7 @@ export class Embedding extends Module {
     if (x.dtype !== 'int64' && x.dtype !== 'int32') {
       throw new TypeError(`${this.modulePath}: expected int64 indices for input but received dtype ${x.dtype} with shape ${shapeStr(x.shape)}`);
     }
-    return withContext(this.modulePath, () => F.embedding(x, this.weight, { paddingIdx: this.paddingIdx, scaleGradByFreq: this.scaleGradByFreq, sparse: this.sparse }));
+    return withContext(() => this.modulePath, () => F.embedding(x, this.weight, { paddingIdx: this.paddingIdx, scaleGradByFreq: this.scaleGradByFreq, sparse: this.sparse }));
   }
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
