@@ -56,7 +56,7 @@ find_libtorch() {
 
 # 1. LibTorch
 if ! found=$(find_libtorch); then
-  if apt_install libtorch-dev libopenblas0; then
+  if apt_install libtorch-dev libopenblas0 libgloo-dev; then
     found=$(find_libtorch) || { echo "torchnode setup: libtorch-dev installed but not found" >&2; exit 1; }
   else
     cat >&2 <<'MSG'
@@ -72,6 +72,10 @@ fi
 case "$found" in system*)
   if have dpkg && ! dpkg -s libopenblas0 >/dev/null 2>&1 && ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
     apt_install libopenblas0 || say "warning: libopenblas0 is not installed; linear layers will be slow"
+  fi
+  # gloo's headers let the build include torch.distributed (c10d); optional.
+  if have dpkg && ! dpkg -s libgloo-dev >/dev/null 2>&1; then
+    apt_install libgloo-dev || say "libgloo-dev not installed: torch.distributed will be unavailable"
   fi ;;
 esac
 
