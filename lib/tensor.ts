@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 /**
  * Tensor: a JS handle to one LibTorch tensor. Every operation runs in LibTorch; this file only
  * validates arguments, picks the operator overload and wraps results.
