@@ -90,14 +90,17 @@ export interface NativeAddon {
   optimizerNumGroups(o: number): number;
   optimizerState(o: number): { group: number; index: number; state: Record<string, Handle | number> }[];
   optimizerSetState(o: number, group: number, index: number, state: Record<string, Handle | number>): void;
+  optimizerClearState(o: number): void;
+  optimizerGroupParams(o: number, group: number): Handle[];
   optimizerRelease(o: number): void;
   // serialization
+  /** Values tagged by lib/serialize.ts (JS cannot tell int from float, tuple from list). */
   pickleSave(value: unknown): ArrayBuffer;
-  pickleLoad(bytes: Uint8Array): unknown;
   jitLoad(path: string, device?: string): number;
-  jitForward(m: number, inputs: Handle[]): Handle | Handle[];
+  jitForward(m: number, inputs: Handle[]): unknown;
   jitRelease(m: number): void;
-  jitEval(m: number, train: boolean): void;
+  jitTrain(m: number, train: boolean): void;
+  jitIsTraining(m: number): boolean;
 }
 
 /** Codes of native.binary (native/fastops.cc). */

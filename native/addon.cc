@@ -224,8 +224,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitCuda(env, exports);
   InitAutograd(env, exports);
   InitRandom(env, exports);
-  // InitOptim(env, exports);
-  // InitSerialize(env, exports);
+  InitOptim(env, exports);
+  InitSerialize(env, exports);
   return exports;
 }
 

@@ -1,0 +1,144 @@
+// PyTorch's file formats: torch::pickle_save writes the zip+pickle archive that Python's
+// torch.load reads, and torch::jit::load runs TorchScript modules saved by Python.
+// (Reading torch.save files is done in lib/serialize.ts: LibTorch 1.13's unpickler turns
+// Python's OrderedDict, i.e. every state_dict, into None.)
+#include "pch.h"
+#include "state.h"
+#include "guard.h"
+
+namespace torchnode {
+
+class ScriptModule {
+ public:
+  torch::jit::Module module;
+};
+
+// JS values arrive tagged by lib/serialize.ts, because JS cannot tell int 1 from float 1.0
+// nor a tuple from a list: {t:'i'|'f', v}, {t:'T', h}, {t:'L'|'U', v:[...]}, {t:'D', k:[...], v:[...]},
+// plain strings, booleans and null.
+static c10::IValue ToIValue(Napi::Env env, const Napi::Value& v, int depth) {
+  if (depth > 64) throw std::invalid_argument("value is nested too deeply");
+  if (v.IsNull() || v.IsUndefined()) return c10::IValue();
+  if (v.IsBoolean()) return c10::IValue(v.As<Napi::Boolean>().Value());
+  if (v.IsString()) return c10::IValue(v.As<Napi::String>().Utf8Value());
+  if (!v.IsObject()) throw std::invalid_argument("cannot save a value of type " + JsTypeName(v));
+  Napi::Object o = v.As<Napi::Object>();
+  std::string t = o.Get("t").As<Napi::String>().Utf8Value();
+  if (t == "i") return c10::IValue(static_cast<int64_t>(o.Get("v").As<Napi::Number>().DoubleValue()));
+  if (t == "f") return c10::IValue(o.Get("v").As<Napi::Number>().DoubleValue());
+  if (t == "T") {
+    const at::Tensor& x = State(env).tensors.Get(o.Get("h").As<Napi::Number>().Int64Value(), "obj");
+    return c10::IValue(x);
+  }
+  if (t == "L" || t == "U") {
+    Napi::Array a = o.Get("v").As<Napi::Array>();
+    std::vector<c10::IValue> items;
+    for (uint32_t i = 0; i < a.Length(); ++i) items.push_back(ToIValue(env, a.Get(i), depth + 1));
+    if (t == "U") return c10::ivalue::Tuple::create(std::move(items));
+    c10::impl::GenericList list(c10::AnyType::get());
+    for (auto& x : items) list.push_back(std::move(x));
+    return c10::IValue(list);
+  }
+  if (t == "D") {
+    Napi::Array k = o.Get("k").As<Napi::Array>();
+    Napi::Array vals = o.Get("v").As<Napi::Array>();
+    c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
+    for (uint32_t i = 0; i < k.Length(); ++i) {
+      dict.insert_or_assign(k.Get(i).As<Napi::String>().Utf8Value(), ToIValue(env, vals.Get(i), depth + 1));
+    }
+    return c10::IValue(dict);
+  }
+  throw std::invalid_argument("unknown value tag '" + t + "'");
+}
+
+// pickleSave(tagged) -> ArrayBuffer with the bytes of a torch.save-compatible zip archive.
+TN_FN(PickleSave, "save") {
+  Napi::Env env = info.Env();
+  c10::IValue iv = ToIValue(env, info[0], 0);
+  std::vector<char> bytes = torch::pickle_save(iv);
+  Napi::ArrayBuffer out = Napi::ArrayBuffer::New(env, bytes.size());
+  if (!bytes.empty()) std::memcpy(out.Data(), bytes.data(), bytes.size());
+  return out;
+}
+
+// ---- TorchScript ----------------------------------------------------------------------
+
+static ScriptModule& GetModule(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw std::invalid_argument("expected a script module handle");
+  auto* p = State(info.Env()).script_modules.Find(info[0].As<Napi::Number>().Int64Value());
+  if (!p || !*p) throw std::invalid_argument("the script module was disposed");
+  return **p;
+}
+
+TN_FN(JitLoad, "jit.load") {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) ThrowType(env, "jit.load: expected a path string");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto m = std::make_shared<ScriptModule>();
+  if (info.Length() > 1 && info[1].IsString()) {
+    m->module = torch::jit::load(path, ToDevice(info[1], "device"));
+  } else {
+    m->module = torch::jit::load(path);
+  }
+  return Napi::Number::New(env, State(env).script_modules.Put(std::move(m)));
+}
+
+static Napi::Value FromIValue(Napi::Env env, const c10::IValue& v) {
+  if (v.isTensor()) return WrapTensor(env, v.toTensor());
+  if (v.isNone()) return env.Null();
+  if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
+  if (v.isInt()) return Napi::Number::New(env, (double)v.toInt());
+  if (v.isBool()) return Napi::Boolean::New(env, v.toBool());
+  if (v.isTuple() || v.isList() || v.isTensorList()) {
+    std::vector<c10::IValue> items;
+    if (v.isTuple()) items = v.toTupleRef().elements().vec();
+    else if (v.isTensorList()) for (const auto& t : v.toTensorVector()) items.emplace_back(t);
+    else items = v.toListRef().vec();
+    Napi::Array a = Napi::Array::New(env, items.size());
+    for (size_t i = 0; i < items.size(); ++i) a.Set((uint32_t)i, FromIValue(env, items[i]));
+    return a;
+  }
+  throw std::invalid_argument(std::string("forward returned a ") + v.tagKind() +
+                              ", which torchnode cannot return (tensors, numbers, and tuples/lists of them)");
+}
+
+// jitForward(m, inputs: handle[]) -> handle | (handle|number)[]
+TN_FN(JitForward, "jit.forward") {
+  Napi::Env env = info.Env();
+  ScriptModule& m = GetModule(info);
+  if (!info[1].IsArray()) throw std::invalid_argument("expected an array of input handles");
+  Napi::Array a = info[1].As<Napi::Array>();
+  std::vector<c10::IValue> inputs;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    inputs.emplace_back(State(env).tensors.Get(a.Get(i).As<Napi::Number>().Int64Value(), "input"));
+  }
+  c10::IValue out = m.module.forward(std::move(inputs));
+  return FromIValue(env, out);
+}
+
+TN_FN(JitTrain, "jit.train") {
+  GetModule(info).module.train(info[1].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+TN_FN(JitIsTraining, "jit.training") {
+  return Napi::Boolean::New(info.Env(), GetModule(info).module.is_training());
+}
+
+static Napi::Value JitRelease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AddonState* st = env.GetInstanceData<AddonState>();
+  if (st && info[0].IsNumber()) st->script_modules.Release(info[0].As<Napi::Number>().Int64Value());
+  return env.Undefined();
+}
+
+void InitSerialize(Napi::Env env, Napi::Object exports) {
+  exports.Set("pickleSave", Napi::Function::New(env, PickleSave, "pickleSave"));
+  exports.Set("jitLoad", Napi::Function::New(env, JitLoad, "jitLoad"));
+  exports.Set("jitForward", Napi::Function::New(env, JitForward, "jitForward"));
+  exports.Set("jitTrain", Napi::Function::New(env, JitTrain, "jitTrain"));
+  exports.Set("jitIsTraining", Napi::Function::New(env, JitIsTraining, "jitIsTraining"));
+  exports.Set("jitRelease", Napi::Function::New(env, JitRelease, "jitRelease"));
+}
+
+}  // namespace torchnode
