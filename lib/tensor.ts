@@ -1,4 +1,4 @@
-/// <reference lib="esnext.disposable" />
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * Tensor: a JS handle to one LibTorch tensor. Every operation runs in LibTorch; this file only
  * validates arguments, picks the operator overload and wraps results.
