@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string', default: '1' }, python: { type: 'string', default: '/usr/bin/python3' } } });
-const suites = ['ops'].filter((s) => !values.only || values.only.split(',').includes(s));
+const suites = ['ops', 'models'].filter((s) => !values.only || values.only.split(',').includes(s));
 
 // Identical for both sides: one BLAS/OpenMP thread and a malloc that keeps freed memory (on this VM,
 // glibc returning large blocks to the OS made page faults dominate a Python conv2d).
