@@ -27,3 +27,4 @@ export function getNumThreads(): number {
 /** The LibTorch this addon was built against. */
 export const version = { torchnode: '0.1.0', libtorch: native.buildInfo().torchVersion, cuda: native.buildInfo().cudaBuild };
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

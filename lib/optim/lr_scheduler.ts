@@ -1,0 +1,537 @@
+/**
+ * `torch.optim.lr_scheduler`: learning-rate schedules as scalar bookkeeping over an optimizer's
+ * live `paramGroups`, ported from PyTorch 1.13 with the same recursive/closed forms (so the same
+ * floating-point sequence). Names are camelCase; state dicts use PyTorch's snake_case keys.
+ */
+import { describe } from '../dtype.js';
+import { checkOptions } from '../errors.js';
+import type { Optimizer, ParamGroup } from './optimizer.js';
+
+type Group = ParamGroup<Record<string, unknown>>;
+
+function groupsOf(optimizer: Optimizer<object>, fn: string): Group[] {
+  if (!optimizer || typeof optimizer !== 'object' || !Array.isArray((optimizer as { paramGroups?: unknown }).paramGroups)) {
+    throw new TypeError(`${fn}: Expected an Optimizer for optimizer but received ${describe(optimizer)}`);
+  }
+  return optimizer.paramGroups as unknown as Group[];
+}
+
+function lrOf(g: Group): number {
+  return g.lr as number;
+}
+
+/** Python's `%` (result has the divisor's sign). */
+function pyMod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+function expectInt(fn: string, what: string, v: unknown, min: number): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+  throw new TypeError(`${fn}: Expected ${min > 0 ? 'positive' : min === 0 ? 'non-negative' : ''} integer for ${what} but received ${describe(v)}`.replace('  ', ' '));
+}
+
+function expectNum(fn: string, what: string, v: unknown): number {
+  if (typeof v === 'number' && !Number.isNaN(v)) return v;
+  throw new TypeError(`${fn}: Expected number for ${what} but received ${describe(v)}`);
+}
+
+/** Base class (`torch.optim.lr_scheduler._LRScheduler`): epoch counting and writing lrs to the groups. */
+export abstract class LRScheduler {
+  /** The optimizer whose groups' lr this schedules. */
+  readonly optimizer: Optimizer<object>;
+  /** The groups' lr at epoch 0 (`initial_lr`). */
+  baseLrs: number[];
+  /** Steps taken; -1 before the constructor's initial step. */
+  lastEpoch: number;
+  protected _stepCount = 0;
+  protected _lastLr: number[] = [];
+  protected readonly _name: string;
+
+  protected constructor(name: string, optimizer: Optimizer<object>, lastEpoch = -1) {
+    this._name = name;
+    const groups = groupsOf(optimizer, name);
+    this.optimizer = optimizer;
+    expectInt(name, 'lastEpoch', lastEpoch, -1);
+    if (lastEpoch === -1) {
+      for (const g of groups) if (g.initialLr === undefined) g.initialLr = g.lr;
+    } else {
+      groups.forEach((g, i) => {
+        if (g.initialLr === undefined) {
+          throw new Error(`${name}: param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer`);
+        }
+      });
+    }
+    this.baseLrs = groups.map((g) => g.initialLr as number);
+    this.lastEpoch = lastEpoch;
+  }
+
+  /** Subclasses call this at the end of their constructor, as PyTorch's `_initial_step()`. */
+  protected _initialStep(): void {
+    this._stepCount = 0;
+    this.step();
+  }
+
+  /** The learning rates for the current `lastEpoch` (PyTorch's chainable form). */
+  protected abstract getLr(): number[];
+
+  /** Closed form for `step(epoch)`, where PyTorch has one. */
+  protected closedFormLr?(): number[];
+
+  /** The lr of each group as last computed by this scheduler. */
+  getLastLr(): number[] {
+    return [...this._lastLr];
+  }
+
+  /** Advances one epoch (or jumps to `epoch`, deprecated in PyTorch) and writes the groups' lr. */
+  step(epoch?: number): void {
+    this._stepCount += 1;
+    let values: number[];
+    if (epoch === undefined) {
+      this.lastEpoch += 1;
+      values = this.getLr();
+    } else {
+      this.lastEpoch = expectInt(this._name, 'epoch', epoch, 0);
+      values = this.closedFormLr ? this.closedFormLr() : this.getLr();
+    }
+    const groups = groupsOf(this.optimizer, this._name);
+    groups.forEach((g, i) => (g.lr = values[i]));
+    this._lastLr = groups.map(lrOf);
+  }
+
+  /** PyTorch-shaped: the scheduler's fields except the optimizer (snake_case keys). */
+  stateDict(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) {
+      if (k === 'optimizer' || k === '_name' || typeof v === 'function') continue;
+      const key = k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+      out[key] = Array.isArray(v) ? [...v] : v;
+    }
+    return out;
+  }
+
+  /** Restores fields saved by stateDict(). */
+  loadStateDict(state: Record<string, unknown>): void {
+    if (state === null || typeof state !== 'object') {
+      throw new TypeError(`${this._name}.loadStateDict: Expected an object but received ${describe(state)}`);
+    }
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(state)) {
+      const key = k.replace(/(?!^)_([a-z])/g, (_m, c: string) => c.toUpperCase());
+      if (key in self && typeof self[key] !== 'function' && key !== 'optimizer') self[key] = Array.isArray(v) ? [...v] : v;
+    }
+  }
+}
+
+/** `StepLR`: multiplies each group's lr by `gamma` every `stepSize` epochs. */
+export class StepLR extends LRScheduler {
+  stepSize: number;
+  gamma: number;
+  constructor(optimizer: Optimizer<object>, stepSize: number, opts: { gamma?: number; lastEpoch?: number } = {}) {
+    checkOptions(opts, ['gamma', 'lastEpoch'], 'StepLR');
+    super('StepLR', optimizer, opts.lastEpoch ?? -1);
+    this.stepSize = expectInt('StepLR', 'stepSize', stepSize, 1);
+    this.gamma = expectNum('StepLR', 'gamma', opts.gamma ?? 0.1);
+    this._initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer, this._name);
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map(lrOf);
+    return groups.map((g) => lrOf(g) * this.gamma);
+  }
+  protected closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
+}
+
+/** `MultiStepLR`: multiplies by `gamma` at each milestone (repeated milestones multiply again). */
+export class MultiStepLR extends LRScheduler {
+  milestones: Map<number, number>;
+  gamma: number;
+  constructor(optimizer: Optimizer<object>, milestones: number[], opts: { gamma?: number; lastEpoch?: number } = {}) {
+    checkOptions(opts, ['gamma', 'lastEpoch'], 'MultiStepLR');
+    super('MultiStepLR', optimizer, opts.lastEpoch ?? -1);
+    if (!Array.isArray(milestones)) throw new TypeError(`MultiStepLR: Expected an array of integers for milestones but received ${describe(milestones)}`);
+    // A Counter, as PyTorch: a milestone listed twice multiplies by gamma twice.
+    this.milestones = new Map();
+    milestones.forEach((m, i) => {
+      expectInt('MultiStepLR', `milestones[${i}]`, m, 0);
+      this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
+    });
+    this.gamma = expectNum('MultiStepLR', 'gamma', opts.gamma ?? 0.1);
+    this._initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer, this._name);
+    const n = this.milestones.get(this.lastEpoch);
+    if (n === undefined) return groups.map(lrOf);
+    return groups.map((g) => lrOf(g) * this.gamma ** n);
+  }
+  protected closedFormLr(): number[] {
+    // bisect_right over the sorted milestone list (with repeats).
+    let count = 0;
+    for (const [m, n] of this.milestones) if (m <= this.lastEpoch) count += n;
+    return this.baseLrs.map((b) => b * this.gamma ** count);
+  }
+  override stateDict(): Record<string, unknown> {
+    const s = super.stateDict();
+    s.milestones = Object.fromEntries(this.milestones);
+    return s;
+  }
+  override loadStateDict(state: Record<string, unknown>): void {
+    const { milestones, ...rest } = state;
+    super.loadStateDict(rest);
+    if (milestones && typeof milestones === 'object') {
+      const entries = milestones instanceof Map ? [...milestones.entries()] : Object.entries(milestones);
+      this.milestones = new Map(entries.map(([k, v]) => [Number(k), Number(v)]));
+    }
+  }
+}
+
+/** `ExponentialLR`: multiplies by `gamma` every epoch. */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+  constructor(optimizer: Optimizer<object>, gamma: number, opts: { lastEpoch?: number } = {}) {
+    checkOptions(opts, ['lastEpoch'], 'ExponentialLR');
+    super('ExponentialLR', optimizer, opts.lastEpoch ?? -1);
+    this.gamma = expectNum('ExponentialLR', 'gamma', gamma);
+    this._initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer, this._name);
+    if (this.lastEpoch === 0) return groups.map(lrOf);
+    return groups.map((g) => lrOf(g) * this.gamma);
+  }
+  protected closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  }
+}
+
+/** `CosineAnnealingLR` (SGDR without restarts), with PyTorch's recursive form. */
+export class CosineAnnealingLR extends LRScheduler {
+  TMax: number;
+  etaMin: number;
+  constructor(optimizer: Optimizer<object>, TMax: number, opts: { etaMin?: number; lastEpoch?: number } = {}) {
+    checkOptions(opts, ['etaMin', 'lastEpoch'], 'CosineAnnealingLR');
+    super('CosineAnnealingLR', optimizer, opts.lastEpoch ?? -1);
+    this.TMax = expectInt('CosineAnnealingLR', 'TMax', TMax, 1);
+    this.etaMin = expectNum('CosineAnnealingLR', 'etaMin', opts.etaMin ?? 0);
+    this._initialStep();
+  }
+  protected getLr(): number[] {
+    const groups = groupsOf(this.optimizer, this._name);
+    const { lastEpoch: e, TMax: T, etaMin } = this;
+    if (e === 0) return groups.map(lrOf);
+    if (this._stepCount === 1 && e > 0) {
+      return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+    }
+    if (pyMod(e - 1 - T, 2 * T) === 0) {
+      return groups.map((g, i) => lrOf(g) + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+    }
+    return groups.map(
+      (g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lrOf(g) - etaMin) + etaMin,
+    );
+  }
+  protected closedFormLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.TMax))) / 2);
+  }
+  override stateDict(): Record<string, unknown> {
+    const s = super.stateDict();
+    // Python's attribute is T_max.
+    s.T_max = s.t_max;
+    delete s.t_max;
+    return s;
+  }
+}
+
+/** `LambdaLR`: lr = initial lr × `lrLambda(epoch)` (one function, or one per group). */
+export class LambdaLR extends LRScheduler {
+  lrLambdas: ((epoch: number) => number)[];
+  constructor(optimizer: Optimizer<object>, lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[],
+    opts: { lastEpoch?: number } = {}) {
+    checkOptions(opts, ['lastEpoch'], 'LambdaLR');
+    const n = groupsOf(optimizer, 'LambdaLR').length;
+    let fns: ((epoch: number) => number)[];
+    if (Array.isArray(lrLambda)) {
+      if (lrLambda.length !== n) throw new Error(`LambdaLR: Expected ${n} lr_lambdas, but got ${lrLambda.length}`);
+      fns = [...lrLambda];
+    } else fns = new Array(n).fill(lrLambda);
+    fns.forEach((f, i) => {
+      if (typeof f !== 'function') throw new TypeError(`LambdaLR: Expected a function for lrLambda[${i}] but received ${describe(f)}`);
+    });
+    super('LambdaLR', optimizer, opts.lastEpoch ?? -1);
+    this.lrLambdas = fns;
+    this._initialStep();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i](this.lastEpoch));
+  }
+  override stateDict(): Record<string, unknown> {
+    const s = super.stateDict();
+    // Functions are not state (PyTorch saves None for plain functions).
+    s.lr_lambdas = this.lrLambdas.map(() => null);
+    return s;
+  }
+  override loadStateDict(state: Record<string, unknown>): void {
+    const { lr_lambdas: _ignored, ...rest } = state;
+    super.loadStateDict(rest);
+  }
+}
+
+/** Options of {@link OneCycleLR}, as PyTorch's keyword arguments. */
+export interface OneCycleLROptions {
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  pctStart?: number;
+  annealStrategy?: 'cos' | 'linear';
+  cycleMomentum?: boolean;
+  baseMomentum?: number | number[];
+  maxMomentum?: number | number[];
+  divFactor?: number;
+  finalDivFactor?: number;
+  threePhase?: boolean;
+  lastEpoch?: number;
+}
+
+interface Phase { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }
+
+/** `OneCycleLR`: the 1cycle policy (lr up then down; momentum inversely), stepped per batch. */
+export class OneCycleLR extends LRScheduler {
+  totalSteps: number;
+  annealStrategy: 'cos' | 'linear';
+  cycleMomentum: boolean;
+  useBeta1 = false;
+  private readonly _phases: Phase[];
+
+  constructor(optimizer: Optimizer<object>, maxLr: number | number[], opts: OneCycleLROptions = {}) {
+    const fn = 'OneCycleLR';
+    checkOptions(opts, ['totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum',
+      'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch'], fn);
+    const groups = groupsOf(optimizer, fn);
+    let total: number;
+    if (opts.totalSteps === undefined && opts.epochs === undefined && opts.stepsPerEpoch === undefined) {
+      throw new Error(`${fn}: You must define either totalSteps OR (epochs AND stepsPerEpoch)`);
+    } else if (opts.totalSteps !== undefined) {
+      total = expectInt(fn, 'totalSteps', opts.totalSteps, 1);
+    } else {
+      total = expectInt(fn, 'epochs', opts.epochs, 1) * expectInt(fn, 'stepsPerEpoch', opts.stepsPerEpoch, 1);
+    }
+    const pct = opts.pctStart ?? 0.3;
+    if (typeof pct !== 'number' || pct < 0 || pct > 1) throw new RangeError(`${fn}: Expected number in [0, 1] for pctStart but received ${describe(pct)}`);
+    const anneal = opts.annealStrategy ?? 'cos';
+    if (anneal !== 'cos' && anneal !== 'linear') {
+      throw new TypeError(`${fn}: Expected one of 'cos', 'linear' for annealStrategy but received ${describe(anneal)}`);
+    }
+    const phases: Phase[] = opts.threePhase
+      ? [
+        { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+        { endStep: 2 * pct * total - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+        { endStep: total - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
+      ]
+      : [
+        { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+        { endStep: total - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+      ];
+    const perGroup = (name: string, v: unknown): number[] => {
+      if (Array.isArray(v)) {
+        if (v.length !== groups.length) throw new Error(`${fn}: expected ${groups.length} values for ${name}, got ${v.length}`);
+        return v.map((x, i) => expectNum(fn, `${name}[${i}]`, x));
+      }
+      return groups.map(() => expectNum(fn, name, v));
+    };
+    const maxLrs = perGroup('maxLr', maxLr);
+    const divFactor = expectNum(fn, 'divFactor', opts.divFactor ?? 25);
+    const finalDivFactor = expectNum(fn, 'finalDivFactor', opts.finalDivFactor ?? 1e4);
+    const lastEpoch = opts.lastEpoch ?? -1;
+    if (lastEpoch === -1) {
+      groups.forEach((g, i) => {
+        g.initialLr = maxLrs[i] / divFactor;
+        g.maxLr = maxLrs[i];
+        g.minLr = (g.initialLr as number) / finalDivFactor;
+      });
+    }
+    const cycle = opts.cycleMomentum ?? true;
+    let useBeta1 = false;
+    if (cycle) {
+      const defaults = optimizer.defaults as Record<string, unknown>;
+      if (!('momentum' in defaults) && !('betas' in defaults)) {
+        throw new Error(`${fn}: optimizer must support momentum with \`cycleMomentum\` option enabled`);
+      }
+      useBeta1 = 'betas' in defaults;
+      const maxM = perGroup('maxMomentum', opts.maxMomentum ?? 0.95);
+      const baseM = perGroup('baseMomentum', opts.baseMomentum ?? 0.85);
+      if (lastEpoch === -1) {
+        groups.forEach((g, i) => {
+          if (useBeta1) g.betas = [maxM[i], ...(g.betas as number[]).slice(1)];
+          else g.momentum = maxM[i];
+          g.maxMomentum = maxM[i];
+          g.baseMomentum = baseM[i];
+        });
+      }
+    }
+    super(fn, optimizer, lastEpoch);
+    this.totalSteps = total;
+    this.annealStrategy = anneal;
+    this.cycleMomentum = cycle;
+    this.useBeta1 = useBeta1;
+    this._phases = phases;
+    this._initialStep();
+  }
+
+  private _anneal(start: number, end: number, pct: number): number {
+    if (this.annealStrategy === 'cos') return end + ((start - end) / 2.0) * (Math.cos(Math.PI * pct) + 1);
+    return (end - start) * pct + start;
+  }
+
+  protected getLr(): number[] {
+    const step = this.lastEpoch;
+    if (step > this.totalSteps) {
+      throw new Error(`OneCycleLR: Tried to step ${step + 1} times. The specified number of total steps is ${this.totalSteps}`);
+    }
+    return groupsOf(this.optimizer, this._name).map((g) => {
+      let start = 0;
+      let lr = 0;
+      let momentum = 0;
+      for (let i = 0; i < this._phases.length; i++) {
+        const ph = this._phases[i];
+        if (step <= ph.endStep || i === this._phases.length - 1) {
+          const pct = (step - start) / (ph.endStep - start);
+          lr = this._anneal(g[ph.startLr] as number, g[ph.endLr] as number, pct);
+          if (this.cycleMomentum) momentum = this._anneal(g[ph.startMomentum] as number, g[ph.endMomentum] as number, pct);
+          break;
+        }
+        start = ph.endStep;
+      }
+      if (this.cycleMomentum) {
+        if (this.useBeta1) g.betas = [momentum, ...(g.betas as number[]).slice(1)];
+        else g.momentum = momentum;
+      }
+      return lr;
+    });
+  }
+}
+
+/** Options of {@link ReduceLROnPlateau}. */
+export interface ReduceLROnPlateauOptions {
+  mode?: 'min' | 'max';
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  cooldown?: number;
+  minLr?: number | number[];
+  eps?: number;
+}
+
+/** `ReduceLROnPlateau`: multiplies lr by `factor` when a metric stops improving for `patience` epochs. */
+export class ReduceLROnPlateau {
+  readonly optimizer: Optimizer<object>;
+  mode: 'min' | 'max';
+  factor: number;
+  patience: number;
+  threshold: number;
+  thresholdMode: 'rel' | 'abs';
+  cooldown: number;
+  cooldownCounter = 0;
+  minLrs: number[];
+  eps: number;
+  best: number;
+  numBadEpochs = 0;
+  modeWorse: number;
+  lastEpoch = 0;
+  protected _lastLr: number[];
+
+  constructor(optimizer: Optimizer<object>, opts: ReduceLROnPlateauOptions = {}) {
+    const fn = 'ReduceLROnPlateau';
+    checkOptions(opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'], fn);
+    const groups = groupsOf(optimizer, fn);
+    this.optimizer = optimizer;
+    this.factor = expectNum(fn, 'factor', opts.factor ?? 0.1);
+    if (this.factor >= 1.0) throw new RangeError(`${fn}: Factor should be < 1.0 but received ${this.factor}`);
+    const minLr = opts.minLr ?? 0;
+    if (Array.isArray(minLr)) {
+      if (minLr.length !== groups.length) throw new Error(`${fn}: expected ${groups.length} min_lrs, got ${minLr.length}`);
+      this.minLrs = minLr.map((x, i) => expectNum(fn, `minLr[${i}]`, x));
+    } else this.minLrs = groups.map(() => expectNum(fn, 'minLr', minLr));
+    this.patience = expectInt(fn, 'patience', opts.patience ?? 10, 0);
+    this.cooldown = expectInt(fn, 'cooldown', opts.cooldown ?? 0, 0);
+    const mode = opts.mode ?? 'min';
+    if (mode !== 'min' && mode !== 'max') throw new TypeError(`${fn}: Expected one of 'min', 'max' for mode but received ${describe(mode)}`);
+    const tm = opts.thresholdMode ?? 'rel';
+    if (tm !== 'rel' && tm !== 'abs') throw new TypeError(`${fn}: Expected one of 'rel', 'abs' for thresholdMode but received ${describe(tm)}`);
+    this.mode = mode;
+    this.thresholdMode = tm;
+    this.threshold = expectNum(fn, 'threshold', opts.threshold ?? 1e-4);
+    this.eps = expectNum(fn, 'eps', opts.eps ?? 1e-8);
+    this.modeWorse = mode === 'min' ? Infinity : -Infinity;
+    this.best = this.modeWorse;
+    this._lastLr = groups.map(lrOf);
+  }
+
+  /** True while counting down the cooldown after a reduction. */
+  get inCooldown(): boolean {
+    return this.cooldownCounter > 0;
+  }
+
+  private _isBetter(a: number, best: number): boolean {
+    if (this.mode === 'min' && this.thresholdMode === 'rel') return a < best * (1 - this.threshold);
+    if (this.mode === 'min') return a < best - this.threshold;
+    if (this.thresholdMode === 'rel') return a > best * (this.threshold + 1);
+    return a > best + this.threshold;
+  }
+
+  /** Records this epoch's metric (a number or a one-element Tensor) and reduces lr when it plateaus. */
+  step(metrics: number | { item(): number }): void {
+    const current = typeof metrics === 'number' ? metrics
+      : metrics && typeof (metrics as { item?: unknown }).item === 'function' ? (metrics as { item(): number }).item() : NaN;
+    if (typeof metrics !== 'number' && Number.isNaN(current)) {
+      throw new TypeError(`ReduceLROnPlateau.step: Expected number or Tensor for metrics but received ${describe(metrics)}`);
+    }
+    this.lastEpoch += 1;
+    if (this._isBetter(current, this.best)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs += 1;
+    }
+    if (this.inCooldown) {
+      this.cooldownCounter -= 1;
+      this.numBadEpochs = 0;
+    }
+    const groups = groupsOf(this.optimizer, 'ReduceLROnPlateau');
+    if (this.numBadEpochs > this.patience) {
+      groups.forEach((g, i) => {
+        const old = lrOf(g);
+        const next = Math.max(old * this.factor, this.minLrs[i]);
+        if (old - next > this.eps) g.lr = next;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this._lastLr = groups.map(lrOf);
+  }
+
+  /** The lr of each group after the last step. */
+  getLastLr(): number[] {
+    return [...this._lastLr];
+  }
+
+  /** PyTorch-shaped state (snake_case keys, without the optimizer). */
+  stateDict(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) {
+      if (k === 'optimizer') continue;
+      out[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = Array.isArray(v) ? [...v] : v;
+    }
+    return out;
+  }
+
+  /** Restores fields saved by stateDict(). */
+  loadStateDict(state: Record<string, unknown>): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(state)) {
+      const key = k.replace(/(?!^)_([a-z])/g, (_m, c: string) => c.toUpperCase());
+      if (key in self && key !== 'optimizer') self[key] = Array.isArray(v) ? [...v] : v;
+    }
+  }
+}
