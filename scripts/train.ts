@@ -1,0 +1,251 @@
+/**
+ * The training machinery shared by parts 3–5 (Appendices 3–5): `evaluateModel` (the
+ * original's `evaluate_model` / `evaluate`), a resumable epoch loop, tqdm-like progress bars,
+ * and Ctrl-C handling.
+ *
+ * The loop is async only so that signals get through: it yields to the event loop after every
+ * step (Node runs signal handlers there). Each step's tensor work runs synchronously inside
+ * `tidy()`, so memory stays flat however long training runs.
+ *
+ * Resuming mid-epoch reproduces an uninterrupted run exactly: the default generator is reset
+ * to its state at the start of the epoch, the loader's iterator is re-created (drawing the same
+ * shuffle) and advanced past the batches already trained on, then the generator is set to its
+ * state at the interruption (validation loaders draw from it too, as PyTorch's do).
+ */
+import cliProgress from 'cli-progress';
+import * as torch from '../lib/index.js';
+import { type Tensor, tidy, noGrad, dispose } from '../lib/index.js';
+import type { nn } from '../lib/index.js';
+
+/** What the loops need from a DataLoader: iteration over [x, y] batches (and ideally a length). */
+export interface BatchLoader {
+  [Symbol.iterator](): Iterator<[Tensor, Tensor]>;
+}
+
+/** Number of batches of a loader: its `length`, or `len()`, as lib/data's DataLoader provides. */
+export function loaderLength(loader: BatchLoader): number | undefined {
+  const l = loader as unknown as { length?: unknown; len?: unknown };
+  if (typeof l.length === 'number') return l.length;
+  if (typeof l.len === 'function') return (l.len as () => number).call(loader);
+  return undefined;
+}
+
+/** Moves a batch to the device (a no-op on the CPU). */
+export function toDevice(t: Tensor, device: string): Tensor {
+  return device === 'cpu' ? t : t.to(device);
+}
+
+/**
+ * Appendix 3's `evaluate_model` (Appendix 5's `evaluate`): accuracy in percent over a loader,
+ * in eval mode and without gradients. `torch.max(outputs.data, 1)` gives the predictions.
+ */
+export function evaluateModel(model: nn.Module, loader: BatchLoader, device = 'cpu'): number {
+  model.eval();
+  let correct = 0;
+  let total = 0;
+  noGrad(() => {
+    for (const batch of loader) {
+      try {
+        const [c, n] = tidy(() => {
+          const [x, y] = [toDevice(batch[0], device), toDevice(batch[1], device)];
+          const outputs = model.call(x) as Tensor;
+          const { indices: predicted } = outputs.max(1) as torch.ValuesIndices;
+          return [predicted.eq(y).sum().item() as number, y.size(0) as number];
+        });
+        correct += c;
+        total += n;
+      } finally {
+        dispose(batch);
+      }
+    }
+  });
+  if (total === 0) throw new Error('evaluateModel: the loader yielded no samples');
+  return (100.0 * correct) / total;
+}
+
+// ---- Ctrl-C ------------------------------------------------------------------------------------
+
+/** Set by the first SIGINT: the loop finishes its step, checkpoints and stops. */
+export class Interrupt {
+  requested = false;
+  private handler: (() => void) | null = null;
+  /** Installs the SIGINT handler: first Ctrl-C asks to stop after the step, a second one exits now (130). */
+  install(log: (s: string) => void = (s) => process.stderr.write(s + '\n')): this {
+    if (this.handler) return this;
+    this.handler = () => {
+      if (this.requested) {
+        log('\nSecond interrupt: exiting without saving.');
+        process.exit(130);
+      }
+      this.requested = true;
+      log('\nInterrupted: finishing the current step, then saving partial results and a checkpoint (Ctrl-C again to quit at once)…');
+    };
+    process.on('SIGINT', this.handler);
+    return this;
+  }
+  /** Removes the handler. */
+  uninstall(): void {
+    if (this.handler) process.off('SIGINT', this.handler);
+    this.handler = null;
+  }
+}
+
+/** Lets pending signals and timers (progress redraws) run. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+// ---- progress ----------------------------------------------------------------------------------
+
+/** A tqdm-like bar: `desc |████░░| 45/900 [00:12<03:40, 3.61 it/s, loss=2.3012]` on stderr. */
+export class Progress {
+  private bar: cliProgress.SingleBar | null = null;
+  private t0 = 0;
+  private start0 = 0;
+  constructor(readonly enabled: boolean) {}
+  /** Starts a bar of `total` steps (unknown: 0) at `value`. */
+  start(desc: string, total: number | undefined, value = 0): void {
+    if (!this.enabled) return;
+    this.stop();
+    this.bar = new cliProgress.SingleBar({
+      format: `${desc} |{bar}| {value}/{total} [{duration_formatted}<{eta_formatted}, {rate} it/s{loss}]`,
+      stream: process.stderr, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5,
+      barsize: 30,
+    }, cliProgress.Presets.shades_classic);
+    this.t0 = Date.now();
+    this.start0 = value;
+    this.bar.start(total ?? 0, value, { rate: '?', loss: '' });
+  }
+  /** Moves the bar to `value`, showing the current loss. */
+  update(value: number, loss?: number): void {
+    if (!this.bar) return;
+    const dt = (Date.now() - this.t0) / 1000;
+    const rate = dt > 0 ? ((value - this.start0) / dt).toFixed(2) : '?';
+    this.bar.update(value, { rate, loss: loss === undefined ? '' : `, loss=${loss.toFixed(4)}` });
+  }
+  /** Finishes the bar (leaves it on screen, like tqdm). */
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
+
+// ---- the epoch loop ----------------------------------------------------------------------------
+
+/** Where a run stands: the next epoch, batches done in it, steps done in the run. */
+export interface Position {
+  epoch: number;
+  stepInEpoch: number;
+  stepCount: number;
+}
+
+/** Encoded RNG states for resuming mid-epoch. */
+export interface RngMark {
+  /** The default generator at the start of the epoch (before the loader's iterator was made). */
+  epochStart: Tensor;
+  /** The default generator now. */
+  now: Tensor;
+}
+
+/** Everything `trainEpochs` needs; callbacks other than `step` may be omitted. */
+export interface EpochLoopOptions {
+  loader: BatchLoader;
+  epochs: number;
+  /** Where to start (a fresh run: {epoch: 0, stepInEpoch: 0, stepCount: 0}). */
+  start: Position;
+  /** For a mid-epoch start: the generator states saved at the interruption. */
+  rng?: RngMark;
+  /** Stop the run after this many steps in all (`--steps`). */
+  maxSteps?: number;
+  /** Stop each epoch after this many steps (`--epoch-steps`). */
+  epochSteps?: number;
+  interrupt?: Interrupt;
+  progress?: Progress;
+  /** Progress label for an epoch. */
+  describe?: (epoch: number) => string;
+  /** Start of an epoch (model.train(), accumulators reset); `resumed` when continuing one mid-way. */
+  beginEpoch?: (epoch: number, resumed: boolean) => void;
+  /** One training step (inside tidy); returns the loss to show, if any. `stepCount` counts this step. */
+  step: (x: Tensor, y: Tensor, pos: Position) => number | void;
+  /** End of an epoch (printing, per-epoch validation); `truncated` when --steps cut it short. */
+  endEpoch?: (epoch: number, truncated: boolean) => void;
+  /** Save a checkpoint: at each epoch end (rng undefined) and on interrupt (mid-epoch, with rng). */
+  checkpoint?: (pos: Position, rng?: RngMark) => void;
+}
+
+/** How trainEpochs ended. */
+export type LoopEnd = 'done' | 'steps' | 'interrupted';
+
+/**
+ * Runs epochs `start.epoch … epochs-1` of a training loop, resumable at any step (see the file
+ * comment). Returns 'done', 'steps' (maxSteps reached) or 'interrupted' (after checkpointing).
+ */
+export async function trainEpochs(o: EpochLoopOptions): Promise<LoopEnd> {
+  const pos: Position = { ...o.start };
+  const total = loaderLength(o.loader);
+  const limitSteps = o.maxSteps ?? Infinity;
+  for (let epoch = pos.epoch; epoch < o.epochs; epoch++) {
+    if (pos.stepCount >= limitSteps) return 'steps';
+    const resumed = epoch === o.start.epoch && o.start.stepInEpoch > 0;
+    let epochStart: Tensor;
+    if (resumed) {
+      if (!o.rng) throw new Error('trainEpochs: resuming mid-epoch needs the saved generator states (rng)');
+      epochStart = o.rng.epochStart;
+      torch.setRngState(epochStart);
+    } else {
+      epochStart = torch.getRngState();
+      pos.stepInEpoch = 0;
+    }
+    o.beginEpoch?.(epoch, resumed);
+    const it = o.loader[Symbol.iterator]();
+    if (resumed) {
+      // Same shuffle as the interrupted epoch: draw and drop the batches already trained on.
+      for (let k = 0; k < pos.stepInEpoch; k++) {
+        const r = it.next();
+        if (r.done) throw new Error(`trainEpochs: cannot resume at batch ${pos.stepInEpoch} of epoch ${epoch + 1}: the loader has only ${k} batches (different data?)`);
+        dispose(r.value);
+      }
+      torch.setRngState(o.rng!.now);
+    }
+    const cap = Math.min(o.epochSteps ?? Infinity, total ?? Infinity);
+    o.progress?.start(o.describe ? o.describe(epoch) : `Epoch ${epoch + 1}/${o.epochs}`, Number.isFinite(cap) ? cap : total, pos.stepInEpoch);
+    let truncated = false;
+    try {
+      for (;;) {
+        if (o.interrupt?.requested) {
+          o.progress?.stop();
+          o.checkpoint?.({ ...pos, epoch }, { epochStart, now: torch.getRngState() });
+          it.return?.();
+          return 'interrupted';
+        }
+        if (pos.stepInEpoch >= (o.epochSteps ?? Infinity)) break;
+        if (pos.stepCount >= limitSteps) {
+          truncated = true;
+          break;
+        }
+        const r = it.next();
+        if (r.done) break;
+        let loss: number | void;
+        try {
+          pos.stepCount++;
+          pos.stepInEpoch++;
+          const p = { ...pos, epoch };
+          loss = tidy(() => o.step(r.value[0], r.value[1], p));
+        } finally {
+          dispose(r.value);
+        }
+        o.progress?.update(pos.stepInEpoch, typeof loss === 'number' ? loss : undefined);
+        await yieldToEventLoop();
+      }
+    } finally {
+      o.progress?.stop();
+    }
+    if (truncated || pos.stepInEpoch < (total ?? 0)) it.return?.();
+    o.endEpoch?.(epoch, truncated);
+    pos.epoch = epoch + 1;
+    pos.stepInEpoch = 0;
+    if (!truncated) o.checkpoint?.({ ...pos });
+    if (truncated) return 'steps';
+  }
+  return pos.stepCount >= limitSteps ? 'steps' : 'done';
+}
