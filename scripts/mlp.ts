@@ -7,7 +7,7 @@
  * Memory: the weights and the cached forward activations are keep()-ed tensors owned by the
  * model; each forward() frees the previous activations, so a training loop stays flat.
  */
-import { type Tensor, type DType, randn, zeros, tidy, keep, dispose, noGrad, isTensor } from '../lib/index.js';
+import { type Tensor, type DType, randn, zeros, tidy, keep, dispose, noGrad, isTensor, nn } from '../lib/index.js';
 
 /** The activation functions of the original. */
 export type Activation = 'sigmoid' | 'tanh' | 'relu';
@@ -163,4 +163,30 @@ export class MLP {
       this.hiddenInput, this.hiddenOutput, this.finalInput, this.output]);
     this.hiddenInput = this.hiddenOutput = this.finalInput = this.output = null;
   }
+}
+
+/**
+ * The same network as an `nn.Sequential` (Linear, activation, Linear, activation) holding a copy
+ * of `model`'s current weights, for training with autograd and `optim.SGD` instead of the
+ * hand-written backward. nn.Linear stores W as [out, in] and computes x·Wᵀ + b, so the MLP's
+ * [in, out] matrices are copied transposed and the [1, n] biases flattened.
+ *
+ * To reach the same weights as `MLP.backward(x, y, lr)` train it on
+ * `loss = 0.5 * sum((output - y)²)` with `SGD(lr)`: the hand-written backward applies the
+ * batch SUM of (output − target)·act'(z), which is exactly the gradient of half the summed
+ * squared error (the MSE the script prints would scale the step by 2/N).
+ */
+export function mlpTwin(model: MLP): nn.Sequential {
+  if (!(model instanceof MLP)) throw new TypeError(`mlpTwin: expected MLP for model but received ${String(model)}`);
+  const dtype = model.weightsInputHidden.dtype;
+  const act = (): nn.Module => (model.activation === 'sigmoid' ? new nn.Sigmoid() : model.activation === 'tanh' ? new nn.Tanh() : new nn.ReLU());
+  const l1 = new nn.Linear(model.inputSize, model.hiddenSize, { dtype });
+  const l2 = new nn.Linear(model.hiddenSize, model.outputSize, { dtype });
+  noGrad(() => tidy(() => {
+    l1.weight.copy_(model.weightsInputHidden.T);
+    l1.bias!.copy_(model.biasHidden.view([model.hiddenSize]));
+    l2.weight.copy_(model.weightsHiddenOutput.T);
+    l2.bias!.copy_(model.biasOutput.view([model.outputSize]));
+  }));
+  return new nn.Sequential(l1, act(), l2, act());
 }

@@ -174,7 +174,9 @@ export async function loadNpy(path: string): Promise<Tensor> {
   if (!existsSync(path)) throw new Error(`part2: no such file ${path}`);
   let mod: Record<string, unknown>;
   try {
-    mod = await import('../lib/data/npy.js') as Record<string, unknown>;
+    // A variable specifier: the reader is another helper's file and may not exist yet.
+    const spec = '../lib/data/npy.js';
+    mod = await import(spec) as Record<string, unknown>;
   } catch {
     throw new Error(`part2: reading ${path} needs the .npy reader lib/data/npy.ts, which this checkout does not have yet`);
   }

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { activationCurves } from '../scripts/part1_1.js';
-import { MLP } from '../scripts/mlp.js';
+import { MLP, mlpTwin } from '../scripts/mlp.js';
 import { part1CreateDataset, trainMlp, accuracy, part1PlotBoundary, runPart1_2, main as part1Main } from '../scripts/part1_2.js';
 import { encodePng, decodePng, readPng, type RgbaImage } from '../lib/viz/png.js';
 
 const G = JSON.parse(readFileSync(new URL('./fixtures/homework12.json', import.meta.url), 'utf8'));
 
-function close(actual: ArrayLike<number>, expected: number[], tol: number, what: string): void {
+function close(data: ArrayLike<number | bigint>, expected: number[], tol: number, what: string): void {
+  const actual = Array.from(data, Number);
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
     const d = Math.abs(actual[i] - expected[i]);
@@ -146,5 +147,41 @@ test('npm run part1 (main) writes the figures and part1_results.json', () => {
     assert.throws(() => part1Main(['--bogus']), /Unknown option '--bogus'/);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('twin: nn.Sequential + autograd + optim.SGD reaches the hand-written backward\'s weights', () => {
+  torch.manualSeed(5);
+  const d = part1CreateDataset(400, 20, 0.4);
+  for (const activation of ['sigmoid', 'tanh', 'relu'] as const) {
+    const m = new MLP(2, 8, 1, activation);
+    const twin = mlpTwin(m);
+    const [l1, , l2] = [...twin.children()] as torch.nn.Linear[];
+    const opt = new torch.optim.SGD(twin.parameters(), { lr: 0.001 });
+    const initial = torch.keep(m.weightsInputHidden.clone());
+    for (let epoch = 0; epoch < 300; epoch++) {
+      torch.tidy(() => {
+        m.forward(d.xTrain);
+        m.backward(d.xTrain, d.yTrain, 0.001);
+        opt.zeroGrad();
+        // 0.5 * sum of squared errors: its gradient is the manual backward's summed delta.
+        const loss = (twin.forward(d.xTrain) as torch.Tensor).sub(d.yTrain).pow(2).sum().mul(0.5);
+        loss.backward();
+        opt.step();
+      });
+    }
+    const pairs: [torch.Tensor, torch.Tensor, string][] = [
+      [l1.weight, m.weightsInputHidden.T, 'W1'], [l1.bias!, m.biasHidden.view([8]), 'b1'],
+      [l2.weight, m.weightsHiddenOutput.T, 'W2'], [l2.bias!, m.biasOutput.view([1]), 'b2'],
+    ];
+    for (const [a, b, name] of pairs) {
+      const diff = torch.noGrad(() => a.sub(b).abs().amax().item());
+      assert.ok(diff <= 1e-5, `${activation} ${name}: max |twin - manual| = ${diff}`);
+    }
+    // The weights moved, so the comparison is not between two untouched copies.
+    const moved = m.weightsInputHidden.sub(initial).abs().amax().item();
+    assert.ok(moved > 1e-3, `${activation}: W1 moved by only ${moved}`);
+    initial.dispose();
+    m.dispose();
   }
 });
