@@ -126,7 +126,7 @@ test('zeroGrad: setToNone (default) drops grads, false zeroes them', () => {
   const opt = new optim.SGD([w, b], { lr: 0.1 });
   torch.tidy(() => nn.functional.linear(X, w, b).sum().backward());
   opt.zeroGrad({ setToNone: false });
-  assert.deepEqual(Array.from(w.grad!.data()), new Array(12).fill(0));
+  assert.deepEqual(Array.from(w.grad!.data() as Float32Array), new Array(12).fill(0));
   opt.zeroGrad();
   assert.equal(w.grad, null);
   assert.equal(b.grad, null);
@@ -176,7 +176,7 @@ test('argument validation', () => {
   const nonLeaf = torch.tidy(() => torch.keep(w.mul(2)));
   assert.throws(() => new optim.Adam([nonLeaf]), /can't optimize a non-leaf Tensor/);
   const opt = new optim.SGD([w], { lr: 0.1 });
-  assert.throws(() => { opt.paramGroups[0].lr = -3; }, { message: 'SGD: Expected non-negative number for lr but received -3 of type number' });
+  assert.throws(() => { (opt.paramGroups[0] as { lr: unknown }).lr = '0.1'; }, { message: "SGD: Expected number for paramGroups[0].lr but received '0.1' of type string" });
   assert.throws(() => opt.zeroGrad({ setToNone: 1 as unknown as boolean }), { message: 'SGD.zeroGrad: Expected boolean for setToNone but received 1 of type number' });
   opt.dispose();
   assert.throws(() => opt.step(), { message: 'SGD: the optimizer was disposed' });

@@ -20,6 +20,11 @@ function lrOf(g: Group): number {
   return g.lr as number;
 }
 
+/** TS field name -> Python attribute name (`_stepCount` -> `_step_count`, `TMax` -> `t_max`). */
+function snake(k: string): string {
+  return k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
 /** Python's `%` (result has the divisor's sign). */
 function pyMod(a: number, b: number): number {
   return ((a % b) + b) % b;
@@ -103,8 +108,7 @@ export abstract class LRScheduler {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this)) {
       if (k === 'optimizer' || k === '_name' || typeof v === 'function') continue;
-      const key = k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-      out[key] = Array.isArray(v) ? [...v] : v;
+      out[snake(k)] = Array.isArray(v) ? [...v] : v;
     }
     return out;
   }
@@ -138,7 +142,7 @@ export class StepLR extends LRScheduler {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map(lrOf);
     return groups.map((g) => lrOf(g) * this.gamma);
   }
-  protected closedFormLr(): number[] {
+  protected override closedFormLr(): number[] {
     return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
   }
 }
@@ -166,7 +170,7 @@ export class MultiStepLR extends LRScheduler {
     if (n === undefined) return groups.map(lrOf);
     return groups.map((g) => lrOf(g) * this.gamma ** n);
   }
-  protected closedFormLr(): number[] {
+  protected override closedFormLr(): number[] {
     // bisect_right over the sorted milestone list (with repeats).
     let count = 0;
     for (const [m, n] of this.milestones) if (m <= this.lastEpoch) count += n;
@@ -201,7 +205,7 @@ export class ExponentialLR extends LRScheduler {
     if (this.lastEpoch === 0) return groups.map(lrOf);
     return groups.map((g) => lrOf(g) * this.gamma);
   }
-  protected closedFormLr(): number[] {
+  protected override closedFormLr(): number[] {
     return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
   }
 }
@@ -231,14 +235,14 @@ export class CosineAnnealingLR extends LRScheduler {
       (g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lrOf(g) - etaMin) + etaMin,
     );
   }
-  protected closedFormLr(): number[] {
+  protected override closedFormLr(): number[] {
     return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.TMax))) / 2);
   }
   override stateDict(): Record<string, unknown> {
     const s = super.stateDict();
     // Python's attribute is T_max.
-    s.T_max = s.t_max;
-    delete s.t_max;
+    s.T_max = this.TMax;
+    delete s.tmax;
     return s;
   }
 }
@@ -521,7 +525,7 @@ export class ReduceLROnPlateau {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this)) {
       if (k === 'optimizer') continue;
-      out[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = Array.isArray(v) ? [...v] : v;
+      out[snake(k)] = Array.isArray(v) ? [...v] : v;
     }
     return out;
   }

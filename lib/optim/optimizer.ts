@@ -158,7 +158,7 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
       set(_t, k, v) {
         if (k === 'params') throw new TypeError(`${self._kind}: a param group's params cannot be replaced`);
         if (typeof k !== 'string') return false;
-        if (keys.includes(k)) native.optimizerSetGroupOptions(self._live(), index, { [k]: self._validate(k, v) });
+        if (keys.includes(k)) native.optimizerSetGroupOptions(self._live(), index, { [k]: self._checkWrite(index, k, v) });
         else extras[k] = v;
         return true;
       },
@@ -180,6 +180,22 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
       },
     };
     return new Proxy(target, handler);
+  }
+
+  /**
+   * Writes to a live group are type-checked only: PyTorch does not range-check them either
+   * (OneCycleLR, for one, may legitimately write a slightly negative lr on its last step).
+   */
+  private _checkWrite(index: number, key: string, v: unknown): unknown {
+    const d = (this.defaults as Record<string, unknown>)[key];
+    const ok = Array.isArray(d)
+      ? Array.isArray(v) && v.length === d.length && v.every((x) => typeof x === 'number')
+      : typeof v === typeof d && !(typeof v === 'number' && Number.isNaN(v));
+    if (!ok) {
+      const what = Array.isArray(d) ? `an array of ${d.length} numbers` : typeof d;
+      throw new TypeError(`${this._kind}: Expected ${what} for paramGroups[${index}].${key} but received ${describe(v)}`);
+    }
+    return Array.isArray(v) ? [...v] : v;
   }
 
   private _live(): number {
