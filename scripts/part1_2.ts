@@ -16,7 +16,7 @@ import { MLP, ACTIVATIONS, type Activation } from './mlp.js';
 import { Canvas, colormap, TAB10, toHex, type Rgb } from '../lib/viz/images.js';
 import { writePng, type RgbaImage } from '../lib/viz/png.js';
 import { Report } from '../lib/viz/report.js';
-import { parseCli, writeJson } from './common.js';
+import { parseCli, writeJson, pyFloat } from './common.js';
 import { runPart1_1, reportPart1_1 } from './part1_1.js';
 
 /** The four cluster centres and their XOR labels, in make_blobs' class order. */
@@ -102,16 +102,12 @@ export function trainMlp(model: MLP, xTrain: Tensor, yTrain: Tensor, opts: Train
       // Backpropagation
       model.backward(xTrain, yTrain, lr);
       losses[epoch] = loss;
-      if (logEvery > 0 && epoch % logEvery === 0) log(`Epoch ${epoch}: Loss = ${pyLoss(loss)}`);
+      if (logEvery > 0 && epoch % logEvery === 0) log(`Epoch ${epoch}: Loss = ${pyFloat(loss)}`);
     });
   }
   return losses;
 }
 
-function pyLoss(x: number): string {
-  // Python prints floats with repr(); JS's String() agrees for the magnitudes a loss takes.
-  return Number.isInteger(x) ? `${x}.0` : String(x);
-}
 
 /** `np.mean((y_pred > 0.5) == y_val) * 100`. */
 export function accuracy(model: MLP, x: Tensor, y: Tensor): number {
