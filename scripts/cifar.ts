@@ -157,7 +157,8 @@ function drawSeed(): bigint {
   return tidy(() => {
     const t = torch.empty([], { dtype: 'int64' });
     random_(t._h, null);
-    return BigInt(t.item() as number | bigint);
+    // dataSync keeps all 64 bits (item() would round to a double).
+    return (t.dataSync() as BigInt64Array)[0];
   });
 }
 

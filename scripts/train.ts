@@ -249,3 +249,81 @@ export async function trainEpochs(o: EpochLoopOptions): Promise<LoopEnd> {
   }
   return pos.stepCount >= limitSteps ? 'steps' : 'done';
 }
+
+// ---- command line shared by parts 3–5 ------------------------------------------------------------
+
+/** The options every part accepts (parsed with scripts/common.ts's parseCli). */
+export const HW_OPTIONS = {
+  data: { type: 'string', default: 'auto', help: "CIFAR-10 folder (binary batches), or 'auto': ./data, else download, else Fashion-MNIST (announced)" },
+  epochs: { type: 'integer', help: 'epochs per run (default: the preset\'s)' },
+  steps: { type: 'integer', help: 'stop each run after N training steps' },
+  'epoch-steps': { type: 'integer', help: 'stop each epoch after N steps (the quick preset uses it)' },
+  models: { type: 'string', help: 'comma list of models (mlp_1,mlp_2,cnn_3,cnn_4,cnn_5)' },
+  device: { type: 'string', default: 'auto', help: 'cpu | cuda | auto' },
+  threads: { type: 'integer', help: 'LibTorch intra-op threads' },
+  seed: { type: 'integer', help: 'manualSeed(S) right before each model is built (the original never seeds)' },
+  out: { type: 'string', default: 'results', help: 'folder for results, figures and checkpoints' },
+  resume: { type: 'boolean', default: false, help: 'continue from the checkpoint in --out' },
+  quick: { type: 'boolean', default: false, help: 'the quick preset (see --help of each part)' },
+  full: { type: 'boolean', default: false, help: "the seed's settings (the default)" },
+  'no-progress': { type: 'boolean', default: false, help: 'no progress bars (they are off anyway when stderr is not a TTY)' },
+} as const;
+
+/** A preset: what --quick / --full mean for one part. */
+export interface Preset {
+  epochs: number;
+  steps?: number;
+  epochSteps?: number;
+}
+
+/** Settings after applying the preset and the explicit options. */
+export interface Settings {
+  data: string;
+  epochs: number;
+  steps?: number;
+  epochSteps?: number;
+  models?: string;
+  device: string;
+  threads?: number;
+  seed?: number;
+  out: string;
+  resume: boolean;
+  preset: 'quick' | 'full';
+  progress: boolean;
+}
+
+function positive(v: number | undefined, what: string): number | undefined {
+  if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`--${what}: expected a positive integer but received ${v}`);
+  return v;
+}
+
+/** Merges the preset with explicit options; validates. */
+export function resolveSettings(script: string, o: Record<string, unknown>, presets: { quick: Preset; full: Preset }): Settings {
+  if (o.quick && o.full) throw new Error(`${script}: --quick and --full are exclusive`);
+  const preset = o.quick ? 'quick' : 'full';
+  const p = presets[preset];
+  const device = String(o.device);
+  if (!/^(cpu|cuda(:\d+)?|auto)$/.test(device)) throw new Error(`--device: expected cpu, cuda or auto but received '${device}'`);
+  return {
+    data: String(o.data),
+    epochs: positive(o.epochs as number | undefined, 'epochs') ?? p.epochs,
+    steps: positive(o.steps as number | undefined, 'steps') ?? p.steps,
+    epochSteps: positive(o['epoch-steps'] as number | undefined, 'epoch-steps') ?? p.epochSteps,
+    models: o.models as string | undefined,
+    device,
+    threads: positive(o.threads as number | undefined, 'threads'),
+    seed: o.seed as number | undefined,
+    out: String(o.out),
+    resume: Boolean(o.resume),
+    preset,
+    progress: !o['no-progress'] && Boolean(process.stderr.isTTY),
+  };
+}
+
+/** Applies --threads and --device; returns the device. */
+export function setupTorch(s: Settings, log: (m: string) => void = console.log): string {
+  if (s.threads !== undefined) torch.setNumThreads(s.threads);
+  const device = torch.cuda.resolveDevice(s.device, log);
+  log(`Using device: ${device}`);
+  return device;
+}
