@@ -1,0 +1,71 @@
+/**
+ * Part 3 parity with PyTorch: tools/golden/part3_parity.py ran Appendix 3's code (torchvision
+ * CIFAR10, random_split(42), DataLoader, Adam loop, every-10-steps records) with
+ * torch.manual_seed(7) before each model on generated CIFAR-format data; the TS port must
+ * reproduce the first 100 steps' records of MLP1 and CNN3 within 1e-4 relative.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../lib/index.js';
+import { writeSyntheticCifar10, loadCifar10 } from '../scripts/cifar.js';
+import { main as part3 } from '../scripts/part3.js';
+
+interface Fixture {
+  data_seed: number; n_train: number; n_test: number; seed: number; steps: number;
+  sha256: Record<string, string>;
+  train_indices_head: number[]; val_indices_head: number[];
+  first_train_image_sum: number; first_train_label: number;
+  results: Record<string, { loss_curve: number[]; train_acc_curve: number[]; val_acc_curve: number[]; test_acc: number; weights_shape: number[]; weights_sum: number }>;
+}
+
+const fx = JSON.parse(readFileSync(new URL('./fixtures/part3_parity.json', import.meta.url), 'utf8')) as Fixture;
+const root = mkdtempSync(join(tmpdir(), 'part3-parity-'));
+const out = join(root, 'out');
+torch.setNumThreads(1);
+
+function closeRel(actual: number[], expected: number[], what: string, rel = 1e-4): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  actual.forEach((a, i) => {
+    const e = expected[i];
+    assert.ok(Math.abs(a - e) <= rel * Math.max(Math.abs(e), 1e-6), `${what}[${i}]: ${a} vs PyTorch ${e}`);
+  });
+}
+
+test('generated CIFAR-format data is byte-identical to the Python side', () => {
+  const digests = writeSyntheticCifar10(root, { seed: fx.data_seed, nTrain: fx.n_train, nTest: fx.n_test });
+  assert.deepEqual(digests, fx.sha256);
+});
+
+test('random_split(42) and the transform match torchvision', async () => {
+  const l = await loadCifar10({ data: root });
+  assert.deepEqual([l.data.nTrain, l.data.nVal, l.data.nTest], [900, 100, 200]);
+  const idx = (l.trainLoader as unknown as { indices?: number[] }).indices;
+  if (idx) assert.deepEqual(idx.slice(0, 20), fx.train_indices_head);
+  // The first validation batch is the val split in order: its first image is val index 0.
+  for (const [x, y] of l.valLoader) {
+    assert.deepEqual(x.shape, [50, 3, 32, 32]);
+    assert.equal(y.dtype, 'int64');
+    break;
+  }
+});
+
+test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch records', async () => {
+  const code = await part3(['--data', root, '--seed', String(fx.seed), '--steps', String(fx.steps), '--models', 'mlp_1,cnn_3', '--out', out, '--no-progress']);
+  assert.equal(code, 0);
+  for (const name of ['mlp_1', 'cnn_3']) {
+    const r = JSON.parse(readFileSync(join(out, `part3_${name}.json`), 'utf8'));
+    const e = fx.results[name];
+    closeRel(r.loss_curve, e.loss_curve, `${name} loss_curve`);
+    closeRel(r.train_acc_curve, e.train_acc_curve, `${name} train_acc_curve`);
+    closeRel(r.val_acc_curve, e.val_acc_curve, `${name} val_acc_curve`);
+    closeRel([r.test_acc], [e.test_acc], `${name} test_acc`);
+    const w = torch.tensor(r.weights, { dtype: 'float64' });
+    assert.deepEqual(w.shape, e.weights_shape);
+    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, 1e-3);
+  }
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
