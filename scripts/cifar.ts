@@ -182,7 +182,7 @@ class InterimLoader implements BatchLoader {
   [Symbol.iterator](): Iterator<[Tensor, Tensor]> {
     drawSeed(); // _BaseDataLoaderIter.__init__: self._base_seed
     const self = this;
-    function* batches(): Generator<[Tensor, Tensor]> {
+    function* batches(): IterableIterator<[Tensor, Tensor]> {
       let order = self.indices;
       if (self.shuffle) {
         const seed = drawSeed(); // RandomSampler.__iter__, on the first batch

@@ -92,7 +92,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     else if (state.pos.stepInEpoch === 0) torch.setRngState(ck.tensors.rng as Tensor);
     const { records, acc } = state;
 
-    const end = await trainEpochs({
+    const { end, pos: endPos } = await trainEpochs({
       loader: trainLoader, epochs: EPOCHS, start: state.pos, maxSteps: s.steps, epochSteps: s.epochSteps, interrupt, progress,
       rng: resuming && state.pos.stepInEpoch > 0 ? { epochStart: ck.tensors.rngEpochStart as Tensor, now: ck.tensors.rng as Tensor } : undefined,
       describe: (e) => `${name} epoch ${e + 1}/${EPOCHS}`,
@@ -127,6 +127,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         checkpoint(state, model, optimizer, rng);
       },
     });
+    state.pos = endPos;
     const weightsOf = (): number[] => (name.startsWith('mlp') ? (model as { fc1: nn.Linear }).fc1.weight : (model as { conv1: nn.Conv2d }).conv1.weight).detach().cpu().tolist() as number[];
     if (end === 'interrupted') {
       writeJson(join(s.out, `part3_${name}.json`), { name, ...records, test_acc: null, weights: weightsOf(), partial: true, data, settings, run_info: runInfo(t0, state.pos) });

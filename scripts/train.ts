@@ -175,17 +175,19 @@ export interface EpochLoopOptions {
 
 /** How trainEpochs ended. */
 export type LoopEnd = 'done' | 'steps' | 'interrupted';
+/** trainEpochs' result: how it ended and where (the next epoch, steps done). */
+export interface LoopResult { end: LoopEnd; pos: Position }
 
 /**
  * Runs epochs `start.epoch … epochs-1` of a training loop, resumable at any step (see the file
  * comment). Returns 'done', 'steps' (maxSteps reached) or 'interrupted' (after checkpointing).
  */
-export async function trainEpochs(o: EpochLoopOptions): Promise<LoopEnd> {
+export async function trainEpochs(o: EpochLoopOptions): Promise<LoopResult> {
   const pos: Position = { ...o.start };
   const total = loaderLength(o.loader);
   const limitSteps = o.maxSteps ?? Infinity;
   for (let epoch = pos.epoch; epoch < o.epochs; epoch++) {
-    if (pos.stepCount >= limitSteps) return 'steps';
+    if (pos.stepCount >= limitSteps) return { end: 'steps', pos };
     const resumed = epoch === o.start.epoch && o.start.stepInEpoch > 0;
     let epochStart: Tensor;
     if (resumed) {
@@ -216,7 +218,7 @@ export async function trainEpochs(o: EpochLoopOptions): Promise<LoopEnd> {
           o.progress?.stop();
           o.checkpoint?.({ ...pos, epoch }, { epochStart, now: torch.getRngState() });
           it.return?.();
-          return 'interrupted';
+          return { end: 'interrupted', pos: { ...pos, epoch } };
         }
         if (pos.stepInEpoch >= (o.epochSteps ?? Infinity)) break;
         if (pos.stepCount >= limitSteps) {
@@ -245,9 +247,9 @@ export async function trainEpochs(o: EpochLoopOptions): Promise<LoopEnd> {
     pos.epoch = epoch + 1;
     pos.stepInEpoch = 0;
     if (!truncated) o.checkpoint?.({ ...pos });
-    if (truncated) return 'steps';
+    if (truncated) return { end: 'steps', pos };
   }
-  return pos.stepCount >= limitSteps ? 'steps' : 'done';
+  return { end: pos.stepCount >= limitSteps ? 'steps' : 'done', pos };
 }
 
 // ---- command line shared by parts 3–5 ------------------------------------------------------------
