@@ -90,8 +90,12 @@ export class Interrupt {
   }
 }
 
+// Test hook: HW_STEP_DELAY_MS=n sleeps n ms after each step, so tests can interrupt mid-epoch.
+const STEP_DELAY_MS = Number(process.env.HW_STEP_DELAY_MS ?? 0) || 0;
+
 /** Lets pending signals and timers (progress redraws) run. */
 export function yieldToEventLoop(): Promise<void> {
+  if (STEP_DELAY_MS > 0) return new Promise((resolve) => setTimeout(resolve, STEP_DELAY_MS));
   return new Promise((resolve) => setImmediate(resolve));
 }
 
