@@ -24,6 +24,11 @@ export interface Chart {
   yLabel?: string;
   width?: number;
   height?: number;
+  /**
+   * File-name stem for exports (lib/viz/export.ts writes `{name}.png`); default: the report's
+   * chart prefix (see Report.chartPrefix) and the title as a slug. Unique names are enforced.
+   */
+  name?: string;
 }
 
 /** A PNG image to embed. */
@@ -37,7 +42,8 @@ type Block =
   | { kind: 'heading'; text: string }
   | { kind: 'text'; text: string }
   | { kind: 'pre'; text: string }
-  | { kind: 'chart'; chart: Chart }
+  | { kind: 'caption'; text: string }
+  | { kind: 'chart'; chart: Chart; name: string }
   | { kind: 'image'; image: ReportImage }
   | { kind: 'table'; header: string[]; rows: (string | number)[][] };
 
@@ -57,6 +63,21 @@ function loadUplot(): { js: string; css: string } {
   return uplotAssets;
 }
 
+/** Lower-case words joined by '_': a chart title as a file-name stem. */
+export function slug(s: string): string {
+  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'chart';
+}
+
+/** Options of Report.toHtml. */
+export interface HtmlOptions {
+  /**
+   * Live mode (lib/viz/live.ts): the page subscribes to server-sent events at this URL, draws
+   * a "Live training" section from `record` events, and reloads on `rebuild`. Omit it for the
+   * self-contained file, which then contains no script that reaches the network.
+   */
+  live?: { events: string };
+}
+
 function checkString(v: unknown, what: string): string {
   if (typeof v !== 'string') throw new TypeError(`Report: expected string for ${what} but received ${String(v)} of type ${typeof v}`);
   return v;
@@ -65,6 +86,8 @@ function checkString(v: unknown, what: string): string {
 /** Builds an HTML report block by block: `new Report('Title').heading('Part 1').chart({...}).write('out.html')`. */
 export class Report {
   private readonly blocks: Block[] = [];
+  private readonly names = new Set<string>();
+  private prefix = '';
   constructor(readonly title: string) {
     checkString(title, 'title');
   }
@@ -83,6 +106,16 @@ export class Report {
     this.blocks.push({ kind: 'pre', text: checkString(text, 'pre') });
     return this;
   }
+  /** A figure caption ("Figure 12: ..."), set in italics under what precedes it. */
+  caption(text: string): this {
+    this.blocks.push({ kind: 'caption', text: checkString(text, 'caption') });
+    return this;
+  }
+  /** Prefix of the export names of the charts added after this call ('' for none). */
+  chartPrefix(prefix: string): this {
+    this.prefix = checkString(prefix, 'chartPrefix');
+    return this;
+  }
   /** A line chart drawn by uPlot. */
   chart(chart: Chart): this {
     checkString(chart?.title, 'chart.title');
@@ -93,7 +126,15 @@ export class Report {
         throw new RangeError(`Report.chart: series '${s.label}' of chart '${chart.title}' has ${s.values.length} values but x has ${chart.x.length}`);
       }
     });
-    this.blocks.push({ kind: 'chart', chart });
+    if (chart.name !== undefined && (typeof chart.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(chart.name))) {
+      throw new TypeError(`Report.chart: expected a file-name stem (letters, digits, _ . -) for name of chart '${chart.title}' but received ${JSON.stringify(chart.name)}`);
+    }
+    // Export names must be unique: a second chart of the same name gets _2, _3, ...
+    const base = chart.name ?? (this.prefix ? `${slug(this.prefix)}_${slug(chart.title)}` : slug(chart.title));
+    let name = base;
+    for (let k = 2; this.names.has(name); k++) name = `${base}_${k}`;
+    this.names.add(name);
+    this.blocks.push({ kind: 'chart', chart, name });
     return this;
   }
   /** An embedded PNG image. */
@@ -110,8 +151,27 @@ export class Report {
     return this;
   }
 
-  /** The complete HTML document. */
-  toHtml(): string {
+  /** Appends the blocks of `other` (its title is not repeated); chart names stay unique. */
+  append(other: Report): this {
+    if (!(other instanceof Report)) throw new TypeError(`Report.append: expected a Report but received ${String(other)}`);
+    for (const b of other.blocks) {
+      if (b.kind !== 'chart') { this.blocks.push(b); continue; }
+      let name = b.name;
+      for (let k = 2; this.names.has(name); k++) name = `${b.name}_${k}`;
+      this.names.add(name);
+      this.blocks.push({ ...b, name });
+    }
+    return this;
+  }
+
+  /** Export names of the charts, in order. */
+  chartNames(): string[] {
+    return this.blocks.flatMap((b) => (b.kind === 'chart' ? [b.name] : []));
+  }
+
+  /** The complete HTML document (self-contained unless `opts.live` is given). */
+  toHtml(opts: HtmlOptions = {}): string {
+    if (opts.live !== undefined && typeof opts.live?.events !== 'string') throw new TypeError('Report.toHtml: expected string for live.events');
     const { js, css } = loadUplot();
     const body: string[] = [];
     const charts: string[] = [];
@@ -119,6 +179,7 @@ export class Report {
       switch (b.kind) {
         case 'heading': body.push(`<h2>${escapeHtml(b.text)}</h2>`); break;
         case 'text': body.push(`<p>${escapeHtml(b.text)}</p>`); break;
+        case 'caption': body.push(`<p class="caption">${escapeHtml(b.text)}</p>`); break;
         case 'pre': body.push(`<pre>${escapeHtml(b.text)}</pre>`); break;
         case 'image':
           body.push(`<figure><img alt="${escapeHtml(b.image.title)}" src="data:image/png;base64,${Buffer.from(b.image.png).toString('base64')}"><figcaption>${escapeHtml(b.image.title)}</figcaption></figure>`);
@@ -128,9 +189,9 @@ export class Report {
           break;
         case 'chart': {
           const c = b.chart;
-          body.push(`<div class="chart" id="chart${i}"></div>`);
+          body.push(`<div class="chart" id="chart${i}" data-name="${escapeHtml(b.name)}"></div>`);
           const spec = {
-            title: c.title, xLabel: c.xLabel ?? '', yLabel: c.yLabel ?? '', width: c.width ?? 720, height: c.height ?? 360,
+            name: b.name, title: c.title, xLabel: c.xLabel ?? '', yLabel: c.yLabel ?? '', width: c.width ?? 720, height: c.height ?? 360,
             labels: c.series.map((s) => s.label),
             colors: c.series.map((s, k) => s.color ?? DEFAULT_COLORS[k % DEFAULT_COLORS.length]),
             data: [Array.from(c.x), ...c.series.map((s) => Array.from(s.values, (v) => (Number.isFinite(v) ? v : null)))],
@@ -146,17 +207,24 @@ export class Report {
 <style>${css}
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 pre{background:#f6f6f6;padding:.8em;overflow-x:auto}figure{margin:1em 0}img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{margin:1em 0}</style>
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{margin:1em 0;display:inline-block}
+.caption{font-style:italic;color:#555}.notrun{color:#a33}#live-status{color:#555}</style>
 <script>${js}</script></head><body><h1>${escapeHtml(this.title)}</h1>
+${opts.live ? '<section id="live"><h2>Live training</h2><p id="live-status">connecting…</p><div id="live-charts"></div></section>' : ''}
 ${body.join('\n')}
 <script>
+window.__charts = [];
 function drawChart(id, s) {
   var series = [{label: s.xLabel || 'x'}];
-  for (var k = 0; k < s.labels.length; k++) series.push({label: s.labels[k], stroke: s.colors[k], width: 2});
-  new uPlot({title: s.title, width: s.width, height: s.height, scales: {x: {time: false}}, series: series,
+  for (var k = 0; k < s.labels.length; k++) series.push({label: s.labels[k], stroke: s.colors[k], width: 2, spanGaps: !!s.spanGaps});
+  var u = new uPlot({title: s.title, width: s.width, height: s.height, scales: {x: {time: false}}, series: series, legend: {live: false},
     axes: [{label: s.xLabel}, {label: s.yLabel}]}, s.data, document.getElementById(id));
+  window.__charts.push({id: id, name: s.name || id, uplot: u});
+  return u;
 }
 ${charts.join('\n')}
+${opts.live ? liveClient(opts.live.events) : ''}
+window.__reportReady = true;
 </script></body></html>
 `;
   }
@@ -165,4 +233,57 @@ ${charts.join('\n')}
   write(path: string): void {
     writeFileAtomic(path, this.toHtml());
   }
+}
+
+/**
+ * The live page's client: an EventSource on `events`. `record` events ({chart, series, x, y,
+ * xLabel?, yLabel?}) add points to charts created on first sight; redraws are batched to at most
+ * 5 per second. `rebuild` reloads the page (a part finished: the server's report now has its
+ * section, and the history of records is replayed on reconnect); `status` sets the status line.
+ */
+function liveClient(events: string): string {
+  return `(function () {
+  var COLORS = ${JSON.stringify(DEFAULT_COLORS)};
+  var live = window.__live = {};
+  var order = 0, pending = false;
+  var host = document.getElementById('live-charts'), status = document.getElementById('live-status');
+  function redraw() {
+    pending = false;
+    for (var key in live) {
+      var c = live[key];
+      if (!c.dirty) continue;
+      c.dirty = false;
+      var xs = Object.keys(c.xs).map(Number).sort(function (a, b) { return a - b; });
+      var data = [xs];
+      for (var k = 0; k < c.labels.length; k++) {
+        var pts = c.points[c.labels[k]];
+        data.push(xs.map(function (x) { return x in pts ? pts[x] : null; }));
+      }
+      if (c.u && c.u.series.length === c.labels.length + 1) { c.u.setData(data); continue; }
+      if (c.u) { c.u.destroy(); window.__charts = window.__charts.filter(function (e) { return e.id !== c.id; }); }
+      c.u = drawChart(c.id, {name: c.id, title: c.title, xLabel: c.xLabel, yLabel: c.yLabel, width: 720, height: 300, spanGaps: true,
+        labels: c.labels, colors: c.labels.map(function (_, k) { return COLORS[k % COLORS.length]; }), data: data});
+    }
+  }
+  function add(r) {
+    var c = live[r.chart];
+    if (!c) {
+      c = live[r.chart] = {id: 'live' + (order++), title: r.chart, xLabel: r.xLabel || 'step', yLabel: r.yLabel || '', labels: [], points: {}, xs: {}, u: null, dirty: true};
+      var div = document.createElement('div');
+      div.className = 'chart'; div.id = c.id; div.setAttribute('data-name', c.id);
+      host.appendChild(div);
+    }
+    if (!(r.series in c.points)) { c.labels.push(r.series); c.points[r.series] = {}; }
+    c.points[r.series][r.x] = (typeof r.y === 'number' && isFinite(r.y)) ? r.y : null;
+    c.xs[r.x] = true;
+    c.dirty = true;
+    if (!pending) { pending = true; setTimeout(redraw, 200); }
+  }
+  var es = new EventSource(${JSON.stringify(events).replace(/</g, '\\u003c')});
+  es.addEventListener('record', function (e) { add(JSON.parse(e.data)); });
+  es.addEventListener('records', function (e) { JSON.parse(e.data).forEach(add); });
+  es.addEventListener('status', function (e) { status.textContent = JSON.parse(e.data); });
+  es.addEventListener('rebuild', function () { es.close(); location.reload(); });
+  es.onopen = function () { if (status.textContent === 'connecting…') status.textContent = 'connected'; };
+})();`;
 }
