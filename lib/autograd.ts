@@ -29,6 +29,7 @@ export function enableGrad<T>(fn: () => T): T {
 export function setGradEnabled(enabled: boolean): boolean {
   return native.setGradEnabled(Boolean(enabled));
 }
+/** `torch.is_grad_enabled()`: whether operations are currently recorded for autograd. */
 export function isGradEnabled(): boolean {
   return native.isGradEnabled();
 }
@@ -44,10 +45,12 @@ export function inferenceMode<T>(fn: () => T, mode = true): T {
     native.exitInferenceMode();
   }
 }
+/** `torch.is_inference_mode_enabled()`. */
 export function isInferenceModeEnabled(): boolean {
   return native.isInferenceModeEnabled();
 }
 
+/** Options of {@link grad} (Python's keyword arguments `grad_outputs`, `retain_graph`, `create_graph`, `allow_unused`). */
 export interface GradOptions {
   gradOutputs?: (Tensor | null)[] | Tensor | null;
   retainGraph?: boolean;

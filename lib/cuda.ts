@@ -5,6 +5,7 @@
 import { native } from './native.js';
 import { expectInt, expectNonNegInt } from './errors.js';
 
+/** Bytes held by the CUDA caching allocator, as `torch.cuda.memory_stats()` summarises them. */
 export interface CudaMemoryStats {
   allocated: number;
   reserved: number;
@@ -30,9 +31,11 @@ export function isAvailable(): boolean {
 export function deviceCount(): number {
   return native.cuda.deviceCount();
 }
+/** `torch.cuda.current_device()`: index of the selected GPU. */
 export function currentDevice(): number {
   return native.cuda.currentDevice();
 }
+/** `torch.cuda.set_device(d)`: selects the GPU that `'cuda'` means. */
 export function setDevice(d: number | string): void {
   native.cuda.setDevice(device(d) ?? 0);
 }
@@ -45,18 +48,23 @@ export function manualSeedAll(seed: number | bigint): void {
   if (typeof seed !== 'bigint') expectInt(seed, 'seed');
   native.cuda.manualSeedAll(seed);
 }
+/** Current and peak allocated/reserved bytes of a device (default: the current one). */
 export function memoryStats(d?: number | string): CudaMemoryStats {
   return native.cuda.memoryStats(device(d));
 }
+/** `torch.cuda.memory_allocated()`: bytes occupied by live tensors. */
 export function memoryAllocated(d?: number | string): number {
   return memoryStats(d).allocated;
 }
+/** `torch.cuda.memory_reserved()`: bytes held by the caching allocator. */
 export function memoryReserved(d?: number | string): number {
   return memoryStats(d).reserved;
 }
+/** `torch.cuda.max_memory_allocated()`: peak since start or the last reset. */
 export function maxMemoryAllocated(d?: number | string): number {
   return memoryStats(d).maxAllocated;
 }
+/** `torch.cuda.reset_peak_memory_stats()`. */
 export function resetPeakMemoryStats(d?: number | string): void {
   native.cuda.resetPeakMemoryStats(device(d));
 }
@@ -64,6 +72,7 @@ export function resetPeakMemoryStats(d?: number | string): void {
 export function emptyCache(): void {
   native.cuda.emptyCache();
 }
+/** `torch.cuda.get_device_name()`, e.g. "NVIDIA H100 80GB HBM3". */
 export function getDeviceName(d?: number | string): string {
   return native.cuda.getDeviceName(device(d));
 }

@@ -17,12 +17,14 @@ const ALIASES: Record<string, DType> = {
   char: 'int8', byte: 'uint8',
 };
 
+/** The DType of a c10::ScalarType code the addon reports; throws for types torchnode does not expose. */
 export function dtypeFromCode(code: number): DType {
   const d = CODE_TO_DTYPE[code];
   if (!d) throw new Error(`torchnode: unsupported dtype code ${code}`);
   return d;
 }
 
+/** Whether `x` is a canonical dtype name (aliases such as `'float'` are not; see `dtypeCode`). */
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_CODE, x);
 }
@@ -38,13 +40,16 @@ export function dtypeCode(dtype: unknown, what = 'dtype'): number {
   );
 }
 
+/** Validates a dtype argument (aliases allowed) and returns its canonical name. */
 export function normalizeDType(dtype: unknown, what = 'dtype'): DType {
   return dtypeFromCode(dtypeCode(dtype, what));
 }
 
+/** Whether a dtype is a floating-point type (`torch.is_floating_point` on a dtype). */
 export const isFloatingDType = (d: DType): boolean =>
   d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 
+/** The TypedArrays that tensors are created from and that `data()` returns. */
 export type TypedArray =
   | Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint8ClampedArray
   | BigInt64Array;
@@ -58,6 +63,7 @@ export type DataOf<D extends DType> = D extends 'float64' ? Float64Array
   : D extends 'uint8' | 'bool' ? Uint8Array
   : Float32Array;
 
+/** The dtype a TypedArray maps to (`Uint8ClampedArray` reads as uint8). */
 export function typedArrayDType(a: TypedArray): DType {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
@@ -69,6 +75,7 @@ export function typedArrayDType(a: TypedArray): DType {
   throw new TypeError(`Unsupported TypedArray ${Object.prototype.toString.call(a)}`);
 }
 
+/** Views raw bytes from the addon as the TypedArray of a dtype (no copy). */
 export function viewAs(dtype: DType, buf: ArrayBuffer): TypedArray {
   switch (dtype) {
     case 'float64': return new Float64Array(buf);
@@ -81,6 +88,7 @@ export function viewAs(dtype: DType, buf: ArrayBuffer): TypedArray {
   }
 }
 
+/** Bytes per element of each dtype (`Tensor.elementSize()`). */
 export const ELEMENT_SIZE: Readonly<Record<DType, number>> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };

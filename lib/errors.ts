@@ -1,41 +1,49 @@
 /** Argument validation: every public entry point checks its arguments first and names them. */
 import { describe } from './dtype.js';
 
+/** Returns `v` if it is an integer number, else throws a TypeError naming `what`. */
 export function expectInt(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   throw new TypeError(`Expected integer for ${what} but received ${describe(v)}`);
 }
 
+/** Returns `v` if it is an integer ≥ 0, else throws a TypeError naming `what`. */
 export function expectNonNegInt(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
   throw new TypeError(`Expected non-negative integer for ${what} but received ${describe(v)}`);
 }
 
+/** Returns `v` if it is an integer > 0, else throws a TypeError naming `what`. */
 export function expectPositiveInt(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
   throw new TypeError(`Expected positive integer for ${what} but received ${describe(v)}`);
 }
 
+/** Returns `v` if it is a number other than NaN (infinities allowed), else throws. */
 export function expectNumber(v: unknown, what: string): number {
   if (typeof v === 'number' && !Number.isNaN(v)) return v;
   throw new TypeError(`Expected number for ${what} but received ${describe(v)}`);
 }
 
+/** Returns `v` if it is a finite number, else throws a TypeError naming `what`. */
 export function expectFiniteNumber(v: unknown, what: string): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   throw new TypeError(`Expected finite number for ${what} but received ${describe(v)}`);
 }
 
+/** Returns `v` if it is a boolean (no truthiness coercion), else throws. */
 export function expectBool(v: unknown, what: string): boolean {
   if (typeof v === 'boolean') return v;
   throw new TypeError(`Expected boolean for ${what} but received ${describe(v)}`);
 }
 
+/** Returns `v` if it is a string, else throws a TypeError naming `what`. */
 export function expectString(v: unknown, what: string): string {
   if (typeof v === 'string') return v;
   throw new TypeError(`Expected string for ${what} but received ${describe(v)}`);
 }
 
+/** Returns `v` if it is one of `options`, else throws listing the accepted values. */
 export function expectOneOf<T extends string>(v: unknown, options: readonly T[], what: string): T {
   if (typeof v === 'string' && (options as readonly string[]).includes(v)) return v as T;
   throw new TypeError(`Expected one of ${options.map((o) => `'${o}'`).join(', ')} for ${what} but received ${describe(v)}`);
@@ -53,6 +61,7 @@ export function expectShape(v: unknown, what = 'size'): number[] {
   return v as number[];
 }
 
+/** An integer or an array of integers (dims, sizes), always returned as an array. */
 export function expectIntArray(v: unknown, what: string): number[] {
   if (typeof v === 'number') return [expectInt(v, what)];
   if (!Array.isArray(v)) throw new TypeError(`Expected an integer or an array of integers for ${what} but received ${describe(v)}`);

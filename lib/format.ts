@@ -5,6 +5,7 @@
 import type { Tensor } from './tensor.js';
 import { native } from './native.js';
 
+/** Options of `setPrintOptions` (`torch.set_printoptions`), camelCased. */
 export interface PrintOptions {
   precision: number;
   threshold: number;
