@@ -10,8 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string', default: '1' }, python: { type: 'string', default: '/usr/bin/python3' } } });
-const suites = ['ops', 'models'].filter((s) => !values.only || values.only.split(',').includes(s));
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    scale: { type: 'string', default: '1' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    device: { type: 'string', default: 'cuda' },
+    steps: { type: 'string', default: '50' },
+  },
+});
+// 'gpu' runs only when asked for (scripts/gpu-check.sh does): it needs a CUDA build and a GPU.
+const suites = values.only ? values.only.split(',') : ['ops', 'models'];
 
 // Identical for both sides: one BLAS/OpenMP thread and a malloc that keeps freed memory (on this VM,
 // glibc returning large blocks to the OS made page faults dominate a Python conv2d).
@@ -22,6 +31,8 @@ const env = {
   MKL_NUM_THREADS: '1',
   GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296',
   BENCH_SCALE: values.scale,
+  BENCH_DEVICE: values.device,
+  BENCH_STEPS: values.steps,
 };
 
 interface Row { name: string; median: number }
@@ -45,7 +56,11 @@ for (const suite of suites) {
   });
   console.log(`\n## ${suite} (median per call; ratio = TS time / Python time, < 1 is faster)`);
   console.log('| benchmark | TS | Python | ratio |\n|---|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${fmt(r.ts)} | ${fmt(r.py)} | ${r.ratio.toFixed(2)} |`);
+  for (const r of rows) {
+    // Throughput rows print steps per second; their ratio stays TS time / Python time.
+    const show = (v: number) => (r.name.includes('steps/s') ? `${(1 / v).toFixed(1)}/s` : fmt(v));
+    console.log(`| ${r.name} | ${show(r.ts)} | ${show(r.py)} | ${r.ratio.toFixed(2)} |`);
+  }
   console.log(`| peak RSS | ${ts.peakRssMB.toFixed(0)} MB | ${py.peakRssMB.toFixed(0)} MB | ${(ts.peakRssMB / py.peakRssMB).toFixed(2)} |`);
   all[suite] = { rows, peakRssMB: { ts: ts.peakRssMB, py: py.peakRssMB } };
 }
