@@ -28,3 +28,7 @@ export function getNumThreads(): number {
 export const version = { torchnode: '0.1.0', libtorch: native.buildInfo().torchVersion, cuda: native.buildInfo().cudaBuild };
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export { save, load } from './serialize.js';
+export * as jit from './jit.js';
+export * as data from './data/index.js';
+export * as datasets from './data/datasets.js';

@@ -42,10 +42,18 @@ static c10::IValue ToIValue(Napi::Env env, const Napi::Value& v, int depth) {
   if (t == "D") {
     Napi::Array k = o.Get("k").As<Napi::Array>();
     Napi::Array vals = o.Get("v").As<Napi::Array>();
-    c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
+    // Keys are all strings or all ints (Python allows mixes; TorchScript's dicts do not).
+    std::vector<c10::IValue> keys;
+    bool all_str = true, all_int = true;
     for (uint32_t i = 0; i < k.Length(); ++i) {
-      dict.insert_or_assign(k.Get(i).As<Napi::String>().Utf8Value(), ToIValue(env, vals.Get(i), depth + 1));
+      keys.push_back(ToIValue(env, k.Get(i), depth + 1));
+      all_str = all_str && keys.back().isString();
+      all_int = all_int && keys.back().isInt();
     }
+    if (!all_str && !all_int) throw std::invalid_argument("a dict's keys must be all strings or all integers");
+    c10::TypePtr key_type = all_int && !keys.empty() ? c10::TypePtr(c10::IntType::get()) : c10::TypePtr(c10::StringType::get());
+    c10::impl::GenericDict dict(key_type, c10::AnyType::get());
+    for (uint32_t i = 0; i < k.Length(); ++i) dict.insert_or_assign(keys[i], ToIValue(env, vals.Get(i), depth + 1));
     return c10::IValue(dict);
   }
   throw std::invalid_argument("unknown value tag '" + t + "'");

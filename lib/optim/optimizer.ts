@@ -3,7 +3,7 @@
  * optimizer, so `step()` is one native call however many parameters there are (CPU or CUDA).
  */
 import { native } from '../native.js';
-import { Tensor, wrap } from '../tensor.js';
+import { Tensor, wrap, tensor } from '../tensor.js';
 import { keep } from '../scope.js';
 import { enableGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
@@ -29,6 +29,8 @@ export interface OptimizerStateDict {
   state: Record<number, Record<string, Tensor | number>>;
   param_groups: Record<string, unknown>[];
 }
+
+const TENSOR_STEP = new Set(['Adam', 'AdamW', 'Adagrad']);
 
 const registry = new FinalizationRegistry<number>((id) => native.optimizerRelease(id));
 
@@ -264,7 +266,11 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     const state: Record<number, Record<string, Tensor | number>> = {};
     for (const e of native.optimizerState(id)) {
       const s: Record<string, Tensor | number> = {};
-      for (const [k, v] of Object.entries(e.state)) s[k] = k === 'step' ? (v as number) : keep(wrap(v as number));
+      for (const [k, v] of Object.entries(e.state)) {
+        if (k !== 'step') s[k] = keep(wrap(v as number));
+        // PyTorch 1.13 keeps Adam/AdamW/Adagrad's step as a float32 scalar tensor (its step() requires one).
+        else s[k] = TENSOR_STEP.has(this._kind) ? keep(tensor(v as number, { dtype: 'float32' })) : (v as number);
+      }
       state[offsets[e.group] + e.index] = s;
     }
     return { state, param_groups };

@@ -1,0 +1,268 @@
+/**
+ * save/load in PyTorch's format and jit.load, checked against Debian's PyTorch by spawning
+ * /usr/bin/python3 (skipped with a reason when it lacks torch).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../lib/index.js';
+import { nn, optim, jit, type Tensor } from '../lib/index.js';
+
+const PY = '/usr/bin/python3';
+const HAS_TORCH = existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+const SKIP = `${PY} with torch is not available`;
+const dir = mkdtempSync(join(tmpdir(), 'torchnode-serialize-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs Python code with args; returns the JSON it prints last. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+let scripts = 0;
+function py(code: string, ...args: string[]): any {
+  // From a file, not -c: torch.jit.script reads the module's source.
+  const file = join(dir, `script${scripts++}.py`);
+  writeFileSync(file, code);
+  const r = spawnSync(PY, [file, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `python failed:\n${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+const values = (t: Tensor) => Array.from(t.detach().flatten().toArray() as number[]);
+function assertClose(a: Tensor, e: number[], tol: number, what: string): void {
+  const av = values(a);
+  const ev = e.flat(3) as number[];
+  assert.equal(av.length, ev.length, `${what}: length`);
+  av.forEach((x, i) => assert.ok(Math.abs(x - ev[i]) <= tol, `${what}[${i}]: ${x} vs PyTorch ${ev[i]}`));
+}
+
+const MLP_PY = `
+import json, sys, torch
+m = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+`;
+
+function mlp(): nn.Sequential {
+  return new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+}
+const X = torch.keep(torch.arange(12, { dtype: 'float32' }).reshape([3, 4]).div(10));
+
+test('TS state dict -> Python load_state_dict(torch.load(p)) -> Python torch.save -> TS', (t) => {
+  if (!HAS_TORCH) return t.skip(SKIP);
+  torch.manualSeed(1);
+  const model = mlp();
+  const p1 = join(dir, 'ts_model.pt');
+  const p2 = join(dir, 'py_model.pt');
+  torch.save(model.stateDict(), p1);
+  const out = py(MLP_PY + `
+print(m.load_state_dict(torch.load(sys.argv[1])))
+x = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 10
+y = m(x)
+with torch.no_grad():
+    for p in m.parameters(): p.mul_(2)
+torch.save(m.state_dict(), sys.argv[2])
+print(json.dumps(y.tolist()))
+`, p1, p2);
+  const mine = torch.noGrad(() => model.forward(X));
+  assertClose(mine, out, 1e-6, 'forward after Python loaded the TS weights');
+  const loaded = torch.load(p2);
+  assert.ok(loaded instanceof Map, 'an OrderedDict loads as a Map');
+  assert.deepEqual([...(loaded as Map<string, Tensor>).keys()], ['0.weight', '0.bias', '2.weight', '2.bias']);
+  const model2 = mlp();
+  model2.loadStateDict(loaded as Map<string, Tensor>);
+  for (const [k, v] of model.stateDict()) {
+    assert.deepEqual(values(model2.stateDict().get(k)!), values(torch.tidy(() => v.mul(2))), k);
+  }
+});
+
+test('Python torch.save of mixed values (views, dtypes, tuples, ints, None) -> TS load', (t) => {
+  if (!HAS_TORCH) return t.skip(SKIP);
+  const p = join(dir, 'py_mixed.pt');
+  const exp = py(`
+import json, sys, torch
+a = torch.arange(10, dtype=torch.float32)
+obj = {'a': a, 'view': a[2:5], 't': torch.arange(6, dtype=torch.float64).reshape(2, 3).t(),
+       'i64': torch.tensor([1, -2, 3]), 'b': torch.tensor([True, False]), 'h': torch.tensor([0.5, 1.5], dtype=torch.float16),
+       'scalar': torch.tensor(2.5), 'grad': torch.ones(2, requires_grad=True),
+       'n': 3, 'f': 0.25, 's': 'text', 'tup': (1, 'x'), 'lst': [1.5, None, True], 'nested': {'k': [torch.zeros(1)]},
+       'big': 2 ** 60, 7: 'int key'}
+torch.save(obj, sys.argv[1])
+print(json.dumps({'t': obj['t'].tolist(), 'h': obj['h'].tolist()}))
+`, p);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const o = torch.load(p) as any;
+  assert.deepEqual(values(o.a), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(values(o.view), [2, 3, 4]);
+  // Views share storage as in PyTorch: writing the base shows through the view.
+  o.a.mul_(10);
+  assert.deepEqual(values(o.view), [20, 30, 40]);
+  assert.deepEqual(o.t.shape, [3, 2]);
+  assert.equal(o.t.dtype, 'float64');
+  assertClose(o.t, exp.t, 0, 't');
+  assert.equal(o.i64.dtype, 'int64');
+  assert.deepEqual(o.i64.toArray(), [1, -2, 3]);
+  assert.equal(o.b.dtype, 'bool');
+  assert.deepEqual(o.b.toArray(), [true, false]);
+  assert.equal(o.h.dtype, 'float16');
+  assertClose(o.h, exp.h, 0, 'h');
+  assert.deepEqual(o.scalar.shape, []);
+  assert.equal(o.scalar.item(), 2.5);
+  assert.equal(o.grad.requiresGrad, true);
+  assert.equal(o.n, 3);
+  assert.equal(o.f, 0.25);
+  assert.equal(o.s, 'text');
+  assert.deepEqual(o.tup, [1, 'x']);
+  assert.deepEqual(o.lst, [1.5, null, true]);
+  assert.deepEqual(values(o.nested.k[0]), [0]);
+  assert.equal(o.big, 2n ** 60n);
+  assert.equal(o['7'], 'int key');
+});
+
+test('TS values -> Python (types as PyTorch sees them) -> TS', (t) => {
+  if (!HAS_TORCH) return t.skip(SKIP);
+  const p1 = join(dir, 'ts_values.pt');
+  const p2 = join(dir, 'ts_values_back.pt');
+  const obj = {
+    n: 1, f: 2.5, s: 'x', arr: [1, 2.5, 'y', null, false], nested: { 0: torch.ones([2]), 10: 'ten' },
+    m: new Map<string, unknown>([['w', torch.tensor([[1, 2], [3, 4]], { dtype: 'int32' })]]),
+    d: torch.tensor([1.5, -2], { dtype: 'float64' }),
+  };
+  torch.save(obj, p1);
+  const types = py(`
+import json, sys, torch
+o = torch.load(sys.argv[1])
+torch.save(o, sys.argv[2])
+desc = lambda v: str(v.dtype) + str(list(v.shape)) if torch.is_tensor(v) else type(v).__name__
+print(json.dumps({'keys': [str(k) + ':' + type(k).__name__ for k in o], 'n': desc(o['n']), 'f': desc(o['f']),
+                  'arr': [desc(v) for v in o['arr']], 'nested': [str(k) + ':' + desc(v) for k, v in o['nested'].items()],
+                  'm': desc(o['m']['w']), 'd': desc(o['d']), 'dv': o['d'].tolist(), 'w': o['m']['w'].tolist()}))
+`, p1, p2);
+  assert.deepEqual(types, {
+    keys: ['n:str', 'f:str', 's:str', 'arr:str', 'nested:str', 'm:str', 'd:str'], n: 'int', f: 'float',
+    arr: ['int', 'float', 'str', 'NoneType', 'bool'], nested: ['0:torch.float32[2]', '10:str'],
+    m: 'torch.int32[2, 2]', d: 'torch.float64[2]', dv: [1.5, -2], w: [[1, 2], [3, 4]],
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const back = torch.load(p2) as any;
+  assert.equal(back.n, 1);
+  assert.equal(back.f, 2.5);
+  assert.deepEqual(back.arr, [1, 2.5, 'y', null, false]);
+  assert.deepEqual(values(back.nested['0']), [1, 1]);
+  assert.equal(back.nested['10'], 'ten');
+  assert.deepEqual(back.m.w.toArray(), [[1, 2], [3, 4]]);
+  assert.equal(back.d.dtype, 'float64');
+});
+
+test('an optimizer state dict saved from TS resumes in PyTorch (Adam) with the same step', (t) => {
+  if (!HAS_TORCH) return t.skip(SKIP);
+  torch.manualSeed(3);
+  const lin = new nn.Linear(4, 2);
+  const Y = torch.keep(torch.tensor([[1, 0], [0, 1], [1, 1]]));
+  const opt = new optim.Adam(lin.parameters(), { lr: 0.05, amsgrad: true });
+  const stepOnce = () => torch.tidy(() => {
+    opt.zeroGrad();
+    nn.functional.mseLoss(lin.forward(X), Y).backward();
+    opt.step();
+  });
+  stepOnce();
+  stepOnce();
+  const p = join(dir, 'ts_ckpt.pt');
+  torch.save({ model: lin.stateDict(), optim: opt.stateDict() }, p);
+  const exp = py(`
+import json, sys, torch
+ck = torch.load(sys.argv[1])
+m = torch.nn.Linear(4, 2)
+m.load_state_dict(ck['model'])
+opt = torch.optim.Adam(m.parameters(), lr=0.5)
+opt.load_state_dict(ck['optim'])
+x = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 10
+y = torch.tensor([[1., 0], [0, 1], [1, 1]])
+opt.zero_grad()
+torch.nn.functional.mse_loss(m(x), y).backward()
+opt.step()
+print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist(), 'lr': opt.param_groups[0]['lr'], 'step': opt.state[m.weight]['step'].item()}))
+`, p);
+  stepOnce();
+  assert.equal(exp.lr, 0.05);
+  assert.equal(exp.step, 3);
+  assertClose(lin.weight, exp.w, 1e-6, 'weight after a PyTorch step from TS state');
+  assertClose(lin.bias, exp.b, 1e-6, 'bias after a PyTorch step from TS state');
+});
+
+test('jit.load runs a module scripted in Python; eval()/train()', (t) => {
+  if (!HAS_TORCH) return t.skip(SKIP);
+  const p = join(dir, 'scripted.pt');
+  const exp = py(`
+import json, sys, torch
+class M(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l = torch.nn.Linear(4, 3)
+        self.d = torch.nn.Dropout(0.5)
+    def forward(self, x, y):
+        h = torch.relu(self.d(self.l(x)))
+        return h + y, h.sum()
+torch.manual_seed(0)
+m = torch.jit.script(M())
+m.save(sys.argv[1])
+m.eval()
+x = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 10
+a, s = m(x, torch.ones(3, 3))
+print(json.dumps({'a': a.tolist(), 's': s.item()}))
+`, p);
+  const m = jit.load(p);
+  assert.equal(m.training, true);
+  assert.equal(m.eval(), m);
+  assert.equal(m.training, false);
+  const [a, s] = m.forward(X, torch.ones([3, 3])) as [Tensor, Tensor];
+  assertClose(a, exp.a, 1e-6, 'forward output 0');
+  assert.ok(Math.abs(s.item() - exp.s) <= 1e-5);
+  m.train();
+  assert.equal(m.training, true);
+  assert.throws(() => m.forward(X), /forward/);
+  assert.throws(() => torch.load(p), { message: `load: cannot load '${p}': it is a TorchScript module; use jit.load` });
+  m.dispose();
+  assert.throws(() => m.forward(X), { message: 'ScriptModule.forward: the module was disposed' });
+});
+
+test('TS -> TS round trip without Python', () => {
+  const p = join(dir, 'roundtrip.pt');
+  const w = torch.randn([3, 4]);
+  torch.save({ w, wt: w.t(), list: [1, 'a', null], neg: -7, map: new Map([['k', torch.arange(3)]]) }, p);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const o = torch.load(p) as any;
+  assert.deepEqual(values(o.w), values(w));
+  assert.deepEqual(values(o.wt), values(w.t()));
+  assert.deepEqual(o.list, [1, 'a', null]);
+  assert.equal(o.neg, -7);
+  assert.deepEqual(o.map.k.toArray(), [0, 1, 2]);
+  const single = join(dir, 'single.pt');
+  torch.save(w, single);
+  assert.deepEqual(values(torch.load(single) as Tensor), values(w));
+});
+
+test('writes are atomic (temp file + rename) and errors name the path', () => {
+  const sub = mkdtempSync(join(dir, 'atomic-'));
+  const p = join(sub, 'x.pt');
+  torch.save(torch.ones([2]), p);
+  torch.save(torch.zeros([3]), p);
+  assert.deepEqual(readdirSync(sub), ['x.pt'], 'no temp files left behind');
+  assert.deepEqual(values(torch.load(p) as Tensor), [0, 0, 0]);
+  const bad = join(dir, 'no-such-dir', 'y.pt');
+  assert.throws(() => torch.save(torch.ones([1]), bad), (e: Error) => e.message.startsWith(`save: cannot write '${bad}': ENOENT`));
+
+  const missing = join(dir, 'missing.pt');
+  assert.throws(() => torch.load(missing), { message: `load: cannot read '${missing}': ENOENT: no such file or directory, open '${missing}'` });
+  const garbage = join(dir, 'garbage.pt');
+  writeFileSync(garbage, 'not a checkpoint at all');
+  assert.throws(() => torch.load(garbage), { message: `load: cannot load '${garbage}': it is not a torch.save archive (no zip directory found)` });
+  const truncated = join(dir, 'truncated.pt');
+  const bytes = readFileSync(p);
+  writeFileSync(truncated, bytes.subarray(0, bytes.length - 30));
+  assert.throws(() => torch.load(truncated), (e: Error) => e.message.startsWith(`load: cannot load '${truncated}': `));
+  assert.throws(() => torch.save({ f: () => 1 }, p), { message: 'save: cannot save obj.f: a function (expected Tensors, numbers, strings, booleans, null, arrays, objects and Maps)' });
+  assert.throws(() => torch.load(p, { mapLocation: 'tpu' }), /Expected a device like 'cpu', 'cuda' or 'cuda:0' for mapLocation/);
+  assert.throws(() => jit.load(missing), { message: `jit.load: cannot read '${missing}': no such file` });
+  assert.throws(() => jit.load(p), (e: Error) => e.message.startsWith(`jit.load: cannot load '${p}' as a TorchScript module: `));
+});
