@@ -1,0 +1,224 @@
+/**
+ * `torchvision.datasets.CIFAR10`: reads the official binary version (`cifar-10-batches-bin`,
+ * records of 1 label byte + 3072 pixel bytes in R, G, B planes) or the python version
+ * (`cifar-10-batches-py`, pickled dicts with b'data' (uint8 [10000, 3072]) and b'labels'), through
+ * a safe unpickler that executes nothing. `CIFAR10.create({download: true})` fetches, verifies
+ * and installs the archive first (see download.ts).
+ */
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Tensor, tensor } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { describe } from '../dtype.js';
+import { checkOptions, expectBool, expectString } from '../errors.js';
+import { VisionDataset, type VisionOptions, checkVisionOptions } from './vision.js';
+import { unpickle, PyDict, NdArray } from './pickle.js';
+import { downloadAndExtractArchive, type DownloadOptions } from './download.js';
+
+/** The official archives (from https://www.cs.toronto.edu/~kriz/cifar.html). */
+export const CIFAR10_RESOURCES = {
+  binary: { url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', md5: 'c32a1d4ab5d03f1284b67883e8d87530', folder: 'cifar-10-batches-bin' },
+  python: { url: 'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz', md5: 'c58f30108f718f92721af3b95e74349a', folder: 'cifar-10-batches-py' },
+} as const;
+
+/** The ten class names, in label order. */
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
+
+const RECORD = 3073;
+
+/** Which of CIFAR-10's distributions to read. */
+export type Cifar10Format = 'binary' | 'python';
+
+/** Options of CIFAR10 (torchvision's keyword arguments). */
+export interface Cifar10Options extends VisionOptions {
+  /** Folder holding `cifar-10-batches-bin` or `cifar-10-batches-py` (default './data'). */
+  root?: string;
+  /** Training set (data_batch_1…5) or test set (test_batch); default true. */
+  train?: boolean;
+  /** Download when missing (only with `await CIFAR10.create(…)`). */
+  download?: boolean;
+  /** Which distribution: default the one present under root, else 'binary'. */
+  format?: Cifar10Format;
+  /** Archive URL (a mirror); default the official one for `format`. */
+  url?: string;
+  /** Expected MD5 of the archive at `url`; default the official one (pass null to skip). */
+  md5?: string | null;
+  /** Progress bar while downloading (default: when stderr is a terminal). */
+  progress?: boolean;
+}
+
+const KEYS = ['root', 'train', 'download', 'format', 'url', 'md5', 'progress', 'transform', 'targetTransform', 'cache'] as const;
+
+function files(format: Cifar10Format, train: boolean): string[] {
+  const ext = format === 'binary' ? '.bin' : '';
+  return train ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}${ext}`) : [`test_batch${ext}`];
+}
+
+/** The folder under `root` holding a complete copy of `format`, or null. */
+export function findCifar10(root: string, format: Cifar10Format): string | null {
+  const dir = join(root, CIFAR10_RESOURCES[format].folder);
+  const all = [...files(format, true), ...files(format, false)];
+  return all.every((f) => existsSync(join(dir, f)) && statSync(join(dir, f)).size > 0) ? dir : null;
+}
+
+/** Reads binary batch files: checks each file's size, returns uint8 images [N,3,32,32] and int64 labels. */
+export function readCifar10Binary(paths: string[]): { images: Tensor; labels: Tensor } {
+  const bufs = paths.map((p) => {
+    let b: Buffer;
+    try {
+      b = readFileSync(p);
+    } catch (e) {
+      throw new Error(`CIFAR10: cannot read ${p}: ${(e as Error).message}`);
+    }
+    if (b.length === 0 || b.length % RECORD !== 0) {
+      throw new Error(`CIFAR10: ${p} has ${b.length} bytes, not a whole number of ${RECORD}-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not CIFAR-10 binary`);
+    }
+    for (let i = 0; i < b.length; i += RECORD) {
+      if (b[i] > 9) throw new Error(`CIFAR10: ${p} record ${i / RECORD} has label ${b[i]} (expected 0-9); wrong record size or not CIFAR-10 binary`);
+    }
+    return b;
+  });
+  const all = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+  const n = all.length / RECORD;
+  return tidy(() => {
+    const rec = tensor(new Uint8Array(all.buffer, all.byteOffset, all.byteLength), { shape: [n, RECORD] });
+    return {
+      labels: rec.select(1, 0).to('int64'),
+      images: rec.narrow(1, 1, 3072).reshape([n, 3, 32, 32]).contiguous(),
+    };
+  });
+}
+
+/** Reads python-version batch files (pickled dicts) through the safe unpickler. */
+export function readCifar10Python(paths: string[]): { images: Tensor; labels: Tensor } {
+  const datas: Uint8Array[] = [];
+  const labels: number[] = [];
+  for (const p of paths) {
+    let raw: Buffer;
+    try {
+      raw = readFileSync(p);
+    } catch (e) {
+      throw new Error(`CIFAR10: cannot read ${p}: ${(e as Error).message}`);
+    }
+    const d = unpickle(raw, p);
+    if (!(d instanceof PyDict)) throw new Error(`CIFAR10: ${p} does not hold a dict (found ${describe(d)})`);
+    const data = d.get('data');
+    const lab = d.get('labels') ?? d.get('fine_labels');
+    if (!(data instanceof NdArray)) throw new Error(`CIFAR10: ${p} has no numpy array under b'data' (keys: ${d.keys().join(', ')})`);
+    if (!Array.isArray(lab)) throw new Error(`CIFAR10: ${p} has no list under b'labels' (keys: ${d.keys().join(', ')})`);
+    const descr = data.dtype?.descr;
+    if (descr !== '|u1') throw new Error(`CIFAR10: ${p}: b'data' has dtype ${descr}, expected uint8 (|u1)`);
+    if (data.shape.length !== 2 || data.shape[1] !== 3072) throw new Error(`CIFAR10: ${p}: b'data' has shape (${data.shape.join(', ')}), expected (N, 3072)`);
+    if (data.fortranOrder) throw new Error(`CIFAR10: ${p}: b'data' is Fortran-ordered, expected C order`);
+    const n = data.shape[0];
+    if (data.data.length !== n * 3072) throw new Error(`CIFAR10: ${p}: b'data' holds ${data.data.length} bytes, expected ${n * 3072} for shape (${n}, 3072)`);
+    if (lab.length !== n) throw new Error(`CIFAR10: ${p}: ${lab.length} labels for ${n} images`);
+    lab.forEach((v, i) => {
+      if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 9)) throw new Error(`CIFAR10: ${p}: label ${i} is ${describe(v)}, expected an integer 0-9`);
+    });
+    datas.push(data.data);
+    labels.push(...(lab as number[]));
+  }
+  const n = labels.length;
+  const all = new Uint8Array(n * 3072);
+  let o = 0;
+  for (const d of datas) {
+    all.set(d, o);
+    o += d.length;
+  }
+  return tidy(() => ({
+    images: tensor(all, { shape: [n, 3, 32, 32] }),
+    labels: tensor(Float64Array.from(labels), { dtype: 'int64' }),
+  }));
+}
+
+/**
+ * `torchvision.datasets.CIFAR10(root, train, transform, target_transform, download)`.
+ * The constructor reads from disk; use `await CIFAR10.create(opts)` when `download` may be needed.
+ */
+export class CIFAR10 extends VisionDataset {
+  readonly root: string;
+  readonly train: boolean;
+  readonly format: Cifar10Format;
+  /** The folder the batches were read from. */
+  readonly folder: string;
+  readonly classes: readonly string[] = CIFAR10_CLASSES;
+
+  constructor(opts: Cifar10Options = {}) {
+    checkOptions(opts, KEYS, 'CIFAR10');
+    checkVisionOptions(opts, 'CIFAR10');
+    const root = resolve(opts.root === undefined ? 'data' : expectString(opts.root, 'CIFAR10: root'));
+    const train = opts.train === undefined ? true : expectBool(opts.train, 'CIFAR10: train');
+    const format = resolveFormat(root, opts);
+    const dir = findCifar10(root, format);
+    if (dir === null) {
+      const hint = opts.download ? 'use `await CIFAR10.create({ ..., download: true })` to download it' : 'pass download: true to CIFAR10.create to download it';
+      throw new Error(`CIFAR10: dataset not found or incomplete: no ${CIFAR10_RESOURCES[format].folder} with ${[...files(format, true), ...files(format, false)].join(', ')} in ${root}; ${hint}`);
+    }
+    const paths = files(format, train).map((f) => join(dir, f));
+    const { images, labels } = format === 'binary' ? readCifar10Binary(paths) : readCifar10Python(paths);
+    super(images, labels, opts);
+    this.root = root;
+    this.train = train;
+    this.format = format;
+    this.folder = dir;
+  }
+
+  /** Downloads (when `download` and missing), verifies and installs, then loads. */
+  static async create(opts: Cifar10Options = {}): Promise<CIFAR10> {
+    checkOptions(opts, KEYS, 'CIFAR10');
+    const root = resolve(opts.root === undefined ? 'data' : expectString(opts.root, 'CIFAR10: root'));
+    const format = resolveFormat(root, opts);
+    if (opts.download !== undefined && expectBool(opts.download, 'CIFAR10: download') && findCifar10(root, format) === null) {
+      await downloadCifar10({ root, format, url: opts.url, md5: opts.md5, progress: opts.progress });
+    }
+    return new CIFAR10(opts);
+  }
+
+  override toString(): string {
+    return `Dataset CIFAR10\n    Number of datapoints: ${this.len()}\n    Root location: ${this.root}\n    Split: ${this.train ? 'Train' : 'Test'}`;
+  }
+}
+
+function resolveFormat(root: string, opts: Cifar10Options): Cifar10Format {
+  if (opts.format !== undefined) {
+    if (opts.format !== 'binary' && opts.format !== 'python') throw new TypeError(`CIFAR10: expected 'binary' or 'python' for format but received ${describe(opts.format)}`);
+    return opts.format;
+  }
+  if (findCifar10(root, 'binary')) return 'binary';
+  if (findCifar10(root, 'python')) return 'python';
+  // A mirror URL names its format.
+  if (typeof opts.url === 'string' && /python/.test(opts.url)) return 'python';
+  return 'binary';
+}
+
+/**
+ * Fetches CIFAR-10 into `root` (archive kept as torchvision does) with MD5 verification, safe
+ * extraction, a record-size check of every batch file, and an atomic install.
+ */
+export async function downloadCifar10(opts: { root: string; format?: Cifar10Format; url?: string; md5?: string | null } & Pick<DownloadOptions, 'progress' | 'timeoutMs'>): Promise<string> {
+  const format = opts.format ?? 'binary';
+  const res = CIFAR10_RESOURCES[format];
+  const url = opts.url ?? res.url;
+  if (typeof url !== 'string') throw new TypeError(`CIFAR10: expected string for url but received ${describe(url)}`);
+  const md5 = opts.md5 === null ? undefined : opts.md5 ?? (opts.url === undefined || opts.url === res.url || opts.url.endsWith(`/${res.url.split('/').pop()}`) ? res.md5 : undefined);
+  const root = resolve(opts.root);
+  await downloadAndExtractArchive({
+    url, root, md5, progress: opts.progress, timeoutMs: opts.timeoutMs,
+    filename: res.url.split('/').pop(),
+    validate: (dir) => {
+      const d = join(dir, res.folder);
+      for (const f of [...files(format, true), ...files(format, false)]) {
+        const p = join(d, f);
+        if (!existsSync(p)) throw new Error(`CIFAR10: the archive from ${url} lacks ${res.folder}/${f}`);
+        if (format === 'binary') {
+          const size = statSync(p).size;
+          if (size === 0 || size % RECORD !== 0) throw new Error(`CIFAR10: ${res.folder}/${f} in the archive from ${url} has ${size} bytes, not a whole number of ${RECORD}-byte records`);
+        }
+      }
+    },
+  });
+  const dir = findCifar10(root, format);
+  if (dir === null) throw new Error(`CIFAR10: after extracting ${url}, ${res.folder} is still incomplete in ${root}`);
+  return dir;
+}

@@ -1,0 +1,16 @@
+/**
+ * `torch.utils.data` (datasets, samplers, DataLoader), `torchvision.transforms` (as `transforms`),
+ * `torchvision.datasets` (as `datasets`), `.npy` files (as `npy`) and download helpers.
+ */
+export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit, hasBatchGather } from './dataset.js';
+export type { Sample, BatchGather } from './dataset.js';
+export { Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler, drawSeed } from './sampler.js';
+export type { RandomSamplerOptions } from './sampler.js';
+export { DataLoader, defaultCollate } from './dataloader.js';
+export type { DataLoaderOptions } from './dataloader.js';
+export * as transforms from './transforms.js';
+export * as datasets from './datasets.js';
+export * as npy from './npy.js';
+export { unpickle, PyDict, PyBytes, NdArray, NpDtype } from './pickle.js';
+export { downloadUrl, downloadAndExtractArchive, extractArchive, md5File } from './download.js';
+export type { DownloadOptions, DownloadExtractOptions } from './download.js';

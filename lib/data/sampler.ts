@@ -1,0 +1,166 @@
+/**
+ * Samplers (`torch.utils.data.sampler`), consuming random numbers exactly as PyTorch 1.13:
+ * a RandomSampler without a generator draws a seed from the default generator
+ * (`int(torch.empty((), dtype=torch.int64).random_().item())`) when its iteration starts, seeds a
+ * fresh Generator with it and permutes with `randperm(n, generator)`.
+ */
+import { Tensor, Generator, op, empty, randperm, randint } from '../tensor.js';
+import { tidy } from '../scope.js';
+import { describe } from '../dtype.js';
+import { expectBool, expectPositiveInt } from '../errors.js';
+
+const random_ = op('aten::random_');
+
+/**
+ * `torch.empty((), dtype=torch.int64).random_(generator=g).item()`: how PyTorch's data loading
+ * draws seeds (all 64 bits kept as a bigint).
+ */
+export function drawSeed(generator?: Generator): bigint {
+  return tidy(() => {
+    const t = empty([], { dtype: 'int64' });
+    random_(t._h, generator ? generator._id : null);
+    return (t.dataSync() as BigInt64Array)[0];
+  });
+}
+
+function toNumbers(t: Tensor): number[] {
+  const out = Array.from(t.dataSync() as BigInt64Array, Number);
+  t.dispose();
+  return out;
+}
+
+/** `torch.utils.data.Sampler`: an iterable of sample indices with a length. */
+export abstract class Sampler implements Iterable<number> {
+  abstract [Symbol.iterator](): Iterator<number>;
+  abstract len(): number;
+}
+
+/** Something with a length (a Dataset). */
+export interface SizedSource {
+  len(): number;
+}
+
+function checkSource(src: unknown, fn: string): SizedSource {
+  if (src === null || typeof src !== 'object' || typeof (src as SizedSource).len !== 'function') {
+    throw new TypeError(`${fn}: expected a dataset (an object with len()) for dataSource but received ${describe(src)}`);
+  }
+  return src as SizedSource;
+}
+
+/** `SequentialSampler(data_source)`: 0, 1, …, n-1. */
+export class SequentialSampler extends Sampler {
+  readonly dataSource: SizedSource;
+  constructor(dataSource: SizedSource) {
+    super();
+    this.dataSource = checkSource(dataSource, 'SequentialSampler');
+  }
+  *[Symbol.iterator](): Iterator<number> {
+    const n = this.dataSource.len();
+    for (let i = 0; i < n; i++) yield i;
+  }
+  len(): number {
+    return this.dataSource.len();
+  }
+}
+
+/** Options of RandomSampler (Python's keyword arguments). */
+export interface RandomSamplerOptions {
+  replacement?: boolean;
+  numSamples?: number;
+  generator?: Generator;
+}
+
+/** `RandomSampler(data_source, replacement=False, num_samples=None, generator=None)`. */
+export class RandomSampler extends Sampler {
+  readonly dataSource: SizedSource;
+  readonly replacement: boolean;
+  readonly generator: Generator | undefined;
+  private readonly _numSamples: number | undefined;
+  constructor(dataSource: SizedSource, opts: RandomSamplerOptions = {}) {
+    super();
+    this.dataSource = checkSource(dataSource, 'RandomSampler');
+    this.replacement = opts.replacement === undefined ? false : expectBool(opts.replacement, 'RandomSampler: replacement');
+    this._numSamples = opts.numSamples === undefined ? undefined : expectPositiveInt(opts.numSamples, 'RandomSampler: numSamples');
+    if (opts.generator !== undefined && !(opts.generator instanceof Generator)) {
+      throw new TypeError(`RandomSampler: expected Generator for generator but received ${describe(opts.generator)}`);
+    }
+    this.generator = opts.generator;
+    if (this.numSamples <= 0) {
+      throw new RangeError(`RandomSampler: numSamples should be a positive integer value, but got numSamples=${this.numSamples}`);
+    }
+  }
+  /** The dataset's length unless numSamples was given (the dataset may change size). */
+  get numSamples(): number {
+    return this._numSamples ?? this.dataSource.len();
+  }
+  /** The whole epoch's order, drawn now (the RNG is consumed when iteration starts, as in Python). */
+  order(): number[] {
+    const n = this.dataSource.len();
+    const generator = this.generator ?? new Generator().manualSeed(drawSeed());
+    const m = this.numSamples;
+    const out: number[] = [];
+    if (this.replacement) {
+      for (let i = 0; i < Math.floor(m / 32); i++) out.push(...toNumbers(randint(0, n, [32], { generator, dtype: 'int64' })));
+      out.push(...toNumbers(randint(0, n, [m % 32], { generator, dtype: 'int64' })));
+    } else {
+      for (let i = 0; i < Math.floor(m / n); i++) out.push(...toNumbers(randperm(n, { generator })));
+      out.push(...toNumbers(randperm(n, { generator })).slice(0, m % n));
+    }
+    return out;
+  }
+  *[Symbol.iterator](): Iterator<number> {
+    yield* this.order();
+  }
+  len(): number {
+    return this.numSamples;
+  }
+}
+
+/** `SubsetRandomSampler(indices, generator=None)`: the given indices in a random order. */
+export class SubsetRandomSampler extends Sampler {
+  readonly indices: readonly number[];
+  readonly generator: Generator | undefined;
+  constructor(indices: readonly number[], generator?: Generator) {
+    super();
+    if (!Array.isArray(indices)) throw new TypeError(`SubsetRandomSampler: expected an array of integers for indices but received ${describe(indices)}`);
+    this.indices = indices.slice();
+    this.generator = generator;
+  }
+  *[Symbol.iterator](): Iterator<number> {
+    const perm = toNumbers(randperm(this.indices.length, this.generator ? { generator: this.generator } : undefined));
+    for (const i of perm) yield this.indices[i];
+  }
+  len(): number {
+    return this.indices.length;
+  }
+}
+
+/** `BatchSampler(sampler, batch_size, drop_last)`: lists of indices. */
+export class BatchSampler implements Iterable<number[]> {
+  readonly sampler: Iterable<number> & { len(): number };
+  readonly batchSize: number;
+  readonly dropLast: boolean;
+  constructor(sampler: Iterable<number> & { len(): number }, batchSize: number, dropLast: boolean) {
+    if (sampler === null || typeof sampler !== 'object' || typeof (sampler as Sampler)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`BatchSampler: expected an iterable sampler but received ${describe(sampler)}`);
+    }
+    this.sampler = sampler;
+    this.batchSize = expectPositiveInt(batchSize, 'BatchSampler: batchSize');
+    this.dropLast = expectBool(dropLast, 'BatchSampler: dropLast');
+  }
+  *[Symbol.iterator](): Iterator<number[]> {
+    let batch: number[] = [];
+    for (const i of this.sampler) {
+      batch.push(i);
+      if (batch.length === this.batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0 && !this.dropLast) yield batch;
+  }
+  len(): number {
+    const n = this.sampler.len();
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+}
