@@ -22,7 +22,11 @@
  *
  * INTERIM: lib/data (helper "data") had not landed when this was written, so the dataset,
  * `randomSplit` and `DataLoader` below are a minimal in-file stand-in with PyTorch's RNG
- * consumption. Switching to lib/data is the `makeLoaders` function only.
+ * consumption. Switching to lib/data is the `makeLoaders` function only: a Dataset over
+ * RawImages with `getBatch` (the transform above), lib/data's `randomSplit(ds, [train, val],
+ * new Generator().manualSeed(42))` and `new DataLoader(subset, {batchSize, shuffle})`. That
+ * combination was run against test 62 with lib/data's uncommitted working-tree code and gave
+ * PyTorch's records exactly too.
  */
 import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
