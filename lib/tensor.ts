@@ -1172,6 +1172,15 @@ export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor |
   if (input instanceof Tensor && other instanceof Tensor) return wrap(O.where(c, input._h, other._h));
   if (input instanceof Tensor) return wrap(O.whereScalarOther(c, input._h, scalarArg(other, 'other')));
   if (other instanceof Tensor) return wrap(O.whereScalarSelf(c, scalarArg(input, 'input'), other._h));
+  if (typeof input === 'number' && typeof other === 'number') {
+    // JS cannot tell 1 from 1.0: two numbers give the default float dtype, as tensor() and full() do.
+    const t = full([], input, { device: condition.device });
+    try {
+      return wrap(O.whereScalarOther(c, t._h, other));
+    } finally {
+      t.dispose();
+    }
+  }
   return wrap(O.whereScalar(c, scalarArg(input, 'input'), scalarArg(other, 'other')));
 }
 export function multinomial(input: Tensor, numSamples: number, opts: { replacement?: boolean; generator?: Generator } = {}): Tensor {
