@@ -64,7 +64,8 @@ run() {
   # 2. The test suite, CUDA tests included (they skip only without a GPU).
   step tests node --import tsx --test --test-concurrency=1 test/*.test.ts
   # 3. Part 3 on the device for a few hundred steps, on generated CIFAR-format data (no network).
-  step part3 node --import tsx scripts/part3.ts --device "$device" --steps 300 --models cnn_3,mlp_1 --data auto --seed 0 --out "$OUTDIR/part3" --no-progress
+  node --import tsx -e "import { writeSyntheticCifar10 } from './scripts/cifar.ts'; writeSyntheticCifar10('/tmp/gpu-cifar', { seed: 0, nTrain: 10000, nTest: 1000 });" > "$OUTDIR/data.log" 2>&1
+  step part3 node --import tsx scripts/part3.ts --device "$device" --steps 300 --models cnn_3,mlp_1 --data /tmp/gpu-cifar --seed 0 --out "$OUTDIR/part3" --no-progress
   # 4. TS vs PyTorch Python, same machine, same call.
   step bench node --import tsx bench/run.ts --only gpu --device "$device" --steps "$([ "$DRY" = 1 ] && echo 3 || echo 50)" --python python3
   echo
