@@ -190,6 +190,44 @@ print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist(), 'lr': opt.param_
   assertClose(lin.bias, exp.b, 1e-6, 'bias after a PyTorch step from TS state');
 });
 
+test('a PyTorch checkpoint (model + SGD momentum state) resumes in TS with the same step', (t) => {
+  if (!HAS_TORCH) return t.skip(SKIP);
+  const p = join(dir, 'py_ckpt.pt');
+  const exp = py(`
+import json, sys, torch
+torch.manual_seed(5)
+m = torch.nn.Linear(4, 2)
+opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+x = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 10
+y = torch.tensor([[1., 0], [0, 1], [1, 1]])
+def step():
+    opt.zero_grad()
+    torch.nn.functional.mse_loss(m(x), y).backward()
+    opt.step()
+step(); step()
+torch.save({'model': m.state_dict(), 'optim': opt.state_dict(), 'epoch': 2}, sys.argv[1])
+step()
+print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist()}))
+`, p);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ck = torch.load(p) as any;
+  assert.equal(ck.epoch, 2);
+  const lin = new nn.Linear(4, 2);
+  lin.loadStateDict(ck.model);
+  const opt = new optim.SGD(lin.parameters(), { lr: 0.5 });
+  opt.loadStateDict(ck.optim);
+  assert.equal(opt.paramGroups[0].lr, 0.1);
+  assert.equal(opt.paramGroups[0].nesterov, true);
+  const Y = torch.tensor([[1, 0], [0, 1], [1, 1]]);
+  torch.tidy(() => {
+    opt.zeroGrad();
+    nn.functional.mseLoss(lin.forward(X), Y).backward();
+    opt.step();
+  });
+  assertClose(lin.weight, exp.w, 1e-6, 'weight after resuming PyTorch momentum in TS');
+  assertClose(lin.bias, exp.b, 1e-6, 'bias after resuming PyTorch momentum in TS');
+});
+
 test('jit.load runs a module scripted in Python; eval()/train()', (t) => {
   if (!HAS_TORCH) return t.skip(SKIP);
   const p = join(dir, 'scripted.pt');
