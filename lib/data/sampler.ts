@@ -93,23 +93,22 @@ export class RandomSampler extends Sampler {
   get numSamples(): number {
     return this._numSamples ?? this.dataSource.len();
   }
-  /** The whole epoch's order, drawn now (the RNG is consumed when iteration starts, as in Python). */
-  order(): number[] {
+  /**
+   * The epoch's indices. As Python's generator, the RNG is consumed lazily: the seed and first
+   * permutation when the first index is requested, the trailing `randperm(n)[:m % n]` only once
+   * the earlier ones are exhausted (it is drawn even when empty, as in PyTorch).
+   */
+  *[Symbol.iterator](): Iterator<number> {
     const n = this.dataSource.len();
     const generator = this.generator ?? new Generator().manualSeed(drawSeed());
     const m = this.numSamples;
-    const out: number[] = [];
     if (this.replacement) {
-      for (let i = 0; i < Math.floor(m / 32); i++) out.push(...toNumbers(randint(0, n, [32], { generator, dtype: 'int64' })));
-      out.push(...toNumbers(randint(0, n, [m % 32], { generator, dtype: 'int64' })));
+      for (let i = 0; i < Math.floor(m / 32); i++) yield* toNumbers(randint(0, n, [32], { generator, dtype: 'int64' }));
+      yield* toNumbers(randint(0, n, [m % 32], { generator, dtype: 'int64' }));
     } else {
-      for (let i = 0; i < Math.floor(m / n); i++) out.push(...toNumbers(randperm(n, { generator })));
-      out.push(...toNumbers(randperm(n, { generator })).slice(0, m % n));
+      for (let i = 0; i < Math.floor(m / n); i++) yield* toNumbers(randperm(n, { generator }));
+      yield* toNumbers(randperm(n, { generator })).slice(0, m % n);
     }
-    return out;
-  }
-  *[Symbol.iterator](): Iterator<number> {
-    yield* this.order();
   }
   len(): number {
     return this.numSamples;
