@@ -1,0 +1,18 @@
+/** The addon's distributed exports (native/distributed.cc). @internal */
+import { native } from '../native.js';
+
+const UNAVAILABLE = 'torch.distributed is not available: the loaded torchnode addon predates distributed support (rebuild it)';
+// A stale addon without the distributed exports reports "not available" instead of crashing.
+export const nativeDistributed: typeof native.distributed = native.distributed ?? {
+  isAvailable: () => false,
+  isInitialized: () => false,
+  getRank: () => { throw new Error(UNAVAILABLE); },
+  getWorldSize: () => { throw new Error(UNAVAILABLE); },
+  init: () => Promise.reject(new Error(UNAVAILABLE)),
+  destroy: () => false,
+  allReduce: () => Promise.reject(new Error(UNAVAILABLE)),
+  broadcast: () => Promise.reject(new Error(UNAVAILABLE)),
+  allGather: () => Promise.reject(new Error(UNAVAILABLE)),
+  reduceScatter: () => Promise.reject(new Error(UNAVAILABLE)),
+  barrier: () => Promise.reject(new Error(UNAVAILABLE)),
+};

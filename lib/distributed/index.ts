@@ -1,0 +1,261 @@
+/**
+ * torchnode.distributed: `torch.distributed` on LibTorch's c10d with the Gloo backend (CPU tensors).
+ *
+ *     import { distributed as dist } from 'torchnode';
+ *     await dist.initProcessGroup({ backend: 'gloo', initMethod: 'env://' });
+ *     await dist.allReduce(t, { op: 'sum' });
+ *
+ * Differences from Python, all because Node must not block its event loop: `initProcessGroup`,
+ * the collectives and `barrier` return Promises (await them before reading the tensors they
+ * write), and `timeout` is in milliseconds. Collectives are enqueued synchronously in call order,
+ * so every rank must call them in the same order, exactly as in PyTorch.
+ */
+import { nativeDistributed } from './backend.js';
+import { Tensor, h } from '../tensor.js';
+import { describe } from '../dtype.js';
+import { checkOptions, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
+
+export { DistributedSampler, type DistributedSamplerOptions, type Sized } from './sampler.js';
+export { DistributedDataParallel, type DistributedDataParallelOptions } from './ddp.js';
+export { launch, LAUNCHER_PATH, type LaunchOptions } from './launcher.js';
+
+const nd = nativeDistributed;
+
+/** Runs a validator and prefixes its message with the function's name. */
+function named<T>(fn: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof TypeError) throw new TypeError(`${fn}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Reduction operators of `allReduce`/`reduceScatter` (`torch.distributed.ReduceOp`). */
+export type ReduceOpName = 'sum' | 'avg' | 'product' | 'min' | 'max';
+/** `torch.distributed.ReduceOp`, as strings. */
+export const ReduceOp = { SUM: 'sum', AVG: 'avg', PRODUCT: 'product', MIN: 'min', MAX: 'max' } as const;
+const REDUCE_OPS: readonly ReduceOpName[] = ['sum', 'avg', 'product', 'min', 'max'];
+
+/** torch.distributed's default timeout: 30 minutes. */
+export const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** Options of {@link initProcessGroup} (`torch.distributed.init_process_group`). */
+export interface InitProcessGroupOptions {
+  /** Only 'gloo' (CPU) is available. Default 'gloo'. */
+  backend?: 'gloo';
+  /** `'env://'` (default: MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE) or `'tcp://host:port'`. */
+  initMethod?: string;
+  /** This process's rank; default `RANK` from the environment. */
+  rank?: number;
+  /** Number of processes; default `WORLD_SIZE` from the environment. */
+  worldSize?: number;
+  /** Milliseconds to wait for the rendezvous and for each collective. Default 30 minutes. */
+  timeout?: number;
+}
+
+/** `torch.distributed.is_available()`: whether this build has c10d with Gloo. */
+export function isAvailable(): boolean {
+  return nd.isAvailable();
+}
+
+/** `torch.distributed.is_initialized()`. */
+export function isInitialized(): boolean {
+  return nd.isInitialized();
+}
+
+/** `torch.distributed.get_rank()`: this process's rank in the default group. */
+export function getRank(): number {
+  return nd.getRank();
+}
+
+/** `torch.distributed.get_world_size()`: number of processes in the default group. */
+export function getWorldSize(): number {
+  return nd.getWorldSize();
+}
+
+/** `torch.distributed.get_backend()`. */
+export function getBackend(): 'gloo' {
+  if (!nd.isInitialized()) throw new Error('distributed.getBackend: the default process group is not initialized');
+  return 'gloo';
+}
+
+function envInt(name: string, fn: string): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') {
+    throw new Error(`${fn}: ${name} is not set in the environment (env:// needs MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE, ` +
+      `or pass rank/worldSize; torchnode-run sets them all)`);
+  }
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${fn}: expected a non-negative integer in ${name} but received '${v}'`);
+  return n;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * `torch.distributed.init_process_group`: joins the default process group. Rank 0 hosts the
+ * rendezvous (a c10d TCPStore) at the given address; resolves once all `worldSize` ranks joined,
+ * rejects with a timeout error when they do not within `timeout`.
+ *
+ * Gloo binds to 127.0.0.1 when the master address is a loopback address, to the interface in
+ * `GLOO_SOCKET_IFNAME` when set (as PyTorch), and otherwise to the address this host's name
+ * resolves to.
+ */
+export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Promise<void> {
+  const fn = 'distributed.initProcessGroup';
+  checkOptions(opts, ['backend', 'initMethod', 'rank', 'worldSize', 'timeout'], fn);
+  if (!nd.isAvailable()) {
+    // Reports why (native message) rather than a generic error.
+    await nd.init({ host: '', port: 0, rank: 0, worldSize: 1, timeoutMs: 0 });
+  }
+  const backend = opts.backend ?? 'gloo';
+  if (backend !== 'gloo') {
+    throw new TypeError(`${fn}: Expected 'gloo' for backend but received ${describe(backend)} (torchnode supports Gloo, CPU tensors)`);
+  }
+  const initMethod = opts.initMethod ?? 'env://';
+  if (typeof initMethod !== 'string') throw new TypeError(`${fn}: Expected string for initMethod but received ${describe(initMethod)}`);
+  let host: string;
+  let port: number;
+  if (initMethod === 'env://') {
+    host = process.env.MASTER_ADDR ?? '';
+    if (!host) throw new Error(`${fn}: MASTER_ADDR is not set in the environment (needed by initMethod 'env://')`);
+    port = envInt('MASTER_PORT', fn);
+  } else {
+    const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(initMethod);
+    if (!m) throw new TypeError(`${fn}: Expected 'env://' or 'tcp://host:port' for initMethod but received '${initMethod}'`);
+    host = m[1].replace(/^\[|\]$/g, '');
+    port = Number(m[2]);
+  }
+  if (!(port > 0 && port < 65536)) throw new RangeError(`${fn}: Expected a port in 1..65535 but received ${port}`);
+  const rank = opts.rank ?? envInt('RANK', fn);
+  const worldSize = opts.worldSize ?? envInt('WORLD_SIZE', fn);
+  named(fn, () => expectNonNegInt(rank, 'rank'));
+  named(fn, () => expectPositiveInt(worldSize, 'worldSize'));
+  if (rank >= worldSize) throw new RangeError(`${fn}: rank ${rank} is out of range for worldSize ${worldSize} (expected 0..${worldSize - 1})`);
+  const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
+  named(fn, () => expectPositiveInt(timeout, 'timeout (milliseconds)'));
+  const iface = process.env.GLOO_SOCKET_IFNAME;
+  await nd.init({
+    host, port, rank, worldSize, timeoutMs: timeout,
+    deviceIface: iface ? iface.split(',')[0] : undefined,
+    deviceHost: !iface && isLoopback(host) ? (host === '::1' ? '::1' : '127.0.0.1') : undefined,
+    threads: 2,
+  });
+}
+
+/** `torch.distributed.destroy_process_group()`: leaves the default group (no-op when none). */
+export function destroyProcessGroup(): void {
+  nd.destroy();
+}
+
+/** Gloo works on dense, contiguous CPU tensors; say so before the native layer does. */
+function commTensor(t: unknown, what: string, fn: string): number {
+  const handle = h(t, `${fn}: ${what}`);
+  const tt = t as Tensor;
+  if (tt.device !== 'cpu') throw new TypeError(`${fn}: Expected a CPU tensor for ${what} (Gloo backend) but received one on ${tt.device}`);
+  if (!tt.isContiguous()) throw new TypeError(`${fn}: Expected a contiguous tensor for ${what} (call .contiguous() first)`);
+  return handle;
+}
+
+function requireGroup(fn: string): void {
+  if (!nd.isAvailable()) nd.getRank(); // throws the build's "not available" message
+  if (!nd.isInitialized()) {
+    throw new Error(`${fn}: the default process group is not initialized; call (and await) distributed.initProcessGroup() first`);
+  }
+}
+
+/**
+ * `torch.distributed.all_reduce(tensor, op)`: reduces `tensor` across all ranks, in place.
+ * `'avg'` sums, then divides by the world size (Gloo has no AVG).
+ */
+export async function allReduce(tensor: Tensor, opts: { op?: ReduceOpName } = {}): Promise<void> {
+  const fn = 'distributed.allReduce';
+  checkOptions(opts, ['op'], fn);
+  const op = named(fn, () => expectOneOf(opts.op ?? 'sum', REDUCE_OPS, 'op'));
+  const th = commTensor(tensor, 'tensor', fn);
+  requireGroup(fn);
+  await nd.allReduce([th], op);
+}
+
+/** `allReduce` of several tensors: one collective each, awaited together. @internal */
+export async function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promise<void> {
+  const fn = 'distributed.allReduce';
+  const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
+  requireGroup(fn);
+  if (hs.length) await nd.allReduce(hs, op);
+}
+
+/** `torch.distributed.broadcast(tensor, src)`: copies rank `src`'s `tensor` into every rank's, in place. */
+export async function broadcast(tensor: Tensor, opts: { src?: number } = {}): Promise<void> {
+  const fn = 'distributed.broadcast';
+  checkOptions(opts, ['src'], fn);
+  const src = named(fn, () => expectNonNegInt(opts.src ?? 0, 'src'));
+  const th = commTensor(tensor, 'tensor', fn);
+  requireGroup(fn);
+  const world = nd.getWorldSize();
+  if (src >= world) throw new RangeError(`${fn}: src ${src} is not a rank of this group (expected 0..${world - 1})`);
+  await nd.broadcast([th], src);
+}
+
+/** `broadcast` of several tensors from `src`, awaited together. @internal */
+export async function broadcastMany(tensors: Tensor[], src: number): Promise<void> {
+  const fn = 'distributed.broadcast';
+  const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
+  requireGroup(fn);
+  if (hs.length) await nd.broadcast(hs, src);
+}
+
+function sameShapeDtype(a: Tensor, b: Tensor, what: string, fn: string): void {
+  if (a.dtype !== b.dtype || a.shape.join(',') !== b.shape.join(',')) {
+    throw new TypeError(`${fn}: Expected ${what} to have the input's shape [${b.shape.join(', ')}] and dtype ${b.dtype} ` +
+      `but received shape [${a.shape.join(', ')}] and dtype ${a.dtype}`);
+  }
+}
+
+/**
+ * `torch.distributed.all_gather(tensor_list, tensor)`: writes rank i's `tensor` into
+ * `outputList[i]` on every rank. `outputList` holds worldSize tensors shaped like `tensor`.
+ */
+export async function allGather(outputList: Tensor[], tensor: Tensor): Promise<void> {
+  const fn = 'distributed.allGather';
+  if (!Array.isArray(outputList)) throw new TypeError(`${fn}: Expected an array of Tensors for outputList but received ${describe(outputList)}`);
+  const ih = commTensor(tensor, 'tensor', fn);
+  const ohs = outputList.map((t, i) => commTensor(t, `outputList[${i}]`, fn));
+  requireGroup(fn);
+  const world = nd.getWorldSize();
+  if (outputList.length !== world) {
+    throw new RangeError(`${fn}: Expected outputList to hold worldSize (${world}) tensors but received ${outputList.length}`);
+  }
+  outputList.forEach((o, i) => sameShapeDtype(o, tensor, `outputList[${i}]`, fn));
+  await nd.allGather(ohs, [ih]);
+}
+
+/**
+ * `torch.distributed.reduce_scatter(output, input_list, op)`: reduces `inputList[i]` across ranks
+ * into rank i's `output`. LibTorch 1.13's Gloo backend does not implement it (the Promise rejects
+ * with Gloo's "does not support reduce_scatter"); newer LibTorch builds may.
+ */
+export async function reduceScatter(output: Tensor, inputList: Tensor[], opts: { op?: ReduceOpName } = {}): Promise<void> {
+  const fn = 'distributed.reduceScatter';
+  checkOptions(opts, ['op'], fn);
+  const op = named(fn, () => expectOneOf(opts.op ?? 'sum', REDUCE_OPS, 'op'));
+  if (!Array.isArray(inputList)) throw new TypeError(`${fn}: Expected an array of Tensors for inputList but received ${describe(inputList)}`);
+  const oh = commTensor(output, 'output', fn);
+  const ihs = inputList.map((t, i) => commTensor(t, `inputList[${i}]`, fn));
+  requireGroup(fn);
+  const world = nd.getWorldSize();
+  if (inputList.length !== world) {
+    throw new RangeError(`${fn}: Expected inputList to hold worldSize (${world}) tensors but received ${inputList.length}`);
+  }
+  inputList.forEach((t, i) => sameShapeDtype(t, output, `inputList[${i}]`, fn));
+  await nd.reduceScatter([oh], ihs, op);
+}
+
+/** `torch.distributed.barrier()`: resolves once every rank has called it. */
+export async function barrier(): Promise<void> {
+  requireGroup('distributed.barrier');
+  await nd.barrier();
+}

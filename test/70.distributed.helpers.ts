@@ -1,0 +1,54 @@
+// Shared by test/70.distributed.test.ts and its worker: the homework's CNN3, the seeded data of
+// each step, and one SGD step (manual in-place update under noGrad, lr 0.01).
+import * as torch from '../lib/index.js';
+import { nn, type Tensor } from '../lib/index.js';
+
+/** CNN3 of the homework: three convolutions with ReLU, two max-pools, one linear layer (32x32 RGB in). */
+export class CNN3 extends nn.Module {
+  conv1 = new nn.Conv2d(3, 16, 3);
+  conv2 = new nn.Conv2d(16, 8, 5);
+  pool1 = new nn.MaxPool2d(2, 2);
+  conv3 = new nn.Conv2d(8, 16, 7);
+  pool2 = new nn.MaxPool2d(2, 2);
+  fc = new nn.Linear(144, 10);
+  override forward(x: Tensor): Tensor {
+    x = this.pool1.call(nn.F.relu(this.conv2.call(nn.F.relu(this.conv1.call(x)))));
+    x = this.pool2.call(nn.F.relu(this.conv3.call(x)));
+    return this.fc.call(x.flatten(1));
+  }
+}
+
+export const STEPS = 50;
+export const PER_RANK = 8;
+export const LR = 0.01;
+
+/** The combined batch of `step` (2 * PER_RANK samples), the same in every process. */
+export function batchOf(step: number, world = 2): [Tensor, Tensor] {
+  torch.manualSeed(1000 + step);
+  return [torch.randn([world * PER_RANK, 3, 32, 32]), torch.randint(0, 10, [world * PER_RANK])];
+}
+
+/** Forward + backward on (x, y); the gradients accumulate in the parameters. */
+export function lossBackward(model: nn.Module, x: Tensor, y: Tensor): number {
+  return torch.tidy(() => {
+    model.zeroGrad();
+    const loss = nn.F.crossEntropy(model.call(x), y);
+    loss.backward();
+    return loss.item() as number;
+  });
+}
+
+/** p -= lr * p.grad, in place. */
+export function sgdStep(model: nn.Module): void {
+  torch.tidy(() => torch.noGrad(() => {
+    for (const p of model.parameters()) {
+      const g = p.grad;
+      if (g) p.add_(g, { alpha: -LR });
+    }
+  }));
+}
+
+/** All parameters, flattened into one float32 array (registration order). */
+export function flatParams(model: nn.Module): Float32Array {
+  return torch.tidy(() => torch.cat(model.parameters().map((p) => p.detach().reshape([-1]))).dataSync() as Float32Array);
+}

@@ -1,0 +1,146 @@
+// Collectives between 2 processes on 127.0.0.1 (started with bin/torchnode-run.mjs), checked
+// against the same reductions computed by LibTorch in this process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../lib/index.js';
+import { distributed as dist } from '../lib/index.js';
+
+const available = dist.isAvailable();
+const skip = available ? false : 'this build has no c10d/Gloo';
+const WORKER = new URL('./72.distributed.worker.ts', import.meta.url).pathname;
+
+/** A port nothing listens on right now (bound by the OS, then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `torchnode-run --nproc-per-node n` on a worker script; resolves with exit code and output. */
+export async function runLauncher(script: string, args: string[], n = 2, timeoutMs = 120000): Promise<{ code: number; out: string }> {
+  const port = await freePort();
+  const bin = new URL('../bin/torchnode-run.mjs', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, '--nproc-per-node', String(n), '--master-addr', '127.0.0.1', '--master-port', String(port), script, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`launcher timed out; output:\n${out}`)); }, timeoutMs);
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, out }); });
+  });
+}
+
+function results(prefix: string, n = 2): Record<string, any>[] {
+  return Array.from({ length: n }, (_, r) => JSON.parse(readFileSync(`${prefix}.${r}.json`, 'utf8')));
+}
+
+test('collectives across 2 processes: allReduce (all ops), broadcast, allGather, barrier, errors', { skip }, async () => {
+  const prefix = join(mkdtempSync(join(tmpdir(), 'tn-dist-')), 'coll');
+  const { code, out } = await runLauncher(WORKER, ['collectives', prefix]);
+  assert.equal(code, 0, out);
+  const [r0, r1] = results(prefix);
+  assert.deepEqual(r0.rankWorld, [0, 2, true, 'gloo']);
+  assert.deepEqual(r1.rankWorld, [1, 2, true, 'gloo']);
+  const inputs = torch.stack([torch.tensor(r0.input as number[][]), torch.tensor(r1.input as number[][])]);
+  const expected: Record<string, torch.Tensor> = {
+    sum: inputs.sum(0), avg: inputs.sum(0).div(2), max: inputs.amax(0), min: inputs.amin(0), product: inputs.prod(0),
+  };
+  for (const [op, e] of Object.entries(expected)) {
+    for (const r of [r0, r1]) {
+      const got = torch.tensor(r[`allReduce_${op}`] as number[][]);
+      assert.ok(got.allclose(e, { rtol: 1e-6, atol: 1e-7 }), `${op} on rank ${r.rank}: ${String(got)} vs ${String(e)}`);
+    }
+    // Every rank ends with bit-identical results.
+    assert.deepEqual(r0[`allReduce_${op}`], r1[`allReduce_${op}`]);
+  }
+  assert.deepEqual(r0.allReduceInt, [3, 30]);
+  assert.deepEqual(r1.allReduceInt, [3, 30]);
+  assert.deepEqual(r0.broadcast, r1.input);
+  assert.deepEqual(r1.broadcast, r1.input);
+  assert.deepEqual(r0.allGather, [r0.input, r1.input]);
+  assert.deepEqual(r1.allGather, [r0.input, r1.input]);
+  const many = Array.from({ length: 8 }, (_, i) => [1, 1, 1, 1].map(() => 2 * i + 1));
+  assert.deepEqual(r0.many, many);
+  assert.deepEqual(r1.many, many);
+  assert.ok((r0.barrierWaitedMs as number) >= 250, `rank 0 left the barrier after ${r0.barrierWaitedMs} ms although rank 1 entered it 300 ms late`);
+  assert.match(r0.reduceScatterError as string, /^distributed\.reduceScatter: .*does not support reduce_scatter/);
+  assert.deepEqual(r0.argErrors, [
+    "distributed.allReduce: Expected one of 'sum', 'avg', 'product', 'min', 'max' for op but received 'mean' of type string",
+    'distributed.broadcast: src 2 is not a rank of this group (expected 0..1)',
+    'distributed.allGather: Expected outputList to hold worldSize (2) tensors but received 1',
+    'distributed.allReduce: Expected a contiguous tensor for tensor (call .contiguous() first)',
+  ]);
+  assert.equal(r0.afterDestroy, false);
+});
+
+test('a collective whose peer never joins it rejects with a timeout error', { skip }, async () => {
+  const prefix = join(mkdtempSync(join(tmpdir(), 'tn-dist-')), 'to');
+  const { code, out } = await runLauncher(WORKER, ['collective-timeout', prefix]);
+  assert.equal(code, 0, out);
+  const r0 = JSON.parse(readFileSync(`${prefix}.0.json`, 'utf8'));
+  assert.match(r0.error, /^distributed\.allReduce: timed out after 2000 ms waiting for the other ranks/);
+  assert.ok(r0.elapsedMs >= 1500 && r0.elapsedMs < 15000, `timed out after ${r0.elapsedMs} ms`);
+});
+
+test('initProcessGroup rejects with a timeout when a rank never joins the rendezvous', { skip }, async () => {
+  const port = await freePort();
+  const t0 = Date.now();
+  await assert.rejects(
+    dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 2, timeout: 1500 }),
+    (e: Error) => {
+      assert.match(e.message, /^distributed\.initProcessGroup: timed out after 1500 ms waiting for the other ranks .*1\/2 clients joined/);
+      return true;
+    },
+  );
+  const elapsed = Date.now() - t0;
+  assert.ok(elapsed >= 1000 && elapsed < 15000, `rejected after ${elapsed} ms`);
+  assert.equal(dist.isInitialized(), false);
+});
+
+test('the launcher stops the group when one rank fails and exits non-zero', { skip }, async () => {
+  const t0 = Date.now();
+  const { code, out } = await runLauncher(WORKER, ['fail', '/dev/null']);
+  assert.notEqual(code, 0);
+  assert.match(out, /\[rank1\]: .*rank 1 fails on purpose/);
+  assert.match(out, /torchnode-run: rank 1 \(pid \d+\) exited with code 1; stopping the other ranks/);
+  assert.ok(Date.now() - t0 < 30000);
+});
+
+test('argument validation and not-initialized errors', async () => {
+  const t = torch.ones([2]);
+  await assert.rejects(dist.initProcessGroup({ backend: 'nccl' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }),
+    { message: available ? "distributed.initProcessGroup: Expected 'gloo' for backend but received 'nccl' of type string (torchnode supports Gloo, CPU tensors)" : /not available/ });
+  if (!available) return;
+  await assert.rejects(dist.initProcessGroup({ initMethod: 'udp://x', rank: 0, worldSize: 1 }),
+    { message: "distributed.initProcessGroup: Expected 'env://' or 'tcp://host:port' for initMethod but received 'udp://x'" });
+  await assert.rejects(dist.initProcessGroup({ initMethod: 'tcp://127.0.0.1:29500', rank: 2, worldSize: 2 }),
+    { message: 'distributed.initProcessGroup: rank 2 is out of range for worldSize 2 (expected 0..1)' });
+  await assert.rejects(dist.initProcessGroup({ initMethod: 'tcp://127.0.0.1:29500', rank: 0, worldSize: 1.5 }),
+    { message: 'distributed.initProcessGroup: Expected positive integer for worldSize but received 1.5 of type number' });
+  await assert.rejects(dist.allReduce(t),
+    { message: 'distributed.allReduce: the default process group is not initialized; call (and await) distributed.initProcessGroup() first' });
+  assert.throws(() => dist.getRank(),
+    { message: 'distributed.getRank: the default process group is not initialized; call (and await) distributed.initProcessGroup() before getRank()' });
+  // A group of one works without peers.
+  const port = await freePort();
+  await dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1, timeout: 5000 });
+  const x = torch.tensor([1, 2, 3]);
+  await dist.allReduce(x, { op: 'avg' });
+  assert.deepEqual(x.tolist(), [1, 2, 3]);
+  await assert.rejects(dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1 }),
+    { message: 'distributed.initProcessGroup: the default process group is already initialized (call destroyProcessGroup() first)' });
+  dist.destroyProcessGroup();
+  assert.equal(dist.isInitialized(), false);
+  assert.ok(existsSync(WORKER));
+});
