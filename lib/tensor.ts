@@ -770,7 +770,8 @@ export class Tensor implements Owned {
   }
   /** Python `t[specs] = value`: writes in place and returns this. */
   indexPut_(specs: IndexSpec | IndexSpec[], value: Tensor | Scalar): this {
-    assignIndex(this, Array.isArray(specs) && !(specs.length > 0 && typeof specs[0] === 'number' && isIntList(specs)) ? specs as IndexSpec[] : [specs as IndexSpec], value);
+    // An array is the list of specs: `[0, 1]` is Python's `t[0, 1]`, `[[0, 1]]` is `t[[0, 1]]`.
+    assignIndex(this, Array.isArray(specs) ? specs as IndexSpec[] : [specs as IndexSpec], value);
     return this;
   }
 
@@ -802,10 +803,6 @@ export class Tensor implements Owned {
     return this;
   }
   clone(): Tensor { return wrap(O.clone(this._h)); }
-}
-
-function isIntList(a: readonly unknown[]): boolean {
-  return a.every((x) => typeof x === 'number');
 }
 
 function correctionOf(opts: { unbiased?: boolean; correction?: number }): number {
@@ -866,9 +863,7 @@ function applySlicing(self: Tensor, rawSpecs: readonly IndexSpec[], owned: Tenso
       for (let k = 0; k < skip; k++) tensorIndices.push(null);
       dim += skip;
     } else if (s instanceof Tensor) {
-      if (s.dtype === 'bool' || s.dtype === 'uint8') {
-        for (let k = 1; k < s.ndim; k++) tensorIndices.push(null);
-      }
+      // aten::index expands a k-dim mask over k dims itself: one entry, no padding.
       tensorIndices.push(s);
       dim += s.dtype === 'bool' ? s.ndim : 1;
     } else if (Array.isArray(s)) {

@@ -342,6 +342,8 @@ IDX_PUT_CASES = [
     ('put_int_tensor_values', put(lambda x, ind, vals, **_: _s(x, (1, ind, 2), vals))),
     ('put_rowmask_broadcast', put(lambda x, rowmask, **_: _s(x, (slice(None), rowmask), torch.arange(5.)))),
     ('put_ellipsis', put(lambda x, **_: _s(x, (Ellipsis, -1), 42.0))),
+    ('put_int_list', put(lambda x, **_: _s(x, (1, [0, 2]), 7.0))),
+    ('put_int_list_only', put(lambda x, **_: _s(x, [1, 1], 3.0))),
 ]
 
 
