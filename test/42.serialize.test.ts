@@ -186,8 +186,8 @@ print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist(), 'lr': opt.param_
   stepOnce();
   assert.equal(exp.lr, 0.05);
   assert.equal(exp.step, 3);
-  assertClose(lin.weight, exp.w, 1e-6, 'weight after a PyTorch step from TS state');
-  assertClose(lin.bias, exp.b, 1e-6, 'bias after a PyTorch step from TS state');
+  assertClose(lin.weight!, exp.w, 1e-6, 'weight after a PyTorch step from TS state');
+  assertClose(lin.bias!, exp.b, 1e-6, 'bias after a PyTorch step from TS state');
 });
 
 test('a PyTorch checkpoint (model + SGD momentum state) resumes in TS with the same step', (t) => {
@@ -224,8 +224,8 @@ print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist()}))
     nn.functional.mseLoss(lin.forward(X), Y).backward();
     opt.step();
   });
-  assertClose(lin.weight, exp.w, 1e-6, 'weight after resuming PyTorch momentum in TS');
-  assertClose(lin.bias, exp.b, 1e-6, 'bias after resuming PyTorch momentum in TS');
+  assertClose(lin.weight!, exp.w, 1e-6, 'weight after resuming PyTorch momentum in TS');
+  assertClose(lin.bias!, exp.b, 1e-6, 'bias after resuming PyTorch momentum in TS');
 });
 
 test('jit.load runs a module scripted in Python; eval()/train()', (t) => {
