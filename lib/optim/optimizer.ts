@@ -4,7 +4,6 @@
  */
 import { native } from '../native.js';
 import { Tensor, wrap, tensor } from '../tensor.js';
-import { keep } from '../scope.js';
 import { enableGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
 
@@ -248,7 +247,7 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     return loss;
   }
 
-  /** PyTorch-shaped state dict; state tensors are references to the live state (as PyTorch). */
+  /** PyTorch-shaped state dict; state tensors are references to the live state (as PyTorch's), not copies. */
   stateDict(): OptimizerStateDict {
     const id = this._live();
     const offsets: number[] = [];
@@ -267,9 +266,10 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     for (const e of native.optimizerState(id)) {
       const s: Record<string, Tensor | number> = {};
       for (const [k, v] of Object.entries(e.state)) {
-        if (k !== 'step') s[k] = keep(wrap(v as number));
+        // New handles to the live state tensors, scoped like any result (tidy() frees the handles, not the state).
+        if (k !== 'step') s[k] = wrap(v as number);
         // PyTorch 1.13 keeps Adam/AdamW/Adagrad's step as a float32 scalar tensor (its step() requires one).
-        else s[k] = TENSOR_STEP.has(this._kind) ? keep(tensor(v as number, { dtype: 'float32' })) : (v as number);
+        else s[k] = TENSOR_STEP.has(this._kind) ? tensor(v as number, { dtype: 'float32' }) : (v as number);
       }
       state[offsets[e.group] + e.index] = s;
     }
