@@ -10,13 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { buildReport, writeReport } from '../scripts/report.ts';
-import { partArgs, installLiveTaps, main as mainScript } from '../scripts/main.ts';
-import { LiveServer, publish, publishRecord, liveServer, type LiveRecord } from '../lib/viz/live.ts';
-import { Report } from '../lib/viz/report.ts';
-import { activationCurves } from '../scripts/part1_1.ts';
-import { Progress } from '../scripts/train.ts';
-import { writeSyntheticResults, chartSpecs, MODELS } from './68.report.helpers.ts';
+import { buildReport, writeReport } from '../scripts/report.js';
+import { partArgs, installLiveTaps, main as mainScript } from '../scripts/main.js';
+import { LiveServer, publish, publishRecord, liveServer, type LiveRecord } from '../lib/viz/live.js';
+import { Report } from '../lib/viz/report.js';
+import { activationCurves } from '../scripts/part1_1.js';
+import { Progress } from '../scripts/train.js';
+import { writeSyntheticResults, chartSpecs, MODELS } from './68.report.helpers.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'torchnode-report-'));

@@ -176,6 +176,11 @@ export class LiveServer {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : html);
       return;
     }
+    // Browsers ask for an icon; answering 404 would log a console error on every page.
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
   }
 }
