@@ -35,7 +35,7 @@ test('shuffled loader, default generator: first 3 batches and RNG state as PyTor
   assert.equal(stateHash(), c.state_after_iter, 'iter(loader) draws the base seed');
   assert.deepEqual(take(it, 3), c.batches);
   assert.equal(stateHash(), c.state_after_3);
-  assert.deepEqual(Array.from(torch.rand([3]).dataSync()), c.rand_after.map(Math.fround));
+  assert.deepEqual(Array.from(torch.rand([3]).dataSync() as Float32Array), c.rand_after.map(Math.fround));
 });
 
 test('shuffled loader with its own generator leaves the default generator alone', () => {
@@ -77,7 +77,7 @@ test('the homework pattern: split, loaders, one batch each, then model init (ran
   assert.deepEqual(take(trl[Symbol.iterator](), 1)[0], c.train_first);
   assert.deepEqual(take(val[Symbol.iterator](), 1)[0], c.val_first);
   assert.deepEqual(take(trl[Symbol.iterator](), 1)[0].x, c.train_epoch2_first);
-  assert.deepEqual(Array.from(torch.randn([5]).dataSync()), c.randn_after.map(Math.fround));
+  assert.deepEqual(Array.from(torch.randn([5]).dataSync() as Float32Array), c.randn_after.map(Math.fround));
 });
 
 test('async iteration (with and without prefetch) yields the same batches and RNG use', async () => {

@@ -27,7 +27,7 @@ test('every numeric dtype (and big-endian files) loads with numpy\'s values', ()
     assert.deepEqual(t.shape, c.shape, name);
     const flat = t.reshape([-1]);
     if (t.dtype === 'bool') {
-      assert.deepEqual(flat.toArray().map(Number), c.values, name);
+      assert.deepEqual((flat.toArray() as boolean[]).map(Number), c.values, name);
     } else if (t.isFloatingPoint()) {
       assert.deepEqual(Array.from(flat.to('float64').dataSync() as Float64Array), c.values, name);
     } else {
@@ -74,7 +74,7 @@ print(json.dumps([[str(a.dtype), list(a.shape), a.astype('f8').ravel().tolist()]
     const got = JSON.parse(r.stdout);
     torch.manualSeed(0);
     assert.deepEqual(got[0].slice(0, 2), ['float32', [3, 4]]);
-    assert.deepEqual(got[0][2], Array.from(torch.randn([3, 4]).dataSync()));
+    assert.deepEqual(got[0][2], Array.from(torch.randn([3, 4]).dataSync() as Float32Array));
     assert.deepEqual(got[1], ['int64', [3], [1, -2, 3]]);
     assert.deepEqual(got[2], ['float16', [2], [0.5, 1.5]]);
   } finally {

@@ -32,7 +32,7 @@ test('FashionMNIST from Debian\'s package (the default root) matches numpy and t
     const [x0, y0] = ds.get(0);
     assert.deepEqual(x0.shape, [1, 28, 28]);
     assert.equal(Number(y0.item()), c.labels_first20[0]);
-    assert.deepEqual(Array.from(x0.select(1, 14).select(0, 0).dataSync()), c.x0_row14);
+    assert.deepEqual(Array.from(x0.select(1, 14).select(0, 0).dataSync() as Float32Array), c.x0_row14);
     assert.ok(Math.abs(Number(x0.to('float64').sum().item()) - c.x0_sum) < 1e-9);
     if (!train) {
       // Through a DataLoader: batches of [64, 1, 28, 28] float32 and int64 labels.
