@@ -86,10 +86,14 @@ DistState& Initialized(Napi::Env env, const char* op) {
   return *st;
 }
 
+bool IsTimeout(const std::string& m) {
+  return m.find("timed out") != std::string::npos || m.find("Timed out") != std::string::npos ||
+         m.find("Timeout") != std::string::npos;
+}
+
 std::string Clean(const std::string& op, const std::string& msg, Millis timeout) {
   std::string m = CleanTorchMessage(msg);
-  if (m.find("timed out") != std::string::npos || m.find("Timed out") != std::string::npos ||
-      m.find("Timeout") != std::string::npos) {
+  if (IsTimeout(m)) {
     return op + ": timed out after " + std::to_string(timeout.count()) +
            " ms waiting for the other ranks (" + m + "). After a timeout the process group is unusable: "
            "call destroyProcessGroup().";
@@ -174,12 +178,22 @@ class InitWorker : public Napi::AsyncWorker {
       opts->threads = a_.threads;
       pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, a_.rank, a_.world, opts);
     } catch (const c10::Error& e) {
-      SetError(Clean("distributed.initProcessGroup", e.what_without_backtrace(), a_.timeout));
+      SetError(InitMessage(e.what_without_backtrace()));
     } catch (const std::exception& e) {
-      SetError(Clean("distributed.initProcessGroup", e.what(), a_.timeout));
+      SetError(InitMessage(e.what()));
     } catch (...) {
       SetError("distributed.initProcessGroup: unknown native error");
     }
+  }
+  std::string InitMessage(const std::string& msg) const {
+    std::string m = CleanTorchMessage(msg);
+    std::string where = a_.host + ":" + std::to_string(a_.port);
+    if (IsTimeout(m)) {
+      return "distributed.initProcessGroup: timed out after " + std::to_string(a_.timeout.count()) + " ms waiting for all " +
+             std::to_string(a_.world) + " ranks to join the rendezvous at " + where + " as rank " + std::to_string(a_.rank) +
+             " (" + m + ")";
+    }
+    return "distributed.initProcessGroup: rendezvous at " + where + " as rank " + std::to_string(a_.rank) + " failed: " + m;
   }
   void OnOK() override {
     st_->store = store_;

@@ -1,5 +1,7 @@
 // Shared by test/70.distributed.test.ts and its worker: the homework's CNN3, the seeded data of
 // each step, and one SGD step (manual in-place update under noGrad, lr 0.01).
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 
@@ -52,3 +54,31 @@ export function sgdStep(model: nn.Module): void {
 export function flatParams(model: nn.Module): Float32Array {
   return torch.tidy(() => torch.cat(model.parameters().map((p) => p.detach().reshape([-1]))).dataSync() as Float32Array);
 }
+
+/** A port nothing listens on right now (bound by the OS, then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `torchnode-run --nproc-per-node n` on a worker script; resolves with exit code and output. */
+export async function runLauncher(script: string, args: string[], n = 2, timeoutMs = 120000): Promise<{ code: number; out: string }> {
+  const port = await freePort();
+  const bin = new URL('../bin/torchnode-run.mjs', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, '--nproc-per-node', String(n), '--master-addr', '127.0.0.1', '--master-port', String(port), script, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`launcher timed out; output:\n${out}`)); }, timeoutMs);
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, out }); });
+  });
+}
+

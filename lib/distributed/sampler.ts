@@ -72,7 +72,7 @@ export class DistributedSampler implements Iterable<number> {
       throw new TypeError(`${fn}: Expected positive integer for numReplicas but received ${describe(numReplicas)}`);
     }
     if (!(Number.isInteger(rank) && rank >= 0 && rank < numReplicas)) {
-      throw new RangeError(`${fn}: Invalid rank ${describe(rank)}, rank should be in the interval [0, ${numReplicas - 1}]`);
+      throw new RangeError(`${fn}: Invalid rank ${typeof rank === 'number' ? rank : describe(rank)}, rank should be in the interval [0, ${numReplicas - 1}]`);
     }
     const shuffle = opts.shuffle ?? true;
     const seed = opts.seed ?? 0;
@@ -87,7 +87,8 @@ export class DistributedSampler implements Iterable<number> {
     this.dropLast = dropLast;
     const n = this.datasetSize;
     // PyTorch's arithmetic: drop the tail only when it does not divide evenly.
-    this.numSamples = dropLast && n % numReplicas !== 0 ? Math.ceil((n - numReplicas) / numReplicas) : Math.ceil(n / numReplicas);
+    // `|| 0`: Math.ceil(-0.5) is -0 where Python's math.ceil gives 0.
+    this.numSamples = (dropLast && n % numReplicas !== 0 ? Math.ceil((n - numReplicas) / numReplicas) : Math.ceil(n / numReplicas)) || 0;
     this.totalSize = this.numSamples * numReplicas;
   }
 
