@@ -5,7 +5,7 @@
  * a safe unpickler that executes nothing. `CIFAR10.create({download: true})` fetches, verifies
  * and installs the archive first (see download.ts).
  */
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tensor, tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
@@ -63,29 +63,44 @@ export function findCifar10(root: string, format: Cifar10Format): string | null 
 
 /** Reads binary batch files: checks each file's size, returns uint8 images [N,3,32,32] and int64 labels. */
 export function readCifar10Binary(paths: string[]): { images: Tensor; labels: Tensor } {
-  const bufs = paths.map((p) => {
-    let b: Buffer;
+  const sizes = paths.map((p) => {
+    let size: number;
     try {
-      b = readFileSync(p);
+      size = statSync(p).size;
     } catch (e) {
       throw new Error(`CIFAR10: cannot read ${p}: ${(e as Error).message}`);
     }
-    if (b.length === 0 || b.length % RECORD !== 0) {
-      throw new Error(`CIFAR10: ${p} has ${b.length} bytes, not a whole number of ${RECORD}-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not CIFAR-10 binary`);
+    if (size === 0 || size % RECORD !== 0) {
+      throw new Error(`CIFAR10: ${p} has ${size} bytes, not a whole number of ${RECORD}-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not CIFAR-10 binary`);
     }
-    for (let i = 0; i < b.length; i += RECORD) {
-      if (b[i] > 9) throw new Error(`CIFAR10: ${p} record ${i / RECORD} has label ${b[i]} (expected 0-9); wrong record size or not CIFAR-10 binary`);
-    }
-    return b;
+    return size;
   });
-  const all = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+  // Read every file straight into one buffer (the data set is ~150 MB: copies matter).
+  const all = new Uint8Array(sizes.reduce((x, y) => x + y, 0));
+  let off = 0;
+  paths.forEach((p, k) => {
+    const fd = openSync(p, 'r');
+    try {
+      let got = 0;
+      while (got < sizes[k]) {
+        const n = readSync(fd, all, off + got, sizes[k] - got, got);
+        if (n === 0) throw new Error(`CIFAR10: ${p} shrank while being read (${got} of ${sizes[k]} bytes)`);
+        got += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    for (let i = 0; i < sizes[k]; i += RECORD) {
+      if (all[off + i] > 9) throw new Error(`CIFAR10: ${p} record ${i / RECORD} has label ${all[off + i]} (expected 0-9); wrong record size or not CIFAR-10 binary`);
+    }
+    off += sizes[k];
+  });
   const n = all.length / RECORD;
   return tidy(() => {
-    const rec = tensor(new Uint8Array(all.buffer, all.byteOffset, all.byteLength), { shape: [n, RECORD] });
-    return {
-      labels: rec.select(1, 0).to('int64'),
-      images: rec.narrow(1, 1, 3072).reshape([n, 3, 32, 32]).contiguous(),
-    };
+    const rec = tensor(all, { shape: [n, RECORD] });
+    // The images stay a strided view of the records (no second 150 MB copy); index_select
+    // gathers from it directly.
+    return { labels: rec.select(1, 0).to('int64'), images: rec.narrow(1, 1, 3072).view(n, 3, 32, 32) };
   });
 }
 
