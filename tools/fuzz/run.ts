@@ -1,0 +1,32 @@
+/**
+ * Fuzz CLI.
+ *   node --import tsx tools/fuzz/run.ts --calls 200000 --seed 7 [--batch 2000] [--start 0]
+ *   node --import tsx tools/fuzz/run.ts --seed 7 --replay 1234     (runs one call in this process)
+ * Prints progress, then a JSON report (calls run, errors thrown, crashes with reproducers).
+ */
+import { fuzz } from './harness.js';
+
+function arg(name: string, dflt?: number): number | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const seed = arg('seed', 1)!;
+const replay = arg('replay');
+if (replay !== undefined) {
+  // One call, in this process, printing what it is before running it.
+  const torch = await import('../../lib/index.js');
+  const { collectTargets, prepareCall, executeCall } = await import('./ops.js');
+  const call = prepareCall(torch, collectTargets(torch), seed, replay);
+  console.log(`call ${replay} of seed ${seed}: ${call.desc}`);
+  console.log(await executeCall(torch, call));
+} else {
+  const rep = fuzz({
+    seed, calls: arg('calls', 10_000)!, batch: arg('batch', 2000), start: arg('start', 0),
+    log: (l) => console.error(l),
+  });
+  const top = Object.entries(rep.errorKinds).sort((a, b) => b[1] - a[1]).slice(0, 25);
+  console.log(JSON.stringify({ ...rep, errorKinds: Object.fromEntries(top), distinctErrorKinds: Object.keys(rep.errorKinds).length }, null, 1));
+  console.error(`fuzz seed ${seed}: ${rep.callsRun} calls run, ${rep.errors} errors thrown, ${rep.ok} ok, ${rep.bad.length} bad results, ${rep.crashes.length} crashes, ${rep.targets} targets, ${(rep.ms / 1000).toFixed(1)} s`);
+  process.exitCode = rep.crashes.length > 0 || rep.bad.length > 0 ? 1 : 0;
+}
