@@ -32,3 +32,4 @@ export { save, load } from './serialize.js';
 export * as jit from './jit.js';
 export * as data from './data/index.js';
 export * as datasets from './data/datasets.js';
+export * as distributed from './distributed/index.js';

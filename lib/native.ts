@@ -101,6 +101,21 @@ export interface NativeAddon {
   jitRelease(m: number): void;
   jitTrain(m: number, train: boolean): void;
   jitIsTraining(m: number): boolean;
+  // torch.distributed (native/distributed.cc); collectives resolve when Gloo has finished them
+  distributed: {
+    isAvailable(): boolean;
+    isInitialized(): boolean;
+    getRank(): number;
+    getWorldSize(): number;
+    init(opts: { host: string; port: number; rank: number; worldSize: number; timeoutMs: number;
+      deviceHost?: string; deviceIface?: string; threads?: number }): Promise<void>;
+    destroy(): boolean;
+    allReduce(tensors: Handle[], op: string): Promise<void>;
+    broadcast(tensors: Handle[], src: number): Promise<void>;
+    allGather(outputs: Handle[], input: Handle[]): Promise<void>;
+    reduceScatter(output: Handle[], inputs: Handle[], op: string): Promise<void>;
+    barrier(): Promise<void>;
+  };
 }
 
 /** Codes of native.binary (native/fastops.cc). */

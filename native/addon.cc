@@ -226,6 +226,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitRandom(env, exports);
   InitOptim(env, exports);
   InitSerialize(env, exports);
+  InitDistributed(env, exports);
   return exports;
 }
 
