@@ -4,6 +4,8 @@
  */
 import type { Tensor } from './tensor.js';
 import { native } from './native.js';
+import { describe } from './dtype.js';
+import { checkOptions, expectBool, expectNonNegInt, expectPositiveInt } from './errors.js';
 
 /** Options of `setPrintOptions` (`torch.set_printoptions`), camelCased. */
 export interface PrintOptions {
@@ -16,58 +18,99 @@ export interface PrintOptions {
 
 const printOptions: PrintOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null };
 
-/** As torch.set_printoptions. */
+/** As torch.set_printoptions: precision, threshold, edgeitems, linewidth, sciMode (null: automatic). */
 export function setPrintOptions(opts: Partial<PrintOptions>): void {
+  checkOptions(opts, ['precision', 'threshold', 'edgeitems', 'linewidth', 'sciMode'], 'setPrintOptions');
+  if (opts === null || opts === undefined) throw new TypeError('setPrintOptions: expected an options object but received ' + String(opts));
+  // Validate everything before changing anything.
+  if (opts.precision !== undefined && !(Number.isInteger(opts.precision) && opts.precision >= 0 && opts.precision <= 50)) {
+    throw new TypeError(`setPrintOptions: expected an integer in [0, 50] for precision but received ${describe(opts.precision)}`);
+  }
+  if (opts.threshold !== undefined) expectNonNegInt(opts.threshold, 'setPrintOptions: threshold');
+  if (opts.edgeitems !== undefined) expectNonNegInt(opts.edgeitems, 'setPrintOptions: edgeitems');
+  if (opts.linewidth !== undefined) expectPositiveInt(opts.linewidth, 'setPrintOptions: linewidth');
+  if (opts.sciMode !== undefined && opts.sciMode !== null) expectBool(opts.sciMode, 'setPrintOptions: sciMode');
   Object.assign(printOptions, opts);
 }
 
 type Formatter = (v: number | bigint | boolean) => string;
 
+/**
+ * Python's `'{:.Nf}'` / `'{:.Ne}'`: like toFixed/toExponential, except that an exact tie rounds
+ * half to even (JS rounds ties away from zero: 1.03125 → '1.0313' where Python prints '1.0312').
+ */
+function pyFixed(x: number, digits: number, exp: boolean): string {
+  if (Object.is(x, -0)) return '-' + pyFixed(0, digits, exp); // JS drops the sign of -0
+  const conv = (d: number) => (exp ? x.toExponential(d) : x.toFixed(d));
+  const out = conv(digits);
+  if (digits + 1 > 100) return out;
+  const more = conv(digits + 1);
+  const mant = exp ? more.slice(0, more.indexOf('e')) : more;
+  if (!mant.endsWith('5')) return out;
+  // An exact tie has nothing after the 5; a float32/float64 value that is not a tie shows a
+  // non-zero digit within the next 60 (its lowest bit is far above 1e-60 of its magnitude).
+  const far = conv(Math.min(100, digits + 60));
+  const farMant = exp ? far.slice(0, far.indexOf('e')) : far;
+  if (!/^0*$/.test(farMant.slice(mant.length))) return out;
+  const kept = mant.slice(0, -1);
+  const lastDigit = kept.replace(/\D/g, '').slice(-1);
+  if (Number(lastDigit) % 2 === 1) return out; // JS rounded away from zero, onto an even digit
+  const truncated = kept.endsWith('.') ? kept.slice(0, -1) : kept;
+  return exp ? truncated + more.slice(more.indexOf('e')) : truncated;
+}
+
+/** Python's exponent style: at least two digits (`1.0000e+00`). */
+function pyExp(n: number, precision: number): string {
+  const [m, e] = pyFixed(n, precision, true).split('e');
+  const ev = Number(e);
+  return `${m}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
+}
+
+function nonFinite(n: number): string {
+  return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
+}
+
+/** PyTorch's `_Formatter`: picks int/fixed/sci mode and the column width from the printed values. */
 function makeFormatter(values: (number | bigint | boolean)[], dtype: string): { fmt: Formatter; width: number } {
   const opts = printOptions;
-  if (dtype === 'bool') {
-    const fmt: Formatter = (v) => (v ? 'True' : 'False');
-    return { fmt, width: values.length ? Math.max(...values.map((v) => fmt(v).length)) : 0 };
-  }
+  let width = 1;
   if (!dtype.startsWith('float') && dtype !== 'bfloat16') {
-    const fmt: Formatter = (v) => String(v);
-    return { fmt, width: values.length ? Math.max(...values.map((v) => fmt(v).length)) : 0 };
+    // Integers and bools: the widest of all values.
+    const fmt: Formatter = dtype === 'bool' ? (v) => (v ? 'True' : 'False') : (v) => String(v);
+    for (const v of values) width = Math.max(width, fmt(v).length);
+    return { fmt, width };
   }
   const nums = values as number[];
-  const finite = nums.filter((v) => Number.isFinite(v));
-  const nonzero = finite.filter((v) => v !== 0).map(Math.abs);
-  const intMode = finite.every((v) => Number.isInteger(v));
+  // Mode and width come from the nonzero finite values only (zeros, nan and inf just get padded).
+  const nz: number[] = [];
+  for (const v of nums) if (Number.isFinite(v) && v !== 0) nz.push(v);
+  let intMode = true;
   let sci = false;
-  if (nonzero.length > 0) {
-    const maxv = Math.max(...nonzero);
-    const minv = Math.min(...nonzero);
-    if (intMode) sci = maxv > 1e8;
-    else sci = maxv / minv > 1000 || maxv > 1e8 || minv < 1e-4;
+  if (nz.length > 0) {
+    let maxv = 0;
+    let minv = Infinity;
+    for (const v of nz) {
+      const a = Math.abs(v);
+      if (a > maxv) maxv = a;
+      if (a < minv) minv = a;
+      if (!Number.isInteger(v)) intMode = false;
+    }
+    sci = maxv / minv > 1000 || maxv > 1e8 || (!intMode && minv < 1e-4);
+    const measure = sci ? (v: number) => pyExp(v, opts.precision)
+      : intMode ? (v: number) => `${pyFixed(v, 0, false)}.`
+        : (v: number) => pyFixed(v, opts.precision, false);
+    for (const v of nz) width = Math.max(width, measure(v).length);
   }
+  // As in PyTorch, a forced sciMode changes the format but not the measured width.
   if (opts.sciMode !== null) sci = opts.sciMode;
   let fmt: Formatter;
   if (sci) {
-    fmt = (v) => {
-      const n = v as number;
-      if (!Number.isFinite(n)) return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
-      const [m, e] = n.toExponential(opts.precision).split('e');
-      const ev = Number(e);
-      return `${m}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
-    };
+    fmt = (v) => (Number.isFinite(v as number) ? pyExp(v as number, opts.precision) : nonFinite(v as number));
   } else if (intMode) {
-    fmt = (v) => {
-      const n = v as number;
-      if (!Number.isFinite(n)) return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
-      return `${Object.is(n, -0) ? '-0' : n.toFixed(0)}.`;
-    };
+    fmt = (v) => (Number.isFinite(v as number) ? `${pyFixed(v as number, 0, false)}.` : nonFinite(v as number));
   } else {
-    fmt = (v) => {
-      const n = v as number;
-      if (!Number.isFinite(n)) return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
-      return n.toFixed(opts.precision);
-    };
+    fmt = (v) => (Number.isFinite(v as number) ? pyFixed(v as number, opts.precision, false) : nonFinite(v as number));
   }
-  const width = nums.length ? Math.max(...nums.map((v) => fmt(v).length)) : 0;
   return { fmt, width };
 }
 
@@ -107,7 +150,9 @@ export function formatTensor(t: Tensor): string {
     const useSummary = summarize && n > 2 * edge;
     const parts: string[] = [];
     const idx = useSummary ? [...Array(edge).keys(), -1, ...Array.from({ length: edge }, (_, i) => n - edge + i)] : [...Array(n).keys()];
-    for (const i of idx) parts.push(i === -1 ? '...' : render(d + 1, off + i * strides[d], ind + 1));
+    // PyTorch's _vector_str writes the last dimension's ellipsis as ' ...' (so ',  ...').
+    const ellipsis = d === shape.length - 1 ? ' ...' : '...';
+    for (const i of idx) parts.push(i === -1 ? ellipsis : render(d + 1, off + i * strides[d], ind + 1));
     if (d === shape.length - 1) {
       // Wrap long rows at linewidth as PyTorch does.
       const perLine = Math.max(1, Math.floor((printOptions.linewidth - ind) / (width + 2)));

@@ -524,9 +524,43 @@ def print_cases():
     add('wide_row_wraps', torch.arange(30.) / 7)
     add('large_summarized', torch.arange(2000.).reshape(40, 50) / 3)
     add('large_summarized_1d', torch.arange(1500))
+    add('large_summarized_3d', torch.arange(3000.).reshape(10, 10, 30) - 1500)
+    add('large_summarized_bool', torch.arange(1200) % 3 == 0)
+    add('wide_ratio_sci', torch.tensor([12345.678, 1.5]))
+    add('mixed_width', torch.tensor([100., 0.5, -3.25]))
+    add('negative_zero', torch.tensor([-0., 1.]))
+    add('float64_requires_grad', torch.tensor([1.5, 2.5], dtype=torch.float64, requires_grad=True))
+    add('empty_float64', torch.zeros(0, dtype=torch.float64))
+    add('int8', torch.tensor([-3, 4], dtype=torch.int8))
+    add('bfloat16', torch.tensor([0.5, -2.0, 3.125], dtype=torch.bfloat16))
+    add('4d', torch.arange(16.).reshape(2, 2, 2, 2) - 3.5)
+    add('long_int_row_wraps', torch.arange(100000, 100040))
+    add('int64_big', torch.tensor([2 ** 40, -5]))
+    add('int_valued_ratio_sci', torch.tensor([1., 2000.]))
+    add('half_even_ties', torch.tensor([1.03125, -1.03125, 0.15625, 2.5, 1.09375]))
+    add('half_even_ties_sci', torch.tensor([1.03125e-5, 3.0]))
+    add('negative_zero_fixed', torch.tensor([-0., 0.25]))
+    add('negative_zero_scalar', torch.tensor(-0.))
+    add('zeros_with_negative_zero', torch.tensor([0., -0.]))
+    add('float_with_zero_padding', torch.tensor([0., -12.5, 3.25]))
+    # nan/inf cannot be stored in JSON: the test divides the stored numerator by 'den'
+    for name, num in [('nonfinite_fixed', [1., 0., -1., 2.5]), ('nonfinite_int_mode', [1., 0., -1., 2.]),
+                      ('nonfinite_sci', [1., 0., -1., 1e-5])]:
+        n = torch.tensor(num)
+        cases[name] = {'input': enc(n), 'repr': repr(n / torch.tensor([0., 0., 0., 1.]))}
+    # torch.set_printoptions (camelCased in the test: sci_mode -> sciMode)
+    for name, t, o in [('opt_precision_2', torch.tensor([0.12345, -1.5]), {'precision': 2}),
+                       ('opt_sci_mode_false', torch.tensor([1e-5, 1.0, 2.5]), {'sci_mode': False}),
+                       ('opt_sci_mode_true', torch.tensor([1.5, 2.0]), {'sci_mode': True}),
+                       ('opt_threshold_edgeitems', torch.arange(10.), {'threshold': 5, 'edgeitems': 1}),
+                       ('opt_linewidth', torch.arange(10.) / 3, {'linewidth': 30})]:
+        torch.set_printoptions(**o)
+        cases[name] = {'input': enc(t), 'repr': repr(t), 'options': o}
+        torch.set_printoptions(profile='default')
+        torch.set_printoptions(sci_mode=None)
     # grad_fn suffixes are checked on results computed in the test from 'requires_grad'
     x = torch.tensor([1.5, 2.0], requires_grad=True)
-    cases['grad_fn_mul'] = {'input': enc(x), 'repr': repr(x * 2)}
+    cases['grad_fn_mul'] = {'input': enc(x), 'repr': repr(x * x)}
     cases['grad_fn_sum'] = {'input': enc(x), 'repr': repr(x.sum())}
     return cases
 

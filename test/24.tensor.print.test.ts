@@ -1,0 +1,72 @@
+/**
+ * `Tensor.toString()` equals Python's `repr(tensor)` (fixtures from tools/golden/ops.py):
+ * integer and float formatting, int-valued floats, scientific mode, bool, dtype suffixes,
+ * requires_grad / grad_fn suffixes, line wrapping and summarization of large tensors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../lib/index.js';
+import type { Tensor } from '../lib/index.js';
+import { loadFixture, fromFixture, type EncTensor } from './helpers.js';
+
+const fx = loadFixture<Record<string, { input: EncTensor; repr: string; options?: Record<string, unknown> }>>('ops_print');
+
+/** How each case's tensor is built from its stored input (most are the input itself). */
+const BUILD: Record<string, (x: Tensor) => Tensor> = {
+  requires_grad: (x) => x.requiresGrad_(true),
+  float64_requires_grad: (x) => x.requiresGrad_(true),
+  // inf, nan, -inf, x[3] (as the script computes them)
+  nonfinite_fixed: (x) => x.div(torch.tensor([0, 0, 0, 1])),
+  nonfinite_int_mode: (x) => x.div(torch.tensor([0, 0, 0, 1])),
+  nonfinite_sci: (x) => x.div(torch.tensor([0, 0, 0, 1])),
+  grad_fn_mul: (x) => { x.requiresGrad_(true); return x.mul(x); },
+  grad_fn_sum: (x) => x.requiresGrad_(true).sum(),
+};
+
+const DEFAULTS = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null };
+
+for (const [name, { input, repr, options }] of Object.entries(fx)) {
+  test(`print: ${name}`, () => {
+    try {
+      if (options) {
+        torch.setPrintOptions(Object.fromEntries(Object.entries(options).map(([k, v]) => [k === 'sci_mode' ? 'sciMode' : k, v])));
+      }
+      torch.tidy(() => {
+        const x = fromFixture(input);
+        const t = (BUILD[name] ?? ((v: Tensor) => v))(x);
+        assert.equal(t.toString(), repr);
+      });
+    } finally {
+      torch.setPrintOptions(DEFAULTS);
+    }
+  });
+}
+
+test('String(), template literals and util.inspect use the same repr', async () => {
+  const { inspect } = await import('node:util');
+  torch.tidy(() => {
+    const t = fromFixture(fx.float.input);
+    assert.equal(String(t), fx.float.repr);
+    assert.equal(`${t}`, fx.float.repr);
+    assert.equal(inspect(t), fx.float.repr);
+  });
+});
+
+test('a disposed tensor prints as such instead of crashing', () => {
+  const t = torch.zeros([2]);
+  t.dispose();
+  assert.equal(t.toString(), 'tensor(<disposed>)');
+});
+
+test('setPrintOptions validates its options and changes nothing on error', () => {
+  assert.throws(() => torch.setPrintOptions({ precision: -1 }), {
+    message: 'setPrintOptions: expected an integer in [0, 50] for precision but received -1 of type number',
+  });
+  assert.throws(() => torch.setPrintOptions({ sciMode: 'yes' as never }), {
+    message: "Expected boolean for setPrintOptions: sciMode but received 'yes' of type string",
+  });
+  assert.throws(() => torch.setPrintOptions({ lineWidth: 10 } as never), {
+    message: "setPrintOptions: unknown option 'lineWidth' (expected one of precision, threshold, edgeitems, linewidth, sciMode)",
+  });
+  torch.tidy(() => assert.equal(fromFixture(fx.float.input).toString(), fx.float.repr));
+});
