@@ -10,6 +10,12 @@
 //
 // Builds without Gloo/c10d (TORCHNODE_DISTRIBUTED undefined) export the same functions;
 // isAvailable() is false and the rest throw a clear error.
+//
+// LibTorch versions: built and tested against 1.13 (ProcessGroupGloo derives from ProcessGroup).
+// In 2.x it derives from c10d::Backend; every call used here (TCPStore(host, TCPStoreOptions),
+// PrefixStore, ProcessGroupGloo::Options::create/createDevice*, allreduce/broadcast/allgather/
+// reduce_scatter/barrier on the Gloo object itself, c10d::Work::wait(timeout), ReduceOp) keeps
+// its signature there, so no TORCH_VERSION_MAJOR branch is needed; untested against 2.x.
 #include "pch.h"
 #include "state.h"
 #include "guard.h"
