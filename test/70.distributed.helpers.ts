@@ -1,5 +1,5 @@
 // Shared by test/70.distributed.test.ts and its worker: the homework's CNN3, the seeded data of
-// each step, and one SGD step (manual in-place update under noGrad, lr 0.01).
+// each step, and SGD (lib/optim, lr 0.01).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as torch from '../lib/index.js';
@@ -40,14 +40,9 @@ export function lossBackward(model: nn.Module, x: Tensor, y: Tensor): number {
   });
 }
 
-/** p -= lr * p.grad, in place. */
-export function sgdStep(model: nn.Module): void {
-  torch.tidy(() => torch.noGrad(() => {
-    for (const p of model.parameters()) {
-      const g = p.grad;
-      if (g) p.add_(g, { alpha: -LR });
-    }
-  }));
+/** The optimizer of both the DDP ranks and the single-process reference. */
+export function sgd(model: nn.Module): torch.optim.SGD {
+  return new torch.optim.SGD(model.parameters(), { lr: LR });
 }
 
 /** All parameters, flattened into one float32 array (registration order). */

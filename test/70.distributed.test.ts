@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { distributed as dist } from '../lib/index.js';
-import { CNN3, STEPS, batchOf, lossBackward, sgdStep, flatParams, runLauncher } from './70.distributed.helpers.js';
+import { CNN3, STEPS, batchOf, lossBackward, sgd, flatParams, runLauncher } from './70.distributed.helpers.js';
 
 const skip = dist.isAvailable() ? false : 'this build has no c10d/Gloo';
 
@@ -27,11 +27,12 @@ test('DDP: 2 ranks train CNN3 in lockstep and match single-process training on t
   // Reference: one process, whole batches (16 samples), same initialisation as rank 0.
   torch.manualSeed(0);
   const model = new CNN3();
+  const opt = sgd(model);
   const ref: Float32Array[] = [flatParams(model)];
   for (let step = 0; step < STEPS; step++) {
     const [x, y] = batchOf(step);
     lossBackward(model, x, y);
-    sgdStep(model);
+    opt.step();
     torch.dispose([x, y]);
     ref.push(flatParams(model));
   }

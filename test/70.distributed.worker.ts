@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import * as torch from '../lib/index.js';
 import { distributed as dist } from '../lib/index.js';
-import { CNN3, STEPS, PER_RANK, batchOf, lossBackward, sgdStep, flatParams } from './70.distributed.helpers.js';
+import { CNN3, STEPS, PER_RANK, batchOf, lossBackward, sgd, flatParams } from './70.distributed.helpers.js';
 
 const [outPrefix, cap, stepsArg] = process.argv.slice(2);
 const steps = stepsArg ? Number(stepsArg) : STEPS;
@@ -16,6 +16,7 @@ const world = dist.getWorldSize();
 torch.manualSeed(rank === 0 ? 0 : 4321);
 const model = new CNN3();
 const ddp = await dist.DistributedDataParallel.create(model, { bucketCapMb: cap ? Number(cap) : 25 });
+const opt = sgd(model);
 const rows: Float32Array[] = [flatParams(model)];
 await dist.barrier();
 const t0 = performance.now();
@@ -25,7 +26,7 @@ for (let step = 0; step < steps; step++) {
   const ys = y.narrow(0, rank * PER_RANK, PER_RANK);
   lossBackward(ddp.module, xs, ys);
   await ddp.syncGradients();
-  sgdStep(model);
+  opt.step();
   torch.dispose([x, y, xs, ys]);
   if (outPrefix !== '-') rows.push(flatParams(model));
 }

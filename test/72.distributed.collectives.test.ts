@@ -24,6 +24,9 @@ test('collectives across 2 processes: allReduce (all ops), broadcast, allGather,
   const [r0, r1] = results(prefix);
   assert.deepEqual(r0.rankWorld, [0, 2, true, 'gloo']);
   assert.deepEqual(r1.rankWorld, [1, 2, true, 'gloo']);
+  // torchnode-run's environment (torchrun's variable names).
+  assert.deepEqual(r0.env, ['0', '0', '2', '2', '0', '127.0.0.1']);
+  assert.deepEqual(r1.env, ['1', '1', '2', '2', '0', '127.0.0.1']);
   const inputs = torch.stack([torch.tensor(r0.input as number[][]), torch.tensor(r1.input as number[][])]);
   const expected: Record<string, torch.Tensor> = {
     sum: inputs.sum(0), avg: inputs.sum(0).div(2), max: inputs.amax(0), min: inputs.amin(0), product: inputs.prod(0),

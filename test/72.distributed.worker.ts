@@ -20,6 +20,8 @@ async function errorOf(p: Promise<unknown>): Promise<string | null> {
 if (mode === 'collectives') {
   await dist.initProcessGroup({ backend: 'gloo', initMethod: 'env://', timeout: 20000 });
   out.rankWorld = [dist.getRank(), dist.getWorldSize(), dist.isInitialized(), dist.getBackend()];
+  const e = process.env;
+  out.env = [e.RANK, e.LOCAL_RANK, e.WORLD_SIZE, e.LOCAL_WORLD_SIZE, e.GROUP_RANK, e.MASTER_ADDR];
   torch.manualSeed(100 + rank);
   const input = torch.randn([2, 3]);
   out.input = input.tolist();
