@@ -50,7 +50,18 @@ export interface Target {
 
 // Calls that would make the fuzzer itself misbehave (not the library): changing the thread pool
 // size would make every later call slow, and printing options only affect formatting.
-const SKIP_FUNCTIONS = new Set(['setNumThreads']);
+// `wrap(handle)` is an internal helper exported by accident: wrapping a live handle makes a second
+// owner of it, so the fuzzer's own tensors would be freed under it.
+const SKIP_FUNCTIONS = new Set(['setNumThreads', 'wrap']);
+
+/**
+ * Known open findings, skipped unless FUZZ_INCLUDE_KNOWN=1 (run.ts --include-known) so that a
+ * fuzz run keeps finding new problems. Each entry is reported to its owner; delete it once fixed.
+ */
+export const KNOWN_ISSUES: Record<string, string> = {
+  'torch.datasets.readCifar10Python':
+    'hangs: a number in paths goes to readFileSync as a file descriptor (fd 4 is a libuv pipe: blocks forever)',
+};
 
 function isClass(f: unknown): boolean {
   return typeof f === 'function' && /^class\b/.test(Function.prototype.toString.call(f));
@@ -69,7 +80,7 @@ function protoMethods(proto: object | null, stop: object | null): string[] {
 }
 
 /** Every entry point of the public API, in a stable order (the seed's meaning depends on it). */
-export function collectTargets(torch: Torch): Target[] {
+export function collectTargets(torch: Torch, includeKnown = process.env.FUZZ_INCLUDE_KNOWN === '1'): Target[] {
   const out: Target[] = [];
   const T = torch.Tensor.prototype as unknown as Record<string, unknown>;
   for (const k of Object.getOwnPropertyNames(T).sort()) {
@@ -97,7 +108,8 @@ export function collectTargets(torch: Torch): Target[] {
   };
   addNamespace('torch.', torch as unknown as Record<string, unknown>, 0);
   // nn.F is an alias of nn.functional: keep one copy.
-  return out.filter((t, i, a) => !t.name.startsWith('torch.nn.F.') && a.findIndex((u) => u.name === t.name) === i);
+  return out.filter((t, i, a) => !t.name.startsWith('torch.nn.F.') && a.findIndex((u) => u.name === t.name) === i &&
+    (includeKnown || !(t.name in KNOWN_ISSUES)));
 }
 
 // ---- argument generation ----------------------------------------------------------------
@@ -378,6 +390,8 @@ export async function runBatch(seed: number, start: number, end: number, logFd: 
       continue;
     }
     if (logFd !== null) fs.writeSync(logFd, `${i}\t${call.desc}\n`);
+    // Self-test of the parent's crash detection (test 80): abort (as a failed C++ check would) at a chosen call.
+    if (process.env.FUZZ_SELFTEST_CRASH_AT === String(i)) process.abort();
     const o = await executeCall(torch, call);
     s.calls++;
     if (o.status === 'ok') s.ok++;

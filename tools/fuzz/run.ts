@@ -2,6 +2,7 @@
  * Fuzz CLI.
  *   node --import tsx tools/fuzz/run.ts --calls 200000 --seed 7 [--batch 2000] [--start 0]
  *   node --import tsx tools/fuzz/run.ts --seed 7 --replay 1234     (runs one call in this process)
+ *   --include-known also fuzzes the entry points listed in KNOWN_ISSUES (ops.ts).
  * Prints progress, then a JSON report (calls run, errors thrown, crashes with reproducers).
  */
 import { fuzz } from './harness.js';
@@ -12,6 +13,7 @@ function arg(name: string, dflt?: number): number | undefined {
 }
 
 const seed = arg('seed', 1)!;
+if (process.argv.includes('--include-known')) process.env.FUZZ_INCLUDE_KNOWN = '1';
 const replay = arg('replay');
 if (replay !== undefined) {
   // One call, in this process, printing what it is before running it.
