@@ -72,7 +72,7 @@ test('report from a full synthetic results folder: every section, chart and figu
     assert.deepEqual(byName.part1_2_training_loss_mse_every_1000_epochs.data[1], (w.part1 as unknown as { lossEvery1000: number[] }[])[0].lossEvery1000);
     assert.ok(html.includes('Validation Accuracy with tanh: 91.00%'));
     // Test accuracies in part 3's table; the data source is announced.
-    assert.match(html, /<td>cnn_5<\/td><td>[\d.]+<\/td><td>[\d.]+<\/td><td>57\.00<\/td>/);
+    assert.match(html, /<td class="t">cnn_5<\/td><td>[\d.]+<\/td><td>[\d.]+<\/td><td>57\.00<\/td>/);
     assert.ok(html.includes('NOT CIFAR-10'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -78,6 +78,13 @@ export interface HtmlOptions {
   live?: { events: string };
 }
 
+/** A table cell: numbers right-aligned (the default), text left-aligned. */
+function cell(c: string | number): string {
+  const t = String(c);
+  const numeric = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?%?$/i.test(t.trim()) || ['NaN', '–', '-', 'Infinity', '-Infinity', ''].includes(t.trim());
+  return numeric ? `<td>${escapeHtml(t)}</td>` : `<td class="t">${escapeHtml(t)}</td>`;
+}
+
 function checkString(v: unknown, what: string): string {
   if (typeof v !== 'string') throw new TypeError(`Report: expected string for ${what} but received ${String(v)} of type ${typeof v}`);
   return v;
@@ -185,7 +192,7 @@ export class Report {
           body.push(`<figure><img alt="${escapeHtml(b.image.title)}" src="data:image/png;base64,${Buffer.from(b.image.png).toString('base64')}"><figcaption>${escapeHtml(b.image.title)}</figcaption></figure>`);
           break;
         case 'table':
-          body.push(`<table><tr>${b.header.map((h) => `<th>${escapeHtml(String(h))}</th>`).join('')}</tr>${b.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('')}</table>`);
+          body.push(`<table><tr>${b.header.map((h) => `<th>${escapeHtml(String(h))}</th>`).join('')}</tr>${b.rows.map((r) => `<tr>${r.map((c) => cell(c)).join('')}</tr>`).join('')}</table>`);
           break;
         case 'chart': {
           const c = b.chart;
@@ -208,7 +215,7 @@ export class Report {
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 pre{background:#f6f6f6;padding:.8em;overflow-x:auto}figure{margin:1em 0}img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{margin:1em 0;display:inline-block}
-.caption{font-style:italic;color:#555}.notrun{color:#a33}#live-status{color:#555}</style>
+.caption{font-style:italic;color:#555}td.t{text-align:left}.notrun{color:#a33}#live-status{color:#555}</style>
 <script>${js}</script></head><body><h1>${escapeHtml(this.title)}</h1>
 ${opts.live ? '<section id="live"><h2>Live training</h2><p id="live-status">connecting…</p><div id="live-charts"></div></section>' : ''}
 ${body.join('\n')}
