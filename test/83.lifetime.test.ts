@@ -1,0 +1,149 @@
+/**
+ * Lifetime rules: using a disposed tensor anywhere (receiver, argument, list element, module
+ * input, optimizer parameter) throws a clear Error; disposing twice is safe; tidy()/noGrad()/
+ * inferenceMode() refuse async functions and still free what the function made.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../lib/index.js';
+
+const DISPOSED = /is a disposed tensor \(it was freed by dispose\(\) or a tidy\(\) scope\)/;
+
+function disposed(shape: number[] = [2, 3]): torch.Tensor {
+  const t = torch.ones(shape);
+  t.dispose();
+  return t;
+}
+
+test('use after dispose: exact message for receiver and argument', () => {
+  const a = disposed();
+  assert.throws(() => a.add(1), { name: 'Error', message: "add: argument 'self' is a disposed tensor (it was freed by dispose() or a tidy() scope)" });
+  const b = torch.ones([2, 3]);
+  assert.throws(() => b.mul(a), { message: "mul: argument 'other' is a disposed tensor (it was freed by dispose() or a tidy() scope)" });
+  assert.throws(() => torch.add(a, b), DISPOSED);
+  assert.throws(() => a.shape, DISPOSED);
+  assert.throws(() => a.item(), DISPOSED);
+  assert.throws(() => a.dataSync(), DISPOSED);
+  assert.throws(() => a.toArray(), DISPOSED);
+  assert.equal(String(a), 'tensor(<disposed>)');
+  assert.equal(a.isDisposed, true);
+  b.dispose();
+});
+
+// Plausible argument lists: for each method at least one of them gets past argument validation,
+// so the disposed receiver is what the method must complain about.
+const live = (): torch.Tensor => torch.ones([2, 3]);
+const ARGS: (() => unknown[])[] = [
+  () => [], () => [1], () => [0], () => [live()], () => [0, 1], () => [1, 0], () => [0, 0, 1], () => [[2, 3]], () => [2, 3],
+  () => [live(), live()], () => [live(), 0.5], () => [0, torch.zeros([2, 3], { dtype: 'int64' })],
+  () => [torch.ones([2, 3], { dtype: 'bool' }), 0], () => [torch.ones([3, 2])], () => [torch.ones([3])], () => ['float64'],
+  () => [{}], () => [0, 0, torch.ones([2, 3])], () => [0, torch.zeros([2, 3], { dtype: 'int64' }), live()],
+];
+
+test('every Tensor method and getter on a disposed receiver throws the disposed error (never crashes)', () => {
+  const exempt = new Set(['dispose', 'isDisposed', 'toString']);
+  const T = torch.Tensor.prototype as unknown as Record<string, unknown>;
+  const silent: string[] = [];
+  let checked = 0;
+  for (const k of Object.getOwnPropertyNames(T)) {
+    if (k === 'constructor' || exempt.has(k)) continue;
+    const d = Object.getOwnPropertyDescriptor(T, k)!;
+    let sawDisposed = false;
+    for (const make of d.get ? [() => []] : ARGS) {
+      const self = disposed();
+      torch.tidy(() => {
+        const args = make();
+        try {
+          const r = d.get ? d.get.call(self) : (d.value as (...a: unknown[]) => unknown).apply(self, args);
+          silent.push(`${k}(${args.length} args) returned ${String(r).slice(0, 40)}`);
+        } catch (e) {
+          assert.ok(e instanceof Error && e.message.length > 0, `${k} threw a non-Error ${String(e)}`);
+          if (DISPOSED.test(e.message)) sawDisposed = true;
+        }
+      });
+      if (sawDisposed) break;
+    }
+    assert.ok(sawDisposed, `Tensor#${k} never reported the disposed receiver`);
+    checked++;
+  }
+  assert.deepEqual(silent, [], 'no method may return a value from a disposed tensor');
+  assert.ok(checked > 150, `${checked} methods checked`);
+});
+
+test('disposed tensors inside lists, modules, optimizers and autograd', () => {
+  const a = live();
+  const d = disposed();
+  assert.throws(() => torch.cat([a, d]), DISPOSED);
+  assert.throws(() => torch.stack([d, a]), DISPOSED);
+  const lin = new torch.nn.Linear(3, 2);
+  assert.throws(() => lin.forward(d), /disposed/);
+  const p = torch.zeros([3], { requiresGrad: true });
+  const opt = new torch.optim.SGD([p], { lr: 0.1 });
+  p.dispose();
+  // The optimizer holds its own reference to the parameter (as torch.optim does): stepping after
+  // the JS handle is gone is not a use of the disposed handle, and must not crash.
+  opt.step();
+  opt.zeroGrad();
+  assert.throws(() => new torch.optim.SGD([p], { lr: 0.1 }), /disposed/);
+  const x = torch.ones([2], { requiresGrad: true });
+  const y = x.mul(2).sum();
+  x.dispose();
+  // The graph holds its own reference: backward still works; reading x.grad does not.
+  y.backward();
+  assert.throws(() => x.grad, DISPOSED);
+  assert.throws(() => torch.autograd.grad(y, [d]), DISPOSED);
+  torch.dispose([a, y, lin]);
+});
+
+test('dispose twice is safe, and disposing never frees another tensor that reused the handle', () => {
+  const before = torch.memory().numTensors;
+  const a = torch.ones([4]);
+  a.dispose();
+  a.dispose();
+  a[Symbol.dispose]();
+  torch.dispose([a, a, { k: a }]);
+  // The handle slot a held is reused by b: disposing a again must leave b alone.
+  const b = torch.full([2], 7);
+  a.dispose();
+  torch.dispose(a);
+  assert.deepEqual(Array.from(b.dataSync() as Float32Array), [7, 7]);
+  b.dispose();
+  {
+    using c = torch.ones([1]);
+    c.dispose(); // then `using` disposes it again at block end
+  }
+  const vi = torch.tensor([3, 1, 2]).sort();
+  vi[Symbol.dispose]();
+  vi[Symbol.dispose]();
+  assert.equal(torch.memory().numTensors, before + 1, 'only the sorted input is left');
+});
+
+test('a tensor that escaped its tidy() scope is disposed, with a clear error when used', () => {
+  let leaked: torch.Tensor | null = null;
+  const kept = torch.tidy(() => {
+    leaked = torch.ones([2]);
+    return torch.keep(torch.zeros([2]));
+  });
+  assert.throws(() => leaked!.sum(), DISPOSED);
+  assert.equal(kept.sum().item(), 0);
+  kept.dispose();
+});
+
+test('tidy/noGrad/inferenceMode with an async function: error, and tensors made inside are freed', async () => {
+  const before = torch.memory().numTensors;
+  assert.throws(() => torch.tidy((async () => torch.ones([3])) as unknown as () => torch.Tensor),
+    { message: 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly' });
+  let madeInside: torch.Tensor | null = null;
+  assert.throws(() => torch.tidy(() => { madeInside = torch.ones([5]); return Promise.resolve(1); }), /must be synchronous/);
+  assert.equal(madeInside!.isDisposed, true);
+  assert.equal(torch.memory().numTensors, before);
+  assert.throws(() => torch.noGrad(async () => 1), /must be synchronous/);
+  assert.equal(torch.isGradEnabled(), true, 'grad mode restored after the refused async function');
+  assert.throws(() => torch.inferenceMode(async () => 1), /must be synchronous/);
+  assert.equal(torch.isInferenceModeEnabled(), false);
+  // A tidy whose function throws frees its tensors and restores the scope depth.
+  assert.throws(() => torch.tidy(() => { torch.ones([7]); throw new Error('inner'); }), /inner/);
+  assert.equal(torch.memory().numTensors, before);
+  assert.equal(torch.memory().scopeDepth, 0);
+  assert.throws(() => torch.tidy(42 as unknown as () => void), { name: 'TypeError', message: 'tidy: expected a function' });
+});
