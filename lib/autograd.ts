@@ -52,9 +52,13 @@ export function isInferenceModeEnabled(): boolean {
 
 /** Options of {@link grad} (Python's keyword arguments `grad_outputs`, `retain_graph`, `create_graph`, `allow_unused`). */
 export interface GradOptions {
+  /** Python's `grad_outputs`: the vector in the vector-Jacobian product (default: ones for scalar outputs). */
   gradOutputs?: (Tensor | null)[] | Tensor | null;
+  /** Keep the graph for another backward pass (default: `createGraph`). */
   retainGraph?: boolean;
+  /** Record the gradient computation itself, for higher-order derivatives (default false). */
   createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on instead of throwing (default false). */
   allowUnused?: boolean;
 }
 

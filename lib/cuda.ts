@@ -7,9 +7,13 @@ import { expectInt, expectNonNegInt } from './errors.js';
 
 /** Bytes held by the CUDA caching allocator, as `torch.cuda.memory_stats()` summarises them. */
 export interface CudaMemoryStats {
+  /** Bytes occupied by live tensors now. */
   allocated: number;
+  /** Bytes held by the caching allocator now (allocated plus cached). */
   reserved: number;
+  /** Peak of `allocated` since start or `resetPeakMemoryStats()`. */
   maxAllocated: number;
+  /** Peak of `reserved` since start or `resetPeakMemoryStats()`. */
   maxReserved: number;
 }
 

@@ -9,10 +9,15 @@ import { checkOptions, expectBool, expectNonNegInt, expectPositiveInt } from './
 
 /** Options of `setPrintOptions` (`torch.set_printoptions`), camelCased. */
 export interface PrintOptions {
+  /** Digits after the decimal point (default 4). */
   precision: number;
+  /** Element count above which the output is summarised with `...` (default 1000). */
   threshold: number;
+  /** Items shown at each end of a summarised dimension (default 3). */
   edgeitems: number;
+  /** Characters per line before wrapping (default 80). */
   linewidth: number;
+  /** Force (true) or forbid (false) scientific notation; null lets PyTorch's rule decide (default). */
   sciMode: boolean | null;
 }
 

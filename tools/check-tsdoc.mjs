@@ -12,7 +12,7 @@
  */
 import ts from 'typescript';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, dirname } from 'node:path';
+import { join, relative, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,15 +30,16 @@ function walk(dir, out = []) {
   return out;
 }
 
-function hasDoc(node, sf) {
-  const text = sf.getFullText();
-  const ranges = ts.getLeadingCommentRanges(text, node.getFullStart()) ?? [];
-  return ranges.some((r) => text.slice(r.pos, r.pos + 3) === '/**' && text.slice(r.pos, r.pos + 4) !== '/**/');
+// The parser attaches `/** … */` blocks to the declaration that follows them (`node.jsDoc`),
+// wherever they sit on the line.
+function jsDocs(node) {
+  return node.jsDoc ?? [];
+}
+function hasDoc(node) {
+  return jsDocs(node).length > 0;
 }
 function docText(node, sf) {
-  const text = sf.getFullText();
-  const ranges = ts.getLeadingCommentRanges(text, node.getFullStart()) ?? [];
-  return ranges.map((r) => text.slice(r.pos, r.end)).join('\n');
+  return jsDocs(node).map((d) => d.getText(sf)).join('\n');
 }
 const isExported = (n) => (ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Export) !== 0;
 const isPrivate = (n) => {
@@ -64,14 +65,14 @@ function nameOf(n, sf) {
 const missing = [];
 let total = 0;
 const roots = dirs.length > 0 ? dirs : ['lib'];
-const files = roots.flatMap((d) => walk(join(root, d))).sort();
+const files = roots.flatMap((d) => walk(resolve(root, d))).sort();
 for (const file of files) {
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const rel = relative(root, file);
   const documentedOverloads = new Set();
   // First pass: a function name counts as documented when any of its signatures is.
   for (const st of sf.statements) {
-    if (ts.isFunctionDeclaration(st) && isExported(st) && st.name && hasDoc(st, sf)) documentedOverloads.add(st.name.text);
+    if (ts.isFunctionDeclaration(st) && isExported(st) && st.name && hasDoc(st)) documentedOverloads.add(st.name.text);
   }
   const seenFns = new Set();
   for (const st of sf.statements) {
@@ -84,12 +85,12 @@ for (const file of files) {
     }
     total++;
     const line = sf.getLineAndCharacterOfPosition(st.getStart(sf)).line + 1;
-    const ok = kind === 'function' ? documentedOverloads.has(name) : hasDoc(st, sf);
+    const ok = kind === 'function' ? documentedOverloads.has(name) : hasDoc(st);
     if (!ok) missing.push({ file: rel, line, kind, name });
     if (withMembers && (ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st))) {
       if (/@internal/.test(docText(st, sf))) continue;
       const docMembers = new Set();
-      for (const m of st.members) if (m.name && hasDoc(m, sf)) docMembers.add(m.name.getText(sf));
+      for (const m of st.members) if (m.name && hasDoc(m)) docMembers.add(m.name.getText(sf));
       const seen = new Set();
       for (const m of st.members) {
         if (ts.isClassStaticBlockDeclaration(m) || ts.isIndexSignatureDeclaration(m) || isPrivate(m)) continue;
