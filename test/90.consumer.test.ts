@@ -41,7 +41,9 @@ test('npm pack tarball installs offline and works from ESM, CJS and TypeScript',
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
-  run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, info.filename)], app);
+  // A TypeScript consumer on Node has @types/node (the shipped declarations use Buffer and node: modules).
+  const typesNode = JSON.parse(run(npm, ['ls', '@types/node', '--json'], root)).dependencies['@types/node'].version as string;
+  run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, info.filename), `@types/node@${typesNode}`], app);
   assert.ok(existsSync(join(app, 'node_modules/torchnode/prebuilds')));
   assert.ok(!existsSync(join(app, 'node_modules/torchnode/build')), 'the prebuilt binary should have been used, not a source build');
 
@@ -80,7 +82,7 @@ const d: Float64Array | Float32Array | Int32Array | BigInt64Array | Int16Array |
 export { s, indices, d };
 `);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
     files: ['typed.ts'],
   }));
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
