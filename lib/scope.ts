@@ -5,6 +5,7 @@
  * so synchronous training loops must rely on scopes).
  */
 import { native } from './native.js';
+import { describe } from './dtype.js';
 
 /** What scopes manage: anything holding a native handle. */
 export interface Owned {
@@ -124,7 +125,7 @@ function endScope(scope: Owned[], result: unknown): void {
  * returned value, arrays and plain objects) and those passed to `keep()`. Like tfjs `tidy`.
  */
 export function tidy<T>(fn: () => T): T {
-  if (typeof fn !== 'function') throw new TypeError('tidy: expected a function');
+  if (typeof fn !== 'function') throw new TypeError(`tidy: expected a function but received ${describe(fn)}`);
   const scope: Owned[] = [];
   scopes.push(scope);
   let result: T;

@@ -280,7 +280,7 @@ export class Tensor implements Owned {
   size(dim?: number): number[] | number {
     const s = native.shape(this._h);
     if (dim === undefined) return s;
-    const d = normDim(expectInt(dim, 'dim'), s.length);
+    const d = normDim(expectInt(dim, 'dim'), s.length, 'size');
     return s[d];
   }
   get dtype(): DType {
@@ -379,6 +379,7 @@ export class Tensor implements Owned {
 
   /** A contiguous CPU copy of the elements as a TypedArray (float16/bfloat16 widened to float32). */
   data<D extends DType = DType>(): DataOf<D> {
+    if (this._h < 0) throw new Error(disposedMessage('data'));
     return viewAs(this.dtype, native.data(this._h)) as DataOf<D>;
   }
   /** Alias of data(), as tfjs names it. */
@@ -408,6 +409,7 @@ export class Tensor implements Owned {
   item(): number;
   item<T extends Scalar>(): T;
   item(): Scalar {
+    if (this._h < 0) throw new Error(disposedMessage('item'));
     if (this.numel() !== 1) {
       throw new Error(`item: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape [${this.shape.join(', ')}])`);
     }
@@ -810,12 +812,16 @@ function correctionOf(opts: { unbiased?: boolean; correction?: number }): number
   return opts.unbiased === false ? 0 : 1;
 }
 
-function normDim(d: number, n: number): number {
+function normDim(d: number, n: number, fn: string): number {
   const r = d < 0 ? d + n : d;
   if (r < 0 || r >= Math.max(n, 1)) {
-    throw new RangeError(`Dimension out of range (expected to be in range of [${-Math.max(n, 1)}, ${Math.max(n, 1) - 1}], but got ${d})`);
+    throw new RangeError(`${fn}: Dimension out of range (expected to be in range of [${-Math.max(n, 1)}, ${Math.max(n, 1) - 1}], but got ${d})`);
   }
   return r;
+}
+
+function disposedMessage(fn: string): string {
+  return `${fn}: argument 'self' is a disposed tensor (it was freed by dispose() or a tidy() scope)`;
 }
 
 // ---- indexing ------------------------------------------------------------------------------

@@ -13,6 +13,6 @@ test('a tensor round-trips through LibTorch', () => {
   const t = torch.tensor([[1, 2], [3, 4]]);
   assert.deepEqual(t.shape, [2, 2]);
   assert.equal(t.dtype, 'float32');
-  assert.deepEqual(Array.from(t.mul(t).data()), [1, 4, 9, 16]);
+  assert.deepEqual(Array.from(t.mul(t).data<'float32'>()), [1, 4, 9, 16]);
   t.dispose();
 });

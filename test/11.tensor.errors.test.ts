@@ -56,7 +56,7 @@ test('bad argument types say what was expected and what was received', () => {
     throwsExactly(() => a.div(2, { roundingMode: 'round' as never }), TypeError,
       "Expected 'trunc' or 'floor' for roundingMode but received 'round' of type string");
     throwsExactly(() => a.clamp(), TypeError, "clamp: at least one of 'min' or 'max' must be given");
-    throwsExactly(() => torch.tidy(3 as never), TypeError, 'tidy: expected a function');
+    throwsExactly(() => torch.tidy(3 as never), TypeError, 'tidy: expected a function but received 3 of type number');
   });
 });
 
@@ -101,6 +101,8 @@ test('use after dispose names the op and the argument', () => {
     throwsExactly(() => t.add(1), Error, msg('add', 'self'));
     throwsExactly(() => a.add(t), Error, msg('add', 'other'));
     throwsExactly(() => t.shape, Error, msg('shape', 'self'));
+    throwsExactly(() => t.data(), Error, msg('data', 'self'));
+    throwsExactly(() => t.item(), Error, msg('item', 'self'));
     throwsExactly(() => torch.cat([a.view(4), t]), Error, msg('cat', 'tensors'));
   });
 });
@@ -116,6 +118,7 @@ test('use after a tidy scope freed the tensor', () => {
 
 test('LibTorch errors inside ops become JS errors with the op name', () => {
   scoped((a) => {
+    throwsExactly(() => a.size(5), RangeError, 'size: Dimension out of range (expected to be in range of [-2, 1], but got 5)');
     throwsExactly(() => a.sum(5), Error, 'sum: Dimension out of range (expected to be in range of [-2, 1], but got 5) (self: float32[2, 2])');
     throwsExactly(() => a.transpose(0, 3), Error,
       'transpose: Dimension out of range (expected to be in range of [-2, 1], but got 3) (self: float32[2, 2])');
