@@ -10,6 +10,8 @@
  * so torch.manualSeed in concurrent workers would race.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 
 interface RunResult { losses: number[]; w: number[]; b: number; memory: { numTensors: number; numBytes: number } }
@@ -51,8 +53,6 @@ if (!isMainThread) {
     for (;;) train(seed, 1000, (i) => { if (i % 10 === 0) parentPort!.postMessage({ step: i }); });
   }
 } else {
-  const { test } = await import('node:test');
-  const assert = (await import('node:assert/strict')).default;
 
   // Node 20 does not apply --import loaders to a worker's entry module: the worker registers
   // tsx itself, then imports this file.

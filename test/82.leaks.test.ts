@@ -10,6 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 
 /** Never disposes anything: every step leaves a 64 KiB result and an autograd graph to the GC. */
@@ -47,8 +49,6 @@ if (process.env.LEAK_CHILD) {
   const r = await neverDispose(Number(process.env.LEAK_STEPS ?? 5000), process.env.LEAK_CHILD === 'gc');
   process.stdout.write(`LEAK-RESULT ${JSON.stringify(r)}\n`);
 } else {
-  const { test } = await import('node:test');
-  const assert = (await import('node:assert/strict')).default;
   // RSS is compared after a full GC: between major GCs V8's old space grows by a few MiB of
   // wrapper garbage, which says nothing about native leaks.
   v8.setFlagsFromString('--expose-gc');
@@ -112,7 +112,7 @@ if (process.env.LEAK_CHILD) {
       env: { ...process.env, LEAK_CHILD: mode, LEAK_STEPS: String(steps) }, encoding: 'utf8', timeout: 240_000,
     });
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('LEAK-RESULT '));
-    assert.ok(line, `child failed (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
+    if (!line) assert.fail(`child failed (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
     return JSON.parse(line.slice('LEAK-RESULT '.length)) as Record<string, number | number[]>;
   };
 
