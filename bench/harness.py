@@ -1,21 +1,37 @@
-"""Timing helpers shared by the Python benchmarks: medians of repeated blocks, as bench/harness.ts does."""
+"""Timing helpers shared by the Python benchmarks: medians of repeated blocks, as bench/harness.ts does
+(including the lockstep turns that bench/run.ts uses to alternate the two sides block by block)."""
 import json
+import os
 import resource
 import sys
 import time
 
+LOCKSTEP = os.environ.get("BENCH_LOCKSTEP") == "1"
 
-def timeit(name, fn, iters, blocks=7):
-    for _ in range(iters):
-        fn()
+
+def turn():
+    """Waits for run.ts to give this side the machine (a no-op outside lockstep mode)."""
+    if LOCKSTEP:
+        sys.stdout.write("@@turn\n")
+        sys.stdout.flush()
+        sys.stdin.readline()
+
+
+def timeit(name, fn, iters, blocks=7, warmup=None):
+    warmup = iters if warmup is None else warmup
+    if warmup > 0:
+        turn()
+        for _ in range(warmup):
+            fn()
     samples = []
     for _ in range(blocks):
+        turn()
         t0 = time.perf_counter()
         for _ in range(iters):
             fn()
         samples.append((time.perf_counter() - t0) / iters)
-    samples.sort()
-    return {"name": name, "median": samples[len(samples) // 2], "iters": iters}
+    ordered = sorted(samples)
+    return {"name": name, "median": ordered[len(ordered) // 2], "iters": iters, "samples": samples}
 
 
 def peak_rss_mb():
@@ -23,4 +39,6 @@ def peak_rss_mb():
 
 
 def emit(results, **extra):
+    turn()
     sys.stdout.write(json.dumps({"side": "py", "results": results, "peakRssMB": peak_rss_mb(), **extra}) + "\n")
+    sys.stdout.flush()

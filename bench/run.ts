@@ -1,10 +1,18 @@
 /**
  * Runs each benchmark's TS and PyTorch-Python sides in the same run, with the same environment
- * (thread counts, malloc tunables), and prints medians and TS/Python ratios; JSON to bench/results.json.
- * Usage: npm run bench [-- --only ops] [--scale 0.2]
+ * (one thread, malloc tunables) and the same data, and prints medians and TS/Python ratios;
+ * JSON to bench/results.json.
+ *
+ * The two sides run in lockstep: both processes start, and run.ts lets them take turns block by
+ * block (see turn() in bench/harness.ts), so a TS block and the matching Python block run
+ * seconds apart and see the same load on a shared machine. `--rounds N` repeats everything and
+ * takes, per row, the median over rounds.
+ *
+ * Usage: npm run bench [-- --only ops,models,data,floor] [--scale 0.2] [--rounds 3]
  */
-import { spawnSync } from 'node:child_process';
-import { writeFileSync, renameSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,17 +22,21 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     scale: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '1' },
     python: { type: 'string', default: '/usr/bin/python3' },
     device: { type: 'string', default: 'cuda' },
     steps: { type: 'string', default: '50' },
+    json: { type: 'string', default: join(here, 'results.json') },
   },
 });
 // 'gpu' runs only when asked for (scripts/gpu-check.sh does): it needs a CUDA build and a GPU.
-const suites = values.only ? values.only.split(',') : ['ops', 'models'];
+const suites = values.only ? values.only.split(',') : ['ops', 'models', 'data', 'floor'];
+const scale = Number(values.scale);
+const rounds = Math.max(1, Number(values.rounds));
 
 // Identical for both sides: one BLAS/OpenMP thread and a malloc that keeps freed memory (on this VM,
 // glibc returning large blocks to the OS made page faults dominate a Python conv2d).
-const env = {
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   OMP_NUM_THREADS: '1',
   OPENBLAS_NUM_THREADS: '1',
@@ -33,37 +45,155 @@ const env = {
   BENCH_SCALE: values.scale,
   BENCH_DEVICE: values.device,
   BENCH_STEPS: values.steps,
+  BENCH_LOCKSTEP: '1',
 };
 
-interface Row { name: string; median: number }
-interface Side { side: string; results: Row[]; peakRssMB: number }
-
-function run(cmd: string, args: string[]): Side {
-  const r = spawnSync(cmd, args, { env, cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
-  const line = r.stdout.trim().split('\n').pop()!;
-  return JSON.parse(line) as Side;
+// The data suite's CIFAR-10 look-alike: part 3's 50,000 training images at scale 1 (45,000 to
+// train on in 900 batches, 5,000 to validate), written once in cifar-10-batches-py format.
+let cifarRoot: string | null = null;
+if (suites.includes('data')) {
+  cifarRoot = mkdtempSync(join(tmpdir(), 'torchnode-bench-cifar-'));
+  const nTrain = 5 * Math.max(200, Math.round(10000 * scale));
+  const r = spawnSync(values.python!, [join(here, 'make_cifar.py'), cifarRoot, String(nTrain)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`make_cifar.py failed:\n${r.stderr}`);
+  env.BENCH_CIFAR_ROOT = cifarRoot;
 }
 
-const fmt = (s: number) => (s >= 1e-3 ? `${(s * 1e3).toFixed(2)} ms` : `${(s * 1e6).toFixed(2)} µs`);
+interface Row { name: string; median: number; samples?: number[] }
+interface Side { side: string; results: Row[]; peakRssMB: number; [k: string]: unknown }
+
+/** A child process that prints `@@turn` lines and waits for a newline before each block. */
+class Runner {
+  readonly proc: ChildProcessWithoutNullStreams;
+  private buf = '';
+  private lines: string[] = [];
+  private waiting: (() => void) | null = null;
+  private stderr = '';
+  exited = false;
+  code: number | null = null;
+  constructor(readonly label: string, cmd: string, args: string[]) {
+    this.proc = spawn(cmd, args, { env, cwd: join(here, '..') });
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stdout.on('data', (d: string) => {
+      this.buf += d;
+      let i: number;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        this.lines.push(this.buf.slice(0, i));
+        this.buf = this.buf.slice(i + 1);
+      }
+      this.wake();
+    });
+    this.proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.proc.on('close', (code) => {
+      this.exited = true;
+      this.code = code;
+      if (this.buf) this.lines.push(this.buf);
+      this.wake();
+    });
+  }
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.();
+  }
+  /** Resolves when the side asks for its next turn (true) or has exited (false). */
+  async untilTurn(): Promise<boolean> {
+    for (;;) {
+      const i = this.lines.indexOf('@@turn');
+      if (i >= 0) {
+        this.lines.splice(i, 1);
+        return true;
+      }
+      if (this.exited) return false;
+      await new Promise<void>((r) => { this.waiting = r; });
+    }
+  }
+  go(): void {
+    this.proc.stdin.write('\n');
+  }
+  result(): Side {
+    if (this.code !== 0) throw new Error(`${this.label} failed (exit ${this.code}):\n${this.stderr}`);
+    const line = this.lines.filter((l) => l.startsWith('{')).pop();
+    if (!line) throw new Error(`${this.label} printed no result:\n${this.stderr}`);
+    return JSON.parse(line) as Side;
+  }
+}
+
+/** Runs both sides of a suite, alternating turns: TS block, Python block, TS block, … */
+async function runPair(suite: string): Promise<[Side, Side]> {
+  const ts = new Runner(`${suite}.ts`, process.execPath, ['--import', 'tsx', join(here, `${suite}.ts`)]);
+  const py = new Runner(`${suite}.py`, values.python!, [join(here, `${suite}.py`)]);
+  const live = [ts, py];
+  const ready = await Promise.all(live.map((r) => r.untilTurn()));
+  let active = live.filter((_, i) => ready[i]);
+  while (active.length > 0) {
+    const next: Runner[] = [];
+    for (const r of active) {
+      r.go();
+      if (await r.untilTurn()) next.push(r);
+    }
+    active = next;
+  }
+  for (const r of live) r.proc.stdin.end();
+  return [ts.result(), py.result()];
+}
+
+const median = (v: number[]): number => {
+  const s = v.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+};
+const fmt = (s: number) => (!Number.isFinite(s) ? '–' : s >= 1 ? `${s.toFixed(2)} s` : s >= 1e-3 ? `${(s * 1e3).toFixed(2)} ms` : `${(s * 1e6).toFixed(2)} µs`);
+const show = (name: string, v: number) => (name.includes('/s)') ? `${(1 / v).toFixed(1)}/s` : fmt(v));
+
 const all: Record<string, unknown> = {};
 for (const suite of suites) {
-  const ts = run(process.execPath, ['--import', 'tsx', join(here, `${suite}.ts`)]);
-  const py = run(values.python!, [join(here, `${suite}.py`)]);
-  const rows = ts.results.map((t) => {
-    const p = py.results.find((x) => x.name === t.name);
-    return { name: t.name, ts: t.median, py: p?.median ?? NaN, ratio: p ? t.median / p.median : NaN };
+  const perRound: [Side, Side][] = [];
+  for (let k = 0; k < rounds; k++) perRound.push(await (suite === 'floor' ? runFloor() : runPair(suite)));
+  const names = perRound[0][0].results.map((r) => r.name);
+  const rows = names.map((name) => {
+    const ts = median(perRound.map(([t]) => t.results.find((x) => x.name === name)?.median ?? NaN));
+    const py = median(perRound.map(([, p]) => p.results.find((x) => x.name === name)?.median ?? NaN));
+    return { name, ts, py, ratio: ts / py };
   });
-  console.log(`\n## ${suite} (median per call; ratio = TS time / Python time, < 1 is faster)`);
-  console.log('| benchmark | TS | Python | ratio |\n|---|---:|---:|---:|');
-  for (const r of rows) {
-    // Throughput rows print steps per second; their ratio stays TS time / Python time.
-    const show = (v: number) => (r.name.includes('steps/s') ? `${(1 / v).toFixed(1)}/s` : fmt(v));
-    console.log(`| ${r.name} | ${show(r.ts)} | ${show(r.py)} | ${r.ratio.toFixed(2)} |`);
+  const rss = { ts: Math.max(...perRound.map(([t]) => t.peakRssMB)), py: Math.max(...perRound.map(([, p]) => p.peakRssMB)) };
+  if (suite === 'floor') {
+    printFloor(perRound[0][0]);
+    all[suite] = perRound[0][0].floor;
+    continue;
   }
-  console.log(`| peak RSS | ${ts.peakRssMB.toFixed(0)} MB | ${py.peakRssMB.toFixed(0)} MB | ${(ts.peakRssMB / py.peakRssMB).toFixed(2)} |`);
-  all[suite] = { rows, peakRssMB: { ts: ts.peakRssMB, py: py.peakRssMB } };
+  console.log(`\n## ${suite} (median per call${rounds > 1 ? `, median of ${rounds} rounds` : ''}; ratio = TS time / Python time, < 1 is faster)`);
+  console.log('| benchmark | TS | Python | ratio | Python/TS speed |\n|---|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${show(r.name, r.ts)} | ${show(r.name, r.py)} | ${r.ratio.toFixed(2)} | ${(1 / r.ratio).toFixed(2)}× |`);
+  console.log(`| peak RSS | ${rss.ts.toFixed(0)} MB | ${rss.py.toFixed(0)} MB | ${(rss.ts / rss.py).toFixed(2)} | |`);
+  all[suite] = { rows, peakRssMB: rss };
 }
-const out = join(here, 'results.json');
-writeFileSync(out + '.tmp', JSON.stringify({ date: new Date().toISOString(), env: { threads: 1 }, ...all }, null, 2));
+
+// ---- compute floor ---------------------------------------------------------------------------
+
+interface FloorModel { name: string; fwdFlops: number; trainFlops: number; layers: { layer: string; gflops: number }[]; trainFloor: number; valFloor: number }
+
+/** The floor suite is TS-only (it times LibTorch's kernels); it is compared with the models suite's rows. */
+async function runFloor(): Promise<[Side, Side]> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'floor.ts')], { env: { ...env, BENCH_LOCKSTEP: '0' }, cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`floor.ts failed:\n${r.stderr}`);
+  const side = JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
+  return [side, side];
+}
+
+function printFloor(side: Side): void {
+  const floor = side.floor as FloorModel[];
+  const models = all.models as { rows: { name: string; ts: number; py: number }[] } | undefined;
+  console.log('\n## compute floor (conv/linear FLOPs ÷ the throughput LibTorch reaches on each layer\'s own shape; train = 3× forward)');
+  console.log('| model | forward MFLOP/img | layer GFLOP/s | train step floor | TS ÷ floor | Python ÷ floor | validation floor | TS ÷ floor | Python ÷ floor |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const f of floor) {
+    const tr = models?.rows.find((r) => r.name === `${f.name} train step b50`);
+    const va = models?.rows.find((r) => r.name === `${f.name} validation 5000`);
+    const q = (v: number | undefined, fl: number) => (v === undefined ? '–' : (v / fl).toFixed(2));
+    console.log(`| ${f.name} | ${(f.fwdFlops / 50 / 1e6).toFixed(2)} | ${f.layers.map((l) => l.gflops.toFixed(1)).join(', ')} | ${fmt(f.trainFloor)} | ${q(tr?.ts, f.trainFloor)} | ${q(tr?.py, f.trainFloor)} | ${fmt(f.valFloor)} | ${q(va?.ts, f.valFloor)} | ${q(va?.py, f.valFloor)} |`);
+  }
+}
+
+if (cifarRoot) rmSync(cifarRoot, { recursive: true, force: true });
+const out = values.json!;
+writeFileSync(out + '.tmp', JSON.stringify({ date: new Date().toISOString(), env: { threads: 1, scale, rounds }, ...all }, null, 2));
 renameSync(out + '.tmp', out);
