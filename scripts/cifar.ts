@@ -2,7 +2,8 @@
  * `load_cifar10` of Appendices 3–5, and where the images come from (`--data`).
  *
  *     transform = Compose([ToTensor(), Normalize((0.4914, 0.4822, 0.4465), (0.247, 0.243, 0.261))])
- *     full_trainset = CIFAR10(root, train=True, ...);  testset = CIFAR10(root, train=False, ...)
+ *     full_trainset = CIFAR10(root, train=True, download=True, transform=transform)
+ *     testset = CIFAR10(root, train=False, download=True, transform=transform)
  *     val_count = int(0.1 * len(full_trainset));  train_count = len - val_count
  *     train_subset, val_subset = random_split(full_trainset, [train_count, val_count],
  *                                             generator=torch.Generator().manual_seed(42))
@@ -10,39 +11,30 @@
  *     DataLoader(val_subset,   batch_size=50, shuffle=False, drop_last=False)
  *     DataLoader(testset,      batch_size=50, shuffle=False, drop_last=False)
  *
- * `--data auto`: CIFAR-10 under ./data if present (cifar-10-batches-bin), else a download
- * attempt, else Fashion-MNIST from Debian's dataset-fashion-mnist package, padded to 32×32 and
- * repeated to 3 channels, announced on stderr. `--data DIR` reads CIFAR-10 from DIR (the folder
- * holding cifar-10-batches-bin, or that folder itself). Results record `DataInfo`.
+ * `loadCifar10` is that code, line for line, on lib/data (`torch.datasets.CIFAR10`,
+ * `torch.data.randomSplit`, `torch.data.DataLoader`, `torch.data.transforms`), which consumes
+ * the default generator exactly as PyTorch 1.13 does (test 62 checks the records bit for bit).
  *
- * The split and loaders consume the default generator exactly as PyTorch 1.13's: each
- * `iter(loader)` draws a base seed (`torch.empty((), int64).random_()`), and a shuffling
- * loader's first batch draws the sampler's seed the same way, then permutes with
- * `randperm(n, generator=Generator().manual_seed(seed))`.
- *
- * INTERIM: lib/data (helper "data") had not landed when this was written, so the dataset,
- * `randomSplit` and `DataLoader` below are a minimal in-file stand-in with PyTorch's RNG
- * consumption. Switching to lib/data is the `makeLoaders` function only: a Dataset over
- * RawImages with `getBatch` (the transform above), lib/data's `randomSplit(ds, [train, val],
- * new Generator().manualSeed(42))` and `new DataLoader(subset, {batchSize, shuffle})`. That
- * combination was run against test 62 with lib/data's uncommitted working-tree code and gave
- * PyTorch's records exactly too.
+ * `--data auto`: CIFAR-10 under ./data if present (cifar-10-batches-bin or cifar-10-batches-py),
+ * else a download attempt, else Fashion-MNIST from Debian's dataset-fashion-mnist package,
+ * padded to 32×32 and repeated to 3 channels, announced loudly on stderr. `--data DIR` reads
+ * CIFAR-10 from DIR (the folder holding cifar-10-batches-bin/-py, or that folder itself).
+ * Results record `DataInfo`.
  */
-import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as torch from '../lib/index.js';
-import { type Tensor, keep, tidy, op, Generator } from '../lib/index.js';
+import { type Tensor, tidy, Generator } from '../lib/index.js';
+import { DataLoader, randomSplit, transforms, type Dataset, type Sample } from '../lib/data/index.js';
+import { CIFAR10, FashionMNIST, DEBIAN_FASHION_MNIST, downloadCifar10, findCifar10, type VisionDataset } from '../lib/data/datasets.js';
 import type { BatchLoader } from './train.js';
 
 /** Appendix 3's Normalize arguments. */
 export const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
 export const CIFAR_STD = [0.247, 0.243, 0.261] as const;
 /** Where Debian's dataset-fashion-mnist package puts the files. */
-export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
-/** The official binary archive (tried by `--data auto` when ./data has no CIFAR-10). */
-export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
+export const FASHION_MNIST_DIR = DEBIAN_FASHION_MNIST;
 
 /** Which images a run used (stored in every results file). */
 export interface DataInfo {
@@ -62,60 +54,16 @@ export interface Cifar10Loaders {
   data: DataInfo;
 }
 
-/** Images as stored: uint8 [N, C, 32, 32] (C = 3, or 1 for padded Fashion-MNIST) and int64 labels [N]. */
-export interface RawImages {
-  images: Tensor;
-  labels: Tensor;
-}
-
-// ---- files ---------------------------------------------------------------------------------------
-
-/** The folder holding CIFAR-10's binary batches under `dir`, or null. */
-export function findCifar10Bin(dir: string): string | null {
-  for (const d of [join(dir, 'cifar-10-batches-bin'), dir]) {
-    if (existsSync(join(d, 'data_batch_1.bin')) && existsSync(join(d, 'test_batch.bin'))) return d;
+/**
+ * The root to give CIFAR10 for `dir`: `dir` itself when it holds cifar-10-batches-bin/-py, its
+ * parent when `dir` is such a folder; null when neither holds a complete copy.
+ */
+export function findCifar10Root(dir: string): string | null {
+  for (const root of [dir, dirname(dir)]) {
+    if (root !== dir && !/^cifar-10-batches-(bin|py)$/.test(basename(dir))) continue;
+    if (findCifar10(root, 'binary') || findCifar10(root, 'python')) return root;
   }
   return null;
-}
-
-/** Reads CIFAR-10's binary format (records of 1 label byte + 3072 pixel bytes, R, G, B planes). */
-export function readCifar10Bin(dir: string, train: boolean): RawImages {
-  const files = train ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
-  const bufs = files.map((f) => {
-    const p = join(dir, f);
-    if (!existsSync(p)) throw new Error(`CIFAR-10: missing ${p}`);
-    const b = readFileSync(p);
-    if (b.length % 3073 !== 0) throw new Error(`CIFAR-10: ${p} has ${b.length} bytes, not a multiple of 3073 (1 label + 3072 pixels)`);
-    return b;
-  });
-  const all = Buffer.concat(bufs);
-  const n = all.length / 3073;
-  return tidy(() => {
-    const rec = torch.tensor(new Uint8Array(all.buffer, all.byteOffset, all.byteLength), { shape: [n, 3073], dtype: 'uint8' });
-    const labels = keep(rec.narrow(1, 0, 1).reshape([n]).to('int64'));
-    const images = keep(rec.narrow(1, 1, 3072).reshape([n, 3, 32, 32]).contiguous());
-    return { images, labels };
-  });
-}
-
-function readIdx(path: string, magic: number): Buffer {
-  const b = gunzipSync(readFileSync(path));
-  if (b.readUInt32BE(0) !== magic) throw new Error(`Fashion-MNIST: ${path} is not an IDX file with magic ${magic}`);
-  return b;
-}
-
-/** Fashion-MNIST (IDX, gzip), zero-padded from 28×28 to 32×32 (one channel, repeated per batch). */
-export function readFashionMnist(dir: string, train: boolean): RawImages {
-  const pre = train ? 'train' : 't10k';
-  const img = readIdx(join(dir, `${pre}-images-idx3-ubyte.gz`), 2051);
-  const lab = readIdx(join(dir, `${pre}-labels-idx1-ubyte.gz`), 2049);
-  const n = img.readUInt32BE(4);
-  return tidy(() => {
-    const x = torch.tensor(new Uint8Array(img.buffer, img.byteOffset + 16, n * 784), { shape: [n, 1, 28, 28], dtype: 'uint8' });
-    const images = keep(torch.nn.F.pad(x, [2, 2, 2, 2]));
-    const labels = keep(torch.tensor(new Uint8Array(lab.buffer, lab.byteOffset + 8, n), { shape: [n], dtype: 'uint8' }).to('int64'));
-    return { images, labels };
-  });
 }
 
 /**
@@ -127,6 +75,7 @@ export function readFashionMnist(dir: string, train: boolean): RawImages {
 export function writeSyntheticCifar10(root: string, opts: { seed?: number; nTrain?: number; nTest?: number } = {}): Record<string, string> {
   const seed = opts.seed ?? 2024, nTrain = opts.nTrain ?? 1000, nTest = opts.nTest ?? 200;
   if (!(Number.isInteger(nTrain) && nTrain > 0 && nTrain % 5 === 0)) throw new TypeError(`writeSyntheticCifar10: expected a positive multiple of 5 for nTrain but received ${String(nTrain)}`);
+  if (!(Number.isInteger(nTest) && nTest > 0)) throw new TypeError(`writeSyntheticCifar10: expected positive integer for nTest but received ${String(nTest)}`);
   const dir = join(root, 'cifar-10-batches-bin');
   mkdirSync(dir, { recursive: true });
   const digests: Record<string, string> = {};
@@ -152,107 +101,14 @@ export function writeSyntheticCifar10(root: string, opts: { seed?: number; nTrai
   return digests;
 }
 
-// ---- interim data pipeline (until lib/data lands) ------------------------------------------------
-
-const random_ = op('aten::random_');
-
-/** `torch.empty((), dtype=torch.int64).random_().item()`: how PyTorch's loaders draw seeds. */
-function drawSeed(): bigint {
-  return tidy(() => {
-    const t = torch.empty([], { dtype: 'int64' });
-    random_(t._h, null);
-    // dataSync keeps all 64 bits (item() would round to a double).
-    return (t.dataSync() as BigInt64Array)[0];
-  });
-}
-
-/** Appendix 3's transform on a batch of uint8 images: ToTensor (÷255, float32) then Normalize. */
-function transformBatch(images: Tensor): Tensor {
-  return tidy(() => {
-    let x = images;
-    if (x.shape[1] === 1) x = x.expand([x.shape[0], 3, 32, 32]);
-    const mean = torch.tensor([...CIFAR_MEAN], { dtype: 'float32' }).view(1, 3, 1, 1);
-    const std = torch.tensor([...CIFAR_STD], { dtype: 'float32' }).view(1, 3, 1, 1);
-    return x.to('float32').div(255).sub(mean).div(std);
-  });
-}
-
-/** A DataLoader over the samples `indices` of `raw` (PyTorch's Subset + DataLoader). */
-class InterimLoader implements BatchLoader {
-  constructor(private raw: RawImages, private indices: number[], private batchSize: number, private shuffle: boolean) {}
-  get length(): number {
-    return Math.ceil(this.indices.length / this.batchSize);
-  }
-  [Symbol.iterator](): Iterator<[Tensor, Tensor]> {
-    drawSeed(); // _BaseDataLoaderIter.__init__: self._base_seed
-    const self = this;
-    function* batches(): IterableIterator<[Tensor, Tensor]> {
-      let order = self.indices;
-      if (self.shuffle) {
-        const seed = drawSeed(); // RandomSampler.__iter__, on the first batch
-        const g = new Generator().manualSeed(seed);
-        const perm = torch.randperm(self.indices.length, { generator: g });
-        const p = Array.from(perm.dataSync() as BigInt64Array, Number);
-        perm.dispose();
-        order = p.map((i) => self.indices[i]);
-      }
-      for (let s = 0; s < order.length; s += self.batchSize) {
-        const idx = torch.tensor(order.slice(s, s + self.batchSize), { dtype: 'int64' });
-        const x = tidy(() => transformBatch(self.raw.images.indexSelect(0, idx)));
-        const y = self.raw.labels.indexSelect(0, idx);
-        idx.dispose();
-        yield [x, y];
-      }
-    }
-    return batches();
-  }
-}
-
-function makeLoaders(train: RawImages, test: RawImages, batchSize: number): { trainLoader: BatchLoader; valLoader: BatchLoader; testLoader: BatchLoader; nTrain: number; nVal: number } {
-  const total = train.labels.shape[0];
-  const valCount = Math.floor(0.1 * total);
-  const trainCount = total - valCount;
-  // random_split(full_trainset, [train_count, val_count], generator=Generator().manual_seed(42))
-  const perm = torch.randperm(total, { generator: new Generator().manualSeed(42) });
-  const indices = Array.from(perm.dataSync() as BigInt64Array, Number);
-  perm.dispose();
-  const all = Array.from({ length: test.labels.shape[0] }, (_, i) => i);
-  return {
-    trainLoader: new InterimLoader(train, indices.slice(0, trainCount), batchSize, true),
-    valLoader: new InterimLoader(train, indices.slice(trainCount), batchSize, false),
-    testLoader: new InterimLoader(test, all, batchSize, false),
-    nTrain: trainCount, nVal: valCount,
-  };
-}
-
-// ---- load_cifar10 --------------------------------------------------------------------------------
-
 function shout(log: (s: string) => void, lines: string[]): void {
   const bar = '!'.repeat(78);
   log([bar, ...lines.map((l) => `!! ${l}`), bar].join('\n'));
 }
 
-async function tryDownload(root: string, log: (s: string) => void, timeoutMs: number): Promise<string | null> {
-  try {
-    log(`Downloading ${CIFAR10_URL} to ${root} …`);
-    const res = await fetch(CIFAR10_URL, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const bytes = Buffer.from(await res.arrayBuffer());
-    mkdirSync(root, { recursive: true });
-    const tar = await import('tar');
-    const archive = join(root, 'cifar-10-binary.tar.gz');
-    writeFileSync(archive, bytes);
-    await tar.x({ file: archive, cwd: root });
-    return findCifar10Bin(root);
-  } catch (e) {
-    log(`Download failed: ${(e as Error).message}`);
-    return null;
-  }
-}
-
 /** Options of loadCifar10. */
 export interface LoadOptions {
-  /** 'auto' (default), or a folder holding CIFAR-10's binary batches. */
+  /** 'auto' (default), or a folder holding CIFAR-10 (binary or python version). */
   data?: string;
   /** Folder searched and downloaded into by 'auto' (default ./data). */
   root?: string;
@@ -263,6 +119,13 @@ export interface LoadOptions {
   downloadTimeoutMs?: number;
 }
 
+/**
+ * Fashion-MNIST in CIFAR-10's shape: ToTensor gives [1, 28, 28] in [0, 1]; zero padding (a
+ * black border, 0 before and after ToTensor) to 32×32 and the channel repeated 3 times, then
+ * CIFAR-10's Normalize, so the five architectures run unchanged.
+ */
+const toCifarShape = new transforms.Lambda((x: Tensor) => tidy(() => torch.nn.F.pad(x, [2, 2, 2, 2]).repeat([1, 3, 1, 1])), { batched: true });
+
 /** Appendices 3–5's `load_cifar10(batch_size=50)`, with `--data` resolution (see the file comment). */
 export async function loadCifar10(opts: LoadOptions = {}): Promise<Cifar10Loaders> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
@@ -270,36 +133,56 @@ export async function loadCifar10(opts: LoadOptions = {}): Promise<Cifar10Loader
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new TypeError(`loadCifar10: expected positive integer for batchSize but received ${String(batchSize)}`);
   const data = opts.data ?? 'auto';
   if (typeof data !== 'string' || data === '') throw new TypeError(`loadCifar10: expected 'auto' or a folder for data but received ${JSON.stringify(data)}`);
-  let train: RawImages, test: RawImages, info: Omit<DataInfo, 'nTrain' | 'nVal' | 'nTest'>;
+  const timeoutMs = opts.downloadTimeoutMs ?? 20000;
+
+  let root: string | null;
   if (data !== 'auto') {
-    const dir = findCifar10Bin(resolve(data));
-    if (!dir) throw new Error(`--data ${data}: no CIFAR-10 binary batches (data_batch_1.bin … test_batch.bin) in ${resolve(data)} or its cifar-10-batches-bin folder`);
-    train = readCifar10Bin(dir, true);
-    test = readCifar10Bin(dir, false);
-    info = { kind: 'cifar10', path: dir };
+    root = findCifar10Root(resolve(data));
+    if (root === null) throw new Error(`--data ${data}: no complete CIFAR-10 (cifar-10-batches-bin with data_batch_1.bin … test_batch.bin, or cifar-10-batches-py) in ${resolve(data)}`);
   } else {
-    const root = resolve(opts.root ?? 'data');
-    let dir = findCifar10Bin(root);
-    if (!dir && (opts.downloadTimeoutMs ?? 20000) > 0) dir = await tryDownload(root, log, opts.downloadTimeoutMs ?? 20000);
-    if (dir) {
-      train = readCifar10Bin(dir, true);
-      test = readCifar10Bin(dir, false);
-      info = { kind: 'cifar10', path: dir };
-    } else {
-      if (!existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'))) {
-        throw new Error(`--data auto: no CIFAR-10 in ${root}, the download failed, and Fashion-MNIST is not installed at ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`);
+    root = resolve(opts.root ?? 'data');
+    if (findCifar10Root(root) === null && timeoutMs > 0) {
+      try {
+        log(`CIFAR-10 is not in ${root}: downloading it …`);
+        await downloadCifar10({ root, timeoutMs });
+      } catch (e) {
+        log(`Download failed: ${(e as Error).message}`);
       }
-      shout(log, [
-        `CIFAR-10 NOT FOUND in ${root} and the download failed.`,
-        `FALLING BACK TO FASHION-MNIST (${FASHION_MNIST_DIR}): 28x28 greyscale zero-padded to 32x32,`,
-        'repeated to 3 channels, normalised with the CIFAR-10 transform. Accuracies are NOT comparable',
-        'with the homework\'s CIFAR-10 numbers. Put CIFAR-10 (binary version) in ./data or pass --data DIR.',
-      ]);
-      train = readFashionMnist(FASHION_MNIST_DIR, true);
-      test = readFashionMnist(FASHION_MNIST_DIR, false);
-      info = { kind: 'fashion-mnist', path: FASHION_MNIST_DIR, note: 'fallback: CIFAR-10 unavailable; padded to 32x32, 3 channels, CIFAR normalisation' };
     }
+    if (findCifar10Root(root) === null) root = null;
   }
-  const l = makeLoaders(train, test, batchSize);
-  return { trainLoader: l.trainLoader, valLoader: l.valLoader, testLoader: l.testLoader, data: { ...info, nTrain: l.nTrain, nVal: l.nVal, nTest: test.labels.shape[0] } };
+
+  let fullTrainset: VisionDataset, testset: VisionDataset, info: Omit<DataInfo, 'nTrain' | 'nVal' | 'nTest'>;
+  if (root !== null) {
+    const transform = new transforms.Compose([new transforms.ToTensor(), new transforms.Normalize([...CIFAR_MEAN], [...CIFAR_STD])]);
+    fullTrainset = await CIFAR10.create({ root, train: true, download: true, transform });
+    testset = await CIFAR10.create({ root, train: false, download: true, transform });
+    info = { kind: 'cifar10', path: (fullTrainset as CIFAR10).folder };
+  } else {
+    const auto = resolve(opts.root ?? 'data');
+    let fm: { train: FashionMNIST; test: FashionMNIST };
+    const transform = new transforms.Compose([new transforms.ToTensor(), toCifarShape, new transforms.Normalize([...CIFAR_MEAN], [...CIFAR_STD])]);
+    try {
+      fm = { train: new FashionMNIST({ root: FASHION_MNIST_DIR, train: true, transform }), test: new FashionMNIST({ root: FASHION_MNIST_DIR, train: false, transform }) };
+    } catch (e) {
+      throw new Error(`--data auto: no CIFAR-10 in ${auto}, the download failed, and Fashion-MNIST could not be read (${(e as Error).message}; apt-get install dataset-fashion-mnist)`);
+    }
+    shout(log, [
+      `CIFAR-10 NOT FOUND in ${auto} and the download failed.`,
+      `FALLING BACK TO FASHION-MNIST (${FASHION_MNIST_DIR}): 28x28 greyscale zero-padded to 32x32,`,
+      'repeated to 3 channels, normalised with the CIFAR-10 transform. Accuracies are NOT comparable',
+      'with the homework\'s CIFAR-10 numbers. Put CIFAR-10 (binary or python version) in ./data or pass --data DIR.',
+    ]);
+    fullTrainset = fm.train;
+    testset = fm.test;
+    info = { kind: 'fashion-mnist', path: fm.train.folder, note: 'fallback: CIFAR-10 unavailable; padded to 32x32, 3 channels, CIFAR normalisation' };
+  }
+
+  const valCount = Math.floor(0.1 * fullTrainset.len());
+  const trainCount = fullTrainset.len() - valCount;
+  const [trainSubset, valSubset] = randomSplit(fullTrainset, [trainCount, valCount], new Generator().manualSeed(42));
+  const trainLoader = new DataLoader<[Tensor, Tensor]>(trainSubset as Dataset<Sample>, { batchSize, shuffle: true, dropLast: false });
+  const valLoader = new DataLoader<[Tensor, Tensor]>(valSubset as Dataset<Sample>, { batchSize, shuffle: false, dropLast: false });
+  const testLoader = new DataLoader<[Tensor, Tensor]>(testset, { batchSize, shuffle: false, dropLast: false });
+  return { trainLoader, valLoader, testLoader, data: { ...info, nTrain: trainCount, nVal: valCount, nTest: testset.len() } };
 }

@@ -22,17 +22,17 @@
  * written with what exists.
  *
  * `--live`: the report is served on 127.0.0.1 (`--port`, default any free port) and its "Live
- * training" charts grow as training runs (lib/viz/live.ts, server-sent events). Records reach
- * it through `publish()`/`publishRecord()` of lib/viz/live.ts when a part calls them, and
- * otherwise through taps of the parts' console lines and progress bars (run names and the mean
- * loss of every 10 steps). When a part finishes, its section replaces its live charts.
+ * training" charts grow as training runs (lib/viz/live.ts, server-sent events). Parts 3–5
+ * publish each every-10-steps record themselves (`publishRecord` in their loops, a no-op without
+ * a server), and part 5 each scheduled epoch's validation accuracy; parts 1 and 2 take seconds
+ * and appear when they finish. When a part finishes, its section replaces its live charts.
  */
 import { pathToFileURL } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseCli } from './common.js';
 import { buildReport, writeReport, exportReportCharts } from './report.js';
-import { LiveServer, type LiveRecord } from '../lib/viz/live.js';
+import { LiveServer } from '../lib/viz/live.js';
 
 /** The parts in order, with how each is started. */
 const PARTS = [1, 2, 3, 4, 5] as const;
@@ -63,67 +63,6 @@ export async function runPart(part: Part, argv: string[]): Promise<number> {
   return typeof code === 'number' ? code : 0;
 }
 
-/**
- * Fallback live taps for parts that do not publish records themselves: the run name from the
- * parts' headline console lines, and the mean loss of every 10 steps from their progress bars
- * (train.ts's Progress.update gets every step's loss, even with bars off). Returns an undo.
- */
-export async function installLiveTaps(publishTo: (r: LiveRecord) => void, currentPart: () => string): Promise<() => void> {
-  const { Progress } = await import('./train.js');
-  let run = '';
-  const steps = new Map<string, number>();
-  let sum = 0, count = 0;
-  const origLog = console.log;
-  const runOf = (line: string): string | null => {
-    let m: RegExpExecArray | null;
-    if ((m = /^---\s*Scheduled Learning Rate Approach\s*---$/.exec(line))) return 'scheduled';
-    if ((m = /^---\s*Training (?:with )?(.+?)\s*---$/.exec(line))) return m[1];
-    if ((m = /^Training (\S+) - (ReLU|Sigmoid) version$/.exec(line))) return `${m[1]} ${m[2].toLowerCase()}`;
-    if ((m = /^Training with (\w+) activation function/.exec(line))) return m[1];
-    return null;
-  };
-  console.log = (...a: unknown[]) => {
-    origLog(...a);
-    const line = a.map(String).join(' ').trim();
-    const r = runOf(line);
-    if (r !== null) {
-      run = r;
-      sum = 0;
-      count = 0;
-      return;
-    }
-    const part = currentPart();
-    let m: RegExpExecArray | null;
-    // Part 1 prints its loss every 1000 epochs.
-    if ((m = /^Epoch (\d+): Loss = (\S+)$/.exec(line))) {
-      publishTo({ part, chart: `Training loss, live (${part})`, series: run || part, x: Number(m[1]), y: Number(m[2]), xLabel: 'epoch', yLabel: 'loss (MSE)' });
-    } else if ((m = /^Scheduled LR=(\S+), Epoch (\d+)\/\d+, Val Acc=([\d.]+)%$/.exec(line))) {
-      publishTo({ part, chart: `Validation accuracy, scheduled learning rate, live (${part})`, series: 'val acc', x: Number(m[2]), y: Number(m[3]), xLabel: 'epoch', yLabel: 'accuracy (%)' });
-    }
-  };
-  const proto = Progress.prototype as unknown as { update: (value: number, loss?: number) => void };
-  const origUpdate = proto.update;
-  proto.update = function (this: unknown, value: number, loss?: number) {
-    origUpdate.call(this, value, loss);
-    if (typeof loss !== 'number') return;
-    const part = currentPart();
-    const key = `${part}/${run}`;
-    const step = (steps.get(key) ?? 0) + 1;
-    steps.set(key, step);
-    sum += loss;
-    count++;
-    if (step % 10 === 0) {
-      publishTo({ part, chart: `Training loss, live (${part})`, series: run || part, x: step, y: sum / count, xLabel: 'step', yLabel: 'loss (mean of 10 steps)' });
-      sum = 0;
-      count = 0;
-    }
-  };
-  return () => {
-    console.log = origLog;
-    proto.update = origUpdate;
-  };
-}
-
 /** `npm start`; resolves to the exit code. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const args = parseCli('main', {
@@ -152,19 +91,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   console.log(`EE449 HW1, ${args.full ? 'full (the seed\'s settings)' : 'quick preset'}: parts ${parts.join(', ')} → ${out}`);
 
   let server: LiveServer | null = null;
-  let current = '';
-  let untap: (() => void) | null = null;
   if (args.live) {
     server = await LiveServer.start({ port: args.port, html: (events) => buildReport(out).report.toHtml({ live: { events } }) });
-    const srv = server;
-    untap = await installLiveTaps((r) => srv.publish(r), () => current);
     console.log(`Live report: ${server.url}`);
   }
 
   const timings: string[] = [];
   let code = 0;
   for (const part of parts) {
-    current = `part${part}`;
+    const current = `part${part}`;
     server?.status(`running part ${part}…`);
     console.log(`\n===== Part ${part} =====`);
     const t = Date.now();
@@ -184,7 +119,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       break;
     }
   }
-  untap?.();
   const { path, sections } = writeReport(out);
   if (!args['no-export']) await exportReportCharts(path, out);
   console.log(`\nTimes: ${timings.join(', ')}; total ${((Date.now() - t0) / 1000).toFixed(1)} s.`);

@@ -32,6 +32,7 @@ import { HW_OPTIONS, Interrupt, Progress, evaluateModel, resolveSettings, setupT
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 import { part3Plots, visualizeWeights, type Part3Result } from './utils.js';
 import { Report } from '../lib/viz/report.js';
+import { publishRecord } from '../lib/viz/live.js';
 
 /** --quick and --full for part 3. */
 export const PART3_PRESETS = { full: { epochs: 15 }, quick: { epochs: 1, epochSteps: 100 } };
@@ -114,10 +115,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         acc.correct += preds.eq(y).sum().item() as number;
         // Every 10 steps
         if (pos.stepCount % 10 === 0) {
-          records.loss_curve.push(acc.running_loss / 10);
-          records.train_acc_curve.push((100.0 * acc.correct) / acc.total);
-          records.val_acc_curve.push(evaluateModel(model, valLoader, device));
+          const loss = acc.running_loss / 10;
+          const train_acc = (100.0 * acc.correct) / acc.total;
+          const val_acc = evaluateModel(model, valLoader, device);
+          records.loss_curve.push(loss);
+          records.train_acc_curve.push(train_acc);
+          records.val_acc_curve.push(val_acc);
           acc.running_loss = 0.0;
+          // --live: the record on the live charts (a no-op without a live server).
+          publishRecord('part3', name, pos.stepCount, { loss, train_acc, val_acc });
         }
         return l;
       },

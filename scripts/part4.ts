@@ -29,6 +29,7 @@ import { HW_OPTIONS, Interrupt, Progress, resolveSettings, setupTorch, toDevice,
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 import { part4Plots, type Part4Result } from './utils.js';
 import { Report } from '../lib/viz/report.js';
+import { publishRecord } from '../lib/viz/live.js';
 
 /** --quick and --full for part 4. */
 export const PART4_PRESETS = { full: { epochs: 15 }, quick: { epochs: 1, epochSteps: 200 } };
@@ -125,8 +126,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         const l = loss.item() as number;
         // record every 10 steps
         if (pos.stepCount % 10 === 0) {
+          const grad = computeGradientMagnitude(firstLayer);
           curves.loss_curve.push(l);
-          curves.grad_curve.push(computeGradientMagnitude(firstLayer));
+          curves.grad_curve.push(grad);
+          // --live: the record on the live charts (a no-op without a live server).
+          publishRecord('part4', `${name} ${activation}`, pos.stepCount, { loss: l, grad });
         }
         optimizer.step();
         return l;

@@ -32,6 +32,7 @@ import { HW_OPTIONS, Interrupt, Progress, evaluateModel, resolveSettings, setupT
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 import { part5Plots, part5ScheduledPlot, type Part5Result } from './utils.js';
 import { Report } from '../lib/viz/report.js';
+import { publish, publishRecord } from '../lib/viz/live.js';
 
 /** --quick and --full for part 5 (the fixed-LR runs; the schedule follows `schedule()`). */
 export const PART5_PRESETS = { full: { epochs: 20 }, quick: { epochs: 1, epochSteps: 100 } };
@@ -140,9 +141,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         state.runningLoss += l;
         // record every 10 steps
         if (pos.stepCount % 10 === 0) {
-          curves.loss_curve.push(state.runningLoss / 10);
+          const loss = state.runningLoss / 10;
+          curves.loss_curve.push(loss);
           state.runningLoss = 0.0;
-          curves.val_acc_curve.push(evaluateModel(model, valLoader, device));
+          const val_acc = evaluateModel(model, valLoader, device);
+          curves.val_acc_curve.push(val_acc);
+          // --live: the record on the live charts (a no-op without a live server).
+          publishRecord('part5', `lr=${lr}`, pos.stepCount, { loss, val_acc });
         }
         return l;
       },
@@ -155,6 +160,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         curves.val_acc_curve.push(valAcc);
         state.lrCurve.push(epochLr(e));
         console.log(`Scheduled LR=${epochLr(e)}, Epoch ${e + 1}/${epochs}, Val Acc=${fmt2(valAcc)}%`);
+        publish({ part: 'part5', chart: 'Validation accuracy, scheduled learning rate (part5)', series: 'scheduled', x: e + 1, y: valAcc, xLabel: 'epoch', yLabel: 'accuracy (%)' });
       },
       checkpoint: (pos, rng) => {
         state.pos = pos;

@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
@@ -42,13 +43,49 @@ test('generated CIFAR-format data is byte-identical to the Python side', () => {
 test('random_split(42) and the transform match torchvision', async () => {
   const l = await loadCifar10({ data: root });
   assert.deepEqual([l.data.nTrain, l.data.nVal, l.data.nTest], [900, 100, 200]);
-  const idx = (l.trainLoader as unknown as { indices?: number[] }).indices;
-  if (idx) assert.deepEqual(idx.slice(0, 20), fx.train_indices_head);
-  // The first validation batch is the val split in order: its first image is val index 0.
+  // load_cifar10 returns torch.data.DataLoaders over the Subsets of randomSplit.
+  assert.ok(l.trainLoader instanceof torch.data.DataLoader && l.valLoader instanceof torch.data.DataLoader);
+  const train = (l.trainLoader as torch.data.DataLoader).dataset as torch.data.Subset;
+  const val = (l.valLoader as torch.data.DataLoader).dataset as torch.data.Subset;
+  assert.deepEqual(train.indices.slice(0, 20), fx.train_indices_head);
+  assert.deepEqual(val.indices.slice(0, 20), fx.val_indices_head);
+  // train_subset[0]: the transformed first image of the split, as torchvision gives it.
+  const [img, label] = train.get(0);
+  assert.deepEqual(img.shape, [3, 32, 32]);
+  closeRel([img.to('float64').sum().item() as number], [fx.first_train_image_sum], 'train_subset[0] image sum', 1e-5);
+  assert.equal(label.item(), fx.first_train_label);
   for (const [x, y] of l.valLoader) {
     assert.deepEqual(x.shape, [50, 3, 32, 32]);
     assert.equal(y.dtype, 'int64');
     break;
+  }
+});
+
+const PY = '/usr/bin/python3';
+const havePy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+
+test('the python version (cifar-10-batches-py, pickled by Python) loads to the same batches', { skip: havePy ? false : `${PY} with numpy is not available` }, async () => {
+  const pyRoot = join(root, 'py');
+  // Python pickles the binary files' records as torchvision's python version does.
+  const script = [
+    'import numpy as np, os, pickle, sys',
+    'src, dst = sys.argv[1], os.path.join(sys.argv[2], "cifar-10-batches-py")',
+    'os.makedirs(dst)',
+    'for name in ["data_batch_%d" % i for i in range(1, 6)] + ["test_batch"]:',
+    '    rec = np.fromfile(os.path.join(src, name + ".bin"), dtype=np.uint8).reshape(-1, 3073)',
+    '    d = {"batch_label": name, "labels": [int(v) for v in rec[:, 0]], "data": rec[:, 1:].copy()}',
+    '    pickle.dump(d, open(os.path.join(dst, name), "wb"))',
+  ].join('\n');
+  const r = spawnSync(PY, ['-c', script, join(root, 'cifar-10-batches-bin'), pyRoot], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const a = await loadCifar10({ data: root });
+  const b = await loadCifar10({ data: join(pyRoot, 'cifar-10-batches-py') });
+  assert.match(b.data.path, /cifar-10-batches-py$/);
+  assert.deepEqual([b.data.nTrain, b.data.nVal, b.data.nTest], [900, 100, 200]);
+  for (const which of ['valLoader', 'testLoader'] as const) {
+    const [xa, ya] = a[which][Symbol.iterator]().next().value as [torch.Tensor, torch.Tensor];
+    const [xb, yb] = b[which][Symbol.iterator]().next().value as [torch.Tensor, torch.Tensor];
+    assert.ok(xa.equal(xb) && ya.equal(yb), `${which}: first batch differs between the binary and python versions`);
   }
 });
 

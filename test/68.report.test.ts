@@ -2,7 +2,7 @@
  * The homework report (scripts/report.ts) built from small synthetic results folders: every
  * section and figure present, the parts' curves carried into the charts unchanged, missing parts
  * as "not run" sections, the file self-contained; the live server's page and event stream
- * (lib/viz/live.ts); main.ts's argument plumbing and live taps.
+ * (lib/viz/live.ts); main.ts's argument plumbing; parts 3-5 publishing their records live.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,11 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { buildReport, writeReport } from '../scripts/report.js';
-import { partArgs, installLiveTaps, main as mainScript } from '../scripts/main.js';
+import { partArgs, main as mainScript } from '../scripts/main.js';
+import { main as part3 } from '../scripts/part3.js';
+import { main as part4 } from '../scripts/part4.js';
+import { main as part5 } from '../scripts/part5.js';
+import { writeSyntheticCifar10 } from '../scripts/cifar.js';
 import { LiveServer, publish, publishRecord, liveServer, type LiveRecord } from '../lib/viz/live.js';
 import { Report } from '../lib/viz/report.js';
 import { activationCurves } from '../scripts/part1_1.js';
-import { Progress } from '../scripts/train.js';
 import { writeSyntheticResults, chartSpecs, MODELS } from './68.report.helpers.js';
 
 function tmp(): string {
@@ -212,32 +215,52 @@ test('main: each part gets its preset, out folder, data and seed; bad --parts is
   await assert.rejects(mainScript(['--quick', '--full']), { message: 'main: --quick and --full are exclusive' });
 });
 
-test('main --live taps: run names from the parts\' headlines, mean loss of every 10 steps from the progress bar', async () => {
-  const got: LiveRecord[] = [];
+test('main --live: parts 3-5 publish each every-10-steps record, equal to their saved records', async () => {
+  const root = tmp();
+  const out = join(root, 'out');
+  const server = await LiveServer.start({ html: (ev) => `<html>${ev}</html>` });
   const quiet = console.log;
-  console.log = () => {};
-  let part = 'part1';
-  const before = Progress.prototype.update;
-  const undo = await installLiveTaps((r) => got.push(r), () => part);
   try {
-    console.log('Training with tanh activation function...');
-    console.log('Epoch 1000: Loss = 0.25');
-    part = 'part4';
-    console.log('Training cnn_3 - Sigmoid version');
-    const p = new Progress(false);
-    for (let i = 1; i <= 20; i++) p.update(i, i);
-    part = 'part5';
-    console.log('\n--- Scheduled Learning Rate Approach ---');
-    console.log('Scheduled LR=0.01, Epoch 2/3, Val Acc=41.50%');
+    writeSyntheticCifar10(root, { seed: 3, nTrain: 1000, nTest: 100 });
+    console.log = () => {};
+    const common = ['--data', root, '--out', out, '--no-progress', '--seed', '0', '--threads', '1'];
+    try {
+      assert.equal(await part3(['--steps', '20', '--models', 'mlp_1', ...common]), 0);
+      assert.equal(await part4(['--steps', '20', '--models', 'mlp_1', ...common]), 0);
+      assert.equal(await part5(['--epochs', '1', ...common]), 0);
+    } finally {
+      console.log = quiet;
+    }
+    const ev = await get(`${server.url}events`, (body, close) => { if (body.includes('event: records')) setTimeout(close, 50); });
+    const frame = ev.body.split('\n\n').find((e) => e.startsWith('event: records'))!;
+    const recs = JSON.parse(frame.split('\n')[1].slice(6)) as LiveRecord[];
+    const ys = (chart: string, series: string): number[] => recs.filter((r) => r.chart === chart && r.series === series).map((r) => r.y);
+    const xs = (chart: string, series: string): number[] => recs.filter((r) => r.chart === chart && r.series === series).map((r) => r.x);
+    const read = (f: string): Record<string, number[]> => JSON.parse(readFileSync(join(out, f), 'utf8')) as Record<string, number[]>;
+    const p3 = read('part3_mlp_1.json');
+    assert.deepEqual(xs('Training loss (part3)', 'mlp_1'), [10, 20]);
+    assert.deepEqual(ys('Training loss (part3)', 'mlp_1'), p3.loss_curve);
+    assert.deepEqual(ys('Training accuracy (part3)', 'mlp_1'), p3.train_acc_curve);
+    assert.deepEqual(ys('Validation accuracy (part3)', 'mlp_1'), p3.val_acc_curve);
+    const p4 = read('part4_mlp_1.json');
+    for (const act of ['relu', 'sigmoid']) {
+      assert.deepEqual(xs('Training loss (part4)', `mlp_1 ${act}`), [10, 20]);
+      assert.deepEqual(ys('Training loss (part4)', `mlp_1 ${act}`), p4[`${act}_loss_curve`]);
+      assert.deepEqual(ys('Gradient magnitudes (part4)', `mlp_1 ${act}`), p4[`${act}_grad_curve`]);
+    }
+    const p5 = read('part5_cnn3.json');
+    for (const [lr, tag] of [[0.1, '1'], [0.01, '01'], [0.001, '001']] as const) {
+      assert.deepEqual(xs('Training loss (part5)', `lr=${lr}`), [10]);
+      assert.deepEqual(ys('Training loss (part5)', `lr=${lr}`), p5[`loss_curve_${tag}`]);
+      assert.deepEqual(ys('Validation accuracy (part5)', `lr=${lr}`), p5[`val_acc_curve_${tag}`]);
+    }
+    const sched = read('part5_cnn3_scheduled.json');
+    assert.deepEqual(xs('Validation accuracy, scheduled learning rate (part5)', 'scheduled'), [1, 2, 3]);
+    assert.deepEqual(ys('Validation accuracy, scheduled learning rate (part5)', 'scheduled'), sched.val_acc_curve);
+    assert.ok(recs.every((r) => r.part !== undefined && ['part3', 'part4', 'part5'].includes(r.part)));
   } finally {
-    undo();
     console.log = quiet;
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
   }
-  assert.deepEqual(got, [
-    { part: 'part1', chart: 'Training loss, live (part1)', series: 'tanh', x: 1000, y: 0.25, xLabel: 'epoch', yLabel: 'loss (MSE)' },
-    { part: 'part4', chart: 'Training loss, live (part4)', series: 'cnn_3 sigmoid', x: 10, y: 5.5, xLabel: 'step', yLabel: 'loss (mean of 10 steps)' },
-    { part: 'part4', chart: 'Training loss, live (part4)', series: 'cnn_3 sigmoid', x: 20, y: 15.5, xLabel: 'step', yLabel: 'loss (mean of 10 steps)' },
-    { part: 'part5', chart: 'Validation accuracy, scheduled learning rate, live (part5)', series: 'val acc', x: 2, y: 41.5, xLabel: 'epoch', yLabel: 'accuracy (%)' },
-  ]);
-  assert.equal(Progress.prototype.update, before);
 });
