@@ -102,7 +102,7 @@ test('command line: clear errors', async () => {
   await assert.rejects(part3(['--epochs', '1.5']), { message: "part3: expected an integer for --epochs but received '1.5'" });
   await assert.rejects(part3(['--device', 'tpu']), { message: "--device: expected cpu, cuda or auto but received 'tpu'" });
   await assert.rejects(part3(['--bogus']), /part3: Unknown option '--bogus'/);
-  await assert.rejects(part3(['--data', join(root, 'nope')]), /^--data .*nope: no complete CIFAR-10 \(cifar-10-batches-bin with data_batch_1\.bin … test_batch\.bin, or cifar-10-batches-py\) in .*nope$/);
+  await assert.rejects(part3(['--data', join(root, 'nope')]), { message: /^--data .*nope: no complete CIFAR-10 \(cifar-10-batches-bin with data_batch_1\.bin … test_batch\.bin, or cifar-10-batches-py\) in .*nope$/ });
   await assert.rejects(part5(['--data', root, '--models', 'mlp_1']), /part5: trains CNN3 only/);
 });
 
