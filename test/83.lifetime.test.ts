@@ -145,5 +145,5 @@ test('tidy/noGrad/inferenceMode with an async function: error, and tensors made 
   assert.throws(() => torch.tidy(() => { torch.ones([7]); throw new Error('inner'); }), /inner/);
   assert.equal(torch.memory().numTensors, before);
   assert.equal(torch.memory().scopeDepth, 0);
-  assert.throws(() => torch.tidy(42 as unknown as () => void), { name: 'TypeError', message: 'tidy: expected a function' });
+  assert.throws(() => torch.tidy(42 as unknown as () => void), { name: 'TypeError', message: 'tidy: expected a function but received 42 of type number' });
 });
