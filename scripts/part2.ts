@@ -169,24 +169,26 @@ export function generatedDigits(count: number): Tensor {
   return tidy(() => torch.tensor(pixels, { shape: [count, 1, 28, 28] }).to('float32'));
 }
 
-/** Loads a .npy file through lib/data (helper "data"'s reader), as `np.load`. */
-export async function loadNpy(path: string): Promise<Tensor> {
+/**
+ * `np.load(path)` for part 2's `--input` / `--kernel`: lib/data's .npy reader
+ * (`torch.data.npy.load`), then a floating dtype for the convolution as NumPy's arithmetic with
+ * a float kernel would give: float16 → float32 (LibTorch's CPU conv2d has no half), integer and
+ * bool arrays up to 16 bits → float32, int32/int64 → float64; float32/float64 stay.
+ */
+export function loadNpy(path: string): Tensor {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`part2: expected a .npy file path but received ${JSON.stringify(path)}`);
   if (!existsSync(path)) throw new Error(`part2: no such file ${path}`);
-  let mod: Record<string, unknown>;
-  try {
-    // A variable specifier: the reader is another helper's file and may not exist yet.
-    const spec = '../lib/data/npy.js';
-    mod = await import(spec) as Record<string, unknown>;
-  } catch {
-    throw new Error(`part2: reading ${path} needs the .npy reader lib/data/npy.ts, which this checkout does not have yet`);
+  const t = torch.data.npy.load(path);
+  if (t.ndim !== 4) {
+    const shape = t.shape;
+    t.dispose();
+    throw new RangeError(`part2: ${path} holds an array of shape (${shape.join(', ')}); expected 4 dimensions ([batch, channels, H, W] for --input, [out, in, fh, fw] for --kernel)`);
   }
-  const fn = ['loadNpy', 'readNpy', 'load', 'fromNpy', 'parseNpy'].map((n) => mod[n]).find((f) => typeof f === 'function') as ((a: unknown) => unknown) | undefined;
-  if (fn === undefined) throw new Error(`part2: lib/data/npy.ts exports none of loadNpy/readNpy/load (exports: ${Object.keys(mod).join(', ')})`);
-  let r = fn(path);
-  if (r instanceof Promise) r = await r;
-  if (!torch.isTensor(r) && r instanceof Uint8Array) r = fn(r);
-  if (!torch.isTensor(r)) throw new Error(`part2: the .npy reader returned ${String(r)} instead of a Tensor`);
-  return r;
+  const to: torch.DType | null = t.dtype === 'float32' || t.dtype === 'float64' ? null : t.dtype === 'int32' || t.dtype === 'int64' ? 'float64' : 'float32';
+  if (to === null) return t;
+  const f = t.to(to);
+  t.dispose();
+  return f;
 }
 
 // ---- figure ------------------------------------------------------------------------------------
@@ -234,7 +236,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const notes: string[] = [];
   let input: Tensor, kernel: Tensor, inputSource: string, kernelSource: string, filterNames: string[] | null = null;
   if (args.input !== undefined) {
-    input = await loadNpy(args.input);
+    input = loadNpy(args.input);
     inputSource = args.input;
   } else if (existsSync(FASHION_MNIST_TEST_IMAGES)) {
     input = readIdxImages(FASHION_MNIST_TEST_IMAGES, args.samples);
@@ -244,7 +246,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     inputSource = `stand-in: ${args.samples} generated seven-segment digit images 28×28, values 0..255`;
   }
   if (args.kernel !== undefined) {
-    kernel = await loadNpy(args.kernel);
+    kernel = loadNpy(args.kernel);
     kernelSource = args.kernel;
   } else {
     kernel = standInKernel();
