@@ -7,12 +7,12 @@
  */
 import { native } from './native.js';
 export * from './tensor.js';
-export type { DType, TypedArray } from './dtype.js';
-export { tidy, keep, dispose, memory } from './scope.js';
+export type { DType, TypedArray, DataOf } from './dtype.js';
+export { tidy, keep, dispose, memory, type Owned } from './scope.js';
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, inferenceMode, isInferenceModeEnabled } from './autograd.js';
 export * as autograd from './autograd.js';
 export { manualSeed, initialSeed, getRngState, setRngState } from './random.js';
-export { setPrintOptions } from './format.js';
+export { setPrintOptions, type PrintOptions } from './format.js';
 export * from './functional.js';
 export * as cuda from './cuda.js';
 
@@ -21,6 +21,7 @@ export function setNumThreads(n: number): void {
   if (!(Number.isInteger(n) && n > 0)) throw new TypeError(`Expected positive integer for threads but received ${String(n)}`);
   native.setNumThreads(n);
 }
+/** `torch.get_num_threads()`. */
 export function getNumThreads(): number {
   return native.getNumThreads();
 }
@@ -28,7 +29,7 @@ export function getNumThreads(): number {
 export const version = { torchnode: '0.1.0', libtorch: native.buildInfo().torchVersion, cuda: native.buildInfo().cudaBuild };
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { save, load } from './serialize.js';
+export { save, load, type LoadOptions } from './serialize.js';
 export * as jit from './jit.js';
 export * as data from './data/index.js';
 export * as datasets from './data/datasets.js';

@@ -11,12 +11,14 @@ import { existsSync } from 'node:fs';
 /** A tensor handle: an index into the addon's tensor table. */
 export type Handle = number;
 
+/** What the addon was built against. */
 export interface BuildInfo {
   torchVersion: string;
   cudaBuild: boolean;
   parallelInfo: string;
 }
 
+/** The raw addon's exports; tensors are integer handles into the per-environment table. */
 export interface NativeAddon {
   buildInfo(): BuildInfo;
   // tensors
@@ -148,4 +150,5 @@ function load(): NativeAddon {
   }
 }
 
+/** The loaded addon (node-gyp-build: build/Release, then prebuilds/; TORCHNODE_ADDON overrides). */
 export const native: NativeAddon = load();

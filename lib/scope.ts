@@ -63,6 +63,7 @@ export function track(t: Owned): void {
   else deferRegister(t);
 }
 
+/** Drops a disposed tensor's finalizer. @internal */
 export function untrack(t: Owned): void {
   if (t._reg) {
     registry.unregister(t);

@@ -12,7 +12,9 @@ import {
 import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber } from './errors.js';
 import { formatTensor } from './format.js';
 
+/** A JS scalar operand: numbers (integral values act as Python ints), booleans, bigints (int64). */
 export type Scalar = number | boolean | bigint;
+/** A device string: 'cpu', 'cuda', 'cuda:0'. */
 export type Device = string;
 /** Nested arrays of numbers/booleans/bigints, as `torch.tensor` takes nested lists. */
 export type NestedArray = Scalar | readonly NestedArray[];
@@ -89,11 +91,13 @@ function sizesArg(args: unknown[], what: string): number[] {
   return expectIntArray(s, what);
 }
 
+/** Options of the factories (`zeros`, `tensor`, …): dtype, device and requiresGrad as in PyTorch. */
 export interface CreationOptions {
   dtype?: DType;
   device?: Device;
   requiresGrad?: boolean;
 }
+/** Factory options plus an explicit Generator (PyTorch's `generator=`). */
 export interface RandomOptions extends CreationOptions {
   generator?: Generator;
 }
@@ -234,14 +238,21 @@ export class ValuesIndices {
 
 /** Index specs for `index()`: integers, slices, `null` (new axis), `'...'`, and index tensors. */
 export type IndexSpec = number | null | '...' | string | Slice | Tensor | readonly number[];
+/** A Python slice `start:stop:step`, made by `slice()`; null/undefined bounds mean open ends. */
 export interface Slice { start?: number | null; stop?: number | null; step?: number | null; readonly __slice: true }
 /** `slice(1, 3)` is Python's `1:3`; `slice()` is `:`. */
 export function slice(start?: number | null, stop?: number | null, step?: number | null): Slice {
   return { start, stop, step, __slice: true };
 }
 
+/** Options of sum/mean/prod: `keepdim` and the accumulation `dtype`. */
 export interface SumOptions { keepdim?: boolean; dtype?: DType }
 
+/**
+ * A tensor: a handle to one LibTorch tensor. Methods mirror `torch.Tensor`'s (camelCase, options
+ * objects for keyword arguments); every computation runs in LibTorch. Release it with `dispose()`,
+ * `using`, or a `tidy()` scope.
+ */
 export class Tensor implements Owned {
   /** @internal The addon handle; -1 once disposed. */
   _h: Handle;
@@ -1062,23 +1073,28 @@ function sizeArgs(args: unknown[], fn: string): { size: number[]; opts: unknown 
   return { size: expectShape(size, `${fn}: size`), opts };
 }
 
-type SizeArgs = [number[], CreationOptions?] | number[];
+/** A size given as one array or as separate integers (`zeros([2, 3])`, `zeros(2, 3)`). */
+export type SizeArgs = [number[], CreationOptions?] | number[];
 
+/** `torch.zeros(size)`: `zeros([2, 3])` or `zeros(2, 3)`, with optional creation options last. */
 export function zeros(...args: SizeArgs | [...number[], CreationOptions]): Tensor {
   const { size, opts } = sizeArgs(args, 'zeros');
   const c = creationArgs(opts as CreationOptions, 'zeros');
   return finish(wrap(O.zeros(size, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.ones(size)`: `ones([2, 3])` or `ones(2, 3)`, with optional creation options last. */
 export function ones(...args: SizeArgs | [...number[], CreationOptions]): Tensor {
   const { size, opts } = sizeArgs(args, 'ones');
   const c = creationArgs(opts as CreationOptions, 'ones');
   return finish(wrap(O.ones(size, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.empty(size)`: uninitialised memory of the given size. */
 export function empty(...args: SizeArgs | [...number[], CreationOptions]): Tensor {
   const { size, opts } = sizeArgs(args, 'empty');
   const c = creationArgs(opts as CreationOptions, 'empty');
   return finish(wrap(O.empty(size, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.full(size, fillValue)`; numbers give float32 unless a dtype is given (booleans bool, bigints int64). */
 export function full(size: number[], fillValue: Scalar, opts?: CreationOptions): Tensor {
   expectShape(size, 'full: size');
   const c = creationArgs(opts, 'full');
@@ -1103,20 +1119,24 @@ export function arange(...args: (number | CreationOptions | undefined)[]): Tenso
   const dt = c.dtype ?? (allInt ? DTYPE_CODE_OF('int64') : DTYPE_CODE_OF('float32'));
   return finish(wrap(O.arange(start, end, step, dt, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.linspace(start, end, steps)`: `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, opts?: CreationOptions): Tensor {
   const c = creationArgs(opts, 'linspace');
   return finish(wrap(O.linspace(expectNumber(start, 'start'), expectNumber(end, 'end'), expectInt(steps, 'steps'), c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.eye(n, m?)`: the identity matrix (n×m). */
 export function eye(n: number, m?: number, opts?: CreationOptions): Tensor {
   const c = creationArgs(opts, 'eye');
   expectInt(n, 'n');
   return finish(wrap(m === undefined ? O.eye(n, c.dtype, undefined, c.device) : O.eyeM(n, expectInt(m, 'm'), c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.rand(size)`: uniform on [0, 1), from the default generator or `{generator}`. */
 export function rand(...args: (number | number[] | RandomOptions)[]): Tensor {
   const { size, opts } = sizeArgs(args, 'rand');
   const c = creationArgs(opts as RandomOptions, 'rand', ['generator']);
   return finish(wrap(O.rand(size, genArg((opts as RandomOptions | undefined)?.generator) ?? null, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.randn(size)`: standard normal, from the default generator or `{generator}`. */
 export function randn(...args: (number | number[] | RandomOptions)[]): Tensor {
   const { size, opts } = sizeArgs(args, 'randn');
   const c = creationArgs(opts as RandomOptions, 'randn', ['generator']);
@@ -1130,6 +1150,7 @@ export function randint(low: number, high: number, size: number[], opts?: Random
   if (high <= low) throw new RangeError(`randint: expected low < high but got low=${low}, high=${high}`);
   return finish(wrap(O.randint(low, high, expectShape(size, 'size'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE_OF('int64'), undefined, c.device)), c.requiresGrad);
 }
+/** `torch.randperm(n)`: a random permutation of 0..n-1 (int64), PyTorch's stream for the same seed. */
 export function randperm(n: number, opts?: RandomOptions): Tensor {
   const c = creationArgs(opts, 'randperm', ['generator']);
   return finish(wrap(O.randperm(expectInt(n, 'n'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE_OF('int64'), undefined, c.device)), c.requiresGrad);
@@ -1138,26 +1159,32 @@ function likeArgs(t: Tensor, opts: CreationOptions | undefined, fn: string) {
   h(t, 'input');
   return creationArgs(opts, fn);
 }
+/** `torch.zeros_like(t)`: zeros with t's shape (and dtype/device unless given). */
 export function zerosLike(t: Tensor, opts?: CreationOptions): Tensor {
   const c = likeArgs(t, opts, 'zerosLike');
   return finish(wrap(O.zerosLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.ones_like(t)`. */
 export function onesLike(t: Tensor, opts?: CreationOptions): Tensor {
   const c = likeArgs(t, opts, 'onesLike');
   return finish(wrap(O.onesLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.empty_like(t)`. */
 export function emptyLike(t: Tensor, opts?: CreationOptions): Tensor {
   const c = likeArgs(t, opts, 'emptyLike');
   return finish(wrap(O.emptyLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.full_like(t, value)`. */
 export function fullLike(t: Tensor, value: Scalar, opts?: CreationOptions): Tensor {
   const c = likeArgs(t, opts, 'fullLike');
   return finish(wrap(O.fullLike(t._h, scalarArg(value, 'fillValue'), c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.rand_like(t)`. */
 export function randLike(t: Tensor, opts?: CreationOptions): Tensor {
   const c = likeArgs(t, opts, 'randLike');
   return finish(wrap(O.randLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
 }
+/** `torch.randn_like(t)`. */
 export function randnLike(t: Tensor, opts?: CreationOptions): Tensor {
   const c = likeArgs(t, opts, 'randnLike');
   return finish(wrap(O.randnLike(t._h, c.dtype, undefined, c.device)), c.requiresGrad);
@@ -1165,9 +1192,13 @@ export function randnLike(t: Tensor, opts?: CreationOptions): Tensor {
 
 // ---- functional forms (torch.add(a, b) etc.) ------------------------------------------------
 
+/** `torch.cat(tensors, dim)`: concatenates along an existing dimension. */
 export function cat(tensors: Tensor[], dim = 0): Tensor { return wrap(O.cat(hs(tensors, 'tensors'), dimArg(dim))); }
+/** Alias of `cat` (`torch.concat`). */
 export const concat = cat;
+/** `torch.stack(tensors, dim)`: joins along a new dimension. */
 export function stack(tensors: Tensor[], dim = 0): Tensor { return wrap(O.stack(hs(tensors, 'tensors'), dimArg(dim))); }
+/** `torch.where(condition, input, other)`: elementwise choice; scalars allowed for either branch. */
 export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor | Scalar): Tensor {
   const c = h(condition, 'condition');
   if (input instanceof Tensor && other instanceof Tensor) return wrap(O.where(c, input._h, other._h));
@@ -1184,9 +1215,11 @@ export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor |
   }
   return wrap(O.whereScalar(c, scalarArg(input, 'input'), scalarArg(other, 'other')));
 }
+/** `torch.multinomial(input, numSamples)`: samples indices from the rows of `input` as probabilities. */
 export function multinomial(input: Tensor, numSamples: number, opts: { replacement?: boolean; generator?: Generator } = {}): Tensor {
   return wrap(O.multinomial(h(input, 'input'), expectInt(numSamples, 'numSamples'), opts.replacement ?? false, genArg(opts.generator) ?? null));
 }
+/** `torch.bernoulli(input)`: 0/1 draws with probabilities `input`. */
 export function bernoulli(input: Tensor, opts: { generator?: Generator } = {}): Tensor {
   return wrap(O.bernoulli(h(input, 'input'), genArg(opts.generator) ?? null));
 }

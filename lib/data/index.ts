@@ -5,7 +5,7 @@
 export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit, hasBatchGather } from './dataset.js';
 export type { Sample, BatchGather } from './dataset.js';
 export { Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler, drawSeed } from './sampler.js';
-export type { RandomSamplerOptions } from './sampler.js';
+export type { RandomSamplerOptions, SizedSource } from './sampler.js';
 export { DataLoader, defaultCollate } from './dataloader.js';
 export type { DataLoaderOptions } from './dataloader.js';
 export * as transforms from './transforms.js';

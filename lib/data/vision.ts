@@ -21,6 +21,7 @@ export interface VisionOptions {
   cache?: boolean;
 }
 
+/** Validates the options shared by the image datasets (root, train, transform). @internal */
 export function checkVisionOptions(opts: VisionOptions, fn: string): void {
   if (opts.transform !== undefined && !(opts.transform instanceof Transform) && typeof opts.transform !== 'function') {
     throw new TypeError(`${fn}: expected a Transform or a function for transform but received ${describe(opts.transform)}`);

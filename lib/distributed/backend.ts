@@ -3,6 +3,7 @@ import { native } from '../native.js';
 
 const UNAVAILABLE = 'torch.distributed is not available: the loaded torchnode addon predates distributed support (rebuild it)';
 // A stale addon without the distributed exports reports "not available" instead of crashing.
+/** The addon's c10d part, or a stand-in reporting it unavailable (stale or Gloo-less builds). @internal */
 export const nativeDistributed: typeof native.distributed = native.distributed ?? {
   isAvailable: () => false,
   isInitialized: () => false,

@@ -64,6 +64,7 @@ export function pyVal(v: unknown): string {
 
 /** PyTorch's reduction enum of the loss operators. */
 export type Reduction = 'none' | 'mean' | 'sum';
+/** Maps 'none' | 'mean' | 'sum' to ATen's reduction enum (0, 1, 2). @internal */
 export function reductionEnum(r: unknown, fn: string): number {
   if (r === undefined) return 1;
   if (r === 'none') return 0;

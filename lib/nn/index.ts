@@ -8,7 +8,7 @@ export {
   Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm, BatchNorm1d, BatchNorm2d, Dropout, Flatten, Identity,
   ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Embedding,
   type FactoryOptions, type LinearOptions, type Conv2dOptions, type MaxPool2dOptions, type AvgPool2dOptions,
-  type BatchNormOptions, type EmbeddingOptions,
+  type BatchNormOptions, type EmbeddingOptions, type IntOrPair,
 } from './layers.js';
 export { Sequential, ModuleList, ModuleDict } from './container.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss } from './loss.js';

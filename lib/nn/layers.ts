@@ -194,7 +194,8 @@ export class Conv2d extends Module {
 
 // ---- pooling -------------------------------------------------------------------------------------------
 
-type IntOrPair = number | [number, number];
+/** A size given as one integer (used for both dimensions) or a [height, width] pair. */
+export type IntOrPair = number | [number, number];
 
 /** Options of MaxPool2d. */
 export interface MaxPool2dOptions {

@@ -37,6 +37,7 @@ const registry = new FinalizationRegistry<number>((id) => native.optimizerReleas
 export function toSnake(k: string): string {
   return k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 }
+/** lr_decay → lrDecay: Python's option names to ours. @internal */
 export function toCamel(k: string): string {
   return k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
@@ -46,14 +47,17 @@ export function checkNonNeg(fn: string, what: string, v: unknown): number {
   if (typeof v === 'number' && v >= 0) return v;
   throw new RangeError(`${fn}: Expected non-negative number for ${what} but received ${describe(v)}`);
 }
+/** Validates a number in [0, 1) for an optimizer option. @internal */
 export function checkUnit(fn: string, what: string, v: unknown): number {
   if (typeof v === 'number' && v >= 0 && v < 1) return v;
   throw new RangeError(`${fn}: Expected number in [0, 1) for ${what} but received ${describe(v)}`);
 }
+/** Validates a boolean optimizer option. @internal */
 export function checkBool(fn: string, what: string, v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   throw new TypeError(`${fn}: Expected boolean for ${what} but received ${describe(v)}`);
 }
+/** Validates Adam's betas: two numbers in [0, 1). @internal */
 export function checkBetas(fn: string, v: unknown): [number, number] {
   if (!Array.isArray(v) || v.length !== 2) {
     throw new TypeError(`${fn}: Expected [beta1, beta2] for betas but received ${describe(v)}`);
