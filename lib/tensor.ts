@@ -384,7 +384,12 @@ export class Tensor implements Owned {
   bool(): Tensor { return this.to('bool'); }
   cpu(): Tensor { return this.to('cpu'); }
   cuda(device: number | string = 0): Tensor {
-    return this.to(typeof device === 'number' ? `cuda:${expectInt(device, 'device')}` : deviceArg(device));
+    if (typeof device === 'number') return this.to(`cuda:${expectInt(device, 'device')}`);
+    // Only CUDA devices: cuda('meta') or cuda('cpu') must not quietly move the tensor elsewhere.
+    if (!/^cuda(:\d+)?$/.test(deviceArg(device))) {
+      throw new TypeError(`cuda: expected a CUDA device index or 'cuda:N' for device but received ${describe(device)}`);
+    }
+    return this.to(device);
   }
   type(dtype: DType): Tensor { return this.to(dtype); }
 
