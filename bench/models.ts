@@ -3,7 +3,8 @@
  * batch 50 (as part 3's loop does it) and a validation pass over 5,000 images.
  */
 import * as torch from '../lib/index.js';
-import { nn, optim } from '../lib/index.js';
+import { nn, optim, type Tensor } from '../lib/index.js';
+import { evaluateModel } from '../scripts/train.js';
 import { MODEL_NAMES, buildModel } from '../scripts/models.js';
 import { timeit, emit, type Measure } from './harness.js';
 
@@ -14,22 +15,17 @@ const x = torch.keep(torch.randn([50, 3, 32, 32]));
 const y = torch.keep(torch.randint(0, 10, [50]));
 const val = Array.from({ length: 100 }, () => [torch.keep(torch.randn([50, 3, 32, 32])), torch.keep(torch.randint(0, 10, [50]))] as const);
 
-/** Appendix 3's evaluate_model. */
+const alias = torch.op('aten::alias');
+/** The validation batches as a loader: fresh handles (aliases) each pass, since evaluateModel frees the batches it receives. */
+const valLoader = {
+  *[Symbol.iterator](): Iterator<[Tensor, Tensor]> {
+    for (const [bx, by] of val) yield [torch.wrap(alias(bx._h)), torch.wrap(alias(by._h))];
+  },
+};
+
+/** Appendix 3's evaluate_model, as part 3 runs it (scripts/train.ts). */
 function evaluate(model: nn.Module): number {
-  model.eval();
-  let correct = 0;
-  let total = 0;
-  torch.noGrad(() => {
-    for (const [bx, by] of val) {
-      torch.tidy(() => {
-        const outputs = model.call(bx);
-        const [, predicted] = torch.max(outputs, 1);
-        total += by.size(0);
-        correct += predicted.eq(by).sum().item();
-      });
-    }
-  });
-  return (100 * correct) / total;
+  return evaluateModel(model, valLoader);
 }
 
 const res: Measure[] = [];

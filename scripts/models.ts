@@ -8,7 +8,9 @@
  * `new CNN3()` is Appendix 3's and Appendix 5's model). Appendix 3's MLPs also hold a
  * parameter-less `self.relu = nn.ReLU()`; it is kept (it only shows in the repr).
  *
- * `forward` creates temporaries freely: callers run it inside `tidy()` (the training loops do).
+ * `forward` frees each intermediate activation as soon as the next one exists (`f.x = …`, see
+ * Flow), as Python's reference counting does; the result belongs to the caller (the training
+ * loops run the forward inside `tidy()`). Autograd keeps what backward needs on its own.
  */
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
@@ -37,9 +39,34 @@ function checkInput(x: unknown, cls: string, shape: number[]): Tensor {
   return x;
 }
 
-/** The activation chosen by `activation_type` (torch.sigmoid or F.relu, as Appendix 4). */
+/**
+ * The activation chosen by `activation_type` (torch.sigmoid or F.relu, as Appendix 4), applied
+ * to a layer's fresh output, which it frees (nothing else refers to it).
+ */
 function act(kind: Activation, x: Tensor): Tensor {
-  return kind === 'sigmoid' ? torch.sigmoid(x) : nn.F.relu(x);
+  const y = kind === 'sigmoid' ? torch.sigmoid(x) : nn.F.relu(x);
+  x.dispose();
+  return y;
+}
+
+/**
+ * The running activation of a forward pass: assigning `x` frees the previous one (never the
+ * caller's input). Python frees each intermediate once the next exists; kept until the end of
+ * a tidy() scope instead, they fill the caches with dead memory and made a validation pass
+ * ~10–20% slower than Python's (bench/README.md).
+ */
+class Flow {
+  private cur: Tensor;
+  constructor(private readonly input: Tensor) {
+    this.cur = input;
+  }
+  get x(): Tensor {
+    return this.cur;
+  }
+  set x(next: Tensor) {
+    if (this.cur !== this.input && this.cur !== next) this.cur.dispose();
+    this.cur = next;
+  }
 }
 
 /** MLP1: flatten → fc1 (3072→32) → act → fc2 (32→10). */
@@ -58,10 +85,11 @@ export class MLP1 extends nn.Module {
     return this.fc1;
   }
   override forward(input: Tensor): Tensor {
-    let x = checkInput(input, 'MLP1', [3, 32, 32]);
-    x = x.view(x.size(0) as number, -1);
-    x = act(this.activationType, this.fc1.call(x));
-    return this.fc2.call(x);
+    const f = new Flow(checkInput(input, 'MLP1', [3, 32, 32]));
+    f.x = f.x.view(f.x.size(0) as number, -1);
+    f.x = act(this.activationType, this.fc1.call(f.x));
+    f.x = this.fc2.call(f.x);
+    return f.x;
   }
 }
 
@@ -80,11 +108,12 @@ export class MLP2 extends nn.Module {
     return this.fc1;
   }
   override forward(input: Tensor): Tensor {
-    let x = checkInput(input, 'MLP2', [3, 32, 32]);
-    x = x.view(x.size(0) as number, -1);
-    x = act(this.activationType, this.fc1.call(x));
-    x = act(this.activationType, this.fc2.call(x));
-    return this.fc3.call(x);
+    const f = new Flow(checkInput(input, 'MLP2', [3, 32, 32]));
+    f.x = f.x.view(f.x.size(0) as number, -1);
+    f.x = act(this.activationType, this.fc1.call(f.x));
+    f.x = act(this.activationType, this.fc2.call(f.x));
+    f.x = this.fc3.call(f.x);
+    return f.x;
   }
 }
 
@@ -106,14 +135,15 @@ export class CNN3 extends nn.Module {
   }
   override forward(input: Tensor): Tensor {
     const a = this.activationType;
-    let x = checkInput(input, 'CNN3', [3, 32, 32]);
-    x = act(a, this.conv1.call(x));
-    x = act(a, this.conv2.call(x));
-    x = this.pool1.call(x);
-    x = act(a, this.conv3.call(x));
-    x = this.pool2.call(x);
-    x = x.view(x.size(0) as number, -1);
-    return this.fc.call(x);
+    const f = new Flow(checkInput(input, 'CNN3', [3, 32, 32]));
+    f.x = act(a, this.conv1.call(f.x));
+    f.x = act(a, this.conv2.call(f.x));
+    f.x = this.pool1.call(f.x);
+    f.x = act(a, this.conv3.call(f.x));
+    f.x = this.pool2.call(f.x);
+    f.x = f.x.view(f.x.size(0) as number, -1);
+    f.x = this.fc.call(f.x);
+    return f.x;
   }
 }
 
@@ -136,15 +166,16 @@ export class CNN4 extends nn.Module {
   }
   override forward(input: Tensor): Tensor {
     const a = this.activationType;
-    let x = checkInput(input, 'CNN4', [3, 32, 32]);
-    x = act(a, this.conv1.call(x));
-    x = act(a, this.conv2.call(x));
-    x = act(a, this.conv3.call(x));
-    x = this.pool1.call(x);
-    x = act(a, this.conv4.call(x));
-    x = this.pool2.call(x);
-    x = x.view(x.size(0) as number, -1);
-    return this.fc.call(x);
+    const f = new Flow(checkInput(input, 'CNN4', [3, 32, 32]));
+    f.x = act(a, this.conv1.call(f.x));
+    f.x = act(a, this.conv2.call(f.x));
+    f.x = act(a, this.conv3.call(f.x));
+    f.x = this.pool1.call(f.x);
+    f.x = act(a, this.conv4.call(f.x));
+    f.x = this.pool2.call(f.x);
+    f.x = f.x.view(f.x.size(0) as number, -1);
+    f.x = this.fc.call(f.x);
+    return f.x;
   }
 }
 
@@ -172,17 +203,18 @@ export class CNN5 extends nn.Module {
   }
   override forward(input: Tensor): Tensor {
     const a = this.activationType;
-    let x = checkInput(input, 'CNN5', [3, 32, 32]);
-    x = act(a, this.conv1.call(x));
-    x = act(a, this.conv2.call(x));
-    x = act(a, this.conv3.call(x));
-    x = act(a, this.conv4.call(x));
-    x = this.pool1.call(x);
-    x = act(a, this.conv5.call(x));
-    x = act(a, this.conv6.call(x));
-    x = this.pool2.call(x);
-    x = x.view(x.size(0) as number, -1);
-    return this.fc.call(x);
+    const f = new Flow(checkInput(input, 'CNN5', [3, 32, 32]));
+    f.x = act(a, this.conv1.call(f.x));
+    f.x = act(a, this.conv2.call(f.x));
+    f.x = act(a, this.conv3.call(f.x));
+    f.x = act(a, this.conv4.call(f.x));
+    f.x = this.pool1.call(f.x);
+    f.x = act(a, this.conv5.call(f.x));
+    f.x = act(a, this.conv6.call(f.x));
+    f.x = this.pool2.call(f.x);
+    f.x = f.x.view(f.x.size(0) as number, -1);
+    f.x = this.fc.call(f.x);
+    return f.x;
   }
 }
 

@@ -14,7 +14,7 @@
  */
 import cliProgress from 'cli-progress';
 import * as torch from '../lib/index.js';
-import { type Tensor, tidy, noGrad, dispose } from '../lib/index.js';
+import { type Tensor, tidy, inferenceMode, dispose } from '../lib/index.js';
 import type { nn } from '../lib/index.js';
 
 /** What the loops need from a DataLoader: iteration over [x, y] batches (and ideally a length). */
@@ -38,12 +38,14 @@ export function toDevice(t: Tensor, device: string): Tensor {
 /**
  * Appendix 3's `evaluate_model` (Appendix 5's `evaluate`): accuracy in percent over a loader,
  * in eval mode and without gradients. `torch.max(outputs.data, 1)` gives the predictions.
+ * It runs under inference mode (the same numbers as `no_grad`, without autograd's version
+ * counters and view tracking); only counts leave it, so no inference tensor escapes.
  */
 export function evaluateModel(model: nn.Module, loader: BatchLoader, device = 'cpu'): number {
   model.eval();
   let correct = 0;
   let total = 0;
-  noGrad(() => {
+  inferenceMode(() => {
     for (const batch of loader) {
       try {
         const [c, n] = tidy(() => {
