@@ -7,8 +7,9 @@
  *     npm start -- --parts 3,5 --out /tmp/hw --seed 0 --data auto
  *
  * Presets (both run exactly the same code paths; only lengths differ):
- * - quick (default; about 10 minutes on a 2-core CPU): part 1 and part 2 as in the seed
- *   (10000 epochs of the XOR MLP take ~20 s), parts 3–5 with their own `--quick` presets:
+ * - quick (default; about 2.5 minutes on an idle 2-core CPU, under 9 on a busy one): part 1 and
+ *   part 2 as in the seed (10000 epochs of the XOR MLP take ~15 s), parts 3–5 with their own
+ *   `--quick` presets:
  *   part 3 one epoch capped at 100 steps per model, part 4 one epoch capped at 200 steps per
  *   model and activation, part 5 one epoch capped at 100 steps per learning rate and a 3-epoch
  *   schedule of 100-step epochs. Curves therefore have 10–20 points instead of ~1350.
