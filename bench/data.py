@@ -78,6 +78,7 @@ def loader_epoch():
 res = []
 m = timeit("loader epoch b50 shuffle (batches/s)", loader_epoch, 1, blocks=3)
 m["median"] /= n_batches
+m["cpuMedian"] /= n_batches
 res.append(m)
 
 

@@ -59,9 +59,11 @@ const floor = MODEL_NAMES.map((name) => {
       (conv ? nn.F.conv2d(x, weight, bias) : nn.F.linear(x, weight, bias)).dispose();
     }, Math.max(5, Math.floor((conv ? 20 : 400) * scale)), 7));
     x.dispose();
+    // The same clock as the rows it is compared with (run.ts --clock).
+    const t = process.env.BENCH_CLOCK === 'wall' ? m.median : m.cpuMedian!;
     fwdFlops += fl;
-    fwdTime += m.median;
-    return { layer: l.layer, gflops: fl / m.median / 1e9, seconds: m.median };
+    fwdTime += t;
+    return { layer: l.layer, gflops: fl / t / 1e9, seconds: t };
   });
   // A train step: forward plus two backward products of the same size each (3×); validation:
   // 100 forward batches of 50.

@@ -24,14 +24,21 @@ def timeit(name, fn, iters, blocks=7, warmup=None):
         for _ in range(warmup):
             fn()
     samples = []
+    cpu = []
     for _ in range(blocks):
         turn()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for _ in range(iters):
             fn()
         samples.append((time.perf_counter() - t0) / iters)
-    ordered = sorted(samples)
-    return {"name": name, "median": ordered[len(ordered) // 2], "iters": iters, "samples": samples}
+        cpu.append((time.process_time() - c0) / iters)
+    return {"name": name, "median": median(samples), "iters": iters, "samples": samples, "cpuMedian": median(cpu)}
+
+
+def median(v):
+    s = sorted(v)
+    return s[len(s) // 2]
 
 
 def peak_rss_mb():

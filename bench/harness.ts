@@ -14,6 +14,8 @@ export interface Measure {
   iters: number;
   /** every block's seconds per iteration */
   samples?: number[];
+  /** median CPU seconds (user + system, the whole process) per iteration */
+  cpuMedian?: number;
 }
 
 const lockstep = process.env.BENCH_LOCKSTEP === '1';
@@ -45,14 +47,22 @@ export function timeit(name: string, fn: () => void, iters: number, blocks = 7, 
     for (let i = 0; i < warmup; i++) fn();
   }
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let b = 0; b < blocks; b++) {
     turn();
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < iters; i++) fn();
     samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / iters);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6 / iters);
   }
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { name, median: sorted[Math.floor(sorted.length / 2)], iters, samples };
+  return { name, median: median(samples), iters, samples, cpuMedian: median(cpu) };
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 export function emit(results: Measure[], extra: Record<string, unknown> = {}): void {
