@@ -52,8 +52,8 @@ function act(kind: Activation, x: Tensor): Tensor {
 /**
  * The running activation of a forward pass: assigning `x` frees the previous one (never the
  * caller's input). Python frees each intermediate once the next exists; kept until the end of
- * a tidy() scope instead, they fill the caches with dead memory and made a validation pass
- * ~10–20% slower than Python's (bench/README.md).
+ * a tidy() scope instead, a forward's whole activation chain stays allocated (a larger peak and
+ * colder caches). See bench/README.md for measurements.
  */
 class Flow {
   private cur: Tensor;
