@@ -15,11 +15,10 @@ const x = torch.keep(torch.randn([50, 3, 32, 32]));
 const y = torch.keep(torch.randint(0, 10, [50]));
 const val = Array.from({ length: 100 }, () => [torch.keep(torch.randn([50, 3, 32, 32])), torch.keep(torch.randint(0, 10, [50]))] as const);
 
-const alias = torch.op('aten::alias');
 /** The validation batches as a loader: fresh handles (aliases) each pass, since evaluateModel frees the batches it receives. */
 const valLoader = {
   *[Symbol.iterator](): Iterator<[Tensor, Tensor]> {
-    for (const [bx, by] of val) yield [torch.wrap(alias(bx._h)), torch.wrap(alias(by._h))];
+    for (const [bx, by] of val) yield [torch.callOp('aten::alias', bx) as Tensor, torch.callOp('aten::alias', by) as Tensor];
   },
 };
 

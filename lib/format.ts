@@ -145,7 +145,7 @@ export function formatTensor(t: Tensor): string {
     const idx = summarize && n > 2 * edge ? [...Array(edge).keys(), ...Array.from({ length: edge }, (_, i) => n - edge + i)] : [...Array(n).keys()];
     for (const i of idx) visit(d + 1, off + i * strides[d]);
   };
-  visit(0, 0);
+  if (numel > 0) visit(0, 0); // an empty tensor prints no values (and may have huge other dims)
   const { fmt, width } = makeFormatter(shown, dtype);
   const prefix = 'tensor(';
   const indent = prefix.length;

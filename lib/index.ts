@@ -5,8 +5,17 @@
  *     torch.manualSeed(42);
  *     const x = torch.randn([3]);
  */
+import { availableParallelism } from 'node:os';
 import { native } from './native.js';
-export * from './tensor.js';
+export {
+  Tensor, Generator, ValuesIndices, slice, tensor, zeros, ones, empty, full, arange, linspace, eye, rand, randn, randint,
+  randperm, zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike, cat, concat, stack, where, multinomial, bernoulli,
+  isTensor,
+  type Scalar, type Device, type NestedArray, type CreationOptions, type RandomOptions, type IndexSpec, type Slice,
+  type SumOptions, type SizeArgs,
+} from './tensor.js';
+export { callOp } from './ops.js';
+export * as ops from './ops.js';
 export type { DType, TypedArray, DataOf } from './dtype.js';
 export { tidy, keep, dispose, memory, type Owned } from './scope.js';
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, inferenceMode, isInferenceModeEnabled } from './autograd.js';
@@ -19,6 +28,9 @@ export * as cuda from './cuda.js';
 /** `torch.set_num_threads(n)`: intra-op threads of LibTorch (Debian's LibTorch defaults to 1). */
 export function setNumThreads(n: number): void {
   if (!(Number.isInteger(n) && n > 0)) throw new TypeError(`Expected positive integer for threads but received ${String(n)}`);
+  // OpenMP starts every thread at once: thousands of them stall the process for minutes.
+  const max = Math.max(16, 4 * availableParallelism());
+  if (n > max) throw new RangeError(`setNumThreads: expected at most ${max} threads (4 × the ${availableParallelism()} available cores) but received ${n}`);
   native.setNumThreads(n);
 }
 /** `torch.get_num_threads()`. */

@@ -90,8 +90,8 @@ export function myConv2dVectorized(input: Tensor, kernel: Tensor): Tensor {
   const [b, c] = input.shape;
   const [oc, , fh, fw] = kernel.shape;
   return noGrad(() => tidy(() => {
-    const unfold = torch.op('aten::unfold');
-    const patches = torch.wrap(unfold(torch.wrap(unfold(input._h, 2, fh, 1))._h, 3, fw, 1)); // [B, C, OH, OW, fh, fw]
+    const unfold = (t: Tensor, dim: number, size: number) => torch.callOp('aten::unfold', t, dim, size, 1) as Tensor;
+    const patches = unfold(unfold(input, 2, fh), 3, fw); // [B, C, OH, OW, fh, fw]
     const [, , oh, ow] = patches.shape;
     const cols = patches.permute([0, 2, 3, 1, 4, 5]).reshape([b, oh, ow, c * fh * fw]);
     return cols.matmul(kernel.reshape([oc, c * fh * fw]).T).permute([0, 3, 1, 2]).contiguous();

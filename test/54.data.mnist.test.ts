@@ -13,7 +13,7 @@ import { data, datasets } from '../lib/index.js';
 const G = JSON.parse(readFileSync(new URL('./fixtures/data.json', import.meta.url), 'utf8')) as any;
 const FM = datasets.DEBIAN_FASHION_MNIST;
 const have = existsSync(join(FM, 'train-images-idx3-ubyte.gz'));
-const bincount = (t: torch.Tensor) => torch.wrap(torch.op('aten::bincount')(t._h, null, 0) as number);
+const bincount = (t: torch.Tensor) => torch.callOp('aten::bincount', t, null, 0) as torch.Tensor;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test('FashionMNIST from Debian\'s package (the default root) matches numpy and torchvision', { skip: have && G.fashion_mnist ? false : `dataset-fashion-mnist not installed at ${FM}` }, () => {

@@ -106,6 +106,10 @@ export function readCifar10Binary(paths: string[]): { images: Tensor; labels: Te
 
 /** Reads python-version batch files (pickled dicts) through the safe unpickler. */
 export function readCifar10Python(paths: string[]): { images: Tensor; labels: Tensor } {
+  // A number would be taken by readFileSync as a file descriptor (and could block on a pipe).
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) {
+    throw new TypeError(`readCifar10Python: expected an array of file paths but received ${Array.isArray(paths) ? 'an array with non-string entries' : typeof paths}`);
+  }
   const datas: Uint8Array[] = [];
   const labels: number[] = [];
   for (const p of paths) {

@@ -85,11 +85,16 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   checkTensor(input, 'linear');
   checkTensor(weight, 'linear', 'weight');
   const b = checkOptTensor(bias, 'linear', 'bias');
-  const inF = weight.shape[weight.ndim - 1];
-  if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
-    throw new RangeError(`linear: expected input [*, ${inF}] for weight ${shapeStr(weight.shape)}, got ${shapeStr(input.shape)}`);
+  try {
+    // One native call on the hot path; shapes are read only to explain a failure.
+    return wrap(O.linear(input._h, weight._h, b ? b._h : null));
+  } catch (e) {
+    const inF = weight.shape[weight.ndim - 1];
+    if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
+      throw new RangeError(`linear: expected input [*, ${inF}] for weight ${shapeStr(weight.shape)}, got ${shapeStr(input.shape)}`);
+    }
+    return withContext('linear', () => { throw e; });
   }
-  return withContext('linear', () => wrap(O.linear(input._h, weight._h, b ? b._h : null)));
 }
 
 /** Options of conv2d (Python's keyword arguments). */

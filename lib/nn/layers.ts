@@ -66,11 +66,16 @@ export class Linear extends Module {
   }
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
-    const s = x.shape;
-    if (s.length === 0 || s[s.length - 1] !== this.inFeatures) {
-      throw new RangeError(`${this.modulePath}: expected input [*, ${this.inFeatures}], got ${shapeStr(s)}`);
+    try {
+      return F.linear(x, this.weight, this.bias);
+    } catch (e) {
+      // Checked after the fact so the hot path makes one native call.
+      const s = x.shape;
+      if (s.length === 0 || s[s.length - 1] !== this.inFeatures) {
+        throw new RangeError(`${this.modulePath}: expected input [*, ${this.inFeatures}], got ${shapeStr(s)}`);
+      }
+      return withContext(() => this.modulePath, () => { throw e; });
     }
-    return withContext(() => this.modulePath, () => F.linear(x, this.weight, this.bias));
   }
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
