@@ -50,9 +50,7 @@ export interface Target {
 
 // Calls that would make the fuzzer itself misbehave (not the library): changing the thread pool
 // size would make every later call slow, and printing options only affect formatting.
-// `wrap(handle)` is an internal helper exported by accident: wrapping a live handle makes a second
-// owner of it, so the fuzzer's own tensors would be freed under it.
-const SKIP_FUNCTIONS = new Set(['setNumThreads', 'wrap']);
+const SKIP_FUNCTIONS = new Set(['setNumThreads']);
 
 /**
  * Known open findings, skipped unless FUZZ_INCLUDE_KNOWN=1 (run.ts --include-known) so that a
@@ -60,8 +58,6 @@ const SKIP_FUNCTIONS = new Set(['setNumThreads', 'wrap']);
  */
 export const KNOWN_ISSUES: Record<string, string> = {
   // Matched by the last name segment: torch.datasets.X and torch.data.datasets.X are one function.
-  readCifar10Python:
-    'hangs: a number in paths goes to readFileSync as a file descriptor (fd 4 is a libuv pipe: blocks forever)',
 };
 
 function isClass(f: unknown): boolean {
