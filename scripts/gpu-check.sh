@@ -51,7 +51,10 @@ run() {
     xz -dc .gpu/node_modules.tar.xz | tar -xf -
   fi
   local device=cuda; [ "$DRY" = 1 ] && device=cpu
-  python3 -c 'import torch; print("python torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available())' > "$OUTDIR/env.log" 2>&1
+  # The Python side needs a python3 with torch: the GPU machine's own; here, Debian's.
+  local py=python3
+  python3 -c 'import torch' 2>/dev/null || py=/usr/bin/python3
+  "$py" -c 'import torch; print("python torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available())' > "$OUTDIR/env.log" 2>&1
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >> "$OUTDIR/env.log" 2>&1 || true
   cat "$OUTDIR/env.log" >&2
   # 1. Build against python3's torch (the build prints "CUDA: yes (version, arch list)").
@@ -67,7 +70,7 @@ run() {
   node --import tsx -e "import { writeSyntheticCifar10 } from './scripts/cifar.ts'; writeSyntheticCifar10('/tmp/gpu-cifar', { seed: 0, nTrain: 10000, nTest: 1000 });" > "$OUTDIR/data.log" 2>&1
   step part3 node --import tsx scripts/part3.ts --device "$device" --steps 300 --models cnn_3,mlp_1 --data /tmp/gpu-cifar --seed 0 --out "$OUTDIR/part3" --no-progress
   # 4. TS vs PyTorch Python, same machine, same call.
-  step bench node --import tsx bench/run.ts --only gpu --device "$device" --steps "$([ "$DRY" = 1 ] && echo 3 || echo 50)" --python python3
+  step bench node --import tsx bench/run.ts --only gpu --device "$device" --steps "$([ "$DRY" = 1 ] && echo 3 || echo 50)" --python "$py"
   echo
   echo "## gpu-check ($([ "$DRY" = 1 ] && echo "dry run on CPU" || echo "$device"))"
   echo "| step | status | seconds |"
