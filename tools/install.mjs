@@ -20,12 +20,28 @@ function tryLoad() {
   }
 }
 
+// The LibTorch a source build would use (same discovery order as the build).
+function foundLibTorch() {
+  const r = spawnSync(process.execPath, [join(root, 'tools/libtorch-paths.mjs'), 'version'], { encoding: 'utf8' });
+  const libs = spawnSync(process.execPath, [join(root, 'tools/libtorch-paths.mjs'), 'libs'], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return { version: r.stdout.trim(), cuda: /torch_cuda/.test(libs.stdout) };
+}
+
 const pre = tryLoad();
-if (pre.ok && !process.env.TORCHNODE_BUILD_FROM_SOURCE) {
+const found = foundLibTorch();
+let mismatch = '';
+if (pre.ok && found && found.version !== 'unknown' &&
+    (found.version !== pre.info.torchVersion || found.cuda !== pre.info.cudaBuild)) {
+  mismatch = `the prebuilt binary was built against LibTorch ${pre.info.torchVersion} (CUDA: ${pre.info.cudaBuild ? 'yes' : 'no'}) ` +
+    `but this machine's LibTorch is ${found.version} (CUDA: ${found.cuda ? 'yes' : 'no'})`;
+}
+if (pre.ok && !mismatch && !process.env.TORCHNODE_BUILD_FROM_SOURCE) {
   console.log(`torchnode: using the prebuilt binary (LibTorch ${pre.info.torchVersion}, CUDA: ${pre.info.cudaBuild ? 'yes' : 'no'})`);
   process.exit(0);
 }
-if (!pre.ok) console.log(`torchnode: the prebuilt binary does not load here (${pre.error}); building from source`);
+if (mismatch) console.log(`torchnode: ${mismatch}; building from source`);
+else if (!pre.ok) console.log(`torchnode: the prebuilt binary does not load here (${pre.error}); building from source`);
 const r = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'rebuild', '--CDCMAKE_BUILD_TYPE=Release'], {
   cwd: root, stdio: 'inherit',
 });
