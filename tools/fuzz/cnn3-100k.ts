@@ -37,9 +37,10 @@ for (let step = 1; step <= steps; step++) {
     if (n > maxT) maxT = n;
   }
   if (step === 1000 || step % 10_000 === 0 || step === steps) {
-    const rss = process.memoryUsage().rss;
+    const { rss, heapUsed } = process.memoryUsage();
     if (step === 1000) warmRss = rss;
-    console.log(`step ${step}: numTensors ${torch.memory().numTensors}, rss ${mib(rss)} MiB, loss ${Number.isNaN(loss) ? '-' : loss.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    // heapUsed separates V8 heap growth from native (LibTorch/allocator) growth.
+    console.log(`step ${step}: numTensors ${torch.memory().numTensors}, rss ${mib(rss)} MiB, heapUsed ${mib(heapUsed)} MiB, loss ${Number.isNaN(loss) ? '-' : loss.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
 }
 console.log(`CNN3-SOAK steps ${steps}, rss warm-up ${mib(warmRss)} MiB, rss end ${mib(process.memoryUsage().rss)} MiB, numTensors after warm-up min ${minT} max ${maxT}`);
