@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,16 +25,18 @@ test('npm pack tarball installs offline and works from ESM, CJS and TypeScript',
   t.after(() => rmSync(work, { recursive: true, force: true }));
 
   // The prebuild this machine would ship (prebuildify names N-API builds node.napi.node).
+  // The binary in use here (build/Release, or prebuilds/ after `npm run prebuildify`).
+  const addon = createRequire(import.meta.url)('node-gyp-build').path(root) as string;
   const prebuildDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   mkdirSync(prebuildDir, { recursive: true });
-  copyFileSync(join(root, 'build/Release/torchnode.node'), join(prebuildDir, 'node.napi.node'));
+  if (resolve(addon) !== resolve(prebuildDir, 'node.napi.node')) copyFileSync(addon, join(prebuildDir, 'node.napi.node'));
 
   const packOut = run(npm, ['pack', '--json', '--pack-destination', work], root);
   const info = JSON.parse(packOut)[0] as { filename: string; files: { path: string }[] };
   const files = info.files.map((f) => f.path);
   // Only what a user needs: the compiled facade, the addon sources for a source build, the prebuild.
   assert.ok(files.includes('dist/index.js') && files.includes('dist/index.cjs') && files.includes('dist/index.d.ts'));
-  assert.ok(files.includes(`prebuilds/${process.platform}-${process.arch}/node.napi.node`));
+  assert.ok(files.some((f) => f.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && f.endsWith('.node')));
   assert.ok(files.includes('CMakeLists.txt') && files.some((f) => f.startsWith('native/')));
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('scripts/') || f.startsWith('build/') || f.startsWith('.ci/')),
     `unexpected files in the package: ${files.filter((f) => /^(test|scripts|build|\.ci)\//.test(f)).join(', ')}`);
