@@ -418,8 +418,11 @@ export function load(path: string, opts: LoadOptions = {}): unknown {
     if (ctx.records.has(`${ctx.prefix}constants.pkl`)) throw new LoadError('it is a TorchScript module; use jit.load');
     return unpickle(entryData(ctx.records.get(pkl)!), ctx);
   } catch (e) {
-    if (e instanceof LoadError || e instanceof RangeError) throw new Error(`load: cannot load '${path}': ${e.message}`);
-    throw e;
+    // Bytes from a corrupt file may reach a message: keep it printable and short.
+    const clean = (m: string) => m.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+    if (e instanceof LoadError) throw new Error(`load: cannot load '${path}': ${clean(e.message)}`);
+    // Anything else (a read past the end, LibTorch refusing a view of a storage) means the file is damaged.
+    throw new Error(`load: cannot load '${path}': the file is corrupt or truncated (${clean((e as Error).message ?? String(e))})`);
   } finally {
     for (const hnd of ctx.storages.values()) native.release(hnd);
   }
