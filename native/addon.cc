@@ -38,6 +38,11 @@ const at::Tensor& TensorTable::Get(int64_t id, const char* what) const {
   return slots_[id];
 }
 
+const at::Tensor& TensorTable::Get(const Napi::Value& v, const char* what) const {
+  if (!v.IsNumber()) throw std::invalid_argument(std::string("expected a Tensor for argument '") + what + "'");
+  return Get(v.As<Napi::Number>().Int64Value(), what);
+}
+
 bool TensorTable::Release(int64_t id) {
   if (id < 0 || id >= static_cast<int64_t>(slots_.size()) || !slots_[id].defined()) return false;
   at::Tensor& t = slots_[id];

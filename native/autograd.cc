@@ -6,8 +6,7 @@
 namespace torchnode {
 
 static const at::Tensor& T(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (!info[i].IsNumber()) throw std::invalid_argument(std::string("expected a Tensor for ") + what);
-  return State(info.Env()).tensors.Get(info[i].As<Napi::Number>().Int64Value(), what);
+  return State(info.Env()).tensors.Get(info[i], what);
 }
 
 static std::vector<at::Tensor> TensorList(const Napi::CallbackInfo& info, size_t i, const char* what, bool allow_null) {

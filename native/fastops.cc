@@ -11,11 +11,6 @@ namespace {
 enum Binary : int { kAdd, kSub, kMul, kDiv, kAddInplace, kSubInplace, kMulInplace, kDivInplace, kMatmul };
 const char* kBinaryNames[] = {"add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_", "matmul"};
 
-inline const at::Tensor& Get(AddonState& st, const Napi::Value& v, const char* what) {
-  if (!v.IsNumber()) throw std::invalid_argument(std::string("expected a Tensor for argument '") + what + "'");
-  return st.tensors.Get(v.As<Napi::Number>().Int64Value(), what);
-}
-
 }  // namespace
 
 // binary(code, self, other) -> handle (undefined for in-place)
@@ -26,8 +21,8 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   if (code < 0 || code > kMatmul) throw Napi::Error::New(env, "torchnode: bad binary op code");
   const char* name = kBinaryNames[code];
   try {
-    const at::Tensor& a = Get(st, info[1], "self");
-    const at::Tensor& b = Get(st, info[2], "other");
+    const at::Tensor& a = st.tensors.Get(info[1], "self");
+    const at::Tensor& b = st.tensors.Get(info[2], "other");
     at::Tensor r;
     switch (code) {
       case kAdd: r = at::add(a, b); break;
@@ -46,7 +41,7 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   } catch (const c10::Error& e) {
     std::string shapes;
     try {
-      shapes = " (self: " + DescribeTensor(Get(st, info[1], "self")) + ", other: " + DescribeTensor(Get(st, info[2], "other")) + ")";
+      shapes = " (self: " + DescribeTensor(st.tensors.Get(info[1], "self")) + ", other: " + DescribeTensor(st.tensors.Get(info[2], "other")) + ")";
     } catch (...) {}
     throw Napi::Error::New(env, std::string(name) + ": " + CleanTorchMessage(e.what_without_backtrace()) + shapes);
   } catch (const std::exception& e) {

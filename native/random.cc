@@ -85,7 +85,7 @@ TN_FN(GeneratorGetState, "Generator.getState") {
 
 TN_FN(GeneratorSetState, "Generator.setState") {
   at::Generator& g = Gen(info);
-  const at::Tensor& s = State(info.Env()).tensors.Get(info[1].As<Napi::Number>().Int64Value(), "state");
+  const at::Tensor& s = State(info.Env()).tensors.Get(info[1], "state");
   std::lock_guard<std::mutex> lock(g.mutex());
   g.set_state(s);
   return info.Env().Undefined();
@@ -99,7 +99,7 @@ TN_FN(DefaultGetState, "getRngState") {
 
 TN_FN(DefaultSetState, "setRngState") {
   auto g = at::detail::getDefaultCPUGenerator();
-  const at::Tensor& s = State(info.Env()).tensors.Get(info[0].As<Napi::Number>().Int64Value(), "state");
+  const at::Tensor& s = State(info.Env()).tensors.Get(info[0], "state");
   std::lock_guard<std::mutex> lock(g.mutex());
   g.set_state(s);
   return info.Env().Undefined();

@@ -19,6 +19,8 @@ class TensorTable {
   int32_t Put(at::Tensor t);
   // Throws a JS-facing error naming `what` when the handle is not live.
   const at::Tensor& Get(int64_t id, const char* what) const;
+  // The same from a JS value, which must be a handle (a number).
+  const at::Tensor& Get(const Napi::Value& v, const char* what) const;
   bool Release(int64_t id);
   void Clear();
   int64_t live() const { return live_; }

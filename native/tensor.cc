@@ -8,9 +8,7 @@
 namespace torchnode {
 
 static const at::Tensor& Arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  const Napi::Value v = info[i];
-  if (!v.IsNumber()) throw std::invalid_argument(std::string("expected a Tensor for ") + what);
-  return State(info.Env()).tensors.Get(v.As<Napi::Number>().Int64Value(), what);
+  return State(info.Env()).tensors.Get(info[i], what);
 }
 
 // fromData(buffer: ArrayBuffer, byteOffset, shape, dtypeCode, device?, requiresGrad?) -> handle
