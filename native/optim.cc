@@ -409,6 +409,18 @@ static int64_t StateStep(const Napi::Object& s) {
 }
 
 // optimizerSetState(o, group, index, state)
+
+// Adam and AdamW keep the same state under distinct LibTorch types.
+template <typename State>
+static std::unique_ptr<optim::OptimizerParamState> AdamLikeState(Napi::Env env, Napi::Object s, const at::Tensor& p) {
+  auto x = std::make_unique<State>();
+  x->step(StateStep(s));
+  x->exp_avg(StateTensor(env, s, "exp_avg", p, true));
+  x->exp_avg_sq(StateTensor(env, s, "exp_avg_sq", p, true));
+  x->max_exp_avg_sq(StateTensor(env, s, "max_exp_avg_sq", p, false));
+  return x;
+}
+
 TN_FN(OptimizerSetState, "optimizer.loadStateDict") {
   Napi::Env env = info.Env();
   Optimizer& o = GetOpt(info);
@@ -426,24 +438,12 @@ TN_FN(OptimizerSetState, "optimizer.loadStateDict") {
       ps = std::move(x);
       break;
     }
-    case OptKind::Adam: {
-      auto x = std::make_unique<optim::AdamParamState>();
-      x->step(StateStep(s));
-      x->exp_avg(StateTensor(env, s, "exp_avg", p, true));
-      x->exp_avg_sq(StateTensor(env, s, "exp_avg_sq", p, true));
-      x->max_exp_avg_sq(StateTensor(env, s, "max_exp_avg_sq", p, false));
-      ps = std::move(x);
+    case OptKind::Adam:
+      ps = AdamLikeState<optim::AdamParamState>(env, s, p);
       break;
-    }
-    case OptKind::AdamW: {
-      auto x = std::make_unique<optim::AdamWParamState>();
-      x->step(StateStep(s));
-      x->exp_avg(StateTensor(env, s, "exp_avg", p, true));
-      x->exp_avg_sq(StateTensor(env, s, "exp_avg_sq", p, true));
-      x->max_exp_avg_sq(StateTensor(env, s, "max_exp_avg_sq", p, false));
-      ps = std::move(x);
+    case OptKind::AdamW:
+      ps = AdamLikeState<optim::AdamWParamState>(env, s, p);
       break;
-    }
     case OptKind::RMSprop: {
       auto x = std::make_unique<optim::RMSpropParamState>();
       x->step(StateStep(s));
