@@ -8,7 +8,7 @@ import { Tensor, op, wrap } from './tensor.js';
 import { describe } from './dtype.js';
 
 type ReturnKind = 'tensor' | 'tensors' | 'other';
-interface Resolved { call: (...args: unknown[]) => unknown; returns: ReturnKind[] }
+interface Resolved { call: (...args: unknown[]) => unknown; returns: ReturnKind[]; schema: string }
 const cache = new Map<string, Resolved>();
 
 /** Parses the return part of a schema ("-> (Tensor values, Tensor indices)") into kinds. */
@@ -34,7 +34,8 @@ function resolve(qualified: string): Resolved {
     const call = op(qualified);
     const dot = qualified.indexOf('.', qualified.indexOf('::') + 2);
     const index = native.resolveOp(dot < 0 ? qualified : qualified.slice(0, dot), dot < 0 ? '' : qualified.slice(dot + 1));
-    r = { call, returns: returnKinds(native.opSchema(index)) };
+    const text = native.opSchema(index);
+    r = { call, returns: returnKinds(text), schema: text };
     cache.set(qualified, r);
   }
   return r;
@@ -67,7 +68,5 @@ export function callOp(qualified: string, ...args: unknown[]): unknown {
 
 /** The schema LibTorch registers for an operator, e.g. for reading argument names and defaults. */
 export function schema(qualified: string): string {
-  resolve(qualified);
-  const dot = qualified.indexOf('.', qualified.indexOf('::') + 2);
-  return native.opSchema(native.resolveOp(dot < 0 ? qualified : qualified.slice(0, dot), dot < 0 ? '' : qualified.slice(dot + 1)));
+  return resolve(qualified).schema;
 }

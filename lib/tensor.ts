@@ -7,7 +7,7 @@ import { native, BINARY, type Handle } from './native.js';
 import { track, untrack, type Owned } from './scope.js';
 import {
   type DType, type DataOf, type TypedArray, dtypeCode, dtypeFromCode, typedArrayDType, viewAs, describe,
-  ELEMENT_SIZE, isFloatingDType,
+  ELEMENT_SIZE, isFloatingDType, DTYPE_CODE,
 } from './dtype.js';
 import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber } from './errors.js';
 import { formatTensor } from './format.js';
@@ -993,8 +993,8 @@ export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationO
     if (n !== arr.length) {
       throw new RangeError(`tensor: shape [${shape.join(', ')}] holds ${n} elements but the ${arr.constructor.name} has ${arr.length}`);
     }
-    let t = wrap(native.fromData(arr.buffer, arr.byteOffset, shape, DTYPE_CODE_OF(srcType), device));
-    if (dtype !== undefined && dtype !== DTYPE_CODE_OF(srcType)) {
+    let t = wrap(native.fromData(arr.buffer, arr.byteOffset, shape, DTYPE_CODE[srcType], device));
+    if (dtype !== undefined && dtype !== DTYPE_CODE[srcType]) {
       const c = t.to(dtypeFromCode(dtype));
       t.dispose();
       t = c;
@@ -1029,7 +1029,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationO
   const inferred: DType = kind === 'bool' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32';
   const target = dtype !== undefined ? dtypeFromCode(dtype) : inferred;
   const buf = toBuffer(flat, target);
-  const t = wrap(native.fromData(buf.buffer, buf.byteOffset, shape, DTYPE_CODE_OF(bufferDType(target)), device));
+  const t = wrap(native.fromData(buf.buffer, buf.byteOffset, shape, DTYPE_CODE[bufferDType(target)], device));
   if (bufferDType(target) !== target) {
     const c = t.to(target);
     t.dispose();
@@ -1038,7 +1038,6 @@ export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationO
   return finish(t, requiresGrad);
 }
 
-const DTYPE_CODE_OF = (d: DType) => dtypeCode(d);
 function bufferDType(target: DType): DType {
   // float16/bfloat16 are built from float32 data and converted by LibTorch.
   return target === 'float16' || target === 'bfloat16' ? 'float32' : target;
@@ -1105,7 +1104,7 @@ export function full(size: number[], fillValue: Scalar, opts?: CreationOptions):
   const c = creationArgs(opts, 'full');
   const v = scalarArg(fillValue, 'fillValue');
   // Python infers the dtype from the fill value; JS numbers default to float32 like tensor().
-  const dt = c.dtype ?? (typeof v === 'boolean' ? DTYPE_CODE_OF('bool') : typeof v === 'bigint' ? DTYPE_CODE_OF('int64') : DTYPE_CODE_OF('float32'));
+  const dt = c.dtype ?? (typeof v === 'boolean' ? DTYPE_CODE.bool : typeof v === 'bigint' ? DTYPE_CODE.int64 : DTYPE_CODE.float32);
   return finish(wrap(O.full(size, v, dt, undefined, c.device)), c.requiresGrad);
 }
 /** arange(end), arange(start, end), arange(start, end, step); float32 unless a dtype is given, int64 when every argument is an integer and dtype is 'int64'. */
@@ -1121,7 +1120,7 @@ export function arange(...args: (number | CreationOptions | undefined)[]): Tenso
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   const c = creationArgs(opts, 'arange');
   const allInt = [start, end, step].every(Number.isInteger);
-  const dt = c.dtype ?? (allInt ? DTYPE_CODE_OF('int64') : DTYPE_CODE_OF('float32'));
+  const dt = c.dtype ?? (allInt ? DTYPE_CODE.int64 : DTYPE_CODE.float32);
   return finish(wrap(O.arange(start, end, step, dt, undefined, c.device)), c.requiresGrad);
 }
 /** `torch.linspace(start, end, steps)`: `steps` evenly spaced values from start to end inclusive. */
@@ -1153,12 +1152,12 @@ export function randint(low: number, high: number, size: number[], opts?: Random
   expectInt(low, 'low');
   expectInt(high, 'high');
   if (high <= low) throw new RangeError(`randint: expected low < high but got low=${low}, high=${high}`);
-  return finish(wrap(O.randint(low, high, expectShape(size, 'size'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE_OF('int64'), undefined, c.device)), c.requiresGrad);
+  return finish(wrap(O.randint(low, high, expectShape(size, 'size'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device)), c.requiresGrad);
 }
 /** `torch.randperm(n)`: a random permutation of 0..n-1 (int64), PyTorch's stream for the same seed. */
 export function randperm(n: number, opts?: RandomOptions): Tensor {
   const c = creationArgs(opts, 'randperm', ['generator']);
-  return finish(wrap(O.randperm(expectInt(n, 'n'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE_OF('int64'), undefined, c.device)), c.requiresGrad);
+  return finish(wrap(O.randperm(expectInt(n, 'n'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device)), c.requiresGrad);
 }
 function likeArgs(t: Tensor, opts: CreationOptions | undefined, fn: string) {
   h(t, 'input');
