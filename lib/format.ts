@@ -175,6 +175,7 @@ export function formatTensor(t: Tensor): string {
   if (!(dtype === 'float32' || dtype === 'int64' || dtype === 'bool') || (numel === 0 && dtype !== 'float32')) {
     suffix.push(`dtype=torch.${dtype}`);
   }
+  if (t.layout !== 'strided') suffix.push(`layout=torch.${t.layout}`);
   const info = native.autogradInfo(t._h);
   if (info.gradFn) suffix.push(`grad_fn=<${info.gradFn}>`);
   else if (info.requiresGrad) suffix.push('requires_grad=True');

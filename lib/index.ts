@@ -12,7 +12,7 @@ export {
   randperm, zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike, cat, concat, stack, where, multinomial, bernoulli,
   isTensor,
   type Scalar, type Device, type NestedArray, type CreationOptions, type RandomOptions, type IndexSpec, type Slice,
-  type SumOptions, type SizeArgs,
+  type SumOptions, type SizeArgs, type Layout,
 } from './tensor.js';
 export { callOp } from './ops.js';
 export * as ops from './ops.js';
@@ -24,6 +24,7 @@ export { manualSeed, initialSeed, getRngState, setRngState } from './random.js';
 export { setPrintOptions, type PrintOptions } from './format.js';
 export * from './functional.js';
 export * as cuda from './cuda.js';
+export * as backends from './backends.js';
 
 /** `torch.set_num_threads(n)`: intra-op threads of LibTorch (Debian's LibTorch defaults to 1). */
 export function setNumThreads(n: number): void {

@@ -15,6 +15,8 @@ export type Handle = number;
 export interface BuildInfo {
   torchVersion: string;
   cudaBuild: boolean;
+  /** LibTorch was built with oneDNN (MKL-DNN): `Tensor.toMkldnn()` works on the CPU. */
+  mkldnn: boolean;
   parallelInfo: string;
 }
 
@@ -32,6 +34,7 @@ export interface NativeAddon {
   device(h: Handle): string;
   stride(h: Handle): number[];
   isContiguous(h: Handle): boolean;
+  layout(h: Handle): string;
   alias(h: Handle): Handle;
   isSameTensor(a: Handle, b: Handle): boolean;
   release(h: Handle): boolean;

@@ -17,6 +17,13 @@ export type Scalar = number | boolean | bigint;
 /** A device string: 'cpu', 'cuda', 'cuda:0'. */
 export type Device = string;
 /** Nested arrays of numbers/booleans/bigints, as `torch.tensor` takes nested lists. */
+/**
+ * A tensor's memory layout, as Python names it: `'strided'` (dense), `'_mkldnn'` (oneDNN's
+ * blocked layout, see {@link Tensor.toMkldnn}), `'sparse_coo'`; `'other'` for layouts the
+ * facade does not create.
+ */
+export type Layout = 'strided' | '_mkldnn' | 'sparse_coo' | 'other';
+
 export type NestedArray = Scalar | readonly NestedArray[];
 
 // ---- operator references -------------------------------------------------------------
@@ -175,7 +182,7 @@ const O = {
   view: op('aten::view'), reshape: op('aten::reshape'), flatten: op('aten::flatten.using_ints'),
   permute: op('aten::permute'), transpose: op('aten::transpose.int'), squeeze: op('aten::squeeze'),
   squeezeDim: op('aten::squeeze.dim'), unsqueeze: op('aten::unsqueeze'), expand: op('aten::expand'),
-  contiguous: op('aten::contiguous'), narrow: op('aten::narrow'), select: op('aten::select.int'),
+  contiguous: op('aten::contiguous'), toMkldnn: op('aten::to_mkldnn'), toDense: op('aten::to_dense'), narrow: op('aten::narrow'), select: op('aten::select.int'),
   slice: op('aten::slice.Tensor'), repeat: op('aten::repeat'), flip: op('aten::flip'), unbind: op('aten::unbind.int'),
   split: op('aten::split.Tensor'), splitSizes: op('aten::split_with_sizes'), chunk: op('aten::chunk'),
   gather: op('aten::gather'), scatter: op('aten::scatter.src'), scatterS: op('aten::scatter.value'),
@@ -317,6 +324,14 @@ export class Tensor implements Owned {
   }
   isFloatingPoint(): boolean {
     return isFloatingDType(this.dtype);
+  }
+  /** Memory layout (PyTorch's `layout`): 'strided' for ordinary tensors. */
+  get layout(): Layout {
+    return native.layout(this._h) as Layout;
+  }
+  /** Whether the tensor is in oneDNN's blocked layout (PyTorch's `is_mkldnn`). */
+  get isMkldnn(): boolean {
+    return native.layout(this._h) === '_mkldnn';
   }
   elementSize(): number {
     return ELEMENT_SIZE[this.dtype];
@@ -750,6 +765,21 @@ export class Tensor implements Owned {
   expand(...sizes: number[] | [number[]]): Tensor { return wrap(O.expand(this._h, sizesArg(sizes, 'size'))); }
   expandAs(other: Tensor): Tensor { return this.expand(other.shape); }
   contiguous(): Tensor { return wrap(O.contiguous(this._h)); }
+  /**
+   * A copy in oneDNN's blocked layout (PyTorch's `to_mkldnn`; CPU float32/bfloat16). Convolution,
+   * ReLU, sigmoid, pooling and `reshape` keep that layout, so an inference pass that stays in it
+   * skips the layout conversions a dense convolution pays for on each call; `toDense()` converts
+   * back (views, indexing and most other ops need a strided tensor).
+   */
+  toMkldnn(): Tensor {
+    if (this.device !== 'cpu') throw new TypeError(`toMkldnn: expected a CPU tensor but received one on ${this.device}`);
+    if (!native.buildInfo().mkldnn) throw new Error(`toMkldnn: this LibTorch ${native.buildInfo().torchVersion} was built without oneDNN (MKL-DNN)`);
+    return wrap(O.toMkldnn(this._h));
+  }
+  /** A strided (ordinary) copy of a oneDNN-layout tensor (PyTorch's `to_dense`); a strided tensor comes back as itself, like PyTorch. */
+  toDense(): Tensor {
+    return this.isMkldnn ? wrap(O.toDense(this._h)) : this;
+  }
   narrow(dim: number, start: number, length: number): Tensor {
     return wrap(O.narrow(this._h, dimArg(dim), expectInt(start, 'start'), expectInt(length, 'length')));
   }

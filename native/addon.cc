@@ -11,7 +11,10 @@ namespace torchnode {
 
 static int64_t StorageBytes(const at::Tensor& t) {
   // Views share their base's storage: count memory only for the tensor that owns it.
-  if (!t.defined() || t.is_view() || !t.has_storage()) return 0;
+  if (!t.defined() || t.is_view()) return 0;
+  // oneDNN (mkldnn) tensors keep their memory outside a Storage: count their logical size.
+  if (t.is_mkldnn()) return static_cast<int64_t>(t.numel() * t.element_size());
+  if (!t.has_storage()) return 0;
   return static_cast<int64_t>(t.storage().nbytes());
 }
 
@@ -216,6 +219,7 @@ TN_FN(BuildInfo, "buildInfo") {
 #else
   o.Set("cudaBuild", false);
 #endif
+  o.Set("mkldnn", at::hasMKLDNN());
   o.Set("parallelInfo", at::get_parallel_info());
   return o;
 }

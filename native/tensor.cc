@@ -47,6 +47,7 @@ TN_FN(Data, "data") {
     at::NoGradGuard no_grad;
     if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
     if (t.is_complex()) throw std::invalid_argument("complex tensors cannot be read into a TypedArray");
+    if (t.is_mkldnn()) t = t.to_dense();  // oneDNN's blocked layout has no plain storage to copy from
     t = t.to(at::kCPU).contiguous();
   }
   size_t nbytes = t.numel() * t.element_size();
@@ -73,6 +74,15 @@ TN_FN(Ndim, "ndim") { return Napi::Number::New(info.Env(), (double)Arg(info, 0, 
 TN_FN(Numel, "numel") { return Napi::Number::New(info.Env(), (double)Arg(info, 0, "self").numel()); }
 TN_FN(DeviceOf, "device") { return Napi::String::New(info.Env(), Arg(info, 0, "self").device().str()); }
 TN_FN(Strides, "stride") { return FromIntArray(info.Env(), Arg(info, 0, "self").strides()); }
+// Python's layout names without "torch.": strided, sparse_coo, _mkldnn, sparse_csr, ...
+TN_FN(Layout, "layout") {
+  const at::Tensor& t = Arg(info, 0, "self");
+  const char* name = "strided";
+  if (t.is_mkldnn()) name = "_mkldnn";
+  else if (t.is_sparse()) name = "sparse_coo";
+  else if (t.layout() != at::kStrided) name = "other";  // CSR/CSC/BSR: not created by the facade
+  return Napi::String::New(info.Env(), name);
+}
 TN_FN(IsContiguous, "isContiguous") { return Napi::Boolean::New(info.Env(), Arg(info, 0, "self").is_contiguous()); }
 
 // A second handle to the same LibTorch tensor (shares storage and autograd identity).
@@ -132,6 +142,7 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("numel", Napi::Function::New(env, Numel, "numel"));
   exports.Set("device", Napi::Function::New(env, DeviceOf, "device"));
   exports.Set("stride", Napi::Function::New(env, Strides, "stride"));
+  exports.Set("layout", Napi::Function::New(env, Layout, "layout"));
   exports.Set("isContiguous", Napi::Function::New(env, IsContiguous, "isContiguous"));
   exports.Set("alias", Napi::Function::New(env, Alias, "alias"));
   exports.Set("isSameTensor", Napi::Function::New(env, SameTensor, "isSameTensor"));

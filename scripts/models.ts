@@ -69,6 +69,19 @@ class Flow {
   }
 }
 
+/**
+ * Whether a model's forward accepts an input in oneDNN's blocked layout (`Tensor.toMkldnn()`)
+ * and returns an ordinary tensor with the same values as for a dense input. The ReLU CNNs do:
+ * their convolution/ReLU/pooling stack keeps that layout and they convert back before the
+ * flatten. evaluateModel (scripts/train.ts) uses it to skip the two layout conversions a dense
+ * CPU convolution pays per layer (≈1.5× faster evaluation). Outputs are bit-identical because
+ * the same oneDNN convolution kernels run (tested for batches of 2–50, test/67); with sigmoid
+ * they are not (oneDNN's logistic differs from ATen's by up to 1 ulp), so those models say no.
+ */
+export function acceptsMkldnn(model: unknown): boolean {
+  return (model as { acceptsMkldnn?: unknown } | null)?.acceptsMkldnn === true;
+}
+
 /** MLP1: flatten → fc1 (3072→32) → act → fc2 (32→10). */
 export class MLP1 extends nn.Module {
   fc1 = new nn.Linear(3 * 32 * 32, 32);
@@ -125,6 +138,10 @@ export class CNN3 extends nn.Module {
   conv3 = new nn.Conv2d(8, 16, { kernelSize: 7, stride: 1, padding: 0 });
   pool2 = new nn.MaxPool2d({ kernelSize: 2, stride: 2 });
   fc = new nn.Linear(16 * 3 * 3, 10);
+  /** See acceptsMkldnn(): with ReLU only (oneDNN's sigmoid differs from ATen's in the last bit). */
+  get acceptsMkldnn(): boolean {
+    return this.activationType === 'relu';
+  }
   readonly activationType: Activation;
   constructor(activation: Activation = 'relu') {
     super();
@@ -141,6 +158,7 @@ export class CNN3 extends nn.Module {
     f.x = this.pool1.call(f.x);
     f.x = act(a, this.conv3.call(f.x));
     f.x = this.pool2.call(f.x);
+    if (f.x.isMkldnn) f.x = f.x.toDense(); // see acceptsMkldnn(): views need the strided layout
     f.x = f.x.view(f.x.size(0) as number, -1);
     f.x = this.fc.call(f.x);
     return f.x;
@@ -156,6 +174,10 @@ export class CNN4 extends nn.Module {
   conv4 = new nn.Conv2d(16, 16, { kernelSize: 5, stride: 1, padding: 0 });
   pool2 = new nn.MaxPool2d({ kernelSize: 2, stride: 2 });
   fc = new nn.Linear(16 * 4 * 4, 10);
+  /** See acceptsMkldnn(): with ReLU only (oneDNN's sigmoid differs from ATen's in the last bit). */
+  get acceptsMkldnn(): boolean {
+    return this.activationType === 'relu';
+  }
   readonly activationType: Activation;
   constructor(activation: Activation = 'relu') {
     super();
@@ -173,6 +195,7 @@ export class CNN4 extends nn.Module {
     f.x = this.pool1.call(f.x);
     f.x = act(a, this.conv4.call(f.x));
     f.x = this.pool2.call(f.x);
+    if (f.x.isMkldnn) f.x = f.x.toDense(); // see acceptsMkldnn(): views need the strided layout
     f.x = f.x.view(f.x.size(0) as number, -1);
     f.x = this.fc.call(f.x);
     return f.x;
@@ -193,6 +216,10 @@ export class CNN5 extends nn.Module {
   conv6 = new nn.Conv2d(16, 8, { kernelSize: 3, stride: 1, padding: 0 });
   pool2 = new nn.MaxPool2d({ kernelSize: 2, stride: 2 });
   fc = new nn.Linear(8 * 4 * 4, 10);
+  /** See acceptsMkldnn(): with ReLU only (oneDNN's sigmoid differs from ATen's in the last bit). */
+  get acceptsMkldnn(): boolean {
+    return this.activationType === 'relu';
+  }
   readonly activationType: Activation;
   constructor(activation: Activation = 'relu') {
     super();
@@ -212,6 +239,7 @@ export class CNN5 extends nn.Module {
     f.x = act(a, this.conv5.call(f.x));
     f.x = act(a, this.conv6.call(f.x));
     f.x = this.pool2.call(f.x);
+    if (f.x.isMkldnn) f.x = f.x.toDense(); // see acceptsMkldnn(): views need the strided layout
     f.x = f.x.view(f.x.size(0) as number, -1);
     f.x = this.fc.call(f.x);
     return f.x;

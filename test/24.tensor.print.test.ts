@@ -21,6 +21,7 @@ const BUILD: Record<string, (x: Tensor) => Tensor> = {
   nonfinite_sci: (x) => x.div(torch.tensor([0, 0, 0, 1])),
   grad_fn_mul: (x) => { x.requiresGrad_(true); return x.mul(x); },
   grad_fn_sum: (x) => x.requiresGrad_(true).sum(),
+  mkldnn: (x) => x.toMkldnn(),
 };
 
 const DEFAULTS = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null };

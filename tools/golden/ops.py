@@ -517,6 +517,9 @@ def print_cases():
     add('scalar_int', torch.tensor(7))
     add('scalar_float64', torch.tensor(2.0, dtype=torch.float64))
     add('empty_float', torch.zeros(0))
+    # oneDNN layout: the input is stored dense, the TS side converts it (test/24 BUILD)
+    m = torch.tensor([[0.5, 1.], [2., 3.]])
+    cases['mkldnn'] = {'input': enc(m), 'repr': repr(m.to_mkldnn())}
     add('empty_2d', torch.zeros(2, 0))
     add('empty_int', torch.zeros(0, dtype=torch.int64))
     add('requires_grad', torch.tensor([1.5, 2.0], requires_grad=True))
