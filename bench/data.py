@@ -1,6 +1,7 @@
 """The homework's data pipeline in PyTorch Python (Appendix 3's code), the same work as bench/data.ts:
 load_cifar10 with torchvision's CIFAR10 over the generated files in $BENCH_CIFAR_ROOT
-(bench/make_cifar.py), the loader alone, each model's train step with data loading, and part 3's
+(bench/make_cifar.py), the loader alone, each model's train step with data loading and its
+validation pass over the validation loader (evaluate_model), and part 3's
 CNN3 epoch end to end (validation every 10 steps with evaluate_model)."""
 import os
 import pickle
@@ -109,6 +110,9 @@ for name, cls in MODELS.items():
         train_step(model, criterion, optimizer, x, y, acc)
 
     res.append(timeit(f"{name} train step b50 + data", step, max(1, int(40 * scale))))
+    # The full validation pass as part 3 runs it: evaluate_model over the validation loader.
+    res.append(timeit(f"{name} validation {len(val_loader.dataset)} + data",
+                      lambda: evaluate_model(model, val_loader, device), 1, blocks=3))
 
 
 def part3_epoch():

@@ -3,7 +3,8 @@
  * load_cifar10 (CIFAR10 with Compose([ToTensor(), Normalize(…)]), random_split with seed 42,
  * DataLoader batch 50, shuffled) over the generated files in $BENCH_CIFAR_ROOT (bench/make_cifar.py).
  *  - the loader alone (one epoch of the training loader),
- *  - each model's train step with data loading (the next batch + the compute-only step),
+ *  - each model's train step with data loading (the next batch + the compute-only step), and its
+ *    validation pass over the validation loader (evaluateModel, as part3.ts runs it),
  *  - part 3's CNN3 epoch end to end: every training batch, and every 10 steps the records and
  *    a validation pass over the validation loader (evaluateModel, as part3.ts runs it).
  */
@@ -90,6 +91,8 @@ for (const name of MODEL_NAMES as readonly ModelName[]) {
       y.dispose();
     }
   }, Math.max(1, Math.floor(40 * scale))));
+  // The full validation pass as part 3 runs it: evaluateModel over the validation loader.
+  res.push(timeit(`${name} validation ${valLoader.dataset.len()} + data`, () => { evaluateModel(model, valLoader); }, 1, 3));
 }
 
 /** Part 3's loop for one epoch of CNN3 (Appendix 3's train loop, records every 10 steps). */

@@ -26,6 +26,7 @@ export interface NativeAddon {
   // tensors
   fromData(buffer: ArrayBufferLike, byteOffset: number, shape: number[], dtype: number, device?: string, requiresGrad?: boolean): Handle;
   data(h: Handle): ArrayBuffer;
+  writeData(h: Handle, src: ArrayBufferView): void;
   meta(h: Handle): [dtype: number, shape: number[], device: string, requiresGrad: boolean];
   shape(h: Handle): number[];
   dtype(h: Handle): number;

@@ -39,6 +39,31 @@ TN_FN(FromData, "tensor") {
   return WrapTensor(env, std::move(t));
 }
 
+// writeData(handle, view: TypedArray) copies the view's bytes into a contiguous CPU tensor
+// (e.g. a narrow() slice of a preallocated one): readers fill a data set in place instead of
+// allocating a temporary tensor per file.
+TN_FN(WriteData, "writeData") {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = Arg(info, 0, "self");
+  if (!info[1].IsTypedArray()) ThrowType(env, "writeData: expected a TypedArray");
+  Napi::TypedArray src = info[1].As<Napi::TypedArray>();
+  if (!t.device().is_cpu() || t.is_mkldnn() || !t.is_contiguous()) {
+    throw std::invalid_argument("expected a contiguous CPU tensor to write into, got " + DescribeTensor(t));
+  }
+  if (t.requires_grad()) throw std::invalid_argument("cannot write into a tensor that requires grad");
+  size_t nbytes = t.numel() * t.element_size();
+  if (src.ByteLength() != nbytes) {
+    throw std::invalid_argument("data holds " + std::to_string(src.ByteLength()) + " bytes, " + DescribeTensor(t) +
+                                " needs " + std::to_string(nbytes));
+  }
+  if (nbytes) {
+    const uint8_t* from = static_cast<const uint8_t*>(src.ArrayBuffer().Data()) + src.ByteOffset();
+    std::memcpy(t.data_ptr(), from, nbytes);
+  }
+  t.unsafeGetTensorImpl()->bump_version();  // an in-place write, as autograd counts them
+  return env.Undefined();
+}
+
 // data(handle) -> ArrayBuffer holding a contiguous CPU copy (half types widened to float32).
 TN_FN(Data, "data") {
   Napi::Env env = info.Env();
@@ -135,6 +160,7 @@ TN_FN(GetNumThreads, "getNumThreads") { return Napi::Number::New(info.Env(), at:
 void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("fromData", Napi::Function::New(env, FromData, "fromData"));
   exports.Set("data", Napi::Function::New(env, Data, "data"));
+  exports.Set("writeData", Napi::Function::New(env, WriteData, "writeData"));
   exports.Set("meta", Napi::Function::New(env, Meta, "meta"));
   exports.Set("shape", Napi::Function::New(env, Shape, "shape"));
   exports.Set("dtype", Napi::Function::New(env, Dtype, "dtype"));

@@ -143,3 +143,18 @@ test('the process survives a burst of failing calls (no crash, no leak)', () => 
     }
   });
 });
+
+test('native writeData (the CIFAR reader fills slices in place) checks its target and size', async () => {
+  const { native } = await import('../lib/native.js');
+  torch.tidy(() => {
+    const t = torch.zeros([3, 4], { dtype: 'uint8' });
+    native.writeData(t.narrow(0, 1, 1)._h, Uint8Array.from([1, 2, 3, 4]));
+    assert.deepEqual(t.toArray(), [[0, 0, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0]]);
+    throwsExactly(() => native.writeData(t.narrow(0, 0, 1)._h, new Uint8Array(3)), Error,
+      'writeData: data holds 3 bytes, uint8[1, 4] needs 4');
+    throwsExactly(() => native.writeData(t.t()._h, new Uint8Array(12)), Error,
+      'writeData: expected a contiguous CPU tensor to write into, got uint8[4, 3]');
+    throwsExactly(() => native.writeData(torch.zeros([2], { requiresGrad: true })._h, new Float32Array(2)), Error,
+      'writeData: cannot write into a tensor that requires grad');
+  });
+});

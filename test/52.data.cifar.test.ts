@@ -234,6 +234,14 @@ with open(os.path.join(dst, 'floats'), 'wb') as f:
   assert.equal(arr.dtype?.descr, '|u1');
   assert.equal(sha(arr.data), sha(Buffer.concat(Array.from({ length: NTEST }, (_, i) => testFile.subarray(i * 3073 + 1, (i + 1) * 3073)))));
   assert.deepEqual((p5.get('filenames') as data.PyBytes[]).slice(0, 1).map(String), ['a.png']);
+  // zeroCopy: the array's bytes are a view into the file's buffer, not a copy (the CIFAR reader
+  // copies them straight into its tensor); the default copies, so the buffer may be reused.
+  const p5raw = readFileSync(join(dir, 'proto5'));
+  const view = ((data.unpickle(p5raw, 'proto5', { zeroCopy: true }) as data.PyDict).get('data') as data.NdArray).data;
+  const copy = ((data.unpickle(p5raw, 'proto5') as data.PyDict).get('data') as data.NdArray).data;
+  assert.equal(view.buffer, p5raw.buffer);
+  assert.notEqual(copy.buffer, p5raw.buffer);
+  assert.equal(sha(view), sha(copy));
   assert.throws(() => data.unpickle(readFileSync(join(dir, 'evil')), 'evil'), /^Error: unpickle: evil: refusing to load global posix\.system \(only numpy arrays and plain data are allowed\) at byte \d+$/);
   assert.throws(() => readCifarPy(join(dir, 'floats')), { message: `CIFAR10: ${join(dir, 'floats')}: b'data' has dtype >f4, expected uint8 (|u1)` });
   const trunc = readFileSync(join(dir, 'test_batch')).subarray(0, 5000);

@@ -129,11 +129,22 @@ function makeGlobals(): Map<string, Global | symbol> {
 
 const MARK = Symbol('mark');
 
+/** Options of unpickle. */
+export interface UnpickleOptions {
+  /**
+   * Bytes objects and numpy array data become views into `buf` instead of copies (default
+   * false). For readers that copy the data out before `buf` is reused: CIFAR-10's 30 MB
+   * batches then cost no second allocation each.
+   */
+  zeroCopy?: boolean;
+}
+
 /**
  * Decodes a pickle. `file` names the source in errors: every defect (unknown opcode, forbidden
  * global, truncation) is reported as `<file>: <defect> at byte <offset>`.
  */
-export function unpickle(buf: Uint8Array, file = '<buffer>'): unknown {
+export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptions = {}): unknown {
+  const zeroCopy = opts.zeroCopy === true;
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const globals = makeGlobals();
   const stack: unknown[] = [];
@@ -158,8 +169,12 @@ export function unpickle(buf: Uint8Array, file = '<buffer>'): unknown {
   };
   const raw = (n: number): Uint8Array => {
     need(n);
-    const out = new Uint8Array(n);
-    out.set(b.subarray(pos, pos + n));
+    let out: Uint8Array;
+    if (zeroCopy) out = new Uint8Array(b.buffer, b.byteOffset + pos, n);
+    else {
+      out = new Uint8Array(n);
+      out.set(b.subarray(pos, pos + n));
+    }
     pos += n;
     return out;
   };
