@@ -16,6 +16,15 @@
 // PrefixStore, ProcessGroupGloo::Options::create/createDevice*, allreduce/broadcast/allgather/
 // reduce_scatter/barrier on the Gloo object itself, c10d::Work::wait(timeout), ReduceOp) keeps
 // its signature there, so no TORCH_VERSION_MAJOR branch is needed; untested against 2.x.
+//
+// NCCL (TORCHNODE_NCCL, set by cmake/LibTorch.cmake for a CUDA LibTorch 2.x whose c10d has
+// ProcessGroupNCCL): backend 'nccl' builds c10d::ProcessGroupNCCL over the same TCPStore/PrefixStore
+// rendezvous, and the collectives go through the same functions. Its Work is asynchronous on
+// NCCL's own CUDA stream, and Work::wait() only makes the *calling thread's* current stream wait
+// for it (it blocks the host only with TORCH_NCCL_BLOCKING_WAIT). So the WaitWorker polls
+// Work::isCompleted() (a non-blocking CUDA event query) against the timeout, then calls wait() to
+// rethrow NCCL errors, as c10d's Work.hpp prescribes for pollers: a Promise resolves once the GPU
+// has written the result, the same contract as Gloo's.
 #include "pch.h"
 #include "state.h"
 #include "guard.h"
@@ -29,11 +38,20 @@
 #include <torch/csrc/distributed/c10d/Types.hpp>
 #endif
 
+#if defined(TORCHNODE_DISTRIBUTED) && defined(TORCHNODE_NCCL)
+#define TORCHNODE_HAS_NCCL 1
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace torchnode {
@@ -47,7 +65,10 @@ using Millis = std::chrono::milliseconds;
 // The default process group of one Node environment (main thread or worker thread).
 struct DistState {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;  // backend 'gloo'
+#ifdef TORCHNODE_HAS_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // backend 'nccl' (then pg is null)
+#endif
   int rank = -1;
   int world = -1;
   Millis timeout{30 * 60 * 1000};
@@ -56,6 +77,43 @@ struct DistState {
 
 std::mutex g_mutex;
 std::map<napi_env, std::shared_ptr<DistState>> g_states;
+
+bool IsNccl(const DistState& st) {
+#ifdef TORCHNODE_HAS_NCCL
+  return static_cast<bool>(st.nccl);
+#else
+  return false;
+#endif
+}
+
+bool HasGroup(const DistState& st) { return st.pg || IsNccl(st); }
+
+// Drops the group. NCCL: shutdown() first (what destroy_process_group does in Python), so the
+// communicators are finalized rather than aborted by the destructor.
+void DropGroup(DistState& st) {
+  st.pg.reset();  // joins Gloo's threads once queued work drained
+#ifdef TORCHNODE_HAS_NCCL
+  if (st.nccl) {
+    try {
+      st.nccl->shutdown();
+    } catch (...) {
+      // Already broken (timeout, peer gone): the destructor aborts the communicators.
+    }
+    st.nccl.reset();
+  }
+#endif
+  st.store.reset();
+}
+
+// The one place collectives pick the backend; f is called with the ProcessGroupGloo or
+// ProcessGroupNCCL (both have the c10d collective signatures).
+template <typename F>
+c10::intrusive_ptr<c10d::Work> OnGroup(DistState& st, F&& f) {
+#ifdef TORCHNODE_HAS_NCCL
+  if (st.nccl) return f(*st.nccl);
+#endif
+  return f(*st.pg);
+}
 
 std::shared_ptr<DistState> GetState(Napi::Env env) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -76,8 +134,7 @@ std::shared_ptr<DistState> GetState(Napi::Env env) {
           s = i->second;
           g_states.erase(i);
         }
-        s->pg.reset();
-        s->store.reset();
+        DropGroup(*s);
       },
       static_cast<void*>(env));
   return st;
@@ -85,7 +142,7 @@ std::shared_ptr<DistState> GetState(Napi::Env env) {
 
 DistState& Initialized(Napi::Env env, const char* op) {
   auto st = GetState(env);
-  if (!st->pg) {
+  if (!HasGroup(*st)) {
     throw std::runtime_error(std::string("the default process group is not initialized; call (and await) "
                                          "distributed.initProcessGroup() before ") + op);
   }
@@ -110,19 +167,40 @@ std::string Clean(const std::string& op, const std::string& msg, Millis timeout)
 // Resolves with undefined once `works` have all completed; rejects with the first error.
 class WaitWorker : public Napi::AsyncWorker {
  public:
+  // poll: NCCL works (see the top of this file); finish: runs after `after` (NCCL: waits for the
+  // CUDA stream that `after` queued its arithmetic on).
   WaitWorker(Napi::Env env, std::string op, std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout,
-             std::function<void()> after)
+             std::function<void()> after, bool poll = false, std::function<void()> finish = nullptr)
       : Napi::AsyncWorker(env, "torchnode.distributed"), deferred_(Napi::Promise::Deferred::New(env)),
-        op_(std::move(op)), works_(std::move(works)), timeout_(timeout), after_(std::move(after)) {}
+        op_(std::move(op)), works_(std::move(works)), timeout_(timeout), after_(std::move(after)), poll_(poll),
+        finish_(std::move(finish)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
+
+  // Waits until the GPU has finished `w` or the timeout passed; then wait() rethrows its error.
+  void PollUntilDone(c10d::Work& w) {
+    auto deadline = std::chrono::steady_clock::now() + timeout_;
+    auto nap = std::chrono::microseconds(20);
+    while (!w.isCompleted()) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw std::runtime_error("Timed out: the NCCL collective had not completed on the GPU");
+      }
+      std::this_thread::sleep_for(nap);
+      if (nap < std::chrono::microseconds(1000)) nap *= 2;
+    }
+    w.wait();
+  }
 
   void Execute() override {
     try {
-      for (auto& w : works_) w->wait(timeout_);
+      for (auto& w : works_) {
+        if (poll_) PollUntilDone(*w);
+        else w->wait(timeout_);
+      }
       if (after_) {
         at::NoGradGuard no_grad;  // in-place arithmetic on leaves that require grad, as torch.distributed does
         after_();
       }
+      if (finish_) finish_();
     } catch (const c10::Error& e) {
       SetError(Clean(op_, e.what_without_backtrace(), timeout_));
     } catch (const std::exception& e) {
@@ -132,6 +210,7 @@ class WaitWorker : public Napi::AsyncWorker {
     }
     works_.clear();
     after_ = nullptr;
+    finish_ = nullptr;
   }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
@@ -142,6 +221,8 @@ class WaitWorker : public Napi::AsyncWorker {
   std::vector<c10::intrusive_ptr<c10d::Work>> works_;
   Millis timeout_;
   std::function<void()> after_;
+  bool poll_;
+  std::function<void()> finish_;
 };
 
 // Builds the store and the group off the JS thread: rendezvous blocks until every rank joined.
@@ -156,6 +237,8 @@ class InitWorker : public Napi::AsyncWorker {
     std::string deviceHost;   // bind Gloo to this address when set
     std::string deviceIface;  // or to this interface (GLOO_SOCKET_IFNAME)
     int threads = 2;
+    std::string backend = "gloo";
+    int deviceId = -1;  // nccl: the GPU to bind and connect during init (-1: on the first collective)
   };
   InitWorker(Napi::Env env, std::shared_ptr<DistState> st, Args a)
       : Napi::AsyncWorker(env, "torchnode.distributed.init"), deferred_(Napi::Promise::Deferred::New(env)),
@@ -173,6 +256,22 @@ class InitWorker : public Napi::AsyncWorker {
       auto tcp = c10::make_intrusive<c10d::TCPStore>(a_.host, so);
       // The same key prefix torch.distributed gives its default group.
       store_ = c10::make_intrusive<c10d::PrefixStore>("default_pg/", tcp);
+#ifdef TORCHNODE_HAS_NCCL
+      if (a_.backend == "nccl") {
+        auto nopts = c10d::ProcessGroupNCCL::Options::create();
+        nopts->timeout = a_.timeout;  // the watchdog's per-collective timeout, as init_process_group(timeout=)
+        nccl_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(store_, a_.rank, a_.world, nopts);
+        if (a_.deviceId >= 0) {
+          // init_process_group(device_id=...): bind the GPU and create the communicator now, off the
+          // JS thread; otherwise the first collective creates it (its NCCL id exchange then blocks
+          // the calling thread until every rank reached its first collective).
+          at::Device dev(at::kCUDA, static_cast<c10::DeviceIndex>(a_.deviceId));
+          nccl_->setBoundDeviceId(dev);
+          nccl_->eagerConnectSingleDevice(dev);
+        }
+        return;
+      }
+#endif
       auto opts = c10d::ProcessGroupGloo::Options::create(a_.timeout);
       if (!a_.deviceIface.empty()) {
         opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(a_.deviceIface));
@@ -204,6 +303,9 @@ class InitWorker : public Napi::AsyncWorker {
   void OnOK() override {
     st_->store = store_;
     st_->pg = pg_;
+#ifdef TORCHNODE_HAS_NCCL
+    st_->nccl = nccl_;
+#endif
     st_->rank = a_.rank;
     st_->world = a_.world;
     st_->timeout = a_.timeout;
@@ -213,6 +315,9 @@ class InitWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override {
     st_->initializing = false;
     pg_.reset();
+#ifdef TORCHNODE_HAS_NCCL
+    nccl_.reset();
+#endif
     store_.reset();
     deferred_.Reject(e.Value());
   }
@@ -223,11 +328,32 @@ class InitWorker : public Napi::AsyncWorker {
   Args a_;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
+#ifdef TORCHNODE_HAS_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl_;
+#endif
 };
 
-Napi::Value Queue(Napi::Env env, const std::string& op, std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout,
-                  std::function<void()> after = nullptr) {
-  auto* w = new WaitWorker(env, op, std::move(works), timeout, std::move(after));
+// NCCL: the devices of `tensors`, whose current streams `after` queued its arithmetic on.
+std::function<void()> StreamSync(const std::vector<at::Tensor>& tensors) {
+#ifdef TORCHNODE_HAS_NCCL
+  std::vector<c10::DeviceIndex> devs;
+  for (const auto& t : tensors) {
+    if (std::find(devs.begin(), devs.end(), t.device().index()) == devs.end()) devs.push_back(t.device().index());
+  }
+  return [devs]() {
+    for (auto d : devs) c10::cuda::getCurrentCUDAStream(d).synchronize();
+  };
+#else
+  return nullptr;
+#endif
+}
+
+Napi::Value Queue(Napi::Env env, DistState& st, const std::string& op, std::vector<c10::intrusive_ptr<c10d::Work>> works,
+                  Millis timeout, std::function<void()> after = nullptr, const std::vector<at::Tensor>& written = {}) {
+  bool nccl = IsNccl(st);
+  std::function<void()> finish;
+  if (nccl && after) finish = StreamSync(written);
+  auto* w = new WaitWorker(env, op, std::move(works), timeout, std::move(after), nccl, std::move(finish));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -246,6 +372,17 @@ std::vector<at::Tensor> TensorsArg(Napi::Env env, const Napi::Value& v, const ch
   return out;
 }
 
+// NCCL communicates CUDA tensors only (lib/distributed checks this first, with the JS names).
+void CheckDevices(const DistState& st, const std::vector<at::Tensor>& ts, const char* what) {
+  if (!IsNccl(st)) return;
+  for (const auto& t : ts) {
+    if (!t.is_cuda()) {
+      throw std::invalid_argument(std::string("expected CUDA tensors for ") + what + " (NCCL backend) but received one on " +
+                                  t.device().str());
+    }
+  }
+}
+
 c10d::ReduceOp::RedOpType ReduceOpArg(const std::string& s) {
   if (s == "sum" || s == "avg") return c10d::ReduceOp::SUM;  // Gloo has no AVG: sum, then divide
   if (s == "product") return c10d::ReduceOp::PRODUCT;
@@ -258,8 +395,21 @@ c10d::ReduceOp::RedOpType ReduceOpArg(const std::string& s) {
 
 TN_FN(DistIsAvailable, "distributed.isAvailable") { return Napi::Boolean::New(info.Env(), true); }
 
+TN_FN(DistIsNcclAvailable, "distributed.isNcclAvailable") {
+#ifdef TORCHNODE_HAS_NCCL
+  return Napi::Boolean::New(info.Env(), true);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 TN_FN(DistIsInitialized, "distributed.isInitialized") {
-  return Napi::Boolean::New(info.Env(), static_cast<bool>(GetState(info.Env())->pg));
+  return Napi::Boolean::New(info.Env(), HasGroup(*GetState(info.Env())));
+}
+
+// The default group's backend: "gloo" or "nccl".
+TN_FN(DistBackend, "distributed.getBackend") {
+  return Napi::String::New(info.Env(), IsNccl(Initialized(info.Env(), "getBackend()")) ? "nccl" : "gloo");
 }
 
 TN_FN(DistRank, "distributed.getRank") {
@@ -269,14 +419,32 @@ TN_FN(DistWorldSize, "distributed.getWorldSize") {
   return Napi::Number::New(info.Env(), Initialized(info.Env(), "getWorldSize()").world);
 }
 
-// init({host, port, rank, worldSize, timeoutMs, deviceHost?, deviceIface?, threads?}) -> Promise<void>
+#ifndef TORCHNODE_HAS_NCCL
+#ifdef TORCHNODE_CUDA
+#define TORCHNODE_NO_NCCL_WHY "with CUDA but without NCCL (its c10d has no ProcessGroupNCCL)"
+#else
+#define TORCHNODE_NO_NCCL_WHY "without CUDA/NCCL"
+#endif
+static const char* kNcclUnavailable = "backend 'nccl' is not available: torchnode was built against LibTorch " TORCHNODE_TORCH_VERSION
+                                      " " TORCHNODE_NO_NCCL_WHY "; use backend 'gloo'";
+#endif
+
+// init({host, port, rank, worldSize, timeoutMs, backend?, deviceId?, deviceHost?, deviceIface?, threads?}) -> Promise<void>
 TN_FN(DistInit, "distributed.initProcessGroup") {
   Napi::Env env = info.Env();
-  auto st = GetState(env);
-  if (st->pg) throw std::runtime_error("the default process group is already initialized (call destroyProcessGroup() first)");
-  if (st->initializing) throw std::runtime_error("initProcessGroup() is already in progress");
   Napi::Object o = info[0].As<Napi::Object>();
+  std::string backend = o.Get("backend").IsString() ? o.Get("backend").As<Napi::String>().Utf8Value() : "gloo";
+  if (backend != "gloo" && backend != "nccl") {
+    throw std::invalid_argument("unknown backend '" + backend + "' (expected 'gloo' or 'nccl')");
+  }
+#ifndef TORCHNODE_HAS_NCCL
+  if (backend == "nccl") throw std::runtime_error(kNcclUnavailable);
+#endif
+  auto st = GetState(env);
+  if (HasGroup(*st)) throw std::runtime_error("the default process group is already initialized (call destroyProcessGroup() first)");
+  if (st->initializing) throw std::runtime_error("initProcessGroup() is already in progress");
   InitWorker::Args a;
+  a.backend = backend;
   a.host = o.Get("host").As<Napi::String>().Utf8Value();
   a.port = o.Get("port").As<Napi::Number>().Int32Value();
   a.rank = o.Get("rank").As<Napi::Number>().Int32Value();
@@ -285,6 +453,19 @@ TN_FN(DistInit, "distributed.initProcessGroup") {
   if (o.Get("deviceHost").IsString()) a.deviceHost = o.Get("deviceHost").As<Napi::String>().Utf8Value();
   if (o.Get("deviceIface").IsString()) a.deviceIface = o.Get("deviceIface").As<Napi::String>().Utf8Value();
   if (o.Get("threads").IsNumber()) a.threads = o.Get("threads").As<Napi::Number>().Int32Value();
+#ifdef TORCHNODE_HAS_NCCL
+  if (backend == "nccl") {
+    int n = static_cast<int>(c10::cuda::device_count());
+    if (n == 0) throw std::runtime_error("backend 'nccl' needs a CUDA GPU, and none is visible to this process");
+    if (o.Get("deviceId").IsNumber()) {
+      a.deviceId = o.Get("deviceId").As<Napi::Number>().Int32Value();
+      if (a.deviceId < 0 || a.deviceId >= n) {
+        throw std::invalid_argument("deviceId " + std::to_string(a.deviceId) + " is not a CUDA device of this machine (expected 0.." +
+                                    std::to_string(n - 1) + ")");
+      }
+    }
+  }
+#endif
   st->initializing = true;
   auto* w = new InitWorker(env, st, a);
   Napi::Promise p = w->Promise();
@@ -294,9 +475,8 @@ TN_FN(DistInit, "distributed.initProcessGroup") {
 
 TN_FN(DistDestroy, "distributed.destroyProcessGroup") {
   auto st = GetState(info.Env());
-  bool had = static_cast<bool>(st->pg);
-  st->pg.reset();  // joins Gloo's threads once queued work drained
-  st->store.reset();
+  bool had = HasGroup(*st);
+  DropGroup(*st);
   st->rank = -1;
   st->world = -1;
   return Napi::Boolean::New(info.Env(), had);
@@ -307,6 +487,7 @@ TN_FN(DistAllReduce, "distributed.allReduce") {
   Napi::Env env = info.Env();
   DistState& st = Initialized(env, "allReduce()");
   auto tensors = TensorsArg(env, info[0], "tensors");
+  CheckDevices(st, tensors, "tensors");
   std::string opname = info[1].As<Napi::String>().Utf8Value();
   c10d::AllreduceOptions opts;
   opts.reduceOp = c10d::ReduceOp(ReduceOpArg(opname));
@@ -314,7 +495,7 @@ TN_FN(DistAllReduce, "distributed.allReduce") {
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (auto& t : tensors) {
     std::vector<at::Tensor> one{t};
-    works.push_back(st.pg->allreduce(one, opts));
+    works.push_back(OnGroup(st, [&](auto& g) { return g.allreduce(one, opts); }));
   }
   std::function<void()> after;
   if (opname == "avg") {
@@ -326,7 +507,7 @@ TN_FN(DistAllReduce, "distributed.allReduce") {
       }
     };
   }
-  return Queue(env, "distributed.allReduce", std::move(works), st.timeout, std::move(after));
+  return Queue(env, st, "distributed.allReduce", std::move(works), st.timeout, std::move(after), tensors);
 }
 
 // broadcast(handles, src) -> Promise<void>
@@ -334,6 +515,7 @@ TN_FN(DistBroadcast, "distributed.broadcast") {
   Napi::Env env = info.Env();
   DistState& st = Initialized(env, "broadcast()");
   auto tensors = TensorsArg(env, info[0], "tensors");
+  CheckDevices(st, tensors, "tensors");
   int src = info[1].As<Napi::Number>().Int32Value();
   if (src < 0 || src >= st.world) {
     throw std::invalid_argument("src " + std::to_string(src) + " is not a rank of a group of " + std::to_string(st.world));
@@ -345,9 +527,9 @@ TN_FN(DistBroadcast, "distributed.broadcast") {
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (auto& t : tensors) {
     std::vector<at::Tensor> one{t};
-    works.push_back(st.pg->broadcast(one, opts));
+    works.push_back(OnGroup(st, [&](auto& g) { return g.broadcast(one, opts); }));
   }
-  return Queue(env, "distributed.broadcast", std::move(works), st.timeout);
+  return Queue(env, st, "distributed.broadcast", std::move(works), st.timeout);
 }
 
 // allGather(outputs, input) -> Promise<void>
@@ -356,6 +538,8 @@ TN_FN(DistAllGather, "distributed.allGather") {
   DistState& st = Initialized(env, "allGather()");
   auto outs = TensorsArg(env, info[0], "outputList");
   auto in = TensorsArg(env, info[1], "tensor");
+  CheckDevices(st, outs, "outputList");
+  CheckDevices(st, in, "tensor");
   if ((int)outs.size() != st.world) {
     throw std::invalid_argument("outputList has " + std::to_string(outs.size()) + " tensors but the group has " +
                                 std::to_string(st.world) + " ranks");
@@ -363,8 +547,8 @@ TN_FN(DistAllGather, "distributed.allGather") {
   std::vector<std::vector<at::Tensor>> outputs{outs};
   c10d::AllgatherOptions opts;
   opts.timeout = st.timeout;
-  auto work = st.pg->allgather(outputs, in, opts);
-  return Queue(env, "distributed.allGather", {work}, st.timeout);
+  auto work = OnGroup(st, [&](auto& g) { return g.allgather(outputs, in, opts); });
+  return Queue(env, st, "distributed.allGather", {work}, st.timeout);
 }
 
 // reduceScatter(output, inputs, op) -> Promise<void>
@@ -373,18 +557,20 @@ TN_FN(DistReduceScatter, "distributed.reduceScatter") {
   DistState& st = Initialized(env, "reduceScatter()");
   auto out = TensorsArg(env, info[0], "output");
   auto ins = TensorsArg(env, info[1], "inputList");
+  CheckDevices(st, out, "output");
+  CheckDevices(st, ins, "inputList");
   std::string opname = info[2].As<Napi::String>().Utf8Value();
   c10d::ReduceScatterOptions opts;
   opts.reduceOp = c10d::ReduceOp(ReduceOpArg(opname));
   opts.timeout = st.timeout;
   std::vector<std::vector<at::Tensor>> inputs{ins};
-  auto work = st.pg->reduce_scatter(out, inputs, opts);
+  auto work = OnGroup(st, [&](auto& g) { return g.reduce_scatter(out, inputs, opts); });
   std::function<void()> after;
   if (opname == "avg") {
     int world = st.world;
     after = [out, world]() { for (auto t : out) t.div_(world); };
   }
-  return Queue(env, "distributed.reduceScatter", {work}, st.timeout, std::move(after));
+  return Queue(env, st, "distributed.reduceScatter", {work}, st.timeout, std::move(after), out);
 }
 
 TN_FN(DistBarrier, "distributed.barrier") {
@@ -392,8 +578,8 @@ TN_FN(DistBarrier, "distributed.barrier") {
   DistState& st = Initialized(env, "barrier()");
   c10d::BarrierOptions opts;
   opts.timeout = st.timeout;
-  auto work = st.pg->barrier(opts);
-  return Queue(env, "distributed.barrier", {work}, st.timeout);
+  auto work = OnGroup(st, [&](auto& g) { return g.barrier(opts); });
+  return Queue(env, st, "distributed.barrier", {work}, st.timeout);
 }
 
 #else  // !TORCHNODE_DISTRIBUTED
@@ -403,7 +589,9 @@ static const char* kUnavailable =
     " without torch/csrc/distributed/c10d headers, or gloo headers missing: on Debian install libgloo-dev and rebuild)";
 
 TN_FN(DistIsAvailable, "distributed.isAvailable") { return Napi::Boolean::New(info.Env(), false); }
+TN_FN(DistIsNcclAvailable, "distributed.isNcclAvailable") { return Napi::Boolean::New(info.Env(), false); }
 TN_FN(DistIsInitialized, "distributed.isInitialized") { return Napi::Boolean::New(info.Env(), false); }
+TN_FN(DistBackend, "distributed.getBackend") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistRank, "distributed.getRank") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistWorldSize, "distributed.getWorldSize") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistInit, "distributed.initProcessGroup") { throw std::runtime_error(kUnavailable); }
@@ -419,7 +607,9 @@ TN_FN(DistBarrier, "distributed.barrier") { throw std::runtime_error(kUnavailabl
 void InitDistributed(Napi::Env env, Napi::Object exports) {
   Napi::Object d = Napi::Object::New(env);
   d.Set("isAvailable", Napi::Function::New(env, DistIsAvailable, "isAvailable"));
+  d.Set("isNcclAvailable", Napi::Function::New(env, DistIsNcclAvailable, "isNcclAvailable"));
   d.Set("isInitialized", Napi::Function::New(env, DistIsInitialized, "isInitialized"));
+  d.Set("backend", Napi::Function::New(env, DistBackend, "backend"));
   d.Set("getRank", Napi::Function::New(env, DistRank, "getRank"));
   d.Set("getWorldSize", Napi::Function::New(env, DistWorldSize, "getWorldSize"));
   d.Set("init", Napi::Function::New(env, DistInit, "init"));

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check: one call on a GPU machine (CMake, g++, nvcc and a CUDA PyTorch in python3, but
-# no Node and no network) that builds the addon against that torch, runs the test suite with the
-# CUDA tests enabled, trains part 3 on CUDA for a few hundred steps, and benchmarks TS against
-# PyTorch Python on the same machine. It prints a short table last; logs go to $OUT (or ./gpu-out).
+# no Node and no network) that builds the addon against that torch, runs the NCCL backend's test,
+# runs the test suite with the CUDA tests enabled, trains part 3 on CUDA for a few hundred steps,
+# and benchmarks TS against PyTorch Python on the same machine. It prints a short table last; logs go to $OUT (or ./gpu-out).
 #
 #   here:        bash scripts/gpu-check.sh prepare      # packs Node + the runtime node_modules into .gpu/
 #   GPU machine: bash scripts/gpu-check.sh run          # (device tool: carry [".gpu"])
@@ -64,6 +64,14 @@ run() {
     step build node node_modules/cmake-js/bin/cmake-js rebuild --CDCMAKE_BUILD_TYPE=Release
   fi
   grep -h "torchnode:" "$OUTDIR/build.log" >&2 || true
+  # 1b. The NCCL backend on its own (world size 1: NCCL refuses two ranks on one GPU; ~10-30 s,
+  #     cut at 180 s so a hung NCCL init cannot eat the call). On the GPU the build must have NCCL:
+  #     TORCHNODE_EXPECT_NCCL turns "skipped" into a failure.
+  if [ "$DRY" = 1 ]; then
+    step nccl timeout 180 node --import tsx --test test/73.distributed.nccl.test.ts
+  else
+    step nccl timeout 180 env TORCHNODE_EXPECT_NCCL=1 node --import tsx --test test/73.distributed.nccl.test.ts
+  fi
   # 2. The test suite, CUDA tests included (they skip only without a GPU).
   step tests node --import tsx --test --test-concurrency=1 test/*.test.ts
   # 3. Part 3 on the device for a few hundred steps, on generated CIFAR-format data (no network).

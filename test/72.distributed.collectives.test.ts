@@ -95,8 +95,9 @@ test('the launcher stops the group when one rank fails and exits non-zero', { sk
 
 test('argument validation and not-initialized errors', async () => {
   const t = torch.ones([2]);
-  await assert.rejects(dist.initProcessGroup({ backend: 'nccl' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }),
-    { message: available ? "distributed.initProcessGroup: Expected 'gloo' for backend but received 'nccl' of type string (torchnode supports Gloo, CPU tensors)" : /not available/ });
+  // (backend 'nccl': test/73.distributed.nccl.test.ts)
+  await assert.rejects(dist.initProcessGroup({ backend: 'mpi' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }),
+    { message: available ? "distributed.initProcessGroup: Expected one of 'gloo', 'nccl' for backend but received 'mpi' of type string" : /not available/ });
   if (!available) return;
   await assert.rejects(dist.initProcessGroup({ initMethod: 'udp://x', rank: 0, worldSize: 1 }),
     { message: "distributed.initProcessGroup: Expected 'env://' or 'tcp://host:port' for initMethod but received 'udp://x'" });

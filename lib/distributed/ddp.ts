@@ -128,21 +128,22 @@ export class DistributedDataParallel<M extends Module = Module> {
   /**
    * Averages every trainable parameter's gradient across ranks, in place. Parameters are grouped
    * in reverse registration order (as PyTorch's buckets) into buckets of up to `bucketCapMb` per
-   * dtype; each bucket is flattened with `cat`, divided by the world size, all-reduced once and
-   * copied back. A parameter without a gradient on this rank contributes zeros and receives the
+   * dtype and device; each bucket is flattened with `cat`, divided by the world size, all-reduced
+   * once and copied back. Buckets live on their parameters' device: with NCCL the gradients never
+   * leave the GPU. A parameter without a gradient on this rank contributes zeros and receives the
    * average, so all ranks stay in step.
    */
   async syncGradients(): Promise<void> {
     const world = nativeDistributed.getWorldSize();
     const params = this.module.parameters().filter((p) => p.requiresGrad).reverse();
     const cap = this.bucketCapMb * MB;
-    // Bucket assignment: consecutive parameters of one dtype up to the byte cap.
+    // Bucket assignment: consecutive parameters of one dtype and device up to the byte cap.
     const buckets: Parameter[][] = [];
     let cur: Parameter[] = [];
     let bytes = 0;
     for (const p of params) {
       const b = p.numel() * p.elementSize();
-      if (cur.length > 0 && (bytes + b > cap || cur[0].dtype !== p.dtype)) {
+      if (cur.length > 0 && (bytes + b > cap || cur[0].dtype !== p.dtype || cur[0].device !== p.device)) {
         buckets.push(cur);
         cur = [];
         bytes = 0;

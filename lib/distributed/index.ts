@@ -1,5 +1,6 @@
 /**
- * torchnode.distributed: `torch.distributed` on LibTorch's c10d with the Gloo backend (CPU tensors).
+ * torchnode.distributed: `torch.distributed` on LibTorch's c10d with the Gloo backend (CPU tensors)
+ * and, in builds against a CUDA LibTorch that has it, the NCCL backend (CUDA tensors).
  *
  *     import { distributed as dist } from 'torchnode';
  *     await dist.initProcessGroup({ backend: 'gloo', initMethod: 'env://' });
@@ -10,7 +11,7 @@
  * write), and `timeout` is in milliseconds. Collectives are enqueued synchronously in call order,
  * so every rank must call them in the same order, exactly as in PyTorch.
  */
-import { nativeDistributed } from './backend.js';
+import { nativeDistributed, ncclBuilt, groupBackend, type BackendName } from './backend.js';
 import { Tensor, h } from '../tensor.js';
 import { describe } from '../dtype.js';
 import { checkOptions, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
@@ -18,6 +19,7 @@ import { checkOptions, expectNonNegInt, expectOneOf, expectPositiveInt } from '.
 export { DistributedSampler, type DistributedSamplerOptions, type Sized } from './sampler.js';
 export { DistributedDataParallel, type DistributedDataParallelOptions } from './ddp.js';
 export { launch, LAUNCHER_PATH, type LaunchOptions } from './launcher.js';
+export type { BackendName } from './backend.js';
 
 const nd = nativeDistributed;
 
@@ -36,14 +38,18 @@ export type ReduceOpName = 'sum' | 'avg' | 'product' | 'min' | 'max';
 /** `torch.distributed.ReduceOp`, as strings. */
 export const ReduceOp = { SUM: 'sum', AVG: 'avg', PRODUCT: 'product', MIN: 'min', MAX: 'max' } as const;
 const REDUCE_OPS: readonly ReduceOpName[] = ['sum', 'avg', 'product', 'min', 'max'];
+const BACKENDS: readonly BackendName[] = ['gloo', 'nccl'];
 
 /** torch.distributed's default timeout: 30 minutes. */
 export const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** Options of {@link initProcessGroup} (`torch.distributed.init_process_group`). */
 export interface InitProcessGroupOptions {
-  /** Only 'gloo' (CPU) is available. Default 'gloo'. */
-  backend?: 'gloo';
+  /**
+   * 'gloo' (CPU tensors; default) or 'nccl' (CUDA tensors; only where {@link isNcclAvailable},
+   * one GPU per rank).
+   */
+  backend?: BackendName;
   /** `'env://'` (default: MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE) or `'tcp://host:port'`. */
   initMethod?: string;
   /** This process's rank; default `RANK` from the environment. */
@@ -52,11 +58,26 @@ export interface InitProcessGroupOptions {
   worldSize?: number;
   /** Milliseconds to wait for the rendezvous and for each collective. Default 30 minutes. */
   timeout?: number;
+  /**
+   * NCCL only (PyTorch's `device_id`): the CUDA device index of this rank, e.g. `LOCAL_RANK`. Binds
+   * the group to it and creates the NCCL communicator during `initProcessGroup`. Without it the
+   * first collective creates the communicator, and that call blocks the JS thread until every
+   * rank has reached its first collective.
+   */
+  deviceId?: number;
 }
 
 /** `torch.distributed.is_available()`: whether this build has c10d with Gloo. */
 export function isAvailable(): boolean {
   return nd.isAvailable();
+}
+
+/**
+ * `torch.distributed.is_nccl_available()`: whether this build has the NCCL backend (built against
+ * a CUDA LibTorch whose c10d has ProcessGroupNCCL). Says nothing about GPUs being present.
+ */
+export function isNcclAvailable(): boolean {
+  return ncclBuilt();
 }
 
 /** `torch.distributed.is_initialized()`. */
@@ -74,10 +95,10 @@ export function getWorldSize(): number {
   return nd.getWorldSize();
 }
 
-/** `torch.distributed.get_backend()`. */
-export function getBackend(): 'gloo' {
+/** `torch.distributed.get_backend()`: `'gloo'` or `'nccl'`. */
+export function getBackend(): BackendName {
   if (!nd.isInitialized()) throw new Error('distributed.getBackend: the default process group is not initialized');
-  return 'gloo';
+  return groupBackend();
 }
 
 function envInt(name: string, fn: string): number {
@@ -106,14 +127,23 @@ function isLoopback(host: string): boolean {
  */
 export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Promise<void> {
   const fn = 'distributed.initProcessGroup';
-  checkOptions(opts, ['backend', 'initMethod', 'rank', 'worldSize', 'timeout'], fn);
+  checkOptions(opts, ['backend', 'initMethod', 'rank', 'worldSize', 'timeout', 'deviceId'], fn);
   if (!nd.isAvailable()) {
     // Reports why (native message) rather than a generic error.
     await nd.init({ host: '', port: 0, rank: 0, worldSize: 1, timeoutMs: 0 });
   }
-  const backend = opts.backend ?? 'gloo';
-  if (backend !== 'gloo') {
-    throw new TypeError(`${fn}: Expected 'gloo' for backend but received ${describe(backend)} (torchnode supports Gloo, CPU tensors)`);
+  const backend = named(fn, () => expectOneOf(opts.backend ?? 'gloo', BACKENDS, 'backend'));
+  if (backend === 'nccl' && !ncclBuilt()) {
+    if (!nd.isNcclAvailable) {
+      throw new Error(`${fn}: backend 'nccl' is not available: the loaded torchnode addon predates NCCL support (rebuild it)`);
+    }
+    // The native message says which LibTorch this build has and why it has no NCCL.
+    await nd.init({ host: '', port: 0, rank: 0, worldSize: 1, timeoutMs: 0, backend });
+  }
+  let deviceId: number | undefined;
+  if (opts.deviceId !== undefined) {
+    if (backend !== 'nccl') throw new TypeError(`${fn}: deviceId is only used by backend 'nccl' (Gloo communicates CPU tensors)`);
+    deviceId = named(fn, () => expectNonNegInt(opts.deviceId, 'deviceId'));
   }
   const initMethod = opts.initMethod ?? 'env://';
   if (typeof initMethod !== 'string') throw new TypeError(`${fn}: Expected string for initMethod but received ${describe(initMethod)}`);
@@ -137,6 +167,10 @@ export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Prom
   if (rank >= worldSize) throw new RangeError(`${fn}: rank ${rank} is out of range for worldSize ${worldSize} (expected 0..${worldSize - 1})`);
   const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
   named(fn, () => expectPositiveInt(timeout, 'timeout (milliseconds)'));
+  if (backend === 'nccl') {
+    await nd.init({ host, port, rank, worldSize, timeoutMs: timeout, backend, deviceId });
+    return;
+  }
   const iface = process.env.GLOO_SOCKET_IFNAME;
   await nd.init({
     host, port, rank, worldSize, timeoutMs: timeout,
@@ -151,11 +185,19 @@ export function destroyProcessGroup(): void {
   nd.destroy();
 }
 
-/** Gloo works on dense, contiguous CPU tensors; say so before the native layer does. */
+/**
+ * Gloo works on dense, contiguous CPU tensors, NCCL on contiguous CUDA tensors; say so before the
+ * native layer does. Before initProcessGroup the backend is unknown: requireGroup reports that.
+ */
 function commTensor(t: unknown, what: string, fn: string): number {
   const handle = h(t, `${fn}: ${what}`);
   const tt = t as Tensor;
-  if (tt.device !== 'cpu') throw new TypeError(`${fn}: Expected a CPU tensor for ${what} (Gloo backend) but received one on ${tt.device}`);
+  const backend = nd.isInitialized() ? groupBackend() : null;
+  if (backend === 'nccl') {
+    if (!tt.device.startsWith('cuda')) throw new TypeError(`${fn}: Expected a CUDA tensor for ${what} (NCCL backend) but received one on ${tt.device}`);
+  } else if (backend === 'gloo' && tt.device !== 'cpu') {
+    throw new TypeError(`${fn}: Expected a CPU tensor for ${what} (Gloo backend) but received one on ${tt.device}`);
+  }
   if (!tt.isContiguous()) throw new TypeError(`${fn}: Expected a contiguous tensor for ${what} (call .contiguous() first)`);
   return handle;
 }
@@ -169,7 +211,8 @@ function requireGroup(fn: string): void {
 
 /**
  * `torch.distributed.all_reduce(tensor, op)`: reduces `tensor` across all ranks, in place.
- * `'avg'` sums, then divides by the world size (Gloo has no AVG).
+ * `'avg'` sums, then divides by the world size (Gloo has no AVG; NCCL does it the same way here,
+ * so both backends give the same numbers, integer tensors included).
  */
 export async function allReduce(tensor: Tensor, opts: { op?: ReduceOpName } = {}): Promise<void> {
   const fn = 'distributed.allReduce';
