@@ -26,7 +26,7 @@ test('toMkldnn / toDense round-trip exactly; layout and isMkldnn report the layo
     assert.equal(m.isMkldnn, true);
     assert.deepEqual(m.shape, [2, 3, 5, 4]);
     assert.equal(m.dtype, 'float32');
-    assert.deepEqual(Array.from(m.dataSync()), Array.from(x.dataSync())); // read through a dense copy
+    assert.deepEqual(Array.from(m.dataSync() as Float32Array), Array.from(x.dataSync() as Float32Array)); // read through a dense copy
     const d = m.toDense();
     assert.equal(d.layout, 'strided');
     assert.ok(d.equal(x));

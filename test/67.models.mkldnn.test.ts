@@ -39,7 +39,7 @@ for (const name of ['cnn_3', 'cnn_4', 'cnn_5'] as const) {
 test('evaluateModel feeds oneDNN batches (but not single images) to models that accept them, with equal accuracy', () => {
   torch.manualSeed(4);
   const model = buildModel('cnn_3');
-  const batches = torch.tidy(() => [50, 50, 1].map((n) => torch.keep([torch.randn([n, 3, 32, 32]), torch.randint(0, 10, [n])] as [Tensor, Tensor])));
+  const batches = [50, 50, 1].map((n) => [torch.randn([n, 3, 32, 32]), torch.randint(0, 10, [n])] as [Tensor, Tensor]);
   const loader = { *[Symbol.iterator](): Iterator<[Tensor, Tensor]> { for (const [x, y] of batches) yield [x.detach(), y.detach()]; } };
   const seen: string[] = [];
   const forward = model.forward.bind(model);

@@ -11,6 +11,6 @@ export type { DataLoaderOptions } from './dataloader.js';
 export * as transforms from './transforms.js';
 export * as datasets from './datasets.js';
 export * as npy from './npy.js';
-export { unpickle, PyDict, PyBytes, NdArray, NpDtype } from './pickle.js';
+export { unpickle, PyDict, PyBytes, NdArray, NpDtype, type UnpickleOptions } from './pickle.js';
 export { downloadUrl, downloadAndExtractArchive, extractArchive, md5File } from './download.js';
 export type { DownloadOptions, DownloadExtractOptions } from './download.js';
