@@ -75,15 +75,21 @@ message(STATUS "torchnode: LibTorch ${TORCHNODE_TORCH_VERSION} from ${_torchnode
 # define on torch_cuda's interface (PUBLIC in PyTorch's caffe2/CMakeLists.txt). The core of c10d that
 # 'nccl' shares with 'gloo' (TCPStore, Work) is compiled with the Gloo part, so gloo's headers are
 # needed too, and NCCL's own nccl.h (a pip torch takes it from the nvidia-nccl wheel).
+# Sets `out` to the LibTorch include directory that holds `relpath`, or to "" when none does.
+function(torchnode_torch_include out relpath)
+  set(_found "")
+  foreach(_inc ${TORCH_INCLUDE_DIRS})
+    if(EXISTS "${_inc}/${relpath}")
+      set(_found "${_inc}")
+    endif()
+  endforeach()
+  set(${out} "${_found}" PARENT_SCOPE)
+endfunction()
+
 set(TORCHNODE_NCCL OFF)
 set(_nccl_desc "no (LibTorch ${TORCHNODE_TORCH_VERSION} is CPU-only)")
 if(TORCHNODE_CUDA)
-  set(_nccl_hpp "")
-  foreach(_inc ${TORCH_INCLUDE_DIRS})
-    if(EXISTS "${_inc}/torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp")
-      set(_nccl_hpp "${_inc}/torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp")
-    endif()
-  endforeach()
+  torchnode_torch_include(_nccl_hpp torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp)
   # Does the LibTorch have the NCCL process group compiled in? Its exported define says so; without
   # it, look for ProcessGroupNCCL's constructor in libtorch_cuda itself.
   set(_nccl_exported OFF)

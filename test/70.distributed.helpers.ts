@@ -77,3 +77,12 @@ export async function runLauncher(script: string, args: string[], n = 2, timeout
   });
 }
 
+/** The message a promise rejects with, or null when it resolves. */
+export async function errorOf(p: Promise<unknown>): Promise<string | null> {
+  try {
+    await p;
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

@@ -3,19 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import * as torch from '../lib/index.js';
 import { distributed as dist } from '../lib/index.js';
+import { errorOf } from './70.distributed.helpers.js';
 
 const [mode, outFile] = process.argv.slice(2);
 const rank = Number(process.env.RANK);
 const out: Record<string, unknown> = { rank };
-
-async function errorOf(p: Promise<unknown>): Promise<string | null> {
-  try {
-    await p;
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 if (mode === 'collectives') {
   await dist.initProcessGroup({ backend: 'gloo', initMethod: 'env://', timeout: 20000 });

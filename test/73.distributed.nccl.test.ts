@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 import { nn, distributed as dist } from '../lib/index.js';
-import { freePort } from './70.distributed.helpers.js';
+import { freePort, errorOf } from './70.distributed.helpers.js';
 
 const available = dist.isAvailable();
 const nccl = dist.isNcclAvailable();
@@ -15,15 +15,6 @@ const ncclSkip = nccl && hasCuda ? false
   : nccl ? 'NCCL build, but no usable GPU/driver on this machine'
   : torch.version.cuda ? `CUDA LibTorch ${torch.version.libtorch} without NCCL: NCCL tests need a LibTorch whose c10d has ProcessGroupNCCL`
   : `CPU-only LibTorch ${torch.version.libtorch}: NCCL tests need a CUDA build with NCCL (see scripts/gpu-check.sh)`;
-
-async function errorOf(p: Promise<unknown>): Promise<string | null> {
-  try {
-    await p;
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 test('without NCCL: isNcclAvailable is false and backend nccl rejects with the reason', { skip: nccl ? 'this build has NCCL' : false }, async () => {
   assert.equal(dist.isNcclAvailable(), false);
