@@ -8,7 +8,12 @@
  * seconds apart and see the same load on a shared machine. `--rounds N` repeats everything and
  * takes, per row, the median over rounds.
  *
- * Usage: npm run bench [-- --only ops,models,data,floor] [--scale 0.2] [--rounds 3]
+ * The TS side runs as compiled JavaScript, as a library user's code does: each bench file is
+ * bundled once with esbuild (torchnode itself is in the bundle, npm packages stay external) into
+ * .bench/js/ and run with plain `node`. `--runner tsx` runs the sources through tsx instead; its
+ * module-loader thread (a second V8 isolate) then adds ~40 MB to the TS side's RSS.
+ *
+ * Usage: npm run bench [-- --only ops,models,data,floor] [--scale 0.2] [--rounds 3] [--runner tsx]
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build as esbuild } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -28,8 +34,30 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '50' },
     json: { type: 'string', default: join(here, 'results.json') },
     clock: { type: 'string', default: 'cpu' },
+    runner: { type: 'string', default: 'compiled' },
   },
 });
+if (values.runner !== 'compiled' && values.runner !== 'tsx') {
+  throw new Error(`--runner: expected 'compiled' or 'tsx' but received '${values.runner}'`);
+}
+
+/** Node arguments that run bench/<name>.ts: a compiled bundle (see the top of this file) or tsx. */
+async function tsSide(name: string): Promise<string[]> {
+  const src = join(here, `${name}.ts`);
+  if (values.runner === 'tsx') return ['--import', 'tsx', src];
+  const out = join(here, '..', '.bench', 'js', `${name}.mjs`);
+  await esbuild({
+    entryPoints: [src],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return [out];
+}
 // 'gpu' runs only when asked for (scripts/gpu-check.sh does): it needs a CUDA build and a GPU.
 const suites = values.only ? values.only.split(',') : ['ops', 'models', 'data', 'floor'];
 const scale = Number(values.scale);
@@ -128,7 +156,7 @@ class Runner {
 
 /** Runs both sides of a suite, alternating turns: TS block, Python block, TS block, … */
 async function runPair(suite: string): Promise<[Side, Side]> {
-  const ts = new Runner(`${suite}.ts`, process.execPath, ['--import', 'tsx', join(here, `${suite}.ts`)]);
+  const ts = new Runner(`${suite}.ts`, process.execPath, await tsSide(suite));
   const py = new Runner(`${suite}.py`, values.python!, [join(here, `${suite}.py`)]);
   const live = [ts, py];
   const ready = await Promise.all(live.map((r) => r.untilTurn()));
@@ -185,7 +213,7 @@ interface FloorModel { name: string; fwdFlops: number; trainFlops: number; layer
 
 /** The floor suite is TS-only (it times LibTorch's kernels); it is compared with the models suite's rows. */
 async function runFloor(): Promise<[Side, Side]> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'floor.ts')], { env: { ...env, BENCH_LOCKSTEP: '0' }, cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, await tsSide('floor'), { env: { ...env, BENCH_LOCKSTEP: '0' }, cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`floor.ts failed:\n${r.stderr}`);
   const side = JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
   return [side, side];

@@ -78,7 +78,7 @@ run() {
   node --import tsx -e "import { writeSyntheticCifar10 } from './scripts/cifar.ts'; writeSyntheticCifar10('/tmp/gpu-cifar', { seed: 0, nTrain: 10000, nTest: 1000 });" > "$OUTDIR/data.log" 2>&1
   step part3 node --import tsx scripts/part3.ts --device "$device" --steps 300 --models cnn_3,mlp_1 --data /tmp/gpu-cifar --seed 0 --out "$OUTDIR/part3" --no-progress
   # 4. TS vs PyTorch Python, same machine, same call.
-  step bench node --import tsx bench/run.ts --only gpu --device "$device" --steps "$([ "$DRY" = 1 ] && echo 3 || echo 50)" --python "$py"
+  step bench node --import tsx bench/run.ts --runner tsx --only gpu --device "$device" --steps "$([ "$DRY" = 1 ] && echo 3 || echo 50)" --python "$py"
   echo
   echo "## gpu-check ($([ "$DRY" = 1 ] && echo "dry run on CPU" || echo "$device"))"
   echo "| step | status | seconds |"
