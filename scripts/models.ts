@@ -11,6 +11,10 @@
  * `forward` frees each intermediate activation as soon as the next one exists (`f.x = …`, see
  * Flow), as Python's reference counting does; the result belongs to the caller (the training
  * loops run the forward inside `tidy()`). Autograd keeps what backward needs on its own.
+ *
+ * On the CPU the ReLU CNNs run their convolution stack in oneDNN's blocked layout (`layoutIn`),
+ * one line more than the original at each end of the stack: the same numbers, bit for bit,
+ * without the layout conversions a dense convolution makes on every call.
  */
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
@@ -69,17 +73,30 @@ class Flow {
   }
 }
 
+let oneDnnLayout = torch.backends.mkldnn.isAvailable();
+
 /**
- * Whether a model's forward accepts an input in oneDNN's blocked layout (`Tensor.toMkldnn()`)
- * and returns an ordinary tensor with the same values as for a dense input. The ReLU CNNs do:
- * their convolution/ReLU/pooling stack keeps that layout and they convert back before the
- * flatten. evaluateModel (scripts/train.ts) uses it to skip the two layout conversions a dense
- * CPU convolution pays per layer (≈1.5× faster evaluation). Outputs are bit-identical because
- * the same oneDNN convolution kernels run (tested for batches of 2–50, test/67); with sigmoid
- * they are not (oneDNN's logistic differs from ATen's by up to 1 ulp), so those models say no.
+ * Whether the ReLU CNNs run their convolution stack in oneDNN's blocked layout on the CPU
+ * (default: when LibTorch has oneDNN). `setOneDnnLayout(false)` runs them on dense tensors, as
+ * Python's appendix code does; the results are the same bit for bit either way (test/67).
  */
-export function acceptsMkldnn(model: unknown): boolean {
-  return (model as { acceptsMkldnn?: unknown } | null)?.acceptsMkldnn === true;
+export function setOneDnnLayout(on: boolean): void {
+  if (typeof on !== 'boolean') throw new TypeError(`setOneDnnLayout: expected a boolean but received ${String(on)} of type ${typeof on}`);
+  oneDnnLayout = on && torch.backends.mkldnn.isAvailable();
+}
+
+/**
+ * The CNNs' input in oneDNN's blocked layout when that gives the same numbers faster: a dense CPU
+ * convolution converts its input and output between layouts on every call; a stack kept in
+ * oneDNN's layout converts once at each end. The same oneDNN kernels compute, so forward outputs
+ * and gradients are bit-identical (autograd runs through the layout: ToMkldnnBackward and
+ * oneDNN's conv/ReLU/pool backward). Only with ReLU (oneDNN's logistic differs from ATen's
+ * sigmoid by up to 1 ulp) and for batches of two or more (a single image may take another
+ * kernel and differ in the last bit). Train steps ~15–20% faster, evaluation ~1.5× (bench/).
+ */
+function layoutIn(kind: Activation, x: Tensor): Tensor {
+  if (!oneDnnLayout || kind !== 'relu' || x.device !== 'cpu' || x.dtype !== 'float32' || x.isMkldnn || (x.size(0) as number) < 2) return x;
+  return x.toMkldnn();
 }
 
 /** MLP1: flatten → fc1 (3072→32) → act → fc2 (32→10). */
@@ -138,10 +155,6 @@ export class CNN3 extends nn.Module {
   conv3 = new nn.Conv2d(8, 16, { kernelSize: 7, stride: 1, padding: 0 });
   pool2 = new nn.MaxPool2d({ kernelSize: 2, stride: 2 });
   fc = new nn.Linear(16 * 3 * 3, 10);
-  /** See acceptsMkldnn(): with ReLU only (oneDNN's sigmoid differs from ATen's in the last bit). */
-  get acceptsMkldnn(): boolean {
-    return this.activationType === 'relu';
-  }
   readonly activationType: Activation;
   constructor(activation: Activation = 'relu') {
     super();
@@ -153,12 +166,13 @@ export class CNN3 extends nn.Module {
   override forward(input: Tensor): Tensor {
     const a = this.activationType;
     const f = new Flow(checkInput(input, 'CNN3', [3, 32, 32]));
+    f.x = layoutIn(a, f.x);
     f.x = act(a, this.conv1.call(f.x));
     f.x = act(a, this.conv2.call(f.x));
     f.x = this.pool1.call(f.x);
     f.x = act(a, this.conv3.call(f.x));
     f.x = this.pool2.call(f.x);
-    if (f.x.isMkldnn) f.x = f.x.toDense(); // see acceptsMkldnn(): views need the strided layout
+    if (f.x.isMkldnn) f.x = f.x.toDense(); // views need the strided layout (see layoutIn)
     f.x = f.x.view(f.x.size(0) as number, -1);
     f.x = this.fc.call(f.x);
     return f.x;
@@ -174,10 +188,6 @@ export class CNN4 extends nn.Module {
   conv4 = new nn.Conv2d(16, 16, { kernelSize: 5, stride: 1, padding: 0 });
   pool2 = new nn.MaxPool2d({ kernelSize: 2, stride: 2 });
   fc = new nn.Linear(16 * 4 * 4, 10);
-  /** See acceptsMkldnn(): with ReLU only (oneDNN's sigmoid differs from ATen's in the last bit). */
-  get acceptsMkldnn(): boolean {
-    return this.activationType === 'relu';
-  }
   readonly activationType: Activation;
   constructor(activation: Activation = 'relu') {
     super();
@@ -189,13 +199,14 @@ export class CNN4 extends nn.Module {
   override forward(input: Tensor): Tensor {
     const a = this.activationType;
     const f = new Flow(checkInput(input, 'CNN4', [3, 32, 32]));
+    f.x = layoutIn(a, f.x);
     f.x = act(a, this.conv1.call(f.x));
     f.x = act(a, this.conv2.call(f.x));
     f.x = act(a, this.conv3.call(f.x));
     f.x = this.pool1.call(f.x);
     f.x = act(a, this.conv4.call(f.x));
     f.x = this.pool2.call(f.x);
-    if (f.x.isMkldnn) f.x = f.x.toDense(); // see acceptsMkldnn(): views need the strided layout
+    if (f.x.isMkldnn) f.x = f.x.toDense(); // views need the strided layout (see layoutIn)
     f.x = f.x.view(f.x.size(0) as number, -1);
     f.x = this.fc.call(f.x);
     return f.x;
@@ -216,10 +227,6 @@ export class CNN5 extends nn.Module {
   conv6 = new nn.Conv2d(16, 8, { kernelSize: 3, stride: 1, padding: 0 });
   pool2 = new nn.MaxPool2d({ kernelSize: 2, stride: 2 });
   fc = new nn.Linear(8 * 4 * 4, 10);
-  /** See acceptsMkldnn(): with ReLU only (oneDNN's sigmoid differs from ATen's in the last bit). */
-  get acceptsMkldnn(): boolean {
-    return this.activationType === 'relu';
-  }
   readonly activationType: Activation;
   constructor(activation: Activation = 'relu') {
     super();
@@ -231,6 +238,7 @@ export class CNN5 extends nn.Module {
   override forward(input: Tensor): Tensor {
     const a = this.activationType;
     const f = new Flow(checkInput(input, 'CNN5', [3, 32, 32]));
+    f.x = layoutIn(a, f.x);
     f.x = act(a, this.conv1.call(f.x));
     f.x = act(a, this.conv2.call(f.x));
     f.x = act(a, this.conv3.call(f.x));
@@ -239,7 +247,7 @@ export class CNN5 extends nn.Module {
     f.x = act(a, this.conv5.call(f.x));
     f.x = act(a, this.conv6.call(f.x));
     f.x = this.pool2.call(f.x);
-    if (f.x.isMkldnn) f.x = f.x.toDense(); // see acceptsMkldnn(): views need the strided layout
+    if (f.x.isMkldnn) f.x = f.x.toDense(); // views need the strided layout (see layoutIn)
     f.x = f.x.view(f.x.size(0) as number, -1);
     f.x = this.fc.call(f.x);
     return f.x;

@@ -16,7 +16,6 @@ import cliProgress from 'cli-progress';
 import * as torch from '../lib/index.js';
 import { type Tensor, tidy, inferenceMode, dispose } from '../lib/index.js';
 import type { nn } from '../lib/index.js';
-import { acceptsMkldnn } from './models.js';
 
 /** What the loops need from a DataLoader: iteration over [x, y] batches (and ideally a length). */
 export interface BatchLoader {
@@ -36,23 +35,14 @@ export function toDevice(t: Tensor, device: string): Tensor {
   return device === 'cpu' ? t : t.to(device);
 }
 
-/** Options of evaluateModel. */
-export interface EvaluateOptions {
-  /** Run models that accept it in oneDNN's layout on the CPU (default true; same results, faster). */
-  mkldnn?: boolean;
-}
-
 /**
  * Appendix 3's `evaluate_model` (Appendix 5's `evaluate`): accuracy in percent over a loader,
  * in eval mode and without gradients. `torch.max(outputs.data, 1)` gives the predictions.
  * It runs under inference mode (the same numbers as `no_grad`, without autograd's version
  * counters and view tracking); only counts leave it, so no inference tensor escapes.
  */
-export function evaluateModel(model: nn.Module, loader: BatchLoader, device = 'cpu', opts: EvaluateOptions = {}): number {
+export function evaluateModel(model: nn.Module, loader: BatchLoader, device = 'cpu'): number {
   model.eval();
-  // On the CPU, models that accept it get their input in oneDNN's layout (see acceptsMkldnn in
-  // models.ts): the same kernels, so the same outputs, without per-layer layout conversions.
-  const mkldnn = (opts.mkldnn ?? true) && device === 'cpu' && acceptsMkldnn(model) && torch.backends.mkldnn.isAvailable();
   let correct = 0;
   let total = 0;
   inferenceMode(() => {
@@ -60,8 +50,7 @@ export function evaluateModel(model: nn.Module, loader: BatchLoader, device = 'c
       try {
         const [c, n] = tidy(() => {
           const [x, y] = [toDevice(batch[0], device), toDevice(batch[1], device)];
-          // (A single image may take another oneDNN kernel and differ in the last bit: kept dense.)
-          const outputs = model.call(mkldnn && x.dtype === 'float32' && x.size(0) > 1 ? x.toMkldnn() : x) as Tensor;
+          const outputs = model.call(x) as Tensor;
           const { indices: predicted } = outputs.max(1) as torch.ValuesIndices;
           return [predicted.eq(y).sum().item() as number, y.size(0) as number];
         });

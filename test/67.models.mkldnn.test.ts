@@ -1,61 +1,84 @@
 /**
- * evaluateModel's oneDNN path (scripts/models.ts acceptsMkldnn, scripts/train.ts): the ReLU CNNs
- * take their input in oneDNN's layout and must give bit-identical logits, hence the same
- * accuracy, as with a dense input; models for which that does not hold (MLPs, sigmoid CNNs)
- * must say no and get dense inputs.
+ * The homework CNNs run their convolution stack in oneDNN's blocked layout on the CPU
+ * (scripts/models.ts layoutIn): forward outputs, gradients and whole Adam trajectories must be
+ * bit-identical to the dense computation (what Python's appendix code runs), and the layout must
+ * be used exactly where that holds: ReLU models, batches of two or more.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
-import type { Tensor } from '../lib/index.js';
-import { MODEL_NAMES, buildModel, acceptsMkldnn } from '../scripts/models.js';
-import { evaluateModel } from '../scripts/train.js';
+import { nn, optim, type Tensor } from '../lib/index.js';
+import { buildModel, setOneDnnLayout, type Activation } from '../scripts/models.js';
 
-test('which models accept oneDNN input', () => {
-  const got = Object.fromEntries(MODEL_NAMES.flatMap((n) => [[n, acceptsMkldnn(buildModel(n))], [`${n}/sigmoid`, acceptsMkldnn(buildModel(n, 'sigmoid'))]]));
-  assert.deepEqual(got, {
-    mlp_1: false, 'mlp_1/sigmoid': false, mlp_2: false, 'mlp_2/sigmoid': false,
-    cnn_3: true, 'cnn_3/sigmoid': false, cnn_4: true, 'cnn_4/sigmoid': false, cnn_5: true, 'cnn_5/sigmoid': false,
-  });
+/** Runs fn with the oneDNN layout switched on or off, restoring the default after. */
+function withLayout<T>(on: boolean, fn: () => T): T {
+  setOneDnnLayout(on);
+  try {
+    return fn();
+  } finally {
+    setOneDnnLayout(true);
+  }
+}
+
+/** The layout conv1 receives for a batch of n (spying on the first convolution). */
+function conv1Layout(name: 'cnn_3' | 'cnn_4' | 'cnn_5', activation: Activation, n: number): string {
+  const model = buildModel(name, activation) as nn.Module & { conv1: nn.Conv2d };
+  let seen = '';
+  const forward = model.conv1.forward.bind(model.conv1);
+  model.conv1.forward = (x: Tensor) => { seen = x.layout; return forward(x); };
+  torch.inferenceMode(() => torch.tidy(() => { model.call(torch.zeros([n, 3, 32, 32])); }));
+  return seen;
+}
+
+test('where the oneDNN layout is used: ReLU CNNs, batches of two or more, when switched on', () => {
+  assert.equal(conv1Layout('cnn_3', 'relu', 50), '_mkldnn');
+  assert.equal(conv1Layout('cnn_4', 'relu', 2), '_mkldnn');
+  assert.equal(conv1Layout('cnn_5', 'relu', 1), 'strided');
+  assert.equal(conv1Layout('cnn_3', 'sigmoid', 50), 'strided');
+  assert.equal(withLayout(false, () => conv1Layout('cnn_3', 'relu', 50)), 'strided');
+  assert.throws(() => setOneDnnLayout('yes' as never), { message: 'setOneDnnLayout: expected a boolean but received yes of type string' });
 });
 
 for (const name of ['cnn_3', 'cnn_4', 'cnn_5'] as const) {
-  test(`${name}: logits from a oneDNN input equal those from a dense input, bit for bit`, () => {
+  test(`${name}: logits with and without the oneDNN layout are equal, bit for bit`, () => {
     torch.manualSeed(3);
     const model = buildModel(name);
     model.eval();
     torch.inferenceMode(() => torch.tidy(() => {
       for (const n of [2, 7, 50]) {
         const x = torch.randn([n, 3, 32, 32]);
-        const dense = model.call(x) as Tensor;
-        const viaMkldnn = model.call(x.toMkldnn()) as Tensor;
-        assert.equal(viaMkldnn.layout, 'strided', 'the model converts back before the flatten');
-        assert.ok(viaMkldnn.equal(dense), `${name} batch ${n}`);
+        const viaOneDnn = model.call(x) as Tensor;
+        const dense = withLayout(false, () => model.call(x) as Tensor);
+        assert.equal(viaOneDnn.layout, 'strided', 'the model converts back before the flatten');
+        assert.ok(viaOneDnn.equal(dense), `${name} batch ${n}`);
       }
     }));
   });
-}
 
-test('evaluateModel feeds oneDNN batches (but not single images) to models that accept them, with equal accuracy', () => {
-  torch.manualSeed(4);
-  const model = buildModel('cnn_3');
-  const batches = [50, 50, 1].map((n) => [torch.randn([n, 3, 32, 32]), torch.randint(0, 10, [n])] as [Tensor, Tensor]);
-  const loader = { *[Symbol.iterator](): Iterator<[Tensor, Tensor]> { for (const [x, y] of batches) yield [x.detach(), y.detach()]; } };
-  const seen: string[] = [];
-  const forward = model.forward.bind(model);
-  model.forward = (x: Tensor) => { seen.push(`${x.size(0)}:${x.layout}`); return forward(x); };
-  try {
-    const fast = evaluateModel(model, loader);
-    assert.deepEqual(seen.splice(0), ['50:_mkldnn', '50:_mkldnn', '1:strided']);
-    const plain = evaluateModel(model, loader, 'cpu', { mkldnn: false });
-    assert.deepEqual(seen.splice(0), ['50:strided', '50:strided', '1:strided']);
-    assert.equal(fast, plain);
-    const mlp = buildModel('mlp_1');
-    const f2 = mlp.forward.bind(mlp);
-    mlp.forward = (x: Tensor) => { seen.push(x.layout); return f2(x); };
-    evaluateModel(mlp, loader);
-    assert.deepEqual(seen, ['strided', 'strided', 'strided']);
-  } finally {
-    torch.dispose(batches.flat());
-  }
-});
+  test(`${name}: five Adam steps with and without the oneDNN layout give identical losses and weights`, () => {
+    const run = (on: boolean): { losses: number[]; params: Tensor[] } => withLayout(on, () => {
+      torch.manualSeed(5);
+      const model = buildModel(name);
+      const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+      const criterion = new nn.CrossEntropyLoss();
+      const losses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        losses.push(torch.tidy(() => {
+          const x = torch.randn([16, 3, 32, 32]);
+          const y = torch.randint(0, 10, [16]);
+          opt.zeroGrad();
+          const loss = criterion.call(model.call(x) as Tensor, y) as Tensor;
+          loss.backward();
+          opt.step();
+          return loss.item() as number;
+        }));
+      }
+      return { losses, params: model.parameters().map((p) => p.detach().clone()) };
+    });
+    const a = run(true);
+    const b = run(false);
+    assert.deepEqual(a.losses, b.losses);
+    a.params.forEach((p, i) => assert.ok(p.equal(b.params[i]), `parameter ${i}`));
+    torch.dispose([...a.params, ...b.params]);
+  });
+}
