@@ -70,9 +70,9 @@ TN_FN(Data, "data") {
   at::Tensor t = Arg(info, 0, "self");
   {
     at::NoGradGuard no_grad;
+    if (t.is_mkldnn()) t = t.to_dense();  // oneDNN's blocked layout has no plain storage to copy from
     if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
     if (t.is_complex()) throw std::invalid_argument("complex tensors cannot be read into a TypedArray");
-    if (t.is_mkldnn()) t = t.to_dense();  // oneDNN's blocked layout has no plain storage to copy from
     t = t.to(at::kCPU).contiguous();
   }
   size_t nbytes = t.numel() * t.element_size();

@@ -30,6 +30,11 @@ test('toMkldnn / toDense round-trip exactly; layout and isMkldnn report the layo
     const d = m.toDense();
     assert.equal(d.layout, 'strided');
     assert.ok(d.equal(x));
+    // bfloat16 (oneDNN's other dtype) reads back too (found by the API fuzzer: the widening to
+    // float32 ran before the layout conversion and failed).
+    const b = torch.tensor([1.5, -2, 0.25], { dtype: 'bfloat16' });
+    assert.deepEqual(Array.from(b.toMkldnn().dataSync() as Float32Array), [1.5, -2, 0.25]);
+    assert.equal(b.toMkldnn().toString(), 'tensor([ 1.5000, -2.0000,  0.2500], dtype=torch.bfloat16, layout=torch._mkldnn)');
     // Like PyTorch, to_dense of a strided tensor is the tensor itself.
     assert.equal(x.toDense(), x);
   });
