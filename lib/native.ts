@@ -48,7 +48,8 @@ export interface NativeAddon {
   opSchema(index: number): string;
   op(index: number, ...args: unknown[]): any;
   /** Direct entry for hot binary ops (codes in BINARY below): no boxing. Undefined for in-place codes. */
-  binary(code: number, self: Handle, other: Handle): Handle;
+  /** `other`: a handle, or with BINARY_NUMBER in `code` (add/sub/mul/div and in-place forms) a number, passed as a wrapped-number tensor. */
+  binary(code: number, self: Handle, other: Handle | boolean | bigint): Handle;
   // autograd
   backward(h: Handle, gradient: Handle | null, retainGraph: boolean | undefined, createGraph: boolean): void;
   autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[] | null, retainGraph: boolean | undefined,
@@ -126,6 +127,8 @@ export interface NativeAddon {
 
 /** Codes of native.binary (native/fastops.cc). */
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, add_: 4, sub_: 5, mul_: 6, div_: 7, matmul: 8 } as const;
+/** Or'ed into a BINARY code when `other` is a number rather than a handle (handles are numbers too). */
+export const BINARY_NUMBER = 16;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

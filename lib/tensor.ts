@@ -3,7 +3,7 @@
  * Tensor: a JS handle to one LibTorch tensor. Every operation runs in LibTorch; this file only
  * validates arguments, picks the operator overload and wraps results.
  */
-import { native, BINARY, type Handle } from './native.js';
+import { native, BINARY, BINARY_NUMBER, type Handle } from './native.js';
 import { track, untrack, type Owned } from './scope.js';
 import {
   type DType, type DataOf, type TypedArray, dtypeCode, dtypeFromCode, typedArrayDType, viewAs, describe,
@@ -147,8 +147,6 @@ const O = {
   add: op('aten::add.Tensor'), addS: op('aten::add.Scalar'), add_: op('aten::add_.Tensor'), addS_: op('aten::add_.Scalar'),
   sub: op('aten::sub.Tensor'), subS: op('aten::sub.Scalar'), sub_: op('aten::sub_.Tensor'), subS_: op('aten::sub_.Scalar'),
   rsubS: op('aten::rsub.Scalar'),
-  mul: op('aten::mul.Tensor'), mulS: op('aten::mul.Scalar'), mul_: op('aten::mul_.Tensor'), mulS_: op('aten::mul_.Scalar'),
-  div: op('aten::div.Tensor'), divS: op('aten::div.Scalar'), div_: op('aten::div_.Tensor'), divS_: op('aten::div_.Scalar'),
   divMode: op('aten::div.Tensor_mode'), divSMode: op('aten::div.Scalar_mode'),
   pow: op('aten::pow.Tensor_Tensor'), powS: op('aten::pow.Tensor_Scalar'), powSelfS: op('aten::pow.Scalar'),
   pow_: op('aten::pow_.Tensor'), powS_: op('aten::pow_.Scalar'),
@@ -457,6 +455,8 @@ export class Tensor implements Owned {
   add(other: Tensor | Scalar, opts?: { alpha?: number }): Tensor {
     const alpha = opts?.alpha;
     if (other instanceof Tensor) return wrap(alpha === undefined ? native.binary(BINARY.add, this._h, other._h) : O.add(this._h, other._h, alpha));
+    // A number goes in as a wrapped-number tensor, as Python passes it (AddBackward0 there too).
+    if (alpha === undefined) return wrap(native.binary(BINARY.add | BINARY_NUMBER, this._h, scalarArg(other, 'other')));
     return wrap(O.addS(this._h, scalarArg(other, 'other'), alpha));
   }
   add_(other: Tensor | Scalar, opts?: { alpha?: number }): this {
@@ -464,12 +464,14 @@ export class Tensor implements Owned {
     if (other instanceof Tensor) {
       if (alpha === undefined) native.binary(BINARY.add_, this._h, other._h);
       else O.add_(this._h, other._h, alpha);
-    } else O.addS_(this._h, scalarArg(other, 'other'), alpha);
+    } else if (alpha === undefined) native.binary(BINARY.add_ | BINARY_NUMBER, this._h, scalarArg(other, 'other'));
+    else O.addS_(this._h, scalarArg(other, 'other'), alpha);
     return this;
   }
   sub(other: Tensor | Scalar, opts?: { alpha?: number }): Tensor {
     const alpha = opts?.alpha;
     if (other instanceof Tensor) return wrap(alpha === undefined ? native.binary(BINARY.sub, this._h, other._h) : O.sub(this._h, other._h, alpha));
+    if (alpha === undefined) return wrap(native.binary(BINARY.sub | BINARY_NUMBER, this._h, scalarArg(other, 'other')));
     return wrap(O.subS(this._h, scalarArg(other, 'other'), alpha));
   }
   sub_(other: Tensor | Scalar, opts?: { alpha?: number }): this {
@@ -477,7 +479,8 @@ export class Tensor implements Owned {
     if (other instanceof Tensor) {
       if (alpha === undefined) native.binary(BINARY.sub_, this._h, other._h);
       else O.sub_(this._h, other._h, alpha);
-    } else O.subS_(this._h, scalarArg(other, 'other'), alpha);
+    } else if (alpha === undefined) native.binary(BINARY.sub_ | BINARY_NUMBER, this._h, scalarArg(other, 'other'));
+    else O.subS_(this._h, scalarArg(other, 'other'), alpha);
     return this;
   }
   /** `other - this`, Python's `2 - t`. */
@@ -485,11 +488,12 @@ export class Tensor implements Owned {
     return wrap(O.rsubS(this._h, scalarArg(other, 'other')));
   }
   mul(other: Tensor | Scalar): Tensor {
-    return other instanceof Tensor ? wrap(native.binary(BINARY.mul, this._h, other._h)) : wrap(O.mulS(this._h, scalarArg(other, 'other')));
+    if (other instanceof Tensor) return wrap(native.binary(BINARY.mul, this._h, other._h));
+    return wrap(native.binary(BINARY.mul | BINARY_NUMBER, this._h, scalarArg(other, 'other')));
   }
   mul_(other: Tensor | Scalar): this {
     if (other instanceof Tensor) native.binary(BINARY.mul_, this._h, other._h);
-    else O.mulS_(this._h, scalarArg(other, 'other'));
+    else native.binary(BINARY.mul_ | BINARY_NUMBER, this._h, scalarArg(other, 'other'));
     return this;
   }
   div(other: Tensor | Scalar, opts?: { roundingMode?: 'trunc' | 'floor' }): Tensor {
@@ -498,11 +502,12 @@ export class Tensor implements Owned {
       if (mode !== 'trunc' && mode !== 'floor') throw new TypeError(`Expected 'trunc' or 'floor' for roundingMode but received ${describe(mode)}`);
       return other instanceof Tensor ? wrap(O.divMode(this._h, other._h, mode)) : wrap(O.divSMode(this._h, scalarArg(other, 'other'), mode));
     }
-    return other instanceof Tensor ? wrap(native.binary(BINARY.div, this._h, other._h)) : wrap(O.divS(this._h, scalarArg(other, 'other')));
+    if (other instanceof Tensor) return wrap(native.binary(BINARY.div, this._h, other._h));
+    return wrap(native.binary(BINARY.div | BINARY_NUMBER, this._h, scalarArg(other, 'other')));
   }
   div_(other: Tensor | Scalar): this {
     if (other instanceof Tensor) native.binary(BINARY.div_, this._h, other._h);
-    else O.divS_(this._h, scalarArg(other, 'other'));
+    else native.binary(BINARY.div_ | BINARY_NUMBER, this._h, scalarArg(other, 'other'));
     return this;
   }
   pow(exponent: Tensor | Scalar): Tensor {

@@ -4,25 +4,61 @@
 #include "state.h"
 #include "guard.h"
 
+#include <ATen/ScalarOps.h>
+#include <cmath>
+
 namespace torchnode {
 
 namespace {
 
 enum Binary : int { kAdd, kSub, kMul, kDiv, kAddInplace, kSubInplace, kMulInplace, kDivInplace, kMatmul };
+constexpr int kNumberOther = 16;  // or'ed into the code: `other` is a number (lib/native.ts BINARY_NUMBER)
 const char* kBinaryNames[] = {"add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_", "matmul"};
+
+// A JS number as PyTorch's Python binding passes one to add/sub/mul/div: a 0-dim "wrapped number"
+// tensor, which type promotion treats like a Python scalar (float32 + 2.5 stays float32). The
+// Tensor overload then runs, so autograd records the node Python shows (AddBackward0, not the
+// Scalar overload's AddBackward1). Integral values become int64, as the generic path's Scalars do.
+at::Tensor WrappedNumber(const Napi::Value& v) {
+  c10::Scalar s;
+  if (v.IsBoolean()) {
+    s = v.As<Napi::Boolean>().Value();
+  } else if (v.IsBigInt()) {
+    bool lossless;
+    s = static_cast<int64_t>(v.As<Napi::BigInt>().Int64Value(&lossless));
+  } else {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) s = static_cast<int64_t>(d);
+    else s = d;
+  }
+  at::Tensor t = c10::scalar_to_tensor(s);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+bool IsNumberLike(const Napi::Value& v) { return v.IsNumber() || v.IsBoolean() || v.IsBigInt(); }
 
 }  // namespace
 
-// binary(code, self, other) -> handle (undefined for in-place)
+// binary(code, self, other) -> handle (undefined for in-place); other: a handle, or, with
+// kNumberOther in the code, a number (add/sub/mul/div and their in-place forms).
 static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   AddonState& st = State(env);
   int code = info[0].As<Napi::Number>().Int32Value();
-  if (code < 0 || code > kMatmul) throw Napi::Error::New(env, "torchnode: bad binary op code");
+  // kNumberOther flags `other` as a JS number (handles are numbers too).
+  const bool numberOther = (code & kNumberOther) != 0;
+  code &= ~kNumberOther;
+  if (code < 0 || code > kMatmul || (numberOther && code == kMatmul)) throw Napi::Error::New(env, "torchnode: bad binary op code");
   const char* name = kBinaryNames[code];
   try {
     const at::Tensor& a = st.tensors.Get(info[1], "self");
-    const at::Tensor& b = st.tensors.Get(info[2], "other");
+    at::Tensor number;
+    if (numberOther) {
+      if (!IsNumberLike(info[2])) throw std::invalid_argument("expected a number for argument 'other'");
+      number = WrappedNumber(info[2]);
+    }
+    const at::Tensor& b = number.defined() ? number : st.tensors.Get(info[2], "other");
     at::Tensor r;
     switch (code) {
       case kAdd: r = at::add(a, b); break;
@@ -41,7 +77,9 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   } catch (const c10::Error& e) {
     std::string shapes;
     try {
-      shapes = " (self: " + DescribeTensor(st.tensors.Get(info[1], "self")) + ", other: " + DescribeTensor(st.tensors.Get(info[2], "other")) + ")";
+      std::string other = numberOther ? "number " + info[2].ToString().Utf8Value()
+                                                 : DescribeTensor(st.tensors.Get(info[2], "other"));
+      shapes = " (self: " + DescribeTensor(st.tensors.Get(info[1], "self")) + ", other: " + other + ")";
     } catch (...) {}
     throw Napi::Error::New(env, std::string(name) + ": " + CleanTorchMessage(e.what_without_backtrace()) + shapes);
   } catch (const std::exception& e) {

@@ -158,8 +158,8 @@ test('gradFn names match PyTorch', () => {
       add: x.add(x).gradFn, mul: x.mul(x).gradFn, sum: x.sum().gradFn, mean: x.mean().gradFn,
       mm: x.matmul(I.w).gradFn, relu: x.relu().gradFn, view: x.view(6).gradFn, exp: x.exp().gradFn,
       div: x.div(x).gradFn,
-      // Number operands use the Scalar overloads (Python wraps them in tensors: AddBackward0 there).
-      add_scalar_overload: x.add(1).gradFn, mul_scalar_overload: x.mul(2).gradFn, div_scalar_overload: x.div(2).gradFn,
+      // Number operands go in as wrapped-number tensors, as Python passes them.
+      add_number: x.add(1).gradFn, sub_number: x.sub(2.5).gradFn, mul_number: x.mul(2).gradFn, div_number: x.div(2).gradFn,
     };
     assert.deepEqual(got, fx.cases.grad_fn_names);
     assert.equal(x.gradFn, null);

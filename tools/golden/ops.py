@@ -428,11 +428,9 @@ def grad_cases():
         'add': (x + x).grad_fn.name(), 'mul': (x * x).grad_fn.name(), 'sum': x.sum().grad_fn.name(),
         'mean': x.mean().grad_fn.name(), 'mm': (x @ w0).grad_fn.name(), 'relu': x.relu().grad_fn.name(),
         'view': x.view(6).grad_fn.name(), 'exp': x.exp().grad_fn.name(), 'div': (x / x).grad_fn.name(),
-        # Python wraps a number operand into a tensor (add.Tensor, AddBackward0); torchnode calls
-        # the Scalar overloads, whose backward nodes are numbered 1.
-        'add_scalar_overload': torch.ops.aten.add.Scalar(x, 1).grad_fn.name(),
-        'mul_scalar_overload': torch.ops.aten.mul.Scalar(x, 2).grad_fn.name(),
-        'div_scalar_overload': torch.ops.aten.div.Scalar(x, 2).grad_fn.name(),
+        # A number operand: Python wraps it into a tensor and runs add.Tensor (AddBackward0).
+        'add_number': (x + 1).grad_fn.name(), 'sub_number': (x - 2.5).grad_fn.name(),
+        'mul_number': (x * 2).grad_fn.name(), 'div_number': (x / 2).grad_fn.name(),
     }
     out['grad_fn_names'] = fns
     return {'inputs': {k: enc(v) for k, v in inputs.items()}, 'cases': out}
