@@ -1,7 +1,7 @@
 /**
  * `torch.backends`: what the LibTorch build offers on the CPU.
  */
-import { native } from './native.js';
+import { buildInfo } from './native.js';
 
 /** `torch.backends.mkldnn`: oneDNN (MKL-DNN), LibTorch's CPU convolution library. */
 export const mkldnn = {
@@ -10,6 +10,6 @@ export const mkldnn = {
    * `Tensor.toMkldnn()` works and CPU convolutions run on it.
    */
   isAvailable(): boolean {
-    return native.buildInfo().mkldnn;
+    return buildInfo.mkldnn;
   },
 };

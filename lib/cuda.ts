@@ -2,7 +2,7 @@
  * torch.cuda: device queries, seeding, synchronisation and memory statistics. On a CPU-only
  * build `isAvailable()` is false and the other calls throw an error that says why.
  */
-import { native } from './native.js';
+import { native, buildInfo } from './native.js';
 import { expectInt, expectNonNegInt } from './errors.js';
 
 /** Bytes held by the CUDA caching allocator, as `torch.cuda.memory_stats()` summarises them. */
@@ -88,11 +88,11 @@ export function getDeviceName(d?: number | string): string {
 export function resolveDevice(requested: string, log: (msg: string) => void = console.log): string {
   if (requested === 'auto') {
     if (isAvailable()) return 'cuda';
-    if (native.buildInfo().cudaBuild) log('torchnode: built with CUDA but no usable GPU/driver was found: running on the CPU');
+    if (buildInfo.cudaBuild) log('torchnode: built with CUDA but no usable GPU/driver was found: running on the CPU');
     return 'cpu';
   }
   if (requested.startsWith('cuda') && !isAvailable()) {
-    throw new Error(`--device ${requested}: CUDA is not available (${native.buildInfo().cudaBuild ? 'no usable GPU or driver' : 'this build uses a CPU-only LibTorch ' + native.buildInfo().torchVersion})`);
+    throw new Error(`--device ${requested}: CUDA is not available (${buildInfo.cudaBuild ? 'no usable GPU or driver' : 'this build uses a CPU-only LibTorch ' + buildInfo.torchVersion})`);
   }
   return requested;
 }

@@ -6,7 +6,7 @@
  *     const x = torch.randn([3]);
  */
 import { availableParallelism } from 'node:os';
-import { native } from './native.js';
+import { native, buildInfo } from './native.js';
 export {
   Tensor, Generator, ValuesIndices, slice, tensor, zeros, ones, empty, full, arange, linspace, eye, rand, randn, randint,
   randperm, zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike, cat, concat, stack, where, multinomial, bernoulli,
@@ -39,7 +39,7 @@ export function getNumThreads(): number {
   return native.getNumThreads();
 }
 /** The LibTorch this addon was built against. */
-export const version = { torchnode: '0.1.0', libtorch: native.buildInfo().torchVersion, cuda: native.buildInfo().cudaBuild };
+export const version = { torchnode: '0.1.0', libtorch: buildInfo.torchVersion, cuda: buildInfo.cudaBuild };
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { save, load, type LoadOptions } from './serialize.js';

@@ -108,14 +108,18 @@ export interface NativeAddon {
   jitRelease(m: number): void;
   jitTrain(m: number, train: boolean): void;
   jitIsTraining(m: number): boolean;
-  // torch.distributed (native/distributed.cc); collectives resolve when Gloo has finished them
+  // torch.distributed (native/distributed.cc); collectives resolve when Gloo (or NCCL, on the
+  // GPU) has finished them. isNcclAvailable/backend are optional: addons built before NCCL
+  // support lack them (lib/distributed/backend.ts falls back).
   distributed: {
     isAvailable(): boolean;
+    isNcclAvailable?(): boolean;
+    backend?(): 'gloo' | 'nccl';
     isInitialized(): boolean;
     getRank(): number;
     getWorldSize(): number;
     init(opts: { host: string; port: number; rank: number; worldSize: number; timeoutMs: number;
-      deviceHost?: string; deviceIface?: string; threads?: number }): Promise<void>;
+      deviceHost?: string; deviceIface?: string; threads?: number; backend?: 'gloo' | 'nccl'; deviceId?: number }): Promise<void>;
     destroy(): boolean;
     allReduce(tensors: Handle[], op: string): Promise<void>;
     broadcast(tensors: Handle[], src: number): Promise<void>;
@@ -159,3 +163,6 @@ function load(): NativeAddon {
 
 /** The loaded addon (node-gyp-build: build/Release, then prebuilds/; TORCHNODE_ADDON overrides). */
 export const native: NativeAddon = load();
+
+/** What the addon was built against: read once (it cannot change while the process runs). */
+export const buildInfo: BuildInfo = native.buildInfo();

@@ -3,7 +3,7 @@
  * Tensor: a JS handle to one LibTorch tensor. Every operation runs in LibTorch; this file only
  * validates arguments, picks the operator overload and wraps results.
  */
-import { native, BINARY, BINARY_NUMBER, type Handle } from './native.js';
+import { native, buildInfo, BINARY, BINARY_NUMBER, type Handle } from './native.js';
 import { track, untrack, type Owned } from './scope.js';
 import {
   type DType, type DataOf, type TypedArray, dtypeCode, dtypeFromCode, typedArrayDType, viewAs, describe,
@@ -16,14 +16,13 @@ import { formatTensor } from './format.js';
 export type Scalar = number | boolean | bigint;
 /** A device string: 'cpu', 'cuda', 'cuda:0'. */
 export type Device = string;
-/** Nested arrays of numbers/booleans/bigints, as `torch.tensor` takes nested lists. */
 /**
  * A tensor's memory layout, as Python names it: `'strided'` (dense), `'_mkldnn'` (oneDNN's
  * blocked layout, see {@link Tensor.toMkldnn}), `'sparse_coo'`; `'other'` for layouts the
  * facade does not create.
  */
 export type Layout = 'strided' | '_mkldnn' | 'sparse_coo' | 'other';
-
+/** Nested arrays of numbers/booleans/bigints, as `torch.tensor` takes nested lists. */
 export type NestedArray = Scalar | readonly NestedArray[];
 
 // ---- operator references -------------------------------------------------------------
@@ -772,13 +771,13 @@ export class Tensor implements Owned {
   contiguous(): Tensor { return wrap(O.contiguous(this._h)); }
   /**
    * A copy in oneDNN's blocked layout (PyTorch's `to_mkldnn`; CPU float32/bfloat16). Convolution,
-   * ReLU, sigmoid, pooling and `reshape` keep that layout, so an inference pass that stays in it
-   * skips the layout conversions a dense convolution pays for on each call; `toDense()` converts
-   * back (views, indexing and most other ops need a strided tensor).
+   * ReLU, sigmoid, pooling and `reshape` keep that layout (autograd included), so a stack that
+   * stays in it skips the layout conversions a dense convolution pays for on each call;
+   * `toDense()` converts back (views, indexing and most other ops need a strided tensor).
    */
   toMkldnn(): Tensor {
     if (this.device !== 'cpu') throw new TypeError(`toMkldnn: expected a CPU tensor but received one on ${this.device}`);
-    if (!native.buildInfo().mkldnn) throw new Error(`toMkldnn: this LibTorch ${native.buildInfo().torchVersion} was built without oneDNN (MKL-DNN)`);
+    if (!buildInfo.mkldnn) throw new Error(`toMkldnn: this LibTorch ${buildInfo.torchVersion} was built without oneDNN (MKL-DNN)`);
     return wrap(O.toMkldnn(this._h));
   }
   /** A strided (ordinary) copy of a oneDNN-layout tensor (PyTorch's `to_dense`); a strided tensor comes back as itself, like PyTorch. */

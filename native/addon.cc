@@ -3,6 +3,7 @@
 #include "state.h"
 #include "guard.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace torchnode {
@@ -96,6 +97,25 @@ Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
 }
 
 // ---- conversions -------------------------------------------------------------------
+
+bool ToScalar(const Napi::Value& v, c10::Scalar* out) {
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) *out = c10::Scalar(static_cast<int64_t>(d));
+    else *out = c10::Scalar(d);
+    return true;
+  }
+  if (v.IsBoolean()) {
+    *out = c10::Scalar(v.As<Napi::Boolean>().Value());
+    return true;
+  }
+  if (v.IsBigInt()) {
+    bool lossless;
+    *out = c10::Scalar(static_cast<int64_t>(v.As<Napi::BigInt>().Int64Value(&lossless)));
+    return true;
+  }
+  return false;
+}
 
 std::string JsTypeName(const Napi::Value& v) {
   switch (v.Type()) {

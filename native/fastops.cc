@@ -5,7 +5,6 @@
 #include "guard.h"
 
 #include <ATen/ScalarOps.h>
-#include <cmath>
 
 namespace torchnode {
 
@@ -18,25 +17,14 @@ const char* kBinaryNames[] = {"add", "sub", "mul", "div", "add_", "sub_", "mul_"
 // A JS number as PyTorch's Python binding passes one to add/sub/mul/div: a 0-dim "wrapped number"
 // tensor, which type promotion treats like a Python scalar (float32 + 2.5 stays float32). The
 // Tensor overload then runs, so autograd records the node Python shows (AddBackward0, not the
-// Scalar overload's AddBackward1). Integral values become int64, as the generic path's Scalars do.
+// Scalar overload's AddBackward1).
 at::Tensor WrappedNumber(const Napi::Value& v) {
   c10::Scalar s;
-  if (v.IsBoolean()) {
-    s = v.As<Napi::Boolean>().Value();
-  } else if (v.IsBigInt()) {
-    bool lossless;
-    s = static_cast<int64_t>(v.As<Napi::BigInt>().Int64Value(&lossless));
-  } else {
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) s = static_cast<int64_t>(d);
-    else s = d;
-  }
+  if (!ToScalar(v, &s)) throw std::invalid_argument("expected a number for argument 'other' but received " + JsTypeName(v));
   at::Tensor t = c10::scalar_to_tensor(s);
   t.unsafeGetTensorImpl()->set_wrapped_number(true);
   return t;
 }
-
-bool IsNumberLike(const Napi::Value& v) { return v.IsNumber() || v.IsBoolean() || v.IsBigInt(); }
 
 }  // namespace
 
@@ -54,10 +42,7 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   try {
     const at::Tensor& a = st.tensors.Get(info[1], "self");
     at::Tensor number;
-    if (numberOther) {
-      if (!IsNumberLike(info[2])) throw std::invalid_argument("expected a number for argument 'other'");
-      number = WrappedNumber(info[2]);
-    }
+    if (numberOther) number = WrappedNumber(info[2]);
     const at::Tensor& b = number.defined() ? number : st.tensors.Get(info[2], "other");
     at::Tensor r;
     switch (code) {

@@ -116,18 +116,9 @@ static int64_t IntOf(const OpEntry& op, size_t i, const Napi::Value& v) {
 }
 
 static c10::Scalar ScalarOf(const OpEntry& op, size_t i, const Napi::Value& v) {
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
-    // JS has one number type: integral values act as Python ints (they keep integer dtypes).
-    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) return c10::Scalar(static_cast<int64_t>(d));
-    return c10::Scalar(d);
-  }
-  if (v.IsBoolean()) return c10::Scalar(v.As<Napi::Boolean>().Value());
-  if (v.IsBigInt()) {
-    bool lossless;
-    return c10::Scalar(static_cast<int64_t>(v.As<Napi::BigInt>().Int64Value(&lossless)));
-  }
-  BadArg(op, i, "a number", v);
+  c10::Scalar out;
+  if (!ToScalar(v, &out)) BadArg(op, i, "a number", v);
+  return out;
 }
 
 static const at::Tensor& TensorOf(AddonState& st, const OpEntry& op, size_t i, const Napi::Value& v) {

@@ -107,6 +107,9 @@ std::string DtypeName(at::ScalarType t);
 at::ScalarType ToScalarType(const Napi::Value& v, const char* what);
 c10::Device ToDevice(const Napi::Value& v, const char* what);
 std::string JsTypeName(const Napi::Value& v);
+// A JS number/boolean/BigInt as a LibTorch Scalar (integral numbers as int64, the rest as double);
+// false when `v` is none of those.
+bool ToScalar(const Napi::Value& v, c10::Scalar* out);
 
 void InitTensor(Napi::Env env, Napi::Object exports);
 void InitOps(Napi::Env env, Napi::Object exports);
