@@ -7,7 +7,7 @@ import sys
 import time
 
 LOCKSTEP = os.environ.get("BENCH_LOCKSTEP") == "1"
-WARMUP_SECONDS = 0.3
+WARMUP_SECONDS = 1.0
 
 
 def turn():
@@ -21,8 +21,9 @@ def turn():
 def timeit(name, fn, iters, blocks=7, warmup=None):
     warmup = iters if warmup is None else warmup
     if warmup > 0:
-        # At least WARMUP_SECONDS of calls (both harnesses): V8 compiles hot code on background
-        # threads whose CPU time the process is charged; it must be done before measuring.
+        # At least WARMUP_SECONDS of calls (all harnesses): V8 compiles hot code on background
+        # threads whose CPU time the process is charged; it must be done before measuring. TurboFan
+        # was still optimizing hot functions for the first time 0.4 s into MLP validation passes.
         turn()
         t0 = time.perf_counter()
         done = 0

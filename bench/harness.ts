@@ -19,7 +19,7 @@ export interface Measure {
 }
 
 const lockstep = process.env.BENCH_LOCKSTEP === '1';
-const WARMUP_SECONDS = 0.3;
+const WARMUP_SECONDS = 1.0;
 const one = Buffer.alloc(1);
 
 /** Waits for run.ts to give this side the machine (a no-op outside lockstep mode). */
@@ -41,11 +41,12 @@ export function turn(): void {
   }
 }
 
-/** Runs `fn` `iters` times per block, `blocks` blocks after `warmup` calls (default one block, and at least 0.3 s); returns the median per-iteration time. */
+/** Runs `fn` `iters` times per block, `blocks` blocks after `warmup` calls (default one block, and at least 1 s); returns the median per-iteration time. */
 export function timeit(name: string, fn: () => void, iters: number, blocks = 7, warmup = iters): Measure {
   if (warmup > 0) {
-    // At least WARMUP_SECONDS of calls (both harnesses): V8 compiles hot code on background
-    // threads whose CPU time the process is charged; it must be done before measuring.
+    // At least WARMUP_SECONDS of calls (all harnesses): V8 compiles hot code on background
+    // threads whose CPU time the process is charged; it must be done before measuring. TurboFan
+    // was still optimizing hot functions for the first time 0.4 s into MLP validation passes.
     turn();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < warmup || Number(process.hrtime.bigint() - t0) / 1e9 < WARMUP_SECONDS; i++) fn();

@@ -13,10 +13,14 @@
  * .bench/js/ and run with plain `node`. `--runner tsx` runs the sources through tsx instead; its
  * module-loader thread (a second V8 isolate) then adds ~40 MB to the TS side's RSS.
  *
- * Usage: npm run bench [-- --only ops,models,data,floor] [--scale 0.2] [--rounds 3] [--runner tsx]
+ * The ops and models suites have a third side, bench/<suite>.cc: the same work in C++ straight on
+ * LibTorch, the floor for the binding's own overhead (TS ÷ C++). run.ts compiles each once into .bench/ with
+ * $CXX (g++) against the LibTorch the addon uses; without a compiler the column shows "–".
+ *
+ * Usage: npm run bench [-- --only ops,models,data,floor] [--scale 0.2] [--rounds 3] [--runner tsx] [--no-cpp]
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, renameSync, mkdtempSync, rmSync, existsSync, statSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     json: { type: 'string', default: join(here, 'results.json') },
     clock: { type: 'string', default: 'cpu' },
     runner: { type: 'string', default: 'compiled' },
+    'no-cpp': { type: 'boolean', default: false },
   },
 });
 if (values.runner !== 'compiled' && values.runner !== 'tsx') {
@@ -96,6 +101,8 @@ const clock = values.clock === 'wall' ? 'wall' : 'cpu';
 env.BENCH_CLOCK = clock;
 const pick = (r: Row | undefined): number => (r === undefined ? NaN : clock === 'cpu' ? r.cpuMedian ?? r.median : r.median);
 interface Side { side: string; results: Row[]; peakRssMB: number; [k: string]: unknown }
+/** TS, Python and (for suites that have one) C++. */
+type Sides = [Side, Side, Side | null];
 
 /** A child process that prints `@@turn` lines and waits for a newline before each block. */
 class Runner {
@@ -154,11 +161,48 @@ class Runner {
   }
 }
 
-/** Runs both sides of a suite, alternating turns: TS block, Python block, TS block, … */
-async function runPair(suite: string): Promise<[Side, Side]> {
+/**
+ * The C++ side of a suite (bench/<suite>.cc), compiled on first use into .bench/ against the
+ * LibTorch that tools/libtorch-paths.mjs finds (the addon's): null when the suite has none, when
+ * --no-cpp, or when it does not compile (the reason goes to stderr).
+ */
+function cppSide(suite: string): string | null {
+  const src = join(here, `${suite}.cc`);
+  if (values['no-cpp'] || !existsSync(src)) return null;
+  const out = join(here, '..', '.bench', `${suite}-cpp`);
+  const newest = Math.max(statSync(src).mtimeMs, statSync(join(here, 'harness.h')).mtimeMs);
+  if (existsSync(out) && statSync(out).mtimeMs > newest) return out;
+  const paths = (what: string) => {
+    const r = spawnSync(process.execPath, [join(here, '..', 'tools', 'libtorch-paths.mjs'), what], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr.trim());
+    return r.stdout.trim();
+  };
+  try {
+    // /usr/include stays a default path: as -I it would break libstdc++'s #include_next.
+    const inc = paths('include').split(' ').filter((d) => d !== '/usr/include').map((d) => `-I${d}`);
+    const libdir = paths('libdir');
+    const libs = paths('libs').split(' ');
+    mkdirSync(dirname(out), { recursive: true });
+    process.stderr.write(`bench: compiling ${suite}.cc (once; about a minute)…\n`);
+    const cxx = process.env.CXX || 'g++';
+    const r = spawnSync(cxx, ['-O2', '-std=c++17', ...inc, src, '-o', `${out}.tmp`, `-L${libdir}`, `-Wl,-rpath,${libdir}`, ...libs], { encoding: 'utf8' });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(r.stderr.split('\n').filter((l) => l.includes('error')).slice(0, 5).join('\n'));
+    renameSync(`${out}.tmp`, out);
+    return out;
+  } catch (e) {
+    process.stderr.write(`bench: no C++ side for ${suite} (${(e as Error).message})\n`);
+    return null;
+  }
+}
+
+/** Runs a suite's sides, alternating turns: TS block, Python block, C++ block, TS block, … */
+async function runSides(suite: string): Promise<Sides> {
   const ts = new Runner(`${suite}.ts`, process.execPath, await tsSide(suite));
   const py = new Runner(`${suite}.py`, values.python!, [join(here, `${suite}.py`)]);
-  const live = [ts, py];
+  const bin = cppSide(suite);
+  const cpp = bin ? new Runner(`${suite}.cc`, bin, []) : null;
+  const live = cpp ? [ts, py, cpp] : [ts, py];
   const ready = await Promise.all(live.map((r) => r.untilTurn()));
   let active = live.filter((_, i) => ready[i]);
   while (active.length > 0) {
@@ -170,7 +214,7 @@ async function runPair(suite: string): Promise<[Side, Side]> {
     active = next;
   }
   for (const r of live) r.proc.stdin.end();
-  return [ts.result(), py.result()];
+  return [ts.result(), py.result(), cpp ? cpp.result() : null];
 }
 
 const median = (v: number[]): number => {
@@ -182,8 +226,9 @@ const show = (name: string, v: number) => (name.includes('/s)') ? `${(1 / v).toF
 
 const all: Record<string, unknown> = {};
 for (const suite of suites) {
-  const perRound: [Side, Side][] = [];
-  for (let k = 0; k < rounds; k++) perRound.push(await (suite === 'floor' ? runFloor() : runPair(suite)));
+  const perRound: Sides[] = [];
+  for (let k = 0; k < rounds; k++) perRound.push(await (suite === 'floor' ? runFloor() : runSides(suite)));
+  const hasCpp = perRound.every(([, , c]) => c !== null);
   const names = perRound[0][0].results.map((r) => r.name);
   const rows = names.map((name) => {
     const ts = median(perRound.map(([t]) => pick(t.results.find((x) => x.name === name))));
@@ -192,7 +237,8 @@ for (const suite of suites) {
       ts: median(perRound.map(([t]) => t.results.find((x) => x.name === name)?.median ?? NaN)),
       py: median(perRound.map(([, p]) => p.results.find((x) => x.name === name)?.median ?? NaN)),
     };
-    return { name, ts, py, ratio: ts / py, wall };
+    const cpp = hasCpp ? median(perRound.map(([, , c]) => pick(c!.results.find((x) => x.name === name)))) : undefined;
+    return { name, ts, py, ratio: ts / py, wall, ...(cpp === undefined ? {} : { cpp, overCpp: ts / cpp }) };
   });
   const rss = { ts: Math.max(...perRound.map(([t]) => t.peakRssMB)), py: Math.max(...perRound.map(([, p]) => p.peakRssMB)) };
   if (suite === 'floor') {
@@ -201,10 +247,16 @@ for (const suite of suites) {
     continue;
   }
   console.log(`\n## ${suite} (median ${clock === 'cpu' ? 'CPU' : 'wall'} time per call${rounds > 1 ? `, median of ${rounds} rounds` : ''}; ratio = TS time / Python time, < 1 is faster)`);
-  console.log('| benchmark | TS | Python | ratio | Python/TS speed |\n|---|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${show(r.name, r.ts)} | ${show(r.name, r.py)} | ${r.ratio.toFixed(2)} | ${(1 / r.ratio).toFixed(2)}× |`);
-  console.log(`| peak RSS | ${rss.ts.toFixed(0)} MB | ${rss.py.toFixed(0)} MB | ${(rss.ts / rss.py).toFixed(2)} | |`);
-  all[suite] = { rows, peakRssMB: rss };
+  // C++ columns: the same work straight on LibTorch (bench/<suite>.cc); TS ÷ C++ − 1 is the binding's overhead.
+  const cppHead = hasCpp ? ' C++ | TS ÷ C++ |' : '';
+  console.log(`| benchmark | TS | Python | ratio | Python/TS speed |${cppHead}\n|---|---:|---:|---:|---:|${hasCpp ? '---:|---:|' : ''}`);
+  for (const r of rows) {
+    const c = hasCpp ? ` ${show(r.name, r.cpp!)} | ${r.overCpp!.toFixed(2)} |` : '';
+    console.log(`| ${r.name} | ${show(r.name, r.ts)} | ${show(r.name, r.py)} | ${r.ratio.toFixed(2)} | ${(1 / r.ratio).toFixed(2)}× |${c}`);
+  }
+  const cppRss = hasCpp ? Math.max(...perRound.map(([, , c]) => c!.peakRssMB)) : undefined;
+  console.log(`| peak RSS | ${rss.ts.toFixed(0)} MB | ${rss.py.toFixed(0)} MB | ${(rss.ts / rss.py).toFixed(2)} | |${hasCpp ? ` ${cppRss!.toFixed(0)} MB | ${(rss.ts / cppRss!).toFixed(2)} |` : ''}`);
+  all[suite] = { rows, peakRssMB: { ...rss, ...(cppRss === undefined ? {} : { cpp: cppRss }) } };
 }
 
 // ---- compute floor ---------------------------------------------------------------------------
@@ -212,23 +264,28 @@ for (const suite of suites) {
 interface FloorModel { name: string; fwdFlops: number; trainFlops: number; layers: { layer: string; gflops: number }[]; trainFloor: number; valFloor: number }
 
 /** The floor suite is TS-only (it times LibTorch's kernels); it is compared with the models suite's rows. */
-async function runFloor(): Promise<[Side, Side]> {
+async function runFloor(): Promise<Sides> {
   const r = spawnSync(process.execPath, await tsSide('floor'), { env: { ...env, BENCH_LOCKSTEP: '0' }, cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`floor.ts failed:\n${r.stderr}`);
   const side = JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
-  return [side, side];
+  return [side, side, null];
 }
 
 function printFloor(side: Side): void {
   const floor = side.floor as FloorModel[];
-  const models = all.models as { rows: { name: string; ts: number; py: number }[] } | undefined;
+  const models = all.models as { rows: { name: string; ts: number; py: number; cpp?: number }[] } | undefined;
+  // C++ ÷ floor: where LibTorch itself stands (activations, pooling, loss, Adam); TS ÷ floor minus it is the binding's share.
+  const hasCpp = models?.rows.some((r) => r.cpp !== undefined) ?? false;
   console.log('\n## compute floor (conv/linear FLOPs ÷ the throughput LibTorch reaches on each layer\'s own shape; train = 3× forward)');
-  console.log('| model | forward MFLOP/img | layer GFLOP/s | train step floor | TS ÷ floor | Python ÷ floor | validation floor | TS ÷ floor | Python ÷ floor |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const cols = (what: string) => `${what} floor | TS ÷ floor | Python ÷ floor |${hasCpp ? ' C++ ÷ floor |' : ''}`;
+  const align = `---:|---:|---:|${hasCpp ? '---:|' : ''}`;
+  console.log(`| model | forward MFLOP/img | layer GFLOP/s | ${cols('train step')} ${cols('validation')}\n|---|---:|---:|${align}${align}`);
   for (const f of floor) {
     const tr = models?.rows.find((r) => r.name === `${f.name} train step b50`);
     const va = models?.rows.find((r) => r.name === `${f.name} validation 5000`);
     const q = (v: number | undefined, fl: number) => (v === undefined ? '–' : (v / fl).toFixed(2));
-    console.log(`| ${f.name} | ${(f.fwdFlops / 50 / 1e6).toFixed(2)} | ${f.layers.map((l) => l.gflops.toFixed(1)).join(', ')} | ${fmt(f.trainFloor)} | ${q(tr?.ts, f.trainFloor)} | ${q(tr?.py, f.trainFloor)} | ${fmt(f.valFloor)} | ${q(va?.ts, f.valFloor)} | ${q(va?.py, f.valFloor)} |`);
+    const part = (r: typeof tr, fl: number) => `${fmt(fl)} | ${q(r?.ts, fl)} | ${q(r?.py, fl)} |${hasCpp ? ` ${q(r?.cpp, fl)} |` : ''}`;
+    console.log(`| ${f.name} | ${(f.fwdFlops / 50 / 1e6).toFixed(2)} | ${f.layers.map((l) => l.gflops.toFixed(1)).join(', ')} | ${part(tr, f.trainFloor)} ${part(va, f.valFloor)}`);
   }
 }
 

@@ -262,6 +262,8 @@ export class Tensor implements Owned {
   _h: Handle;
   /** @internal */
   _kept?: boolean;
+  /** @internal Declared here, not added by scope.ts's register(): every tensor keeps one hidden class, so V8's optimized code for them is not thrown away ("wrong map" deopts) when a finalizer is registered. */
+  _reg?: boolean;
 
   /** @internal Use `torch.tensor()` and the other factories to create tensors. */
   constructor(handle: Handle) {
