@@ -15,7 +15,7 @@
  *
  * The ops and models suites have a third side, bench/<suite>.cc: the same work in C++ straight on
  * LibTorch, the floor for the binding's own overhead (TS ÷ C++). run.ts compiles each once into .bench/ with
- * $CXX (g++) against the LibTorch the addon uses; without a compiler the column shows "–".
+ * $CXX (g++) against the LibTorch the addon uses; without a compiler its columns are left out.
  *
  * Usage: npm run bench [-- --only ops,models,data,floor] [--scale 0.2] [--rounds 3] [--runner tsx] [--no-cpp]
  */
@@ -198,9 +198,9 @@ function cppSide(suite: string): string | null {
 
 /** Runs a suite's sides, alternating turns: TS block, Python block, C++ block, TS block, … */
 async function runSides(suite: string): Promise<Sides> {
+  const bin = cppSide(suite); // before the others start: a first compile takes a core for a minute
   const ts = new Runner(`${suite}.ts`, process.execPath, await tsSide(suite));
   const py = new Runner(`${suite}.py`, values.python!, [join(here, `${suite}.py`)]);
-  const bin = cppSide(suite);
   const cpp = bin ? new Runner(`${suite}.cc`, bin, []) : null;
   const live = cpp ? [ts, py, cpp] : [ts, py];
   const ready = await Promise.all(live.map((r) => r.untilTurn()));

@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as torch from '../lib/index.js';
 
 const DISPOSED = /is a disposed tensor \(it was freed by dispose\(\) or a tidy\(\) scope\)/;
@@ -146,4 +148,12 @@ test('tidy/noGrad/inferenceMode with an async function: error, and tensors made 
   assert.equal(torch.memory().numTensors, before);
   assert.equal(torch.memory().scopeDepth, 0);
   assert.throws(() => torch.tidy(42 as unknown as () => void), { name: 'TypeError', message: 'tidy: expected a function but received 42 of type number' });
+});
+
+test('a tensor keeps its hidden class when its finalizer is registered (no deopts of optimized tensor code)', () => {
+  const script = fileURLToPath(new URL('./fixtures/hidden-class.mjs', import.meta.url));
+  const lib = fileURLToPath(new URL('../lib/index.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', script, lib], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { registered: true, sameMap: true });
 });
