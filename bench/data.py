@@ -80,6 +80,7 @@ res = []
 m = timeit("loader epoch b50 shuffle (batches/s)", loader_epoch, 1, blocks=3)
 m["median"] /= n_batches
 m["cpuMedian"] /= n_batches
+m["samples"] = [v / n_batches for v in m["samples"]]
 res.append(m)
 
 

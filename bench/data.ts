@@ -57,7 +57,7 @@ const nBatches = trainLoader.len();
 const epochOfLoader = timeit('loader epoch b50 shuffle (batches/s)', () => {
   for (const b of trainLoader) torch.dispose(b);
 }, 1, 3);
-res.push({ ...epochOfLoader, median: epochOfLoader.median / nBatches, cpuMedian: epochOfLoader.cpuMedian! / nBatches });
+res.push({ ...epochOfLoader, median: epochOfLoader.median / nBatches, cpuMedian: epochOfLoader.cpuMedian! / nBatches, samples: epochOfLoader.samples!.map((v) => v / nBatches) });
 
 /** part 3's training step on a batch (forward, loss, zero_grad, backward, step, records). */
 function trainStep(model: nn.Module, criterion: nn.CrossEntropyLoss, optimizer: optim.Adam, x: Tensor, y: Tensor, acc: { running: number; correct: number; total: number }): void {
