@@ -8,7 +8,7 @@
       "<!@(node -p \"require('node-addon-api').include\")",
       "<!@(node tools/libtorch-paths.mjs include)"
     ],
-    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "TORCHNODE_TORCH_VERSION=\"<!(node tools/libtorch-paths.mjs version)\""],
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS", "TORCHNODE_TORCH_VERSION=\"<!(node tools/libtorch-paths.mjs version)\""],
     "cflags!": ["-fno-exceptions", "-fno-rtti"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
     "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
