@@ -6,10 +6,10 @@
 // them (the ReLU CNNs' convolution stack in oneDNN's layout, as layoutIn does on the CPU), a
 // train step at batch 50 (forward, cross-entropy, zero_grad(set_to_none), backward, Adam step,
 // loss.item(), the accuracy count) and a validation pass over 100 batches of 50 in InferenceMode
-// (argmax, eq, sum, item per batch, as scripts/train.ts evaluateModel). Timing and the lockstep
+// (max over dim 1, eq, sum, item per batch, as scripts/train.ts evaluateModel). Timing and the lockstep
 // protocol are bench/harness.ts's: `@@turn` before each block, one JSON line at the end.
 //
-// run.ts compiles it on first use into .bench/ (g++ and LibTorch's headers; about a minute).
+// run.ts compiles it on first use into .bench/ (g++ and LibTorch's headers; about 25 s).
 #include <torch/torch.h>
 
 #include <functional>

@@ -197,7 +197,7 @@ function cppSide(suite: string): string | null {
     const libdir = paths('libdir');
     const libs = paths('libs').split(' ');
     mkdirSync(dirname(out), { recursive: true });
-    process.stderr.write(`bench: compiling ${suite}.cc (once; about a minute)…\n`);
+    process.stderr.write(`bench: compiling ${suite}.cc (once, about 25 s)…\n`);
     const cxx = process.env.CXX || 'g++';
     const r = spawnSync(cxx, ['-O2', '-std=c++17', ...inc, src, '-o', `${out}.tmp`, `-L${libdir}`, `-Wl,-rpath,${libdir}`, ...libs], { encoding: 'utf8' });
     if (r.error) throw r.error;
@@ -212,7 +212,7 @@ function cppSide(suite: string): string | null {
 
 /** Runs a suite's sides, alternating turns: TS block, Python block, C++ block, TS block, … */
 async function runSides(suite: string): Promise<Sides> {
-  const bin = cppSide(suite); // before the others start: a first compile takes a core for a minute
+  const bin = cppSide(suite); // before the others start: a first compile keeps a core busy for ~25 s
   const ts = new Runner(`${suite}.ts`, process.execPath, await tsSide(suite));
   const py = new Runner(`${suite}.py`, values.python!, [join(here, `${suite}.py`)]);
   const cpp = bin ? new Runner(`${suite}.cc`, bin, []) : null;
