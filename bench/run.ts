@@ -175,6 +175,16 @@ class Runner {
   }
 }
 
+let foundLibtorch: { include: string[]; libdir: string; libs: string[] } | null = null;
+/** Where the addon's LibTorch lives (tools/libtorch-paths.mjs), looked up once per run. */
+function libtorchPaths(): { include: string[]; libdir: string; libs: string[] } {
+  if (foundLibtorch) return foundLibtorch;
+  const r = spawnSync(process.execPath, [join(here, '..', 'tools', 'libtorch-paths.mjs'), 'json'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr.trim());
+  foundLibtorch = JSON.parse(r.stdout) as { include: string[]; libdir: string; libs: string[] };
+  return foundLibtorch;
+}
+
 /**
  * The C++ side of a suite (bench/<suite>.cc), compiled on first use into .bench/ against the
  * LibTorch that tools/libtorch-paths.mjs finds (the addon's): null when the suite has none, when
@@ -186,16 +196,10 @@ function cppSide(suite: string): string | null {
   const out = join(here, '..', '.bench', `${suite}-cpp`);
   const newest = Math.max(statSync(src).mtimeMs, statSync(join(here, 'harness.h')).mtimeMs);
   if (existsSync(out) && statSync(out).mtimeMs > newest) return out;
-  const paths = (what: string) => {
-    const r = spawnSync(process.execPath, [join(here, '..', 'tools', 'libtorch-paths.mjs'), what], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr.trim());
-    return r.stdout.trim();
-  };
   try {
+    const { include, libdir, libs } = libtorchPaths();
     // /usr/include stays a default path: as -I it would break libstdc++'s #include_next.
-    const inc = paths('include').split(' ').filter((d) => d !== '/usr/include').map((d) => `-I${d}`);
-    const libdir = paths('libdir');
-    const libs = paths('libs').split(' ');
+    const inc = include.filter((d) => d !== '/usr/include').map((d) => `-I${d}`);
     mkdirSync(dirname(out), { recursive: true });
     process.stderr.write(`bench: compiling ${suite}.cc (once, about 25 s)…\n`);
     const cxx = process.env.CXX || 'g++';

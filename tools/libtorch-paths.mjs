@@ -26,14 +26,19 @@ function discover() {
 }
 
 const t = discover();
+
+/** The linker flags for LibTorch's libraries present in t.lib (CUDA ones only in a CUDA build). */
+function linkFlags() {
+  const names = readdirSync(t.lib);
+  const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((n) => names.includes(`lib${n}.so`));
+  return ['-Wl,--no-as-needed', ...libs.map((n) => `-l${n}`), '-Wl,--as-needed'];
+}
 const what = process.argv[2];
 if (what === 'include') console.log(t.include.join(' '));
 else if (what === 'libdir') console.log(t.lib);
-else if (what === 'libs') {
-  const names = readdirSync(t.lib);
-  const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((n) => names.includes(`lib${n}.so`));
-  console.log(['-Wl,--no-as-needed', ...libs.map((n) => `-l${n}`), '-Wl,--as-needed'].join(' '));
-} else if (what === 'version') {
+else if (what === 'libs') console.log(linkFlags().join(' '));
+// All three at once (one discovery, which may start python3): bench/run.ts compiles its C++ sides with it.
+else if (what === 'json') console.log(JSON.stringify({ include: t.include, libdir: t.lib, libs: linkFlags() })); else if (what === 'version') {
   const v = join(t.include[1], 'torch/version.h');
   const text = existsSync(v) ? readFileSync(v, 'utf8') : '';
   const part = (k) => (new RegExp(`#define TORCH_VERSION_${k} (\\d+)`).exec(text) || [])[1];
