@@ -1,8 +1,16 @@
 /**
- * Part 3 parity with PyTorch: tools/golden/part3_parity.py ran Appendix 3's code (torchvision
+ * Part 3 parity with PyTorch: tools/golden/part3_parity.py runs Appendix 3's code (torchvision
  * CIFAR10, random_split(42), DataLoader, Adam loop, every-10-steps records) with
  * torch.manual_seed(7) before each model on generated CIFAR-format data; the TS port must
- * reproduce the first 100 steps' records of MLP1 and CNN3 within 1e-4 relative.
+ * reproduce the first 100 steps' records of MLP1 and CNN3.
+ *
+ * Trained values depend on the CPU: oneDNN and ATen pick kernels by instruction set, and after
+ * ~40 Adam steps CNN3's loss differs in the 5th digit between CPU kinds (measured with
+ * DNNL_MAX_CPU_ISA / ATEN_CPU_CAPABILITY: SSE4.1 vs AVX2 up to 1.6e-3 relative at step 90). So
+ * the records are compared with Python run live on this machine: exactly when the LibTorch
+ * versions match (the same kernels run), within 1e-4 otherwise. The committed fixture holds only
+ * values that no CPU changes: the data's digests, the split, the first image and the first record
+ * (the mean loss of the first 10 steps: 3.1e-8 apart at most across SSE4.1, AVX2 and AVX-512).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
+import { PYTHON, pythonTorchVersion, runGoldenLive } from './helpers.js';
 import { writeSyntheticCifar10, loadCifar10 } from '../scripts/cifar.js';
 import { main as part3 } from '../scripts/part3.js';
 
@@ -61,7 +70,7 @@ test('random_split(42) and the transform match torchvision', async () => {
   }
 });
 
-const PY = '/usr/bin/python3';
+const PY = PYTHON;
 const havePy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
 test('the python version (cifar-10-batches-py, pickled by Python) loads to the same batches', { skip: havePy ? false : `${PY} with numpy is not available` }, async () => {
@@ -89,19 +98,41 @@ test('the python version (cifar-10-batches-py, pickled by Python) loads to the s
   }
 });
 
-test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch records', async () => {
+/** '1.13.0a0+git…' and '2.6.0+cu124' name the releases 1.13.0 and 2.6.0. */
+const release = (v: string): string => /^\d+\.\d+\.\d+/.exec(v)?.[0] ?? v;
+const sameLibTorch = pythonTorchVersion !== null && release(pythonTorchVersion) === release(torch.version.libtorch);
+
+type Records = Fixture['results'][string];
+async function runPort(): Promise<Record<string, Records & { weights: number[][] }>> {
   const code = await part3(['--data', root, '--seed', String(fx.seed), '--steps', String(fx.steps), '--models', 'mlp_1,cnn_3', '--out', out, '--no-progress']);
   assert.equal(code, 0);
+  return Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]));
+}
+
+test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: pythonTorchVersion ? false : `${PYTHON} with torch is not available (tools/setup.sh installs python3-torch on Debian as root)` }, async () => {
+  const py = runGoldenLive<Fixture>('part3_parity.py');
+  assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
+  const ours = await runPort();
+  // Exact when the same LibTorch runs both sides; a user's LibTorch may differ from Debian's Python.
+  const rel = sameLibTorch ? 0 : 1e-4;
   for (const name of ['mlp_1', 'cnn_3']) {
-    const r = JSON.parse(readFileSync(join(out, `part3_${name}.json`), 'utf8'));
-    const e = fx.results[name];
-    closeRel(r.loss_curve, e.loss_curve, `${name} loss_curve`);
-    closeRel(r.train_acc_curve, e.train_acc_curve, `${name} train_acc_curve`);
-    closeRel(r.val_acc_curve, e.val_acc_curve, `${name} val_acc_curve`);
-    closeRel([r.test_acc], [e.test_acc], `${name} test_acc`);
+    const r = ours[name], e = py.results[name];
+    closeRel(r.loss_curve, e.loss_curve, `${name} loss_curve`, rel);
+    closeRel(r.train_acc_curve, e.train_acc_curve, `${name} train_acc_curve`, rel);
+    closeRel(r.val_acc_curve, e.val_acc_curve, `${name} val_acc_curve`, rel);
+    closeRel([r.test_acc], [e.test_acc], `${name} test_acc`, rel);
     const w = torch.tensor(r.weights, { dtype: 'float64' });
     assert.deepEqual(w.shape, e.weights_shape);
-    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, 1e-3);
+    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, sameLibTorch ? 0 : 1e-3);
+  }
+});
+
+test('part 3 first record equals the committed fixture on any CPU', async () => {
+  const ours = existsSync(join(out, 'part3_cnn_3.json')) ? Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))])) : await runPort();
+  for (const name of ['mlp_1', 'cnn_3']) {
+    const r = ours[name], e = fx.results[name];
+    closeRel([r.loss_curve[0]], [e.loss_curve[0]], `${name} loss_curve[0]`, 1e-6);
+    closeRel([r.train_acc_curve[0], r.val_acc_curve[0]], [e.train_acc_curve[0], e.val_acc_curve[0]], `${name} accuracy records[0]`, 0);
   }
 });
 

@@ -3,7 +3,12 @@
  * zero_grad, backward, every 10 steps the loss and the first layer's weight-gradient norm, then
  * step) with torch.manual_seed(11) before each model, 50 steps per run, on the generated
  * CIFAR-format data of the part 3 fixture; the TS port (scripts/part4.ts through its
- * command line) must reproduce MLP1 and CNN3, ReLU and sigmoid, within 1e-4 relative.
+ * command line) must reproduce MLP1 and CNN3, ReLU and sigmoid.
+ *
+ * As in test/62, trained values depend on the CPU's kernels, so the curves are compared with
+ * Python run live on this machine (exactly when the LibTorch versions match, else within 1e-4);
+ * the committed fixture is checked only for what no CPU changes: the data's digests and the first
+ * record (step 10: at most 4.4e-7 apart between SSE4.1, AVX2 and the fixture machine's AVX-512 runs).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
+import { PYTHON, pythonTorchVersion, runGoldenLive } from './helpers.js';
 import { writeSyntheticCifar10 } from '../scripts/cifar.js';
 import { main as part4 } from '../scripts/part4.js';
 
@@ -32,7 +38,13 @@ function closeRel(actual: number[], expected: number[], what: string, rel = 1e-4
   });
 }
 
-test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch loss and gradient curves', async () => {
+const release = (v: string): string => /^\d+\.\d+\.\d+/.exec(v)?.[0] ?? v;
+const sameLibTorch = pythonTorchVersion !== null && release(pythonTorchVersion) === release(torch.version.libtorch);
+const KEYS = ['relu_loss_curve', 'relu_grad_curve', 'sigmoid_loss_curve', 'sigmoid_grad_curve'];
+let ours: Record<string, Record<string, number[]>> | undefined;
+
+async function runPort(): Promise<Record<string, Record<string, number[]>>> {
+  if (ours) return ours;
   assert.deepEqual(writeSyntheticCifar10(root, { seed: fx.data_seed, nTrain: fx.n_train, nTest: fx.n_test }), fx.sha256);
   const out = join(root, 'out');
   const quiet = console.log;
@@ -44,12 +56,26 @@ test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorc
     console.log = quiet;
   }
   assert.equal(code, 0);
-  for (const [name, expected] of Object.entries(fx.results)) {
-    const r = JSON.parse(readFileSync(join(out, `part4_${name}.json`), 'utf8')) as Record<string, number[]>;
-    for (const key of ['relu_loss_curve', 'relu_grad_curve', 'sigmoid_loss_curve', 'sigmoid_grad_curve']) {
-      assert.equal(expected[key].length, fx.steps / 10, `fixture ${name} ${key}`);
-      closeRel(r[key], expected[key], `${name} ${key}`);
+  ours = Object.fromEntries(Object.keys(fx.results).map((n) => [n, JSON.parse(readFileSync(join(out, `part4_${n}.json`), 'utf8'))]));
+  return ours;
+}
+
+test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', { skip: pythonTorchVersion ? false : `${PYTHON} with torch is not available (tools/setup.sh installs python3-torch on Debian as root)` }, async () => {
+  const py = runGoldenLive<Fixture>('part4_parity.py');
+  assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
+  const r = await runPort();
+  for (const [name, expected] of Object.entries(py.results)) {
+    for (const key of KEYS) {
+      assert.equal(expected[key].length, fx.steps / 10, `python ${name} ${key}`);
+      closeRel(r[name][key], expected[key], `${name} ${key}`, sameLibTorch ? 0 : 1e-4);
     }
+  }
+});
+
+test('part 4 first records equal the committed fixture on any CPU', async () => {
+  const r = await runPort();
+  for (const [name, expected] of Object.entries(fx.results)) {
+    for (const key of KEYS) closeRel([r[name][key][0]], [expected[key][0]], `${name} ${key}[0]`, 1e-6);
   }
 });
 

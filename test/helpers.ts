@@ -2,7 +2,9 @@
  * Shared test utilities: load the golden fixtures written by tools/golden/*.py and compare
  * torchnode results with them (shape, dtype and values; integers and booleans exactly).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -117,4 +119,30 @@ export function fixtureInputs(inputs: Record<string, EncTensor>): Record<string,
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(inputs)) out[k] = torch.keep(fromFixture(v));
   return out;
+}
+
+/** The PyTorch reference: Debian's python3 (tools/setup.sh installs python3-torch on Debian as root). */
+export const PYTHON = '/usr/bin/python3';
+
+/** The torch version of PYTHON, or null when it has no torch. */
+export const pythonTorchVersion: string | null = (() => {
+  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+})();
+
+/**
+ * Runs a tools/golden script with PYTHON on this machine, writing its JSON to a temporary file,
+ * and returns the parsed result. Trained values depend on the CPU (oneDNN and ATen pick kernels
+ * by ISA), so parity tests compare against Python run here rather than a committed fixture.
+ */
+export function runGoldenLive<T>(script: string): T {
+  const dir = mkdtempSync(join(tmpdir(), 'golden-live-'));
+  try {
+    const out = join(dir, 'out.json');
+    const r = spawnSync(PYTHON, [join(here, '..', 'tools', 'golden', script), out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${PYTHON} tools/golden/${script} failed:\n${r.stderr}`);
+    return JSON.parse(readFileSync(out, 'utf8')) as T;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

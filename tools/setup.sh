@@ -4,17 +4,23 @@
 #      when none is found and we are root on Debian/Ubuntu, apt-get installs libtorch-dev + libopenblas0
 #      (without OpenBLAS Debian's LibTorch runs linear layers on the reference BLAS, ~5x slower);
 #   2. cmake and a C++ compiler (apt-get when absent and root);
-#   3. npm dependencies (offline-safe: nothing is downloaded at build time but npm packages);
-#   4. the native addon, rebuilt only when a native source is newer than the built file.
-# Quiet when everything is in place. Options: --quiet, --homework (also Debian's Fashion-MNIST), --force.
+#   3. with --tests, the references the tests compare against (root on Debian/Ubuntu): Debian's
+#      PyTorch, torchvision and NumPy, Chromium for the report's end-to-end test, Fashion-MNIST;
+#   4. npm dependencies (offline-safe: nothing is downloaded at build time but npm packages);
+#   5. the native addon, rebuilt only when a native source is newer than the built file.
+# Never removes a package: apt runs with --no-remove, so a CUDA LibTorch (libtorch-cuda-dev,
+# python3-torch-cuda) is never swapped out for the CPU one; what is already importable is not asked for.
+# Quiet when everything is in place. Options: --quiet, --homework (also Debian's Fashion-MNIST),
+# --tests (also the test references), --force.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-QUIET=0; HOMEWORK=0; FORCE=0
+QUIET=0; HOMEWORK=0; TESTS=0; FORCE=0
 for a in "$@"; do
   case "$a" in
     --quiet) QUIET=1 ;;
     --homework) HOMEWORK=1 ;;
+    --tests) TESTS=1; HOMEWORK=1 ;;
     --force) FORCE=1 ;;
     *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
   esac
@@ -32,7 +38,13 @@ apt_install() {
     APT_UPDATED=1
   fi
   echo "torchnode setup: apt-get install $*" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # --no-remove: apt aborts rather than remove anything (e.g. a CUDA LibTorch conflicting with a CPU package).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-remove "$@" >/dev/null
+}
+# gloo's headers, from whichever package provides them (libgloo-dev, libgloo-cuda-dev, a LibTorch zip).
+have_gloo_headers() {
+  [ -f /usr/include/gloo/context.h ] || [ -f /usr/local/include/gloo/context.h ] ||
+    { [ -n "${LIBTORCH:-}" ] && [ -f "$LIBTORCH/include/gloo/context.h" ]; }
 }
 
 system_libtorch() {
@@ -74,8 +86,8 @@ case "$found" in system*)
     apt_install libopenblas0 || say "warning: libopenblas0 is not installed; linear layers will be slow"
   fi
   # gloo's headers let the build include torch.distributed (c10d); optional.
-  if have dpkg && ! dpkg -s libgloo-dev >/dev/null 2>&1; then
-    apt_install libgloo-dev || say "libgloo-dev not installed: torch.distributed will be unavailable"
+  if have dpkg && ! have_gloo_headers; then
+    apt_install libgloo-dev || say "gloo headers (libgloo-dev) not installed: torch.distributed will be unavailable"
   fi ;;
 esac
 
@@ -88,13 +100,28 @@ if [ "$HOMEWORK" = 1 ] && have dpkg && ! dpkg -s dataset-fashion-mnist >/dev/nul
   apt_install dataset-fashion-mnist || say "Fashion-MNIST (Debian dataset-fashion-mnist) not installed: the offline fallback data is unavailable"
 fi
 
-# 3. npm dependencies
+# 3. What the tests compare against.
+# The tests call /usr/bin/python3 (Debian's), whatever python3 comes first on PATH.
+py_has() { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
+if [ "$TESTS" = 1 ] && have dpkg; then
+  want=""
+  py_has torch || want="$want python3-torch"
+  py_has torchvision || want="$want python3-torchvision"
+  py_has numpy || want="$want python3-numpy"
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || want="$want chromium"
+  if [ -n "$want" ]; then
+    # shellcheck disable=SC2086
+    apt_install $want || say "could not install$want: the tests that compare with them will be skipped"
+  fi
+fi
+
+# 4. npm dependencies
 if [ ! -d node_modules/cmake-js ] || [ ! -d node_modules/tsx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-# 4. Native addon
+# 5. Native addon
 ADDON=build/Release/torchnode.node
 needs_build=$FORCE
 if [ ! -f "$ADDON" ]; then
@@ -104,15 +131,20 @@ elif [ -n "$(find native cmake CMakeLists.txt -newer "$ADDON" -type f 2>/dev/nul
 fi
 if [ "$needs_build" = 1 ]; then
   say "building the native addon against LibTorch from $found (a clean build takes a few minutes)"
-  mkdir -p build
-  if ! npx cmake-js build --CDCMAKE_BUILD_TYPE=Release >build/setup.log 2>&1; then
-    # A stale cache (e.g. LibTorch moved) is the usual cause: one clean retry.
-    if ! npx cmake-js rebuild --CDCMAKE_BUILD_TYPE=Release >build/setup.log 2>&1; then
+  # The log lives outside build/: the clean retry deletes build/, and with it a log kept there.
+  LOG=$(mktemp "${TMPDIR:-/tmp}/torchnode-build.XXXXXX")
+  if ! npx cmake-js build --CDCMAKE_BUILD_TYPE=Release >"$LOG" 2>&1; then
+    # A stale cache (e.g. LibTorch moved) is the usual cause: one clean retry, logged after the first.
+    cp "$LOG" "$LOG.first"
+    if ! npx cmake-js rebuild --CDCMAKE_BUILD_TYPE=Release >"$LOG" 2>&1; then
+      mkdir -p build && cat "$LOG.first" "$LOG" >build/setup.log && rm -f "$LOG" "$LOG.first"
       grep -E "torchnode:|error|Error" build/setup.log | head -n 40 >&2 || true
       echo "torchnode setup: native build failed; full log: build/setup.log" >&2
       exit 1
     fi
+    rm -f "$LOG.first"
   fi
+  mkdir -p build && mv "$LOG" build/setup.log
   grep -E "torchnode: LibTorch" build/setup.log | sed 's/^-- //' >&2 || true
 fi
 say "ready"
