@@ -3,6 +3,7 @@
 #include "pch.h"
 #include "state.h"
 #include "guard.h"
+#include "compat.h"
 
 #ifdef TORCHNODE_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -76,7 +77,7 @@ TN_FN(ManualSeedAll, "cuda.manualSeedAll") {
     seed = static_cast<uint64_t>(static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()));
   }
   for (int i = 0; i < NumGpus(); ++i) {
-    auto gen = at::detail::getCUDAHooks().getDefaultCUDAGenerator(i);
+    auto gen = compat::DefaultCudaGenerator(i);
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_current_seed(seed);
   }

@@ -28,6 +28,7 @@
 #include "pch.h"
 #include "state.h"
 #include "guard.h"
+#include "compat.h"
 
 #include <torch/version.h>
 
@@ -253,6 +254,7 @@ class InitWorker : public Napi::AsyncWorker {
       so.numWorkers = static_cast<std::size_t>(a_.world);
       so.waitWorkers = true;
       so.timeout = a_.timeout;
+      compat::UseClassicTcpStore(so);
       auto tcp = c10::make_intrusive<c10d::TCPStore>(a_.host, so);
       // The same key prefix torch.distributed gives its default group.
       store_ = c10::make_intrusive<c10d::PrefixStore>("default_pg/", tcp);

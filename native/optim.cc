@@ -4,6 +4,7 @@
 #include "pch.h"
 #include "state.h"
 #include "guard.h"
+#include "compat.h"
 
 #include <sstream>
 
@@ -28,7 +29,7 @@ static OptKind ParseKind(const std::string& s) {
   throw std::invalid_argument("unknown optimizer kind '" + s + "'");
 }
 
-static std::string KeyOf(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+static compat::OptimizerStateKey KeyOf(const at::Tensor& p) { return compat::OptimizerKey(p); }
 
 // ---- JS option objects <-> OptimizerOptions -------------------------------------------
 // Keys are the TS (camelCase) names; a missing key leaves the current value.
@@ -199,7 +200,7 @@ static void EnsureAdagradState(Optimizer& o) {
   for (auto& g : o.impl->param_groups()) {
     auto& opt = static_cast<optim::AdagradOptions&>(g.options());
     for (auto& p : g.params()) {
-      std::string key = KeyOf(p);
+      auto key = KeyOf(p);
       if (state.find(key) != state.end()) continue;
       auto s = std::make_unique<optim::AdagradParamState>();
       s->step(0);

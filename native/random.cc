@@ -3,6 +3,7 @@
 #include "pch.h"
 #include "state.h"
 #include "guard.h"
+#include "compat.h"
 
 #include <mutex>
 
@@ -30,7 +31,7 @@ TN_FN(ManualSeed, "manualSeed") {
   // CUDA generators are seeded too, as torch.manual_seed does (lazily, when CUDA is present).
   if (at::globalContext().hasCUDA()) {
     for (int i = 0; i < (int)at::detail::getCUDAHooks().getNumGPUs(); ++i) {
-      auto gen = at::detail::getCUDAHooks().getDefaultCUDAGenerator(i);
+      auto gen = compat::DefaultCudaGenerator(i);
       std::lock_guard<std::mutex> lock(gen.mutex());
       gen.set_current_seed(seed);
     }
@@ -52,7 +53,7 @@ TN_FN(NewGenerator, "Generator") {
   if (dev.is_cpu()) {
     g = at::detail::createCPUGenerator();
   } else {
-    g = at::detail::getCUDAHooks().getDefaultCUDAGenerator(dev.has_index() ? dev.index() : 0).clone();
+    g = compat::DefaultCudaGenerator(dev.has_index() ? dev.index() : 0).clone();
   }
   return Napi::Number::New(info.Env(), st.generators.Put(std::move(g)));
 }

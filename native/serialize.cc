@@ -6,6 +6,10 @@
 #include "state.h"
 #include "guard.h"
 
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
+
 namespace torchnode {
 
 class ScriptModule {
@@ -59,11 +63,36 @@ static c10::IValue ToIValue(Napi::Env env, const Napi::Value& v, int depth) {
   throw std::invalid_argument("unknown value tag '" + t + "'");
 }
 
+// torch::pickle_save without type tags: LibTorch's pickler wraps every dict in
+// torch.jit._pickle.restore_type_tag, a global that torch.load's weights_only unpickler (the
+// default from PyTorch 2.4) refuses. Untagged, the pickle uses only what Python's torch.save
+// writes (torch._utils._rebuild_tensor_v2, torch.*Storage, collections.OrderedDict) and loads
+// in every PyTorch; lib/serialize.ts reads it back the same way it reads Python's files.
+static std::vector<char> PickleSaveUntagged(const c10::IValue& iv) {
+  std::vector<char> pickle;
+  torch::jit::Pickler pickler(
+      [&](const char* b, size_t n) { pickle.insert(pickle.end(), b, b + n); },
+      /*tensor_table=*/nullptr, /*type_renamer=*/nullptr, /*memoized_class_types=*/nullptr,
+      /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(iv);
+  pickler.stop();
+  std::vector<char> archive;
+  archive.reserve(pickle.size());
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* b, size_t n) {
+    archive.insert(archive.end(), static_cast<const char*>(b), static_cast<const char*>(b) + n);
+    return n;
+  });
+  torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return archive;
+}
+
 // pickleSave(tagged) -> ArrayBuffer with the bytes of a torch.save-compatible zip archive.
 TN_FN(PickleSave, "save") {
   Napi::Env env = info.Env();
   c10::IValue iv = ToIValue(env, info[0], 0);
-  std::vector<char> bytes = torch::pickle_save(iv);
+  std::vector<char> bytes = PickleSaveUntagged(iv);
   Napi::ArrayBuffer out = Napi::ArrayBuffer::New(env, bytes.size());
   if (!bytes.empty()) std::memcpy(out.Data(), bytes.data(), bytes.size());
   return out;

@@ -73,16 +73,41 @@ class Flow {
   }
 }
 
-let oneDnnLayout = torch.backends.mkldnn.isAvailable();
+
+/**
+ * Whether this LibTorch trains the CNN stack in oneDNN's layout: conv2d, relu and max_pool2d
+ * forward and backward on a tiny batch. LibTorch 1.13 does; 2.x's max_pool2d rejects oneDNN
+ * tensors under autograd ("registered to both CompositeImplicitAutograd and a backend mapped to
+ * AutogradOther"), and Python's to_mkldnn() fails there the same way. Then the models run dense,
+ * exactly as the appendix's Python does.
+ */
+function oneDnnStackWorks(): boolean {
+  if (!torch.backends.mkldnn.isAvailable()) return false;
+  try {
+    return torch.tidy(() => {
+      const w = torch.ones([2, 3, 3, 3], { requiresGrad: true });
+      const x = torch.ones([2, 3, 6, 6]).toMkldnn();
+      const y = nn.F.maxPool2d(nn.F.relu(nn.F.conv2d(x, w)), 2, { stride: 2 }).toDense();
+      y.sum().backward();
+      return w.grad !== null && y.shape.join() === '2,2,2,2';
+    });
+  } catch {
+    return false;
+  }
+}
+
+// Probed at import: a first use may come inside noGrad/inferenceMode, where backward cannot run.
+const oneDnnSupported = oneDnnStackWorks();
+let oneDnnLayout = oneDnnSupported;
 
 /**
  * Whether the ReLU CNNs run their convolution stack in oneDNN's blocked layout on the CPU
- * (default: when LibTorch has oneDNN). `setOneDnnLayout(false)` runs them on dense tensors, as
+ * (default: when this LibTorch can, see oneDnnStackWorks). `setOneDnnLayout(false)` runs them on dense tensors, as
  * Python's appendix code does; the results are the same bit for bit either way (test/67).
  */
 export function setOneDnnLayout(on: boolean): void {
   if (typeof on !== 'boolean') throw new TypeError(`setOneDnnLayout: expected a boolean but received ${String(on)} of type ${typeof on}`);
-  oneDnnLayout = on && torch.backends.mkldnn.isAvailable();
+  oneDnnLayout = on && oneDnnSupported;
 }
 
 /**

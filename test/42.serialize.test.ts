@@ -48,7 +48,7 @@ function mlp(): nn.Sequential {
 }
 const X = torch.keep(torch.arange(12, { dtype: 'float32' }).reshape([3, 4]).div(10));
 
-test('TS state dict -> Python load_state_dict(torch.load(p)) -> Python torch.save -> TS', (t) => {
+test('TS state dict -> Python load_state_dict(torch.load(p, weights_only=True)) -> Python torch.save -> TS', (t) => {
   if (!HAS_TORCH) return t.skip(SKIP);
   torch.manualSeed(1);
   const model = mlp();
@@ -56,7 +56,8 @@ test('TS state dict -> Python load_state_dict(torch.load(p)) -> Python torch.sav
   const p2 = join(dir, 'py_model.pt');
   torch.save(model.stateDict(), p1);
   const out = py(MLP_PY + `
-print(m.load_state_dict(torch.load(sys.argv[1])))
+# weights_only=True: the default of torch.load from PyTorch 2.4, which refuses pickles with other globals.
+print(m.load_state_dict(torch.load(sys.argv[1], weights_only=True)))
 x = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 10
 y = m(x)
 with torch.no_grad():
@@ -154,7 +155,7 @@ print(json.dumps({'keys': [str(k) + ':' + type(k).__name__ for k in o], 'n': des
   assert.equal(back.d.dtype, 'float64');
 });
 
-test('an optimizer state dict saved from TS resumes in PyTorch (Adam) with the same step', (t) => {
+test('a training checkpoint saved from TS (model + Adam state) loads with weights_only=True and resumes in PyTorch with the same step', (t) => {
   if (!HAS_TORCH) return t.skip(SKIP);
   torch.manualSeed(3);
   const lin = new nn.Linear(4, 2);
@@ -171,7 +172,9 @@ test('an optimizer state dict saved from TS resumes in PyTorch (Adam) with the s
   torch.save({ model: lin.stateDict(), optim: opt.stateDict() }, p);
   const exp = py(`
 import json, sys, torch
-ck = torch.load(sys.argv[1])
+# weights_only=True is PyTorch 2.4+'s default; 1.13's weights-only unpickler lacks the BINFLOAT
+# opcode that every float in a pickle uses (Python's own torch.save included), so it runs from 2.0.
+ck = torch.load(sys.argv[1], weights_only=int(torch.__version__.split('.')[0]) >= 2)
 m = torch.nn.Linear(4, 2)
 m.load_state_dict(ck['model'])
 opt = torch.optim.Adam(m.parameters(), lr=0.5)
