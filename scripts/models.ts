@@ -81,7 +81,7 @@ class Flow {
  * AutogradOther"), and Python's to_mkldnn() fails there the same way. Then the models run dense,
  * exactly as the appendix's Python does.
  */
-function oneDnnStackWorks(): boolean {
+export function oneDnnStackWorks(): boolean {
   if (!torch.backends.mkldnn.isAvailable()) return false;
   try {
     return torch.tidy(() => {

@@ -152,6 +152,7 @@ test('10k small-op steps inside tidy keep numTensors exactly flat and RSS flat',
   assert.deepEqual(counts, counts.map(() => n0), 'live tensor count drifted');
   assert.equal(live(), n0);
   const grownMB = (rss1 - rss0) / 2 ** 20;
-  assert.ok(Math.abs(grownMB) < 5, `RSS changed by ${grownMB.toFixed(2)} MB over 10k steps`);
+  // A leak only grows: RSS may also shrink (the allocator returning pages), which is no failure.
+  assert.ok(grownMB < 5, `RSS grew by ${grownMB.toFixed(2)} MB over 10k steps`);
   torch.dispose([w, x]);
 });

@@ -52,11 +52,12 @@ test('oneDNN tensors count in memory() and are freed by dispose', () => {
 
 test('errors name the op, what was received and what is expected', () => {
   torch.tidy(() => {
+    // LibTorch's list of dtypes grows between versions (1.13: "float or bfloat16"; 2.x adds half, uint8, int8).
     assert.throws(() => torch.tensor([1, 2], { dtype: 'int64' }).toMkldnn(), {
-      message: 'to_mkldnn: dense_to_mkldnn expects float or bfloat16 tensor input (self: int64[2])',
+      message: /^to_mkldnn: dense_to_mkldnn expects float.* tensor input \(self: int64\[2\]\)$/,
     });
     assert.throws(() => torch.zeros([2, 3], { dtype: 'float64' }).toMkldnn(), {
-      message: 'to_mkldnn: dense_to_mkldnn expects float or bfloat16 tensor input (self: float64[2, 3])',
+      message: /^to_mkldnn: dense_to_mkldnn expects float.* tensor input \(self: float64\[2, 3\]\)$/,
     });
     assert.throws(() => torch.zeros([2, 3]).toMkldnn().view(6), {
       message: 'view: Currently Mkldnn tensor does not support view. Change to use reshape instead (self: float32[2, 3])',

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
-import { PYTHON, pythonTorchVersion, runGoldenLive } from './helpers.js';
+import { PYTHON, pythonHas, pythonTorchVersion, runGoldenLive } from './helpers.js';
 import { writeSyntheticCifar10, loadCifar10 } from '../scripts/cifar.js';
 import { main as part3 } from '../scripts/part3.js';
 
@@ -109,7 +109,7 @@ async function runPort(): Promise<Record<string, Records & { weights: number[][]
   return Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]));
 }
 
-test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: pythonTorchVersion ? false : `${PYTHON} with torch is not available (tools/setup.sh installs python3-torch on Debian as root)` }, async () => {
+test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: pythonTorchVersion && pythonHas('torchvision') ? false : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)` }, async () => {
   const py = runGoldenLive<Fixture>('part3_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const ours = await runPort();

@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
-import { PYTHON, pythonTorchVersion, runGoldenLive } from './helpers.js';
+import { PYTHON, pythonHas, pythonTorchVersion, runGoldenLive } from './helpers.js';
 import { writeSyntheticCifar10 } from '../scripts/cifar.js';
 import { main as part4 } from '../scripts/part4.js';
 
@@ -60,7 +60,7 @@ async function runPort(): Promise<Record<string, Record<string, number[]>>> {
   return ours;
 }
 
-test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', { skip: pythonTorchVersion ? false : `${PYTHON} with torch is not available (tools/setup.sh installs python3-torch on Debian as root)` }, async () => {
+test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', { skip: pythonTorchVersion && pythonHas('torchvision') ? false : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)` }, async () => {
   const py = runGoldenLive<Fixture>('part4_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const r = await runPort();

@@ -2,13 +2,14 @@
  * The homework CNNs run their convolution stack in oneDNN's blocked layout on the CPU
  * (scripts/models.ts layoutIn): forward outputs, gradients and whole Adam trajectories must be
  * bit-identical to the dense computation (what Python's appendix code runs), and the layout must
- * be used exactly where that holds: ReLU models, batches of two or more.
+ * be used exactly where that holds: ReLU models, batches of two or more, and a LibTorch that can
+ * train through the layout (1.13 can; 2.x's max_pool2d refuses oneDNN tensors under autograd).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 import { nn, optim, type Tensor } from '../lib/index.js';
-import { buildModel, setOneDnnLayout, type Activation } from '../scripts/models.js';
+import { buildModel, oneDnnStackWorks, setOneDnnLayout, type Activation } from '../scripts/models.js';
 
 /** Runs fn with the oneDNN layout switched on or off, restoring the default after. */
 function withLayout<T>(on: boolean, fn: () => T): T {
@@ -30,9 +31,27 @@ function conv1Layout(name: 'cnn_3' | 'cnn_4' | 'cnn_5', activation: Activation, 
   return seen;
 }
 
-test('where the oneDNN layout is used: ReLU CNNs, batches of two or more, when switched on', () => {
-  assert.equal(conv1Layout('cnn_3', 'relu', 50), '_mkldnn');
-  assert.equal(conv1Layout('cnn_4', 'relu', 2), '_mkldnn');
+const supported = oneDnnStackWorks();
+
+test('the probe agrees with what this LibTorch does: a conv/relu/max_pool2d step through oneDNN\'s layout', () => {
+  let error: Error | null = null;
+  try {
+    torch.tidy(() => {
+      const w = torch.randn([4, 3, 3, 3], { requiresGrad: true });
+      const out = nn.F.maxPool2d(nn.F.relu(nn.F.conv2d(torch.randn([2, 3, 8, 8]).toMkldnn(), w)), 2, { stride: 2 }).toDense();
+      out.sum().backward();
+      assert.deepEqual(out.shape, [2, 4, 3, 3]);
+    });
+  } catch (e) {
+    error = e as Error;
+  }
+  assert.equal(supported, error === null, `probe says ${supported}, the step ${error ? `threw: ${error.message.split('\n')[0]}` : 'ran'} (LibTorch ${torch.version.libtorch})`);
+});
+
+test('where the oneDNN layout is used: ReLU CNNs, batches of two or more, when switched on and supported', () => {
+  const on = supported ? '_mkldnn' : 'strided';
+  assert.equal(conv1Layout('cnn_3', 'relu', 50), on);
+  assert.equal(conv1Layout('cnn_4', 'relu', 2), on);
   assert.equal(conv1Layout('cnn_5', 'relu', 1), 'strided');
   assert.equal(conv1Layout('cnn_3', 'sigmoid', 50), 'strided');
   assert.equal(withLayout(false, () => conv1Layout('cnn_3', 'relu', 50)), 'strided');

@@ -124,6 +124,11 @@ export function fixtureInputs(inputs: Record<string, EncTensor>): Record<string,
 /** The PyTorch reference: Debian's python3 (tools/setup.sh installs python3-torch on Debian as root). */
 export const PYTHON = '/usr/bin/python3';
 
+/** Whether PYTHON can import the module. */
+export function pythonHas(module: string): boolean {
+  return spawnSync(PYTHON, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0;
+}
+
 /** The torch version of PYTHON, or null when it has no torch. */
 export const pythonTorchVersion: string | null = (() => {
   const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
