@@ -3,16 +3,19 @@
  * `part5Plots` and `visualizeWeights` (the course file itself is not part of the homework text).
  *
  * Each plot function draws its panels as interactive uPlot charts in a self-contained HTML
- * report (lib/viz/report.ts) and as PNG line charts (lib/viz, axes without text: the report
- * carries titles and legends). Pass `report` to add the panels to a report you write yourself;
- * otherwise `{saveDir}/{filename}.html` is written. PNGs go to `{saveDir}/{filename}_{panel}.png`.
+ * report (lib/viz/report.ts; bar charts inline as SVG) and as PNG figures with title, axis
+ * ticks and labels and a legend, drawn as SVG and rendered without a browser (resvg and the
+ * DejaVu font from npm, lib/viz/svgchart.ts). Pass `report` to add the panels to a report you
+ * write yourself; otherwise `{saveDir}/{filename}.html` is written. PNGs go to
+ * `{saveDir}/{filename}_{panel}.png`.
  */
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { type Tensor, tidy } from '../lib/index.js';
 import { Report, type Chart } from '../lib/viz/report.js';
 import { writePng, type RgbaImage } from '../lib/viz/png.js';
-import { Canvas, composeGrid, lineChartImage, scaleNearest, TAB10, toHex, type Rgb } from '../lib/viz/images.js';
+import { Canvas, composeGrid, scaleNearest, TAB10, toHex } from '../lib/viz/images.js';
+import { barChartSvg, lineChartSvg, writeChartPng, type BarChart, type SvgFigure } from '../lib/viz/svgchart.js';
 
 /** What Appendix 3 saves per model (`part3_{name}`). */
 export interface Part3Result {
@@ -83,15 +86,20 @@ function panel(title: string, lines: Line[], xLabel: string, yLabel: string, eve
   };
 }
 
-function emit(charts: Chart[], saveDir: string, filename: string, title: string, opts: PlotOptions, extra?: (r: Report) => void): Report {
+/**
+ * Adds the panels to the report (line charts as uPlot charts, bar charts as inline SVG) and,
+ * unless `opts.png` is false, writes each as `{saveDir}/{filename}_{slug of its title}.png`.
+ */
+function emit(charts: (Chart | BarChart)[], saveDir: string, filename: string, title: string, opts: PlotOptions, extra?: (r: Report) => void): Report {
   const report = opts.report ?? new Report(title);
   if (opts.report) report.heading(title);
   for (const c of charts) {
-    report.chart(c);
+    let fig: SvgFigure | undefined;
+    if ('categories' in c) report.svg({ title: c.title, svg: (fig = barChartSvg(c)).svg, name: c.name });
+    else report.chart(c);
     if (opts.png ?? true) {
-      const series = c.series.map((s, k) => ({ x: c.x, y: s.values, color: TAB10[k % TAB10.length] as Rgb }));
       const slug = c.title.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
-      writePng(join(saveDir, `${filename}_${slug}.png`), lineChartImage(series, { width: 640, height: 360 }));
+      writeChartPng(join(saveDir, `${filename}_${slug}.png`), fig ?? lineChartSvg(c as Chart));
     }
   }
   extra?.(report);
@@ -100,9 +108,10 @@ function emit(charts: Chart[], saveDir: string, filename: string, title: string,
 }
 
 /**
- * Part 3's comparison figure: training loss, training accuracy and validation accuracy of every
- * model against steps, and the test accuracies (a table, with each model's final training and
- * validation accuracy beside it for the generalisation comparison).
+ * Part 3's comparison figure (the homework's Figure 12): training loss, training accuracy and
+ * validation accuracy of every model against steps, the test accuracy of every model as a bar
+ * chart (NaN: not measured), and a table of the test accuracies with each model's final training
+ * and validation accuracy beside them for the generalisation comparison.
  */
 export function part3Plots(results: Part3Result[], saveDir = '.', filename = 'all_models_performance', opts: PlotOptions = {}): Report {
   const fn = 'part3Plots';
@@ -117,6 +126,10 @@ export function part3Plots(results: Part3Result[], saveDir = '.', filename = 'al
     panel('Training loss', results.map((r) => ({ label: r.name, values: r.loss_curve })), 'step', 'loss (mean of 10 steps)', 10),
     panel('Training accuracy', results.map((r) => ({ label: r.name, values: r.train_acc_curve })), 'step', 'accuracy (%)', 10),
     panel('Validation accuracy', results.map((r) => ({ label: r.name, values: r.val_acc_curve })), 'step', 'accuracy (%)', 10),
+    {
+      title: 'Test accuracy', xLabel: 'model', yLabel: 'accuracy (%)', categories: results.map((r) => r.name), values: results.map((r) => r.test_acc),
+      colors: results.map((_, k) => toHex(TAB10[k % TAB10.length])),
+    } satisfies BarChart,
   ];
   const last = (v: number[]): string => (v.length ? v[v.length - 1].toFixed(2) : '–');
   return emit(charts, saveDir, filename, 'Part 3: performance comparison', opts, (rep) => {

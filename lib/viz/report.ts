@@ -31,6 +31,15 @@ export interface Chart {
   name?: string;
 }
 
+/** An SVG figure to embed inline (e.g. a bar chart of lib/viz/svgchart.ts). */
+export interface ReportSvg {
+  title: string;
+  /** The SVG document: `<svg ...>...</svg>`, no scripts and no links (the report stays self-contained). */
+  svg: string;
+  /** File-name stem for exports, as Chart.name. */
+  name?: string;
+}
+
 /** A PNG image to embed. */
 export interface ReportImage {
   title: string;
@@ -44,6 +53,7 @@ type Block =
   | { kind: 'pre'; text: string }
   | { kind: 'caption'; text: string }
   | { kind: 'chart'; chart: Chart; name: string }
+  | { kind: 'svg'; figure: ReportSvg; name: string }
   | { kind: 'image'; image: ReportImage }
   | { kind: 'table'; header: string[]; rows: (string | number)[][] };
 
@@ -133,16 +143,32 @@ export class Report {
         throw new RangeError(`Report.chart: series '${s.label}' of chart '${chart.title}' has ${s.values.length} values but x has ${chart.x.length}`);
       }
     });
-    if (chart.name !== undefined && (typeof chart.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(chart.name))) {
-      throw new TypeError(`Report.chart: expected a file-name stem (letters, digits, _ . -) for name of chart '${chart.title}' but received ${JSON.stringify(chart.name)}`);
-    }
-    // Export names must be unique: a second chart of the same name gets _2, _3, ...
-    const base = chart.name ?? (this.prefix ? `${slug(this.prefix)}_${slug(chart.title)}` : slug(chart.title));
-    let name = base;
-    for (let k = 2; this.names.has(name); k++) name = `${base}_${k}`;
-    this.names.add(name);
-    this.blocks.push({ kind: 'chart', chart, name });
+    this.blocks.push({ kind: 'chart', chart, name: this.exportName('Report.chart', chart.title, chart.name) });
     return this;
+  }
+  /**
+   * An SVG figure drawn inline (a bar chart, say, which uPlot does not draw): exported like a
+   * chart (a `.chart[data-name]` element). The SVG must not reach outside the report: scripts,
+   * links (href) and foreignObject are refused.
+   */
+  svg(figure: ReportSvg): this {
+    checkString(figure?.title, 'svg.title');
+    const svg = checkString(figure.svg, 'svg.svg').trim();
+    if (!/^<svg[\s>]/.test(svg) || !svg.endsWith('</svg>')) throw new TypeError(`Report.svg: expected an SVG document (<svg ...>...</svg>) for figure '${figure.title}'`);
+    if (/<script|<foreignObject|\bhref\s*=|\bon[a-z]+\s*=/i.test(svg)) throw new TypeError(`Report.svg: figure '${figure.title}' contains a script, link or event handler; the report must stay self-contained`);
+    this.blocks.push({ kind: 'svg', figure: { ...figure, svg }, name: this.exportName('Report.svg', figure.title, figure.name) });
+    return this;
+  }
+  /** A unique export name: `name`, else the prefix and the title as a slug; repeats get _2, _3, ... */
+  private exportName(fn: string, title: string, name: string | undefined): string {
+    if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(name))) {
+      throw new TypeError(`${fn}: expected a file-name stem (letters, digits, _ . -) for name of chart '${title}' but received ${JSON.stringify(name)}`);
+    }
+    const base = name ?? (this.prefix ? `${slug(this.prefix)}_${slug(title)}` : slug(title));
+    let unique = base;
+    for (let k = 2; this.names.has(unique); k++) unique = `${base}_${k}`;
+    this.names.add(unique);
+    return unique;
   }
   /** An embedded PNG image. */
   image(image: ReportImage): this {
@@ -162,7 +188,7 @@ export class Report {
   append(other: Report): this {
     if (!(other instanceof Report)) throw new TypeError(`Report.append: expected a Report but received ${String(other)}`);
     for (const b of other.blocks) {
-      if (b.kind !== 'chart') { this.blocks.push(b); continue; }
+      if (b.kind !== 'chart' && b.kind !== 'svg') { this.blocks.push(b); continue; }
       let name = b.name;
       for (let k = 2; this.names.has(name); k++) name = `${b.name}_${k}`;
       this.names.add(name);
@@ -171,9 +197,9 @@ export class Report {
     return this;
   }
 
-  /** Export names of the charts, in order. */
+  /** Export names of the charts (uPlot charts and SVG figures), in order. */
   chartNames(): string[] {
-    return this.blocks.flatMap((b) => (b.kind === 'chart' ? [b.name] : []));
+    return this.blocks.flatMap((b) => (b.kind === 'chart' || b.kind === 'svg' ? [b.name] : []));
   }
 
   /** The complete HTML document (self-contained unless `opts.live` is given). */
@@ -190,6 +216,9 @@ export class Report {
         case 'pre': body.push(`<pre>${escapeHtml(b.text)}</pre>`); break;
         case 'image':
           body.push(`<figure><img alt="${escapeHtml(b.image.title)}" src="data:image/png;base64,${Buffer.from(b.image.png).toString('base64')}"><figcaption>${escapeHtml(b.image.title)}</figcaption></figure>`);
+          break;
+        case 'svg':
+          body.push(`<div class="chart svgfig" data-name="${escapeHtml(b.name)}" role="img" aria-label="${escapeHtml(b.figure.title)}">${b.figure.svg}</div>`);
           break;
         case 'table':
           body.push(`<table><tr>${b.header.map((h) => `<th>${escapeHtml(String(h))}</th>`).join('')}</tr>${b.rows.map((r) => `<tr>${r.map((c) => cell(c)).join('')}</tr>`).join('')}</table>`);
