@@ -6,6 +6,8 @@
 #include "guard.h"
 #include "compat.h"
 
+#include <torch/version.h>
+
 #include <sstream>
 
 namespace torchnode {
@@ -260,9 +262,76 @@ TN_FN(OptimizerCreate, "optimizer") {
   return Napi::Number::New(env, State(env).optimizers.Put(std::move(opt)));
 }
 
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+// Python's Adam and AdamW step (_single_tensor_adam/_single_tensor_adamw, the CPU default) on
+// torch::optim's state. From PyTorch 2.1 Python decays the first moment with
+// exp_avg.lerp_(grad, 1 - beta1), while LibTorch's C++ Adam still computes
+// exp_avg.mul_(beta1).add_(grad, 1 - beta1): the two round differently, and after a few steps the
+// weights differ in the last bits. Following Python's sequence of ops keeps the numbers Python's.
+// (Up to 2.0 both used mul_/add_, and torch::optim's own step is Python's.)
+template <class Options, class ParamState>
+static void PythonAdamStep(optim::Optimizer& opt, bool decoupled_weight_decay) {
+  at::NoGradGuard no_grad;
+  for (auto& group : opt.param_groups()) {
+    auto& o = static_cast<Options&>(group.options());
+    const double lr = o.lr(), beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
+    const double eps = o.eps(), weight_decay = o.weight_decay();
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      at::Tensor grad = p.grad();
+      TORCH_CHECK(!grad.is_sparse(), "Adam does not support sparse gradients");
+      auto& slot = opt.state()[KeyOf(p)];
+      if (!slot) {
+        auto fresh = std::make_unique<ParamState>();
+        fresh->step(0);
+        fresh->exp_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
+        fresh->exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+        if (o.amsgrad()) fresh->max_exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+        slot = std::move(fresh);
+      }
+      auto& st = static_cast<ParamState&>(*slot);
+      st.step(st.step() + 1);
+      if (decoupled_weight_decay) {
+        p.mul_(1 - lr * weight_decay);
+      } else if (weight_decay != 0) {
+        grad = grad.add(p, weight_decay);
+      }
+      at::Tensor exp_avg = st.exp_avg(), exp_avg_sq = st.exp_avg_sq();
+      exp_avg.lerp_(grad, 1 - beta1);
+      exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+      const double step = static_cast<double>(st.step());
+      const double bias_correction1 = 1 - std::pow(beta1, step);
+      const double bias_correction2 = 1 - std::pow(beta2, step);
+      const double step_size = lr / bias_correction1;
+      const double bias_correction2_sqrt = std::pow(bias_correction2, 0.5);  // Python's ** 0.5
+      at::Tensor denom;
+      if (o.amsgrad()) {
+        at::Tensor max_sq = st.max_exp_avg_sq();
+        at::maximum_out(max_sq, max_sq, exp_avg_sq);
+        denom = (max_sq.sqrt() / bias_correction2_sqrt).add_(eps);
+      } else {
+        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
+      }
+      p.addcdiv_(exp_avg, denom, -step_size);
+    }
+  }
+}
+#define TORCHNODE_PYTHON_ADAM_STEP 1
+#endif
+
 TN_FN(OptimizerStep, "optimizer.step") {
   Optimizer& o = GetOpt(info);
+#ifdef TORCHNODE_PYTHON_ADAM_STEP
+  if (o.kind == OptKind::Adam) {
+    PythonAdamStep<optim::AdamOptions, optim::AdamParamState>(*o.impl, false);
+  } else if (o.kind == OptKind::AdamW) {
+    PythonAdamStep<optim::AdamWOptions, optim::AdamWParamState>(*o.impl, true);
+  } else {
+    o.impl->step();
+  }
+#else
   o.impl->step();
+#endif
   FlushExternalMemory(info.Env(), State(info.Env()));
   return info.Env().Undefined();
 }
