@@ -1,8 +1,8 @@
 /**
  * EE449 HW1 part 1.1: sigmoid, tanh and ReLU with their derivatives over linspace(-5, 5, 1000).
  * The derivatives come from autograd (torch.autograd.grad) and are checked against the
- * analytic forms σ(x)(1 − σ(x)), 1 − tanh²(x) and [x > 0]; the curves are drawn into a PNG
- * (a small rasteriser) and a report chart.
+ * analytic forms σ(x)(1 − σ(x)), 1 − tanh²(x) and [x > 0]; the curves are drawn as Figure 2
+ * (two labelled panels, SVG rendered to `activations.png`, lib/viz/svgchart.ts) and report charts.
  *
  *     node --import tsx scripts/part1_1.ts --out results/
  */
@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { type Tensor, tidy, autograd } from '../lib/index.js';
-import { lineChartImage, composeGrid, TAB10, toHex } from '../lib/viz/images.js';
-import { writePng, type RgbaImage } from '../lib/viz/png.js';
+import { TAB10, toHex } from '../lib/viz/images.js';
+import { lineChartSvg, gridSvg, writeChartPng, type SvgGrid } from '../lib/viz/svgchart.js';
 import { Report } from '../lib/viz/report.js';
 import { parseCli } from './common.js';
 import type { Activation } from './mlp.js';
@@ -65,12 +65,26 @@ export function activationCurves(start = -5, end = 5, steps = 1000): { x: Float6
   });
 }
 
-/** Two panels side by side: the activations (left) and their autograd derivatives (right). */
-export function plotActivations(x: Float64Array, curves: ActivationCurve[], opts: { width?: number; height?: number } = {}): RgbaImage {
-  const w = opts.width ?? 480, h = opts.height ?? 360;
-  const left = lineChartImage(curves.map((c, i) => ({ x, y: c.y, color: TAB10[i] })), { width: w, height: h, yRange: [-1.2, 5.2] });
-  const right = lineChartImage(curves.map((c, i) => ({ x, y: c.dyAutograd, color: TAB10[i] })), { width: w, height: h, yRange: [-0.1, 1.1] });
-  return composeGrid([[left, right]], { pad: 8 });
+/** How Figure 2's legends name the activations. */
+export const ACTIVATION_LABELS: Readonly<Record<Activation, string>> = { sigmoid: 'sigmoid', tanh: 'tanh', relu: 'ReLU' };
+
+/** The titles of Figure 2's panels: the functions (left) and their derivatives (right). */
+export const ACTIVATION_PANEL_TITLES = ['Activation Functions', 'Derivatives of Activation Functions'] as const;
+
+/**
+ * Figure 2 as SVG: two panels side by side, each `width` × `height` pixels (default 520 × 390):
+ * the activations (left, y label f(x)) and their autograd derivatives (right, f'(x)), each with
+ * a title, numbered ticks, x and y labels and a legend naming sigmoid, tanh and ReLU in
+ * tab10's blue, orange and green. `panels` of the result tells where each panel's axes lie.
+ */
+export function plotActivations(x: Float64Array, curves: ActivationCurve[], opts: { width?: number; height?: number } = {}): SvgGrid {
+  const size = { width: opts.width ?? 520, height: opts.height ?? 390 };
+  const series = (pick: (c: ActivationCurve) => Float64Array) =>
+    curves.map((c, i) => ({ label: ACTIVATION_LABELS[c.name], values: pick(c), color: toHex(TAB10[i]) }));
+  const [fTitle, dTitle] = ACTIVATION_PANEL_TITLES;
+  const left = lineChartSvg({ title: fTitle, x, xLabel: 'x', yLabel: 'f(x)', series: series((c) => c.y) }, size);
+  const right = lineChartSvg({ title: dTitle, x, xLabel: 'x', yLabel: "f'(x)", series: series((c) => c.dyAutograd) }, size);
+  return gridSvg([[left, right]], { title: 'Figure 2: Plots of Activation Functions and Their Derivatives' });
 }
 
 /** Adds part 1.1's charts and figure to a report. */
@@ -79,7 +93,8 @@ export function reportPart1_1(report: Report, x: Float64Array, curves: Activatio
   report.chart({ title: 'Activation functions', x, xLabel: 'x', yLabel: 'f(x)', series: curves.map((c, i) => ({ label: c.name, values: c.y, color: toHex(TAB10[i]) })) });
   report.chart({ title: 'Derivatives (autograd)', x, xLabel: 'x', yLabel: "f'(x)", series: curves.map((c, i) => ({ label: `${c.name}'`, values: c.dyAutograd, color: toHex(TAB10[i]) })) });
   report.table(['activation', 'max |autograd − analytic|'], curves.map((c) => [c.name, c.maxAbsDiff.toExponential(3)]));
-  report.image({ title: 'activations.png: functions (left; blue sigmoid, orange tanh, green ReLU) and derivatives (right)', png });
+  // A 2x render of a text-bearing figure: shown at the page's width, scaled smoothly.
+  report.image({ title: 'activations.png: the activation functions (left) and their autograd derivatives (right)', png, smooth: true });
 }
 
 /** Runs part 1.1: computes the curves, writes `activations.png` into outDir, returns the numbers. */
@@ -87,7 +102,8 @@ export function runPart1_1(outDir: string, log: (s: string) => void = console.lo
   const { x, curves } = activationCurves(-5, 5, 1000);
   for (const c of curves) log(`max |autograd - analytic| for ${c.name}' = ${c.maxAbsDiff.toExponential(3)}`);
   const path = join(outDir, 'activations.png');
-  const png = writePng(path, plotActivations(x, curves));
+  // Rendered at 2 PNG pixels per SVG pixel and written atomically (temporary file, then rename).
+  const png = writeChartPng(path, plotActivations(x, curves));
   log(`Activation plot saved to ${path}.`);
   return { x, curves, png, path };
 }

@@ -1,14 +1,15 @@
 /** Homework 1 part 1 (scripts/part1_1.ts, scripts/mlp.ts, scripts/part1_2.ts) against PyTorch goldens (tools/golden/homework12.py). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
-import { activationCurves } from '../scripts/part1_1.js';
+import { activationCurves, runPart1_1, plotActivations, ACTIVATION_LABELS, ACTIVATION_PANEL_TITLES } from '../scripts/part1_1.js';
 import { MLP, mlpTwin } from '../scripts/mlp.js';
 import { part1CreateDataset, trainMlp, accuracy, part1PlotBoundary, runPart1_2, main as part1Main } from '../scripts/part1_2.js';
 import { encodePng, decodePng, readPng, type RgbaImage } from '../lib/viz/png.js';
+import { svgToPng } from '../lib/viz/svgchart.js';
 
 const G = JSON.parse(readFileSync(new URL('./fixtures/homework12.json', import.meta.url), 'utf8'));
 
@@ -36,6 +37,73 @@ test('part 1.1: autograd derivatives equal the analytic forms and PyTorch', () =
     assert.ok(c.maxAbsDiff <= 1e-6, `${c.name}: max |autograd - analytic| = ${c.maxAbsDiff}`);
     close(idx.map((i) => c.y[i]), G.activations[c.name].y, 1e-12, `${c.name}(x)`);
     close(idx.map((i) => c.dyAutograd[i]), G.activations[c.name].dy, 1e-12, `${c.name}'(x)`);
+  }
+});
+
+/** Pixels in the box [x0, x1) × [y0, y1) (image pixels) that satisfy `pred`. */
+function count(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number {
+  let c = 0;
+  for (let y = Math.max(0, Math.floor(y0)); y < Math.min(img.height, Math.ceil(y1)); y++) {
+    for (let x = Math.max(0, Math.floor(x0)); x < Math.min(img.width, Math.ceil(x1)); x++) {
+      const i = (y * img.width + x) * 4;
+      if (pred(img.data[i], img.data[i + 1], img.data[i + 2])) c++;
+    }
+  }
+  return c;
+}
+const dark = (r: number, g: number, b: number): boolean => r < 110 && g < 110 && b < 110;
+const near = (c: readonly number[], tol = 10) => (r: number, g: number, b: number): boolean =>
+  Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol;
+
+test('activations.png (Figure 2): two panels with titles, numbered axes, axis labels and a legend of the three colours', () => {
+  const out = mkdtempSync(join(tmpdir(), 'part1_1-'));
+  try {
+    const r = runPart1_1(out, () => {});
+    // Written atomically: the file holds the returned bytes, no temporary file is left beside it.
+    assert.deepEqual(readdirSync(out), ['activations.png']);
+    assert.deepEqual(readFileSync(r.path), r.png);
+    const fig = plotActivations(r.x, r.curves);
+    assert.deepEqual(r.png, svgToPng(fig), 'the PNG is plotActivations rendered at scale 2');
+    const scale = 2;
+    const img = decodePng(r.png);
+    assert.deepEqual([img.width, img.height], [fig.width * scale, fig.height * scale]);
+    assert.deepEqual([img.width, img.height], [2080, 780]);
+    // The text: both titles, x and y labels, a legend naming the activations in each panel.
+    for (const t of [...ACTIVATION_PANEL_TITLES, 'f(x)', 'f&apos;(x)']) assert.equal(fig.svg.split(`>${t}</text>`).length - 1, 1, t);
+    assert.equal(fig.svg.split('>x</text>').length - 1, 2, 'x labels');
+    for (const name of ['sigmoid', 'tanh', 'ReLU']) assert.equal(fig.svg.split(`>${name}</text>`).length - 1, 2, `legend entries ${name}`);
+    assert.deepEqual(Object.values(ACTIVATION_LABELS), ['sigmoid', 'tanh', 'ReLU']);
+    // Pixels, per panel: text in the title band, left of the axes (tick numbers, y label) and under
+    // them (tick numbers, x label); blue sigmoid, orange tanh and green ReLU (tab10) in the axes.
+    assert.equal(fig.panels.length, 2);
+    const colours = [[31, 119, 180], [255, 127, 14], [44, 160, 44]];
+    fig.panels.forEach((p, k) => {
+      const c = (x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number =>
+        count(img, x0 * scale, y0 * scale, x1 * scale, y1 * scale, pred);
+      const q = p.plot, what = k === 0 ? 'functions' : 'derivatives';
+      assert.ok(p.x === k * fig.panels[0].width && p.y === 0, `${what}: panel ${k} at (${p.x}, ${p.y})`);
+      const title = c(p.x, 0, p.x + p.width, q.y - 2, dark);
+      const left = c(p.x, q.y, q.x - 2, q.y + q.height, dark);
+      const below = c(q.x, q.y + q.height + 2, q.x + q.width, p.y + p.height, dark);
+      assert.ok(title > 150, `${what}: title band has ${title} dark pixels`);
+      assert.ok(left > 300, `${what}: left of the axes has ${left} dark pixels`);
+      assert.ok(below > 300, `${what}: under the axes are ${below} dark pixels`);
+      // The axis labels alone: the y label in the panel's leftmost 30 px (tick numbers start
+      // further right), the x label in its bottom 28 px (tick numbers end above).
+      const yLabel = c(p.x, q.y, p.x + 30, q.y + q.height, dark), xLabel = c(q.x, p.y + p.height - 28, q.x + q.width, p.y + p.height, dark);
+      assert.ok(yLabel > 100, `${what}: y label strip has ${yLabel} dark pixels`);
+      assert.ok(xLabel > 30, `${what}: x label strip has ${xLabel} dark pixels`);
+      assert.ok(q.x - p.x > 45, `${what}: tick numbers and the y label need room left of the axes, ${q.x - p.x} px`);
+      // The title is centred over the panel's axes: dark pixels on both sides of their middle.
+      const mid = q.x + q.width / 2;
+      assert.ok(c(mid - 80, 0, mid, q.y - 2, dark) > 40 && c(mid, 0, mid + 80, q.y - 2, dark) > 40, `${what}: title not centred`);
+      for (const rgb of colours) {
+        const n = c(q.x + 2, q.y + 2, q.x + q.width - 2, q.y + q.height - 2, near(rgb));
+        assert.ok(n > 200, `${what}: colour ${rgb} has ${n} pixels`);
+      }
+    });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });
 
@@ -135,7 +203,7 @@ test('npm run part1 (main) writes the figures and part1_results.json', () => {
       assertNonUniform(img);
     }
     const act = readPng(join(out, 'activations.png'));
-    assert.deepEqual([act.width, act.height], [984, 376]);
+    assert.deepEqual([act.width, act.height], [2080, 780]);
     assertNonUniform(act);
     const json = JSON.parse(readFileSync(join(out, 'part1_results.json'), 'utf8'));
     assert.equal(json.part1_2.results.length, 3);
@@ -143,6 +211,9 @@ test('npm run part1 (main) writes the figures and part1_results.json', () => {
     assert.ok(json.part1_1.maxAbsDiff.tanh <= 1e-6);
     const html = readFileSync(join(out, 'part1_report.html'), 'utf8');
     assert.ok(html.includes('uPlot') && html.includes('data:image/png;base64,'));
+    // Figure 2 (2x pixels, text) is scaled smoothly; the decision boundaries stay pixelated.
+    assert.equal(html.match(/<img class="smooth" alt="activations\.png: /g)?.length, 1);
+    assert.equal(html.match(/<img class="smooth"/g)?.length, 1);
     assert.throws(() => part1Main(['--out', out, '--epochs', '1.5']), /expected an integer for --epochs but received '1.5'/);
     assert.throws(() => part1Main(['--bogus']), /Unknown option '--bogus'/);
   } finally {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { niceTicks, formatTicks, escapeXml, lineChartSvg, barChartSvg, svgToPng, writeChartPng, textWidth, type SvgFigure } from '../lib/viz/svgchart.js';
+import { niceTicks, formatTicks, escapeXml, lineChartSvg, barChartSvg, gridSvg, svgToPng, writeChartPng, textWidth, type SvgFigure } from '../lib/viz/svgchart.js';
 import { decodePng, type RgbaImage } from '../lib/viz/png.js';
 import { Report, type Chart } from '../lib/viz/report.js';
 import { part3Plots, type Part3Result } from '../scripts/utils.js';
@@ -192,6 +192,50 @@ test('bar chart PNG: one bar per value, heights proportional to the values, NaN 
     assert.ok(Math.abs(heights[i] / heights[3] - values[i] / values[3]) < 0.02, `bar ${i}: ${heights[i]} px vs ${heights[3]} px`);
   }
   assert.throws(() => barChartSvg({ title: 't', categories: ['a', 'b'], values: [1] }), /2 categories but 1 values/);
+});
+
+test('gridSvg: figures side by side and stacked in one SVG, each keeping its own text and colours', () => {
+  const a = lineChartSvg(lossChart('Left', true), { width: 300, height: 200 });
+  const b = barChartSvg({ title: 'Right', categories: ['a', 'b'], values: [1, 2], colors: [TAB10[1], TAB10[1]] }, { width: 260, height: 240 });
+  const g = gridSvg([[a, b]], { gap: 10 });
+  assert.deepEqual([g.width, g.height], [570, 240]);
+  assert.deepEqual(g.panels.map((p) => [p.x, p.y, p.width, p.height]), [[0, 0, 300, 200], [310, 0, 260, 240]]);
+  assert.deepEqual(g.panels[0].plot, a.plot);
+  assert.deepEqual(g.panels[1].plot, { ...b.plot, x: 310 + b.plot.x });
+  // plot: the box around both panels' axes.
+  assert.deepEqual(g.plot, {
+    x: a.plot.x, y: Math.min(a.plot.y, b.plot.y), width: 310 + b.plot.x + b.plot.width - a.plot.x,
+    height: Math.max(a.plot.y + a.plot.height, b.plot.y + b.plot.height) - Math.min(a.plot.y, b.plot.y),
+  });
+  assert.ok(g.svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="570" height="240"'));
+  assert.ok(g.svg.includes('<title>Left | Right</title>') && g.svg.includes('<g transform="translate(310 0)"><svg '));
+  assert.ok(gridSvg([[a]], { title: 'a <&> b' }).svg.includes('<title>a &lt;&amp;&gt; b</title>'));
+  // Two rows: columns as wide as their widest figure, rows as tall as their tallest.
+  const g2 = gridSvg([[a], [b, a]]);
+  assert.deepEqual([g2.width, g2.height], [600, 440]);
+  assert.deepEqual(g2.panels.map((p) => [p.x, p.y]), [[0, 0], [0, 200], [300, 200]]);
+
+  // Rendered: each panel's title above its own axes, each panel's colours inside its own axes.
+  const scale = 2;
+  const img = decodePng(svgToPng(g, { scale }));
+  assert.deepEqual([img.width, img.height], [570 * scale, 240 * scale]);
+  const box = (p: SvgFigure['plot']): number[] => [(p.x + 2) * scale, (p.y + 2) * scale, (p.x + p.width - 2) * scale, (p.y + p.height - 2) * scale];
+  const c = (r: number[], pred: (r: number, g: number, b: number) => boolean): number => count(img, r[0], r[1], r[2], r[3], pred);
+  g.panels.forEach((p, i) => {
+    const title = [p.x * scale, 0, (p.x + p.width) * scale, (p.plot.y - 2) * scale];
+    assert.ok(c(title, dark) > 100, `panel ${i}: title band has ${c(title, dark)} dark pixels`);
+    assert.ok(c([p.x * scale, p.plot.y * scale, (p.plot.x - 2) * scale, (p.plot.y + p.plot.height) * scale], dark) > 150, `panel ${i}: no y tick numbers`);
+  });
+  const [left, right] = g.panels.map((p) => box(p.plot));
+  assert.ok(c(left, near(rgb(TAB10[2]))) > 20 && c(right, near(rgb(TAB10[2]))) === 0, 'cnn_3 line only in the left panel');
+  assert.ok(c(right, near(rgb(TAB10[1]))) > 500 && c(left, near(rgb(TAB10[1]))) === 0, 'bars only in the right panel');
+  // The gap between the panels is background.
+  assert.equal(c([300 * scale, 0, 310 * scale, 240 * scale], (r, g, b) => r + g + b < 765), 0);
+
+  assert.throws(() => gridSvg([]), /gridSvg: expected a non-empty array of non-empty rows of figures/);
+  assert.throws(() => gridSvg([[a], []]), /non-empty rows/);
+  assert.throws(() => gridSvg([[a, { ...b, svg: '<div></div>' }]]), /gridSvg: expected an SvgFigure \(svg, width, height, plot\) at row 0, column 1/);
+  assert.throws(() => gridSvg([[a]], { gap: -1 }), /gridSvg: expected a finite gap >= 0 but received -1/);
 });
 
 test('svgToPng/writeChartPng: refuse what is not SVG; the file is the rendered PNG', () => {

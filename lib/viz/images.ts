@@ -226,58 +226,6 @@ export function composeGrid(panels: RgbaImage[][], opts: { pad?: number; backgro
   return c;
 }
 
-/** One line series for `lineChartImage`. */
-export interface LineSeries {
-  x: ArrayLike<number>;
-  y: ArrayLike<number>;
-  color: Rgb;
-  width?: number;
-}
-
-/**
- * Rasterises line series into a chart image: white plot area, grey axes through zero (when in
- * range), a frame and tick marks. Text is left to the HTML report.
- */
-export function lineChartImage(series: LineSeries[], opts: { width?: number; height?: number; xRange?: [number, number]; yRange?: [number, number]; margin?: number } = {}): RgbaImage {
-  if (!Array.isArray(series) || series.length === 0) throw new TypeError('lineChartImage: expected a non-empty array of series');
-  series.forEach((s, i) => {
-    if (s.x.length !== s.y.length) throw new RangeError(`lineChartImage: series[${i}] has ${s.x.length} x values but ${s.y.length} y values`);
-    checkColor(s.color, `lineChartImage: series[${i}].color`);
-  });
-  const W = opts.width ?? 480, H = opts.height ?? 360, m = opts.margin ?? 20;
-  const all = (k: 'x' | 'y') => series.flatMap((s) => Array.from(s[k])).filter(Number.isFinite);
-  const range = (v: number[], given?: [number, number]): [number, number] => {
-    if (given) return given;
-    let lo = Math.min(...v), hi = Math.max(...v);
-    if (lo === hi) { lo -= 1; hi += 1; }
-    const p = (hi - lo) * 0.05;
-    return [lo - p, hi + p];
-  };
-  const [x0, x1] = range(all('x'), opts.xRange);
-  const [y0, y1] = range(all('y'), opts.yRange);
-  const c = new Canvas(W, H);
-  const px = (x: number) => m + ((x - x0) / (x1 - x0)) * (W - 2 * m);
-  const py = (y: number) => H - m - ((y - y0) / (y1 - y0)) * (H - 2 * m);
-  const grey: Rgb = [170, 170, 170];
-  if (x0 < 0 && x1 > 0) c.line(px(0), m, px(0), H - m, grey);
-  if (y0 < 0 && y1 > 0) c.line(m, py(0), W - m, py(0), grey);
-  for (let k = Math.ceil(x0); k <= Math.floor(x1); k++) c.line(px(k), H - m, px(k), H - m + 4, [0, 0, 0]);
-  const ystep = niceStep(y1 - y0);
-  for (let v = Math.ceil(y0 / ystep) * ystep; v <= y1; v += ystep) c.line(m - 4, py(v), m, py(v), [0, 0, 0]);
-  c.strokeRect(m, m, W - 2 * m, H - 2 * m, [0, 0, 0]);
-  for (const s of series) {
-    const xs = Array.from(s.x, px), ys = Array.from(s.y, py);
-    c.polyline(xs, ys, s.color, s.width ?? 2);
-  }
-  return c;
-}
-
-function niceStep(span: number): number {
-  const raw = span / 8;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((k) => k * p).find((s) => s >= raw) ?? raw;
-}
-
 /** matplotlib's default colour cycle (tab10), for series colours. */
 export const TAB10: readonly Rgb[] = [
   [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],

@@ -44,6 +44,11 @@ export interface ReportSvg {
 export interface ReportImage {
   title: string;
   png: Uint8Array;
+  /**
+   * Scale smoothly when the page shows it at another size (a chart with text, rendered at more
+   * pixels than it is shown); by default images scale pixelated (crisp upscaled pixels).
+   */
+  smooth?: boolean;
 }
 
 /** A block of the report, rendered in the order added. */
@@ -215,7 +220,7 @@ export class Report {
         case 'caption': body.push(`<p class="caption">${escapeHtml(b.text)}</p>`); break;
         case 'pre': body.push(`<pre>${escapeHtml(b.text)}</pre>`); break;
         case 'image':
-          body.push(`<figure><img alt="${escapeHtml(b.image.title)}" src="data:image/png;base64,${Buffer.from(b.image.png).toString('base64')}"><figcaption>${escapeHtml(b.image.title)}</figcaption></figure>`);
+          body.push(`<figure><img${b.image.smooth ? ' class="smooth"' : ''} alt="${escapeHtml(b.image.title)}" src="data:image/png;base64,${Buffer.from(b.image.png).toString('base64')}"><figcaption>${escapeHtml(b.image.title)}</figcaption></figure>`);
           break;
         case 'svg':
           body.push(`<div class="chart svgfig" data-name="${escapeHtml(b.name)}" role="img" aria-label="${escapeHtml(b.figure.title)}">${b.figure.svg}</div>`);
@@ -242,7 +247,7 @@ export class Report {
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(this.title)}</title>
 <style>${css}
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-pre{background:#f6f6f6;padding:.8em;overflow-x:auto}figure{margin:1em 0}img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}
+pre{background:#f6f6f6;padding:.8em;overflow-x:auto}figure{margin:1em 0}img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}img.smooth{image-rendering:auto}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{margin:1em 0;display:inline-block}
 .caption{font-style:italic;color:#555}td.t{text-align:left}.notrun{color:#a33}#live-status{color:#555}</style>
 <script>${js}</script></head><body><h1>${escapeHtml(this.title)}</h1>

@@ -5,6 +5,8 @@
  * DejaVu Sans font of the `dejavu-fonts-ttf` package, never the system's fonts: the same SVG
  * gives the same pixels on every machine. Both packages are loaded on first use only.
  *
+ * `gridSvg` lays several such figures out in rows and columns as one SVG (matplotlib's subplots).
+ *
  * Layout needs text widths before anything is drawn: they come from DejaVu Sans' advance
  * widths (table below), so labels, margins and the legend box fit the rendered text.
  */
@@ -205,8 +207,13 @@ function axes(W: number, H: number, f: Frame, title: string, xLabel: string, yLa
 }
 
 function svgDocument(W: number, H: number, title: string, body: string[]): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT}, sans-serif">`
-    + `<title>${escapeXml(title)}</title><rect width="${W}" height="${H}" fill="#ffffff"/>${body.join('')}</svg>`;
+  return svgDocumentXml(W, H, escapeXml(title), body);
+}
+
+/** The document around `body`, a white background first; `titleXml` is already escaped. */
+function svgDocumentXml(W: number, H: number, titleXml: string, body: string[]): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${n(W)}" height="${n(H)}" viewBox="0 0 ${n(W)} ${n(H)}" font-family="${FONT}, sans-serif">`
+    + `<title>${titleXml}</title><rect width="${n(W)}" height="${n(H)}" fill="#ffffff"/>${body.join('')}</svg>`;
 }
 
 /**
@@ -383,6 +390,58 @@ export function barChartSvg(chart: BarChart, opts: FigureOptions = {}): SvgFigur
     }
   });
   return { svg: svgDocument(W, H, chart.title, [...under, ...bars, ...over]), width: W, height: H, plot: { x: left, y: top, width: right - left, height: bottom - top } };
+}
+
+// ---- several figures in one ---------------------------------------------------------------
+
+/** Figures laid out in rows and columns as one SVG (see gridSvg). */
+export interface SvgGrid extends SvgFigure {
+  /** Each figure's place in the grid (rows in order) and its axes' frame, in the grid's pixels. */
+  panels: { x: number; y: number; width: number; height: number; plot: SvgFigure['plot'] }[];
+}
+
+/**
+ * Figures side by side and one above another in one SVG document, like matplotlib's subplots:
+ * `rows[r][c]` goes to row r, column c; each column is as wide as its widest figure, each row as
+ * tall as its tallest, figures sit at the top left of their cell, `gap` pixels (default 0: the
+ * charts have margins of their own) between cells. Each figure keeps its own title, axes and
+ * legend; `title` is the document's <title> (default: the figures' titles joined by " | ").
+ * `plot` of the result is the box around all the panels' axes; `panels` has each one's.
+ */
+export function gridSvg(rows: SvgFigure[][], opts: { gap?: number; title?: string } = {}): SvgGrid {
+  const fn = 'gridSvg';
+  if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0)) {
+    throw new TypeError(`${fn}: expected a non-empty array of non-empty rows of figures`);
+  }
+  rows.forEach((row, r) => row.forEach((f, c) => {
+    const ok = typeof f?.svg === 'string' && /^\s*<svg[\s>]/.test(f.svg) && Number.isFinite(f.width) && f.width > 0 && Number.isFinite(f.height) && f.height > 0
+      && f.plot !== null && typeof f.plot === 'object' && [f.plot.x, f.plot.y, f.plot.width, f.plot.height].every(Number.isFinite);
+    if (!ok) throw new TypeError(`${fn}: expected an SvgFigure (svg, width, height, plot) at row ${r}, column ${c}`);
+  }));
+  const gap = opts.gap ?? 0;
+  if (!(Number.isFinite(gap) && gap >= 0)) throw new RangeError(`${fn}: expected a finite gap >= 0 but received ${String(gap)}`);
+  if (opts.title !== undefined && typeof opts.title !== 'string') throw new TypeError(`${fn}: expected a string title but received ${String(opts.title)}`);
+  const cols = Math.max(...rows.map((r) => r.length));
+  const colW = Array.from({ length: cols }, (_, c) => Math.max(0, ...rows.map((r) => r[c]?.width ?? 0)));
+  const rowH = rows.map((r) => Math.max(...r.map((f) => f.height)));
+  const colX = colW.map((_, c) => colW.slice(0, c).reduce((a, b) => a + b + gap, 0));
+  const rowY = rowH.map((_, r) => rowH.slice(0, r).reduce((a, b) => a + b + gap, 0));
+  const W = colW.reduce((a, b) => a + b, 0) + gap * (cols - 1);
+  const H = rowH.reduce((a, b) => a + b, 0) + gap * (rows.length - 1);
+  const panels: SvgGrid['panels'] = [];
+  const body: string[] = [];
+  rows.forEach((row, r) => row.forEach((f, c) => {
+    const x = colX[c], y = rowY[r];
+    panels.push({ x, y, width: f.width, height: f.height, plot: { x: x + f.plot.x, y: y + f.plot.y, width: f.plot.width, height: f.plot.height } });
+    // A nested <svg> is its own viewport: the figure is clipped to its size and keeps its coordinates.
+    body.push(`<g transform="translate(${n(x)} ${n(y)})">${f.svg.trim()}</g>`);
+  }));
+  const x0 = Math.min(...panels.map((p) => p.plot.x)), y0 = Math.min(...panels.map((p) => p.plot.y));
+  const x1 = Math.max(...panels.map((p) => p.plot.x + p.plot.width)), y1 = Math.max(...panels.map((p) => p.plot.y + p.plot.height));
+  // The figures' own <title>s are escaped already.
+  const titleXml = opts.title !== undefined ? escapeXml(opts.title)
+    : rows.flat().map((f) => /<title>([^<]*)<\/title>/.exec(f.svg)?.[1] ?? '').filter(Boolean).join(' | ');
+  return { svg: svgDocumentXml(W, H, titleXml, body), width: W, height: H, plot: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, panels };
 }
 
 // ---- rasterising ------------------------------------------------------------------------
