@@ -143,7 +143,22 @@ function packageRoot(): string {
   return dirname(dirname(fileURLToPath(import.meta.url)));
 }
 
+/**
+ * LibTorch builds linked with OpenMPI (Debian's 2.x) load UCX, whose libucs constructor replaces
+ * the process's SIGSEGV, SIGBUS, SIGILL and SIGFPE handlers and catches SIGHUP. Node relies on
+ * its own SIGSEGV handler: V8 turns out-of-bounds WebAssembly accesses (undici's HTTP parser is
+ * WebAssembly) into WebAssembly.RuntimeErrors through it, and with UCX's handler the process dies instead
+ * ("Caught signal 11", test/00). torchnode never uses UCX, so it is told to leave signals alone,
+ * unless the user set these variables. They must be in the C environment before the addon is
+ * loaded: assigning process.env does that on the main thread (a worker's process.env is a copy).
+ */
+function keepNodeSignalHandlers(): void {
+  process.env.UCX_HANDLE_ERRORS ??= 'none';
+  process.env.UCX_DEBUG_SIGNO ??= '0';
+}
+
 function load(): NativeAddon {
+  keepNodeSignalHandlers();
   const require = createRequire(import.meta.url);
   const root = packageRoot();
   const override = process.env.TORCHNODE_ADDON;
