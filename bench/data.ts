@@ -54,13 +54,30 @@ function batches(): () => [Tensor, Tensor] {
 
 const res: Measure[] = [];
 const nBatches = trainLoader.len();
-const epochOfLoader = timeit('loader epoch b50 shuffle (batches/s)', () => {
-  for (const b of trainLoader) torch.dispose(b);
-}, 1, 3);
-res.push({ ...epochOfLoader, median: epochOfLoader.median / nBatches, cpuMedian: epochOfLoader.cpuMedian! / nBatches, samples: epochOfLoader.samples!.map((v) => v / nBatches) });
+const epochOfLoader = timeit(
+  'loader epoch b50 shuffle (batches/s)',
+  () => {
+    for (const b of trainLoader) torch.dispose(b);
+  },
+  1,
+  3,
+);
+res.push({
+  ...epochOfLoader,
+  median: epochOfLoader.median / nBatches,
+  cpuMedian: epochOfLoader.cpuMedian! / nBatches,
+  samples: epochOfLoader.samples!.map((v) => v / nBatches),
+});
 
 /** part 3's training step on a batch (forward, loss, zero_grad, backward, step, records). */
-function trainStep(model: nn.Module, criterion: nn.CrossEntropyLoss, optimizer: optim.Adam, x: Tensor, y: Tensor, acc: { running: number; correct: number; total: number }): void {
+function trainStep(
+  model: nn.Module,
+  criterion: nn.CrossEntropyLoss,
+  optimizer: optim.Adam,
+  x: Tensor,
+  y: Tensor,
+  acc: { running: number; correct: number; total: number },
+): void {
   torch.tidy(() => {
     const outputs = model.call(x) as Tensor;
     const loss = criterion.call(outputs, y);
@@ -82,17 +99,32 @@ for (const name of MODEL_NAMES as readonly ModelName[]) {
   model.train();
   const next = batches();
   const acc = { running: 0, correct: 0, total: 0 };
-  res.push(timeit(`${name} train step b50 + data`, () => {
-    const [x, y] = next();
-    try {
-      trainStep(model, criterion, optimizer, x, y, acc);
-    } finally {
-      x.dispose();
-      y.dispose();
-    }
-  }, Math.max(1, Math.floor(40 * scale))));
+  res.push(
+    timeit(
+      `${name} train step b50 + data`,
+      () => {
+        const [x, y] = next();
+        try {
+          trainStep(model, criterion, optimizer, x, y, acc);
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
+      },
+      Math.max(1, Math.floor(40 * scale)),
+    ),
+  );
   // The full validation pass as part 3 runs it: evaluateModel over the validation loader.
-  res.push(timeit(`${name} validation ${valLoader.dataset.len()} + data`, () => { evaluateModel(model, valLoader); }, 1, 3));
+  res.push(
+    timeit(
+      `${name} validation ${valLoader.dataset.len()} + data`,
+      () => {
+        evaluateModel(model, valLoader);
+      },
+      1,
+      3,
+    ),
+  );
 }
 
 /** Part 3's loop for one epoch of CNN3 (Appendix 3's train loop, records every 10 steps). */

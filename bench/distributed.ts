@@ -25,8 +25,11 @@ async function freePort(): Promise<number> {
 async function launch(n: number, script: string, args: string[]): Promise<string> {
   const port = await freePort();
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [`${root}bin/torchnode-run.mjs`, '--nproc-per-node', String(n), '--master-port', String(port), '--no-prefix', script, ...args],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(
+      process.execPath,
+      [`${root}bin/torchnode-run.mjs`, '--nproc-per-node', String(n), '--master-port', String(port), '--no-prefix', script, ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`launcher exited with ${code}: ${out}`))));
@@ -45,7 +48,7 @@ async function allReduceWorker(): Promise<void> {
   const s = (performance.now() - t0) / 1000 / iters;
   const n = dist.getWorldSize();
   if (dist.getRank() === 0) {
-    console.log(JSON.stringify({ bytes, msPerAllReduce: s * 1000, algbwMBps: bytes / s / 1e6, busbwMBps: (bytes / s / 1e6) * (2 * (n - 1)) / n }));
+    console.log(JSON.stringify({ bytes, msPerAllReduce: s * 1000, algbwMBps: bytes / s / 1e6, busbwMBps: ((bytes / s / 1e6) * (2 * (n - 1))) / n }));
   }
   await dist.barrier();
   dist.destroyProcessGroup();
@@ -54,7 +57,11 @@ async function allReduceWorker(): Promise<void> {
 async function main(): Promise<void> {
   const steps = process.argv[2] ?? '30';
   const worker = `${root}test/70.distributed.worker.ts`;
-  const results: Record<string, unknown> = { machine: `${(await import('node:os')).cpus().length} cores`, libtorch: torch.version.libtorch, threadsPerProcess: torch.getNumThreads() };
+  const results: Record<string, unknown> = {
+    machine: `${(await import('node:os')).cpus().length} cores`,
+    libtorch: torch.version.libtorch,
+    threadsPerProcess: torch.getNumThreads(),
+  };
   for (const n of [1, 2]) {
     const line = (await launch(n, worker, ['-', '25', steps])).trim().split('\n').pop()!;
     const r = JSON.parse(line) as { stepsPerSecond: number };

@@ -15,7 +15,11 @@ torch.setNumThreads(1);
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const N = 50;
 
-interface Layer { layer: string; module: nn.Conv2d | nn.Linear; input: number[] }
+interface Layer {
+  layer: string;
+  module: nn.Conv2d | nn.Linear;
+  input: number[];
+}
 
 /** Records the input shape of every Conv2d and Linear during one forward. */
 function layersOf(model: nn.Module): Layer[] {
@@ -29,7 +33,11 @@ function layersOf(model: nn.Module): Layer[] {
       };
     }
   }
-  torch.noGrad(() => torch.tidy(() => { model.call(torch.randn([N, 3, 32, 32])); }));
+  torch.noGrad(() =>
+    torch.tidy(() => {
+      model.call(torch.randn([N, 3, 32, 32]));
+    }),
+  );
   return out;
 }
 
@@ -55,9 +63,16 @@ const floor = MODEL_NAMES.map((name) => {
     const fl = flops(l, f);
     const conv = l.module instanceof nn.Conv2d;
     const { weight, bias } = l.module;
-    const m = torch.noGrad(() => timeit(l.layer, () => {
-      (conv ? nn.F.conv2d(x, weight, bias) : nn.F.linear(x, weight, bias)).dispose();
-    }, Math.max(5, Math.floor((conv ? 20 : 400) * scale)), 7));
+    const m = torch.noGrad(() =>
+      timeit(
+        l.layer,
+        () => {
+          (conv ? nn.F.conv2d(x, weight, bias) : nn.F.linear(x, weight, bias)).dispose();
+        },
+        Math.max(5, Math.floor((conv ? 20 : 400) * scale)),
+        7,
+      ),
+    );
     x.dispose();
     // The same clock as the rows it is compared with (run.ts --clock).
     const t = process.env.BENCH_CLOCK === 'wall' ? m.median : m.cpuMedian!;

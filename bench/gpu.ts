@@ -9,7 +9,9 @@ import { emit, type Measure } from './harness.js';
 
 const device = process.env.BENCH_DEVICE ?? 'cuda';
 const steps = Number(process.env.BENCH_STEPS ?? 50);
-const sync = () => { if (device.startsWith('cuda')) torch.cuda.synchronize(); };
+const sync = () => {
+  if (device.startsWith('cuda')) torch.cuda.synchronize();
+};
 torch.manualSeed(0);
 const res: Measure[] = [];
 for (const name of MODEL_NAMES) {
@@ -20,14 +22,15 @@ for (const name of MODEL_NAMES) {
   for (const batch of [50, 512]) {
     const x = torch.keep(torch.randn([batch, 3, 32, 32], { device }));
     const y = torch.keep(torch.randint(0, 10, [batch], { device }));
-    const step = () => torch.tidy(() => {
-      const outputs = model.call(x);
-      const loss = criterion.call(outputs, y);
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      return loss.item();
-    });
+    const step = () =>
+      torch.tidy(() => {
+        const outputs = model.call(x);
+        const loss = criterion.call(outputs, y);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        return loss.item();
+      });
     for (let i = 0; i < 5; i++) step();
     sync();
     const t0 = process.hrtime.bigint();
@@ -61,6 +64,9 @@ for (const name of MODEL_NAMES) {
   evaluate(val);
   sync();
   res.push({ name: `${name} eval 5000`, median: Number(process.hrtime.bigint() - t0) / 1e9, iters: 1 });
-  for (const [a, b] of val) { a.dispose(); b.dispose(); }
+  for (const [a, b] of val) {
+    a.dispose();
+    b.dispose();
+  }
 }
 emit(res, { device });

@@ -79,8 +79,8 @@ inline std::string Json(const std::vector<Measure>& res) {
   for (size_t i = 0; i < res.size(); i++) {
     const Measure& m = res[i];
     if (i) s += ",";
-    s += "{\"name\":\"" + m.name + "\",\"median\":" + Num(m.median) + ",\"cpuMedian\":" +
-         Num(m.cpu_median) + ",\"iters\":" + std::to_string(m.iters) + ",\"samples\":[";
+    s += "{\"name\":\"" + m.name + "\",\"median\":" + Num(m.median) + ",\"cpuMedian\":" + Num(m.cpu_median) +
+         ",\"iters\":" + std::to_string(m.iters) + ",\"samples\":[";
     for (size_t k = 0; k < m.samples.size(); k++) s += (k ? "," : "") + Num(m.samples[k]);
     s += "]}";
   }

@@ -48,9 +48,7 @@ std::vector<torch::Tensor> ParamsOf(M&... m) {
 torch::Tensor Pool(const torch::Tensor& x) { return torch::max_pool2d(x, {2, 2}, {2, 2}); }
 
 // layoutIn(): a float32 CPU batch of two or more enters oneDNN's layout; toDense() before the flatten.
-torch::Tensor LayoutIn(const torch::Tensor& x) {
-  return torch::hasMKLDNN() && x.size(0) >= 2 ? x.to_mkldnn() : x;
-}
+torch::Tensor LayoutIn(const torch::Tensor& x) { return torch::hasMKLDNN() && x.size(0) >= 2 ? x.to_mkldnn() : x; }
 torch::Tensor Flatten(const torch::Tensor& x) {
   const torch::Tensor d = x.is_mkldnn() ? x.to_dense() : x;
   return d.view({d.size(0), -1});
@@ -146,7 +144,8 @@ int main() {
         return 100.0 * c / n;
       };
       res.push_back(TimeIt(name + " train step b50", step, std::max(1, static_cast<int>(40 * scale))));
-      res.push_back(TimeIt(name + " validation 5000", [&] { evaluate(); }, 1, 3));
+      res.push_back(TimeIt(
+          name + " validation 5000", [&] { evaluate(); }, 1, 3));
     }
     bench::Emit(res);
     return 0;

@@ -34,18 +34,28 @@ for (const name of MODEL_NAMES) {
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.001 });
   model.train();
   const state = { correct: 0, total: 0, running: 0 };
-  const step = () => torch.tidy(() => {
-    const outputs = model.call(x);
-    const loss = criterion.call(outputs, y);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    state.running += loss.item();
-    const [, preds] = torch.max(outputs, 1);
-    state.total += y.size(0);
-    state.correct += preds.eq(y).sum().item();
-  });
+  const step = () =>
+    torch.tidy(() => {
+      const outputs = model.call(x);
+      const loss = criterion.call(outputs, y);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      state.running += loss.item();
+      const [, preds] = torch.max(outputs, 1);
+      state.total += y.size(0);
+      state.correct += preds.eq(y).sum().item();
+    });
   res.push(timeit(`${name} train step b50`, step, Math.max(1, Math.floor(40 * scale))));
-  res.push(timeit(`${name} validation 5000`, () => { evaluate(model); }, 1, 3));
+  res.push(
+    timeit(
+      `${name} validation 5000`,
+      () => {
+        evaluate(model);
+      },
+      1,
+      3,
+    ),
+  );
 }
 emit(res);

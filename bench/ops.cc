@@ -20,13 +20,19 @@ int main() {
     const at::Tensor x = at::randn({50, 3, 32, 32}), w = at::randn({16, 3, 3, 3});
     const int n = static_cast<int>(20000 * scale);
     std::vector<bench::Measure> res;
-    res.push_back(bench::TimeIt("add 4 (new result)", [&] { at::add(a4, b4); }, n));
+    res.push_back(bench::TimeIt(
+        "add 4 (new result)", [&] { at::add(a4, b4); }, n));
     // No scopes in C++: the same call as the row above, so the two TS rows share one floor.
-    res.push_back(bench::TimeIt("add 4 (new result, tidy)", [&] { at::add(a4, b4); }, n));
-    res.push_back(bench::TimeIt("add_ 4 (in place)", [&] { acc4.add_(b4); }, n));
-    res.push_back(bench::TimeIt("add 1000", [&] { at::add(a1k, b1k); }, n));
-    res.push_back(bench::TimeIt("matmul 64x64", [&] { at::matmul(m64, m64); }, static_cast<int>(2000 * scale)));
-    res.push_back(bench::TimeIt("conv2d [50,3,32,32]x[16,3,3,3]", [&] { at::conv2d(x, w); }, static_cast<int>(20 * scale)));
+    res.push_back(bench::TimeIt(
+        "add 4 (new result, tidy)", [&] { at::add(a4, b4); }, n));
+    res.push_back(bench::TimeIt(
+        "add_ 4 (in place)", [&] { acc4.add_(b4); }, n));
+    res.push_back(bench::TimeIt(
+        "add 1000", [&] { at::add(a1k, b1k); }, n));
+    res.push_back(bench::TimeIt(
+        "matmul 64x64", [&] { at::matmul(m64, m64); }, static_cast<int>(2000 * scale)));
+    res.push_back(bench::TimeIt(
+        "conv2d [50,3,32,32]x[16,3,3,3]", [&] { at::conv2d(x, w); }, static_cast<int>(20 * scale)));
     bench::Emit(res);
     return 0;
   } catch (const std::exception& e) {

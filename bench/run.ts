@@ -97,13 +97,18 @@ if (suites.includes('data')) {
   env.BENCH_CIFAR_ROOT = cifarRoot;
 }
 
-interface Row { name: string; median: number; cpuMedian?: number; samples?: number[] }
+interface Row {
+  name: string;
+  median: number;
+  cpuMedian?: number;
+  samples?: number[];
+}
 // 'cpu' (default): CPU seconds of each process per call, which a shared, loaded machine disturbs
 // far less than wall time (both sides are single-threaded, so on an idle machine they agree);
 // 'wall': elapsed time. results.json keeps both.
 const clock = values.clock === 'wall' ? 'wall' : 'cpu';
 env.BENCH_CLOCK = clock;
-const pick = (r: Row | undefined): number => (r === undefined ? NaN : clock === 'cpu' ? r.cpuMedian ?? r.median : r.median);
+const pick = (r: Row | undefined): number => (r === undefined ? NaN : clock === 'cpu' ? (r.cpuMedian ?? r.median) : r.median);
 // 'median' (default): per row the median over rounds of each round's median (the --clock above);
 // 'min': the fastest block of all rounds, in wall time: on a shared machine load only ever adds
 // time, so the minimum estimates the cost on a quiet one (single-threaded work: wall = CPU there).
@@ -114,7 +119,12 @@ function rowValue(rounds: (Side | null)[], name: string): number {
   if (stat === 'min') return Math.min(...rs.flatMap((r) => r?.samples ?? [r?.median ?? NaN]));
   return median(rs.map(pick));
 }
-interface Side { side: string; results: Row[]; peakRssMB: number; [k: string]: unknown }
+interface Side {
+  side: string;
+  results: Row[];
+  peakRssMB: number;
+  [k: string]: unknown;
+}
 /** TS, Python and (for suites that have one) C++. */
 type Sides = [Side, Side, Side | null];
 
@@ -127,19 +137,24 @@ class Runner {
   private stderr = '';
   exited = false;
   code: number | null = null;
-  constructor(readonly label: string, cmd: string, args: string[]) {
+  constructor(
+    readonly label: string,
+    cmd: string,
+    args: string[],
+  ) {
     this.proc = spawn(cmd, args, { env, cwd: join(here, '..') });
     this.proc.stdout.setEncoding('utf8');
     this.proc.stdout.on('data', (d: string) => {
       this.buf += d;
-      let i: number;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
+      for (let i = this.buf.indexOf('\n'); i >= 0; i = this.buf.indexOf('\n')) {
         this.lines.push(this.buf.slice(0, i));
         this.buf = this.buf.slice(i + 1);
       }
       this.wake();
     });
-    this.proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.proc.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     this.proc.on('close', (code) => {
       this.exited = true;
       this.code = code;
@@ -161,7 +176,9 @@ class Runner {
         return true;
       }
       if (this.exited) return false;
-      await new Promise<void>((r) => { this.waiting = r; });
+      await new Promise<void>((r) => {
+        this.waiting = r;
+      });
     }
   }
   go(): void {
@@ -205,7 +222,14 @@ function cppSide(suite: string): string | null {
     const cxx = process.env.CXX || 'g++';
     const r = spawnSync(cxx, ['-O2', '-std=c++17', ...inc, src, '-o', `${out}.tmp`, `-L${libdir}`, `-Wl,-rpath,${libdir}`, ...libs], { encoding: 'utf8' });
     if (r.error) throw r.error;
-    if (r.status !== 0) throw new Error(r.stderr.split('\n').filter((l) => l.includes('error')).slice(0, 5).join('\n'));
+    if (r.status !== 0)
+      throw new Error(
+        r.stderr
+          .split('\n')
+          .filter((l) => l.includes('error'))
+          .slice(0, 5)
+          .join('\n'),
+      );
     renameSync(`${out}.tmp`, out);
     return out;
   } catch (e) {
@@ -249,13 +273,24 @@ for (const suite of suites) {
   const hasCpp = perRound.every(([, , c]) => c !== null);
   const names = perRound[0][0].results.map((r) => r.name);
   const rows = names.map((name) => {
-    const ts = rowValue(perRound.map(([t]) => t), name);
-    const py = rowValue(perRound.map(([, p]) => p), name);
+    const ts = rowValue(
+      perRound.map(([t]) => t),
+      name,
+    );
+    const py = rowValue(
+      perRound.map(([, p]) => p),
+      name,
+    );
     const wall = {
       ts: median(perRound.map(([t]) => t.results.find((x) => x.name === name)?.median ?? NaN)),
       py: median(perRound.map(([, p]) => p.results.find((x) => x.name === name)?.median ?? NaN)),
     };
-    const cpp = hasCpp ? rowValue(perRound.map(([, , c]) => c), name) : undefined;
+    const cpp = hasCpp
+      ? rowValue(
+          perRound.map(([, , c]) => c),
+          name,
+        )
+      : undefined;
     return { name, ts, py, ratio: ts / py, wall, ...(cpp === undefined ? {} : { cpp, overCpp: ts / cpp }) };
   });
   const rss = { ts: Math.max(...perRound.map(([t]) => t.peakRssMB)), py: Math.max(...perRound.map(([, p]) => p.peakRssMB)) };
@@ -264,7 +299,10 @@ for (const suite of suites) {
     all[suite] = perRound[0][0].floor;
     continue;
   }
-  const how = stat === 'min' ? `fastest block${rounds > 1 ? ` of ${rounds} rounds` : ''}, wall time per call` : `median ${clock === 'cpu' ? 'CPU' : 'wall'} time per call${rounds > 1 ? `, median of ${rounds} rounds` : ''}`;
+  const how =
+    stat === 'min'
+      ? `fastest block${rounds > 1 ? ` of ${rounds} rounds` : ''}, wall time per call`
+      : `median ${clock === 'cpu' ? 'CPU' : 'wall'} time per call${rounds > 1 ? `, median of ${rounds} rounds` : ''}`;
   console.log(`\n## ${suite} (${how}; ratio = TS time / Python time, < 1 is faster)`);
   // C++ columns: the same work straight on LibTorch (bench/<suite>.cc); TS ÷ C++ − 1 is the binding's overhead.
   const cppHead = hasCpp ? ' C++ | TS ÷ C++ |' : '';
@@ -274,17 +312,31 @@ for (const suite of suites) {
     console.log(`| ${r.name} | ${show(r.name, r.ts)} | ${show(r.name, r.py)} | ${r.ratio.toFixed(2)} | ${(1 / r.ratio).toFixed(2)}× |${c}`);
   }
   const cppRss = hasCpp ? Math.max(...perRound.map(([, , c]) => c!.peakRssMB)) : undefined;
-  console.log(`| peak RSS | ${rss.ts.toFixed(0)} MB | ${rss.py.toFixed(0)} MB | ${(rss.ts / rss.py).toFixed(2)} | |${hasCpp ? ` ${cppRss!.toFixed(0)} MB | ${(rss.ts / cppRss!).toFixed(2)} |` : ''}`);
+  console.log(
+    `| peak RSS | ${rss.ts.toFixed(0)} MB | ${rss.py.toFixed(0)} MB | ${(rss.ts / rss.py).toFixed(2)} | |${hasCpp ? ` ${cppRss!.toFixed(0)} MB | ${(rss.ts / cppRss!).toFixed(2)} |` : ''}`,
+  );
   all[suite] = { rows, peakRssMB: { ...rss, ...(cppRss === undefined ? {} : { cpp: cppRss }) } };
 }
 
 // ---- compute floor ---------------------------------------------------------------------------
 
-interface FloorModel { name: string; fwdFlops: number; trainFlops: number; layers: { layer: string; gflops: number }[]; trainFloor: number; valFloor: number }
+interface FloorModel {
+  name: string;
+  fwdFlops: number;
+  trainFlops: number;
+  layers: { layer: string; gflops: number }[];
+  trainFloor: number;
+  valFloor: number;
+}
 
 /** The floor suite is TS-only (it times LibTorch's kernels); it is compared with the models suite's rows. */
 async function runFloor(): Promise<Sides> {
-  const r = spawnSync(process.execPath, await tsSide('floor'), { env: { ...env, BENCH_LOCKSTEP: '0' }, cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, await tsSide('floor'), {
+    env: { ...env, BENCH_LOCKSTEP: '0' },
+    cwd: join(here, '..'),
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`floor.ts failed:\n${r.stderr}`);
   const side = JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
   return [side, side, null];
@@ -295,7 +347,7 @@ function printFloor(side: Side): void {
   const models = all.models as { rows: { name: string; ts: number; py: number; cpp?: number }[] } | undefined;
   // C++ ÷ floor: where LibTorch itself stands (activations, pooling, loss, Adam); TS ÷ floor minus it is the binding's share.
   const hasCpp = models?.rows.some((r) => r.cpp !== undefined) ?? false;
-  console.log('\n## compute floor (conv/linear FLOPs ÷ the throughput LibTorch reaches on each layer\'s own shape; train = 3× forward)');
+  console.log("\n## compute floor (conv/linear FLOPs ÷ the throughput LibTorch reaches on each layer's own shape; train = 3× forward)");
   const cols = (what: string) => `${what} floor | TS ÷ floor | Python ÷ floor |${hasCpp ? ' C++ ÷ floor |' : ''}`;
   const align = `---:|---:|---:|${hasCpp ? '---:|' : ''}`;
   console.log(`| model | forward MFLOP/img | layer GFLOP/s | ${cols('train step')} ${cols('validation')}\n|---|---:|---:|${align}${align}`);
@@ -304,7 +356,9 @@ function printFloor(side: Side): void {
     const va = models?.rows.find((r) => r.name === `${f.name} validation 5000`);
     const q = (v: number | undefined, fl: number) => (v === undefined ? '–' : (v / fl).toFixed(2));
     const part = (r: typeof tr, fl: number) => `${fmt(fl)} | ${q(r?.ts, fl)} | ${q(r?.py, fl)} |${hasCpp ? ` ${q(r?.cpp, fl)} |` : ''}`;
-    console.log(`| ${f.name} | ${(f.fwdFlops / 50 / 1e6).toFixed(2)} | ${f.layers.map((l) => l.gflops.toFixed(1)).join(', ')} | ${part(tr, f.trainFloor)} ${part(va, f.valFloor)}`);
+    console.log(
+      `| ${f.name} | ${(f.fwdFlops / 50 / 1e6).toFixed(2)} | ${f.layers.map((l) => l.gflops.toFixed(1)).join(', ')} | ${part(tr, f.trainFloor)} ${part(va, f.valFloor)}`,
+    );
   }
 }
 

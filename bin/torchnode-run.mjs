@@ -33,7 +33,10 @@ function parse(argv) {
       process.stdout.write(USAGE + '\n');
       process.exit(0);
     }
-    if (a === '--no-prefix') { o.prefix = false; continue; }
+    if (a === '--no-prefix') {
+      o.prefix = false;
+      continue;
+    }
     let [key, val] = a.slice(2).split(/=(.*)/s, 2);
     key = key.replace(/_/g, '-'); // torchrun also accepts --nproc_per_node
     if (!(key in ints) && key !== 'master-addr') fail(`unknown option --${key}`);
@@ -41,7 +44,10 @@ function parse(argv) {
       val = argv[++i];
       if (val === undefined) fail(`--${key} needs a value`);
     }
-    if (key === 'master-addr') { o.masterAddr = val; continue; }
+    if (key === 'master-addr') {
+      o.masterAddr = val;
+      continue;
+    }
     const n = Number(val);
     if (!Number.isInteger(n) || n < 0) fail(`Expected a non-negative integer for --${key} but received '${val}'`);
     o[ints[key]] = n;
@@ -75,7 +81,10 @@ let stopping = false;
 let exitCode = 0;
 
 function pipe(stream, out, tag) {
-  if (!o.prefix) { stream.pipe(out); return; }
+  if (!o.prefix) {
+    stream.pipe(out);
+    return;
+  }
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   rl.on('line', (line) => out.write(`${tag}${line}\n`));
 }
@@ -95,8 +104,13 @@ for (let local = 0; local < o.nprocPerNode; local++) {
   const rank = o.nodeRank * o.nprocPerNode + local;
   const env = {
     ...process.env,
-    RANK: String(rank), LOCAL_RANK: String(local), WORLD_SIZE: String(world), LOCAL_WORLD_SIZE: String(o.nprocPerNode),
-    GROUP_RANK: String(o.nodeRank), MASTER_ADDR: o.masterAddr, MASTER_PORT: String(o.masterPort),
+    RANK: String(rank),
+    LOCAL_RANK: String(local),
+    WORLD_SIZE: String(world),
+    LOCAL_WORLD_SIZE: String(o.nprocPerNode),
+    GROUP_RANK: String(o.nodeRank),
+    MASTER_ADDR: o.masterAddr,
+    MASTER_PORT: String(o.masterPort),
   };
   const child = spawn(process.execPath, [...nodeArgs(o.script), o.script, ...o.args], { env, stdio: ['inherit', 'pipe', 'pipe'] });
   child.rank = rank;

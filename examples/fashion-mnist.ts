@@ -14,7 +14,7 @@ const steps = Number(args.steps);
 torch.manualSeed(0);
 torch.setNumThreads(Math.max(1, Math.min(4, (await import('node:os')).availableParallelism())));
 
-const transform = new transforms.Compose([new transforms.ToTensor(), new transforms.Normalize([0.2860], [0.3530])]);
+const transform = new transforms.Compose([new transforms.ToTensor(), new transforms.Normalize([0.286], [0.353])]);
 const train = new datasets.FashionMNIST({ root: args.root, train: true, transform });
 const test = new datasets.FashionMNIST({ root: args.root, train: false, transform });
 
@@ -24,8 +24,8 @@ class Net extends nn.Module {
   pool = new nn.MaxPool2d(2);
   fc = new nn.Linear(32 * 7 * 7, 10);
   override forward(x: Tensor): Tensor {
-    x = this.pool.call(nn.F.relu(this.conv1.call(x)));  // [N, 16, 14, 14]
-    x = this.pool.call(nn.F.relu(this.conv2.call(x)));  // [N, 32, 7, 7]
+    x = this.pool.call(nn.F.relu(this.conv1.call(x))); // [N, 16, 14, 14]
+    x = this.pool.call(nn.F.relu(this.conv2.call(x))); // [N, 32, 7, 7]
     return this.fc.call(x.flatten(1));
   }
 }

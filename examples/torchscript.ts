@@ -29,11 +29,7 @@ const io = torch.load(join(dir, 'classifier_io.pt')) as Record<'image' | 'batch'
 // A Python tuple comes back as an array; inferenceMode is `with torch.inference_mode():`.
 const [logits, probs] = torch.inferenceMode(() => module.call(io.batch)) as [Tensor, Tensor];
 const [single] = torch.inferenceMode(() => module.call(io.image)) as [Tensor, Tensor]; // the scripted `if` adds a batch dim
-const diff = Math.max(
-  logits.sub(io.logits).abs().max().item(),
-  probs.sub(io.probs).abs().max().item(),
-  single.sub(io.single).abs().max().item(),
-);
+const diff = Math.max(logits.sub(io.logits).abs().max().item(), probs.sub(io.probs).abs().max().item(), single.sub(io.single).abs().max().item());
 console.log(`logits ${JSON.stringify(logits.shape)}, single image ${JSON.stringify(single.shape)}, predicted ${JSON.stringify(probs.argmax(1).tolist())}`);
 console.log(`max |TS - Python| = ${diff.toExponential(2)}`);
 module.dispose();

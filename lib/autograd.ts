@@ -1,6 +1,6 @@
 /** Autograd controls: no_grad / enable_grad / inference_mode scopes and autograd.grad. */
 import { native } from './native.js';
-import { Tensor, wrap, h } from './tensor.js';
+import { type Tensor, wrap, h } from './tensor.js';
 import { checkOptions } from './errors.js';
 
 function withGradMode<T>(enabled: boolean, fn: () => T): T {
@@ -67,14 +67,20 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts
   checkOptions(opts, ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'], 'autograd.grad');
   const outs = (Array.isArray(outputs) ? outputs : [outputs]).map((t, i) => h(t, `outputs[${i}]`));
   const ins = (Array.isArray(inputs) ? inputs : [inputs]).map((t, i) => h(t, `inputs[${i}]`));
-  const go = opts.gradOutputs == null ? null
-    : (Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs]).map((t, i) => (t === null ? null : h(t, `gradOutputs[${i}]`)));
+  const go =
+    opts.gradOutputs == null
+      ? null
+      : (Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs]).map((t, i) => (t === null ? null : h(t, `gradOutputs[${i}]`)));
   const r = native.autogradGrad(outs, ins, go, opts.retainGraph, opts.createGraph ?? false, opts.allowUnused ?? false);
   return r.map((x) => (x === null ? null : wrap(x)));
 }
 
 /** `torch.autograd.backward(tensors, gradTensors)`. */
-export function backward(tensors: Tensor | Tensor[], gradTensors?: Tensor | (Tensor | null)[] | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+export function backward(
+  tensors: Tensor | Tensor[],
+  gradTensors?: Tensor | (Tensor | null)[] | null,
+  opts: { retainGraph?: boolean; createGraph?: boolean } = {},
+): void {
   const ts = Array.isArray(tensors) ? tensors : [tensors];
   const gs = gradTensors == null ? [] : Array.isArray(gradTensors) ? gradTensors : [gradTensors];
   ts.forEach((t, i) => t.backward(gs[i] ?? null, { retainGraph: i < ts.length - 1 ? true : opts.retainGraph, createGraph: opts.createGraph }));

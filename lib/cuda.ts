@@ -92,7 +92,9 @@ export function resolveDevice(requested: string, log: (msg: string) => void = co
     return 'cpu';
   }
   if (requested.startsWith('cuda') && !isAvailable()) {
-    throw new Error(`--device ${requested}: CUDA is not available (${buildInfo.cudaBuild ? 'no usable GPU or driver' : 'this build uses a CPU-only LibTorch ' + buildInfo.torchVersion})`);
+    throw new Error(
+      `--device ${requested}: CUDA is not available (${buildInfo.cudaBuild ? 'no usable GPU or driver' : 'this build uses a CPU-only LibTorch ' + buildInfo.torchVersion})`,
+    );
   }
   return requested;
 }

@@ -1,11 +1,18 @@
 /** Data types, named as PyTorch names them (without the `torch.` prefix). */
-export type DType =
-  | 'float32' | 'float64' | 'float16' | 'bfloat16'
-  | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 /** LibTorch's c10::ScalarType codes (stable across 1.13 and 2.x). */
 export const DTYPE_CODE: Readonly<Record<DType, number>> = {
-  uint8: 0, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, bool: 11, bfloat16: 15,
+  uint8: 0,
+  int8: 1,
+  int16: 2,
+  int32: 3,
+  int64: 4,
+  float16: 5,
+  float32: 6,
+  float64: 7,
+  bool: 11,
+  bfloat16: 15,
 };
 
 const CODE_TO_DTYPE: DType[] = [];
@@ -13,8 +20,14 @@ for (const [name, code] of Object.entries(DTYPE_CODE)) CODE_TO_DTYPE[code] = nam
 
 /** Aliases PyTorch accepts, so `{dtype: 'float'}` and `{dtype: 'long'}` port unchanged. */
 const ALIASES: Record<string, DType> = {
-  float: 'float32', double: 'float64', half: 'float16', long: 'int64', int: 'int32', short: 'int16',
-  char: 'int8', byte: 'uint8',
+  float: 'float32',
+  double: 'float64',
+  half: 'float16',
+  long: 'int64',
+  int: 'int32',
+  short: 'int16',
+  char: 'int8',
+  byte: 'uint8',
 };
 
 /** The DType of a c10::ScalarType code the addon reports; throws for types torchnode does not expose. */
@@ -26,7 +39,7 @@ export function dtypeFromCode(code: number): DType {
 
 /** Whether `x` is a canonical dtype name (aliases such as `'float'` are not; see `dtypeCode`). */
 export function isDType(x: unknown): x is DType {
-  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_CODE, x);
+  return typeof x === 'string' && Object.hasOwn(DTYPE_CODE, x);
 }
 
 /** Validates a dtype argument and returns its code; `what` names the argument in errors. */
@@ -35,9 +48,7 @@ export function dtypeCode(dtype: unknown, what = 'dtype'): number {
     const name = ALIASES[dtype] ?? dtype;
     if (isDType(name)) return DTYPE_CODE[name];
   }
-  throw new TypeError(
-    `Expected one of ${Object.keys(DTYPE_CODE).join(', ')} for ${what} but received ${describe(dtype)}`,
-  );
+  throw new TypeError(`Expected one of ${Object.keys(DTYPE_CODE).join(', ')} for ${what} but received ${describe(dtype)}`);
 }
 
 /** Validates a dtype argument (aliases allowed) and returns its canonical name. */
@@ -46,22 +57,25 @@ export function normalizeDType(dtype: unknown, what = 'dtype'): DType {
 }
 
 /** Whether a dtype is a floating-point type (`torch.is_floating_point` on a dtype). */
-export const isFloatingDType = (d: DType): boolean =>
-  d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+export const isFloatingDType = (d: DType): boolean => d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 
 /** The TypedArrays that tensors are created from and that `data()` returns. */
-export type TypedArray =
-  | Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint8ClampedArray
-  | BigInt64Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint8ClampedArray | BigInt64Array;
 
 /** The TypedArray that `data()` returns for each dtype (half types are widened to float32). */
-export type DataOf<D extends DType> = D extends 'float64' ? Float64Array
-  : D extends 'int64' ? BigInt64Array
-  : D extends 'int32' ? Int32Array
-  : D extends 'int16' ? Int16Array
-  : D extends 'int8' ? Int8Array
-  : D extends 'uint8' | 'bool' ? Uint8Array
-  : Float32Array;
+export type DataOf<D extends DType> = D extends 'float64'
+  ? Float64Array
+  : D extends 'int64'
+    ? BigInt64Array
+    : D extends 'int32'
+      ? Int32Array
+      : D extends 'int16'
+        ? Int16Array
+        : D extends 'int8'
+          ? Int8Array
+          : D extends 'uint8' | 'bool'
+            ? Uint8Array
+            : Float32Array;
 
 /** The dtype a TypedArray maps to (`Uint8ClampedArray` reads as uint8). */
 export function typedArrayDType(a: TypedArray): DType {
@@ -78,19 +92,36 @@ export function typedArrayDType(a: TypedArray): DType {
 /** Views raw bytes from the addon as the TypedArray of a dtype (no copy). */
 export function viewAs(dtype: DType, buf: ArrayBuffer): TypedArray {
   switch (dtype) {
-    case 'float64': return new Float64Array(buf);
-    case 'int64': return new BigInt64Array(buf);
-    case 'int32': return new Int32Array(buf);
-    case 'int16': return new Int16Array(buf);
-    case 'int8': return new Int8Array(buf);
-    case 'uint8': case 'bool': return new Uint8Array(buf);
-    default: return new Float32Array(buf);
+    case 'float64':
+      return new Float64Array(buf);
+    case 'int64':
+      return new BigInt64Array(buf);
+    case 'int32':
+      return new Int32Array(buf);
+    case 'int16':
+      return new Int16Array(buf);
+    case 'int8':
+      return new Int8Array(buf);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buf);
+    default:
+      return new Float32Array(buf);
   }
 }
 
 /** Bytes per element of each dtype (`Tensor.elementSize()`). */
 export const ELEMENT_SIZE: Readonly<Record<DType, number>> = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 /** A short description of any JS value for error messages ("1.5 of type number"). */

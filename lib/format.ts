@@ -101,8 +101,10 @@ function makeFormatter(values: (number | bigint | boolean)[], dtype: string): { 
       if (!Number.isInteger(v)) intMode = false;
     }
     sci = maxv / minv > 1000 || maxv > 1e8 || (!intMode && minv < 1e-4);
-    const measure = sci ? (v: number) => pyExp(v, opts.precision)
-      : intMode ? (v: number) => `${pyFixed(v, 0, false)}.`
+    const measure = sci
+      ? (v: number) => pyExp(v, opts.precision)
+      : intMode
+        ? (v: number) => `${pyFixed(v, 0, false)}.`
         : (v: number) => pyFixed(v, opts.precision, false);
     for (const v of nz) width = Math.max(width, measure(v).length);
   }

@@ -1,12 +1,12 @@
 /** Function forms of Tensor methods: `torch.add(a, b)` is `a.add(b)`. */
-import { Tensor, h } from './tensor.js';
+import { type Tensor, h } from './tensor.js';
 
 function self(t: unknown): Tensor {
   h(t, 'input');
   return t as Tensor;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: forwards to a Tensor method whose return type the caller declares
 function call(t: unknown, name: keyof Tensor, args: unknown[]): any {
   return (self(t)[name] as (...a: unknown[]) => unknown).apply(t, args);
 }
@@ -160,7 +160,8 @@ export const logicalNot = (input: Tensor, ...args: Parameters<Tensor['logicalNot
 /** `torch.maskedFill(input, …)`: {@link Tensor.maskedFill | input.maskedFill(…)} as a function. */
 export const maskedFill = (input: Tensor, ...args: Parameters<Tensor['maskedFill']>): ReturnType<Tensor['maskedFill']> => call(input, 'maskedFill', args);
 /** `torch.maskedSelect(input, …)`: {@link Tensor.maskedSelect | input.maskedSelect(…)} as a function. */
-export const maskedSelect = (input: Tensor, ...args: Parameters<Tensor['maskedSelect']>): ReturnType<Tensor['maskedSelect']> => call(input, 'maskedSelect', args);
+export const maskedSelect = (input: Tensor, ...args: Parameters<Tensor['maskedSelect']>): ReturnType<Tensor['maskedSelect']> =>
+  call(input, 'maskedSelect', args);
 /** `torch.sum(input, …)`: {@link Tensor.sum | input.sum(…)} as a function. */
 export const sum = (input: Tensor, ...args: Parameters<Tensor['sum']>): ReturnType<Tensor['sum']> => call(input, 'sum', args);
 /** `torch.mean(input, …)`: {@link Tensor.mean | input.mean(…)} as a function. */

@@ -46,14 +46,21 @@ export interface NativeAddon {
   // operators through the dispatcher
   resolveOp(name: string, overload: string): number;
   opSchema(index: number): string;
+  // biome-ignore lint/suspicious/noExplicitAny: the generic op returns whatever the schema says; lib/ops.ts types it
   op(index: number, ...args: unknown[]): any;
   /** Direct entry for hot binary ops (codes in BINARY below): no boxing. Undefined for in-place codes. */
   /** `other`: a handle, or with BINARY_NUMBER in `code` (add/sub/mul/div and in-place forms) a number, passed as a wrapped-number tensor. */
   binary(code: number, self: Handle, other: Handle | boolean | bigint): Handle;
   // autograd
   backward(h: Handle, gradient: Handle | null, retainGraph: boolean | undefined, createGraph: boolean): void;
-  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[] | null, retainGraph: boolean | undefined,
-    createGraph: boolean, allowUnused: boolean): (Handle | null)[];
+  autogradGrad(
+    outputs: Handle[],
+    inputs: Handle[],
+    gradOutputs: (Handle | null)[] | null,
+    retainGraph: boolean | undefined,
+    createGraph: boolean,
+    allowUnused: boolean,
+  ): (Handle | null)[];
   getGrad(h: Handle): Handle | null;
   setGrad(h: Handle, grad: Handle | null): void;
   requiresGrad(h: Handle, flag: boolean): void;
@@ -118,8 +125,18 @@ export interface NativeAddon {
     isInitialized(): boolean;
     getRank(): number;
     getWorldSize(): number;
-    init(opts: { host: string; port: number; rank: number; worldSize: number; timeoutMs: number;
-      deviceHost?: string; deviceIface?: string; threads?: number; backend?: 'gloo' | 'nccl'; deviceId?: number }): Promise<void>;
+    init(opts: {
+      host: string;
+      port: number;
+      rank: number;
+      worldSize: number;
+      timeoutMs: number;
+      deviceHost?: string;
+      deviceIface?: string;
+      threads?: number;
+      backend?: 'gloo' | 'nccl';
+      deviceId?: number;
+    }): Promise<void>;
     destroy(): boolean;
     allReduce(tensors: Handle[], op: string): Promise<void>;
     broadcast(tensors: Handle[], src: number): Promise<void>;

@@ -8,7 +8,11 @@ import { Tensor, op, wrap } from './tensor.js';
 import { describe } from './dtype.js';
 
 type ReturnKind = 'tensor' | 'tensors' | 'other';
-interface Resolved { call: (...args: unknown[]) => unknown; returns: ReturnKind[]; schema: string }
+interface Resolved {
+  call: (...args: unknown[]) => unknown;
+  returns: ReturnKind[];
+  schema: string;
+}
 const cache = new Map<string, Resolved>();
 
 /** Parses the return part of a schema ("-> (Tensor values, Tensor indices)") into kinds. */
@@ -18,7 +22,10 @@ function returnKinds(schema: string): ReturnKind[] {
   if (ret.startsWith('(') && ret.endsWith(')')) ret = ret.slice(1, -1);
   if (ret === '') return [];
   return ret.split(',').map((r) => {
-    const type = r.trim().split(' ')[0].replace(/\([^)]*\)/g, '');
+    const type = r
+      .trim()
+      .split(' ')[0]
+      .replace(/\([^)]*\)/g, '');
     if (type === 'Tensor') return 'tensor';
     if (type === 'Tensor[]') return 'tensors';
     return 'other';

@@ -1,6 +1,6 @@
 /** Seeding: the default generator (torch.manual_seed) and its state. */
 import { native } from './native.js';
-import { Tensor, wrap, h } from './tensor.js';
+import { type Tensor, wrap, h } from './tensor.js';
 import { expectInt } from './errors.js';
 
 /** `torch.manual_seed(seed)`: seeds the default CPU generator (and CUDA's when present). */

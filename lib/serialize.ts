@@ -37,7 +37,8 @@ function tag(v: unknown, path: string, seen: Set<object>): Tagged {
     if (v.isDisposed) throw new Error(`save: ${path} is a disposed tensor`);
     return { t: 'T', h: v._h };
   }
-  if (typeof v !== 'object') throw new TypeError(`save: cannot save ${path}: ${describe(v)} (expected Tensors, numbers, strings, booleans, null, arrays, objects and Maps)`);
+  if (typeof v !== 'object')
+    throw new TypeError(`save: cannot save ${path}: ${describe(v)} (expected Tensors, numbers, strings, booleans, null, arrays, objects and Maps)`);
   if (seen.has(v)) throw new TypeError(`save: ${path} refers to itself (cycles cannot be saved)`);
   seen.add(v);
   try {
@@ -83,7 +84,11 @@ function writeAtomic(path: string, bytes: Uint8Array, fn: string): void {
     renameSync(tmp, path);
   } catch (e) {
     if (fd >= 0) closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* the temp file may not exist */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* the temp file may not exist */
+    }
     throw new Error(`${fn}: cannot write '${path}': ${(e as Error).message}`);
   }
 }
@@ -103,7 +108,11 @@ export function save(obj: unknown, path: string): void {
 
 class LoadError extends Error {}
 
-interface ZipEntry { name: string; method: number; data: Buffer }
+interface ZipEntry {
+  name: string;
+  method: number;
+  data: Buffer;
+}
 
 /** An entry's bytes; torch.save stores entries uncompressed (TorchScript archives compress code). */
 function entryData(e: ZipEntry): Buffer {
@@ -115,10 +124,14 @@ function readZip(buf: Buffer): Map<string, ZipEntry> {
   const n = buf.length;
   let eocd = -1;
   for (let i = n - 22; i >= Math.max(0, n - 22 - 65535); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) {
-    if (n > 0 && buf[0] === 0x80) throw new LoadError('it is in the legacy (pre-1.6) torch.save format; re-save it in Python with torch.save(obj, path) (the default zip format)');
+    if (n > 0 && buf[0] === 0x80)
+      throw new LoadError('it is in the legacy (pre-1.6) torch.save format; re-save it in Python with torch.save(obj, path) (the default zip format)');
     throw new LoadError('it is not a torch.save archive (no zip directory found)');
   }
   let count = buf.readUInt16LE(eocd + 10);
@@ -152,8 +165,13 @@ function readZip(buf: Buffer): Map<string, ZipEntry> {
       if (id === 0x0001) {
         let q = x + 4;
         if (buf.readUInt32LE(p + 24) === 0xffffffff) q += 8;
-        if (size === 0xffffffff) { size = Number(buf.readBigUInt64LE(q)); q += 8; }
-        if (local === 0xffffffff) { local = Number(buf.readBigUInt64LE(q)); }
+        if (size === 0xffffffff) {
+          size = Number(buf.readBigUInt64LE(q));
+          q += 8;
+        }
+        if (local === 0xffffffff) {
+          local = Number(buf.readBigUInt64LE(q));
+        }
       }
       x += 4 + len;
     }
@@ -174,17 +192,34 @@ class PyDict {
   constructor(readonly ordered: boolean) {}
 }
 class Global {
-  constructor(readonly module: string, readonly name: string) {}
-  get qualified(): string { return `${this.module}.${this.name}`; }
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+  get qualified(): string {
+    return `${this.module}.${this.name}`;
+  }
 }
 class StorageRef {
-  constructor(readonly key: string, readonly dtype: number, readonly location: string, readonly numel: number) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: number,
+    readonly location: string,
+    readonly numel: number,
+  ) {}
 }
-const MARK = Symbol('mark');
 
 const STORAGE_DTYPES: Record<string, number> = {
-  ByteStorage: 0, CharStorage: 1, ShortStorage: 2, IntStorage: 3, LongStorage: 4, HalfStorage: 5, FloatStorage: 6,
-  DoubleStorage: 7, BoolStorage: 11, BFloat16Storage: 15,
+  ByteStorage: 0,
+  CharStorage: 1,
+  ShortStorage: 2,
+  IntStorage: 3,
+  LongStorage: 4,
+  HalfStorage: 5,
+  FloatStorage: 6,
+  DoubleStorage: 7,
+  BoolStorage: 11,
+  BFloat16Storage: 15,
 };
 const ELEMENT_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 4, 4: 8, 5: 2, 6: 4, 7: 8, 11: 1, 15: 2 };
 
@@ -247,18 +282,28 @@ function callGlobal(ctx: LoadContext, g: Global, args: unknown[]): unknown {
       if (Array.isArray(items)) for (const kv of items) d.entries.push([(kv as unknown[])[0], (kv as unknown[])[1]]);
       return d;
     }
-    case 'builtins.dict': return new PyDict(false);
-    case 'builtins.list': case 'builtins.tuple': return Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [];
-    case 'torch.device': return String(args[0]);
-    case 'torch.Size': return Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [];
-    case 'torch.jit._pickle.build_intlist': case 'torch.jit._pickle.build_floatlist':
-    case 'torch.jit._pickle.build_boollist': case 'torch.jit._pickle.build_tensorlist':
-    case 'torch.jit._pickle.build_doublelist': case 'torch.jit._pickle.restore_type_tag':
+    case 'builtins.dict':
+      return new PyDict(false);
+    case 'builtins.list':
+    case 'builtins.tuple':
+      return Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [];
+    case 'torch.device':
+      return String(args[0]);
+    case 'torch.Size':
+      return Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [];
+    case 'torch.jit._pickle.build_intlist':
+    case 'torch.jit._pickle.build_floatlist':
+    case 'torch.jit._pickle.build_boollist':
+    case 'torch.jit._pickle.build_tensorlist':
+    case 'torch.jit._pickle.build_doublelist':
+    case 'torch.jit._pickle.restore_type_tag':
       return args[0];
     case 'builtins.complex':
       throw new LoadError('it holds a complex number, which torchnode does not load');
     default:
-      throw new LoadError(`it holds an object of type '${g.qualified}' (torchnode loads tensors, numbers, strings, lists, tuples and dicts; save a state_dict rather than a whole model)`);
+      throw new LoadError(
+        `it holds an object of type '${g.qualified}' (torchnode loads tensors, numbers, strings, lists, tuples and dicts; save a state_dict rather than a whole model)`,
+      );
   }
 }
 
@@ -275,7 +320,8 @@ function finish(v: unknown): unknown {
     return new Map(entries);
   }
   if (Array.isArray(v)) return v.map(finish);
-  if (v instanceof Global || v instanceof StorageRef) throw new LoadError(`it holds a bare '${v instanceof Global ? v.qualified : 'storage'}' object, which torchnode does not load`);
+  if (v instanceof Global || v instanceof StorageRef)
+    throw new LoadError(`it holds a bare '${v instanceof Global ? v.qualified : 'storage'}' object, which torchnode does not load`);
   return v;
 }
 
@@ -287,13 +333,46 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
   const need = (k: number) => {
     if (p + k > data.length) throw new LoadError('the pickle is truncated');
   };
-  const u8 = () => { need(1); return data[p++]; };
-  const u16 = () => { need(2); const v = data.readUInt16LE(p); p += 2; return v; };
-  const u32 = () => { need(4); const v = data.readUInt32LE(p); p += 4; return v; };
-  const str = (len: number, enc: BufferEncoding = 'utf8') => { need(len); const s = data.toString(enc, p, p + len); p += len; return s; };
-  const line = () => { const e = data.indexOf(0x0a, p); if (e < 0) throw new LoadError('the pickle is truncated'); const s = data.toString('latin1', p, e); p = e + 1; return s; };
-  const pop = () => { if (stack.length === 0) throw new LoadError('corrupt pickle (stack underflow)'); return stack.pop(); };
-  const popMark = () => { const items = stack; const prev = marks.pop(); if (!prev) throw new LoadError('corrupt pickle (no mark)'); stack = prev; return items; };
+  const u8 = () => {
+    need(1);
+    return data[p++];
+  };
+  const u16 = () => {
+    need(2);
+    const v = data.readUInt16LE(p);
+    p += 2;
+    return v;
+  };
+  const u32 = () => {
+    need(4);
+    const v = data.readUInt32LE(p);
+    p += 4;
+    return v;
+  };
+  const str = (len: number, enc: BufferEncoding = 'utf8') => {
+    need(len);
+    const s = data.toString(enc, p, p + len);
+    p += len;
+    return s;
+  };
+  const line = () => {
+    const e = data.indexOf(0x0a, p);
+    if (e < 0) throw new LoadError('the pickle is truncated');
+    const s = data.toString('latin1', p, e);
+    p = e + 1;
+    return s;
+  };
+  const pop = () => {
+    if (stack.length === 0) throw new LoadError('corrupt pickle (stack underflow)');
+    return stack.pop();
+  };
+  const popMark = () => {
+    const items = stack;
+    const prev = marks.pop();
+    if (!prev) throw new LoadError('corrupt pickle (no mark)');
+    stack = prev;
+    return items;
+  };
   const top = () => stack[stack.length - 1];
   const setItems = (d: unknown, kv: unknown[]) => {
     if (!(d instanceof PyDict)) throw new LoadError('corrupt pickle (SETITEM on a non-dict)');
@@ -313,62 +392,202 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
   for (;;) {
     const opc = u8();
     switch (opc) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: p += 8; break; // FRAME
-      case 0x2e: return finish(pop()); // STOP
-      case 0x28: marks.push(stack); stack = []; break; // MARK
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4a: need(4); stack.push(data.readInt32LE(p)); p += 4; break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x49: { const s = line(); stack.push(s === '01' ? true : s === '00' ? false : Number(s)); break; } // INT
-      case 0x4c: stack.push(Number(line().replace(/L$/, ''))); break; // LONG
-      case 0x8a: { const k = u8(); need(k); stack.push(long(data.subarray(p, p + k))); p += k; break; } // LONG1
-      case 0x8b: { const k = u32(); need(k); stack.push(long(data.subarray(p, p + k))); p += k; break; } // LONG4
-      case 0x47: need(8); stack.push(data.readDoubleBE(p)); p += 8; break; // BINFLOAT
-      case 0x46: stack.push(Number(line())); break; // FLOAT
-      case 0x58: stack.push(str(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(str(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: { need(8); const k = Number(data.readBigUInt64LE(p)); p += 8; stack.push(str(k)); break; } // BINUNICODE8
-      case 0x54: stack.push(str(u32(), 'latin1')); break; // BINSTRING
-      case 0x55: stack.push(str(u8(), 'latin1')); break; // SHORT_BINSTRING
-      case 0x42: { const k = u32(); need(k); stack.push(new Uint8Array(data.subarray(p, p + k))); p += k; break; } // BINBYTES
-      case 0x43: { const k = u8(); need(k); stack.push(new Uint8Array(data.subarray(p, p + k))); p += k; break; } // SHORT_BINBYTES
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x6c: { const items = popMark(); stack.push(items); break; } // LIST (popMark swaps the stack: read it first)
-      case 0x61: { const v = pop(); (top() as unknown[]).push(v); break; } // APPEND
-      case 0x65: { const items = popMark(); (top() as unknown[]).push(...items); break; } // APPENDS
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x74: { const items = popMark(); stack.push(items); break; } // TUPLE
-      case 0x85: stack.push([pop()]); break;
-      case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; }
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; }
-      case 0x7d: stack.push(new PyDict(false)); break; // EMPTY_DICT
-      case 0x64: { const d = new PyDict(false); setItems(d, popMark()); stack.push(d); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x63: { const mod = line(); const name = line(); stack.push(new Global(mod, name)); break; } // GLOBAL
-      case 0x93: { const name = pop() as string; const mod = pop() as string; stack.push(new Global(mod, name)); break; } // STACK_GLOBAL
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        p += 8;
+        break; // FRAME
+      case 0x2e:
+        return finish(pop()); // STOP
+      case 0x28:
+        marks.push(stack);
+        stack = [];
+        break; // MARK
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break;
+      case 0x89:
+        stack.push(false);
+        break;
+      case 0x4a:
+        need(4);
+        stack.push(data.readInt32LE(p));
+        p += 4;
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x49: {
+        const s = line();
+        stack.push(s === '01' ? true : s === '00' ? false : Number(s));
+        break;
+      } // INT
+      case 0x4c:
+        stack.push(Number(line().replace(/L$/, '')));
+        break; // LONG
+      case 0x8a: {
+        const k = u8();
+        need(k);
+        stack.push(long(data.subarray(p, p + k)));
+        p += k;
+        break;
+      } // LONG1
+      case 0x8b: {
+        const k = u32();
+        need(k);
+        stack.push(long(data.subarray(p, p + k)));
+        p += k;
+        break;
+      } // LONG4
+      case 0x47:
+        need(8);
+        stack.push(data.readDoubleBE(p));
+        p += 8;
+        break; // BINFLOAT
+      case 0x46:
+        stack.push(Number(line()));
+        break; // FLOAT
+      case 0x58:
+        stack.push(str(u32()));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(str(u8()));
+        break; // SHORT_BINUNICODE
+      case 0x8d: {
+        need(8);
+        const k = Number(data.readBigUInt64LE(p));
+        p += 8;
+        stack.push(str(k));
+        break;
+      } // BINUNICODE8
+      case 0x54:
+        stack.push(str(u32(), 'latin1'));
+        break; // BINSTRING
+      case 0x55:
+        stack.push(str(u8(), 'latin1'));
+        break; // SHORT_BINSTRING
+      case 0x42: {
+        const k = u32();
+        need(k);
+        stack.push(new Uint8Array(data.subarray(p, p + k)));
+        p += k;
+        break;
+      } // BINBYTES
+      case 0x43: {
+        const k = u8();
+        need(k);
+        stack.push(new Uint8Array(data.subarray(p, p + k)));
+        p += k;
+        break;
+      } // SHORT_BINBYTES
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x6c: {
+        const items = popMark();
+        stack.push(items);
+        break;
+      } // LIST (popMark swaps the stack: read it first)
+      case 0x61: {
+        const v = pop();
+        (top() as unknown[]).push(v);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        (top() as unknown[]).push(...items);
+        break;
+      } // APPENDS
+      case 0x29:
+        stack.push([]);
+        break; // EMPTY_TUPLE
+      case 0x74: {
+        const items = popMark();
+        stack.push(items);
+        break;
+      } // TUPLE
+      case 0x85:
+        stack.push([pop()]);
+        break;
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push([a, b]);
+        break;
+      }
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push([a, b, c]);
+        break;
+      }
+      case 0x7d:
+        stack.push(new PyDict(false));
+        break; // EMPTY_DICT
+      case 0x64: {
+        const d = new PyDict(false);
+        setItems(d, popMark());
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark();
+        setItems(top(), kv);
+        break;
+      } // SETITEMS
+      case 0x63: {
+        const mod = line();
+        const name = line();
+        stack.push(new Global(mod, name));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        const name = pop() as string;
+        const mod = pop() as string;
+        stack.push(new Global(mod, name));
+        break;
+      } // STACK_GLOBAL
       case 0x52: // REDUCE
-      case 0x81: { // NEWOBJ
+      case 0x81: {
+        // NEWOBJ
         const args = pop() as unknown[];
         const fn = pop();
         if (!(fn instanceof Global)) throw new LoadError('corrupt pickle (call of a non-global)');
         stack.push(callGlobal(ctx, fn, Array.isArray(args) ? args : [args]));
         break;
       }
-      case 0x62: { // BUILD: state for an object; only dict-like objects (OrderedDict's _metadata) are expected
+      case 0x62: {
+        // BUILD: state for an object; only dict-like objects (OrderedDict's _metadata) are expected
         const state = pop();
         const obj = top();
         if (obj instanceof Tensor || obj instanceof PyDict) break;
         throw new LoadError(`it holds an object with pickled state (${describe(state)}), which torchnode does not load`);
       }
-      case 0x51: { // BINPERSID: ('storage', storage_type, key, location, numel)
+      case 0x51: {
+        // BINPERSID: ('storage', storage_type, key, location, numel)
         const pid = pop() as unknown[];
         if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof Global)) throw new LoadError('unsupported persistent id');
         const dtype = STORAGE_DTYPES[pid[1].name];
@@ -376,13 +595,27 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
         stack.push(new StorageRef(String(pid[2]), dtype, String(pid[3]), Number(pid[4])));
         break;
       }
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x70: memo.set(Number(line()), top()); break; // PUT
-      case 0x68: stack.push(memo.get(u8())); break; // BINGET
-      case 0x6a: stack.push(memo.get(u32())); break; // LONG_BINGET
-      case 0x67: stack.push(memo.get(Number(line()))); break; // GET
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x70:
+        memo.set(Number(line()), top());
+        break; // PUT
+      case 0x68:
+        stack.push(memo.get(u8()));
+        break; // BINGET
+      case 0x6a:
+        stack.push(memo.get(u32()));
+        break; // LONG_BINGET
+      case 0x67:
+        stack.push(memo.get(Number(line())));
+        break; // GET
       default:
         throw new LoadError(`unsupported pickle opcode 0x${opc.toString(16)} at byte ${p - 1}`);
     }

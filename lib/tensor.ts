@@ -6,8 +6,17 @@
 import { native, buildInfo, BINARY, BINARY_NUMBER, type Handle } from './native.js';
 import { track, untrack, type Owned } from './scope.js';
 import {
-  type DType, type DataOf, type TypedArray, dtypeCode, dtypeFromCode, typedArrayDType, viewAs, describe,
-  ELEMENT_SIZE, isFloatingDType, DTYPE_CODE,
+  type DType,
+  type DataOf,
+  type TypedArray,
+  dtypeCode,
+  dtypeFromCode,
+  typedArrayDType,
+  viewAs,
+  describe,
+  ELEMENT_SIZE,
+  isFloatingDType,
+  DTYPE_CODE,
 } from './dtype.js';
 import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber } from './errors.js';
 import { formatTensor } from './format.js';
@@ -27,7 +36,7 @@ export type NestedArray = Scalar | readonly NestedArray[];
 
 // ---- operator references -------------------------------------------------------------
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: generic op wrappers return whatever the op returns; the typed methods narrow it
 type OpFn = (...args: unknown[]) => any;
 
 /**
@@ -143,83 +152,236 @@ function genArg(g: unknown): number | undefined {
 // ---- operators used by Tensor methods ----------------------------------------------------
 
 const O = {
-  add: op('aten::add.Tensor'), addS: op('aten::add.Scalar'), add_: op('aten::add_.Tensor'), addS_: op('aten::add_.Scalar'),
-  sub: op('aten::sub.Tensor'), subS: op('aten::sub.Scalar'), sub_: op('aten::sub_.Tensor'), subS_: op('aten::sub_.Scalar'),
+  add: op('aten::add.Tensor'),
+  addS: op('aten::add.Scalar'),
+  add_: op('aten::add_.Tensor'),
+  addS_: op('aten::add_.Scalar'),
+  sub: op('aten::sub.Tensor'),
+  subS: op('aten::sub.Scalar'),
+  sub_: op('aten::sub_.Tensor'),
+  subS_: op('aten::sub_.Scalar'),
   rsubS: op('aten::rsub.Scalar'),
-  divMode: op('aten::div.Tensor_mode'), divSMode: op('aten::div.Scalar_mode'),
-  pow: op('aten::pow.Tensor_Tensor'), powS: op('aten::pow.Tensor_Scalar'), powSelfS: op('aten::pow.Scalar'),
-  pow_: op('aten::pow_.Tensor'), powS_: op('aten::pow_.Scalar'),
-  remainder: op('aten::remainder.Tensor'), remainderS: op('aten::remainder.Scalar'),
-  fmod: op('aten::fmod.Tensor'), fmodS: op('aten::fmod.Scalar'),
-  maximum: op('aten::maximum'), minimum: op('aten::minimum'),
+  divMode: op('aten::div.Tensor_mode'),
+  divSMode: op('aten::div.Scalar_mode'),
+  pow: op('aten::pow.Tensor_Tensor'),
+  powS: op('aten::pow.Tensor_Scalar'),
+  powSelfS: op('aten::pow.Scalar'),
+  pow_: op('aten::pow_.Tensor'),
+  powS_: op('aten::pow_.Scalar'),
+  remainder: op('aten::remainder.Tensor'),
+  remainderS: op('aten::remainder.Scalar'),
+  fmod: op('aten::fmod.Tensor'),
+  fmodS: op('aten::fmod.Scalar'),
+  maximum: op('aten::maximum'),
+  minimum: op('aten::minimum'),
   atan2: op('aten::atan2'),
-  matmul: op('aten::matmul'), mm: op('aten::mm'), bmm: op('aten::bmm'), mv: op('aten::mv'), dot: op('aten::dot'),
-  outer: op('aten::outer'), t: op('aten::t'),
+  matmul: op('aten::matmul'),
+  mm: op('aten::mm'),
+  bmm: op('aten::bmm'),
+  mv: op('aten::mv'),
+  dot: op('aten::dot'),
+  outer: op('aten::outer'),
+  t: op('aten::t'),
   addmm: op('aten::addmm'),
-  eq: op('aten::eq.Tensor'), eqS: op('aten::eq.Scalar'), ne: op('aten::ne.Tensor'), neS: op('aten::ne.Scalar'),
-  lt: op('aten::lt.Tensor'), ltS: op('aten::lt.Scalar'), le: op('aten::le.Tensor'), leS: op('aten::le.Scalar'),
-  gt: op('aten::gt.Tensor'), gtS: op('aten::gt.Scalar'), ge: op('aten::ge.Tensor'), geS: op('aten::ge.Scalar'),
-  equal: op('aten::equal'), allclose: op('aten::allclose'), isclose: op('aten::isclose'),
-  logicalAnd: op('aten::logical_and'), logicalOr: op('aten::logical_or'), logicalXor: op('aten::logical_xor'),
+  eq: op('aten::eq.Tensor'),
+  eqS: op('aten::eq.Scalar'),
+  ne: op('aten::ne.Tensor'),
+  neS: op('aten::ne.Scalar'),
+  lt: op('aten::lt.Tensor'),
+  ltS: op('aten::lt.Scalar'),
+  le: op('aten::le.Tensor'),
+  leS: op('aten::le.Scalar'),
+  gt: op('aten::gt.Tensor'),
+  gtS: op('aten::gt.Scalar'),
+  ge: op('aten::ge.Tensor'),
+  geS: op('aten::ge.Scalar'),
+  equal: op('aten::equal'),
+  allclose: op('aten::allclose'),
+  isclose: op('aten::isclose'),
+  logicalAnd: op('aten::logical_and'),
+  logicalOr: op('aten::logical_or'),
+  logicalXor: op('aten::logical_xor'),
   logicalNot: op('aten::logical_not'),
-  where: op('aten::where.self'), whereScalarOther: op('aten::where.ScalarOther'),
-  whereScalarSelf: op('aten::where.ScalarSelf'), whereScalar: op('aten::where.Scalar'),
-  clamp: op('aten::clamp'), clampT: op('aten::clamp.Tensor'), clamp_: op('aten::clamp_'),
-  sum: op('aten::sum'), sumDim: op('aten::sum.dim_IntList'), mean: op('aten::mean'), meanDim: op('aten::mean.dim'),
-  prod: op('aten::prod'), prodDim: op('aten::prod.dim_int'),
-  max: op('aten::max'), maxDim: op('aten::max.dim'), min: op('aten::min'), minDim: op('aten::min.dim'),
-  amax: op('aten::amax'), amin: op('aten::amin'),
-  argmax: op('aten::argmax'), argmin: op('aten::argmin'),
-  stdCorrection: op('aten::std.correction'), varCorrection: op('aten::var.correction'),
-  norm: op('aten::norm.Scalar'), normDim: op('aten::norm.ScalarOpt_dim'),
-  all: op('aten::all'), allDim: op('aten::all.dim'), any: op('aten::any'), anyDim: op('aten::any.dim'),
-  cumsum: op('aten::cumsum'), cumprod: op('aten::cumprod'), logsumexp: op('aten::logsumexp'),
-  softmax: op('aten::softmax.int'), logSoftmax: op('aten::log_softmax.int'),
-  sort: op('aten::sort'), topk: op('aten::topk'), argsort: op('aten::argsort'),
-  view: op('aten::view'), reshape: op('aten::reshape'), flatten: op('aten::flatten.using_ints'),
-  permute: op('aten::permute'), transpose: op('aten::transpose.int'), squeeze: op('aten::squeeze'),
-  squeezeDim: op('aten::squeeze.dim'), unsqueeze: op('aten::unsqueeze'), expand: op('aten::expand'),
-  contiguous: op('aten::contiguous'), toMkldnn: op('aten::to_mkldnn'), toDense: op('aten::to_dense'), narrow: op('aten::narrow'), select: op('aten::select.int'),
-  slice: op('aten::slice.Tensor'), repeat: op('aten::repeat'), flip: op('aten::flip'), unbind: op('aten::unbind.int'),
-  split: op('aten::split.Tensor'), splitSizes: op('aten::split_with_sizes'), chunk: op('aten::chunk'),
-  gather: op('aten::gather'), scatter: op('aten::scatter.src'), scatterS: op('aten::scatter.value'),
+  where: op('aten::where.self'),
+  whereScalarOther: op('aten::where.ScalarOther'),
+  whereScalarSelf: op('aten::where.ScalarSelf'),
+  whereScalar: op('aten::where.Scalar'),
+  clamp: op('aten::clamp'),
+  clampT: op('aten::clamp.Tensor'),
+  clamp_: op('aten::clamp_'),
+  sum: op('aten::sum'),
+  sumDim: op('aten::sum.dim_IntList'),
+  mean: op('aten::mean'),
+  meanDim: op('aten::mean.dim'),
+  prod: op('aten::prod'),
+  prodDim: op('aten::prod.dim_int'),
+  max: op('aten::max'),
+  maxDim: op('aten::max.dim'),
+  min: op('aten::min'),
+  minDim: op('aten::min.dim'),
+  amax: op('aten::amax'),
+  amin: op('aten::amin'),
+  argmax: op('aten::argmax'),
+  argmin: op('aten::argmin'),
+  stdCorrection: op('aten::std.correction'),
+  varCorrection: op('aten::var.correction'),
+  norm: op('aten::norm.Scalar'),
+  normDim: op('aten::norm.ScalarOpt_dim'),
+  all: op('aten::all'),
+  allDim: op('aten::all.dim'),
+  any: op('aten::any'),
+  anyDim: op('aten::any.dim'),
+  cumsum: op('aten::cumsum'),
+  cumprod: op('aten::cumprod'),
+  logsumexp: op('aten::logsumexp'),
+  softmax: op('aten::softmax.int'),
+  logSoftmax: op('aten::log_softmax.int'),
+  sort: op('aten::sort'),
+  topk: op('aten::topk'),
+  argsort: op('aten::argsort'),
+  view: op('aten::view'),
+  reshape: op('aten::reshape'),
+  flatten: op('aten::flatten.using_ints'),
+  permute: op('aten::permute'),
+  transpose: op('aten::transpose.int'),
+  squeeze: op('aten::squeeze'),
+  squeezeDim: op('aten::squeeze.dim'),
+  unsqueeze: op('aten::unsqueeze'),
+  expand: op('aten::expand'),
+  contiguous: op('aten::contiguous'),
+  toMkldnn: op('aten::to_mkldnn'),
+  toDense: op('aten::to_dense'),
+  narrow: op('aten::narrow'),
+  select: op('aten::select.int'),
+  slice: op('aten::slice.Tensor'),
+  repeat: op('aten::repeat'),
+  flip: op('aten::flip'),
+  unbind: op('aten::unbind.int'),
+  split: op('aten::split.Tensor'),
+  splitSizes: op('aten::split_with_sizes'),
+  chunk: op('aten::chunk'),
+  gather: op('aten::gather'),
+  scatter: op('aten::scatter.src'),
+  scatterS: op('aten::scatter.value'),
   scatterAdd: op('aten::scatter_add'),
-  indexSelect: op('aten::index_select'), index: op('aten::index.Tensor'), indexPut_: op('aten::index_put_'),
-  maskedFill: op('aten::masked_fill.Scalar'), maskedFillT: op('aten::masked_fill.Tensor'),
-  maskedFill_: op('aten::masked_fill_.Scalar'), maskedSelect: op('aten::masked_select'),
-  clone: op('aten::clone'), detach: op('aten::detach'), detach_: op('aten::detach_'),
-  toDtype: op('aten::to.dtype'), toDevice: op('aten::to.device'), toOther: op('aten::to.other'),
-  copy_: op('aten::copy_'), fill_: op('aten::fill_.Scalar'), zero_: op('aten::zero_'),
-  uniform_: op('aten::uniform_'), normal_: op('aten::normal_'), bernoulli_: op('aten::bernoulli_.float'),
-  randomFrom_: op('aten::random_.from'), exponential_: op('aten::exponential_'),
-  item: op('aten::item'), tril: op('aten::tril'), triu: op('aten::triu'),
-  diag: op('aten::diag'), trace: op('aten::trace'), nonzero: op('aten::nonzero'),
-  lerp: op('aten::lerp.Scalar'), addcmul: op('aten::addcmul'), addcdiv: op('aten::addcdiv'),
-  unique: op('aten::_unique2'), bincount: op('aten::bincount'), histc: op('aten::histc'),
-  roll: op('aten::roll'), cat: op('aten::cat'), stack: op('aten::stack'),
-  eye: op('aten::eye'), eyeM: op('aten::eye.m'), zeros: op('aten::zeros'), ones: op('aten::ones'),
-  full: op('aten::full'), empty: op('aten::empty.memory_format'), arange: op('aten::arange.start_step'),
-  linspace: op('aten::linspace'), rand: op('aten::rand.generator'), randn: op('aten::randn.generator'),
-  randint: op('aten::randint.low_generator'), randperm: op('aten::randperm.generator'),
-  zerosLike: op('aten::zeros_like'), onesLike: op('aten::ones_like'), fullLike: op('aten::full_like'),
-  emptyLike: op('aten::empty_like'), randLike: op('aten::rand_like'), randnLike: op('aten::randn_like'),
-  multinomial: op('aten::multinomial'), bernoulli: op('aten::bernoulli'),
+  indexSelect: op('aten::index_select'),
+  index: op('aten::index.Tensor'),
+  indexPut_: op('aten::index_put_'),
+  maskedFill: op('aten::masked_fill.Scalar'),
+  maskedFillT: op('aten::masked_fill.Tensor'),
+  maskedFill_: op('aten::masked_fill_.Scalar'),
+  maskedSelect: op('aten::masked_select'),
+  clone: op('aten::clone'),
+  detach: op('aten::detach'),
+  detach_: op('aten::detach_'),
+  toDtype: op('aten::to.dtype'),
+  toDevice: op('aten::to.device'),
+  toOther: op('aten::to.other'),
+  copy_: op('aten::copy_'),
+  fill_: op('aten::fill_.Scalar'),
+  zero_: op('aten::zero_'),
+  uniform_: op('aten::uniform_'),
+  normal_: op('aten::normal_'),
+  bernoulli_: op('aten::bernoulli_.float'),
+  randomFrom_: op('aten::random_.from'),
+  exponential_: op('aten::exponential_'),
+  item: op('aten::item'),
+  tril: op('aten::tril'),
+  triu: op('aten::triu'),
+  diag: op('aten::diag'),
+  trace: op('aten::trace'),
+  nonzero: op('aten::nonzero'),
+  lerp: op('aten::lerp.Scalar'),
+  addcmul: op('aten::addcmul'),
+  addcdiv: op('aten::addcdiv'),
+  unique: op('aten::_unique2'),
+  bincount: op('aten::bincount'),
+  histc: op('aten::histc'),
+  roll: op('aten::roll'),
+  cat: op('aten::cat'),
+  stack: op('aten::stack'),
+  eye: op('aten::eye'),
+  eyeM: op('aten::eye.m'),
+  zeros: op('aten::zeros'),
+  ones: op('aten::ones'),
+  full: op('aten::full'),
+  empty: op('aten::empty.memory_format'),
+  arange: op('aten::arange.start_step'),
+  linspace: op('aten::linspace'),
+  rand: op('aten::rand.generator'),
+  randn: op('aten::randn.generator'),
+  randint: op('aten::randint.low_generator'),
+  randperm: op('aten::randperm.generator'),
+  zerosLike: op('aten::zeros_like'),
+  onesLike: op('aten::ones_like'),
+  fullLike: op('aten::full_like'),
+  emptyLike: op('aten::empty_like'),
+  randLike: op('aten::rand_like'),
+  randnLike: op('aten::randn_like'),
+  multinomial: op('aten::multinomial'),
+  bernoulli: op('aten::bernoulli'),
 } satisfies Record<string, OpFn>;
 
 const UNARY = {
-  neg: 'aten::neg', abs: 'aten::abs', exp: 'aten::exp', exp2: 'aten::exp2', expm1: 'aten::expm1', log: 'aten::log',
-  log2: 'aten::log2', log10: 'aten::log10', log1p: 'aten::log1p', sqrt: 'aten::sqrt', rsqrt: 'aten::rsqrt',
-  sin: 'aten::sin', cos: 'aten::cos', tan: 'aten::tan', asin: 'aten::asin', acos: 'aten::acos', atan: 'aten::atan',
-  sinh: 'aten::sinh', cosh: 'aten::cosh', tanh: 'aten::tanh', sigmoid: 'aten::sigmoid', relu: 'aten::relu',
-  floor: 'aten::floor', ceil: 'aten::ceil', round: 'aten::round', trunc: 'aten::trunc', frac: 'aten::frac',
-  sign: 'aten::sign', reciprocal: 'aten::reciprocal', erf: 'aten::erf', erfinv: 'aten::erfinv', square: 'aten::square',
-  isnan: 'aten::isnan', isinf: 'aten::isinf', isfinite: 'aten::isfinite', signbit: 'aten::signbit',
+  neg: 'aten::neg',
+  abs: 'aten::abs',
+  exp: 'aten::exp',
+  exp2: 'aten::exp2',
+  expm1: 'aten::expm1',
+  log: 'aten::log',
+  log2: 'aten::log2',
+  log10: 'aten::log10',
+  log1p: 'aten::log1p',
+  sqrt: 'aten::sqrt',
+  rsqrt: 'aten::rsqrt',
+  sin: 'aten::sin',
+  cos: 'aten::cos',
+  tan: 'aten::tan',
+  asin: 'aten::asin',
+  acos: 'aten::acos',
+  atan: 'aten::atan',
+  sinh: 'aten::sinh',
+  cosh: 'aten::cosh',
+  tanh: 'aten::tanh',
+  sigmoid: 'aten::sigmoid',
+  relu: 'aten::relu',
+  floor: 'aten::floor',
+  ceil: 'aten::ceil',
+  round: 'aten::round',
+  trunc: 'aten::trunc',
+  frac: 'aten::frac',
+  sign: 'aten::sign',
+  reciprocal: 'aten::reciprocal',
+  erf: 'aten::erf',
+  erfinv: 'aten::erfinv',
+  square: 'aten::square',
+  isnan: 'aten::isnan',
+  isinf: 'aten::isinf',
+  isfinite: 'aten::isfinite',
+  signbit: 'aten::signbit',
   bitwiseNot: 'aten::bitwise_not',
 } as const;
 type UnaryName = keyof typeof UNARY;
 const UNARY_OPS = Object.fromEntries(Object.entries(UNARY).map(([k, q]) => [k, op(q)])) as Record<UnaryName, OpFn>;
-const UNARY_INPLACE = ['neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'floor', 'ceil',
-  'round', 'trunc', 'sign', 'reciprocal', 'square'] as const;
+const UNARY_INPLACE = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+  'sign',
+  'reciprocal',
+  'square',
+] as const;
 type UnaryInplaceName = (typeof UNARY_INPLACE)[number];
 const UNARY_INPLACE_OPS = Object.fromEntries(UNARY_INPLACE.map((k) => [k, op(`${UNARY[k]}_`)])) as Record<UnaryInplaceName, OpFn>;
 
@@ -227,9 +389,16 @@ const UNARY_INPLACE_OPS = Object.fromEntries(UNARY_INPLACE.map((k) => [k, op(`${
 
 /** Returned by max/min/sort/topk along a dimension: destructure as `[values, indices]`. */
 export class ValuesIndices {
-  constructor(readonly values: Tensor, readonly indices: Tensor) {}
-  get 0(): Tensor { return this.values; }
-  get 1(): Tensor { return this.indices; }
+  constructor(
+    readonly values: Tensor,
+    readonly indices: Tensor,
+  ) {}
+  get 0(): Tensor {
+    return this.values;
+  }
+  get 1(): Tensor {
+    return this.indices;
+  }
   *[Symbol.iterator](): IterableIterator<Tensor> {
     yield this.values;
     yield this.indices;
@@ -243,14 +412,22 @@ export class ValuesIndices {
 /** Index specs for `index()`: integers, slices, `null` (new axis), `'...'`, and index tensors. */
 export type IndexSpec = number | null | '...' | string | Slice | Tensor | readonly number[];
 /** A Python slice `start:stop:step`, made by `slice()`; null/undefined bounds mean open ends. */
-export interface Slice { start?: number | null; stop?: number | null; step?: number | null; readonly __slice: true }
+export interface Slice {
+  start?: number | null;
+  stop?: number | null;
+  step?: number | null;
+  readonly __slice: true;
+}
 /** `slice(1, 3)` is Python's `1:3`; `slice()` is `:`. */
 export function slice(start?: number | null, stop?: number | null, step?: number | null): Slice {
   return { start, stop, step, __slice: true };
 }
 
 /** Options of sum/mean/prod: `keepdim` and the accumulation `dtype`. */
-export interface SumOptions { keepdim?: boolean; dtype?: DType }
+export interface SumOptions {
+  keepdim?: boolean;
+  dtype?: DType;
+}
 
 /**
  * A tensor: a handle to one LibTorch tensor. Methods mirror `torch.Tensor`'s (camelCase, options
@@ -386,17 +563,39 @@ export class Tensor implements Owned {
     }
     return wrap(O.toDtype(this._h, dtypeCode(target, 'to'), opts.nonBlocking, opts.copy));
   }
-  float(): Tensor { return this.to('float32'); }
-  double(): Tensor { return this.to('float64'); }
-  half(): Tensor { return this.to('float16'); }
-  bfloat16(): Tensor { return this.to('bfloat16'); }
-  long(): Tensor { return this.to('int64'); }
-  int(): Tensor { return this.to('int32'); }
-  short(): Tensor { return this.to('int16'); }
-  char(): Tensor { return this.to('int8'); }
-  byte(): Tensor { return this.to('uint8'); }
-  bool(): Tensor { return this.to('bool'); }
-  cpu(): Tensor { return this.to('cpu'); }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  half(): Tensor {
+    return this.to('float16');
+  }
+  bfloat16(): Tensor {
+    return this.to('bfloat16');
+  }
+  long(): Tensor {
+    return this.to('int64');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+  short(): Tensor {
+    return this.to('int16');
+  }
+  char(): Tensor {
+    return this.to('int8');
+  }
+  byte(): Tensor {
+    return this.to('uint8');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+  cpu(): Tensor {
+    return this.to('cpu');
+  }
   cuda(device: number | string = 0): Tensor {
     if (typeof device === 'number') return this.to(`cuda:${expectInt(device, 'device')}`);
     // Only CUDA devices: cuda('meta') or cuda('cpu') must not quietly move the tensor elsewhere.
@@ -405,7 +604,9 @@ export class Tensor implements Owned {
     }
     return this.to(device);
   }
-  type(dtype: DType): Tensor { return this.to(dtype); }
+  type(dtype: DType): Tensor {
+    return this.to(dtype);
+  }
 
   /** A contiguous CPU copy of the elements as a TypedArray (float16/bfloat16 widened to float32). */
   data<D extends DType = DType>(): DataOf<D> {
@@ -525,10 +726,18 @@ export class Tensor implements Owned {
   fmod(other: Tensor | Scalar): Tensor {
     return other instanceof Tensor ? wrap(O.fmod(this._h, other._h)) : wrap(O.fmodS(this._h, scalarArg(other, 'other')));
   }
-  maximum(other: Tensor): Tensor { return wrap(O.maximum(this._h, h(other, 'other'))); }
-  minimum(other: Tensor): Tensor { return wrap(O.minimum(this._h, h(other, 'other'))); }
-  atan2(other: Tensor): Tensor { return wrap(O.atan2(this._h, h(other, 'other'))); }
-  lerp(end: Tensor, weight: number): Tensor { return wrap(O.lerp(this._h, h(end, 'end'), expectNumber(weight, 'weight'))); }
+  maximum(other: Tensor): Tensor {
+    return wrap(O.maximum(this._h, h(other, 'other')));
+  }
+  minimum(other: Tensor): Tensor {
+    return wrap(O.minimum(this._h, h(other, 'other')));
+  }
+  atan2(other: Tensor): Tensor {
+    return wrap(O.atan2(this._h, h(other, 'other')));
+  }
+  lerp(end: Tensor, weight: number): Tensor {
+    return wrap(O.lerp(this._h, h(end, 'end'), expectNumber(weight, 'weight')));
+  }
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor {
     return wrap(O.addcmul(this._h, h(t1, 'tensor1'), h(t2, 'tensor2'), opts?.value));
   }
@@ -537,60 +746,185 @@ export class Tensor implements Owned {
   }
 
   // unary math
-  neg(): Tensor { return wrap(UNARY_OPS.neg(this._h)); }
-  abs(): Tensor { return wrap(UNARY_OPS.abs(this._h)); }
-  exp(): Tensor { return wrap(UNARY_OPS.exp(this._h)); }
-  exp2(): Tensor { return wrap(UNARY_OPS.exp2(this._h)); }
-  expm1(): Tensor { return wrap(UNARY_OPS.expm1(this._h)); }
-  log(): Tensor { return wrap(UNARY_OPS.log(this._h)); }
-  log2(): Tensor { return wrap(UNARY_OPS.log2(this._h)); }
-  log10(): Tensor { return wrap(UNARY_OPS.log10(this._h)); }
-  log1p(): Tensor { return wrap(UNARY_OPS.log1p(this._h)); }
-  sqrt(): Tensor { return wrap(UNARY_OPS.sqrt(this._h)); }
-  rsqrt(): Tensor { return wrap(UNARY_OPS.rsqrt(this._h)); }
-  sin(): Tensor { return wrap(UNARY_OPS.sin(this._h)); }
-  cos(): Tensor { return wrap(UNARY_OPS.cos(this._h)); }
-  tan(): Tensor { return wrap(UNARY_OPS.tan(this._h)); }
-  asin(): Tensor { return wrap(UNARY_OPS.asin(this._h)); }
-  acos(): Tensor { return wrap(UNARY_OPS.acos(this._h)); }
-  atan(): Tensor { return wrap(UNARY_OPS.atan(this._h)); }
-  sinh(): Tensor { return wrap(UNARY_OPS.sinh(this._h)); }
-  cosh(): Tensor { return wrap(UNARY_OPS.cosh(this._h)); }
-  tanh(): Tensor { return wrap(UNARY_OPS.tanh(this._h)); }
-  sigmoid(): Tensor { return wrap(UNARY_OPS.sigmoid(this._h)); }
-  relu(): Tensor { return wrap(UNARY_OPS.relu(this._h)); }
-  floor(): Tensor { return wrap(UNARY_OPS.floor(this._h)); }
-  ceil(): Tensor { return wrap(UNARY_OPS.ceil(this._h)); }
-  round(): Tensor { return wrap(UNARY_OPS.round(this._h)); }
-  trunc(): Tensor { return wrap(UNARY_OPS.trunc(this._h)); }
-  frac(): Tensor { return wrap(UNARY_OPS.frac(this._h)); }
-  sign(): Tensor { return wrap(UNARY_OPS.sign(this._h)); }
-  reciprocal(): Tensor { return wrap(UNARY_OPS.reciprocal(this._h)); }
-  erf(): Tensor { return wrap(UNARY_OPS.erf(this._h)); }
-  erfinv(): Tensor { return wrap(UNARY_OPS.erfinv(this._h)); }
-  square(): Tensor { return wrap(UNARY_OPS.square(this._h)); }
-  isnan(): Tensor { return wrap(UNARY_OPS.isnan(this._h)); }
-  isinf(): Tensor { return wrap(UNARY_OPS.isinf(this._h)); }
-  isfinite(): Tensor { return wrap(UNARY_OPS.isfinite(this._h)); }
-  signbit(): Tensor { return wrap(UNARY_OPS.signbit(this._h)); }
-  bitwiseNot(): Tensor { return wrap(UNARY_OPS.bitwiseNot(this._h)); }
-  neg_(): this { UNARY_INPLACE_OPS.neg(this._h); return this; }
-  abs_(): this { UNARY_INPLACE_OPS.abs(this._h); return this; }
-  exp_(): this { UNARY_INPLACE_OPS.exp(this._h); return this; }
-  log_(): this { UNARY_INPLACE_OPS.log(this._h); return this; }
-  sqrt_(): this { UNARY_INPLACE_OPS.sqrt(this._h); return this; }
-  sin_(): this { UNARY_INPLACE_OPS.sin(this._h); return this; }
-  cos_(): this { UNARY_INPLACE_OPS.cos(this._h); return this; }
-  tanh_(): this { UNARY_INPLACE_OPS.tanh(this._h); return this; }
-  sigmoid_(): this { UNARY_INPLACE_OPS.sigmoid(this._h); return this; }
-  relu_(): this { UNARY_INPLACE_OPS.relu(this._h); return this; }
-  floor_(): this { UNARY_INPLACE_OPS.floor(this._h); return this; }
-  ceil_(): this { UNARY_INPLACE_OPS.ceil(this._h); return this; }
-  round_(): this { UNARY_INPLACE_OPS.round(this._h); return this; }
-  trunc_(): this { UNARY_INPLACE_OPS.trunc(this._h); return this; }
-  sign_(): this { UNARY_INPLACE_OPS.sign(this._h); return this; }
-  reciprocal_(): this { UNARY_INPLACE_OPS.reciprocal(this._h); return this; }
-  square_(): this { UNARY_INPLACE_OPS.square(this._h); return this; }
+  neg(): Tensor {
+    return wrap(UNARY_OPS.neg(this._h));
+  }
+  abs(): Tensor {
+    return wrap(UNARY_OPS.abs(this._h));
+  }
+  exp(): Tensor {
+    return wrap(UNARY_OPS.exp(this._h));
+  }
+  exp2(): Tensor {
+    return wrap(UNARY_OPS.exp2(this._h));
+  }
+  expm1(): Tensor {
+    return wrap(UNARY_OPS.expm1(this._h));
+  }
+  log(): Tensor {
+    return wrap(UNARY_OPS.log(this._h));
+  }
+  log2(): Tensor {
+    return wrap(UNARY_OPS.log2(this._h));
+  }
+  log10(): Tensor {
+    return wrap(UNARY_OPS.log10(this._h));
+  }
+  log1p(): Tensor {
+    return wrap(UNARY_OPS.log1p(this._h));
+  }
+  sqrt(): Tensor {
+    return wrap(UNARY_OPS.sqrt(this._h));
+  }
+  rsqrt(): Tensor {
+    return wrap(UNARY_OPS.rsqrt(this._h));
+  }
+  sin(): Tensor {
+    return wrap(UNARY_OPS.sin(this._h));
+  }
+  cos(): Tensor {
+    return wrap(UNARY_OPS.cos(this._h));
+  }
+  tan(): Tensor {
+    return wrap(UNARY_OPS.tan(this._h));
+  }
+  asin(): Tensor {
+    return wrap(UNARY_OPS.asin(this._h));
+  }
+  acos(): Tensor {
+    return wrap(UNARY_OPS.acos(this._h));
+  }
+  atan(): Tensor {
+    return wrap(UNARY_OPS.atan(this._h));
+  }
+  sinh(): Tensor {
+    return wrap(UNARY_OPS.sinh(this._h));
+  }
+  cosh(): Tensor {
+    return wrap(UNARY_OPS.cosh(this._h));
+  }
+  tanh(): Tensor {
+    return wrap(UNARY_OPS.tanh(this._h));
+  }
+  sigmoid(): Tensor {
+    return wrap(UNARY_OPS.sigmoid(this._h));
+  }
+  relu(): Tensor {
+    return wrap(UNARY_OPS.relu(this._h));
+  }
+  floor(): Tensor {
+    return wrap(UNARY_OPS.floor(this._h));
+  }
+  ceil(): Tensor {
+    return wrap(UNARY_OPS.ceil(this._h));
+  }
+  round(): Tensor {
+    return wrap(UNARY_OPS.round(this._h));
+  }
+  trunc(): Tensor {
+    return wrap(UNARY_OPS.trunc(this._h));
+  }
+  frac(): Tensor {
+    return wrap(UNARY_OPS.frac(this._h));
+  }
+  sign(): Tensor {
+    return wrap(UNARY_OPS.sign(this._h));
+  }
+  reciprocal(): Tensor {
+    return wrap(UNARY_OPS.reciprocal(this._h));
+  }
+  erf(): Tensor {
+    return wrap(UNARY_OPS.erf(this._h));
+  }
+  erfinv(): Tensor {
+    return wrap(UNARY_OPS.erfinv(this._h));
+  }
+  square(): Tensor {
+    return wrap(UNARY_OPS.square(this._h));
+  }
+  isnan(): Tensor {
+    return wrap(UNARY_OPS.isnan(this._h));
+  }
+  isinf(): Tensor {
+    return wrap(UNARY_OPS.isinf(this._h));
+  }
+  isfinite(): Tensor {
+    return wrap(UNARY_OPS.isfinite(this._h));
+  }
+  signbit(): Tensor {
+    return wrap(UNARY_OPS.signbit(this._h));
+  }
+  bitwiseNot(): Tensor {
+    return wrap(UNARY_OPS.bitwiseNot(this._h));
+  }
+  neg_(): this {
+    UNARY_INPLACE_OPS.neg(this._h);
+    return this;
+  }
+  abs_(): this {
+    UNARY_INPLACE_OPS.abs(this._h);
+    return this;
+  }
+  exp_(): this {
+    UNARY_INPLACE_OPS.exp(this._h);
+    return this;
+  }
+  log_(): this {
+    UNARY_INPLACE_OPS.log(this._h);
+    return this;
+  }
+  sqrt_(): this {
+    UNARY_INPLACE_OPS.sqrt(this._h);
+    return this;
+  }
+  sin_(): this {
+    UNARY_INPLACE_OPS.sin(this._h);
+    return this;
+  }
+  cos_(): this {
+    UNARY_INPLACE_OPS.cos(this._h);
+    return this;
+  }
+  tanh_(): this {
+    UNARY_INPLACE_OPS.tanh(this._h);
+    return this;
+  }
+  sigmoid_(): this {
+    UNARY_INPLACE_OPS.sigmoid(this._h);
+    return this;
+  }
+  relu_(): this {
+    UNARY_INPLACE_OPS.relu(this._h);
+    return this;
+  }
+  floor_(): this {
+    UNARY_INPLACE_OPS.floor(this._h);
+    return this;
+  }
+  ceil_(): this {
+    UNARY_INPLACE_OPS.ceil(this._h);
+    return this;
+  }
+  round_(): this {
+    UNARY_INPLACE_OPS.round(this._h);
+    return this;
+  }
+  trunc_(): this {
+    UNARY_INPLACE_OPS.trunc(this._h);
+    return this;
+  }
+  sign_(): this {
+    UNARY_INPLACE_OPS.sign(this._h);
+    return this;
+  }
+  reciprocal_(): this {
+    UNARY_INPLACE_OPS.reciprocal(this._h);
+    return this;
+  }
+  square_(): this {
+    UNARY_INPLACE_OPS.square(this._h);
+    return this;
+  }
 
   clamp(opts: { min?: number | Tensor | null; max?: number | Tensor | null }): Tensor;
   clamp(min?: number | null, max?: number | null): Tensor;
@@ -607,36 +941,78 @@ export class Tensor implements Owned {
     O.clamp_(this._h, min ?? null, max ?? null);
     return this;
   }
-  clampMin(min: number): Tensor { return this.clamp(min, null); }
-  clampMax(max: number): Tensor { return this.clamp(null, max); }
+  clampMin(min: number): Tensor {
+    return this.clamp(min, null);
+  }
+  clampMax(max: number): Tensor {
+    return this.clamp(null, max);
+  }
 
   // ---- linear algebra ----
-  matmul(other: Tensor): Tensor { return wrap(native.binary(BINARY.matmul, this._h, h(other, 'other'))); }
-  mm(mat2: Tensor): Tensor { return wrap(O.mm(this._h, h(mat2, 'mat2'))); }
-  bmm(mat2: Tensor): Tensor { return wrap(O.bmm(this._h, h(mat2, 'mat2'))); }
-  mv(vec: Tensor): Tensor { return wrap(O.mv(this._h, h(vec, 'vec'))); }
-  dot(other: Tensor): Tensor { return wrap(O.dot(this._h, h(other, 'tensor'))); }
-  outer(vec2: Tensor): Tensor { return wrap(O.outer(this._h, h(vec2, 'vec2'))); }
-  t(): Tensor { return wrap(O.t(this._h)); }
+  matmul(other: Tensor): Tensor {
+    return wrap(native.binary(BINARY.matmul, this._h, h(other, 'other')));
+  }
+  mm(mat2: Tensor): Tensor {
+    return wrap(O.mm(this._h, h(mat2, 'mat2')));
+  }
+  bmm(mat2: Tensor): Tensor {
+    return wrap(O.bmm(this._h, h(mat2, 'mat2')));
+  }
+  mv(vec: Tensor): Tensor {
+    return wrap(O.mv(this._h, h(vec, 'vec')));
+  }
+  dot(other: Tensor): Tensor {
+    return wrap(O.dot(this._h, h(other, 'tensor')));
+  }
+  outer(vec2: Tensor): Tensor {
+    return wrap(O.outer(this._h, h(vec2, 'vec2')));
+  }
+  t(): Tensor {
+    return wrap(O.t(this._h));
+  }
   get T(): Tensor {
     const n = this.ndim;
     return n < 2 ? this.detachedAlias() : this.permute(Array.from({ length: n }, (_, i) => n - 1 - i));
   }
-  private detachedAlias(): Tensor { return wrap(native.alias(this._h)); }
-  tril(diagonal = 0): Tensor { return wrap(O.tril(this._h, expectInt(diagonal, 'diagonal'))); }
-  triu(diagonal = 0): Tensor { return wrap(O.triu(this._h, expectInt(diagonal, 'diagonal'))); }
-  diag(diagonal = 0): Tensor { return wrap(O.diag(this._h, expectInt(diagonal, 'diagonal'))); }
-  trace(): Tensor { return wrap(O.trace(this._h)); }
+  private detachedAlias(): Tensor {
+    return wrap(native.alias(this._h));
+  }
+  tril(diagonal = 0): Tensor {
+    return wrap(O.tril(this._h, expectInt(diagonal, 'diagonal')));
+  }
+  triu(diagonal = 0): Tensor {
+    return wrap(O.triu(this._h, expectInt(diagonal, 'diagonal')));
+  }
+  diag(diagonal = 0): Tensor {
+    return wrap(O.diag(this._h, expectInt(diagonal, 'diagonal')));
+  }
+  trace(): Tensor {
+    return wrap(O.trace(this._h));
+  }
 
   // ---- comparison and logic ----
-  eq(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.eq(this._h, other._h)) : wrap(O.eqS(this._h, scalarArg(other, 'other'))); }
-  ne(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.ne(this._h, other._h)) : wrap(O.neS(this._h, scalarArg(other, 'other'))); }
-  lt(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.lt(this._h, other._h)) : wrap(O.ltS(this._h, scalarArg(other, 'other'))); }
-  le(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.le(this._h, other._h)) : wrap(O.leS(this._h, scalarArg(other, 'other'))); }
-  gt(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.gt(this._h, other._h)) : wrap(O.gtS(this._h, scalarArg(other, 'other'))); }
-  ge(other: Tensor | Scalar): Tensor { return other instanceof Tensor ? wrap(O.ge(this._h, other._h)) : wrap(O.geS(this._h, scalarArg(other, 'other'))); }
+  eq(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.eq(this._h, other._h)) : wrap(O.eqS(this._h, scalarArg(other, 'other')));
+  }
+  ne(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.ne(this._h, other._h)) : wrap(O.neS(this._h, scalarArg(other, 'other')));
+  }
+  lt(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.lt(this._h, other._h)) : wrap(O.ltS(this._h, scalarArg(other, 'other')));
+  }
+  le(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.le(this._h, other._h)) : wrap(O.leS(this._h, scalarArg(other, 'other')));
+  }
+  gt(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.gt(this._h, other._h)) : wrap(O.gtS(this._h, scalarArg(other, 'other')));
+  }
+  ge(other: Tensor | Scalar): Tensor {
+    return other instanceof Tensor ? wrap(O.ge(this._h, other._h)) : wrap(O.geS(this._h, scalarArg(other, 'other')));
+  }
   /** True when shapes and all elements are equal (a JS boolean, as torch.equal). */
-  equal(other: Tensor): boolean { return O.equal(this._h, h(other, 'other')) as boolean; }
+  equal(other: Tensor): boolean {
+    return O.equal(this._h, h(other, 'other')) as boolean;
+  }
   allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
     checkOptions(opts, ['rtol', 'atol', 'equalNan'], 'allclose');
     return O.allclose(this._h, h(other, 'other'), opts.rtol, opts.atol, opts.equalNan) as boolean;
@@ -645,21 +1021,34 @@ export class Tensor implements Owned {
     checkOptions(opts, ['rtol', 'atol', 'equalNan'], 'isclose');
     return wrap(O.isclose(this._h, h(other, 'other'), opts.rtol, opts.atol, opts.equalNan));
   }
-  logicalAnd(other: Tensor): Tensor { return wrap(O.logicalAnd(this._h, h(other, 'other'))); }
-  logicalOr(other: Tensor): Tensor { return wrap(O.logicalOr(this._h, h(other, 'other'))); }
-  logicalXor(other: Tensor): Tensor { return wrap(O.logicalXor(this._h, h(other, 'other'))); }
-  logicalNot(): Tensor { return wrap(O.logicalNot(this._h)); }
+  logicalAnd(other: Tensor): Tensor {
+    return wrap(O.logicalAnd(this._h, h(other, 'other')));
+  }
+  logicalOr(other: Tensor): Tensor {
+    return wrap(O.logicalOr(this._h, h(other, 'other')));
+  }
+  logicalXor(other: Tensor): Tensor {
+    return wrap(O.logicalXor(this._h, h(other, 'other')));
+  }
+  logicalNot(): Tensor {
+    return wrap(O.logicalNot(this._h));
+  }
   /** `torch.where(condition, this, other)`. */
-  where(condition: Tensor, other: Tensor | Scalar): Tensor { return where(condition, this, other); }
+  where(condition: Tensor, other: Tensor | Scalar): Tensor {
+    return where(condition, this, other);
+  }
   maskedFill(mask: Tensor, value: Scalar | Tensor): Tensor {
-    return value instanceof Tensor ? wrap(O.maskedFillT(this._h, h(mask, 'mask'), value._h))
+    return value instanceof Tensor
+      ? wrap(O.maskedFillT(this._h, h(mask, 'mask'), value._h))
       : wrap(O.maskedFill(this._h, h(mask, 'mask'), scalarArg(value, 'value')));
   }
   maskedFill_(mask: Tensor, value: Scalar): this {
     O.maskedFill_(this._h, h(mask, 'mask'), scalarArg(value, 'value'));
     return this;
   }
-  maskedSelect(mask: Tensor): Tensor { return wrap(O.maskedSelect(this._h, h(mask, 'mask'))); }
+  maskedSelect(mask: Tensor): Tensor {
+    return wrap(O.maskedSelect(this._h, h(mask, 'mask')));
+  }
 
   // ---- reductions ----
   sum(dim?: number | number[] | null, opts: SumOptions = {}): Tensor {
@@ -751,26 +1140,43 @@ export class Tensor implements Owned {
     return wrap(O.argsort(this._h, dimArg(dim), opts.descending ?? false));
   }
   topk(k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices {
-    return wrapPair(O.topk(this._h, expectInt(k, 'k'), dimArg(dim), opts.largest ?? true, opts.sorted ?? true),
-      ['values', 'indices']);
+    return wrapPair(O.topk(this._h, expectInt(k, 'k'), dimArg(dim), opts.largest ?? true, opts.sorted ?? true), ['values', 'indices']);
   }
 
   // ---- shape ----
-  view(...shape: number[] | [number[]]): Tensor { return wrap(O.view(this._h, sizesArg(shape, 'shape'))); }
-  viewAs(other: Tensor): Tensor { return this.view(other.shape); }
-  reshape(...shape: number[] | [number[]]): Tensor { return wrap(O.reshape(this._h, sizesArg(shape, 'shape'))); }
+  view(...shape: number[] | [number[]]): Tensor {
+    return wrap(O.view(this._h, sizesArg(shape, 'shape')));
+  }
+  viewAs(other: Tensor): Tensor {
+    return this.view(other.shape);
+  }
+  reshape(...shape: number[] | [number[]]): Tensor {
+    return wrap(O.reshape(this._h, sizesArg(shape, 'shape')));
+  }
   flatten(startDim = 0, endDim = -1): Tensor {
     return wrap(O.flatten(this._h, expectInt(startDim, 'startDim'), expectInt(endDim, 'endDim')));
   }
-  permute(...dims: number[] | [number[]]): Tensor { return wrap(O.permute(this._h, sizesArg(dims, 'dims'))); }
-  transpose(dim0: number, dim1: number): Tensor { return wrap(O.transpose(this._h, dimArg(dim0, 'dim0'), dimArg(dim1, 'dim1'))); }
+  permute(...dims: number[] | [number[]]): Tensor {
+    return wrap(O.permute(this._h, sizesArg(dims, 'dims')));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return wrap(O.transpose(this._h, dimArg(dim0, 'dim0'), dimArg(dim1, 'dim1')));
+  }
   squeeze(dim?: number): Tensor {
     return dim === undefined ? wrap(O.squeeze(this._h)) : wrap(O.squeezeDim(this._h, dimArg(dim)));
   }
-  unsqueeze(dim: number): Tensor { return wrap(O.unsqueeze(this._h, dimArg(dim))); }
-  expand(...sizes: number[] | [number[]]): Tensor { return wrap(O.expand(this._h, sizesArg(sizes, 'size'))); }
-  expandAs(other: Tensor): Tensor { return this.expand(other.shape); }
-  contiguous(): Tensor { return wrap(O.contiguous(this._h)); }
+  unsqueeze(dim: number): Tensor {
+    return wrap(O.unsqueeze(this._h, dimArg(dim)));
+  }
+  expand(...sizes: number[] | [number[]]): Tensor {
+    return wrap(O.expand(this._h, sizesArg(sizes, 'size')));
+  }
+  expandAs(other: Tensor): Tensor {
+    return this.expand(other.shape);
+  }
+  contiguous(): Tensor {
+    return wrap(O.contiguous(this._h));
+  }
   /**
    * A copy in oneDNN's blocked layout (PyTorch's `to_mkldnn`; CPU float32/bfloat16). Convolution,
    * ReLU, sigmoid, pooling and `reshape` keep that layout (autograd included), so a stack that
@@ -789,13 +1195,21 @@ export class Tensor implements Owned {
   narrow(dim: number, start: number, length: number): Tensor {
     return wrap(O.narrow(this._h, dimArg(dim), expectInt(start, 'start'), expectInt(length, 'length')));
   }
-  select(dim: number, index: number): Tensor { return wrap(O.select(this._h, dimArg(dim), expectInt(index, 'index'))); }
-  repeat(...sizes: number[] | [number[]]): Tensor { return wrap(O.repeat(this._h, sizesArg(sizes, 'repeats'))); }
-  flip(dims: number | number[]): Tensor { return wrap(O.flip(this._h, expectIntArray(dims, 'dims'))); }
+  select(dim: number, index: number): Tensor {
+    return wrap(O.select(this._h, dimArg(dim), expectInt(index, 'index')));
+  }
+  repeat(...sizes: number[] | [number[]]): Tensor {
+    return wrap(O.repeat(this._h, sizesArg(sizes, 'repeats')));
+  }
+  flip(dims: number | number[]): Tensor {
+    return wrap(O.flip(this._h, expectIntArray(dims, 'dims')));
+  }
   roll(shifts: number | number[], dims: number | number[] = []): Tensor {
     return wrap(O.roll(this._h, expectIntArray(shifts, 'shifts'), expectIntArray(dims, 'dims')));
   }
-  unbind(dim = 0): Tensor[] { return (O.unbind(this._h, dimArg(dim)) as Handle[]).map(wrap); }
+  unbind(dim = 0): Tensor[] {
+    return (O.unbind(this._h, dimArg(dim)) as Handle[]).map(wrap);
+  }
   /** split(size) into chunks of `size`, or split([sizes]) into those sizes, along dim. */
   split(splitSize: number | number[], dim = 0): Tensor[] {
     const r = Array.isArray(splitSize)
@@ -803,17 +1217,26 @@ export class Tensor implements Owned {
       : O.split(this._h, expectInt(splitSize, 'splitSize'), dimArg(dim));
     return (r as Handle[]).map(wrap);
   }
-  chunk(chunks: number, dim = 0): Tensor[] { return (O.chunk(this._h, expectInt(chunks, 'chunks'), dimArg(dim)) as Handle[]).map(wrap); }
-  gather(dim: number, index: Tensor): Tensor { return wrap(O.gather(this._h, dimArg(dim), h(index, 'index'))); }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return (O.chunk(this._h, expectInt(chunks, 'chunks'), dimArg(dim)) as Handle[]).map(wrap);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return wrap(O.gather(this._h, dimArg(dim), h(index, 'index')));
+  }
   scatter(dim: number, index: Tensor, src: Tensor | Scalar): Tensor {
-    return src instanceof Tensor ? wrap(O.scatter(this._h, dimArg(dim), h(index, 'index'), src._h))
+    return src instanceof Tensor
+      ? wrap(O.scatter(this._h, dimArg(dim), h(index, 'index'), src._h))
       : wrap(O.scatterS(this._h, dimArg(dim), h(index, 'index'), scalarArg(src, 'value')));
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return wrap(O.scatterAdd(this._h, dimArg(dim), h(index, 'index'), h(src, 'src')));
   }
-  indexSelect(dim: number, index: Tensor): Tensor { return wrap(O.indexSelect(this._h, dimArg(dim), h(index, 'index'))); }
-  nonzero(): Tensor { return wrap(O.nonzero(this._h)); }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return wrap(O.indexSelect(this._h, dimArg(dim), h(index, 'index')));
+  }
+  nonzero(): Tensor {
+    return wrap(O.nonzero(this._h));
+  }
 
   /**
    * Python indexing: `t[0, 1:3, None, ...]` is `t.index(0, '1:3', null, '...')`;
@@ -825,7 +1248,7 @@ export class Tensor implements Owned {
   /** Python `t[specs] = value`: writes in place and returns this. */
   indexPut_(specs: IndexSpec | IndexSpec[], value: Tensor | Scalar): this {
     // An array is the list of specs: `[0, 1]` is Python's `t[0, 1]`, `[[0, 1]]` is `t[[0, 1]]`.
-    assignIndex(this, Array.isArray(specs) ? specs as IndexSpec[] : [specs as IndexSpec], value);
+    assignIndex(this, Array.isArray(specs) ? (specs as IndexSpec[]) : [specs as IndexSpec], value);
     return this;
   }
 
@@ -834,8 +1257,14 @@ export class Tensor implements Owned {
     O.copy_(this._h, h(src, 'src'), opts.nonBlocking ?? false);
     return this;
   }
-  fill_(value: Scalar): this { O.fill_(this._h, scalarArg(value, 'value')); return this; }
-  zero_(): this { O.zero_(this._h); return this; }
+  fill_(value: Scalar): this {
+    O.fill_(this._h, scalarArg(value, 'value'));
+    return this;
+  }
+  zero_(): this {
+    O.zero_(this._h);
+    return this;
+  }
   uniform_(from = 0, to = 1, opts: { generator?: Generator } = {}): this {
     O.uniform_(this._h, expectNumber(from, 'from'), expectNumber(to, 'to'), genArg(opts.generator));
     return this;
@@ -856,7 +1285,9 @@ export class Tensor implements Owned {
     O.randomFrom_(this._h, expectInt(from, 'from'), to == null ? null : expectInt(to, 'to'), genArg(opts.generator));
     return this;
   }
-  clone(): Tensor { return wrap(O.clone(this._h)); }
+  clone(): Tensor {
+    return wrap(O.clone(this._h));
+  }
 }
 
 function correctionOf(opts: { unbiased?: boolean; correction?: number }): number {
@@ -899,12 +1330,15 @@ function applySlicing(self: Tensor, rawSpecs: readonly IndexSpec[], owned: Tenso
     consumed += s instanceof Tensor && s.dtype === 'bool' ? s.ndim : 1;
   }
   const ellipses = specs.filter((s) => s === '...').length;
-  if (ellipses > 1) throw new TypeError('index: an index can only have a single ellipsis (\'...\')');
+  if (ellipses > 1) throw new TypeError("index: an index can only have a single ellipsis ('...')");
   if (consumed > ndim) throw new RangeError(`index: too many indices for tensor of dimension ${ndim}`);
   let cur: Tensor = self;
   let dim = 0;
   const tensorIndices: (Tensor | null)[] = [];
-  const step = (t: Tensor) => { if (cur !== self) owned.push(cur); cur = t; };
+  const step = (t: Tensor) => {
+    if (cur !== self) owned.push(cur);
+    cur = t;
+  };
   for (let i = 0; i < specs.length; i++) {
     const s = specs[i];
     if (typeof s === 'number') {
@@ -956,7 +1390,12 @@ function applyIndex(self: Tensor, specs: readonly IndexSpec[]): Tensor {
       return view;
     }
     if (view !== self) owned.push(view);
-    return wrap(O.index(view._h, tensorIndices.map((t) => (t === null ? null : t._h))));
+    return wrap(
+      O.index(
+        view._h,
+        tensorIndices.map((t) => (t === null ? null : t._h)),
+      ),
+    );
   } finally {
     for (const t of owned) t.dispose();
   }
@@ -976,7 +1415,12 @@ function assignIndex(self: Tensor, specs: readonly IndexSpec[], value: Tensor | 
     if (tensorIndices.length === 0) {
       O.copy_(view._h, v._h, false);
     } else {
-      O.indexPut_(view._h, tensorIndices.map((t) => (t === null ? null : t._h)), v._h, false);
+      O.indexPut_(
+        view._h,
+        tensorIndices.map((t) => (t === null ? null : t._h)),
+        v._h,
+        false,
+      );
     }
   } finally {
     for (const t of owned) t.dispose();
@@ -985,7 +1429,11 @@ function assignIndex(self: Tensor, specs: readonly IndexSpec[], value: Tensor | 
 
 // ---- creation ------------------------------------------------------------------------------
 
-function creationArgs(opts: CreationOptions | undefined, fn: string, extra: readonly string[] = []): { dtype?: number; device?: string; requiresGrad: boolean } {
+function creationArgs(
+  opts: CreationOptions | undefined,
+  fn: string,
+  extra: readonly string[] = [],
+): { dtype?: number; device?: string; requiresGrad: boolean } {
   checkOptions(opts, ['dtype', 'device', 'requiresGrad', ...extra], fn);
   return {
     dtype: opts?.dtype === undefined ? undefined : dtypeCode(opts.dtype, `${fn}: dtype`),
@@ -1015,9 +1463,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationO
   const { dtype, device, requiresGrad } = creationArgs(opts, 'tensor', ['shape']);
   if (data instanceof Tensor) {
     const t = data.detach();
-    const r = dtype !== undefined || device !== undefined
-      ? t.to(dtype !== undefined ? dtypeFromCode(dtype) : t.dtype).to(device ?? t.device)
-      : t.clone();
+    const r = dtype !== undefined || device !== undefined ? t.to(dtype !== undefined ? dtypeFromCode(dtype) : t.dtype).to(device ?? t.device) : t.clone();
     if (r !== t) t.dispose();
     return finish(r, requiresGrad);
   }
@@ -1047,7 +1493,9 @@ export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationO
   const walk = (v: NestedArray, d: number, path: string): void => {
     if (d < shape.length) {
       if (!Array.isArray(v) || v.length !== shape[d]) {
-        throw new RangeError(`tensor: expected a sequence of length ${shape[d]} at ${path || 'the top level'} but received ${describe(v)} (ragged nested arrays are not tensors)`);
+        throw new RangeError(
+          `tensor: expected a sequence of length ${shape[d]} at ${path || 'the top level'} but received ${describe(v)} (ragged nested arrays are not tensors)`,
+        );
       }
       for (let i = 0; i < v.length; i++) walk(v[i] as NestedArray, d + 1, `${path}[${i}]`);
       return;
@@ -1091,13 +1539,20 @@ function toBuffer(flat: Scalar[], target: DType): TypedArray {
       }
       return a;
     }
-    case 'float64': return Float64Array.from(flat, Number);
-    case 'int32': return Int32Array.from(flat, Number);
-    case 'int16': return Int16Array.from(flat, Number);
-    case 'int8': return Int8Array.from(flat, Number);
-    case 'uint8': return Uint8Array.from(flat, Number);
-    case 'bool': return Uint8Array.from(flat, (v) => (v ? 1 : 0));
-    default: return Float32Array.from(flat, Number);
+    case 'float64':
+      return Float64Array.from(flat, Number);
+    case 'int32':
+      return Int32Array.from(flat, Number);
+    case 'int16':
+      return Int16Array.from(flat, Number);
+    case 'int8':
+      return Int8Array.from(flat, Number);
+    case 'uint8':
+      return Uint8Array.from(flat, Number);
+    case 'bool':
+      return Uint8Array.from(flat, (v) => (v ? 1 : 0));
+    default:
+      return Float32Array.from(flat, Number);
   }
 }
 
@@ -1162,7 +1617,10 @@ export function arange(...args: (number | CreationOptions | undefined)[]): Tenso
 /** `torch.linspace(start, end, steps)`: `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, opts?: CreationOptions): Tensor {
   const c = creationArgs(opts, 'linspace');
-  return finish(wrap(O.linspace(expectNumber(start, 'start'), expectNumber(end, 'end'), expectInt(steps, 'steps'), c.dtype, undefined, c.device)), c.requiresGrad);
+  return finish(
+    wrap(O.linspace(expectNumber(start, 'start'), expectNumber(end, 'end'), expectInt(steps, 'steps'), c.dtype, undefined, c.device)),
+    c.requiresGrad,
+  );
 }
 /** `torch.eye(n, m?)`: the identity matrix (n×m). */
 export function eye(n: number, m?: number, opts?: CreationOptions): Tensor {
@@ -1188,7 +1646,10 @@ export function randint(low: number, high: number, size: number[], opts?: Random
   expectInt(low, 'low');
   expectInt(high, 'high');
   if (high <= low) throw new RangeError(`randint: expected low < high but got low=${low}, high=${high}`);
-  return finish(wrap(O.randint(low, high, expectShape(size, 'size'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device)), c.requiresGrad);
+  return finish(
+    wrap(O.randint(low, high, expectShape(size, 'size'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device)),
+    c.requiresGrad,
+  );
 }
 /** `torch.randperm(n)`: a random permutation of 0..n-1 (int64), PyTorch's stream for the same seed. */
 export function randperm(n: number, opts?: RandomOptions): Tensor {
@@ -1233,11 +1694,15 @@ export function randnLike(t: Tensor, opts?: CreationOptions): Tensor {
 // ---- functional forms (torch.add(a, b) etc.) ------------------------------------------------
 
 /** `torch.cat(tensors, dim)`: concatenates along an existing dimension. */
-export function cat(tensors: Tensor[], dim = 0): Tensor { return wrap(O.cat(hs(tensors, 'tensors'), dimArg(dim))); }
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  return wrap(O.cat(hs(tensors, 'tensors'), dimArg(dim)));
+}
 /** Alias of `cat` (`torch.concat`). */
 export const concat = cat;
 /** `torch.stack(tensors, dim)`: joins along a new dimension. */
-export function stack(tensors: Tensor[], dim = 0): Tensor { return wrap(O.stack(hs(tensors, 'tensors'), dimArg(dim))); }
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  return wrap(O.stack(hs(tensors, 'tensors'), dimArg(dim)));
+}
 /** `torch.where(condition, input, other)`: elementwise choice; scalars allowed for either branch. */
 export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor | Scalar): Tensor {
   const c = h(condition, 'condition');

@@ -101,8 +101,10 @@ Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
 bool ToScalar(const Napi::Value& v, c10::Scalar* out) {
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
-    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) *out = c10::Scalar(static_cast<int64_t>(d));
-    else *out = c10::Scalar(d);
+    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0)
+      *out = c10::Scalar(static_cast<int64_t>(d));
+    else
+      *out = c10::Scalar(d);
     return true;
   }
   if (v.IsBoolean()) {
@@ -119,17 +121,28 @@ bool ToScalar(const Napi::Value& v, c10::Scalar* out) {
 
 std::string JsTypeName(const Napi::Value& v) {
   switch (v.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "boolean";
-    case napi_number: return "number";
-    case napi_string: return "string";
-    case napi_symbol: return "symbol";
-    case napi_object: return v.IsArray() ? "array" : "object";
-    case napi_function: return "function";
-    case napi_external: return "external";
-    case napi_bigint: return "bigint";
-    default: return "unknown";
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return "boolean";
+    case napi_number:
+      return "number";
+    case napi_string:
+      return "string";
+    case napi_symbol:
+      return "symbol";
+    case napi_object:
+      return v.IsArray() ? "array" : "object";
+    case napi_function:
+      return "function";
+    case napi_external:
+      return "external";
+    case napi_bigint:
+      return "bigint";
+    default:
+      return "unknown";
   }
 }
 
@@ -177,19 +190,32 @@ Napi::Array FromIntArray(Napi::Env env, at::IntArrayRef a) {
 
 std::string DtypeName(at::ScalarType t) {
   switch (t) {
-    case at::kFloat: return "float32";
-    case at::kDouble: return "float64";
-    case at::kHalf: return "float16";
-    case at::kBFloat16: return "bfloat16";
-    case at::kLong: return "int64";
-    case at::kInt: return "int32";
-    case at::kShort: return "int16";
-    case at::kChar: return "int8";
-    case at::kByte: return "uint8";
-    case at::kBool: return "bool";
-    case at::kComplexFloat: return "complex64";
-    case at::kComplexDouble: return "complex128";
-    default: return c10::toString(t);
+    case at::kFloat:
+      return "float32";
+    case at::kDouble:
+      return "float64";
+    case at::kHalf:
+      return "float16";
+    case at::kBFloat16:
+      return "bfloat16";
+    case at::kLong:
+      return "int64";
+    case at::kInt:
+      return "int32";
+    case at::kShort:
+      return "int16";
+    case at::kChar:
+      return "int8";
+    case at::kByte:
+      return "uint8";
+    case at::kBool:
+      return "bool";
+    case at::kComplexFloat:
+      return "complex64";
+    case at::kComplexDouble:
+      return "complex128";
+    default:
+      return c10::toString(t);
   }
 }
 

@@ -17,7 +17,10 @@ static std::vector<at::Tensor> TensorList(const Napi::CallbackInfo& info, size_t
   AddonState& st = State(info.Env());
   for (uint32_t j = 0; j < a.Length(); ++j) {
     Napi::Value v = a.Get(j);
-    if (allow_null && (v.IsNull() || v.IsUndefined())) { out.emplace_back(); continue; }
+    if (allow_null && (v.IsNull() || v.IsUndefined())) {
+      out.emplace_back();
+      continue;
+    }
     if (!v.IsNumber()) throw std::invalid_argument(std::string("expected an array of Tensors for ") + what);
     out.push_back(st.tensors.Get(v.As<Napi::Number>().Int64Value(), what));
   }
@@ -36,7 +39,8 @@ TN_FN(Backward, "backward") {
     throw std::invalid_argument("element 0 of tensors does not require grad and does not have a grad_fn");
   }
   if (!grad.defined() && t.numel() != 1) {
-    throw std::invalid_argument("grad can be implicitly created only for scalar outputs (self: " + DescribeTensor(t) + ")");
+    throw std::invalid_argument("grad can be implicitly created only for scalar outputs (self: " + DescribeTensor(t) +
+                                ")");
   }
   t.backward(grad, retain, create_graph);
   return info.Env().Undefined();
@@ -68,7 +72,8 @@ TN_FN(SetGrad, "grad") {
   } else {
     const at::Tensor& g = T(info, 1, "grad");
     if (g.sizes() != t.sizes()) {
-      throw std::invalid_argument("assigned grad has shape " + DescribeTensor(g) + " but the tensor is " + DescribeTensor(t));
+      throw std::invalid_argument("assigned grad has shape " + DescribeTensor(g) + " but the tensor is " +
+                                  DescribeTensor(t));
     }
     t.mutable_grad() = g;
   }
@@ -79,8 +84,8 @@ TN_FN(RequiresGrad, "requiresGrad_") {
   at::Tensor t = T(info, 0, "self");
   bool flag = info[1].ToBoolean().Value();
   if (flag && !(t.is_floating_point() || t.is_complex())) {
-    throw std::invalid_argument("only Tensors of floating point and complex dtype can require gradients (self: " +
-                                DescribeTensor(t) + ")");
+    throw std::invalid_argument(
+        "only Tensors of floating point and complex dtype can require gradients (self: " + DescribeTensor(t) + ")");
   }
   if (!flag && !t.is_leaf()) {
     throw std::invalid_argument("you can only change requires_grad flags of leaf variables; use detach() instead");

@@ -20,8 +20,7 @@ inline const at::Generator& DefaultCudaGenerator(int index) {
 
 // torch::optim keys its per-parameter state by the TensorImpl's address: as a string in 1.13
 // (c10::guts::to_string, gone in 2.x), as the void* itself in 2.x.
-using OptimizerStateKey =
-    typename std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+using OptimizerStateKey = typename std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
 
 template <class Key>
 Key StateKeyOf(void* impl) {

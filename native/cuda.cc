@@ -29,13 +29,15 @@ static int DeviceArg(const Napi::CallbackInfo& info, size_t i) {
                              ") but no usable GPU or driver was found");
   }
   int d = (info.Length() > i && info[i].IsNumber()) ? info[i].As<Napi::Number>().Int32Value()
-                                                      : static_cast<int>(c10::cuda::current_device());
-  if (d < 0 || d >= n) throw std::invalid_argument("invalid device " + std::to_string(d) + " (" + std::to_string(n) + " devices)");
+                                                    : static_cast<int>(c10::cuda::current_device());
+  if (d < 0 || d >= n)
+    throw std::invalid_argument("invalid device " + std::to_string(d) + " (" + std::to_string(n) + " devices)");
   return d;
 }
 #else
 [[noreturn]] static int DeviceArg(const Napi::CallbackInfo&, size_t) {
-  throw std::runtime_error("CUDA is not available: torchnode was built against a CPU-only LibTorch (" TORCHNODE_TORCH_VERSION ")");
+  throw std::runtime_error(
+      "CUDA is not available: torchnode was built against a CPU-only LibTorch (" TORCHNODE_TORCH_VERSION ")");
 }
 #endif
 

@@ -145,7 +145,8 @@ DistState& Initialized(Napi::Env env, const char* op) {
   auto st = GetState(env);
   if (!HasGroup(*st)) {
     throw std::runtime_error(std::string("the default process group is not initialized; call (and await) "
-                                         "distributed.initProcessGroup() before ") + op);
+                                         "distributed.initProcessGroup() before ") +
+                             op);
   }
   return *st;
 }
@@ -158,8 +159,8 @@ bool IsTimeout(const std::string& m) {
 std::string Clean(const std::string& op, const std::string& msg, Millis timeout) {
   std::string m = CleanTorchMessage(msg);
   if (IsTimeout(m)) {
-    return op + ": timed out after " + std::to_string(timeout.count()) +
-           " ms waiting for the other ranks (" + m + "). After a timeout the process group is unusable: "
+    return op + ": timed out after " + std::to_string(timeout.count()) + " ms waiting for the other ranks (" + m +
+           "). After a timeout the process group is unusable: "
            "call destroyProcessGroup().";
   }
   return op + ": " + m;
@@ -172,8 +173,13 @@ class WaitWorker : public Napi::AsyncWorker {
   // CUDA stream that `after` queued its arithmetic on).
   WaitWorker(Napi::Env env, std::string op, std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout,
              std::function<void()> after, bool poll = false, std::function<void()> finish = nullptr)
-      : Napi::AsyncWorker(env, "torchnode.distributed"), deferred_(Napi::Promise::Deferred::New(env)),
-        op_(std::move(op)), works_(std::move(works)), timeout_(timeout), after_(std::move(after)), poll_(poll),
+      : Napi::AsyncWorker(env, "torchnode.distributed"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        op_(std::move(op)),
+        works_(std::move(works)),
+        timeout_(timeout),
+        after_(std::move(after)),
+        poll_(poll),
         finish_(std::move(finish)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
@@ -194,8 +200,10 @@ class WaitWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       for (auto& w : works_) {
-        if (poll_) PollUntilDone(*w);
-        else w->wait(timeout_);
+        if (poll_)
+          PollUntilDone(*w);
+        else
+          w->wait(timeout_);
       }
       if (after_) {
         at::NoGradGuard no_grad;  // in-place arithmetic on leaves that require grad, as torch.distributed does
@@ -242,8 +250,10 @@ class InitWorker : public Napi::AsyncWorker {
     int deviceId = -1;  // nccl: the GPU to bind and connect during init (-1: on the first collective)
   };
   InitWorker(Napi::Env env, std::shared_ptr<DistState> st, Args a)
-      : Napi::AsyncWorker(env, "torchnode.distributed.init"), deferred_(Napi::Promise::Deferred::New(env)),
-        st_(std::move(st)), a_(std::move(a)) {}
+      : Napi::AsyncWorker(env, "torchnode.distributed.init"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        st_(std::move(st)),
+        a_(std::move(a)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
@@ -296,11 +306,12 @@ class InitWorker : public Napi::AsyncWorker {
     std::string m = CleanTorchMessage(msg);
     std::string where = a_.host + ":" + std::to_string(a_.port);
     if (IsTimeout(m)) {
-      return "distributed.initProcessGroup: timed out after " + std::to_string(a_.timeout.count()) + " ms waiting for all " +
-             std::to_string(a_.world) + " ranks to join the rendezvous at " + where + " as rank " + std::to_string(a_.rank) +
-             " (" + m + ")";
+      return "distributed.initProcessGroup: timed out after " + std::to_string(a_.timeout.count()) +
+             " ms waiting for all " + std::to_string(a_.world) + " ranks to join the rendezvous at " + where +
+             " as rank " + std::to_string(a_.rank) + " (" + m + ")";
     }
-    return "distributed.initProcessGroup: rendezvous at " + where + " as rank " + std::to_string(a_.rank) + " failed: " + m;
+    return "distributed.initProcessGroup: rendezvous at " + where + " as rank " + std::to_string(a_.rank) +
+           " failed: " + m;
   }
   void OnOK() override {
     st_->store = store_;
@@ -350,8 +361,9 @@ std::function<void()> StreamSync(const std::vector<at::Tensor>& tensors) {
 #endif
 }
 
-Napi::Value Queue(Napi::Env env, DistState& st, const std::string& op, std::vector<c10::intrusive_ptr<c10d::Work>> works,
-                  Millis timeout, std::function<void()> after = nullptr, const std::vector<at::Tensor>& written = {}) {
+Napi::Value Queue(Napi::Env env, DistState& st, const std::string& op,
+                  std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout,
+                  std::function<void()> after = nullptr, const std::vector<at::Tensor>& written = {}) {
   bool nccl = IsNccl(st);
   std::function<void()> finish;
   if (nccl && after) finish = StreamSync(written);
@@ -379,8 +391,8 @@ void CheckDevices(const DistState& st, const std::vector<at::Tensor>& ts, const 
   if (!IsNccl(st)) return;
   for (const auto& t : ts) {
     if (!t.is_cuda()) {
-      throw std::invalid_argument(std::string("expected CUDA tensors for ") + what + " (NCCL backend) but received one on " +
-                                  t.device().str());
+      throw std::invalid_argument(std::string("expected CUDA tensors for ") + what +
+                                  " (NCCL backend) but received one on " + t.device().str());
     }
   }
 }
@@ -427,11 +439,13 @@ TN_FN(DistWorldSize, "distributed.getWorldSize") {
 #else
 #define TORCHNODE_NO_NCCL_WHY "without CUDA/NCCL"
 #endif
-static const char* kNcclUnavailable = "backend 'nccl' is not available: torchnode was built against LibTorch " TORCHNODE_TORCH_VERSION
-                                      " " TORCHNODE_NO_NCCL_WHY "; use backend 'gloo'";
+static const char* kNcclUnavailable =
+    "backend 'nccl' is not available: torchnode was built against LibTorch " TORCHNODE_TORCH_VERSION
+    " " TORCHNODE_NO_NCCL_WHY "; use backend 'gloo'";
 #endif
 
-// init({host, port, rank, worldSize, timeoutMs, backend?, deviceId?, deviceHost?, deviceIface?, threads?}) -> Promise<void>
+// init({host, port, rank, worldSize, timeoutMs, backend?, deviceId?, deviceHost?, deviceIface?, threads?}) ->
+// Promise<void>
 TN_FN(DistInit, "distributed.initProcessGroup") {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
@@ -443,7 +457,8 @@ TN_FN(DistInit, "distributed.initProcessGroup") {
   if (backend == "nccl") throw std::runtime_error(kNcclUnavailable);
 #endif
   auto st = GetState(env);
-  if (HasGroup(*st)) throw std::runtime_error("the default process group is already initialized (call destroyProcessGroup() first)");
+  if (HasGroup(*st))
+    throw std::runtime_error("the default process group is already initialized (call destroyProcessGroup() first)");
   if (st->initializing) throw std::runtime_error("initProcessGroup() is already in progress");
   InitWorker::Args a;
   a.backend = backend;
@@ -462,8 +477,9 @@ TN_FN(DistInit, "distributed.initProcessGroup") {
     if (o.Get("deviceId").IsNumber()) {
       a.deviceId = o.Get("deviceId").As<Napi::Number>().Int32Value();
       if (a.deviceId < 0 || a.deviceId >= n) {
-        throw std::invalid_argument("deviceId " + std::to_string(a.deviceId) + " is not a CUDA device of this machine (expected 0.." +
-                                    std::to_string(n - 1) + ")");
+        throw std::invalid_argument("deviceId " + std::to_string(a.deviceId) +
+                                    " is not a CUDA device of this machine (expected 0.." + std::to_string(n - 1) +
+                                    ")");
       }
     }
   }
@@ -504,8 +520,10 @@ TN_FN(DistAllReduce, "distributed.allReduce") {
     int world = st.world;
     after = [tensors, world]() {
       for (auto t : tensors) {
-        if (at::isFloatingType(t.scalar_type()) || at::isComplexType(t.scalar_type())) t.div_(world);
-        else t.div_(world, "floor");  // integer tensors: floor division like torch's Gloo AVG emulation
+        if (at::isFloatingType(t.scalar_type()) || at::isComplexType(t.scalar_type()))
+          t.div_(world);
+        else
+          t.div_(world, "floor");  // integer tensors: floor division like torch's Gloo AVG emulation
       }
     };
   }
@@ -520,7 +538,8 @@ TN_FN(DistBroadcast, "distributed.broadcast") {
   CheckDevices(st, tensors, "tensors");
   int src = info[1].As<Napi::Number>().Int32Value();
   if (src < 0 || src >= st.world) {
-    throw std::invalid_argument("src " + std::to_string(src) + " is not a rank of a group of " + std::to_string(st.world));
+    throw std::invalid_argument("src " + std::to_string(src) + " is not a rank of a group of " +
+                                std::to_string(st.world));
   }
   c10d::BroadcastOptions opts;
   opts.rootRank = src;
@@ -570,7 +589,9 @@ TN_FN(DistReduceScatter, "distributed.reduceScatter") {
   std::function<void()> after;
   if (opname == "avg") {
     int world = st.world;
-    after = [out, world]() { for (auto t : out) t.div_(world); };
+    after = [out, world]() {
+      for (auto t : out) t.div_(world);
+    };
   }
   return Queue(env, st, "distributed.reduceScatter", {work}, st.timeout, std::move(after), out);
 }

@@ -20,7 +20,8 @@ const char* kBinaryNames[] = {"add", "sub", "mul", "div", "add_", "sub_", "mul_"
 // Scalar overload's AddBackward1).
 at::Tensor WrappedNumber(const Napi::Value& v) {
   c10::Scalar s;
-  if (!ToScalar(v, &s)) throw std::invalid_argument("expected a number for argument 'other' but received " + JsTypeName(v));
+  if (!ToScalar(v, &s))
+    throw std::invalid_argument("expected a number for argument 'other' but received " + JsTypeName(v));
   at::Tensor t = c10::scalar_to_tensor(s);
   t.unsafeGetTensorImpl()->set_wrapped_number(true);
   return t;
@@ -37,7 +38,8 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   // kNumberOther flags `other` as a JS number (handles are numbers too).
   const bool numberOther = (code & kNumberOther) != 0;
   code &= ~kNumberOther;
-  if (code < 0 || code > kMatmul || (numberOther && code == kMatmul)) throw Napi::Error::New(env, "torchnode: bad binary op code");
+  if (code < 0 || code > kMatmul || (numberOther && code == kMatmul))
+    throw Napi::Error::New(env, "torchnode: bad binary op code");
   const char* name = kBinaryNames[code];
   try {
     const at::Tensor& a = st.tensors.Get(info[1], "self");
@@ -46,15 +48,33 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
     const at::Tensor& b = number.defined() ? number : st.tensors.Get(info[2], "other");
     at::Tensor r;
     switch (code) {
-      case kAdd: r = at::add(a, b); break;
-      case kSub: r = at::sub(a, b); break;
-      case kMul: r = at::mul(a, b); break;
-      case kDiv: r = at::div(a, b); break;
-      case kAddInplace: const_cast<at::Tensor&>(a).add_(b); return env.Undefined();
-      case kSubInplace: const_cast<at::Tensor&>(a).sub_(b); return env.Undefined();
-      case kMulInplace: const_cast<at::Tensor&>(a).mul_(b); return env.Undefined();
-      case kDivInplace: const_cast<at::Tensor&>(a).div_(b); return env.Undefined();
-      case kMatmul: r = at::matmul(a, b); break;
+      case kAdd:
+        r = at::add(a, b);
+        break;
+      case kSub:
+        r = at::sub(a, b);
+        break;
+      case kMul:
+        r = at::mul(a, b);
+        break;
+      case kDiv:
+        r = at::div(a, b);
+        break;
+      case kAddInplace:
+        const_cast<at::Tensor&>(a).add_(b);
+        return env.Undefined();
+      case kSubInplace:
+        const_cast<at::Tensor&>(a).sub_(b);
+        return env.Undefined();
+      case kMulInplace:
+        const_cast<at::Tensor&>(a).mul_(b);
+        return env.Undefined();
+      case kDivInplace:
+        const_cast<at::Tensor&>(a).div_(b);
+        return env.Undefined();
+      case kMatmul:
+        r = at::matmul(a, b);
+        break;
     }
     int32_t id = st.tensors.Put(std::move(r));
     FlushExternalMemory(env, st);
@@ -62,10 +82,11 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   } catch (const c10::Error& e) {
     std::string shapes;
     try {
-      std::string other = numberOther ? "number " + info[2].ToString().Utf8Value()
-                                                 : DescribeTensor(st.tensors.Get(info[2], "other"));
+      std::string other =
+          numberOther ? "number " + info[2].ToString().Utf8Value() : DescribeTensor(st.tensors.Get(info[2], "other"));
       shapes = " (self: " + DescribeTensor(st.tensors.Get(info[1], "self")) + ", other: " + other + ")";
-    } catch (...) {}
+    } catch (...) {
+    }
     throw Napi::Error::New(env, std::string(name) + ": " + CleanTorchMessage(e.what_without_backtrace()) + shapes);
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, std::string(name) + ": " + CleanTorchMessage(e.what()));

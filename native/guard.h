@@ -31,15 +31,13 @@ Napi::Value Guarded(const Napi::CallbackInfo& info, const char* op, F&& body) {
   }
 }
 
-#define TN_FN(name, opname)                                                        \
-  static Napi::Value name##_impl(const Napi::CallbackInfo& info);                  \
-  static Napi::Value name(const Napi::CallbackInfo& info) {                        \
-    return Guarded(info, opname, [&]() { return name##_impl(info); });             \
-  }                                                                                \
+#define TN_FN(name, opname)                                            \
+  static Napi::Value name##_impl(const Napi::CallbackInfo& info);      \
+  static Napi::Value name(const Napi::CallbackInfo& info) {            \
+    return Guarded(info, opname, [&]() { return name##_impl(info); }); \
+  }                                                                    \
   static Napi::Value name##_impl(const Napi::CallbackInfo& info)
 
-[[noreturn]] inline void ThrowType(Napi::Env env, const std::string& msg) {
-  throw Napi::TypeError::New(env, msg);
-}
+[[noreturn]] inline void ThrowType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
 
 }  // namespace torchnode

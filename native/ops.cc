@@ -14,7 +14,8 @@ static ArgKind Classify(const c10::TypePtr& type) {
   const std::string s = type->str();
   // Enum-like types travel as integers (dtype codes etc.); SymInt as a plain int.
   if (s == "int" || s == "SymInt" || s == "ScalarType" || s == "Layout" || s == "MemoryFormat") return ArgKind::Int;
-  if (s == "int?" || s == "SymInt?" || s == "ScalarType?" || s == "Layout?" || s == "MemoryFormat?") return ArgKind::OptInt;
+  if (s == "int?" || s == "SymInt?" || s == "ScalarType?" || s == "Layout?" || s == "MemoryFormat?")
+    return ArgKind::OptInt;
   if (s == "int[]" || s == "SymInt[]") return ArgKind::IntList;
   if (s == "int[]?" || s == "SymInt[]?") return ArgKind::OptIntList;
   if (s == "Tensor") return ArgKind::Tensor;
@@ -40,9 +41,16 @@ static ArgKind Classify(const c10::TypePtr& type) {
 
 static bool IsOptionalKind(ArgKind k) {
   switch (k) {
-    case ArgKind::OptTensor: case ArgKind::OptInt: case ArgKind::OptIntList: case ArgKind::OptDouble:
-    case ArgKind::OptDoubleList: case ArgKind::OptBool: case ArgKind::OptScalar: case ArgKind::OptString:
-    case ArgKind::Device: case ArgKind::Generator:
+    case ArgKind::OptTensor:
+    case ArgKind::OptInt:
+    case ArgKind::OptIntList:
+    case ArgKind::OptDouble:
+    case ArgKind::OptDoubleList:
+    case ArgKind::OptBool:
+    case ArgKind::OptScalar:
+    case ArgKind::OptString:
+    case ArgKind::Device:
+    case ArgKind::Generator:
       return true;
     default:
       return false;
@@ -151,8 +159,10 @@ static c10::IValue Convert(AddonState& st, const OpEntry& op, size_t i, const Na
       list.reserve(a.Length());
       for (uint32_t j = 0; j < a.Length(); ++j) {
         Napi::Value e = a.Get(j);
-        if (e.IsNull() || e.IsUndefined()) list.push_back(c10::nullopt);
-        else list.push_back(TensorOf(st, op, i, e));
+        if (e.IsNull() || e.IsUndefined())
+          list.push_back(c10::nullopt);
+        else
+          list.push_back(TensorOf(st, op, i, e));
       }
       return list;
     }
@@ -276,7 +286,11 @@ static std::string DescribeTensorArgs(AddonState& st, const OpEntry& op, const N
     if (!v.IsNumber()) continue;
     int64_t id = v.As<Napi::Number>().Int64Value();
     os << (any ? ", " : " (") << op.names[i] << ": ";
-    try { os << DescribeTensor(st.tensors.Get(id, "")); } catch (...) { os << "disposed"; }
+    try {
+      os << DescribeTensor(st.tensors.Get(id, ""));
+    } catch (...) {
+      os << "disposed";
+    }
     any = true;
   }
   if (any) os << ")";
@@ -302,7 +316,8 @@ static Napi::Value Op(const Napi::CallbackInfo& info) {
     }
     torch::jit::Stack stack;
     stack.reserve(nargs);
-    for (size_t i = 0; i < nargs; ++i) stack.push_back(Convert(st, op, i, i + 1 < info.Length() ? info[i + 1] : env.Undefined()));
+    for (size_t i = 0; i < nargs; ++i)
+      stack.push_back(Convert(st, op, i, i + 1 < info.Length() ? info[i + 1] : env.Undefined()));
     op.handle.callBoxed(&stack);
     if (op.returns_self) return env.Undefined();
     Napi::Value result;
@@ -316,8 +331,8 @@ static Napi::Value Op(const Napi::CallbackInfo& info) {
     FlushExternalMemory(env, st);
     return result;
   } catch (const c10::Error& e) {
-    throw Napi::Error::New(env, op.display + ": " + CleanTorchMessage(e.what_without_backtrace()) +
-                                    DescribeTensorArgs(st, op, info));
+    throw Napi::Error::New(
+        env, op.display + ": " + CleanTorchMessage(e.what_without_backtrace()) + DescribeTensorArgs(st, op, info));
   } catch (const std::bad_alloc&) {
     throw Napi::RangeError::New(env, op.display + ": out of memory" + DescribeTensorArgs(st, op, info));
   } catch (const Napi::Error&) {

@@ -41,17 +41,20 @@ static bool Has(const Napi::Object& o, const char* k) {
 }
 static double Num(const Napi::Object& o, const char* k) {
   Napi::Value v = o.Get(k);
-  if (!v.IsNumber()) throw std::invalid_argument(std::string("expected a number for ") + k + " but received " + JsTypeName(v));
+  if (!v.IsNumber())
+    throw std::invalid_argument(std::string("expected a number for ") + k + " but received " + JsTypeName(v));
   return v.As<Napi::Number>().DoubleValue();
 }
 static bool Bool(const Napi::Object& o, const char* k) {
   Napi::Value v = o.Get(k);
-  if (!v.IsBoolean()) throw std::invalid_argument(std::string("expected a boolean for ") + k + " but received " + JsTypeName(v));
+  if (!v.IsBoolean())
+    throw std::invalid_argument(std::string("expected a boolean for ") + k + " but received " + JsTypeName(v));
   return v.As<Napi::Boolean>().Value();
 }
 static std::tuple<double, double> Betas(const Napi::Object& o) {
   Napi::Value v = o.Get("betas");
-  if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) throw std::invalid_argument("expected [beta1, beta2] for betas");
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 2)
+    throw std::invalid_argument("expected [beta1, beta2] for betas");
   Napi::Array a = v.As<Napi::Array>();
   return std::make_tuple(a.Get(0u).As<Napi::Number>().DoubleValue(), a.Get(1u).As<Napi::Number>().DoubleValue());
 }
@@ -76,8 +79,12 @@ static void ApplyOptions(OptKind kind, optim::OptimizerOptions& base, const Napi
       if (Has(o, "nesterov")) opt.nesterov(Bool(o, "nesterov"));
       break;
     }
-    case OptKind::Adam: ApplyAdamLike(static_cast<optim::AdamOptions&>(base), o); break;
-    case OptKind::AdamW: ApplyAdamLike(static_cast<optim::AdamWOptions&>(base), o); break;
+    case OptKind::Adam:
+      ApplyAdamLike(static_cast<optim::AdamOptions&>(base), o);
+      break;
+    case OptKind::AdamW:
+      ApplyAdamLike(static_cast<optim::AdamWOptions&>(base), o);
+      break;
     case OptKind::RMSprop: {
       auto& opt = static_cast<optim::RMSpropOptions&>(base);
       if (Has(o, "lr")) opt.lr(Num(o, "lr"));
@@ -108,10 +115,18 @@ static std::unique_ptr<optim::OptimizerOptions> MakeOptions(OptKind kind, const 
       r = std::make_unique<optim::SGDOptions>(Num(o, "lr"));
       break;
     }
-    case OptKind::Adam: r = std::make_unique<optim::AdamOptions>(); break;
-    case OptKind::AdamW: r = std::make_unique<optim::AdamWOptions>(); break;
-    case OptKind::RMSprop: r = std::make_unique<optim::RMSpropOptions>(); break;
-    case OptKind::Adagrad: r = std::make_unique<optim::AdagradOptions>(); break;
+    case OptKind::Adam:
+      r = std::make_unique<optim::AdamOptions>();
+      break;
+    case OptKind::AdamW:
+      r = std::make_unique<optim::AdamWOptions>();
+      break;
+    case OptKind::RMSprop:
+      r = std::make_unique<optim::RMSpropOptions>();
+      break;
+    case OptKind::Adagrad:
+      r = std::make_unique<optim::AdagradOptions>();
+      break;
   }
   ApplyOptions(kind, *r, o);
   return r;
@@ -141,8 +156,12 @@ static Napi::Object OptionsToJs(Napi::Env env, OptKind kind, const optim::Optimi
       out.Set("nesterov", opt.nesterov());
       break;
     }
-    case OptKind::Adam: AdamLikeToJs(env, out, static_cast<const optim::AdamOptions&>(base)); break;
-    case OptKind::AdamW: AdamLikeToJs(env, out, static_cast<const optim::AdamWOptions&>(base)); break;
+    case OptKind::Adam:
+      AdamLikeToJs(env, out, static_cast<const optim::AdamOptions&>(base));
+      break;
+    case OptKind::AdamW:
+      AdamLikeToJs(env, out, static_cast<const optim::AdamWOptions&>(base));
+      break;
     case OptKind::RMSprop: {
       auto& opt = static_cast<const optim::RMSpropOptions&>(base);
       out.Set("lr", opt.lr());
@@ -222,7 +241,8 @@ TN_FN(OptimizerCreate, "optimizer") {
   if (!info[1].IsArray() || !info[2].IsArray()) ThrowType(env, "optimizer: expected arrays of groups");
   Napi::Array groups = info[1].As<Napi::Array>();
   Napi::Array options = info[2].As<Napi::Array>();
-  if (groups.Length() == 0 || groups.Length() != options.Length()) throw std::invalid_argument("expected one options object per param group");
+  if (groups.Length() == 0 || groups.Length() != options.Length())
+    throw std::invalid_argument("expected one options object per param group");
   std::vector<optim::OptimizerParamGroup> pg;
   for (uint32_t i = 0; i < groups.Length(); ++i) {
     pg.emplace_back(ParamList(env, groups.Get(i)), MakeOptions(kind, options.Get(i).As<Napi::Object>()));
@@ -348,8 +368,10 @@ TN_FN(OptimizerZeroGrad, "optimizer.zeroGrad") {
         grad.reset();
       } else {
         // As PyTorch: a grad that is part of a graph is detached, then zeroed in place.
-        if (grad.grad_fn()) grad.detach_();
-        else grad.requires_grad_(false);
+        if (grad.grad_fn())
+          grad.detach_();
+        else
+          grad.requires_grad_(false);
         grad.zero_();
       }
     }
@@ -554,8 +576,10 @@ void InitOptim(Napi::Env env, Napi::Object exports) {
   exports.Set("optimizerCreate", Napi::Function::New(env, OptimizerCreate, "optimizerCreate"));
   exports.Set("optimizerStep", Napi::Function::New(env, OptimizerStep, "optimizerStep"));
   exports.Set("optimizerZeroGrad", Napi::Function::New(env, OptimizerZeroGrad, "optimizerZeroGrad"));
-  exports.Set("optimizerGetGroupOptions", Napi::Function::New(env, OptimizerGetGroupOptions, "optimizerGetGroupOptions"));
-  exports.Set("optimizerSetGroupOptions", Napi::Function::New(env, OptimizerSetGroupOptions, "optimizerSetGroupOptions"));
+  exports.Set("optimizerGetGroupOptions",
+              Napi::Function::New(env, OptimizerGetGroupOptions, "optimizerGetGroupOptions"));
+  exports.Set("optimizerSetGroupOptions",
+              Napi::Function::New(env, OptimizerSetGroupOptions, "optimizerSetGroupOptions"));
   exports.Set("optimizerGroupParams", Napi::Function::New(env, OptimizerGroupParams, "optimizerGroupParams"));
   exports.Set("optimizerAddParamGroup", Napi::Function::New(env, OptimizerAddParamGroup, "optimizerAddParamGroup"));
   exports.Set("optimizerNumGroups", Napi::Function::New(env, OptimizerNumGroups, "optimizerNumGroups"));

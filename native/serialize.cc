@@ -55,7 +55,8 @@ static c10::IValue ToIValue(Napi::Env env, const Napi::Value& v, int depth) {
       all_int = all_int && keys.back().isInt();
     }
     if (!all_str && !all_int) throw std::invalid_argument("a dict's keys must be all strings or all integers");
-    c10::TypePtr key_type = all_int && !keys.empty() ? c10::TypePtr(c10::IntType::get()) : c10::TypePtr(c10::StringType::get());
+    c10::TypePtr key_type =
+        all_int && !keys.empty() ? c10::TypePtr(c10::IntType::get()) : c10::TypePtr(c10::StringType::get());
     c10::impl::GenericDict dict(key_type, c10::AnyType::get());
     for (uint32_t i = 0; i < k.Length(); ++i) dict.insert_or_assign(keys[i], ToIValue(env, vals.Get(i), depth + 1));
     return c10::IValue(dict);
@@ -70,10 +71,9 @@ static c10::IValue ToIValue(Napi::Env env, const Napi::Value& v, int depth) {
 // in every PyTorch; lib/serialize.ts reads it back the same way it reads Python's files.
 static std::vector<char> PickleSaveUntagged(const c10::IValue& iv) {
   std::vector<char> pickle;
-  torch::jit::Pickler pickler(
-      [&](const char* b, size_t n) { pickle.insert(pickle.end(), b, b + n); },
-      /*tensor_table=*/nullptr, /*type_renamer=*/nullptr, /*memoized_class_types=*/nullptr,
-      /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
+  torch::jit::Pickler pickler([&](const char* b, size_t n) { pickle.insert(pickle.end(), b, b + n); },
+                              /*tensor_table=*/nullptr, /*type_renamer=*/nullptr, /*memoized_class_types=*/nullptr,
+                              /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
   pickler.protocol();
   pickler.pushIValue(iv);
   pickler.stop();
@@ -128,9 +128,12 @@ static Napi::Value FromIValue(Napi::Env env, const c10::IValue& v) {
   if (v.isBool()) return Napi::Boolean::New(env, v.toBool());
   if (v.isTuple() || v.isList() || v.isTensorList()) {
     std::vector<c10::IValue> items;
-    if (v.isTuple()) items = v.toTupleRef().elements().vec();
-    else if (v.isTensorList()) for (const auto& t : v.toTensorVector()) items.emplace_back(t);
-    else items = v.toListRef().vec();
+    if (v.isTuple())
+      items = v.toTupleRef().elements().vec();
+    else if (v.isTensorList())
+      for (const auto& t : v.toTensorVector()) items.emplace_back(t);
+    else
+      items = v.toListRef().vec();
     Napi::Array a = Napi::Array::New(env, items.size());
     for (size_t i = 0; i < items.size(); ++i) a.Set((uint32_t)i, FromIValue(env, items[i]));
     return a;
@@ -158,9 +161,7 @@ TN_FN(JitTrain, "jit.train") {
   return info.Env().Undefined();
 }
 
-TN_FN(JitIsTraining, "jit.training") {
-  return Napi::Boolean::New(info.Env(), GetModule(info).module.is_training());
-}
+TN_FN(JitIsTraining, "jit.training") { return Napi::Boolean::New(info.Env(), GetModule(info).module.is_training()); }
 
 static Napi::Value JitRelease(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

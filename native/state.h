@@ -25,7 +25,11 @@ class TensorTable {
   void Clear();
   int64_t live() const { return live_; }
   int64_t logical_bytes() const { return bytes_; }
-  int64_t TakeExternalDelta() { int64_t d = external_delta_; external_delta_ = 0; return d; }
+  int64_t TakeExternalDelta() {
+    int64_t d = external_delta_;
+    external_delta_ = 0;
+    return d;
+  }
   int64_t external_delta() const { return external_delta_; }
 
  private:
@@ -41,16 +45,31 @@ template <typename T>
 class HandleTable {
  public:
   int32_t Put(T v) {
-    if (!free_.empty()) { int32_t id = free_.back(); free_.pop_back(); slots_[id] = std::move(v); used_[id] = true; return id; }
-    slots_.push_back(std::move(v)); used_.push_back(true);
+    if (!free_.empty()) {
+      int32_t id = free_.back();
+      free_.pop_back();
+      slots_[id] = std::move(v);
+      used_[id] = true;
+      return id;
+    }
+    slots_.push_back(std::move(v));
+    used_.push_back(true);
     return static_cast<int32_t>(slots_.size() - 1);
   }
   T* Find(int64_t id) { return (id >= 0 && id < (int64_t)slots_.size() && used_[id]) ? &slots_[id] : nullptr; }
   bool Release(int64_t id) {
     if (!Find(id)) return false;
-    slots_[id] = T(); used_[id] = false; free_.push_back((int32_t)id); return true;
+    slots_[id] = T();
+    used_[id] = false;
+    free_.push_back((int32_t)id);
+    return true;
   }
-  void Clear() { slots_.clear(); used_.clear(); free_.clear(); }
+  void Clear() {
+    slots_.clear();
+    used_.clear();
+    free_.clear();
+  }
+
  private:
   std::vector<T> slots_;
   std::vector<bool> used_;
@@ -58,12 +77,31 @@ class HandleTable {
 };
 
 enum class ArgKind : uint8_t {
-  Tensor, OptTensor, TensorList, OptTensorList,
-  Int, OptInt, IntList, OptIntList,
-  Double, OptDouble, DoubleList, OptDoubleList,
-  Bool, OptBool, BoolList,
-  Scalar, OptScalar, ScalarList,
-  ScalarType, Layout, MemoryFormat, Device, Generator, String, OptString,
+  Tensor,
+  OptTensor,
+  TensorList,
+  OptTensorList,
+  Int,
+  OptInt,
+  IntList,
+  OptIntList,
+  Double,
+  OptDouble,
+  DoubleList,
+  OptDoubleList,
+  Bool,
+  OptBool,
+  BoolList,
+  Scalar,
+  OptScalar,
+  ScalarList,
+  ScalarType,
+  Layout,
+  MemoryFormat,
+  Device,
+  Generator,
+  String,
+  OptString,
   Unsupported,
 };
 

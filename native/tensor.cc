@@ -103,9 +103,12 @@ TN_FN(Strides, "stride") { return FromIntArray(info.Env(), Arg(info, 0, "self").
 TN_FN(Layout, "layout") {
   const at::Tensor& t = Arg(info, 0, "self");
   const char* name = "strided";
-  if (t.is_mkldnn()) name = "_mkldnn";
-  else if (t.is_sparse()) name = "sparse_coo";
-  else if (t.layout() != at::kStrided) name = "other";  // CSR/CSC/BSR: not created by the facade
+  if (t.is_mkldnn())
+    name = "_mkldnn";
+  else if (t.is_sparse())
+    name = "sparse_coo";
+  else if (t.layout() != at::kStrided)
+    name = "other";  // CSR/CSC/BSR: not created by the facade
   return Napi::String::New(info.Env(), name);
 }
 TN_FN(IsContiguous, "isContiguous") { return Napi::Boolean::New(info.Env(), Arg(info, 0, "self").is_contiguous()); }

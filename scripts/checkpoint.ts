@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as torch from '../lib/index.js';
-import { type Tensor } from '../lib/index.js';
+import type { Tensor } from '../lib/index.js';
 import { writeFileAtomic } from '../lib/viz/png.js';
 
 const TAG = '__tensor__';
@@ -110,10 +110,14 @@ export function loadCheckpoint<S>(path: string, part: string, signature: Record<
   } catch (e) {
     throw new Error(`--resume: cannot read checkpoint ${path}: ${(e as Error).message}`);
   }
-  if (ck.version !== 1 || ck.part !== part) throw new Error(`--resume: ${path} is not a ${part} checkpoint (part ${String(ck.part)}, version ${String(ck.version)})`);
-  const a = JSON.stringify(ck.signature), b = JSON.stringify(signature);
+  if (ck.version !== 1 || ck.part !== part)
+    throw new Error(`--resume: ${path} is not a ${part} checkpoint (part ${String(ck.part)}, version ${String(ck.version)})`);
+  const a = JSON.stringify(ck.signature),
+    b = JSON.stringify(signature);
   if (a !== b) {
-    throw new Error(`--resume: the checkpoint ${path} was made with other settings:\n  checkpoint: ${a}\n  now:        ${b}\nRun with the same options, or without --resume to start over.`);
+    throw new Error(
+      `--resume: the checkpoint ${path} was made with other settings:\n  checkpoint: ${a}\n  now:        ${b}\nRun with the same options, or without --resume to start over.`,
+    );
   }
   ck.tensors = decodeState(ck.tensors) as Record<string, unknown>;
   return ck;

@@ -73,8 +73,11 @@ export function findCifar10Root(dir: string): string | null {
  * randint(0, 244, [n, 3072]); image = prototype[label] + noise. Returns each file's sha256.
  */
 export function writeSyntheticCifar10(root: string, opts: { seed?: number; nTrain?: number; nTest?: number } = {}): Record<string, string> {
-  const seed = opts.seed ?? 2024, nTrain = opts.nTrain ?? 1000, nTest = opts.nTest ?? 200;
-  if (!(Number.isInteger(nTrain) && nTrain > 0 && nTrain % 5 === 0)) throw new TypeError(`writeSyntheticCifar10: expected a positive multiple of 5 for nTrain but received ${String(nTrain)}`);
+  const seed = opts.seed ?? 2024,
+    nTrain = opts.nTrain ?? 1000,
+    nTest = opts.nTest ?? 200;
+  if (!(Number.isInteger(nTrain) && nTrain > 0 && nTrain % 5 === 0))
+    throw new TypeError(`writeSyntheticCifar10: expected a positive multiple of 5 for nTrain but received ${String(nTrain)}`);
   if (!(Number.isInteger(nTest) && nTest > 0)) throw new TypeError(`writeSyntheticCifar10: expected positive integer for nTest but received ${String(nTest)}`);
   const dir = join(root, 'cifar-10-batches-bin');
   mkdirSync(dir, { recursive: true });
@@ -86,9 +89,13 @@ export function writeSyntheticCifar10(root: string, opts: { seed?: number; nTrai
       const labels = torch.randint(0, 10, [n], { generator: g });
       const noise = torch.randint(0, 244, [n, 3072], { generator: g });
       const images = proto.indexSelect(0, labels).add(noise);
-      return torch.cat([labels.view(n, 1), images], 1).to('uint8').dataSync() as Uint8Array;
+      return torch
+        .cat([labels.view(n, 1), images], 1)
+        .to('uint8')
+        .dataSync() as Uint8Array;
     };
-    const train = make(nTrain), test = make(nTest);
+    const train = make(nTrain),
+      test = make(nTest);
     const per = nTrain / 5;
     const files: [string, Uint8Array][] = [1, 2, 3, 4, 5].map((i) => [`data_batch_${i}.bin`, train.subarray((i - 1) * per * 3073, i * per * 3073)]);
     files.push(['test_batch.bin', test]);
@@ -130,7 +137,8 @@ const toCifarShape = new transforms.Lambda((x: Tensor) => tidy(() => torch.nn.F.
 export async function loadCifar10(opts: LoadOptions = {}): Promise<Cifar10Loaders> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const batchSize = opts.batchSize ?? 50;
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new TypeError(`loadCifar10: expected positive integer for batchSize but received ${String(batchSize)}`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new TypeError(`loadCifar10: expected positive integer for batchSize but received ${String(batchSize)}`);
   const data = opts.data ?? 'auto';
   if (typeof data !== 'string' || data === '') throw new TypeError(`loadCifar10: expected 'auto' or a folder for data but received ${JSON.stringify(data)}`);
   const timeoutMs = opts.downloadTimeoutMs ?? 20000;
@@ -138,7 +146,10 @@ export async function loadCifar10(opts: LoadOptions = {}): Promise<Cifar10Loader
   let root: string | null;
   if (data !== 'auto') {
     root = findCifar10Root(resolve(data));
-    if (root === null) throw new Error(`--data ${data}: no complete CIFAR-10 (cifar-10-batches-bin with data_batch_1.bin … test_batch.bin, or cifar-10-batches-py) in ${resolve(data)}`);
+    if (root === null)
+      throw new Error(
+        `--data ${data}: no complete CIFAR-10 (cifar-10-batches-bin with data_batch_1.bin … test_batch.bin, or cifar-10-batches-py) in ${resolve(data)}`,
+      );
   } else {
     root = resolve(opts.root ?? 'data');
     if (findCifar10Root(root) === null && timeoutMs > 0) {
@@ -163,15 +174,20 @@ export async function loadCifar10(opts: LoadOptions = {}): Promise<Cifar10Loader
     let fm: { train: FashionMNIST; test: FashionMNIST };
     const transform = new transforms.Compose([new transforms.ToTensor(), toCifarShape, new transforms.Normalize([...CIFAR_MEAN], [...CIFAR_STD])]);
     try {
-      fm = { train: new FashionMNIST({ root: FASHION_MNIST_DIR, train: true, transform }), test: new FashionMNIST({ root: FASHION_MNIST_DIR, train: false, transform }) };
+      fm = {
+        train: new FashionMNIST({ root: FASHION_MNIST_DIR, train: true, transform }),
+        test: new FashionMNIST({ root: FASHION_MNIST_DIR, train: false, transform }),
+      };
     } catch (e) {
-      throw new Error(`--data auto: no CIFAR-10 in ${auto}, the download failed, and Fashion-MNIST could not be read (${(e as Error).message}; apt-get install dataset-fashion-mnist)`);
+      throw new Error(
+        `--data auto: no CIFAR-10 in ${auto}, the download failed, and Fashion-MNIST could not be read (${(e as Error).message}; apt-get install dataset-fashion-mnist)`,
+      );
     }
     shout(log, [
       `CIFAR-10 NOT FOUND in ${auto} and the download failed.`,
       `FALLING BACK TO FASHION-MNIST (${FASHION_MNIST_DIR}): 28x28 greyscale zero-padded to 32x32,`,
       'repeated to 3 channels, normalised with the CIFAR-10 transform. Accuracies are NOT comparable',
-      'with the homework\'s CIFAR-10 numbers. Put CIFAR-10 (binary or python version) in ./data or pass --data DIR.',
+      "with the homework's CIFAR-10 numbers. Put CIFAR-10 (binary or python version) in ./data or pass --data DIR.",
     ]);
     fullTrainset = fm.train;
     testset = fm.test;

@@ -21,7 +21,9 @@ export type ParsedOptions<T extends Record<string, OptionSpec>> = {
 
 /** Usage text listing the options. */
 export function usage(script: string, specs: Record<string, OptionSpec>): string {
-  const lines = Object.entries(specs).map(([k, s]) => `  --${k}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.help}${s.default !== undefined ? ` (default: ${String(s.default)})` : ''}`);
+  const lines = Object.entries(specs).map(
+    ([k, s]) => `  --${k}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.help}${s.default !== undefined ? ` (default: ${String(s.default)})` : ''}`,
+  );
   return `Usage: ${script} [options]\n${lines.join('\n')}\n  --help  this text`;
 }
 
@@ -37,7 +39,9 @@ export function parseCli<T extends Record<string, OptionSpec>>(script: string, s
   let values: Record<string, string | boolean | undefined>;
   try {
     // npm passes a literal '--' through on some versions; drop a leading one.
-    ({ values } = parseArgs({ args: argv[0] === '--' ? argv.slice(1) : argv, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+    ({ values } = parseArgs({ args: argv[0] === '--' ? argv.slice(1) : argv, options, strict: true, allowPositionals: false }) as {
+      values: Record<string, string | boolean | undefined>;
+    });
   } catch (e) {
     throw new Error(`${script}: ${(e as Error).message}\n${usage(script, specs)}`);
   }
@@ -48,8 +52,14 @@ export function parseCli<T extends Record<string, OptionSpec>>(script: string, s
   const out: Record<string, unknown> = {};
   for (const [k, s] of Object.entries(specs)) {
     const raw = values[k];
-    if (raw === undefined) { out[k] = s.default; continue; }
-    if (s.type === 'boolean' || s.type === 'string') { out[k] = raw; continue; }
+    if (raw === undefined) {
+      out[k] = s.default;
+      continue;
+    }
+    if (s.type === 'boolean' || s.type === 'string') {
+      out[k] = raw;
+      continue;
+    }
     const n = Number(raw);
     if (raw === '' || !Number.isFinite(n) || (s.type === 'integer' && !Number.isInteger(n))) {
       throw new Error(`${script}: expected ${s.type === 'integer' ? 'an integer' : 'a number'} for --${k} but received '${String(raw)}'`);

@@ -44,8 +44,15 @@ export function partArgs(part: Part, o: { out: string; full: boolean; data: stri
   if (part === 1) return ['--out', o.out, ...(o.seed !== undefined ? ['--seed', String(o.seed)] : [])];
   if (part === 2) return ['--out', o.out];
   return [
-    o.full ? '--full' : '--quick', '--out', o.out, '--data', o.data, '--device', o.device,
-    '--seed', String(o.seed ?? 0),
+    o.full ? '--full' : '--quick',
+    '--out',
+    o.out,
+    '--data',
+    o.data,
+    '--device',
+    o.device,
+    '--seed',
+    String(o.seed ?? 0),
     ...(o.threads !== undefined ? ['--threads', String(o.threads)] : []),
   ];
 }
@@ -66,30 +73,41 @@ export async function runPart(part: Part, argv: string[]): Promise<number> {
 
 /** `npm start`; resolves to the exit code. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  const args = parseCli('main', {
-    full: { type: 'boolean', default: false, help: "the seed's settings instead of the quick preset" },
-    quick: { type: 'boolean', default: false, help: 'the quick preset (the default; see the file comment)' },
-    out: { type: 'string', default: 'results', help: 'folder for every result, figure and the report' },
-    parts: { type: 'string', default: '1,2,3,4,5', help: 'comma list of parts to run' },
-    data: { type: 'string', default: 'auto', help: 'CIFAR-10 folder for parts 3–5, or auto' },
-    device: { type: 'string', default: 'auto', help: 'cpu | cuda | auto (parts 3–5)' },
-    seed: { type: 'integer', help: "seed: parts 3–5 seed each model with it (default 0, for reproducible runs); part 1 draws its data with it (default: part 1's own, 1)" },
-    threads: { type: 'integer', help: 'LibTorch intra-op threads (parts 3–5)' },
-    live: { type: 'boolean', default: false, help: 'serve the report with live training charts on 127.0.0.1' },
-    port: { type: 'integer', default: 0, help: 'port for --live (0: any free port)' },
-    'no-export': { type: 'boolean', default: false, help: 'no chart PNGs through Chromium' },
-  }, argv);
+  const args = parseCli(
+    'main',
+    {
+      full: { type: 'boolean', default: false, help: "the seed's settings instead of the quick preset" },
+      quick: { type: 'boolean', default: false, help: 'the quick preset (the default; see the file comment)' },
+      out: { type: 'string', default: 'results', help: 'folder for every result, figure and the report' },
+      parts: { type: 'string', default: '1,2,3,4,5', help: 'comma list of parts to run' },
+      data: { type: 'string', default: 'auto', help: 'CIFAR-10 folder for parts 3–5, or auto' },
+      device: { type: 'string', default: 'auto', help: 'cpu | cuda | auto (parts 3–5)' },
+      seed: {
+        type: 'integer',
+        help: "seed: parts 3–5 seed each model with it (default 0, for reproducible runs); part 1 draws its data with it (default: part 1's own, 1)",
+      },
+      threads: { type: 'integer', help: 'LibTorch intra-op threads (parts 3–5)' },
+      live: { type: 'boolean', default: false, help: 'serve the report with live training charts on 127.0.0.1' },
+      port: { type: 'integer', default: 0, help: 'port for --live (0: any free port)' },
+      'no-export': { type: 'boolean', default: false, help: 'no chart PNGs through Chromium' },
+    },
+    argv,
+  );
   if (args === null) return 0;
   if (args.full && args.quick) throw new Error('main: --quick and --full are exclusive');
-  const parts = args.parts.split(',').map((p) => p.trim()).filter((p) => p !== '').map((p) => {
-    const n = Number(p);
-    if (!PARTS.includes(n as Part)) throw new Error(`main: expected parts among 1,2,3,4,5 for --parts but received '${p}'`);
-    return n as Part;
-  });
+  const parts = args.parts
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => {
+      const n = Number(p);
+      if (!PARTS.includes(n as Part)) throw new Error(`main: expected parts among 1,2,3,4,5 for --parts but received '${p}'`);
+      return n as Part;
+    });
   const out = resolve(args.out);
   mkdirSync(out, { recursive: true });
   const t0 = Date.now();
-  console.log(`EE449 HW1, ${args.full ? 'full (the seed\'s settings)' : 'quick preset'}: parts ${parts.join(', ')} → ${out}`);
+  console.log(`EE449 HW1, ${args.full ? "full (the seed's settings)" : 'quick preset'}: parts ${parts.join(', ')} → ${out}`);
 
   let server: LiveServer | null = null;
   if (args.live) {
@@ -135,8 +153,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then((code) => process.exit(code), (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }

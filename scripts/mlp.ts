@@ -78,16 +78,22 @@ export class MLP {
   }
   activate(x: Tensor): Tensor {
     switch (this.activation) {
-      case 'sigmoid': return this.sigmoid(x);
-      case 'tanh': return this.tanh(x);
-      case 'relu': return this.relu(x);
+      case 'sigmoid':
+        return this.sigmoid(x);
+      case 'tanh':
+        return this.tanh(x);
+      case 'relu':
+        return this.relu(x);
     }
   }
   activateDerivative(x: Tensor): Tensor {
     switch (this.activation) {
-      case 'sigmoid': return this.sigmoidDerivative(x);
-      case 'tanh': return this.tanhDerivative(x);
-      case 'relu': return this.reluDerivative(x);
+      case 'sigmoid':
+        return this.sigmoidDerivative(x);
+      case 'tanh':
+        return this.tanhDerivative(x);
+      case 'relu':
+        return this.reluDerivative(x);
     }
   }
 
@@ -108,13 +114,15 @@ export class MLP {
    */
   forward(inputs: Tensor): Tensor {
     this.checkInputs(inputs, 'forward');
-    const r = noGrad(() => tidy(() => {
-      const hiddenInput = inputs.matmul(this.weightsInputHidden).add(this.biasHidden);
-      const hiddenOutput = this.activate(hiddenInput);
-      const finalInput = hiddenOutput.matmul(this.weightsHiddenOutput).add(this.biasOutput);
-      const output = this.activate(finalInput);
-      return { hiddenInput, hiddenOutput, finalInput, output };
-    }));
+    const r = noGrad(() =>
+      tidy(() => {
+        const hiddenInput = inputs.matmul(this.weightsInputHidden).add(this.biasHidden);
+        const hiddenOutput = this.activate(hiddenInput);
+        const finalInput = hiddenOutput.matmul(this.weightsHiddenOutput).add(this.biasOutput);
+        const output = this.activate(finalInput);
+        return { hiddenInput, hiddenOutput, finalInput, output };
+      }),
+    );
     dispose([this.hiddenInput, this.hiddenOutput, this.finalInput, this.output]);
     this.hiddenInput = keep(r.hiddenInput);
     this.hiddenOutput = keep(r.hiddenOutput);
@@ -143,24 +151,37 @@ export class MLP {
     if (this.output.shape[0] !== inputs.shape[0]) {
       throw new RangeError(`MLP.backward: the last forward() saw ${this.output.shape[0]} samples but inputs has ${inputs.shape[0]}`);
     }
-    const output = this.output, hiddenOutput = this.hiddenOutput, hiddenInput = this.hiddenInput, finalInput = this.finalInput;
-    noGrad(() => tidy(() => {
-      const outputError = output.sub(targets);
-      const outputDelta = outputError.mul(this.activateDerivative(finalInput));
-      const hiddenError = outputDelta.matmul(this.weightsHiddenOutput.T);
-      const hiddenDelta = hiddenError.mul(this.activateDerivative(hiddenInput));
-      // Update weights and biases
-      this.weightsHiddenOutput.sub_(hiddenOutput.T.matmul(outputDelta).mul(learningRate));
-      this.biasOutput.sub_(outputDelta.sum(0, { keepdim: true }).mul(learningRate));
-      this.weightsInputHidden.sub_(inputs.T.matmul(hiddenDelta).mul(learningRate));
-      this.biasHidden.sub_(hiddenDelta.sum(0, { keepdim: true }).mul(learningRate));
-    }));
+    const output = this.output,
+      hiddenOutput = this.hiddenOutput,
+      hiddenInput = this.hiddenInput,
+      finalInput = this.finalInput;
+    noGrad(() =>
+      tidy(() => {
+        const outputError = output.sub(targets);
+        const outputDelta = outputError.mul(this.activateDerivative(finalInput));
+        const hiddenError = outputDelta.matmul(this.weightsHiddenOutput.T);
+        const hiddenDelta = hiddenError.mul(this.activateDerivative(hiddenInput));
+        // Update weights and biases
+        this.weightsHiddenOutput.sub_(hiddenOutput.T.matmul(outputDelta).mul(learningRate));
+        this.biasOutput.sub_(outputDelta.sum(0, { keepdim: true }).mul(learningRate));
+        this.weightsInputHidden.sub_(inputs.T.matmul(hiddenDelta).mul(learningRate));
+        this.biasHidden.sub_(hiddenDelta.sum(0, { keepdim: true }).mul(learningRate));
+      }),
+    );
   }
 
   /** Frees the weights and cached activations. */
   dispose(): void {
-    dispose([this.weightsInputHidden, this.biasHidden, this.weightsHiddenOutput, this.biasOutput,
-      this.hiddenInput, this.hiddenOutput, this.finalInput, this.output]);
+    dispose([
+      this.weightsInputHidden,
+      this.biasHidden,
+      this.weightsHiddenOutput,
+      this.biasOutput,
+      this.hiddenInput,
+      this.hiddenOutput,
+      this.finalInput,
+      this.output,
+    ]);
     this.hiddenInput = this.hiddenOutput = this.finalInput = this.output = null;
   }
 }
@@ -182,11 +203,13 @@ export function mlpTwin(model: MLP): nn.Sequential {
   const act = (): nn.Module => (model.activation === 'sigmoid' ? new nn.Sigmoid() : model.activation === 'tanh' ? new nn.Tanh() : new nn.ReLU());
   const l1 = new nn.Linear(model.inputSize, model.hiddenSize, { dtype });
   const l2 = new nn.Linear(model.hiddenSize, model.outputSize, { dtype });
-  noGrad(() => tidy(() => {
-    l1.weight.copy_(model.weightsInputHidden.T);
-    l1.bias!.copy_(model.biasHidden.view([model.hiddenSize]));
-    l2.weight.copy_(model.weightsHiddenOutput.T);
-    l2.bias!.copy_(model.biasOutput.view([model.outputSize]));
-  }));
+  noGrad(() =>
+    tidy(() => {
+      l1.weight.copy_(model.weightsInputHidden.T);
+      l1.bias!.copy_(model.biasHidden.view([model.hiddenSize]));
+      l2.weight.copy_(model.weightsHiddenOutput.T);
+      l2.bias!.copy_(model.biasOutput.view([model.outputSize]));
+    }),
+  );
   return new nn.Sequential(l1, act(), l2, act());
 }

@@ -73,7 +73,6 @@ class Flow {
   }
 }
 
-
 /**
  * Whether this LibTorch trains the CNN stack in oneDNN's layout: conv2d, relu and max_pool2d
  * forward and backward on a tiny batch. LibTorch 1.13 does; 2.x's max_pool2d rejects oneDNN
@@ -288,11 +287,16 @@ export type HwModel = MLP1 | MLP2 | CNN3 | CNN4 | CNN5;
 /** Builds a model by its name in the original's dictionaries ('mlp_1' … 'cnn_5'). */
 export function buildModel(name: ModelName, activation: Activation = 'relu'): HwModel {
   switch (name) {
-    case 'mlp_1': return new MLP1(activation);
-    case 'mlp_2': return new MLP2(activation);
-    case 'cnn_3': return new CNN3(activation);
-    case 'cnn_4': return new CNN4(activation);
-    case 'cnn_5': return new CNN5(activation);
+    case 'mlp_1':
+      return new MLP1(activation);
+    case 'mlp_2':
+      return new MLP2(activation);
+    case 'cnn_3':
+      return new CNN3(activation);
+    case 'cnn_4':
+      return new CNN4(activation);
+    case 'cnn_5':
+      return new CNN5(activation);
     default:
       throw new TypeError(`buildModel: expected one of ${MODEL_NAMES.join(', ')} for name but received ${JSON.stringify(name)}`);
   }
@@ -300,7 +304,8 @@ export function buildModel(name: ModelName, activation: Activation = 'relu'): Hw
 
 /** Parses a `--models` list ("mlp_1,cnn_3"; "cnn3" and "cnn-3" are accepted too). */
 export function parseModelList(list: string, allowed: readonly ModelName[] = MODEL_NAMES): ModelName[] {
-  if (typeof list !== 'string' || list.trim() === '') throw new TypeError(`--models: expected a comma-separated list of ${allowed.join(', ')} but received ${JSON.stringify(list)}`);
+  if (typeof list !== 'string' || list.trim() === '')
+    throw new TypeError(`--models: expected a comma-separated list of ${allowed.join(', ')} but received ${JSON.stringify(list)}`);
   const out: ModelName[] = [];
   for (const raw of list.split(',')) {
     const m = /^(mlp|cnn)[_-]?(\d)$/i.exec(raw.trim());

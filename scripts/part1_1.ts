@@ -90,9 +90,24 @@ export function plotActivations(x: Float64Array, curves: ActivationCurve[], opts
 /** Adds part 1.1's charts and figure to a report. */
 export function reportPart1_1(report: Report, x: Float64Array, curves: ActivationCurve[], png: Uint8Array): void {
   report.heading('Part 1.1: activation functions and their derivatives');
-  report.chart({ title: 'Activation functions', x, xLabel: 'x', yLabel: 'f(x)', series: curves.map((c, i) => ({ label: c.name, values: c.y, color: toHex(TAB10[i]) })) });
-  report.chart({ title: 'Derivatives (autograd)', x, xLabel: 'x', yLabel: "f'(x)", series: curves.map((c, i) => ({ label: `${c.name}'`, values: c.dyAutograd, color: toHex(TAB10[i]) })) });
-  report.table(['activation', 'max |autograd − analytic|'], curves.map((c) => [c.name, c.maxAbsDiff.toExponential(3)]));
+  report.chart({
+    title: 'Activation functions',
+    x,
+    xLabel: 'x',
+    yLabel: 'f(x)',
+    series: curves.map((c, i) => ({ label: c.name, values: c.y, color: toHex(TAB10[i]) })),
+  });
+  report.chart({
+    title: 'Derivatives (autograd)',
+    x,
+    xLabel: 'x',
+    yLabel: "f'(x)",
+    series: curves.map((c, i) => ({ label: `${c.name}'`, values: c.dyAutograd, color: toHex(TAB10[i]) })),
+  });
+  report.table(
+    ['activation', 'max |autograd − analytic|'],
+    curves.map((c) => [c.name, c.maxAbsDiff.toExponential(3)]),
+  );
   // A 2x render of a text-bearing figure: shown at the page's width, scaled smoothly.
   report.image({ title: 'activations.png: the activation functions (left) and their autograd derivatives (right)', png, smooth: true });
 }

@@ -20,11 +20,19 @@ import { parseCli, writeJson, pyFloat } from './common.js';
 import { runPart1_1, reportPart1_1 } from './part1_1.js';
 
 /** The four cluster centres and their XOR labels, in make_blobs' class order. */
-export const XOR_CENTERS: readonly (readonly [number, number])[] = [[1, 1], [1, -1], [-1, -1], [-1, 1]];
+export const XOR_CENTERS: readonly (readonly [number, number])[] = [
+  [1, 1],
+  [1, -1],
+  [-1, -1],
+  [-1, 1],
+];
 export const XOR_LABELS: readonly number[] = [0, 1, 0, 1];
 
 /** One split of the XOR data: x [N, 2] and y [N, 1], float64. */
-export interface XorSplit { x: Tensor; y: Tensor }
+export interface XorSplit {
+  x: Tensor;
+  y: Tensor;
+}
 
 function posInt(v: unknown, what: string, fn: string): number {
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
@@ -37,7 +45,10 @@ function blobs(n: number, std: number): XorSplit {
     const counts = XOR_CENTERS.map((_, k) => Math.floor(n / 4) + (k < n % 4 ? 1 : 0));
     const cls = counts.flatMap((c, k) => new Array<number>(c).fill(k));
     const labels = torch.tensor(cls, { dtype: 'int64' });
-    const centers = torch.tensor(XOR_CENTERS.map((c) => [...c]), { dtype: 'float64' });
+    const centers = torch.tensor(
+      XOR_CENTERS.map((c) => [...c]),
+      { dtype: 'float64' },
+    );
     const xor = torch.tensor([...XOR_LABELS], { dtype: 'float64' });
     // Gaussian noise of standard deviation `std` around each centre (make_blobs' cluster_std).
     const x = centers.indexSelect(0, labels).add(torch.randn([n, 2], { dtype: 'float64' }).mul(std));
@@ -66,7 +77,8 @@ export function part1CreateDataset(trainSamples = 1000, valSamples = 100, std = 
   const fn = 'part1CreateDataset';
   posInt(trainSamples, 'trainSamples', fn);
   posInt(valSamples, 'valSamples', fn);
-  if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) throw new TypeError(`${fn}: expected non-negative finite number for std but received ${String(std)}`);
+  if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std))
+    throw new TypeError(`${fn}: expected non-negative finite number for std but received ${String(std)}`);
   const train = blobs(trainSamples, std);
   const val = blobs(valSamples, std);
   return { xTrain: train.x, yTrain: train.y, xVal: val.x, yVal: val.y };
@@ -108,7 +120,6 @@ export function trainMlp(model: MLP, xTrain: Tensor, yTrain: Tensor, opts: Train
   return losses;
 }
 
-
 /** `np.mean((y_pred > 0.5) == y_val) * 100`. */
 export function accuracy(model: MLP, x: Tensor, y: Tensor): number {
   return tidy(() => noGrad(() => model.forward(x).gt(0.5).eq(y).to('float64').mean().mul(100).item()));
@@ -128,29 +139,34 @@ const LIGHTBLUE: Rgb = [173, 216, 230];
  */
 export function part1PlotBoundary(x: Tensor, y: Tensor, model: MLP, opts: { size?: number; margin?: number } = {}): RgbaImage {
   const fn = 'part1PlotBoundary';
-  if (!torch.isTensor(x) || x.ndim !== 2 || x.shape[1] !== 2) throw new TypeError(`${fn}: expected Tensor of shape [N, 2] for X but received ${torch.isTensor(x) ? `shape [${x.shape.join(', ')}]` : String(x)}`);
-  if (!torch.isTensor(y) || y.numel() !== x.shape[0]) throw new TypeError(`${fn}: expected Tensor of ${x.shape[0]} labels for y but received ${torch.isTensor(y) ? `shape [${y.shape.join(', ')}]` : String(y)}`);
+  if (!torch.isTensor(x) || x.ndim !== 2 || x.shape[1] !== 2)
+    throw new TypeError(`${fn}: expected Tensor of shape [N, 2] for X but received ${torch.isTensor(x) ? `shape [${x.shape.join(', ')}]` : String(x)}`);
+  if (!torch.isTensor(y) || y.numel() !== x.shape[0])
+    throw new TypeError(`${fn}: expected Tensor of ${x.shape[0]} labels for y but received ${torch.isTensor(y) ? `shape [${y.shape.join(', ')}]` : String(y)}`);
   if (!(model instanceof MLP)) throw new TypeError(`${fn}: expected MLP for model but received ${String(model)}`);
   const size = posInt(opts.size ?? 400, 'size', fn);
   const margin = opts.margin ?? 20;
-  const { cls, bounds, pts, labels } = tidy(() => noGrad(() => {
-    const lo = x.amin(0).sub(0.1), hi = x.amax(0).add(0.1);
-    const [xMin, yMin] = lo.data() as Float64Array;
-    const [xMax, yMax] = hi.data() as Float64Array;
-    // Pixel centres; rows run from y_max (top) down to y_min.
-    const step = (a: number, b: number) => (b - a) / size;
-    const xs = torch.linspace(xMin + step(xMin, xMax) / 2, xMax - step(xMin, xMax) / 2, size, { dtype: x.dtype });
-    const ys = torch.linspace(yMax - step(yMin, yMax) / 2, yMin + step(yMin, yMax) / 2, size, { dtype: x.dtype });
-    const gx = xs.view([1, size]).expand([size, size]).reshape([-1, 1]);
-    const gy = ys.view([size, 1]).expand([size, size]).reshape([-1, 1]);
-    const z = model.forward(torch.cat([gx, gy], 1));
-    return {
-      cls: z.gt(0.5).to('uint8').data() as Uint8Array,
-      bounds: [xMin, xMax, yMin, yMax],
-      pts: x.data() as Float64Array,
-      labels: y.to('float64').data() as Float64Array,
-    };
-  }));
+  const { cls, bounds, pts, labels } = tidy(() =>
+    noGrad(() => {
+      const lo = x.amin(0).sub(0.1),
+        hi = x.amax(0).add(0.1);
+      const [xMin, yMin] = lo.data() as Float64Array;
+      const [xMax, yMax] = hi.data() as Float64Array;
+      // Pixel centres; rows run from y_max (top) down to y_min.
+      const step = (a: number, b: number) => (b - a) / size;
+      const xs = torch.linspace(xMin + step(xMin, xMax) / 2, xMax - step(xMin, xMax) / 2, size, { dtype: x.dtype });
+      const ys = torch.linspace(yMax - step(yMin, yMax) / 2, yMin + step(yMin, yMax) / 2, size, { dtype: x.dtype });
+      const gx = xs.view([1, size]).expand([size, size]).reshape([-1, 1]);
+      const gy = ys.view([size, 1]).expand([size, size]).reshape([-1, 1]);
+      const z = model.forward(torch.cat([gx, gy], 1));
+      return {
+        cls: z.gt(0.5).to('uint8').data() as Uint8Array,
+        bounds: [xMin, xMax, yMin, yMax],
+        pts: x.data() as Float64Array,
+        labels: y.to('float64').data() as Float64Array,
+      };
+    }),
+  );
   const c = new Canvas(size + 2 * margin, size + 2 * margin);
   for (let r = 0; r < size; r++) {
     for (let k = 0; k < size; k++) {
@@ -180,14 +196,29 @@ export interface ActivationResult {
 }
 
 /** Runs part 1.2 for each activation (the original's settings by default). */
-export function runPart1_2(opts: { seed?: number; hiddenSize?: number; learningRate?: number; epochs?: number; activations?: readonly Activation[]; log?: (s: string) => void; trainSamples?: number; valSamples?: number; std?: number } = {}): { results: ActivationResult[]; data: { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor } } {
+export function runPart1_2(
+  opts: {
+    seed?: number;
+    hiddenSize?: number;
+    learningRate?: number;
+    epochs?: number;
+    activations?: readonly Activation[];
+    log?: (s: string) => void;
+    trainSamples?: number;
+    valSamples?: number;
+    std?: number;
+  } = {},
+): { results: ActivationResult[]; data: { xTrain: Tensor; yTrain: Tensor; xVal: Tensor; yVal: Tensor } } {
   const log = opts.log ?? console.log;
   torch.manualSeed(opts.seed ?? 1);
   // Generate XOR dataset
   const data = part1CreateDataset(opts.trainSamples ?? 1000, opts.valSamples ?? 100, opts.std ?? 0.4);
   // Neural network parameters
-  const inputSize = 2, hiddenSize = opts.hiddenSize ?? 8, outputSize = 1;
-  const learningRate = opts.learningRate ?? 0.001, epochs = opts.epochs ?? 10000;
+  const inputSize = 2,
+    hiddenSize = opts.hiddenSize ?? 8,
+    outputSize = 1;
+  const learningRate = opts.learningRate ?? 0.001,
+    epochs = opts.epochs ?? 10000;
   const results: ActivationResult[] = [];
   for (const activation of opts.activations ?? ACTIVATIONS) {
     log(`\nTraining with ${activation} activation function...`);
@@ -205,21 +236,38 @@ export function runPart1_2(opts: { seed?: number; hiddenSize?: number; learningR
 
 /** `npm run part1`: parts 1.1 and 1.2, figures and `part1_results.json` into --out. */
 export function main(argv: string[] = process.argv.slice(2)): void {
-  const args = parseCli('part1', {
-    out: { type: 'string', default: 'results', help: 'folder for figures, JSON and report' },
-    seed: { type: 'integer', default: 1, help: 'manualSeed before the dataset is drawn (default 1: seed 0 draws a validation set whose ideal-rule ceiling is 96%, where tanh reaches 94%)' },
-    epochs: { type: 'integer', default: 10000, help: 'training epochs per activation' },
-    lr: { type: 'number', default: 0.001, help: 'learning rate' },
-    hidden: { type: 'integer', default: 8, help: 'hidden units' },
-  }, argv);
+  const args = parseCli(
+    'part1',
+    {
+      out: { type: 'string', default: 'results', help: 'folder for figures, JSON and report' },
+      seed: {
+        type: 'integer',
+        default: 1,
+        help: 'manualSeed before the dataset is drawn (default 1: seed 0 draws a validation set whose ideal-rule ceiling is 96%, where tanh reaches 94%)',
+      },
+      epochs: { type: 'integer', default: 10000, help: 'training epochs per activation' },
+      lr: { type: 'number', default: 0.001, help: 'learning rate' },
+      hidden: { type: 'integer', default: 8, help: 'hidden units' },
+    },
+    argv,
+  );
   if (args === null) return;
   const t0 = performance.now();
   const lines: string[] = [];
-  const log = (s: string) => { console.log(s); lines.push(s); };
+  const log = (s: string) => {
+    console.log(s);
+    lines.push(s);
+  };
   const p11 = runPart1_1(args.out, log);
-  const { results, data } = runPart1_2({ seed: args.seed, epochs: args.epochs, learningRate: args.lr, hiddenSize: args.hidden, log: (s) => {
-    log(s);
-  } });
+  const { results, data } = runPart1_2({
+    seed: args.seed,
+    epochs: args.epochs,
+    learningRate: args.lr,
+    hiddenSize: args.hidden,
+    log: (s) => {
+      log(s);
+    },
+  });
   const pngs = results.map((r) => {
     const path = join(args.out, `decision_boundary_${r.activation}.png`);
     const png = writePng(path, r.image);
@@ -228,13 +276,26 @@ export function main(argv: string[] = process.argv.slice(2)): void {
   });
   // The accuracy of the ideal XOR rule (sign(x1)·sign(x2) < 0) on the same validation points:
   // the ceiling any classifier can reach on this draw.
-  const ideal = tidy(() => noGrad(() => data.xVal.index('...', '0:1').mul(data.xVal.index('...', '1:2')).lt(0).to('float64').eq(data.yVal).to('float64').mean().mul(100).item()));
+  const ideal = tidy(() =>
+    noGrad(() => data.xVal.index('...', '0:1').mul(data.xVal.index('...', '1:2')).lt(0).to('float64').eq(data.yVal).to('float64').mean().mul(100).item()),
+  );
   log(`Accuracy of the ideal XOR rule on the same validation points: ${ideal.toFixed(2)}%`);
   const seconds = (performance.now() - t0) / 1000;
   writeJson(join(args.out, 'part1_results.json'), {
     part1_1: { maxAbsDiff: Object.fromEntries(p11.curves.map((c) => [c.name, c.maxAbsDiff])), figure: 'activations.png' },
     part1_2: {
-      settings: { seed: args.seed, inputSize: 2, hiddenSize: args.hidden, outputSize: 1, learningRate: args.lr, epochs: args.epochs, trainSamples: 1000, valSamples: 100, std: 0.4, dtype: 'float64' },
+      settings: {
+        seed: args.seed,
+        inputSize: 2,
+        hiddenSize: args.hidden,
+        outputSize: 1,
+        learningRate: args.lr,
+        epochs: args.epochs,
+        trainSamples: 1000,
+        valSamples: 100,
+        std: 0.4,
+        dtype: 'float64',
+      },
       idealRuleValidationAccuracy: ideal,
       results: results.map((r) => ({
         activation: r.activation,
@@ -249,11 +310,25 @@ export function main(argv: string[] = process.argv.slice(2)): void {
   const report = new Report('EE449 HW1 part 1 (torchnode port)');
   reportPart1_1(report, p11.x, p11.curves, p11.png);
   report.heading('Part 1.2: MLP on XOR (hand-written backward)');
-  report.pre(lines.filter((l) => !l.startsWith('max |') && !l.startsWith('Activation plot')).join('\n').trim());
+  report.pre(
+    lines
+      .filter((l) => !l.startsWith('max |') && !l.startsWith('Activation plot'))
+      .join('\n')
+      .trim(),
+  );
   const stride = Math.max(1, Math.floor(args.epochs / 1000));
   const xs = Array.from({ length: Math.ceil(args.epochs / stride) }, (_, i) => i * stride);
-  report.chart({ title: 'Training loss (MSE)', x: xs, xLabel: 'epoch', yLabel: 'loss', series: results.map((r, i) => ({ label: r.activation, values: xs.map((e) => r.losses[e]), color: toHex(TAB10[i]) })) });
-  report.table(['activation', 'validation accuracy (%)', 'final loss'], results.map((r) => [r.activation, r.validationAccuracy.toFixed(2), r.losses[r.losses.length - 1].toPrecision(6)]));
+  report.chart({
+    title: 'Training loss (MSE)',
+    x: xs,
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    series: results.map((r, i) => ({ label: r.activation, values: xs.map((e) => r.losses[e]), color: toHex(TAB10[i]) })),
+  });
+  report.table(
+    ['activation', 'validation accuracy (%)', 'final loss'],
+    results.map((r) => [r.activation, r.validationAccuracy.toFixed(2), r.losses[r.losses.length - 1].toPrecision(6)]),
+  );
   results.forEach((r, i) => report.image({ title: `Decision Boundary - ${r.activation} (validation points: red label 0, blue label 1)`, png: pngs[i] }));
   report.write(join(args.out, 'part1_report.html'));
   console.log(`Wrote ${join(args.out, 'part1_results.json')} and ${join(args.out, 'part1_report.html')} in ${seconds.toFixed(1)} s.`);

@@ -30,7 +30,9 @@ function checkConvArgs(input: unknown, kernel: unknown, fn: string): { input: Te
   if (input.ndim !== 4) throw new RangeError(`${fn}: expected input of shape [batch, inChannels, H, W] but received [${input.shape.join(', ')}]`);
   if (kernel.ndim !== 4) throw new RangeError(`${fn}: expected kernel of shape [outChannels, inChannels, fh, fw] but received [${kernel.shape.join(', ')}]`);
   if (input.shape[1] !== kernel.shape[1]) {
-    throw new RangeError(`${fn}: input has ${input.shape[1]} channels (shape [${input.shape.join(', ')}]) but kernel expects ${kernel.shape[1]} (shape [${kernel.shape.join(', ')}])`);
+    throw new RangeError(
+      `${fn}: input has ${input.shape[1]} channels (shape [${input.shape.join(', ')}]) but kernel expects ${kernel.shape[1]} (shape [${kernel.shape.join(', ')}])`,
+    );
   }
   if (kernel.shape[2] > input.shape[2] || kernel.shape[3] > input.shape[3]) {
     throw new RangeError(`${fn}: kernel ${kernel.shape[2]}×${kernel.shape[3]} is larger than the input ${input.shape[2]}×${input.shape[3]} (valid padding)`);
@@ -89,41 +91,107 @@ export function myConv2dVectorized(input: Tensor, kernel: Tensor): Tensor {
   checkConvArgs(input, kernel, 'myConv2dVectorized');
   const [b, c] = input.shape;
   const [oc, , fh, fw] = kernel.shape;
-  return noGrad(() => tidy(() => {
-    const unfold = (t: Tensor, dim: number, size: number) => torch.callOp('aten::unfold', t, dim, size, 1) as Tensor;
-    const patches = unfold(unfold(input, 2, fh), 3, fw); // [B, C, OH, OW, fh, fw]
-    const [, , oh, ow] = patches.shape;
-    const cols = patches.permute([0, 2, 3, 1, 4, 5]).reshape([b, oh, ow, c * fh * fw]);
-    return cols.matmul(kernel.reshape([oc, c * fh * fw]).T).permute([0, 3, 1, 2]).contiguous();
-  }));
+  return noGrad(() =>
+    tidy(() => {
+      const unfold = (t: Tensor, dim: number, size: number) => torch.callOp('aten::unfold', t, dim, size, 1) as Tensor;
+      const patches = unfold(unfold(input, 2, fh), 3, fw); // [B, C, OH, OW, fh, fw]
+      const [, , oh, ow] = patches.shape;
+      const cols = patches.permute([0, 2, 3, 1, 4, 5]).reshape([b, oh, ow, c * fh * fw]);
+      return cols
+        .matmul(kernel.reshape([oc, c * fh * fw]).T)
+        .permute([0, 3, 1, 2])
+        .contiguous();
+    }),
+  );
 }
 
 /** Largest absolute difference and that difference relative to the reference's largest magnitude. */
 export function compare(a: Tensor, ref: Tensor): { maxAbsDiff: number; relative: number } {
-  return tidy(() => noGrad(() => {
-    const maxAbsDiff = a.sub(ref).abs().amax().item();
-    const scale = ref.abs().amax().item();
-    return { maxAbsDiff, relative: scale === 0 ? maxAbsDiff : maxAbsDiff / scale };
-  }));
+  return tidy(() =>
+    noGrad(() => {
+      const maxAbsDiff = a.sub(ref).abs().amax().item();
+      const scale = ref.abs().amax().item();
+      return { maxAbsDiff, relative: scale === 0 ? maxAbsDiff : maxAbsDiff / scale };
+    }),
+  );
 }
 
 // ---- stand-in data ---------------------------------------------------------------------------
 
 /** Named 3×3 filters for the stand-in kernel bank (classic image-processing kernels). */
 export const FILTER_BANK: readonly { name: string; weights: number[][] }[] = [
-  { name: 'Sobel x', weights: [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] },
-  { name: 'Sobel y', weights: [[-1, -2, -1], [0, 0, 0], [1, 2, 1]] },
-  { name: 'Laplacian', weights: [[0, 1, 0], [1, -4, 1], [0, 1, 0]] },
-  { name: 'box blur', weights: [[1 / 9, 1 / 9, 1 / 9], [1 / 9, 1 / 9, 1 / 9], [1 / 9, 1 / 9, 1 / 9]] },
-  { name: 'sharpen', weights: [[0, -1, 0], [-1, 5, -1], [0, -1, 0]] },
-  { name: 'diagonal edge (45°)', weights: [[0, 1, 2], [-1, 0, 1], [-2, -1, 0]] },
-  { name: 'diagonal edge (135°)', weights: [[2, 1, 0], [1, 0, -1], [0, -1, -2]] },
-  { name: 'emboss', weights: [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]] },
+  {
+    name: 'Sobel x',
+    weights: [
+      [-1, 0, 1],
+      [-2, 0, 2],
+      [-1, 0, 1],
+    ],
+  },
+  {
+    name: 'Sobel y',
+    weights: [
+      [-1, -2, -1],
+      [0, 0, 0],
+      [1, 2, 1],
+    ],
+  },
+  {
+    name: 'Laplacian',
+    weights: [
+      [0, 1, 0],
+      [1, -4, 1],
+      [0, 1, 0],
+    ],
+  },
+  {
+    name: 'box blur',
+    weights: [
+      [1 / 9, 1 / 9, 1 / 9],
+      [1 / 9, 1 / 9, 1 / 9],
+      [1 / 9, 1 / 9, 1 / 9],
+    ],
+  },
+  {
+    name: 'sharpen',
+    weights: [
+      [0, -1, 0],
+      [-1, 5, -1],
+      [0, -1, 0],
+    ],
+  },
+  {
+    name: 'diagonal edge (45°)',
+    weights: [
+      [0, 1, 2],
+      [-1, 0, 1],
+      [-2, -1, 0],
+    ],
+  },
+  {
+    name: 'diagonal edge (135°)',
+    weights: [
+      [2, 1, 0],
+      [1, 0, -1],
+      [0, -1, -2],
+    ],
+  },
+  {
+    name: 'emboss',
+    weights: [
+      [-2, -1, 0],
+      [-1, 1, 1],
+      [0, 1, 2],
+    ],
+  },
 ];
 
 /** The filter bank as a kernel [8, 1, 3, 3] (float32). */
 export function standInKernel(): Tensor {
-  return torch.tensor(FILTER_BANK.map((f) => [f.weights]), { dtype: 'float32' });
+  return torch.tensor(
+    FILTER_BANK.map((f) => [f.weights]),
+    { dtype: 'float32' },
+  );
 }
 
 /** Where Debian's dataset-fashion-mnist puts the test images. */
@@ -141,7 +209,9 @@ export function readIdxImages(path: string, count: number): Tensor {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
   const magic = bytes.readUInt32BE(0);
   if (magic !== 0x803) throw new Error(`readIdxImages: ${path} is not an idx3 image file (magic 0x${magic.toString(16)}, expected 0x803)`);
-  const n = bytes.readUInt32BE(4), rows = bytes.readUInt32BE(8), cols = bytes.readUInt32BE(12);
+  const n = bytes.readUInt32BE(4),
+    rows = bytes.readUInt32BE(8),
+    cols = bytes.readUInt32BE(12);
   if (count > n) throw new RangeError(`readIdxImages: asked for ${count} images but ${path} holds ${n}`);
   const pixels = new Uint8Array(bytes.buffer, bytes.byteOffset + 16, count * rows * cols);
   return tidy(() => torch.tensor(pixels, { shape: [count, 1, rows, cols] }).to('float32'));
@@ -154,7 +224,13 @@ const SEGMENTS = ['abcdef', 'bc', 'abged', 'abgcd', 'fgbc', 'afgcd', 'afgedc', '
 export function generatedDigits(count: number): Tensor {
   if (!(Number.isInteger(count) && count > 0)) throw new TypeError(`generatedDigits: expected positive integer for count but received ${String(count)}`);
   const seg: Record<string, [number, number, number, number]> = {
-    a: [9, 6, 19, 6], b: [19, 6, 19, 14], c: [19, 14, 19, 22], d: [9, 22, 19, 22], e: [9, 14, 9, 22], f: [9, 6, 9, 14], g: [9, 14, 19, 14],
+    a: [9, 6, 19, 6],
+    b: [19, 6, 19, 14],
+    c: [19, 14, 19, 22],
+    d: [9, 22, 19, 22],
+    e: [9, 14, 9, 22],
+    f: [9, 6, 9, 14],
+    g: [9, 14, 19, 14],
   };
   const pixels = new Uint8Array(count * 28 * 28);
   for (let k = 0; k < count; k++) {
@@ -182,7 +258,9 @@ export function loadNpy(path: string): Tensor {
   if (t.ndim !== 4) {
     const shape = t.shape;
     t.dispose();
-    throw new RangeError(`part2: ${path} holds an array of shape (${shape.join(', ')}); expected 4 dimensions ([batch, channels, H, W] for --input, [out, in, fh, fw] for --kernel)`);
+    throw new RangeError(
+      `part2: ${path} holds an array of shape (${shape.join(', ')}); expected 4 dimensions ([batch, channels, H, W] for --input, [out, in, fh, fw] for --kernel)`,
+    );
   }
   const to: torch.DType | null = t.dtype === 'float32' || t.dtype === 'float64' ? null : t.dtype === 'int32' || t.dtype === 'int64' ? 'float64' : 'float32';
   if (to === null) return t;
@@ -195,7 +273,10 @@ export function loadNpy(path: string): Tensor {
 
 /** The original's output figure: one row per image, one column per filter, each panel normalised. */
 export function part2Plot(out: Tensor, opts: { scale?: number } = {}): RgbaImage {
-  if (!torch.isTensor(out) || out.ndim !== 4) throw new TypeError(`part2Plot: expected a 4-D Tensor [batch, channels, H, W] but received ${torch.isTensor(out) ? `shape [${out.shape.join(', ')}]` : String(out)}`);
+  if (!torch.isTensor(out) || out.ndim !== 4)
+    throw new TypeError(
+      `part2Plot: expected a 4-D Tensor [batch, channels, H, W] but received ${torch.isTensor(out) ? `shape [${out.shape.join(', ')}]` : String(out)}`,
+    );
   const scale = opts.scale ?? 4;
   const [b, c] = out.shape;
   const rows: RgbaImage[][] = [];
@@ -216,9 +297,14 @@ export function runPart2(input: Tensor, kernel: Tensor, log: (s: string) => void
   const vec = myConv2dVectorized(input, kernel);
   const vecSeconds = (performance.now() - t1) / 1000;
   const ref = noGrad(() => nn.functional.conv2d(input, kernel));
-  const loops = compare(out, ref), vectorized = compare(vec, ref);
-  log(`myConv2d (loops) vs nn.functional.conv2d: max abs difference ${loops.maxAbsDiff.toExponential(3)} (relative ${loops.relative.toExponential(3)}), ${loopSeconds.toFixed(2)} s`);
-  log(`myConv2dVectorized (unfold + matmul) vs nn.functional.conv2d: max abs difference ${vectorized.maxAbsDiff.toExponential(3)} (relative ${vectorized.relative.toExponential(3)}), ${vecSeconds.toFixed(4)} s`);
+  const loops = compare(out, ref),
+    vectorized = compare(vec, ref);
+  log(
+    `myConv2d (loops) vs nn.functional.conv2d: max abs difference ${loops.maxAbsDiff.toExponential(3)} (relative ${loops.relative.toExponential(3)}), ${loopSeconds.toFixed(2)} s`,
+  );
+  log(
+    `myConv2dVectorized (unfold + matmul) vs nn.functional.conv2d: max abs difference ${vectorized.maxAbsDiff.toExponential(3)} (relative ${vectorized.relative.toExponential(3)}), ${vecSeconds.toFixed(4)} s`,
+  );
   const [lo, hi] = tidy(() => [out.amin().item(), out.amax().item()]);
   log(`Output shape [${out.shape.join(', ')}], values in [${lo}..${hi}].`);
   return { out, vec, ref, loops, vectorized, loopSeconds, vecSeconds, range: [lo, hi] as [number, number], figure: part2Plot(out) };
@@ -226,15 +312,23 @@ export function runPart2(input: Tensor, kernel: Tensor, log: (s: string) => void
 
 /** `npm run part2`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const args = parseCli('part2', {
-    out: { type: 'string', default: 'results', help: 'folder for the figure, JSON and report' },
-    input: { type: 'string', help: 'samples .npy [batch, channels, H, W] (default: stand-in images)' },
-    kernel: { type: 'string', help: 'kernel .npy [out, in, fh, fw] (default: stand-in filter bank)' },
-    samples: { type: 'integer', default: 6, help: 'number of stand-in images' },
-  }, argv);
+  const args = parseCli(
+    'part2',
+    {
+      out: { type: 'string', default: 'results', help: 'folder for the figure, JSON and report' },
+      input: { type: 'string', help: 'samples .npy [batch, channels, H, W] (default: stand-in images)' },
+      kernel: { type: 'string', help: 'kernel .npy [out, in, fh, fw] (default: stand-in filter bank)' },
+      samples: { type: 'integer', default: 6, help: 'number of stand-in images' },
+    },
+    argv,
+  );
   if (args === null) return;
   const notes: string[] = [];
-  let input: Tensor, kernel: Tensor, inputSource: string, kernelSource: string, filterNames: string[] | null = null;
+  let input: Tensor,
+    kernel: Tensor,
+    inputSource: string,
+    kernelSource: string,
+    filterNames: string[] | null = null;
   if (args.input !== undefined) {
     input = loadNpy(args.input);
     inputSource = args.input;
@@ -264,29 +358,45 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   for (const n of notes) console.log(n);
   console.log(`input [${input.shape.join(', ')}] ${input.dtype}, kernel [${kernel.shape.join(', ')}] ${kernel.dtype}`);
   const lines: string[] = [];
-  const r = runPart2(input, kernel, (s) => { console.log(s); lines.push(s); });
+  const r = runPart2(input, kernel, (s) => {
+    console.log(s);
+    lines.push(s);
+  });
   const path = join(args.out, 'part2_conv_output.png');
   const png = writePng(path, r.figure);
   console.log('Convolution completed and output saved.');
   const inputsPng = writePng(join(args.out, 'part2_inputs.png'), part2Plot(input.to('float64').transpose(0, 1), { scale: 3 }));
   writeJson(join(args.out, 'part2_results.json'), {
-    inputSource, kernelSource, filterNames,
-    inputShape: input.shape, kernelShape: kernel.shape, outputShape: r.out.shape, dtype: input.dtype,
+    inputSource,
+    kernelSource,
+    filterNames,
+    inputShape: input.shape,
+    kernelShape: kernel.shape,
+    outputShape: r.out.shape,
+    dtype: input.dtype,
     outputRange: r.range,
-    loopsVsConv2d: r.loops, vectorizedVsConv2d: r.vectorized,
-    loopSeconds: r.loopSeconds, vectorizedSeconds: r.vecSeconds,
+    loopsVsConv2d: r.loops,
+    vectorizedVsConv2d: r.vectorized,
+    loopSeconds: r.loopSeconds,
+    vectorizedSeconds: r.vecSeconds,
     figure: 'part2_conv_output.png',
   });
   const report = new Report('EE449 HW1 part 2 (torchnode port)');
   report.heading('Part 2: a convolutional layer by hand');
   for (const n of notes) report.text(n);
   report.pre(lines.join('\n'));
-  report.table(['implementation', 'max |Δ| vs conv2d', 'relative', 'seconds'], [
-    ['myConv2d (loops)', r.loops.maxAbsDiff.toExponential(3), r.loops.relative.toExponential(3), r.loopSeconds.toFixed(3)],
-    ['myConv2dVectorized', r.vectorized.maxAbsDiff.toExponential(3), r.vectorized.relative.toExponential(3), r.vecSeconds.toFixed(4)],
-  ]);
+  report.table(
+    ['implementation', 'max |Δ| vs conv2d', 'relative', 'seconds'],
+    [
+      ['myConv2d (loops)', r.loops.maxAbsDiff.toExponential(3), r.loops.relative.toExponential(3), r.loopSeconds.toFixed(3)],
+      ['myConv2dVectorized', r.vectorized.maxAbsDiff.toExponential(3), r.vectorized.relative.toExponential(3), r.vecSeconds.toFixed(4)],
+    ],
+  );
   report.image({ title: 'Inputs (one panel per image)', png: inputsPng });
-  report.image({ title: `part2_conv_output.png: one row per image, one column per filter${filterNames ? ` (${filterNames.join(', ')})` : ''}, each panel normalised`, png });
+  report.image({
+    title: `part2_conv_output.png: one row per image, one column per filter${filterNames ? ` (${filterNames.join(', ')})` : ''}, each panel normalised`,
+    png,
+  });
   report.write(join(args.out, 'part2_report.html'));
   console.log(`Wrote ${path}, ${join(args.out, 'part2_results.json')} and ${join(args.out, 'part2_report.html')}.`);
 }

@@ -37,9 +37,24 @@ import { publishRecord } from '../lib/viz/live.js';
 /** --quick and --full for part 3. */
 export const PART3_PRESETS = { full: { epochs: 15 }, quick: { epochs: 1, epochSteps: 100 } };
 
-interface Records { loss_curve: number[]; train_acc_curve: number[]; val_acc_curve: number[] }
-interface Acc { running_loss: number; correct: number; total: number }
-interface State { runIndex: number; inRun: boolean; pos: Position; records: Records; acc: Acc; finished: boolean }
+interface Records {
+  loss_curve: number[];
+  train_acc_curve: number[];
+  val_acc_curve: number[];
+}
+interface Acc {
+  running_loss: number;
+  correct: number;
+  total: number;
+}
+interface State {
+  runIndex: number;
+  inRun: boolean;
+  pos: Position;
+  records: Records;
+  acc: Acc;
+  finished: boolean;
+}
 
 /** Runs part 3 with command-line `argv`; resolves to the exit code (130 when interrupted). */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
@@ -51,7 +66,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const { trainLoader, valLoader, testLoader, data } = await loadCifar10({ data: s.data });
   const EPOCHS = s.epochs;
   const ckPath = join(s.out, 'checkpoint_part3.json');
-  const signature = { epochs: EPOCHS, steps: s.steps ?? null, epochSteps: s.epochSteps ?? null, models, seed: s.seed ?? null, data: data.kind, n: [data.nTrain, data.nVal, data.nTest] };
+  const signature = {
+    epochs: EPOCHS,
+    steps: s.steps ?? null,
+    epochSteps: s.epochSteps ?? null,
+    models,
+    seed: s.seed ?? null,
+    data: data.kind,
+    n: [data.nTrain, data.nVal, data.nTest],
+  };
   const ck = s.resume ? loadCheckpoint<State>(ckPath, 'part3', signature) : null;
   if (s.resume && !ck) console.error(`--resume: no checkpoint at ${ckPath}; starting from the beginning`);
   const settings = { ...signature, preset: s.preset, device };
@@ -60,7 +83,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const finalResults: Part3Result[] = [];
   const t0 = Date.now();
 
-  let state: State = ck?.state ?? { runIndex: 0, inRun: false, pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 }, records: emptyRecords(), acc: { running_loss: 0, correct: 0, total: 0 }, finished: false };
+  let state: State = ck?.state ?? {
+    runIndex: 0,
+    inRun: false,
+    pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 },
+    records: emptyRecords(),
+    acc: { running_loss: 0, correct: 0, total: 0 },
+    finished: false,
+  };
   // Results of models finished before the checkpoint.
   for (const name of models.slice(0, state.runIndex)) {
     const p = join(s.out, `part3_${name}.json`);
@@ -72,7 +102,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const checkpoint = (st: State, model: nn.Module | null, opt: Adam | null, rng?: RngMark): void => {
     const optSd = opt?.stateDict();
     saveCheckpoint(ckPath, {
-      part: 'part3', signature, state: st,
+      part: 'part3',
+      signature,
+      state: st,
       tensors: { model: model?.stateDict() ?? null, optimizer: optSd ?? null, rng: rng?.now ?? torch.getRngState(), rngEpochStart: rng?.epochStart ?? null },
     });
     if (optSd) for (const v of Object.values(optSd.state)) for (const t of Object.values(v)) if (t instanceof torch.Tensor) t.dispose();
@@ -89,12 +121,26 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const criterion = new nn.CrossEntropyLoss();
     const optimizer = new Adam(model.parameters(), { lr: 0.001 });
     if (resuming) optimizer.loadStateDict(ck.tensors.optimizer as never);
-    if (!resuming) state = { runIndex: i, inRun: true, pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 }, records: emptyRecords(), acc: { running_loss: 0, correct: 0, total: 0 }, finished: false };
+    if (!resuming)
+      state = {
+        runIndex: i,
+        inRun: true,
+        pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 },
+        records: emptyRecords(),
+        acc: { running_loss: 0, correct: 0, total: 0 },
+        finished: false,
+      };
     else if (state.pos.stepInEpoch === 0) torch.setRngState(ck.tensors.rng as Tensor);
     const { records, acc } = state;
 
     const { end, pos: endPos } = await trainEpochs({
-      loader: trainLoader, epochs: EPOCHS, start: state.pos, maxSteps: s.steps, epochSteps: s.epochSteps, interrupt, progress,
+      loader: trainLoader,
+      epochs: EPOCHS,
+      start: state.pos,
+      maxSteps: s.steps,
+      epochSteps: s.epochSteps,
+      interrupt,
+      progress,
       rng: resuming && state.pos.stepInEpoch > 0 ? { epochStart: ck.tensors.rngEpochStart as Tensor, now: ck.tensors.rng as Tensor } : undefined,
       describe: (e) => `${name} epoch ${e + 1}/${EPOCHS}`,
       beginEpoch: (_e, resumed) => {
@@ -102,7 +148,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         if (!resumed) Object.assign(acc, { running_loss: 0, correct: 0, total: 0 });
       },
       step: (xb, yb, pos) => {
-        const x = toDevice(xb, device), y = toDevice(yb, device);
+        const x = toDevice(xb, device),
+          y = toDevice(yb, device);
         const outputs = model.call(x) as Tensor;
         const loss = criterion.call(outputs, y) as Tensor;
         optimizer.zeroGrad();
@@ -134,9 +181,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       },
     });
     state.pos = endPos;
-    const weightsOf = (): number[] => (name.startsWith('mlp') ? (model as { fc1: nn.Linear }).fc1.weight : (model as { conv1: nn.Conv2d }).conv1.weight).detach().cpu().tolist() as number[];
+    const weightsOf = (): number[] =>
+      (name.startsWith('mlp') ? (model as { fc1: nn.Linear }).fc1.weight : (model as { conv1: nn.Conv2d }).conv1.weight).detach().cpu().tolist() as number[];
     if (end === 'interrupted') {
-      writeJson(join(s.out, `part3_${name}.json`), { name, ...records, test_acc: null, weights: weightsOf(), partial: true, data, settings, run_info: runInfo(t0, state.pos) });
+      writeJson(join(s.out, `part3_${name}.json`), {
+        name,
+        ...records,
+        test_acc: null,
+        weights: weightsOf(),
+        partial: true,
+        data,
+        settings,
+        run_info: runInfo(t0, state.pos),
+      });
       console.error(`Partial results of ${name} and a checkpoint are in ${s.out}; continue with --resume.`);
       progress.stop();
       return 130;
@@ -183,8 +240,11 @@ function writeReport(results: Part3Result[], out: string, dataKind: string): voi
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then((code) => process.exit(code), (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }

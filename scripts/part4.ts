@@ -34,7 +34,10 @@ import { publishRecord } from '../lib/viz/live.js';
 /** --quick and --full for part 4. */
 export const PART4_PRESETS = { full: { epochs: 15 }, quick: { epochs: 1, epochSteps: 200 } };
 
-interface Curves { loss_curve: number[]; grad_curve: number[] }
+interface Curves {
+  loss_curve: number[];
+  grad_curve: number[];
+}
 interface State {
   runIndex: number;
   inRun: boolean;
@@ -66,9 +69,23 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const { trainLoader, data } = await loadCifar10({ data: s.data });
   console.log('Loaded CIFAR-10 with batch size=50 for Part 4...');
   const EPOCHS = s.epochs;
-  const runs: [ModelName, Activation][] = archs.flatMap((a) => [[a, 'relu'], [a, 'sigmoid']] as [ModelName, Activation][]);
+  const runs: [ModelName, Activation][] = archs.flatMap(
+    (a) =>
+      [
+        [a, 'relu'],
+        [a, 'sigmoid'],
+      ] as [ModelName, Activation][],
+  );
   const ckPath = join(s.out, 'checkpoint_part4.json');
-  const signature = { epochs: EPOCHS, steps: s.steps ?? null, epochSteps: s.epochSteps ?? null, models: archs, seed: s.seed ?? null, data: data.kind, n: [data.nTrain, data.nVal, data.nTest] };
+  const signature = {
+    epochs: EPOCHS,
+    steps: s.steps ?? null,
+    epochSteps: s.epochSteps ?? null,
+    models: archs,
+    seed: s.seed ?? null,
+    data: data.kind,
+    n: [data.nTrain, data.nVal, data.nTest],
+  };
   const ck = s.resume ? loadCheckpoint<State>(ckPath, 'part4', signature) : null;
   if (s.resume && !ck) console.error(`--resume: no checkpoint at ${ckPath}; starting from the beginning`);
   const settings = { ...signature, preset: s.preset, device };
@@ -76,7 +93,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const progress = new Progress(s.progress);
   const results: Part4Result[] = [];
   const t0 = Date.now();
-  const fresh = (): State => ({ runIndex: 0, inRun: false, pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 }, curves: { loss_curve: [], grad_curve: [] }, relu: null, finished: false });
+  const fresh = (): State => ({
+    runIndex: 0,
+    inRun: false,
+    pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 },
+    curves: { loss_curve: [], grad_curve: [] },
+    relu: null,
+    finished: false,
+  });
   let state: State = ck?.state ?? fresh();
   for (const name of archs.slice(0, Math.floor(state.runIndex / 2))) {
     const p = join(s.out, `part4_${name}.json`);
@@ -88,7 +112,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const checkpoint = (st: State, model: nn.Module | null, opt: SGD | null, rng?: RngMark): void => {
     const optSd = opt?.stateDict();
     saveCheckpoint(ckPath, {
-      part: 'part4', signature, state: st,
+      part: 'part4',
+      signature,
+      state: st,
       tensors: { model: model?.stateDict() ?? null, optimizer: optSd ?? null, rng: rng?.now ?? torch.getRngState(), rngEpochStart: rng?.epochStart ?? null },
     });
     if (optSd) for (const v of Object.values(optSd.state)) for (const t of Object.values(v)) if (t instanceof torch.Tensor) t.dispose();
@@ -113,12 +139,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const curves = state.curves;
 
     const { end, pos: endPos } = await trainEpochs({
-      loader: trainLoader, epochs: EPOCHS, start: state.pos, maxSteps: s.steps, epochSteps: s.epochSteps, interrupt, progress,
+      loader: trainLoader,
+      epochs: EPOCHS,
+      start: state.pos,
+      maxSteps: s.steps,
+      epochSteps: s.epochSteps,
+      interrupt,
+      progress,
       rng: resuming && state.pos.stepInEpoch > 0 ? { epochStart: ck.tensors.rngEpochStart as Tensor, now: ck.tensors.rng as Tensor } : undefined,
       describe: (e) => `${name} ${activation} epoch ${e + 1}/${EPOCHS}`,
       beginEpoch: () => model.train(),
       step: (xb, yb, pos) => {
-        const x = toDevice(xb, device), y = toDevice(yb, device);
+        const x = toDevice(xb, device),
+          y = toDevice(yb, device);
         optimizer.zeroGrad();
         const outputs = model.call(x) as Tensor;
         const loss = criterion.call(outputs, y) as Tensor;
@@ -155,7 +188,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     optimizer.dispose();
     model.dispose();
     if (activation === 'relu') {
-      state = { ...state, runIndex: i + 1, inRun: false, relu: curves, curves: { loss_curve: [], grad_curve: [] }, pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 } };
+      state = {
+        ...state,
+        runIndex: i + 1,
+        inRun: false,
+        relu: curves,
+        curves: { loss_curve: [], grad_curve: [] },
+        pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 },
+      };
     } else {
       const relu = state.relu ?? { loss_curve: [], grad_curve: [] };
       const archDict: Part4Result & Record<string, unknown> = {
@@ -164,11 +204,20 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         sigmoid_loss_curve: curves.loss_curve,
         relu_grad_curve: relu.grad_curve,
         sigmoid_grad_curve: curves.grad_curve,
-        data, settings, run_info: runInfo(t0, state.pos),
+        data,
+        settings,
+        run_info: runInfo(t0, state.pos),
       };
       writeJson(join(s.out, `part4_${name}.json`), archDict);
       results.push(archDict);
-      state = { ...state, runIndex: i + 1, inRun: false, relu: null, curves: { loss_curve: [], grad_curve: [] }, pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 } };
+      state = {
+        ...state,
+        runIndex: i + 1,
+        inRun: false,
+        relu: null,
+        curves: { loss_curve: [], grad_curve: [] },
+        pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 },
+      };
     }
     checkpoint(state, null, null);
   }
@@ -191,8 +240,11 @@ function runInfo(t0: number, pos: Position): Record<string, unknown> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then((code) => process.exit(code), (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }

@@ -45,9 +45,16 @@ export function schedule(epochs: number, quick: boolean): { epochs: number; mile
   return { epochs: Math.max(m2 + 1, Math.round(1.5 * epochs)), milestones: [m1, m2] };
 }
 
-const LRS = [[0.1, '1'], [0.01, '01'], [0.001, '001']] as const;
+const LRS = [
+  [0.1, '1'],
+  [0.01, '01'],
+  [0.001, '001'],
+] as const;
 
-interface Curves { loss_curve: number[]; val_acc_curve: number[] }
+interface Curves {
+  loss_curve: number[];
+  val_acc_curve: number[];
+}
 interface State {
   runIndex: number; // 0..2 fixed LRs, 3 scheduled
   inRun: boolean;
@@ -64,13 +71,22 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const o = parseCli('part5', HW_OPTIONS, argv);
   if (o === null) return 0;
   const s = resolveSettings('part5', o, PART5_PRESETS);
-  if (s.models !== undefined && parseModelList(s.models).join() !== 'cnn_3') throw new Error(`part5: trains CNN3 only (Appendix 5); --models must be cnn_3, received '${s.models}'`);
+  if (s.models !== undefined && parseModelList(s.models).join() !== 'cnn_3')
+    throw new Error(`part5: trains CNN3 only (Appendix 5); --models must be cnn_3, received '${s.models}'`);
   const device = setupTorch(s);
   const { trainLoader, valLoader, testLoader, data } = await loadCifar10({ data: s.data });
   const EPOCHS = s.epochs;
   const sched = schedule(EPOCHS, s.preset === 'quick' && o.epochs === undefined);
   const ckPath = join(s.out, 'checkpoint_part5.json');
-  const signature = { epochs: EPOCHS, schedule: sched, steps: s.steps ?? null, epochSteps: s.epochSteps ?? null, seed: s.seed ?? null, data: data.kind, n: [data.nTrain, data.nVal, data.nTest] };
+  const signature = {
+    epochs: EPOCHS,
+    schedule: sched,
+    steps: s.steps ?? null,
+    epochSteps: s.epochSteps ?? null,
+    seed: s.seed ?? null,
+    data: data.kind,
+    n: [data.nTrain, data.nVal, data.nTest],
+  };
   const ck = s.resume ? loadCheckpoint<State>(ckPath, 'part5', signature) : null;
   if (s.resume && !ck) console.error(`--resume: no checkpoint at ${ckPath}; starting from the beginning`);
   const settings = { ...signature, preset: s.preset, device };
@@ -78,13 +94,24 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const progress = new Progress(s.progress);
   const t0 = Date.now();
   const zero = (): Position => ({ epoch: 0, stepInEpoch: 0, stepCount: 0 });
-  let state: State = ck?.state ?? { runIndex: 0, inRun: false, pos: zero(), runningLoss: 0, curves: { loss_curve: [], val_acc_curve: [] }, lrCurve: [], done: {}, finished: false };
+  let state: State = ck?.state ?? {
+    runIndex: 0,
+    inRun: false,
+    pos: zero(),
+    runningLoss: 0,
+    curves: { loss_curve: [], val_acc_curve: [] },
+    lrCurve: [],
+    done: {},
+    finished: false,
+  };
   if (ck && !state.inRun) torch.setRngState(ck.tensors.rng as Tensor);
 
   const checkpoint = (st: State, model: nn.Module | null, opt: SGD | null, rng?: RngMark): void => {
     const optSd = opt?.stateDict();
     saveCheckpoint(ckPath, {
-      part: 'part5', signature, state: st,
+      part: 'part5',
+      signature,
+      state: st,
       tensors: { model: model?.stateDict() ?? null, optimizer: optSd ?? null, rng: rng?.now ?? torch.getRngState(), rngEpochStart: rng?.epochStart ?? null },
     });
     if (optSd) for (const v of Object.values(optSd.state)) for (const t of Object.values(v)) if (t instanceof torch.Tensor) t.dispose();
@@ -120,7 +147,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const epochLr = (e: number): number => (e < sched.milestones[0] ? 0.1 : e < sched.milestones[1] ? 0.01 : 0.001);
 
     const { end, pos: endPos } = await trainEpochs({
-      loader: trainLoader, epochs, start: state.pos, maxSteps: s.steps, epochSteps: s.epochSteps, interrupt, progress,
+      loader: trainLoader,
+      epochs,
+      start: state.pos,
+      maxSteps: s.steps,
+      epochSteps: s.epochSteps,
+      interrupt,
+      progress,
       rng: resuming && state.pos.stepInEpoch > 0 ? { epochStart: ck.tensors.rngEpochStart as Tensor, now: ck.tensors.rng as Tensor } : undefined,
       describe: (e) => `Epoch ${e + 1}/${epochs} (LR=${scheduled ? epochLr(e) : lr})`,
       beginEpoch: (e, resumed) => {
@@ -130,7 +163,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         if (!resumed) state.runningLoss = 0.0;
       },
       step: (xb, yb, pos) => {
-        const x = toDevice(xb, device), y = toDevice(yb, device);
+        const x = toDevice(xb, device),
+          y = toDevice(yb, device);
         optimizer.zeroGrad();
         const outputs = model.call(x) as Tensor;
         const loss = criterion.call(outputs, y) as Tensor;
@@ -160,7 +194,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         curves.val_acc_curve.push(valAcc);
         state.lrCurve.push(epochLr(e));
         console.log(`Scheduled LR=${epochLr(e)}, Epoch ${e + 1}/${epochs}, Val Acc=${fmt2(valAcc)}%`);
-        publish({ part: 'part5', chart: 'Validation accuracy, scheduled learning rate (part5)', series: 'scheduled', x: e + 1, y: valAcc, xLabel: 'epoch', yLabel: 'accuracy (%)' });
+        publish({
+          part: 'part5',
+          chart: 'Validation accuracy, scheduled learning rate (part5)',
+          series: 'scheduled',
+          x: e + 1,
+          y: valAcc,
+          xLabel: 'epoch',
+          yLabel: 'accuracy (%)',
+        });
       },
       checkpoint: (pos, rng) => {
         state.pos = pos;
@@ -174,7 +216,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         const r = writePart5() as unknown as Record<string, unknown>;
         writeJson(join(s.out, 'part5_cnn3.json'), { ...r, partial: true });
       } else {
-        writeJson(join(s.out, 'part5_cnn3_scheduled.json'), { name: 'cnn3_scheduled', val_acc_curve: curves.val_acc_curve, lr_curve: state.lrCurve, test_acc: null, partial: true, data, settings });
+        writeJson(join(s.out, 'part5_cnn3_scheduled.json'), {
+          name: 'cnn3_scheduled',
+          val_acc_curve: curves.val_acc_curve,
+          lr_curve: state.lrCurve,
+          test_acc: null,
+          partial: true,
+          data,
+          settings,
+        });
       }
       console.error(`Partial results and a checkpoint are in ${s.out}; continue with --resume.`);
       return 130;
@@ -189,8 +239,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       const test_acc = evaluateModel(model, testLoader, device);
       console.log(`Final Test Accuracy with scheduled LR approach: ${fmt2(test_acc)}%`);
       writeJson(join(s.out, 'part5_cnn3_scheduled.json'), {
-        name: 'cnn3_scheduled', val_acc_curve: curves.val_acc_curve, lr_curve: state.lrCurve, milestones: sched.milestones, test_acc,
-        data, settings, run_info: { wall_s: (Date.now() - t0) / 1000, steps_done: state.pos.stepCount, finished_at: new Date().toISOString() },
+        name: 'cnn3_scheduled',
+        val_acc_curve: curves.val_acc_curve,
+        lr_curve: state.lrCurve,
+        milestones: sched.milestones,
+        test_acc,
+        data,
+        settings,
+        run_info: { wall_s: (Date.now() - t0) / 1000, steps_done: state.pos.stepCount, finished_at: new Date().toISOString() },
       });
       part5ScheduledPlot(curves.val_acc_curve, state.lrCurve, s.out, 'part5_scheduled', { report });
       console.log('Part5 scheduled LR approach done.');
@@ -212,8 +268,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then((code) => process.exit(code), (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }

@@ -91,8 +91,20 @@ function part1(rep: Report, dir: string): SectionStatus {
   if (png) reportPart1_1(rep, x, curves, png);
   else {
     rep.heading('Part 1.1: activation functions and their derivatives');
-    rep.chart({ title: 'Activation functions', x, xLabel: 'x', yLabel: 'f(x)', series: curves.map((c, i) => ({ label: c.name, values: c.y, color: toHex(TAB10[i]) })) });
-    rep.chart({ title: 'Derivatives (autograd)', x, xLabel: 'x', yLabel: "f'(x)", series: curves.map((c, i) => ({ label: `${c.name}'`, values: c.dyAutograd, color: toHex(TAB10[i]) })) });
+    rep.chart({
+      title: 'Activation functions',
+      x,
+      xLabel: 'x',
+      yLabel: 'f(x)',
+      series: curves.map((c, i) => ({ label: c.name, values: c.y, color: toHex(TAB10[i]) })),
+    });
+    rep.chart({
+      title: 'Derivatives (autograd)',
+      x,
+      xLabel: 'x',
+      yLabel: "f'(x)",
+      series: curves.map((c, i) => ({ label: `${c.name}'`, values: c.dyAutograd, color: toHex(TAB10[i]) })),
+    });
   }
   rep.caption('Figure 2: Plots of Activation Functions and Their Derivatives');
 
@@ -113,10 +125,16 @@ function part1(rep: Report, dir: string): SectionStatus {
   rep.chartPrefix('part1_2');
   const n = Math.max(...results.map((r) => r.lossEvery1000.length));
   rep.chart({
-    title: 'Training loss (MSE), every 1000 epochs', x: Array.from({ length: n }, (_, k) => k * 1000), xLabel: 'epoch', yLabel: 'loss',
+    title: 'Training loss (MSE), every 1000 epochs',
+    x: Array.from({ length: n }, (_, k) => k * 1000),
+    xLabel: 'epoch',
+    yLabel: 'loss',
     series: results.map((r, i) => ({ label: r.activation, values: Array.from({ length: n }, (_, k) => r.lossEvery1000[k] ?? NaN), color: toHex(TAB10[i]) })),
   });
-  rep.table(['activation', 'validation accuracy (%)', 'final loss'], results.map((r) => [r.activation, r.validationAccuracy.toFixed(2), r.finalLoss === undefined ? '–' : r.finalLoss.toPrecision(6)]));
+  rep.table(
+    ['activation', 'validation accuracy (%)', 'final loss'],
+    results.map((r) => [r.activation, r.validationAccuracy.toFixed(2), r.finalLoss === undefined ? '–' : r.finalLoss.toPrecision(6)]),
+  );
   const missing: string[] = [];
   for (const r of results) {
     const img = readPng(join(dir, r.figure ?? `decision_boundary_${r.activation}.png`));
@@ -125,7 +143,11 @@ function part1(rep: Report, dir: string): SectionStatus {
   }
   rep.caption('Figure 4: Decision Boundary Plots for Tanh, ReLU & Sigmoid (validation points: red label 0, blue label 1)');
   if (missing.length) rep.text(`Missing figures: ${missing.join(', ')}.`);
-  return { ...base, status: missing.length ? 'partial' : 'ok', detail: `${results.length} activations, ${p?.settings?.epochs ?? '?'} epochs${missing.length ? `; missing ${missing.join(', ')}` : ''}` };
+  return {
+    ...base,
+    status: missing.length ? 'partial' : 'ok',
+    detail: `${results.length} activations, ${p?.settings?.epochs ?? '?'} epochs${missing.length ? `; missing ${missing.join(', ')}` : ''}`,
+  };
 }
 
 interface Part2Json {
@@ -147,10 +169,13 @@ function part2(rep: Report, dir: string): SectionStatus {
   if (j.inputSource) rep.text(`Input: ${j.inputSource}.`);
   if (j.kernelSource) rep.text(`Kernel: ${j.kernelSource}.`);
   const e = (v: number | undefined) => (typeof v === 'number' ? v.toExponential(3) : '–');
-  rep.table(['implementation', 'max |Δ| vs conv2d', 'relative', 'seconds'], [
-    ['myConv2d (loops)', e(j.loopsVsConv2d?.maxAbsDiff), e(j.loopsVsConv2d?.relative), j.loopSeconds?.toFixed(3) ?? '–'],
-    ['myConv2dVectorized', e(j.vectorizedVsConv2d?.maxAbsDiff), e(j.vectorizedVsConv2d?.relative), j.vectorizedSeconds?.toFixed(4) ?? '–'],
-  ]);
+  rep.table(
+    ['implementation', 'max |Δ| vs conv2d', 'relative', 'seconds'],
+    [
+      ['myConv2d (loops)', e(j.loopsVsConv2d?.maxAbsDiff), e(j.loopsVsConv2d?.relative), j.loopSeconds?.toFixed(3) ?? '–'],
+      ['myConv2dVectorized', e(j.vectorizedVsConv2d?.maxAbsDiff), e(j.vectorizedVsConv2d?.relative), j.vectorizedSeconds?.toFixed(4) ?? '–'],
+    ],
+  );
   if (j.outputShape) rep.text(`Output shape [${j.outputShape.join(', ')}]${j.outputRange ? `, values in [${j.outputRange[0]}..${j.outputRange[1]}]` : ''}.`);
   const inputs = readPng(join(dir, 'part2_inputs.png'));
   if (inputs) rep.image({ title: 'Inputs (one panel per image)', png: inputs });
@@ -188,9 +213,18 @@ function part3(rep: Report, dir: string): SectionStatus {
   });
   rep.chartPrefix('all_models_performance');
   // An interrupted model has no test accuracy yet: NaN shows as "NaN" in the table.
-  part3Plots(results.map((r) => ({ ...r, test_acc: typeof r.test_acc === 'number' ? r.test_acc : NaN })), dir, 'all_models_performance', { report: rep, png: false });
+  part3Plots(
+    results.map((r) => ({ ...r, test_acc: typeof r.test_acc === 'number' ? r.test_acc : NaN })),
+    dir,
+    'all_models_performance',
+    { report: rep, png: false },
+  );
   rep.caption('Figure 12: Performance Comparison Plots for Part 3 (records every 10 steps)');
-  return { ...base, status: missing.length || partial.length ? 'partial' : 'ok', detail: `${results.length}/${MODEL_NAMES.length} models${missing.length ? `; not run: ${missing.join(', ')}` : ''}${partial.length ? `; interrupted: ${partial.join(', ')}` : ''}` };
+  return {
+    ...base,
+    status: missing.length || partial.length ? 'partial' : 'ok',
+    detail: `${results.length}/${MODEL_NAMES.length} models${missing.length ? `; not run: ${missing.join(', ')}` : ''}${partial.length ? `; interrupted: ${partial.join(', ')}` : ''}`,
+  };
 }
 
 type Part4Json = Part4Result & { partial?: boolean; data?: { kind?: string }; settings?: Record<string, unknown> };
@@ -208,14 +242,34 @@ function part4(rep: Report, dir: string): SectionStatus {
   if (partial.length) rep.text(`Interrupted (partial curves): ${partial.join(', ')}.`);
   rep.chartPrefix('part4_performance');
   // A partial file may lack the sigmoid curves: empty curves draw as nothing.
-  part4Plots(results.map((r) => ({ ...r, relu_loss_curve: r.relu_loss_curve ?? [], sigmoid_loss_curve: r.sigmoid_loss_curve ?? [], relu_grad_curve: r.relu_grad_curve ?? [], sigmoid_grad_curve: r.sigmoid_grad_curve ?? [] })),
-    dir, 'part4_performance', { report: rep, png: false });
+  part4Plots(
+    results.map((r) => ({
+      ...r,
+      relu_loss_curve: r.relu_loss_curve ?? [],
+      sigmoid_loss_curve: r.sigmoid_loss_curve ?? [],
+      relu_grad_curve: r.relu_grad_curve ?? [],
+      sigmoid_grad_curve: r.sigmoid_grad_curve ?? [],
+    })),
+    dir,
+    'part4_performance',
+    { report: rep, png: false },
+  );
   rep.caption('Figure 13: Performance Comparison Plots for Part 4 (ReLU vs sigmoid; loss and first-layer gradient norm every 10 steps)');
-  return { ...base, status: missing.length || partial.length ? 'partial' : 'ok', detail: `${results.length}/${MODEL_NAMES.length} architectures${missing.length ? `; not run: ${missing.join(', ')}` : ''}` };
+  return {
+    ...base,
+    status: missing.length || partial.length ? 'partial' : 'ok',
+    detail: `${results.length}/${MODEL_NAMES.length} architectures${missing.length ? `; not run: ${missing.join(', ')}` : ''}`,
+  };
 }
 
 type Part5Json = Part5Result & { partial?: boolean; data?: { kind?: string }; settings?: Record<string, unknown> };
-interface ScheduledJson { val_acc_curve?: number[]; lr_curve?: number[]; test_acc?: number | null; partial?: boolean; milestones?: number[] }
+interface ScheduledJson {
+  val_acc_curve?: number[];
+  lr_curve?: number[];
+  test_acc?: number | null;
+  partial?: boolean;
+  milestones?: number[];
+}
 
 function part5(rep: Report, dir: string): SectionStatus {
   const base = { id: 'part5' as const, title: 'Part 5: Experimenting learning rate' };
@@ -281,7 +335,10 @@ export function buildReport(dir: string, opts: { title?: string } = {}): BuiltRe
   const sections = built.map((b) => b.st);
   const rep = new Report(opts.title ?? 'EE449 HW1: Training Artificial Neural Networks (torchnode port)');
   rep.text(`Built ${new Date().toISOString()} from ${resolve(dir)}. Regenerate with: node --import tsx scripts/report.ts --out ${dir}`);
-  rep.table(['part', 'status', 'detail'], sections.map((s) => [s.title, s.status, s.detail]));
+  rep.table(
+    ['part', 'status', 'detail'],
+    sections.map((s) => [s.title, s.status, s.detail]),
+  );
   built.forEach(({ part, st }) => {
     rep.heading(st.title);
     if (st.status === 'not run') rep.text(`Not run (${st.detail}).`);
@@ -321,13 +378,17 @@ export async function exportReportCharts(htmlPath: string, dir: string, log: (s:
 
 /** `node --import tsx scripts/report.ts --out results [--no-export] [--live [--port N]]`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  const args = parseCli('report', {
-    out: { type: 'string', default: 'results', help: 'results folder to read; report.html is written there' },
-    file: { type: 'string', default: 'report.html', help: 'file name of the report inside --out' },
-    'no-export': { type: 'boolean', default: false, help: 'do not export chart PNGs through Chromium' },
-    live: { type: 'boolean', default: false, help: 'serve the report on 127.0.0.1 and rebuild it when results change (Ctrl-C ends)' },
-    port: { type: 'integer', default: 0, help: 'port for --live (0: any free port)' },
-  }, argv);
+  const args = parseCli(
+    'report',
+    {
+      out: { type: 'string', default: 'results', help: 'results folder to read; report.html is written there' },
+      file: { type: 'string', default: 'report.html', help: 'file name of the report inside --out' },
+      'no-export': { type: 'boolean', default: false, help: 'do not export chart PNGs through Chromium' },
+      live: { type: 'boolean', default: false, help: 'serve the report on 127.0.0.1 and rebuild it when results change (Ctrl-C ends)' },
+      port: { type: 'integer', default: 0, help: 'port for --live (0: any free port)' },
+    },
+    argv,
+  );
   if (args === null) return 0;
   if (!existsSync(args.out)) throw new Error(`report: the results folder ${resolve(args.out)} does not exist; run the parts first (npm start)`);
   const { path, sections } = writeReport(args.out, args.file);
@@ -355,8 +416,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then((code) => { process.exitCode = code; }, (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exitCode = 1;
+    },
+  );
 }

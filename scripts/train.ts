@@ -113,11 +113,18 @@ export class Progress {
   start(desc: string, total: number | undefined, value = 0): void {
     if (!this.enabled) return;
     this.stop();
-    this.bar = new cliProgress.SingleBar({
-      format: `${desc} |{bar}| {value}/{total} [{duration_formatted}<{eta_formatted}, {rate} it/s{loss}]`,
-      stream: process.stderr, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5,
-      barsize: 30,
-    }, cliProgress.Presets.shades_classic);
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: `${desc} |{bar}| {value}/{total} [{duration_formatted}<{eta_formatted}, {rate} it/s{loss}]`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+        fps: 5,
+        barsize: 30,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     this.t0 = Date.now();
     this.start0 = value;
     this.bar.start(total ?? 0, value, { rate: '?', loss: '' });
@@ -172,7 +179,7 @@ export interface EpochLoopOptions {
   /** Start of an epoch (model.train(), accumulators reset); `resumed` when continuing one mid-way. */
   beginEpoch?: (epoch: number, resumed: boolean) => void;
   /** One training step (inside tidy); returns the loss to show, if any. `stepCount` counts this step. */
-  step: (x: Tensor, y: Tensor, pos: Position) => number | void;
+  step: (x: Tensor, y: Tensor, pos: Position) => number | undefined;
   /** End of an epoch (printing, per-epoch validation); `truncated` when --steps cut it short. */
   endEpoch?: (epoch: number, truncated: boolean) => void;
   /** Save a checkpoint: at each epoch end (rng undefined) and on interrupt (mid-epoch, with rng). */
@@ -182,7 +189,10 @@ export interface EpochLoopOptions {
 /** How trainEpochs ended. */
 export type LoopEnd = 'done' | 'steps' | 'interrupted';
 /** trainEpochs' result: how it ended and where (the next epoch, steps done). */
-export interface LoopResult { end: LoopEnd; pos: Position }
+export interface LoopResult {
+  end: LoopEnd;
+  pos: Position;
+}
 
 /**
  * Runs epochs `start.epoch … epochs-1` of a training loop, resumable at any step (see the file
@@ -210,7 +220,8 @@ export async function trainEpochs(o: EpochLoopOptions): Promise<LoopResult> {
       // Same shuffle as the interrupted epoch: draw and drop the batches already trained on.
       for (let k = 0; k < pos.stepInEpoch; k++) {
         const r = it.next();
-        if (r.done) throw new Error(`trainEpochs: cannot resume at batch ${pos.stepInEpoch} of epoch ${epoch + 1}: the loader has only ${k} batches (different data?)`);
+        if (r.done)
+          throw new Error(`trainEpochs: cannot resume at batch ${pos.stepInEpoch} of epoch ${epoch + 1}: the loader has only ${k} batches (different data?)`);
         dispose(r.value);
       }
       torch.setRngState(o.rng!.now);
@@ -233,7 +244,7 @@ export async function trainEpochs(o: EpochLoopOptions): Promise<LoopResult> {
         }
         const r = it.next();
         if (r.done) break;
-        let loss: number | void;
+        let loss: number | undefined;
         try {
           pos.stepCount++;
           pos.stepInEpoch++;
@@ -263,7 +274,7 @@ export async function trainEpochs(o: EpochLoopOptions): Promise<LoopResult> {
 /** The options every part accepts (parsed with scripts/common.ts's parseCli). */
 export const HW_OPTIONS = {
   data: { type: 'string', default: 'auto', help: "CIFAR-10 folder (binary batches), or 'auto': ./data, else download, else Fashion-MNIST (announced)" },
-  epochs: { type: 'integer', help: 'epochs per run (default: the preset\'s)' },
+  epochs: { type: 'integer', help: "epochs per run (default: the preset's)" },
   steps: { type: 'integer', help: 'stop each run after N training steps' },
   'epoch-steps': { type: 'integer', help: 'stop each epoch after N steps (the quick preset uses it)' },
   models: { type: 'string', help: 'comma list of models (mlp_1,mlp_2,cnn_3,cnn_4,cnn_5)' },

@@ -53,7 +53,10 @@ export interface PlotOptions {
   png?: boolean;
 }
 
-interface Line { label: string; values: number[] }
+interface Line {
+  label: string;
+  values: number[];
+}
 
 function checkDir(saveDir: unknown, filename: unknown, fn: string): void {
   if (typeof saveDir !== 'string') throw new TypeError(`${fn}: expected string for saveDir but received ${String(saveDir)} of type ${typeof saveDir}`);
@@ -77,7 +80,10 @@ function panel(title: string, lines: Line[], xLabel: string, yLabel: string, eve
   const n = Math.max(0, ...lines.map((l) => l.values.length));
   const x = Array.from({ length: n }, (_, i) => (i + 1) * every);
   return {
-    title, xLabel, yLabel, x,
+    title,
+    xLabel,
+    yLabel,
+    x,
     series: lines.map((l, k) => ({
       label: l.label,
       values: Array.from({ length: n }, (_, i) => (i < l.values.length ? l.values[i] : NaN)),
@@ -95,10 +101,17 @@ function emit(charts: (Chart | BarChart)[], saveDir: string, filename: string, t
   if (opts.report) report.heading(title);
   for (const c of charts) {
     let fig: SvgFigure | undefined;
-    if ('categories' in c) report.svg({ title: c.title, svg: (fig = barChartSvg(c)).svg, name: c.name });
-    else report.chart(c);
+    if ('categories' in c) {
+      fig = barChartSvg(c);
+      report.svg({ title: c.title, svg: fig.svg, name: c.name });
+    } else {
+      report.chart(c);
+    }
     if (opts.png ?? true) {
-      const slug = c.title.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+      const slug = c.title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_|_$/g, '');
       writeChartPng(join(saveDir, `${filename}_${slug}.png`), fig ?? lineChartSvg(c as Chart));
     }
   }
@@ -123,18 +136,42 @@ export function part3Plots(results: Part3Result[], saveDir = '.', filename = 'al
     if (typeof r.test_acc !== 'number') throw new TypeError(`${fn}: expected number for results[${i}].test_acc but received ${String(r.test_acc)}`);
   });
   const charts = [
-    panel('Training loss', results.map((r) => ({ label: r.name, values: r.loss_curve })), 'step', 'loss (mean of 10 steps)', 10),
-    panel('Training accuracy', results.map((r) => ({ label: r.name, values: r.train_acc_curve })), 'step', 'accuracy (%)', 10),
-    panel('Validation accuracy', results.map((r) => ({ label: r.name, values: r.val_acc_curve })), 'step', 'accuracy (%)', 10),
+    panel(
+      'Training loss',
+      results.map((r) => ({ label: r.name, values: r.loss_curve })),
+      'step',
+      'loss (mean of 10 steps)',
+      10,
+    ),
+    panel(
+      'Training accuracy',
+      results.map((r) => ({ label: r.name, values: r.train_acc_curve })),
+      'step',
+      'accuracy (%)',
+      10,
+    ),
+    panel(
+      'Validation accuracy',
+      results.map((r) => ({ label: r.name, values: r.val_acc_curve })),
+      'step',
+      'accuracy (%)',
+      10,
+    ),
     {
-      title: 'Test accuracy', xLabel: 'model', yLabel: 'accuracy (%)', categories: results.map((r) => r.name), values: results.map((r) => r.test_acc),
+      title: 'Test accuracy',
+      xLabel: 'model',
+      yLabel: 'accuracy (%)',
+      categories: results.map((r) => r.name),
+      values: results.map((r) => r.test_acc),
       colors: results.map((_, k) => toHex(TAB10[k % TAB10.length])),
     } satisfies BarChart,
   ];
   const last = (v: number[]): string => (v.length ? v[v.length - 1].toFixed(2) : '–');
   return emit(charts, saveDir, filename, 'Part 3: performance comparison', opts, (rep) => {
-    rep.table(['model', 'final train acc (%)', 'final val acc (%)', 'test acc (%)'],
-      results.map((r) => [r.name, last(r.train_acc_curve), last(r.val_acc_curve), r.test_acc.toFixed(2)]));
+    rep.table(
+      ['model', 'final train acc (%)', 'final val acc (%)', 'test acc (%)'],
+      results.map((r) => [r.name, last(r.train_acc_curve), last(r.val_acc_curve), r.test_acc.toFixed(2)]),
+    );
   });
 }
 
@@ -148,10 +185,11 @@ export function part4Plots(results: Part4Result[], saveDir = '.', filename = 'pa
     if (typeof r?.name !== 'string') throw new TypeError(`${fn}: expected string for results[${i}].name but received ${String(r?.name)}`);
     for (const k of keys) checkCurve(r[k], `results[${i}].${k}`, fn);
   });
-  const lines = (a: 'loss' | 'grad'): Line[] => results.flatMap((r) => [
-    { label: `${r.name} relu`, values: r[`relu_${a}_curve`] },
-    { label: `${r.name} sigmoid`, values: r[`sigmoid_${a}_curve`] },
-  ]);
+  const lines = (a: 'loss' | 'grad'): Line[] =>
+    results.flatMap((r) => [
+      { label: `${r.name} relu`, values: r[`relu_${a}_curve`] },
+      { label: `${r.name} sigmoid`, values: r[`sigmoid_${a}_curve`] },
+    ]);
   const charts = [
     panel('Training losses', lines('loss'), 'step', 'loss', 10),
     panel('Gradient magnitudes', lines('grad'), 'step', '‖∇ first-layer weight‖', 10),
@@ -164,7 +202,11 @@ export function part5Plots(result: Part5Result, saveDir = '.', filename = 'part5
   const fn = 'part5Plots';
   checkDir(saveDir, filename, fn);
   if (typeof result?.name !== 'string') throw new TypeError(`${fn}: expected a result object with a string name but received ${String(result)}`);
-  const tags = [['1', '0.1'], ['01', '0.01'], ['001', '0.001']] as const;
+  const tags = [
+    ['1', '0.1'],
+    ['01', '0.01'],
+    ['001', '0.001'],
+  ] as const;
   const loss = tags.map(([t, lr]) => ({ label: `lr=${lr}`, values: checkCurve(result[`loss_curve_${t}`], `result.loss_curve_${t}`, fn) }));
   const acc = tags.map(([t, lr]) => ({ label: `lr=${lr}`, values: checkCurve(result[`val_acc_curve_${t}`], `result.val_acc_curve_${t}`, fn) }));
   const charts = [
@@ -182,7 +224,10 @@ export function part5ScheduledPlot(valAcc: number[], lrs: number[], saveDir = '.
   checkCurve(lrs, 'lrs', fn);
   const charts = [panel('Validation accuracy, scheduled learning rate', [{ label: 'val acc', values: valAcc }], 'epoch', 'accuracy (%)', 1)];
   return emit(charts, saveDir, filename, 'Part 5: scheduled learning rate', opts, (rep) => {
-    rep.table(['epoch', 'lr', 'val acc (%)'], valAcc.map((v, i) => [i + 1, lrs[i] ?? '', v.toFixed(2)]));
+    rep.table(
+      ['epoch', 'lr', 'val acc (%)'],
+      valAcc.map((v, i) => [i + 1, lrs[i] ?? '', v.toFixed(2)]),
+    );
   });
 }
 
@@ -221,8 +266,13 @@ export function visualizeWeights(weights: Tensor | unknown[], saveDir = '.', fil
     if (t.ndim !== 4) throw new RangeError(`${fn}: expected conv weights [O, C, kh, kw] or Linear weights [O, F] but received shape [${t.shape.join(', ')}]`);
     const [o, c, kh, kw] = t.shape;
     // Greyscale channels side by side when the filter is not RGB.
-    if (c !== 3) t = t.permute([0, 2, 1, 3]).reshape([o, 1, kh, c * kw]).expand([o, 3, kh, c * kw]);
-    const lo = t.amin([1, 2, 3], { keepdim: true }), hi = t.amax([1, 2, 3], { keepdim: true });
+    if (c !== 3)
+      t = t
+        .permute([0, 2, 1, 3])
+        .reshape([o, 1, kh, c * kw])
+        .expand([o, 3, kh, c * kw]);
+    const lo = t.amin([1, 2, 3], { keepdim: true }),
+      hi = t.amax([1, 2, 3], { keepdim: true });
     const range = hi.sub(lo);
     const flat = range.eq(0);
     const n = t.sub(lo).div(range.maskedFill(flat, 1)).add(flat.to('float64').mul(0.5));
@@ -237,7 +287,9 @@ export function visualizeWeights(weights: Tensor | unknown[], saveDir = '.', fil
     const cv = new Canvas(w, h);
     for (let p = 0; p < h * w; p++) {
       const s = (i * h * w + p) * 3;
-      cv.data[p * 4] = images[s]; cv.data[p * 4 + 1] = images[s + 1]; cv.data[p * 4 + 2] = images[s + 2];
+      cv.data[p * 4] = images[s];
+      cv.data[p * 4 + 1] = images[s + 1];
+      cv.data[p * 4 + 2] = images[s + 2];
     }
     if (i % columns === 0) panels.push([]);
     panels[panels.length - 1].push(scale === 1 ? cv : scaleNearest(cv, scale));

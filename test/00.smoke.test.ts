@@ -10,7 +10,10 @@ test('the addon loads and reports the LibTorch it was built against', () => {
 });
 
 test('a tensor round-trips through LibTorch', () => {
-  const t = torch.tensor([[1, 2], [3, 4]]);
+  const t = torch.tensor([
+    [1, 2],
+    [3, 4],
+  ]);
   assert.deepEqual(t.shape, [2, 2]);
   assert.equal(t.dtype, 'float32');
   assert.deepEqual(Array.from(t.mul(t).data<'float32'>()), [1, 4, 9, 16]);
@@ -21,13 +24,19 @@ test("loading torchnode leaves Node's signal handlers in place: a WebAssembly bo
   // Debian's LibTorch 2.x pulls in UCX, whose constructor replaced SIGSEGV's handler: V8's wasm
   // trap handler then never ran and the process died (lib/native.ts keepNodeSignalHandlers).
   // (module (memory 1) (func (export "load") (param i32) (result i32) local.get 0 i32.load))
-  const wasm = [0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 8, 1, 4, 108, 111, 97, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 40, 2, 0, 11];
+  const wasm = [
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 8, 1, 4, 108, 111, 97, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 40, 2, 0,
+    11,
+  ];
   const script = [
     "await import('./lib/index.js');",
     `const m = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(${JSON.stringify(wasm)})));`,
     'try { m.exports.load(1 << 30); console.log("no trap"); } catch (e) { console.log(e.constructor.name + ": " + e.message); }',
   ].join('\n');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: new URL('..', import.meta.url).pathname,
+  });
   assert.equal(r.signal, null, `the child died of ${r.signal}: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'RuntimeError: memory access out of bounds');

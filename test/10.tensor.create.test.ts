@@ -19,7 +19,13 @@ function scoped(fn: () => void): void {
 
 test('tensor(): nested numbers default to float32, bigints to int64, booleans to bool', () => {
   scoped(() => {
-    assertClose(torch.tensor([[1, 2], [3, 4]]), fx.tensor_2d_float);
+    assertClose(
+      torch.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      fx.tensor_2d_float,
+    );
     assertClose(torch.tensor([true, false]), fx.tensor_bool);
     assertClose(torch.tensor([1n, -2n, 2n ** 40n]), fx.tensor_int64);
     assertClose(torch.tensor([1, -2, 2 ** 40], { dtype: 'int64' }), fx.tensor_int64);
@@ -57,8 +63,12 @@ test('tensor(): empty arrays and empty inner dimensions', () => {
 test('tensor(): TypedArrays keep their element type (one copy), with an optional shape', () => {
   scoped(() => {
     const cases: [ArrayLike<number | bigint> & { constructor: { name: string } }, string][] = [
-      [new Float32Array([1.5, 2]), 'float32'], [new Float64Array([1.5, 2]), 'float64'], [new Int32Array([1, -2]), 'int32'],
-      [new Int16Array([1, -2]), 'int16'], [new Int8Array([1, -2]), 'int8'], [new Uint8Array([1, 255]), 'uint8'],
+      [new Float32Array([1.5, 2]), 'float32'],
+      [new Float64Array([1.5, 2]), 'float64'],
+      [new Int32Array([1, -2]), 'int32'],
+      [new Int16Array([1, -2]), 'int16'],
+      [new Int8Array([1, -2]), 'int8'],
+      [new Uint8Array([1, 255]), 'uint8'],
       [new BigInt64Array([1n, -(2n ** 62n)]), 'int64'],
     ];
     for (const [arr, dt] of cases) {
@@ -68,7 +78,10 @@ test('tensor(): TypedArrays keep their element type (one copy), with an optional
     }
     const m = torch.tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] });
     assert.deepEqual(m.shape, [2, 3]);
-    assert.deepEqual(m.toArray(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(m.toArray(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     // the tensor owns a copy: changing the source afterwards does not change it
     const src = new Float32Array([1, 2]);
     const t = torch.tensor(src);
@@ -185,11 +198,17 @@ test('requiresGrad option and property', () => {
 
 test('data() / toArray() / tolist() / item()', () => {
   scoped(() => {
-    const t = torch.tensor([[1.5, 2], [3, 4]]);
+    const t = torch.tensor([
+      [1.5, 2],
+      [3, 4],
+    ]);
     const d = t.data();
     assert.ok(d instanceof Float32Array);
     assert.deepEqual(Array.from(d), [1.5, 2, 3, 4]);
-    assert.deepEqual(t.toArray(), [[1.5, 2], [3, 4]]);
+    assert.deepEqual(t.toArray(), [
+      [1.5, 2],
+      [3, 4],
+    ]);
     assert.deepEqual(t.tolist(), t.toArray());
     // data() of a non-contiguous view is the logical (row-major) order
     assert.deepEqual(Array.from(t.t().data() as Float32Array), [1.5, 3, 2, 4]);

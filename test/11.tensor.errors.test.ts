@@ -32,15 +32,24 @@ function scoped(fn: (a: Tensor, b: Tensor) => void): void {
 
 test('shape mismatches name the op and the shapes and dtypes of its arguments', () => {
   scoped((a, b) => {
-    throwsExactly(() => a.add(b), Error,
-      'add: The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1 (self: float32[2, 2], other: float32[3])');
-    throwsExactly(() => a.mm(torch.ones([3, 2])), Error,
-      'mm: mat1 and mat2 shapes cannot be multiplied (2x2 and 3x2) (self: float32[2, 2], mat2: float32[3, 2])');
+    throwsExactly(
+      () => a.add(b),
+      Error,
+      'add: The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1 (self: float32[2, 2], other: float32[3])',
+    );
+    throwsExactly(
+      () => a.mm(torch.ones([3, 2])),
+      Error,
+      'mm: mat1 and mat2 shapes cannot be multiplied (2x2 and 3x2) (self: float32[2, 2], mat2: float32[3, 2])',
+    );
     throwsExactly(() => a.matmul(b), Error, /^matmul: size mismatch, got .*2.*2x2.*3.* \(self: float32\[2, 2\], other: float32\[3\]\)$/);
     throwsExactly(() => a.view(3, 2), Error, "view: shape '[3, 2]' is invalid for input of size 4");
     throwsExactly(() => torch.cat([a, b]), Error, 'cat: Tensors must have same number of dimensions: got 2 and 1');
-    throwsExactly(() => b.expand(2, 4), Error,
-      'expand: The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1.  Target sizes: [2, 4].  Tensor sizes: [3] (self: float32[3])');
+    throwsExactly(
+      () => b.expand(2, 4),
+      Error,
+      'expand: The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1.  Target sizes: [2, 4].  Tensor sizes: [3] (self: float32[3])',
+    );
   });
 });
 
@@ -58,10 +67,16 @@ test('bad argument types say what was expected and what was received', () => {
     throwsExactly(() => torch.zeros([-1, 2]), TypeError, 'Expected non-negative integer for zeros: size[0] but received -1 of type number');
     throwsExactly(() => torch.zeros([1.5]), TypeError, 'Expected non-negative integer for zeros: size[0] but received 1.5 of type number');
     throwsExactly(() => torch.full([2], 'a' as never), TypeError, "Expected Tensor or number for fillValue but received 'a' of type string");
-    throwsExactly(() => torch.zeros([2], { device: 'gpu' }), TypeError,
-      "Expected a device like 'cpu', 'cuda' or 'cuda:0' for zeros: device but received 'gpu' of type string");
-    throwsExactly(() => a.div(2, { roundingMode: 'round' as never }), TypeError,
-      "Expected 'trunc' or 'floor' for roundingMode but received 'round' of type string");
+    throwsExactly(
+      () => torch.zeros([2], { device: 'gpu' }),
+      TypeError,
+      "Expected a device like 'cpu', 'cuda' or 'cuda:0' for zeros: device but received 'gpu' of type string",
+    );
+    throwsExactly(
+      () => a.div(2, { roundingMode: 'round' as never }),
+      TypeError,
+      "Expected 'trunc' or 'floor' for roundingMode but received 'round' of type string",
+    );
     throwsExactly(() => a.clamp(), TypeError, "clamp: at least one of 'min' or 'max' must be given");
     throwsExactly(() => torch.tidy(3 as never), TypeError, 'tidy: expected a function but received 3 of type number');
   });
@@ -70,25 +85,31 @@ test('bad argument types say what was expected and what was received', () => {
 test('bad dtype names list the valid ones', () => {
   scoped((a) => {
     const valid = 'uint8, int8, int16, int32, int64, float16, float32, float64, bool, bfloat16';
-    throwsExactly(() => torch.zeros([2], { dtype: 'float128' as never }), TypeError,
-      `Expected one of ${valid} for zeros: dtype but received 'float128' of type string`);
+    throwsExactly(
+      () => torch.zeros([2], { dtype: 'float128' as never }),
+      TypeError,
+      `Expected one of ${valid} for zeros: dtype but received 'float128' of type string`,
+    );
     throwsExactly(() => a.to('int65' as never), TypeError, `Expected one of ${valid} for to but received 'int65' of type string`);
-    throwsExactly(() => torch.tensor([1], { dtype: 3 as never }), TypeError,
-      `Expected one of ${valid} for tensor: dtype but received 3 of type number`);
+    throwsExactly(() => torch.tensor([1], { dtype: 3 as never }), TypeError, `Expected one of ${valid} for tensor: dtype but received 3 of type number`);
   });
 });
 
 test('ragged and non-numeric nested arrays are rejected with the path of the bad element', () => {
   scoped(() => {
-    throwsExactly(() => torch.tensor([[1, 2], [3]]), RangeError,
-      'tensor: expected a sequence of length 2 at [1] but received an array of length 1 (ragged nested arrays are not tensors)');
-    throwsExactly(() => torch.tensor([[1, 2], 3] as never), RangeError,
-      'tensor: expected a sequence of length 2 at [1] but received 3 of type number (ragged nested arrays are not tensors)');
-    throwsExactly(() => torch.tensor([[1, 'a']] as never), TypeError,
-      "tensor: expected a number, boolean or bigint at [0][1] but received 'a' of type string");
+    throwsExactly(
+      () => torch.tensor([[1, 2], [3]]),
+      RangeError,
+      'tensor: expected a sequence of length 2 at [1] but received an array of length 1 (ragged nested arrays are not tensors)',
+    );
+    throwsExactly(
+      () => torch.tensor([[1, 2], 3] as never),
+      RangeError,
+      'tensor: expected a sequence of length 2 at [1] but received 3 of type number (ragged nested arrays are not tensors)',
+    );
+    throwsExactly(() => torch.tensor([[1, 'a']] as never), TypeError, "tensor: expected a number, boolean or bigint at [0][1] but received 'a' of type string");
     throwsExactly(() => torch.tensor([1, null] as never), TypeError, 'tensor: expected a number, boolean or bigint at [1] but received null');
-    throwsExactly(() => torch.tensor(new Float32Array(3), { shape: [2, 2] }), RangeError,
-      'tensor: shape [2, 2] holds 4 elements but the Float32Array has 3');
+    throwsExactly(() => torch.tensor(new Float32Array(3), { shape: [2, 2] }), RangeError, 'tensor: shape [2, 2] holds 4 elements but the Float32Array has 3');
   });
 });
 
@@ -127,16 +148,20 @@ test('LibTorch errors inside ops become JS errors with the op name', () => {
   scoped((a) => {
     throwsExactly(() => a.size(5), RangeError, 'size: Dimension out of range (expected to be in range of [-2, 1], but got 5)');
     throwsExactly(() => a.sum(5), Error, 'sum: Dimension out of range (expected to be in range of [-2, 1], but got 5) (self: float32[2, 2])');
-    throwsExactly(() => a.transpose(0, 3), Error,
-      'transpose: Dimension out of range (expected to be in range of [-2, 1], but got 3) (self: float32[2, 2])');
-    throwsExactly(() => a.gather(1, torch.ones([2, 2])), Error,
-      'gather: gather(): Expected dtype int64 for index (self: float32[2, 2], index: float32[2, 2])');
+    throwsExactly(() => a.transpose(0, 3), Error, 'transpose: Dimension out of range (expected to be in range of [-2, 1], but got 3) (self: float32[2, 2])');
+    throwsExactly(() => a.gather(1, torch.ones([2, 2])), Error, 'gather: gather(): Expected dtype int64 for index (self: float32[2, 2], index: float32[2, 2])');
     throwsExactly(() => a.indexSelect(0, torch.tensor([5n])), Error, 'index_select: index out of range in self (self: float32[2, 2], index: int64[1])');
-    throwsExactly(() => torch.where(a, a, a), Error,
-      'where: where expected condition to be a boolean tensor, but got a tensor with dtype Float (condition: float32[2, 2], self: float32[2, 2], other: float32[2, 2])');
+    throwsExactly(
+      () => torch.where(a, a, a),
+      Error,
+      'where: where expected condition to be a boolean tensor, but got a tensor with dtype Float (condition: float32[2, 2], self: float32[2, 2], other: float32[2, 2])',
+    );
     throwsExactly(() => torch.tensor([1n]).div(0, { roundingMode: 'floor' }), Error, 'div: ZeroDivisionError (self: int64[1])');
-    throwsExactly(() => torch.ones([2], { requiresGrad: true }).mul(2).backward(), Error,
-      'backward: grad can be implicitly created only for scalar outputs (self: float32[2])');
+    throwsExactly(
+      () => torch.ones([2], { requiresGrad: true }).mul(2).backward(),
+      Error,
+      'backward: grad can be implicitly created only for scalar outputs (self: float32[2])',
+    );
     throwsExactly(() => torch.arange(0, 1, 0), RangeError, 'arange: step must be nonzero');
     throwsExactly(() => torch.linspace(0, 1, -1), Error, 'linspace: number of steps must be non-negative');
   });
@@ -156,12 +181,17 @@ test('native writeData (the CIFAR reader fills slices in place) checks its targe
   torch.tidy(() => {
     const t = torch.zeros([3, 4], { dtype: 'uint8' });
     native.writeData(t.narrow(0, 1, 1)._h, Uint8Array.from([1, 2, 3, 4]));
-    assert.deepEqual(t.toArray(), [[0, 0, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0]]);
-    throwsExactly(() => native.writeData(t.narrow(0, 0, 1)._h, new Uint8Array(3)), Error,
-      'writeData: data holds 3 bytes, uint8[1, 4] needs 4');
-    throwsExactly(() => native.writeData(t.t()._h, new Uint8Array(12)), Error,
-      'writeData: expected a contiguous CPU tensor to write into, got uint8[4, 3]');
-    throwsExactly(() => native.writeData(torch.zeros([2], { requiresGrad: true })._h, new Float32Array(2)), Error,
-      'writeData: cannot write into a tensor that requires grad');
+    assert.deepEqual(t.toArray(), [
+      [0, 0, 0, 0],
+      [1, 2, 3, 4],
+      [0, 0, 0, 0],
+    ]);
+    throwsExactly(() => native.writeData(t.narrow(0, 0, 1)._h, new Uint8Array(3)), Error, 'writeData: data holds 3 bytes, uint8[1, 4] needs 4');
+    throwsExactly(() => native.writeData(t.t()._h, new Uint8Array(12)), Error, 'writeData: expected a contiguous CPU tensor to write into, got uint8[4, 3]');
+    throwsExactly(
+      () => native.writeData(torch.zeros([2], { requiresGrad: true })._h, new Float32Array(2)),
+      Error,
+      'writeData: cannot write into a tensor that requires grad',
+    );
   });
 });

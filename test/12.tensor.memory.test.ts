@@ -90,13 +90,18 @@ test('nested tidy: the inner result moves to the outer scope and is freed there'
 
 test('tidy frees everything when fn throws, and rejects async functions', async () => {
   const before = live();
-  assert.throws(() => torch.tidy(() => {
-    torch.ones([3]);
-    throw new Error('boom');
-  }), /boom/);
+  assert.throws(
+    () =>
+      torch.tidy(() => {
+        torch.ones([3]);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(live(), before);
-  assert.throws(() => torch.tidy((async () => torch.ones([1])) as never),
-    { message: 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly' });
+  assert.throws(() => torch.tidy((async () => torch.ones([1])) as never), {
+    message: 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly',
+  });
   await new Promise((r) => setImmediate(r));
 });
 
@@ -128,16 +133,17 @@ test('in-place ops and views do not add to the count beyond their handles', () =
 test('10k small-op steps inside tidy keep numTensors exactly flat and RSS flat', () => {
   const w = torch.keep(torch.randn([16, 16], { requiresGrad: true }));
   const x = torch.keep(torch.randn([8, 16]));
-  const step = () => torch.tidy(() => {
-    const y = x.matmul(w).relu().add(0.5).mul(x.sum()).softmax(1);
-    const loss = y.log().neg().mean();
-    loss.backward();
-    torch.noGrad(() => {
-      w.sub_(w.grad!.mul(1e-3));
+  const step = () =>
+    torch.tidy(() => {
+      const y = x.matmul(w).relu().add(0.5).mul(x.sum()).softmax(1);
+      const loss = y.log().neg().mean();
+      loss.backward();
+      torch.noGrad(() => {
+        w.sub_(w.grad!.mul(1e-3));
+      });
+      w.grad = null;
+      return loss.item();
     });
-    w.grad = null;
-    return loss.item();
-  });
   const counts: number[] = [];
   for (let i = 0; i < 1000; i++) step(); // warm-up: allocator caches, JIT
   global.gc?.();
@@ -149,7 +155,11 @@ test('10k small-op steps inside tidy keep numTensors exactly flat and RSS flat',
   }
   global.gc?.();
   const rss1 = process.memoryUsage().rss;
-  assert.deepEqual(counts, counts.map(() => n0), 'live tensor count drifted');
+  assert.deepEqual(
+    counts,
+    counts.map(() => n0),
+    'live tensor count drifted',
+  );
   assert.equal(live(), n0);
   const grownMB = (rss1 - rss0) / 2 ** 20;
   // A leak only grows: RSS may also shrink (the allocator returning pages), which is no failure.

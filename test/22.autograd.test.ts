@@ -32,7 +32,9 @@ function check(name: string, got: Record<string, Tensor | null>): void {
 
 test('backward through matmul, add, relu, mul, exp, mean', () => {
   torch.tidy(() => {
-    const x = leaf(I.x), w = leaf(I.w), b = leaf(I.b);
+    const x = leaf(I.x),
+      w = leaf(I.w),
+      b = leaf(I.b);
     const y = x.matmul(w).add(b).relu().mul(2).exp().mean();
     y.backward();
     check('chain', { y, x: x.grad, w: w.grad, b: b.grad });
@@ -41,7 +43,8 @@ test('backward through matmul, add, relu, mul, exp, mean', () => {
 
 test('broadcasting reduces gradients to the leaf shape', () => {
   torch.tidy(() => {
-    const x = leaf(I.x), b = leaf(I.b.index(':3'));
+    const x = leaf(I.x),
+      b = leaf(I.b.index(':3'));
     const y = x.mul(b).sin().sum();
     y.backward();
     check('broadcast', { y, x: x.grad, b: b.grad });
@@ -52,7 +55,10 @@ test('broadcasting reduces gradients to the leaf shape', () => {
 test('gradients of softmax, logSoftmax, logsumexp, std, norm, pow, div, sigmoid, prod, tanh, var, where, clamp', () => {
   torch.tidy(() => {
     const x = leaf(I.x);
-    const y = x.softmax(1).mul(torch.arange(3, { dtype: 'float32' })).sum()
+    const y = x
+      .softmax(1)
+      .mul(torch.arange(3, { dtype: 'float32' }))
+      .sum()
       .add(x.logSoftmax(0).index(1, 2))
       .add(x.logsumexp(1).sum())
       .add(x.std())
@@ -70,11 +76,31 @@ test('gradients of softmax, logSoftmax, logsumexp, std, norm, pow, div, sigmoid,
 test('gradients flow through shape ops, slicing, advanced indexing, cat, max, expand, gather', () => {
   torch.tidy(() => {
     const x = leaf(I.x);
-    const y = x.t().reshape(6).index('1:5').mul(torch.tensor([1, 2, 3, 4])).sum()
+    const y = x
+      .t()
+      .reshape(6)
+      .index('1:5')
+      .mul(torch.tensor([1, 2, 3, 4]))
+      .sum()
       .add(x.index(':', [2, 0]).pow(2).sum())
-      .add(torch.cat([x, x.mul(2)], 0).max(0).values.sum())
+      .add(
+        torch
+          .cat([x, x.mul(2)], 0)
+          .max(0)
+          .values.sum(),
+      )
       .add(x.unsqueeze(0).expand(3, 2, 3).mean())
-      .add(x.gather(1, torch.tensor([[0n, 0n], [2n, 1n]])).sum());
+      .add(
+        x
+          .gather(
+            1,
+            torch.tensor([
+              [0n, 0n],
+              [2n, 1n],
+            ]),
+          )
+          .sum(),
+      );
     y.backward();
     check('shape_ops', { y, x: x.grad });
   });
@@ -83,7 +109,12 @@ test('gradients flow through shape ops, slicing, advanced indexing, cat, max, ex
 test('backward(gradient) of a non-scalar output', () => {
   torch.tidy(() => {
     const x = leaf(I.x);
-    x.mul(x).backward(torch.tensor([[1, 0.5, -1], [2, 0, 3]]));
+    x.mul(x).backward(
+      torch.tensor([
+        [1, 0.5, -1],
+        [2, 0, 3],
+      ]),
+    );
     check('backward_gradient', { x: x.grad });
   });
 });
@@ -140,7 +171,9 @@ test('autograd.grad: first and second derivatives (createGraph)', () => {
 
 test('autograd.grad with allowUnused returns null for unused inputs', () => {
   torch.tidy(() => {
-    const x = leaf(I.x), w = leaf(I.w), b = leaf(I.b);
+    const x = leaf(I.x),
+      w = leaf(I.w),
+      b = leaf(I.b);
     const y = x.matmul(w).sum();
     const [gx, gw, gb] = torch.autograd.grad(y, [x, w, b], { allowUnused: true, retainGraph: true });
     assert.equal(gb, null);
@@ -156,11 +189,20 @@ test('gradFn names match PyTorch', () => {
   torch.tidy(() => {
     const x = leaf(I.x);
     const got: Record<string, string | null> = {
-      add: x.add(x).gradFn, mul: x.mul(x).gradFn, sum: x.sum().gradFn, mean: x.mean().gradFn,
-      mm: x.matmul(I.w).gradFn, relu: x.relu().gradFn, view: x.view(6).gradFn, exp: x.exp().gradFn,
+      add: x.add(x).gradFn,
+      mul: x.mul(x).gradFn,
+      sum: x.sum().gradFn,
+      mean: x.mean().gradFn,
+      mm: x.matmul(I.w).gradFn,
+      relu: x.relu().gradFn,
+      view: x.view(6).gradFn,
+      exp: x.exp().gradFn,
       div: x.div(x).gradFn,
       // Number operands go in as wrapped-number tensors, as Python passes them.
-      add_number: x.add(1).gradFn, sub_number: x.sub(2.5).gradFn, mul_number: x.mul(2).gradFn, div_number: x.div(2).gradFn,
+      add_number: x.add(1).gradFn,
+      sub_number: x.sub(2.5).gradFn,
+      mul_number: x.mul(2).gradFn,
+      div_number: x.div(2).gradFn,
     };
     assert.deepEqual(got, fx.cases.grad_fn_names);
     assert.equal(x.gradFn, null);
@@ -178,7 +220,13 @@ test('noGrad: results do not require grad, the mode is restored (also after a th
     assert.equal(y.requiresGrad, false);
     assert.equal(y.gradFn, null);
     assert.equal(torch.isGradEnabled(), true);
-    assert.throws(() => torch.noGrad(() => { throw new Error('boom'); }), /boom/);
+    assert.throws(
+      () =>
+        torch.noGrad(() => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(torch.isGradEnabled(), true);
     // enableGrad inside noGrad records again
     const z = torch.noGrad(() => torch.enableGrad(() => x.mul(2)));

@@ -20,23 +20,50 @@ function golden(name: string, f: () => unknown): void {
 }
 
 const CASES: Record<string, () => unknown> = {
-  randn_3: () => { torch.manualSeed(42); return torch.randn([3]); },
-  rand_2x3: () => { torch.manualSeed(42); return torch.rand(2, 3); },
+  randn_3: () => {
+    torch.manualSeed(42);
+    return torch.randn([3]);
+  },
+  rand_2x3: () => {
+    torch.manualSeed(42);
+    return torch.rand(2, 3);
+  },
   sequence: () => {
     torch.manualSeed(42);
     return [torch.randn([2]), torch.rand([3]), torch.randint(0, 10, [5]), torch.randperm(8), torch.randn(2, 2)];
   },
-  randint_range: () => { torch.manualSeed(0); return torch.randint(-5, 5, [3, 4]); },
-  randperm_10: () => { torch.manualSeed(0); return torch.randperm(10); },
-  randperm_100: () => { torch.manualSeed(0); return torch.randperm(100); },
-  randn_float64: () => { torch.manualSeed(7); return torch.randn([4], { dtype: 'float64' }); },
-  randn_large: () => { torch.manualSeed(7); return torch.randn([40]); },
-  rand_float64: () => { torch.manualSeed(7); return torch.rand([5], { dtype: 'float64' }); },
+  randint_range: () => {
+    torch.manualSeed(0);
+    return torch.randint(-5, 5, [3, 4]);
+  },
+  randperm_10: () => {
+    torch.manualSeed(0);
+    return torch.randperm(10);
+  },
+  randperm_100: () => {
+    torch.manualSeed(0);
+    return torch.randperm(100);
+  },
+  randn_float64: () => {
+    torch.manualSeed(7);
+    return torch.randn([4], { dtype: 'float64' });
+  },
+  randn_large: () => {
+    torch.manualSeed(7);
+    return torch.randn([40]);
+  },
+  rand_float64: () => {
+    torch.manualSeed(7);
+    return torch.rand([5], { dtype: 'float64' });
+  },
   normal_uniform_inplace: () => {
     torch.manualSeed(1);
     return [torch.empty([5]).normal_(2, 3), torch.empty([5]).uniform_(-1, 1)];
   },
-  bernoulli_: () => { torch.manualSeed(1); return torch.empty([10]).bernoulli_(0.3); },
+  bernoulli_: () => {
+    torch.manualSeed(1);
+    return torch.empty([10]).bernoulli_(0.3);
+  },
   multinomial: () => {
     torch.manualSeed(1);
     return torch.multinomial(torch.tensor([0.1, 0.2, 0.3, 0.4]), 6, { replacement: true });
@@ -47,8 +74,12 @@ const CASES: Record<string, () => unknown> = {
   },
   generator: () => {
     const g = new torch.Generator().manualSeed(123);
-    return [torch.randn([4], { generator: g }), torch.rand([2], { generator: g }),
-      torch.randint(0, 100, [3], { generator: g }), torch.randperm(6, { generator: g })];
+    return [
+      torch.randn([4], { generator: g }),
+      torch.rand([2], { generator: g }),
+      torch.randint(0, 100, [3], { generator: g }),
+      torch.randperm(6, { generator: g }),
+    ];
   },
   default_untouched_by_generator: () => {
     torch.manualSeed(42);
@@ -110,6 +141,6 @@ test('random argument errors', () => {
     message: 'Expected Generator for generator but received 3 of type number',
   });
   assert.throws(() => torch.rand([2], { seed: 1 } as never), {
-    message: 'rand: unknown option \'seed\' (expected one of dtype, device, requiresGrad, generator)',
+    message: "rand: unknown option 'seed' (expected one of dtype, device, requiresGrad, generator)",
   });
 });

@@ -19,7 +19,10 @@ const BUILD: Record<string, (x: Tensor) => Tensor> = {
   nonfinite_fixed: (x) => x.div(torch.tensor([0, 0, 0, 1])),
   nonfinite_int_mode: (x) => x.div(torch.tensor([0, 0, 0, 1])),
   nonfinite_sci: (x) => x.div(torch.tensor([0, 0, 0, 1])),
-  grad_fn_mul: (x) => { x.requiresGrad_(true); return x.mul(x); },
+  grad_fn_mul: (x) => {
+    x.requiresGrad_(true);
+    return x.mul(x);
+  },
   grad_fn_sum: (x) => x.requiresGrad_(true).sum(),
   mkldnn: (x) => x.toMkldnn(),
 };

@@ -73,21 +73,23 @@ for (const activation of ['relu', 'sigmoid'] as const) {
     const pool = new nn.MaxPool2d({ kernelSize: 2, stride: 2 });
     const act = (t: Tensor): Tensor => (activation === 'relu' ? nn.F.relu(t) : torch.sigmoid(t));
     const stack = (x: Tensor): Tensor => pool.call(act(conv2.call(act(conv1.call(x)) as Tensor))) as Tensor;
-    torch.inferenceMode(() => torch.tidy(() => {
-      for (const n of [1, 2, 7, 50]) {
-        const x = torch.randn([n, 3, 32, 32]);
-        const dense = stack(x);
-        const viaMkldnn = stack(x.toMkldnn());
-        assert.equal(viaMkldnn.isMkldnn, true, 'the layout is kept through the stack');
-        // A batch of one may take another oneDNN kernel and differ in the last bit (PyTorch 1.13
-        // does the same: 2.4e-7 on this stack); from two images on the results are identical.
-        if (activation === 'sigmoid') {
-          // oneDNN's logistic is not ATen's sigmoid: up to 1 ulp apart (PyTorch: 1.2e-7 here).
-          assert.ok(viaMkldnn.toDense().allclose(dense, { rtol: 0, atol: 5e-7 }), `batch ${n}`);
-          assert.ok(!viaMkldnn.toDense().equal(dense) || n === 1, 'sigmoid differs in the last bit, as in PyTorch');
-        } else if (n === 1) assert.ok(viaMkldnn.toDense().allclose(dense, { rtol: 0, atol: 1e-6 }), 'batch 1');
-        else assert.ok(viaMkldnn.toDense().equal(dense), `batch ${n}`);
-      }
-    }));
+    torch.inferenceMode(() =>
+      torch.tidy(() => {
+        for (const n of [1, 2, 7, 50]) {
+          const x = torch.randn([n, 3, 32, 32]);
+          const dense = stack(x);
+          const viaMkldnn = stack(x.toMkldnn());
+          assert.equal(viaMkldnn.isMkldnn, true, 'the layout is kept through the stack');
+          // A batch of one may take another oneDNN kernel and differ in the last bit (PyTorch 1.13
+          // does the same: 2.4e-7 on this stack); from two images on the results are identical.
+          if (activation === 'sigmoid') {
+            // oneDNN's logistic is not ATen's sigmoid: up to 1 ulp apart (PyTorch: 1.2e-7 here).
+            assert.ok(viaMkldnn.toDense().allclose(dense, { rtol: 0, atol: 5e-7 }), `batch ${n}`);
+            assert.ok(!viaMkldnn.toDense().equal(dense) || n === 1, 'sigmoid differs in the last bit, as in PyTorch');
+          } else if (n === 1) assert.ok(viaMkldnn.toDense().allclose(dense, { rtol: 0, atol: 1e-6 }), 'batch 1');
+          else assert.ok(viaMkldnn.toDense().equal(dense), `batch ${n}`);
+        }
+      }),
+    );
   });
 }

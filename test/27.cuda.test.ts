@@ -23,7 +23,10 @@ test('without CUDA: isAvailable is false and device calls explain why', { skip: 
   assert.throws(() => torch.cuda.memoryAllocated(), /cuda\.memoryStats: CUDA is not available/);
   assert.throws(() => torch.cuda.synchronize(), /cuda\.synchronize: CUDA is not available/);
   assert.throws(() => torch.ones([2]).to('cuda'), /CUDA|cuda/);
-  assert.equal(torch.cuda.resolveDevice('auto', () => {}), 'cpu');
+  assert.equal(
+    torch.cuda.resolveDevice('auto', () => {}),
+    'cpu',
+  );
   assert.throws(() => torch.cuda.resolveDevice('cuda'), /--device cuda: CUDA is not available/);
 });
 

@@ -9,7 +9,11 @@ import { nn, type Tensor } from '../lib/index.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** A tensor as tools/golden/nn.py stores it. */
-export interface Enc { shape: number[]; dtype: string; b64: string }
+export interface Enc {
+  shape: number[];
+  dtype: string;
+  b64: string;
+}
 
 export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(join(here, 'fixtures', name), 'utf8')) as T;
@@ -20,11 +24,16 @@ export function dec(e: Enc): Tensor {
   const buf = Buffer.from(e.b64, 'base64');
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   switch (e.dtype) {
-    case 'float32': return torch.tensor(new Float32Array(ab), { shape: e.shape });
-    case 'float64': return torch.tensor(new Float64Array(ab), { shape: e.shape });
-    case 'int64': return torch.tensor(new BigInt64Array(ab), { shape: e.shape });
-    case 'bool': return torch.tensor(new Uint8Array(ab), { shape: e.shape }).to('bool');
-    default: throw new Error(`fixture dtype ${e.dtype} not handled`);
+    case 'float32':
+      return torch.tensor(new Float32Array(ab), { shape: e.shape });
+    case 'float64':
+      return torch.tensor(new Float64Array(ab), { shape: e.shape });
+    case 'int64':
+      return torch.tensor(new BigInt64Array(ab), { shape: e.shape });
+    case 'bool':
+      return torch.tensor(new Uint8Array(ab), { shape: e.shape }).to('bool');
+    default:
+      throw new Error(`fixture dtype ${e.dtype} not handled`);
   }
 }
 

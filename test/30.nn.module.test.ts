@@ -7,7 +7,7 @@ import { fixture, dec, assertClose, assertStateDict, MLP2, CNN3 } from './30.nn.
 
 const M = fixture<Record<string, any>>('nn_models.json');
 
-test('after manualSeed(0) MLP2 and CNN3 have PyTorch\'s exact initial weights', () => {
+test("after manualSeed(0) MLP2 and CNN3 have PyTorch's exact initial weights", () => {
   torch.manualSeed(0);
   const mlp = new MLP2();
   assertStateDict(mlp.stateDict(), M.mlp2_init, 'MLP2', 0);
@@ -16,7 +16,7 @@ test('after manualSeed(0) MLP2 and CNN3 have PyTorch\'s exact initial weights', 
   assertStateDict(cnn.stateDict(), M.cnn3_init, 'CNN3', 0);
 });
 
-test('toString() is PyTorch\'s module repr', () => {
+test("toString() is PyTorch's module repr", () => {
   assert.equal(new MLP2().toString(), M.mlp2_repr);
   assert.equal(String(new CNN3()), M.cnn3_repr);
 });
@@ -34,7 +34,10 @@ test('forward, cross-entropy gradients and clipGradNorm_ match PyTorch', () => {
   const loss = nn.F.crossEntropy(y, target);
   assertClose(loss, M.cnn3_loss, 'loss', 1e-5);
   loss.backward();
-  assert.deepEqual(cnn.namedParameters().map(([n]) => n), M.cnn3_named_parameters);
+  assert.deepEqual(
+    cnn.namedParameters().map(([n]) => n),
+    M.cnn3_named_parameters,
+  );
   for (const [n, p] of cnn.namedParameters()) assertClose(p.grad!, M.cnn3_grads[n], `grad ${n}`, 1e-5);
   const total = nn.utils.clipGradNorm_(cnn.parameters(), 0.5);
   assertClose(total, M.cnn3_clip_total, 'clip total', 1e-5);
@@ -67,25 +70,53 @@ test('fields and assignments register in order; registration APIs', () => {
     }
   }
   const net = new Net();
-  assert.deepEqual(net.namedChildren().map(([n]) => n), ['a', 'b']);
-  assert.deepEqual(net.namedParameters().map(([n]) => n), ['scale', 'a.weight', 'a.bias', 'b.weight']);
-  assert.deepEqual(net.namedParameters({ recurse: false }).map(([n]) => n), ['scale']);
-  assert.deepEqual(net.namedBuffers().map(([n]) => n), ['steps', 'cache']);
+  assert.deepEqual(
+    net.namedChildren().map(([n]) => n),
+    ['a', 'b'],
+  );
+  assert.deepEqual(
+    net.namedParameters().map(([n]) => n),
+    ['scale', 'a.weight', 'a.bias', 'b.weight'],
+  );
+  assert.deepEqual(
+    net.namedParameters({ recurse: false }).map(([n]) => n),
+    ['scale'],
+  );
+  assert.deepEqual(
+    net.namedBuffers().map(([n]) => n),
+    ['steps', 'cache'],
+  );
   assert.deepEqual([...net.stateDict().keys()], ['scale', 'steps', 'a.weight', 'a.bias', 'b.weight']);
-  assert.deepEqual(net.namedModules().map(([n]) => n), ['', 'a', 'b']);
+  assert.deepEqual(
+    net.namedModules().map(([n]) => n),
+    ['', 'a', 'b'],
+  );
   assert.equal(net.modules().length, 3);
   assert.ok(net.parameters()[0] === net.scale, 'parameters() returns the Parameter objects');
   // reassigning keeps the position; null keeps the slot (PyTorch semantics)
   net.a = new nn.Linear(2, 3, { bias: false });
-  assert.deepEqual(net.namedParameters().map(([n]) => n), ['scale', 'a.weight', 'b.weight']);
-  assert.throws(() => { (net as any).scale = torch.ones([1]); },
-    { message: "cannot assign 'Tensor' as parameter 'scale' (nn.Parameter or null expected)" });
+  assert.deepEqual(
+    net.namedParameters().map(([n]) => n),
+    ['scale', 'a.weight', 'b.weight'],
+  );
+  assert.throws(
+    () => {
+      (net as any).scale = torch.ones([1]);
+    },
+    { message: "cannot assign 'Tensor' as parameter 'scale' (nn.Parameter or null expected)" },
+  );
   assert.throws(() => net.registerBuffer('a', torch.ones([1])), { message: "attribute 'a' already exists" });
-  assert.throws(() => net.registerParameter('x.y', null), { message: 'parameter name can\'t contain "." (got \'x.y\')' });
+  assert.throws(() => net.registerParameter('x.y', null), { message: "parameter name can't contain \".\" (got 'x.y')" });
   net.registerModule('extra', new nn.ReLU());
-  assert.deepEqual(net.namedChildren().map(([n]) => n), ['a', 'b', 'extra']);
+  assert.deepEqual(
+    net.namedChildren().map(([n]) => n),
+    ['a', 'b', 'extra'],
+  );
   delete (net as any).extra;
-  assert.deepEqual(net.namedChildren().map(([n]) => n), ['a', 'b']);
+  assert.deepEqual(
+    net.namedChildren().map(([n]) => n),
+    ['a', 'b'],
+  );
   (net as any).steps = torch.full([1], 3);
   assert.equal(net.stateDict().get('steps')!.item(), 3);
   // shared modules are listed once, like PyTorch
@@ -107,7 +138,7 @@ test('train()/eval() propagate; apply() visits children first', () => {
   assert.throws(() => seq.train('yes' as any), /train: training mode is expected to be boolean/);
 });
 
-test('parameters survive a caller\'s tidy(); temporaries of forward do not leak', () => {
+test("parameters survive a caller's tidy(); temporaries of forward do not leak", () => {
   const m = torch.tidy(() => new CNN3());
   assert.ok(m.parameters().every((p) => !p.isDisposed));
   const x = torch.randn([2, 3, 32, 32]);
@@ -128,7 +159,8 @@ test('loadStateDict copies values and reports PyTorch-style errors', () => {
   const sd = a.stateDict();
   sd.set('fc.weight', torch.zeros([10, 128]));
   assert.throws(() => b.loadStateDict(sd), {
-    message: 'Error(s) in loading state_dict for CNN3:\n\tsize mismatch for fc.weight: copying a param with shape [10, 128] from checkpoint, the shape in current model is [10, 144].',
+    message:
+      'Error(s) in loading state_dict for CNN3:\n\tsize mismatch for fc.weight: copying a param with shape [10, 128] from checkpoint, the shape in current model is [10, 144].',
   });
   const sd2 = a.stateDict();
   sd2.delete('conv2.bias');
@@ -163,8 +195,9 @@ test('to(dtype) converts in place, keeping the Parameter objects', () => {
 test('wrong input shapes name the module path and the shapes', () => {
   const cnn = new CNN3();
   assert.throws(() => cnn.fc.call(torch.zeros([50, 128])), { message: 'cnn3.fc: expected input [*, 144], got [50, 128]' });
-  assert.throws(() => cnn.call(torch.zeros([50, 1, 32, 32])),
-    { message: 'cnn3.conv1: expected input [N, 3, H, W] or [3, H, W] (3 channels), got [50, 1, 32, 32]' });
+  assert.throws(() => cnn.call(torch.zeros([50, 1, 32, 32])), {
+    message: 'cnn3.conv1: expected input [N, 3, H, W] or [3, H, W] (3 channels), got [50, 1, 32, 32]',
+  });
   assert.throws(() => cnn.call(torch.zeros([50, 3, 28, 28])), { message: 'cnn3.fc: expected input [*, 144], got [50, 64]' });
   assert.throws(() => new nn.Linear(4, 2).call(torch.zeros([3])), { message: 'linear: expected input [*, 4], got [3]' });
   const seq = new nn.Sequential(new nn.Linear(4, 2));
@@ -199,8 +232,7 @@ test('utils: parametersToVector / vectorToParameters round-trip', () => {
   assert.equal(nn.utils.clipGradNorm_(lin.parameters(), 1).item(), 0, 'no grads: total 0 as PyTorch');
 });
 
-
-test('buffers survive a caller\'s tidy(); to() inside tidy() keeps the model usable', () => {
+test("buffers survive a caller's tidy(); to() inside tidy() keeps the model usable", () => {
   const bn = torch.tidy(() => {
     const m = new nn.BatchNorm1d(3);
     m.to('float64');

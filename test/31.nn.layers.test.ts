@@ -44,13 +44,19 @@ class Zoo extends nn.Module {
   }
 }
 
-test('every layer kind: PyTorch\'s initial weights, names and repr', () => {
+test("every layer kind: PyTorch's initial weights, names and repr", () => {
   torch.manualSeed(0);
   const zoo = new Zoo();
   assertStateDict(zoo.stateDict(), L.zoo_init, 'Zoo init', 0);
   assert.equal(zoo.toString(), L.zoo_repr);
-  assert.deepEqual(zoo.namedModules().map(([n]) => n), L.zoo_modules);
-  assert.deepEqual(zoo.namedBuffers().map(([n]) => n), L.zoo_buffers);
+  assert.deepEqual(
+    zoo.namedModules().map(([n]) => n),
+    L.zoo_modules,
+  );
+  assert.deepEqual(
+    zoo.namedBuffers().map(([n]) => n),
+    L.zoo_buffers,
+  );
 });
 
 test('train forward (BatchNorm stats, Dropout RNG), then eval forward match PyTorch', () => {
@@ -63,21 +69,44 @@ test('train forward (BatchNorm stats, Dropout RNG), then eval forward match PyTo
   assertStateDict(zoo.stateDict(), L.zoo_after_train, 'after train', 1e-5);
   zoo.eval();
   assertClose(zoo.call(x), L.zoo_eval_out, 'eval out', 1e-5);
-  assertClose(zoo.emb.call(torch.tensor([[0, 3, 9], [2, 0, 1]], { dtype: 'int64' })), L.emb_out, 'embedding', 0);
+  assertClose(
+    zoo.emb.call(
+      torch.tensor(
+        [
+          [0, 3, 9],
+          [2, 0, 1],
+        ],
+        { dtype: 'int64' },
+      ),
+    ),
+    L.emb_out,
+    'embedding',
+    0,
+  );
 });
 
 test('layer reprs match PyTorch', () => {
   const r = L.misc_repr as Record<string, string>;
   const ours: Record<string, nn.Module> = {
-    relu: new nn.ReLU(), leaky: new nn.LeakyReLU(), leaky_inplace: new nn.LeakyReLU(0.1, true),
-    dropout: new nn.Dropout(), flatten: new nn.Flatten(0, 2), softmax_none: new nn.Softmax(),
+    relu: new nn.ReLU(),
+    leaky: new nn.LeakyReLU(),
+    leaky_inplace: new nn.LeakyReLU(0.1, true),
+    dropout: new nn.Dropout(),
+    flatten: new nn.Flatten(0, 2),
+    softmax_none: new nn.Softmax(),
     bn_noaffine: new nn.BatchNorm2d(3, { affine: false, trackRunningStats: false, momentum: 0.05 }),
     maxpool_tuple: new nn.MaxPool2d([2, 3], [1, 2], { padding: 1, ceilMode: true }),
-    avgpool: new nn.AvgPool2d(3), adaptive1: new nn.AdaptiveAvgPool2d(1), adaptive_none: new nn.AdaptiveAvgPool2d([null, 7]),
-    conv_valid: new nn.Conv2d(2, 4, 1, { padding: 'valid' }), conv_dil: new nn.Conv2d(2, 4, [1, 3], { stride: 2, dilation: [2, 1] }),
-    emb: new nn.Embedding(5, 2), emb_neg_pad: new nn.Embedding(5, 2, { paddingIdx: -1 }), identity: new nn.Identity(),
+    avgpool: new nn.AvgPool2d(3),
+    adaptive1: new nn.AdaptiveAvgPool2d(1),
+    adaptive_none: new nn.AdaptiveAvgPool2d([null, 7]),
+    conv_valid: new nn.Conv2d(2, 4, 1, { padding: 'valid' }),
+    conv_dil: new nn.Conv2d(2, 4, [1, 3], { stride: 2, dilation: [2, 1] }),
+    emb: new nn.Embedding(5, 2),
+    emb_neg_pad: new nn.Embedding(5, 2, { paddingIdx: -1 }),
+    identity: new nn.Identity(),
     losses: new nn.Sequential(new nn.CrossEntropyLoss(), new nn.NLLLoss(), new nn.MSELoss(), new nn.L1Loss(), new nn.BCELoss(), new nn.BCEWithLogitsLoss()),
-    empty_seq: new nn.Sequential(), modulelist: new nn.ModuleList([new nn.ReLU(), new nn.Sequential(new nn.Tanh())]),
+    empty_seq: new nn.Sequential(),
+    modulelist: new nn.ModuleList([new nn.ReLU(), new nn.Sequential(new nn.Tanh())]),
   };
   assert.deepEqual(Object.keys(ours).sort(), Object.keys(r).sort());
   for (const [k, m] of Object.entries(ours)) assert.equal(m.toString(), r[k], k);
@@ -99,7 +128,9 @@ test('BatchNorm2d/1d: training outputs, running statistics and eval output', () 
   assert.throws(() => bn1.call(torch.zeros([2, 3, 4, 5])), { message: 'batchnorm1d: expected 2D or 3D input (got 4D input [2, 3, 4, 5])' });
   assert.throws(() => bn.call(torch.zeros([2, 4, 1, 1])), { message: 'batchnorm2d: expected input with 3 channels at dim 1, got [2, 4, 1, 1]' });
   bn.train();
-  assert.throws(() => bn.call(torch.zeros([1, 3, 1, 1])), { message: 'batchnorm2d: Expected more than 1 value per channel when training, got input size [1, 3, 1, 1]' });
+  assert.throws(() => bn.call(torch.zeros([1, 3, 1, 1])), {
+    message: 'batchnorm2d: Expected more than 1 value per channel when training, got input size [1, 3, 1, 1]',
+  });
 });
 
 test('Dropout draws from the default generator like PyTorch', () => {
@@ -145,7 +176,9 @@ test('constructor forms and argument errors', () => {
   assert.throws(() => new nn.Linear(3, 2, { bias: 1 as any }), { message: 'Expected boolean for Linear: bias but received 1 of type number' });
   const conv = new nn.Conv2d(3, 4, 5);
   assert.throws(() => conv.call(torch.zeros([1, 3, 2, 2])), { message: /^conv2d: .*Kernel size can't be greater than actual input size/ });
-  assert.throws(() => new nn.Embedding(4, 2).call(torch.zeros([2])), { message: 'embedding: expected int64 indices for input but received dtype float32 with shape [2]' });
+  assert.throws(() => new nn.Embedding(4, 2).call(torch.zeros([2])), {
+    message: 'embedding: expected int64 indices for input but received dtype float32 with shape [2]',
+  });
 });
 
 test('containers: indexing, iteration, ModuleList.insert, ModuleDict', () => {
@@ -153,12 +186,18 @@ test('containers: indexing, iteration, ModuleList.insert, ModuleDict', () => {
   assert.equal(seq.length, 2);
   assert.ok(seq[1] instanceof nn.ReLU && seq.at(-1) === seq[1]);
   seq.append(new nn.Tanh());
-  assert.deepEqual([...seq].map((m) => m.constructor.name), ['Linear', 'ReLU', 'Tanh']);
+  assert.deepEqual(
+    [...seq].map((m) => m.constructor.name),
+    ['Linear', 'ReLU', 'Tanh'],
+  );
   const named = new nn.Sequential({ fc: new nn.Linear(2, 2), act: new nn.ReLU() });
   assert.deepEqual([...named.stateDict().keys()], ['fc.weight', 'fc.bias']);
   const ml = new nn.ModuleList([new nn.ReLU(), new nn.Tanh()]);
   ml.insert(1, new nn.Sigmoid());
-  assert.deepEqual(ml.namedChildren().map(([n, m]) => `${n}:${m.constructor.name}`), ['0:ReLU', '1:Sigmoid', '2:Tanh']);
+  assert.deepEqual(
+    ml.namedChildren().map(([n, m]) => `${n}:${m.constructor.name}`),
+    ['0:ReLU', '1:Sigmoid', '2:Tanh'],
+  );
   assert.throws(() => ml.call(torch.zeros([1])), { message: 'Module [ModuleList] is missing the required "forward" function' });
   const md = new nn.ModuleDict({ a: new nn.ReLU() });
   md.set('b', new nn.Tanh());

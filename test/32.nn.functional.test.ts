@@ -95,14 +95,29 @@ test('regression and binary losses, and their modules', () => {
   check('bce', new nn.BCELoss().call(p, yb));
   check('bce_logits_pw_w', new nn.BCEWithLogitsLoss({ weight: bw, posWeight: pw }).call(x, yb));
   const xg = x.clone().requiresGrad_(true);
-  F.leakyRelu(F.linear(xg, w, b), 0.1).sum().add(F.mseLoss(xg, y)).backward();
+  F.leakyRelu(F.linear(xg, w, b), 0.1)
+    .sum()
+    .add(F.mseLoss(xg, y))
+    .backward();
   check('linear_mse_grad', xg.grad!);
 });
 
 test('oneHot and pad', () => {
   const { x, img } = I;
   check('one_hot_5', F.oneHot(torch.tensor([0, 2, 1, 4], { dtype: 'int64' }), 5), 0);
-  check('one_hot_auto', F.oneHot(torch.tensor([[0, 2], [1, 3]], { dtype: 'int64' })), 0);
+  check(
+    'one_hot_auto',
+    F.oneHot(
+      torch.tensor(
+        [
+          [0, 2],
+          [1, 3],
+        ],
+        { dtype: 'int64' },
+      ),
+    ),
+    0,
+  );
   check('pad_const', F.pad(x, [1, 2], 'constant', 0.5));
   check('pad_2d', F.pad(img, [1, 1, 2, 0]));
   check('pad_reflect', F.pad(img, [2, 1, 1, 2], 'reflect'));
@@ -126,20 +141,28 @@ test('utils: clipGradValue_, clipGradNorm_ (norm 1), parametersToVector', () => 
 
 test('argument errors name the function, the argument and the shapes', () => {
   const { logits, target, x, img, cw } = I;
-  assert.throws(() => F.crossEntropy(logits, target.narrow(0, 0, 4)),
-    { message: 'crossEntropy: expected target [6] of class indices for input [6, 5] (or class probabilities [6, 5]), got [4]' });
-  assert.throws(() => F.crossEntropy(logits, target.int()),
-    { message: 'crossEntropy: expected int64 class indices for target but received dtype int32 (use target.long())' });
-  assert.throws(() => F.crossEntropy(logits, target, { reduction: 'avg' as any }),
-    { message: "crossEntropy: expected 'none', 'mean' or 'sum' for reduction but received 'avg' of type string" });
+  assert.throws(() => F.crossEntropy(logits, target.narrow(0, 0, 4)), {
+    message: 'crossEntropy: expected target [6] of class indices for input [6, 5] (or class probabilities [6, 5]), got [4]',
+  });
+  assert.throws(() => F.crossEntropy(logits, target.int()), {
+    message: 'crossEntropy: expected int64 class indices for target but received dtype int32 (use target.long())',
+  });
+  assert.throws(() => F.crossEntropy(logits, target, { reduction: 'avg' as any }), {
+    message: "crossEntropy: expected 'none', 'mean' or 'sum' for reduction but received 'avg' of type string",
+  });
   assert.throws(() => F.crossEntropy(logits, target, { ignore_index: 1 } as any), /crossEntropy: unknown option 'ignore_index'/);
   assert.throws(() => F.crossEntropy([1] as any, target), { message: 'crossEntropy: expected Tensor for input but received an array of length 1' });
   assert.throws(() => F.linear(x, I.w.t()), { message: 'linear: expected input [*, 3] for weight [5, 3], got [4, 5]' });
   assert.throws(() => F.conv2d(x, cw), { message: 'conv2d: expected input [N, 3, H, W] or [3, H, W] (3 channels) for weight [4, 3, 3, 3], got [4, 5]' });
   assert.throws(() => F.conv2d(img, cw, null, { stride: 2, padding: 'same' }), /padding='same' is not supported for strided convolutions/);
   assert.throws(() => F.maxPool2d(x, 2), { message: 'maxPool2d: expected 3-D [C, H, W] or 4-D [N, C, H, W] input, got [4, 5]' });
-  assert.throws(() => F.binaryCrossEntropy(I.p, I.yb.narrow(0, 0, 2)), /binaryCrossEntropy: Using a target size \(\[2, 5\]\) that is different to the input size \(\[4, 5\]\)/);
-  assert.throws(() => F.binaryCrossEntropyWithLogits(x, I.yb.t()), { message: 'binaryCrossEntropyWithLogits: Target size ([5, 4]) must be the same as input size ([4, 5])' });
+  assert.throws(
+    () => F.binaryCrossEntropy(I.p, I.yb.narrow(0, 0, 2)),
+    /binaryCrossEntropy: Using a target size \(\[2, 5\]\) that is different to the input size \(\[4, 5\]\)/,
+  );
+  assert.throws(() => F.binaryCrossEntropyWithLogits(x, I.yb.t()), {
+    message: 'binaryCrossEntropyWithLogits: Target size ([5, 4]) must be the same as input size ([4, 5])',
+  });
   assert.throws(() => F.oneHot(x), { message: 'oneHot: one_hot is only applicable to index tensor (int64), but received dtype float32' });
   assert.throws(() => F.pad(x, [1]), { message: 'pad: Padding length must be divisible by 2 but got 1' });
   assert.throws(() => F.dropout(x, 2), { message: 'dropout probability has to be between 0 and 1, but got 2 of type number' });

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../lib/index.js';
 import { optim, nn, type Tensor } from '../lib/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const G = JSON.parse(readFileSync(new URL('./fixtures/optim.json', import.meta.url), 'utf8')) as any;
 
 function assertClose(actual: Tensor, expected: number[] | number[][], tol: number, what: string): void {
@@ -32,13 +31,19 @@ const Y = torch.keep(torch.tensor(G.init.y));
 function make(cls: string, params: unknown, kw: Record<string, unknown>): optim.Optimizer {
   const opts: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(kw)) opts[camel(k)] = v;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const C = (optim as any)[cls];
   return new C(params, opts);
 }
 
-function train(opt: optim.Optimizer, w: Tensor, b: Tensor, traj: { loss: number; weight: number[][]; bias: number[] }[],
-  tol: number, what: string, onStep?: (i: number) => void): void {
+function train(
+  opt: optim.Optimizer,
+  w: Tensor,
+  b: Tensor,
+  traj: { loss: number; weight: number[][]; bias: number[] }[],
+  tol: number,
+  what: string,
+  onStep?: (i: number) => void,
+): void {
   traj.forEach((exp, i) => {
     onStep?.(i);
     torch.tidy(() => {
@@ -78,8 +83,7 @@ for (const c of G.cases) {
         if (typeof v === 'number') {
           assert.equal(mine[k] instanceof torch.Tensor, ['Adam', 'AdamW', 'Adagrad'].includes(c.cls), `state[${idx}].${k} kind`);
           assert.equal(typeof mine[k] === 'number' ? mine[k] : (mine[k] as Tensor).item(), v, `state[${idx}].${k}`);
-        }
-        else assertClose(mine[k] as Tensor, v, 1e-6, `state[${idx}].${k}`);
+        } else assertClose(mine[k] as Tensor, v, 1e-6, `state[${idx}].${k}`);
       }
     }
     opt.dispose();
@@ -168,20 +172,27 @@ test('steps update the very tensors given (nn.Module parameters) in place', () =
 test('argument validation', () => {
   const { w } = model();
   assert.throws(() => new optim.SGD([w], { lr: -1 }), { message: 'SGD: Expected non-negative number for lr but received -1 of type number' });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   assert.throws(() => new optim.SGD([w], {} as any), /SGD: Expected non-negative number for lr but received undefined/);
   assert.throws(() => new optim.SGD([w], { lr: 0.1, nesterov: true }), { message: 'SGD: Nesterov momentum requires a momentum and zero dampening' });
   assert.throws(() => new optim.Adam([w], { betas: [1, 0.9] }), { message: 'Adam: Expected number in [0, 1) for betas[0] but received 1 of type number' });
-  assert.throws(() => new optim.RMSprop([w], { momentum: -0.5 }), { message: 'RMSprop: Expected non-negative number for momentum but received -0.5 of type number' });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  assert.throws(() => new optim.RMSprop([w], { momentum: -0.5 }), {
+    message: 'RMSprop: Expected non-negative number for momentum but received -0.5 of type number',
+  });
   assert.throws(() => new optim.Adam([w], { lR: 0.1 } as any), { message: "Adam: unknown option 'lR' (expected one of lr, betas, eps, weightDecay, amsgrad)" });
   assert.throws(() => new optim.Adam([]), { message: 'Adam: optimizer got an empty parameter list' });
   assert.throws(() => new optim.Adam(w as unknown as Tensor[]), /should be an iterable of Tensors or dicts, but got a Tensor/);
   const nonLeaf = torch.tidy(() => torch.keep(w.mul(2)));
   assert.throws(() => new optim.Adam([nonLeaf]), /can't optimize a non-leaf Tensor/);
   const opt = new optim.SGD([w], { lr: 0.1 });
-  assert.throws(() => { (opt.paramGroups[0] as { lr: unknown }).lr = '0.1'; }, { message: "SGD: Expected number for paramGroups[0].lr but received '0.1' of type string" });
-  assert.throws(() => opt.zeroGrad({ setToNone: 1 as unknown as boolean }), { message: 'SGD.zeroGrad: Expected boolean for setToNone but received 1 of type number' });
+  assert.throws(
+    () => {
+      (opt.paramGroups[0] as { lr: unknown }).lr = '0.1';
+    },
+    { message: "SGD: Expected number for paramGroups[0].lr but received '0.1' of type string" },
+  );
+  assert.throws(() => opt.zeroGrad({ setToNone: 1 as unknown as boolean }), {
+    message: 'SGD.zeroGrad: Expected boolean for setToNone but received 1 of type number',
+  });
   opt.dispose();
   assert.throws(() => opt.step(), { message: 'SGD: the optimizer was disposed' });
 });

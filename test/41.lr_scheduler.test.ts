@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../lib/index.js';
 import { optim } from '../lib/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const G = JSON.parse(readFileSync(new URL('./fixtures/lr_scheduler.json', import.meta.url), 'utf8')) as any;
 const S = optim.lrScheduler;
 
@@ -16,14 +15,19 @@ function makeOpt(kind: 'SGD' | 'Adam', lrs: number[], momentum = 0): optim.Optim
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
 
-function check(name: string, opt: optim.Optimizer<object>, sched: optim.lrScheduler.LRScheduler | optim.lrScheduler.ReduceLROnPlateau,
-  metrics?: number[]): void {
+function check(
+  name: string,
+  opt: optim.Optimizer<object>,
+  sched: optim.lrScheduler.LRScheduler | optim.lrScheduler.ReduceLROnPlateau,
+  metrics?: number[],
+): void {
   const exp = G.schedulers[name];
   const lrNow = () => opt.paramGroups.map((g) => g.lr as number);
-  const momNow = () => opt.paramGroups.map((g) => {
-    const gg = g as { momentum?: number; betas?: number[] };
-    return gg.momentum !== undefined ? gg.momentum : gg.betas![0];
-  });
+  const momNow = () =>
+    opt.paramGroups.map((g) => {
+      const gg = g as { momentum?: number; betas?: number[] };
+      return gg.momentum !== undefined ? gg.momentum : gg.betas![0];
+    });
   for (let e = 0; e <= G.epochs; e++) {
     if (e > 0) {
       opt.step();
@@ -69,9 +73,18 @@ test('OneCycleLR (cos, cycles SGD momentum)', () => {
 
 test('OneCycleLR linear, three phases', () => {
   const opt = makeOpt('SGD', [0.1], 0.9);
-  check('OneCycleLR_linear_three_phase', opt, new S.OneCycleLR(opt, [0.5], {
-    totalSteps: G.epochs, pctStart: 0.4, annealStrategy: 'linear', threePhase: true, divFactor: 10, finalDivFactor: 100,
-  }));
+  check(
+    'OneCycleLR_linear_three_phase',
+    opt,
+    new S.OneCycleLR(opt, [0.5], {
+      totalSteps: G.epochs,
+      pctStart: 0.4,
+      annealStrategy: 'linear',
+      threePhase: true,
+      divFactor: 10,
+      finalDivFactor: 100,
+    }),
+  );
 });
 
 test('OneCycleLR on Adam cycles beta1; stepping past totalSteps throws', () => {
@@ -83,14 +96,22 @@ test('OneCycleLR on Adam cycles beta1; stepping past totalSteps throws', () => {
 
 test('ReduceLROnPlateau (min, rel, cooldown, minLr)', () => {
   const opt = makeOpt('SGD', [0.1]);
-  check('ReduceLROnPlateau', opt, new S.ReduceLROnPlateau(opt, { mode: 'min', factor: 0.5, patience: 2, threshold: 1e-2, cooldown: 1, minLr: 0.004 }),
-    G.plateau_metrics);
+  check(
+    'ReduceLROnPlateau',
+    opt,
+    new S.ReduceLROnPlateau(opt, { mode: 'min', factor: 0.5, patience: 2, threshold: 1e-2, cooldown: 1, minLr: 0.004 }),
+    G.plateau_metrics,
+  );
 });
 
 test('ReduceLROnPlateau (max, abs)', () => {
   const opt = makeOpt('SGD', [0.1]);
-  check('ReduceLROnPlateau_max_abs', opt, new S.ReduceLROnPlateau(opt, { mode: 'max', factor: 0.1, patience: 1, threshold: 0.01, thresholdMode: 'abs' }),
-    G.plateau_metrics.map((m: number) => -m));
+  check(
+    'ReduceLROnPlateau_max_abs',
+    opt,
+    new S.ReduceLROnPlateau(opt, { mode: 'max', factor: 0.1, patience: 1, threshold: 0.01, thresholdMode: 'abs' }),
+    G.plateau_metrics.map((m: number) => -m),
+  );
 });
 
 test('stateDict / loadStateDict resume the schedule', () => {
@@ -117,8 +138,9 @@ test('argument validation', () => {
   assert.throws(() => new S.OneCycleLR(opt, 0.1), { message: 'OneCycleLR: You must define either totalSteps OR (epochs AND stepsPerEpoch)' });
   assert.throws(() => new S.ReduceLROnPlateau(opt, { factor: 1 }), { message: 'ReduceLROnPlateau: Factor should be < 1.0 but received 1' });
   assert.throws(() => new S.LambdaLR(opt, [(e) => e, (e) => e]), { message: 'LambdaLR: Expected 1 lr_lambdas, but got 2' });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  assert.throws(() => new S.ExponentialLR({} as any, 0.9), { message: 'ExponentialLR: Expected an Optimizer for optimizer but received an object of type Object' });
+  assert.throws(() => new S.ExponentialLR({} as any, 0.9), {
+    message: 'ExponentialLR: Expected an Optimizer for optimizer but received an object of type Object',
+  });
   const fresh = makeOpt('SGD', [0.1]);
   assert.throws(() => new S.ExponentialLR(fresh, 0.9, { lastEpoch: 3 }), /param 'initialLr' is not specified in paramGroups\[0\]/);
 });

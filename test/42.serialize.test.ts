@@ -18,7 +18,6 @@ const dir = mkdtempSync(join(tmpdir(), 'torchnode-serialize-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs Python code with args; returns the JSON it prints last. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 let scripts = 0;
 function py(code: string, ...args: string[]): any {
   // From a file, not -c: torch.jit.script reads the module's source.
@@ -55,7 +54,9 @@ test('TS state dict -> Python load_state_dict(torch.load(p, weights_only=True)) 
   const p1 = join(dir, 'ts_model.pt');
   const p2 = join(dir, 'py_model.pt');
   torch.save(model.stateDict(), p1);
-  const out = py(MLP_PY + `
+  const out = py(
+    MLP_PY +
+      `
 # weights_only=True: the default of torch.load from PyTorch 2.4, which refuses pickles with other globals.
 print(m.load_state_dict(torch.load(sys.argv[1], weights_only=True)))
 x = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 10
@@ -64,7 +65,10 @@ with torch.no_grad():
     for p in m.parameters(): p.mul_(2)
 torch.save(m.state_dict(), sys.argv[2])
 print(json.dumps(y.tolist()))
-`, p1, p2);
+`,
+    p1,
+    p2,
+  );
   const mine = torch.noGrad(() => model.forward(X));
   assertClose(mine, out, 1e-6, 'forward after Python loaded the TS weights');
   const loaded = torch.load(p2);
@@ -80,7 +84,8 @@ print(json.dumps(y.tolist()))
 test('Python torch.save of mixed values (views, dtypes, tuples, ints, None) -> TS load', (t) => {
   if (!HAS_TORCH) return t.skip(SKIP);
   const p = join(dir, 'py_mixed.pt');
-  const exp = py(`
+  const exp = py(
+    `
 import json, sys, torch
 a = torch.arange(10, dtype=torch.float32)
 obj = {'a': a, 'view': a[2:5], 't': torch.arange(6, dtype=torch.float64).reshape(2, 3).t(),
@@ -90,8 +95,9 @@ obj = {'a': a, 'view': a[2:5], 't': torch.arange(6, dtype=torch.float64).reshape
        'big': 2 ** 60, 7: 'int key'}
 torch.save(obj, sys.argv[1])
 print(json.dumps({'t': obj['t'].tolist(), 'h': obj['h'].tolist()}))
-`, p);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+`,
+    p,
+  );
   const o = torch.load(p) as any;
   assert.deepEqual(values(o.a), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(values(o.view), [2, 3, 4]);
@@ -125,12 +131,28 @@ test('TS values -> Python (types as PyTorch sees them) -> TS', (t) => {
   const p1 = join(dir, 'ts_values.pt');
   const p2 = join(dir, 'ts_values_back.pt');
   const obj = {
-    n: 1, f: 2.5, s: 'x', arr: [1, 2.5, 'y', null, false], nested: { 0: torch.ones([2]), 10: 'ten' },
-    m: new Map<string, unknown>([['w', torch.tensor([[1, 2], [3, 4]], { dtype: 'int32' })]]),
+    n: 1,
+    f: 2.5,
+    s: 'x',
+    arr: [1, 2.5, 'y', null, false],
+    nested: { 0: torch.ones([2]), 10: 'ten' },
+    m: new Map<string, unknown>([
+      [
+        'w',
+        torch.tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: 'int32' },
+        ),
+      ],
+    ]),
     d: torch.tensor([1.5, -2], { dtype: 'float64' }),
   };
   torch.save(obj, p1);
-  const types = py(`
+  const types = py(
+    `
 import json, sys, torch
 o = torch.load(sys.argv[1])
 torch.save(o, sys.argv[2])
@@ -138,20 +160,34 @@ desc = lambda v: str(v.dtype) + str(list(v.shape)) if torch.is_tensor(v) else ty
 print(json.dumps({'keys': [str(k) + ':' + type(k).__name__ for k in o], 'n': desc(o['n']), 'f': desc(o['f']),
                   'arr': [desc(v) for v in o['arr']], 'nested': [str(k) + ':' + desc(v) for k, v in o['nested'].items()],
                   'm': desc(o['m']['w']), 'd': desc(o['d']), 'dv': o['d'].tolist(), 'w': o['m']['w'].tolist()}))
-`, p1, p2);
+`,
+    p1,
+    p2,
+  );
   assert.deepEqual(types, {
-    keys: ['n:str', 'f:str', 's:str', 'arr:str', 'nested:str', 'm:str', 'd:str'], n: 'int', f: 'float',
-    arr: ['int', 'float', 'str', 'NoneType', 'bool'], nested: ['0:torch.float32[2]', '10:str'],
-    m: 'torch.int32[2, 2]', d: 'torch.float64[2]', dv: [1.5, -2], w: [[1, 2], [3, 4]],
+    keys: ['n:str', 'f:str', 's:str', 'arr:str', 'nested:str', 'm:str', 'd:str'],
+    n: 'int',
+    f: 'float',
+    arr: ['int', 'float', 'str', 'NoneType', 'bool'],
+    nested: ['0:torch.float32[2]', '10:str'],
+    m: 'torch.int32[2, 2]',
+    d: 'torch.float64[2]',
+    dv: [1.5, -2],
+    w: [
+      [1, 2],
+      [3, 4],
+    ],
   });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const back = torch.load(p2) as any;
   assert.equal(back.n, 1);
   assert.equal(back.f, 2.5);
   assert.deepEqual(back.arr, [1, 2.5, 'y', null, false]);
   assert.deepEqual(values(back.nested['0']), [1, 1]);
   assert.equal(back.nested['10'], 'ten');
-  assert.deepEqual(back.m.w.toArray(), [[1, 2], [3, 4]]);
+  assert.deepEqual(back.m.w.toArray(), [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.equal(back.d.dtype, 'float64');
 });
 
@@ -159,18 +195,26 @@ test('a training checkpoint saved from TS (model + Adam state) loads with weight
   if (!HAS_TORCH) return t.skip(SKIP);
   torch.manualSeed(3);
   const lin = new nn.Linear(4, 2);
-  const Y = torch.keep(torch.tensor([[1, 0], [0, 1], [1, 1]]));
+  const Y = torch.keep(
+    torch.tensor([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]),
+  );
   const opt = new optim.Adam(lin.parameters(), { lr: 0.05, amsgrad: true });
-  const stepOnce = () => torch.tidy(() => {
-    opt.zeroGrad();
-    nn.functional.mseLoss(lin.forward(X), Y).backward();
-    opt.step();
-  });
+  const stepOnce = () =>
+    torch.tidy(() => {
+      opt.zeroGrad();
+      nn.functional.mseLoss(lin.forward(X), Y).backward();
+      opt.step();
+    });
   stepOnce();
   stepOnce();
   const p = join(dir, 'ts_ckpt.pt');
   torch.save({ model: lin.stateDict(), optim: opt.stateDict() }, p);
-  const exp = py(`
+  const exp = py(
+    `
 import json, sys, torch
 # weights_only=True is PyTorch 2.4+'s default; 1.13's weights-only unpickler lacks the BINFLOAT
 # opcode that every float in a pickle uses (Python's own torch.save included), so it runs from 2.0.
@@ -185,7 +229,9 @@ opt.zero_grad()
 torch.nn.functional.mse_loss(m(x), y).backward()
 opt.step()
 print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist(), 'lr': opt.param_groups[0]['lr'], 'step': opt.state[m.weight]['step'].item()}))
-`, p);
+`,
+    p,
+  );
   stepOnce();
   assert.equal(exp.lr, 0.05);
   assert.equal(exp.step, 3);
@@ -196,7 +242,8 @@ print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist(), 'lr': opt.param_
 test('a PyTorch checkpoint (model + SGD momentum state) resumes in TS with the same step', (t) => {
   if (!HAS_TORCH) return t.skip(SKIP);
   const p = join(dir, 'py_ckpt.pt');
-  const exp = py(`
+  const exp = py(
+    `
 import json, sys, torch
 torch.manual_seed(5)
 m = torch.nn.Linear(4, 2)
@@ -211,8 +258,9 @@ step(); step()
 torch.save({'model': m.state_dict(), 'optim': opt.state_dict(), 'epoch': 2}, sys.argv[1])
 step()
 print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist()}))
-`, p);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+`,
+    p,
+  );
   const ck = torch.load(p) as any;
   assert.equal(ck.epoch, 2);
   const lin = new nn.Linear(4, 2);
@@ -221,7 +269,11 @@ print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist()}))
   opt.loadStateDict(ck.optim);
   assert.equal(opt.paramGroups[0].lr, 0.1);
   assert.equal(opt.paramGroups[0].nesterov, true);
-  const Y = torch.tensor([[1, 0], [0, 1], [1, 1]]);
+  const Y = torch.tensor([
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ]);
   torch.tidy(() => {
     opt.zeroGrad();
     nn.functional.mseLoss(lin.forward(X), Y).backward();
@@ -234,7 +286,8 @@ print(json.dumps({'w': m.weight.tolist(), 'b': m.bias.tolist()}))
 test('jit.load runs a module scripted in Python; eval()/train()', (t) => {
   if (!HAS_TORCH) return t.skip(SKIP);
   const p = join(dir, 'scripted.pt');
-  const exp = py(`
+  const exp = py(
+    `
 import json, sys, torch
 class M(torch.nn.Module):
     def __init__(self):
@@ -251,7 +304,9 @@ m.eval()
 x = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 10
 a, s = m(x, torch.ones(3, 3))
 print(json.dumps({'a': a.tolist(), 's': s.item()}))
-`, p);
+`,
+    p,
+  );
   const m = jit.load(p);
   assert.equal(m.training, true);
   assert.equal(m.eval(), m);
@@ -271,7 +326,6 @@ test('TS -> TS round trip without Python', () => {
   const p = join(dir, 'roundtrip.pt');
   const w = torch.randn([3, 4]);
   torch.save({ w, wt: w.t(), list: [1, 'a', null], neg: -7, map: new Map([['k', torch.arange(3)]]) }, p);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const o = torch.load(p) as any;
   assert.deepEqual(values(o.w), values(w));
   assert.deepEqual(values(o.wt), values(w.t()));
@@ -291,7 +345,10 @@ test('writes are atomic (temp file + rename) and errors name the path', () => {
   assert.deepEqual(readdirSync(sub), ['x.pt'], 'no temp files left behind');
   assert.deepEqual(values(torch.load(p) as Tensor), [0, 0, 0]);
   const bad = join(dir, 'no-such-dir', 'y.pt');
-  assert.throws(() => torch.save(torch.ones([1]), bad), (e: Error) => e.message.startsWith(`save: cannot write '${bad}': ENOENT`));
+  assert.throws(
+    () => torch.save(torch.ones([1]), bad),
+    (e: Error) => e.message.startsWith(`save: cannot write '${bad}': ENOENT`),
+  );
 
   const missing = join(dir, 'missing.pt');
   assert.throws(() => torch.load(missing), { message: `load: cannot read '${missing}': ENOENT: no such file or directory, open '${missing}'` });
@@ -301,9 +358,17 @@ test('writes are atomic (temp file + rename) and errors name the path', () => {
   const truncated = join(dir, 'truncated.pt');
   const bytes = readFileSync(p);
   writeFileSync(truncated, bytes.subarray(0, bytes.length - 30));
-  assert.throws(() => torch.load(truncated), (e: Error) => e.message.startsWith(`load: cannot load '${truncated}': `));
-  assert.throws(() => torch.save({ f: () => 1 }, p), { message: 'save: cannot save obj.f: a function (expected Tensors, numbers, strings, booleans, null, arrays, objects and Maps)' });
+  assert.throws(
+    () => torch.load(truncated),
+    (e: Error) => e.message.startsWith(`load: cannot load '${truncated}': `),
+  );
+  assert.throws(() => torch.save({ f: () => 1 }, p), {
+    message: 'save: cannot save obj.f: a function (expected Tensors, numbers, strings, booleans, null, arrays, objects and Maps)',
+  });
   assert.throws(() => torch.load(p, { mapLocation: 'tpu' }), /Expected a device like 'cpu', 'cuda' or 'cuda:0' for mapLocation/);
   assert.throws(() => jit.load(missing), { message: `jit.load: cannot read '${missing}': no such file` });
-  assert.throws(() => jit.load(p), (e: Error) => e.message.startsWith(`jit.load: cannot load '${p}' as a TorchScript module: `));
+  assert.throws(
+    () => jit.load(p),
+    (e: Error) => e.message.startsWith(`jit.load: cannot load '${p}' as a TorchScript module: `),
+  );
 });

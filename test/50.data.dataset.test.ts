@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import * as torch from '../lib/index.js';
 import { data } from '../lib/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const G = JSON.parse(readFileSync(new URL('./fixtures/data.json', import.meta.url), 'utf8')) as any;
 const sha = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 const idxHash = (a: readonly number[]) => sha(a.join(','));
@@ -17,7 +16,7 @@ function tidyBytes(t: torch.Tensor): string {
   return sha(b);
 }
 
-test('randomSplit(50000, [45000, 5000], seed 42) gives PyTorch\'s indices', () => {
+test("randomSplit(50000, [45000, 5000], seed 42) gives PyTorch's indices", () => {
   const ds = new data.TensorDataset(torch.arange(50000, { dtype: 'int64' }));
   const [tr, va] = data.randomSplit(ds, [45000, 5000], new torch.Generator().manualSeed(42));
   assert.deepEqual(va.indices.slice(0, 20), G.split_50000.val_first20);
@@ -37,7 +36,11 @@ test('randomSplit with fractions: floor then round-robin remainder (PyTorch 1.13
     const c = G[key];
     const ds = new data.TensorDataset(torch.arange(c.n, { dtype: 'int64' }));
     const parts = data.randomSplit(ds, c.fractions, new torch.Generator().manualSeed(c.seed));
-    assert.deepEqual(parts.map((p) => p.indices), c.indices, key);
+    assert.deepEqual(
+      parts.map((p) => p.indices),
+      c.indices,
+      key,
+    );
   }
 });
 
@@ -45,7 +48,10 @@ test('randomSplit without a generator uses (and advances) the default generator'
   const c = G.split_default_gen;
   torch.manualSeed(c.seed);
   const parts = data.randomSplit(new data.TensorDataset(torch.arange(10)), [3, 7]);
-  assert.deepEqual(parts.map((p) => p.indices), c.indices);
+  assert.deepEqual(
+    parts.map((p) => p.indices),
+    c.indices,
+  );
   assert.equal(stateHash(), c.state_after);
   const r = torch.rand([3]);
   assert.deepEqual(Array.from(r.dataSync() as Float32Array), c.rand_after.map(Math.fround));
@@ -56,7 +62,9 @@ test('randomSplit validates its arguments', () => {
   assert.throws(() => data.randomSplit(ds, [3, 8]), { message: 'randomSplit: sum of input lengths (11) does not equal the length of the input dataset (10)' });
   assert.throws(() => data.randomSplit(ds, [3, 6.5]), { message: 'Expected non-negative integer for randomSplit: lengths[1] but received 6.5 of type number' });
   assert.throws(() => data.randomSplit(ds, [] as number[]), /expected a non-empty array/);
-  assert.throws(() => data.randomSplit(ds, [5, 5], {} as torch.Generator), { message: 'randomSplit: expected Generator for generator but received an object of type Object' });
+  assert.throws(() => data.randomSplit(ds, [5, 5], {} as torch.Generator), {
+    message: 'randomSplit: expected Generator for generator but received an object of type Object',
+  });
 });
 
 test('TensorDataset, Subset, ConcatDataset', () => {

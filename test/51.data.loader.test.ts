@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import * as torch from '../lib/index.js';
 import { data, type Tensor } from '../lib/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const G = JSON.parse(readFileSync(new URL('./fixtures/data.json', import.meta.url), 'utf8')) as any;
 const L = G.loaders;
 const sha = (s: Uint8Array) => createHash('sha256').update(s).digest('hex');
@@ -62,7 +61,10 @@ test('sequential loader draws one base seed per iterator; dropLast', () => {
   assert.equal(it.next().done, true);
   const d = new data.DataLoader(makeDs(), { batchSize: 30, dropLast: true });
   assert.equal(d.len(), L.drop_last.len);
-  assert.deepEqual([...d].map((b) => b[0].shape[0]), L.drop_last.sizes);
+  assert.deepEqual(
+    [...d].map((b) => b[0].shape[0]),
+    L.drop_last.sizes,
+  );
 });
 
 test('the homework pattern: split, loaders, one batch each, then model init (randn) match PyTorch', () => {
@@ -97,21 +99,32 @@ test('async iteration (with and without prefetch) yields the same batches and RN
   const dl = new data.DataLoader(makeDs(), { batchSize: 7, shuffle: true, prefetch: true });
   const seen: number[] = [];
   for await (const [x] of dl) seen.push(...(x.toArray() as number[]));
-  assert.deepEqual(seen.slice().sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i));
+  assert.deepEqual(
+    seen.slice().sort((a, b) => a - b),
+    Array.from({ length: N }, (_, i) => i),
+  );
 });
 
 test('datasets without getBatch fall back to get(i) + defaultCollate; custom collate', () => {
   class Squares extends data.Dataset<[Tensor, number]> {
-    len() { return 10; }
-    get(i: number): [Tensor, number] { return [torch.tensor([i, i * i]), i % 3]; }
+    len() {
+      return 10;
+    }
+    get(i: number): [Tensor, number] {
+      return [torch.tensor([i, i * i]), i % 3];
+    }
   }
   const dl = new data.DataLoader<[Tensor, Tensor]>(new Squares() as unknown as data.Dataset<unknown>, { batchSize: 4 });
   const [x, y] = [...dl][2];
-  assert.deepEqual(x.toArray(), [[8, 64], [9, 81]]);
+  assert.deepEqual(x.toArray(), [
+    [8, 64],
+    [9, 81],
+  ]);
   assert.equal(y.dtype, 'int64');
   assert.deepEqual(y.toArray(), [2, 0]);
   const sums = new data.DataLoader(new Squares() as unknown as data.Dataset<unknown>, {
-    batchSize: 5, collate: (s: [Tensor, number][]) => s.reduce((a, [, l]) => a + l, 0),
+    batchSize: 5,
+    collate: (s: [Tensor, number][]) => s.reduce((a, [, l]) => a + l, 0),
   });
   assert.deepEqual([...sums], [4, 5]);
 });
@@ -121,7 +134,9 @@ test('loader batches belong to the caller: tidy frees them, storage survives', (
   const dl = new data.DataLoader(ds, { batchSize: 10, shuffle: true });
   const before = torch.memory().numTensors;
   for (const batch of dl) {
-    torch.tidy(() => { batch[0].add(1).sum(); });
+    torch.tidy(() => {
+      batch[0].add(1).sum();
+    });
     torch.dispose(batch);
   }
   assert.equal(torch.memory().numTensors, before);
@@ -136,8 +151,14 @@ test('loader batches belong to the caller: tidy frees them, storage survives', (
 
 test('DataLoader validates its options', () => {
   const ds = makeDs();
-  assert.throws(() => new data.DataLoader(ds, { batchSize: 0 }), { message: 'Expected positive integer for DataLoader: batchSize but received 0 of type number' });
-  assert.throws(() => new data.DataLoader(ds, { batch_size: 4 } as never), { message: "DataLoader: unknown option 'batch_size' (expected one of batchSize, shuffle, sampler, dropLast, generator, collate, prefetch)" });
-  assert.throws(() => new data.DataLoader(ds, { shuffle: true, sampler: new data.SequentialSampler(ds) }), { message: 'DataLoader: sampler option is mutually exclusive with shuffle' });
+  assert.throws(() => new data.DataLoader(ds, { batchSize: 0 }), {
+    message: 'Expected positive integer for DataLoader: batchSize but received 0 of type number',
+  });
+  assert.throws(() => new data.DataLoader(ds, { batch_size: 4 } as never), {
+    message: "DataLoader: unknown option 'batch_size' (expected one of batchSize, shuffle, sampler, dropLast, generator, collate, prefetch)",
+  });
+  assert.throws(() => new data.DataLoader(ds, { shuffle: true, sampler: new data.SequentialSampler(ds) }), {
+    message: 'DataLoader: sampler option is mutually exclusive with shuffle',
+  });
   assert.throws(() => new data.DataLoader([] as never), /DataLoader: expected Dataset for dataset but received/);
 });

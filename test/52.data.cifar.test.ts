@@ -24,7 +24,8 @@ const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 // 5 train files of 60 records and a test file of 40: label byte + 3072 pixel bytes.
-const PER = 60, NTEST = 40;
+const PER = 60,
+  NTEST = 40;
 function records(n: number, seed: number): Uint8Array {
   return torch.tidy(() => {
     const g = new torch.Generator().manualSeed(seed);
@@ -100,7 +101,11 @@ after(() => {
 
 function snapshot(dir: string): Record<string, string> {
   const d = join(dir, 'cifar-10-batches-bin');
-  return Object.fromEntries(readdirSync(d).sort().map((f) => [f, sha(readFileSync(join(d, f)))]));
+  return Object.fromEntries(
+    readdirSync(d)
+      .sort()
+      .map((f) => [f, sha(readFileSync(join(d, f)))]),
+  );
 }
 const leftovers = (root: string) => readdirSync(root).filter((f) => f.startsWith('.'));
 
@@ -122,7 +127,10 @@ test('download -> verify MD5 -> extract -> load (binary version), via a redirect
   assert.deepEqual(leftovers(root), []);
   const testSet = new datasets.CIFAR10({ root, train: false });
   assert.equal(testSet.len(), NTEST);
-  assert.deepEqual(Array.from(testSet.labels.dataSync() as BigInt64Array, Number), Array.from({ length: NTEST }, (_, i) => testFile[i * 3073]));
+  assert.deepEqual(
+    Array.from(testSet.labels.dataSync() as BigInt64Array, Number),
+    Array.from({ length: NTEST }, (_, i) => testFile[i * 3073]),
+  );
   // A second create() finds the copy and downloads nothing (the URL is dead).
   const again = await datasets.CIFAR10.create({ root, download: true, url: `${base}/missing.tar.gz`, progress: false });
   assert.equal(again.len(), 300);
@@ -132,13 +140,15 @@ test('an archive with a bad MD5 is rejected and the previous good copy survives'
   const root = join(work, 'root2');
   writeBinTree(root);
   const good = snapshot(root);
-  await assert.rejects(
-    data.downloadAndExtractArchive({ url: `${base}/bad.tar.gz`, root, md5: md5(archives.good), progress: false }),
-    (e: Error) => {
-      assert.match(e.message, new RegExp(`^download: MD5 mismatch for bad\\.tar\\.gz from ${base.replace(/\./g, '\\.')}/bad\\.tar\\.gz: expected ${md5(archives.good)} but the ${archives.bad.length} bytes received hash to ${md5(archives.bad)}; the file was deleted$`));
-      return true;
-    },
-  );
+  await assert.rejects(data.downloadAndExtractArchive({ url: `${base}/bad.tar.gz`, root, md5: md5(archives.good), progress: false }), (e: Error) => {
+    assert.match(
+      e.message,
+      new RegExp(
+        `^download: MD5 mismatch for bad\\.tar\\.gz from ${base.replace(/\./g, '\\.')}/bad\\.tar\\.gz: expected ${md5(archives.good)} but the ${archives.bad.length} bytes received hash to ${md5(archives.bad)}; the file was deleted$`,
+      ),
+    );
+    return true;
+  });
   assert.deepEqual(snapshot(root), good);
   assert.deepEqual(leftovers(root), []);
   assert.ok(!existsSync(join(root, 'bad.tar.gz')));
@@ -153,26 +163,40 @@ test('truncated archives, unsafe entries and wrong record sizes are rejected, na
   const root = join(work, 'root3');
   writeBinTree(root);
   const good = snapshot(root);
-  await assert.rejects(data.downloadAndExtractArchive({ url: `${base}/truncated.tar.gz`, root, progress: false }),
-    /^Error: extract: .*truncated\.tar\.gz is truncated or corrupt \(/);
-  await assert.rejects(data.downloadAndExtractArchive({ url: `${base}/dotdot.tar.gz`, root, progress: false }),
-    /extract: .*dotdot\.tar\.gz was rejected: entry '\.\.\/evil\.txt' has an unsafe path \(absolute or containing '\.\.'\)$/);
-  await assert.rejects(data.downloadAndExtractArchive({ url: `${base}/symlink.tar.gz`, root, progress: false }),
-    /extract: .*symlink\.tar\.gz was rejected: link 'cifar-10-batches-bin' -> '\/etc' points outside the extraction folder$/);
+  await assert.rejects(
+    data.downloadAndExtractArchive({ url: `${base}/truncated.tar.gz`, root, progress: false }),
+    /^Error: extract: .*truncated\.tar\.gz is truncated or corrupt \(/,
+  );
+  await assert.rejects(
+    data.downloadAndExtractArchive({ url: `${base}/dotdot.tar.gz`, root, progress: false }),
+    /extract: .*dotdot\.tar\.gz was rejected: entry '\.\.\/evil\.txt' has an unsafe path \(absolute or containing '\.\.'\)$/,
+  );
+  await assert.rejects(
+    data.downloadAndExtractArchive({ url: `${base}/symlink.tar.gz`, root, progress: false }),
+    /extract: .*symlink\.tar\.gz was rejected: link 'cifar-10-batches-bin' -> '\/etc' points outside the extraction folder$/,
+  );
   assert.ok(!existsSync(join(work, 'evil.txt')) && !existsSync(join(root, 'evil.txt')));
-  await assert.rejects(datasets.downloadCifar10({ root, url: `${base}/badrec.tar.gz`, md5: null, progress: false }),
-    /CIFAR10: cifar-10-batches-bin\/data_batch_3\.bin in the archive from .*badrec\.tar\.gz has 184375 bytes, not a whole number of 3073-byte records$/);
+  await assert.rejects(
+    datasets.downloadCifar10({ root, url: `${base}/badrec.tar.gz`, md5: null, progress: false }),
+    /CIFAR10: cifar-10-batches-bin\/data_batch_3\.bin in the archive from .*badrec\.tar\.gz has 184375 bytes, not a whole number of 3073-byte records$/,
+  );
   assert.deepEqual(snapshot(root), good);
   assert.deepEqual(leftovers(root), []);
   // A bad file already on disk: the error names it.
   const root4 = join(work, 'root4');
   writeBinTree(root4, (name, b) => (name === 'data_batch_2.bin' ? b.subarray(0, 3074) : b));
   const p = join(root4, 'cifar-10-batches-bin', 'data_batch_2.bin');
-  assert.throws(() => new datasets.CIFAR10({ root: root4 }),
-    { message: `CIFAR10: ${p} has 3074 bytes, not a whole number of 3073-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not CIFAR-10 binary` });
-  assert.throws(() => new datasets.CIFAR10({ root: join(work, 'nothing') }), /^Error: CIFAR10: dataset not found or incomplete: no cifar-10-batches-bin with data_batch_1\.bin/);
-  await assert.rejects(datasets.CIFAR10.create({ root: join(work, 'root5'), download: true, url: `${base}/missing.tar.gz`, progress: false }),
-    /download: http:\/\/127\.0\.0\.1:\d+\/missing\.tar\.gz answered HTTP 404/);
+  assert.throws(() => new datasets.CIFAR10({ root: root4 }), {
+    message: `CIFAR10: ${p} has 3074 bytes, not a whole number of 3073-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not CIFAR-10 binary`,
+  });
+  assert.throws(
+    () => new datasets.CIFAR10({ root: join(work, 'nothing') }),
+    /^Error: CIFAR10: dataset not found or incomplete: no cifar-10-batches-bin with data_batch_1\.bin/,
+  );
+  await assert.rejects(
+    datasets.CIFAR10.create({ root: join(work, 'root5'), download: true, url: `${base}/missing.tar.gz`, progress: false }),
+    /download: http:\/\/127\.0\.0\.1:\d+\/missing\.tar\.gz answered HTTP 404/,
+  );
 });
 
 test('transform per batch, cached on the whole storage, and through a DataLoader', async () => {
@@ -191,7 +215,10 @@ test('transform per batch, cached on the whole storage, and through a DataLoader
   assert.ok(ds.getBatch(idx)[0].equal(cached.getBatch(idx)[0]));
   const dl = new data.DataLoader(ds, { batchSize: 16 });
   const batches = [...dl];
-  assert.deepEqual(batches.map((b) => b[0].shape[0]), [16, 16, 8]);
+  assert.deepEqual(
+    batches.map((b) => b[0].shape[0]),
+    [16, 16, 8],
+  );
   assert.ok(batches[0][0].narrow(0, 5, 1).squeeze(0).equal(x5));
 });
 
@@ -242,7 +269,10 @@ with open(os.path.join(dst, 'floats'), 'wb') as f:
   assert.equal(view.buffer, p5raw.buffer);
   assert.notEqual(copy.buffer, p5raw.buffer);
   assert.equal(sha(view), sha(copy));
-  assert.throws(() => data.unpickle(readFileSync(join(dir, 'evil')), 'evil'), /^Error: unpickle: evil: refusing to load global posix\.system \(only numpy arrays and plain data are allowed\) at byte \d+$/);
+  assert.throws(
+    () => data.unpickle(readFileSync(join(dir, 'evil')), 'evil'),
+    /^Error: unpickle: evil: refusing to load global posix\.system \(only numpy arrays and plain data are allowed\) at byte \d+$/,
+  );
   assert.throws(() => readCifarPy(join(dir, 'floats')), { message: `CIFAR10: ${join(dir, 'floats')}: b'data' has dtype >f4, expected uint8 (|u1)` });
   const trunc = readFileSync(join(dir, 'test_batch')).subarray(0, 5000);
   assert.throws(() => data.unpickle(trunc, 'cut'), /^Error: unpickle: cut: truncated pickle \(needs \d+ more bytes, \d+ left\) at byte \d+$/);
@@ -254,7 +284,9 @@ function readCifarPy(p: string) {
 
 test('CIFAR10 validates its options', () => {
   assert.throws(() => new datasets.CIFAR10({ root: work, trian: true } as never), /^TypeError: CIFAR10: unknown option 'trian'/);
-  assert.throws(() => new datasets.CIFAR10({ root: work, format: 'png' as never }), { message: "CIFAR10: expected 'binary' or 'python' for format but received 'png' of type string" });
+  assert.throws(() => new datasets.CIFAR10({ root: work, format: 'png' as never }), {
+    message: "CIFAR10: expected 'binary' or 'python' for format but received 'png' of type string",
+  });
   assert.throws(() => new datasets.CIFAR10({ root: work, transform: 3 as never }), /CIFAR10: expected a Transform or a function for transform but received 3/);
   assert.ok(statSync(work).isDirectory());
 });

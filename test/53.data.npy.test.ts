@@ -9,18 +9,28 @@ import { spawnSync } from 'node:child_process';
 import * as torch from '../lib/index.js';
 import { data } from '../lib/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const G = JSON.parse(readFileSync(new URL('./fixtures/data.json', import.meta.url), 'utf8')) as any;
 const DIR = fileURLToPath(new URL('./fixtures/npy/', import.meta.url));
 const PY = '/usr/bin/python3';
 const hasNumpy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 const npy = data.npy;
 const DT: Record<string, string> = {
-  f4: 'float32', f8: 'float64', f2: 'float16', i8: 'int64', i4: 'int32', i2: 'int16', i1: 'int8', u1: 'uint8', b1: 'bool',
-  scalar: 'float64', empty: 'float32', be_f4: 'float32', be_i8: 'int64',
+  f4: 'float32',
+  f8: 'float64',
+  f2: 'float16',
+  i8: 'int64',
+  i4: 'int32',
+  i2: 'int16',
+  i1: 'int8',
+  u1: 'uint8',
+  b1: 'bool',
+  scalar: 'float64',
+  empty: 'float32',
+  be_f4: 'float32',
+  be_i8: 'int64',
 };
 
-test('every numeric dtype (and big-endian files) loads with numpy\'s values', () => {
+test("every numeric dtype (and big-endian files) loads with numpy's values", () => {
   for (const [name, c] of Object.entries(G.npy) as [string, { dtype: string; shape: number[]; values: (number | string)[] }][]) {
     const t = npy.load(join(DIR, `${name}.npy`));
     assert.equal(t.dtype, DT[name], name);
@@ -36,7 +46,7 @@ test('every numeric dtype (and big-endian files) loads with numpy\'s values', ()
   }
 });
 
-test('save -> load round-trips every dtype, byte-identical to numpy\'s own files', () => {
+test("save -> load round-trips every dtype, byte-identical to numpy's own files", () => {
   const dir = mkdtempSync(join(tmpdir(), 'torchnode-npy-'));
   try {
     for (const name of ['f4', 'f8', 'f2', 'i8', 'i4', 'i2', 'i1', 'u1', 'b1', 'scalar', 'empty']) {
@@ -51,8 +61,16 @@ test('save -> load round-trips every dtype, byte-identical to numpy\'s own files
     // A non-contiguous tensor is saved in C order.
     const tt = torch.arange(6, { dtype: 'float32' }).view(2, 3).t();
     npy.save(join(dir, 't.npy'), tt);
-    assert.deepEqual(npy.load(join(dir, 't.npy')).toArray(), [[0, 3], [1, 4], [2, 5]]);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no temporary files left');
+    assert.deepEqual(npy.load(join(dir, 't.npy')).toArray(), [
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('.')),
+      [],
+      'no temporary files left',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -65,11 +83,19 @@ test('files saved here load in numpy', { skip: hasNumpy ? false : `${PY} with nu
     npy.save(join(dir, 'a.npy'), torch.randn([3, 4]));
     npy.save(join(dir, 'b.npy'), torch.tensor([1, -2, 3], { dtype: 'int64' }));
     npy.save(join(dir, 'c.npy'), torch.tensor([0.5, 1.5], { dtype: 'float16' }));
-    const r = spawnSync(PY, ['-c', `
+    const r = spawnSync(
+      PY,
+      [
+        '-c',
+        `
 import numpy as np, sys, json
 d = sys.argv[1]
 print(json.dumps([[str(a.dtype), list(a.shape), a.astype('f8').ravel().tolist()] for a in (np.load(d + '/a.npy'), np.load(d + '/b.npy'), np.load(d + '/c.npy'))]))
-`, dir], { encoding: 'utf8' });
+`,
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const got = JSON.parse(r.stdout);
     torch.manualSeed(0);
@@ -84,9 +110,15 @@ print(json.dumps([[str(a.dtype), list(a.shape), a.astype('f8').ravel().tolist()]
 
 test('unsupported and malformed files: errors name the file and the defect', () => {
   const f = (n: string) => join(DIR, n);
-  assert.throws(() => npy.load(f('fortran.npy')), { message: `npy: ${f('fortran.npy')}: Fortran-ordered arrays are not supported (save with np.ascontiguousarray first)` });
-  assert.throws(() => npy.load(f('object.npy')), { message: `npy: ${f('object.npy')}: object arrays (dtype object) cannot be loaded: they hold pickled Python objects` });
-  assert.throws(() => npy.load(f('u2.npy')), { message: `npy: ${f('u2.npy')}: unsupported dtype '<u2' (supported: <f2 <f4 <f8 <i8 <i4 <i2 |i1 |u1 |b1, either byte order)` });
+  assert.throws(() => npy.load(f('fortran.npy')), {
+    message: `npy: ${f('fortran.npy')}: Fortran-ordered arrays are not supported (save with np.ascontiguousarray first)`,
+  });
+  assert.throws(() => npy.load(f('object.npy')), {
+    message: `npy: ${f('object.npy')}: object arrays (dtype object) cannot be loaded: they hold pickled Python objects`,
+  });
+  assert.throws(() => npy.load(f('u2.npy')), {
+    message: `npy: ${f('u2.npy')}: unsupported dtype '<u2' (supported: <f2 <f4 <f8 <i8 <i4 <i2 |i1 |u1 |b1, either byte order)`,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'torchnode-npy-'));
   try {
     const good = readFileSync(f('f8.npy'));

@@ -9,17 +9,21 @@ import { tmpdir } from 'node:os';
 import * as torch from '../lib/index.js';
 import { data, datasets } from '../lib/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const G = JSON.parse(readFileSync(new URL('./fixtures/data.json', import.meta.url), 'utf8')) as any;
 const FM = datasets.DEBIAN_FASHION_MNIST;
 const have = existsSync(join(FM, 'train-images-idx3-ubyte.gz'));
 const bincount = (t: torch.Tensor) => torch.callOp('aten::bincount', t, null, 0) as torch.Tensor;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-test('FashionMNIST from Debian\'s package (the default root) matches numpy and torchvision', { skip: have && G.fashion_mnist ? false : `dataset-fashion-mnist not installed at ${FM}` }, () => {
+test("FashionMNIST from Debian's package (the default root) matches numpy and torchvision", {
+  skip: have && G.fashion_mnist ? false : `dataset-fashion-mnist not installed at ${FM}`,
+}, () => {
   const T = data.transforms;
-  const tf = new T.Compose([new T.ToTensor(), new T.Normalize([0.2860], [0.3530])]);
-  for (const [split, train] of [['train', true], ['t10k', false]] as const) {
+  const tf = new T.Compose([new T.ToTensor(), new T.Normalize([0.286], [0.353])]);
+  for (const [split, train] of [
+    ['train', true],
+    ['t10k', false],
+  ] as const) {
     const c = G.fashion_mnist[split];
     const ds = new datasets.FashionMNIST({ train, transform: tf });
     assert.equal(ds.folder, FM);
@@ -68,7 +72,10 @@ test('MNIST reads plain and gzipped IDX files under root or root/MNIST/raw', () 
     assert.deepEqual(ds.images.shape, [3, 1, 2, 3]);
     assert.deepEqual(ds.labels.toArray(), [7, 2, 1]);
     const [x1, y1] = ds.get(1);
-    assert.deepEqual(x1.toArray(), [[60, 70, 80], [90, 100, 110]]); // HW uint8, as torchvision's PIL 'L' image
+    assert.deepEqual(x1.toArray(), [
+      [60, 70, 80],
+      [90, 100, 110],
+    ]); // HW uint8, as torchvision's PIL 'L' image
     assert.equal(Number(y1.item()), 2);
     // Multi-byte IDX types are big-endian.
     writeFileSync(join(dir, 'f.idx'), idx(0x0d, [2], Buffer.from([0x3f, 0xc0, 0, 0, 0xc0, 0x20, 0, 0])));
@@ -81,7 +88,10 @@ test('MNIST reads plain and gzipped IDX files under root or root/MNIST/raw', () 
     assert.throws(() => datasets.readIdx(bad), { message: `readIdx: ${bad} is not an IDX file (the magic number must start with two zero bytes)` });
     const gz = gzipSync(idx(8, [3], Uint8Array.from([7, 2, 1])));
     writeFileSync(bad, gz.subarray(0, gz.length - 6));
-    assert.throws(() => datasets.readIdx(bad), new RegExp(`^Error: readIdx: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a truncated or corrupt gzip file \\(`));
+    assert.throws(
+      () => datasets.readIdx(bad),
+      new RegExp(`^Error: readIdx: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a truncated or corrupt gzip file \\(`),
+    );
     assert.throws(() => new datasets.MNIST({ root: join(dir, 'none') }), /^Error: MNIST: dataset not found: no train-images-idx3-ubyte\(\.gz\) in /);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import * as torch from '../lib/index.js';
 import { data } from '../lib/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const G = JSON.parse(readFileSync(new URL('./fixtures/data.json', import.meta.url), 'utf8')) as any;
 const T = data.transforms;
 const u8 = (a: unknown) => torch.tensor(a as number[], { dtype: 'uint8' });
@@ -49,9 +48,17 @@ test('Normalize leaves its input alone unless inplace; Lambda per sample or batc
 
 test('transforms validate their inputs', () => {
   assert.throws(() => new T.Normalize([0.5], [0]), /^RangeError: Normalize: std evaluated to zero/);
-  assert.throws(() => new T.Normalize([0.5, 0.5], [1, 1]).applyBatch(torch.ones([1, 3, 2, 2])),
-    { message: 'Normalize: mean has 2 values but the input has 3 channels (shape [1, 3, 2, 2])' });
-  assert.throws(() => new T.Normalize([0.5], [1]).apply(torch.ones([2, 2], { dtype: 'uint8' })), { message: 'Normalize: input tensor should be a float tensor. Got uint8' });
-  assert.throws(() => new T.ToTensor().apply(torch.ones([1, 2, 3, 4])), { message: 'ToTensor: expected an image of shape [H, W] or [H, W, C] but received shape [1, 2, 3, 4]' });
-  assert.throws(() => new T.Compose([(x: torch.Tensor) => x] as never), /Compose: expected Transform for transforms\[0\] but received .* \(wrap functions in Lambda\)/);
+  assert.throws(() => new T.Normalize([0.5, 0.5], [1, 1]).applyBatch(torch.ones([1, 3, 2, 2])), {
+    message: 'Normalize: mean has 2 values but the input has 3 channels (shape [1, 3, 2, 2])',
+  });
+  assert.throws(() => new T.Normalize([0.5], [1]).apply(torch.ones([2, 2], { dtype: 'uint8' })), {
+    message: 'Normalize: input tensor should be a float tensor. Got uint8',
+  });
+  assert.throws(() => new T.ToTensor().apply(torch.ones([1, 2, 3, 4])), {
+    message: 'ToTensor: expected an image of shape [H, W] or [H, W, C] but received shape [1, 2, 3, 4]',
+  });
+  assert.throws(
+    () => new T.Compose([(x: torch.Tensor) => x] as never),
+    /Compose: expected Transform for transforms\[0\] but received .* \(wrap functions in Lambda\)/,
+  );
 });

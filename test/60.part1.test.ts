@@ -35,8 +35,18 @@ test('part 1.1: autograd derivatives equal the analytic forms and PyTorch', () =
   const idx: number[] = G.activations.index;
   for (const c of curves) {
     assert.ok(c.maxAbsDiff <= 1e-6, `${c.name}: max |autograd - analytic| = ${c.maxAbsDiff}`);
-    close(idx.map((i) => c.y[i]), G.activations[c.name].y, 1e-12, `${c.name}(x)`);
-    close(idx.map((i) => c.dyAutograd[i]), G.activations[c.name].dy, 1e-12, `${c.name}'(x)`);
+    close(
+      idx.map((i) => c.y[i]),
+      G.activations[c.name].y,
+      1e-12,
+      `${c.name}(x)`,
+    );
+    close(
+      idx.map((i) => c.dyAutograd[i]),
+      G.activations[c.name].dy,
+      1e-12,
+      `${c.name}'(x)`,
+    );
   }
 });
 
@@ -52,8 +62,10 @@ function count(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, p
   return c;
 }
 const dark = (r: number, g: number, b: number): boolean => r < 110 && g < 110 && b < 110;
-const near = (c: readonly number[], tol = 10) => (r: number, g: number, b: number): boolean =>
-  Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol;
+const near =
+  (c: readonly number[], tol = 10) =>
+  (r: number, g: number, b: number): boolean =>
+    Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol;
 
 test('activations.png (Figure 2): two panels with titles, numbered axes, axis labels and a legend of the three colours', () => {
   const out = mkdtempSync(join(tmpdir(), 'part1_1-'));
@@ -76,11 +88,16 @@ test('activations.png (Figure 2): two panels with titles, numbered axes, axis la
     // Pixels, per panel: text in the title band, left of the axes (tick numbers, y label) and under
     // them (tick numbers, x label); blue sigmoid, orange tanh and green ReLU (tab10) in the axes.
     assert.equal(fig.panels.length, 2);
-    const colours = [[31, 119, 180], [255, 127, 14], [44, 160, 44]];
+    const colours = [
+      [31, 119, 180],
+      [255, 127, 14],
+      [44, 160, 44],
+    ];
     fig.panels.forEach((p, k) => {
       const c = (x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number =>
         count(img, x0 * scale, y0 * scale, x1 * scale, y1 * scale, pred);
-      const q = p.plot, what = k === 0 ? 'functions' : 'derivatives';
+      const q = p.plot,
+        what = k === 0 ? 'functions' : 'derivatives';
       assert.ok(p.x === k * fig.panels[0].width && p.y === 0, `${what}: panel ${k} at (${p.x}, ${p.y})`);
       const title = c(p.x, 0, p.x + p.width, q.y - 2, dark);
       const left = c(p.x, q.y, q.x - 2, q.y + q.height, dark);
@@ -90,7 +107,8 @@ test('activations.png (Figure 2): two panels with titles, numbered axes, axis la
       assert.ok(below > 300, `${what}: under the axes are ${below} dark pixels`);
       // The axis labels alone: the y label in the panel's leftmost 30 px (tick numbers start
       // further right), the x label in its bottom 28 px (tick numbers end above).
-      const yLabel = c(p.x, q.y, p.x + 30, q.y + q.height, dark), xLabel = c(q.x, p.y + p.height - 28, q.x + q.width, p.y + p.height, dark);
+      const yLabel = c(p.x, q.y, p.x + 30, q.y + q.height, dark),
+        xLabel = c(q.x, p.y + p.height - 28, q.x + q.width, p.y + p.height, dark);
       assert.ok(yLabel > 100, `${what}: y label strip has ${yLabel} dark pixels`);
       assert.ok(xLabel > 30, `${what}: x label strip has ${xLabel} dark pixels`);
       assert.ok(q.x - p.x > 45, `${what}: tick numbers and the y label need room left of the axes, ${q.x - p.x} px`);
@@ -130,7 +148,12 @@ test('MLP: 10,000 epochs with the original settings follow PyTorch (losses, weig
     const m = new MLP(2, 8, 1, activation);
     close(m.weightsInputHidden.data(), g.init.w1, 0, `${activation} init W1`);
     const losses = trainMlp(m, d.xTrain, d.yTrain, { epochs: G.mlp.epochs, learningRate: G.mlp.lr, logEvery: 0 });
-    close(losses.filter((_, i) => i % 1000 === 0), g.lossEvery1000, 1e-9, `${activation} loss`);
+    close(
+      losses.filter((_, i) => i % 1000 === 0),
+      g.lossEvery1000,
+      1e-9,
+      `${activation} loss`,
+    );
     close(m.weightsInputHidden.data(), g.w1, 1e-9, `${activation} W1`);
     close(m.biasHidden.data(), g.b1, 1e-9, `${activation} b1`);
     close(m.weightsHiddenOutput.data(), g.w2, 1e-9, `${activation} W2`);
@@ -165,8 +188,10 @@ test('MLP validates its arguments', () => {
   assert.throws(() => new MLP(2, 8, 1, 'gelu' as never), { message: "MLP: expected one of 'sigmoid', 'tanh', 'relu' for activation but received gelu" });
   const m = new MLP(2, 8, 1);
   assert.throws(() => m.forward(torch.zeros([4, 3], { dtype: 'float64' })), { message: 'MLP.forward: expected inputs of shape [N, 2] but received [4, 3]' });
-  assert.throws(() => m.forward(torch.zeros([4, 2])), { message: 'MLP.forward: expected inputs of dtype float64 (the weights\' dtype) but received float32' });
-  assert.throws(() => m.backward(torch.zeros([4, 2], { dtype: 'float64' }), torch.zeros([4, 1], { dtype: 'float64' }), 0.1), { message: 'MLP.backward: call forward(inputs) first (backward uses the activations it caches)' });
+  assert.throws(() => m.forward(torch.zeros([4, 2])), { message: "MLP.forward: expected inputs of dtype float64 (the weights' dtype) but received float32" });
+  assert.throws(() => m.backward(torch.zeros([4, 2], { dtype: 'float64' }), torch.zeros([4, 1], { dtype: 'float64' }), 0.1), {
+    message: 'MLP.backward: call forward(inputs) first (backward uses the activations it caches)',
+  });
   m.dispose();
 });
 
@@ -221,7 +246,7 @@ test('npm run part1 (main) writes the figures and part1_results.json', () => {
   }
 });
 
-test('twin: nn.Sequential + autograd + optim.SGD reaches the hand-written backward\'s weights', () => {
+test("twin: nn.Sequential + autograd + optim.SGD reaches the hand-written backward's weights", () => {
   torch.manualSeed(5);
   const d = part1CreateDataset(400, 20, 0.4);
   for (const activation of ['sigmoid', 'tanh', 'relu'] as const) {
@@ -242,8 +267,10 @@ test('twin: nn.Sequential + autograd + optim.SGD reaches the hand-written backwa
       });
     }
     const pairs: [torch.Tensor, torch.Tensor, string][] = [
-      [l1.weight, m.weightsInputHidden.T, 'W1'], [l1.bias!, m.biasHidden.view([8]), 'b1'],
-      [l2.weight, m.weightsHiddenOutput.T, 'W2'], [l2.bias!, m.biasOutput.view([1]), 'b2'],
+      [l1.weight, m.weightsInputHidden.T, 'W1'],
+      [l1.bias!, m.biasHidden.view([8]), 'b1'],
+      [l2.weight, m.weightsHiddenOutput.T, 'W2'],
+      [l2.bias!, m.biasOutput.view([1]), 'b2'],
     ];
     for (const [a, b, name] of pairs) {
       const diff = torch.noGrad(() => a.sub(b).abs().amax().item());

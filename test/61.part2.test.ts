@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { nn } from '../lib/index.js';
 import {
-  myConv2d, myConv2dVectorized, compare, part2Plot, standInKernel, generatedDigits, readIdxImages, FASHION_MNIST_TEST_IMAGES,
+  myConv2d,
+  myConv2dVectorized,
+  compare,
+  part2Plot,
+  standInKernel,
+  generatedDigits,
+  readIdxImages,
+  FASHION_MNIST_TEST_IMAGES,
   main as part2Main,
 } from '../scripts/part2.js';
 import { readPng, type RgbaImage } from '../lib/viz/png.js';
@@ -25,7 +32,10 @@ test('myConv2d and myConv2dVectorized match PyTorch conv2d (golden) within 1e-4 
   const input = torch.tensor(Float32Array.from(G.input), { shape: G.inputShape });
   const kernel = torch.tensor(Float32Array.from(G.kernel), { shape: G.kernelShape });
   const golden = torch.tensor(Float32Array.from(G.output), { shape: G.outputShape });
-  for (const [name, f] of [['loops', myConv2d], ['vectorized', myConv2dVectorized]] as const) {
+  for (const [name, f] of [
+    ['loops', myConv2d],
+    ['vectorized', myConv2dVectorized],
+  ] as const) {
     const out = f(input, kernel);
     assert.deepEqual(out.shape, G.outputShape, name);
     assert.equal(out.dtype, 'float32');
@@ -48,10 +58,16 @@ test('myConv2d in float64 on images and the stand-in filter bank equals conv2d',
 
 test('myConv2d validates its arguments', () => {
   const x = torch.zeros([1, 2, 5, 5]);
-  assert.throws(() => myConv2d(x, torch.zeros([3, 1, 3, 3])), { message: 'myConv2d: input has 2 channels (shape [1, 2, 5, 5]) but kernel expects 1 (shape [3, 1, 3, 3])' });
-  assert.throws(() => myConv2d(torch.zeros([2, 5, 5]), torch.zeros([3, 2, 3, 3])), { message: 'myConv2d: expected input of shape [batch, inChannels, H, W] but received [2, 5, 5]' });
+  assert.throws(() => myConv2d(x, torch.zeros([3, 1, 3, 3])), {
+    message: 'myConv2d: input has 2 channels (shape [1, 2, 5, 5]) but kernel expects 1 (shape [3, 1, 3, 3])',
+  });
+  assert.throws(() => myConv2d(torch.zeros([2, 5, 5]), torch.zeros([3, 2, 3, 3])), {
+    message: 'myConv2d: expected input of shape [batch, inChannels, H, W] but received [2, 5, 5]',
+  });
   assert.throws(() => myConv2d(x, torch.zeros([3, 2, 6, 3])), { message: 'myConv2d: kernel 6×3 is larger than the input 5×5 (valid padding)' });
-  assert.throws(() => myConv2dVectorized(x, torch.zeros([3, 2, 3, 3], { dtype: 'float64' })), { message: 'myConv2dVectorized: expected floating-point input and kernel of the same dtype but received float32 and float64' });
+  assert.throws(() => myConv2dVectorized(x, torch.zeros([3, 2, 3, 3], { dtype: 'float64' })), {
+    message: 'myConv2dVectorized: expected floating-point input and kernel of the same dtype but received float32 and float64',
+  });
 });
 
 test('stand-in images: Fashion-MNIST idx reader and generated digits', () => {

@@ -24,11 +24,20 @@ import { writeSyntheticCifar10, loadCifar10 } from '../scripts/cifar.js';
 import { main as part3 } from '../scripts/part3.js';
 
 interface Fixture {
-  data_seed: number; n_train: number; n_test: number; seed: number; steps: number;
+  data_seed: number;
+  n_train: number;
+  n_test: number;
+  seed: number;
+  steps: number;
   sha256: Record<string, string>;
-  train_indices_head: number[]; val_indices_head: number[];
-  first_train_image_sum: number; first_train_label: number;
-  results: Record<string, { loss_curve: number[]; train_acc_curve: number[]; val_acc_curve: number[]; test_acc: number; weights_shape: number[]; weights_sum: number }>;
+  train_indices_head: number[];
+  val_indices_head: number[];
+  first_train_image_sum: number;
+  first_train_label: number;
+  results: Record<
+    string,
+    { loss_curve: number[]; train_acc_curve: number[]; val_acc_curve: number[]; test_acc: number; weights_shape: number[]; weights_sum: number }
+  >;
 }
 
 const fx = JSON.parse(readFileSync(new URL('./fixtures/part3_parity.json', import.meta.url), 'utf8')) as Fixture;
@@ -73,7 +82,9 @@ test('random_split(42) and the transform match torchvision', async () => {
 const PY = PYTHON;
 const havePy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
-test('the python version (cifar-10-batches-py, pickled by Python) loads to the same batches', { skip: havePy ? false : `${PY} with numpy is not available` }, async () => {
+test('the python version (cifar-10-batches-py, pickled by Python) loads to the same batches', {
+  skip: havePy ? false : `${PY} with numpy is not available`,
+}, async () => {
   const pyRoot = join(root, 'py');
   // Python pickles the binary files' records as torchvision's python version does.
   const script = [
@@ -109,14 +120,20 @@ async function runPort(): Promise<Record<string, Records & { weights: number[][]
   return Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]));
 }
 
-test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: pythonTorchVersion && pythonHas('torchvision') ? false : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)` }, async () => {
+test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', {
+  skip:
+    pythonTorchVersion && pythonHas('torchvision')
+      ? false
+      : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)`,
+}, async () => {
   const py = runGoldenLive<Fixture>('part3_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const ours = await runPort();
   // Exact when the same LibTorch runs both sides; a user's LibTorch may differ from Debian's Python.
   const rel = sameLibTorch ? 0 : 1e-4;
   for (const name of ['mlp_1', 'cnn_3']) {
-    const r = ours[name], e = py.results[name];
+    const r = ours[name],
+      e = py.results[name];
     closeRel(r.loss_curve, e.loss_curve, `${name} loss_curve`, rel);
     closeRel(r.train_acc_curve, e.train_acc_curve, `${name} train_acc_curve`, rel);
     closeRel(r.val_acc_curve, e.val_acc_curve, `${name} val_acc_curve`, rel);
@@ -128,9 +145,12 @@ test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this mach
 });
 
 test('part 3 first record equals the committed fixture on any CPU', async () => {
-  const ours = existsSync(join(out, 'part3_cnn_3.json')) ? Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))])) : await runPort();
+  const ours = existsSync(join(out, 'part3_cnn_3.json'))
+    ? Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]))
+    : await runPort();
   for (const name of ['mlp_1', 'cnn_3']) {
-    const r = ours[name], e = fx.results[name];
+    const r = ours[name],
+      e = fx.results[name];
     closeRel([r.loss_curve[0]], [e.loss_curve[0]], `${name} loss_curve[0]`, 1e-6);
     closeRel([r.train_acc_curve[0], r.val_acc_curve[0]], [e.train_acc_curve[0], e.val_acc_curve[0]], `${name} accuracy records[0]`, 0);
   }

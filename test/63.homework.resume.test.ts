@@ -23,7 +23,11 @@ const common = ['--data', root, '--seed', '3', '--threads', '1', '--no-progress'
 const part3Args = [...common, '--models', 'mlp_1,cnn_3', '--epochs', '4'];
 
 function run(script: string, args: string[], env: Record<string, string> = {}): { code: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts', script), ...args], { cwd: repo, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts', script), ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -47,8 +51,20 @@ function readCheckpoint(dir: string, part: string): { state: { runIndex: number;
 }
 
 /** Starts a slowed-down run and sends `signal` once `ready(checkpoint)` holds (plus `afterMs`). */
-async function interruptRun(script: string, part: string, args: string[], signal: NodeJS.Signals, ready: (ck: NonNullable<ReturnType<typeof readCheckpoint>>) => boolean, afterMs: number, out: string): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'scripts', script), ...args], { cwd: repo, env: { ...process.env, HW_STEP_DELAY_MS: '40' }, stdio: ['ignore', 'ignore', 'pipe'] });
+async function interruptRun(
+  script: string,
+  part: string,
+  args: string[],
+  signal: NodeJS.Signals,
+  ready: (ck: NonNullable<ReturnType<typeof readCheckpoint>>) => boolean,
+  afterMs: number,
+  out: string,
+): Promise<number | null> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'scripts', script), ...args], {
+    cwd: repo,
+    env: { ...process.env, HW_STEP_DELAY_MS: '40' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, sig) => resolve(sig === 'SIGKILL' ? -9 : code)));
@@ -77,8 +93,15 @@ test('reference: an uninterrupted part 3 run', () => {
 test('part 3: SIGKILL mid-epoch, then --resume, gives the uninterrupted results', async () => {
   const out = join(root, 'kill');
   // Killed in the second model's second epoch: the first model is done, the second resumes from its epoch-1 checkpoint.
-  const code = await interruptRun('part3.ts', 'part3', [...part3Args, '--out', out], 'SIGKILL',
-    (ck) => ck.state.runIndex === 1 && ck.state.inRun && ck.state.pos.epoch >= 1, 150, out);
+  const code = await interruptRun(
+    'part3.ts',
+    'part3',
+    [...part3Args, '--out', out],
+    'SIGKILL',
+    (ck) => ck.state.runIndex === 1 && ck.state.inRun && ck.state.pos.epoch >= 1,
+    150,
+    out,
+  );
   assert.equal(code, -9);
   assert.ok(!existsSync(join(out, 'part3_cnn_3.json')), 'the killed run must not have finished cnn_3');
   const r = run('part3.ts', [...part3Args, '--out', out, '--resume']);
@@ -88,8 +111,15 @@ test('part 3: SIGKILL mid-epoch, then --resume, gives the uninterrupted results'
 
 test('part 3: Ctrl-C finishes the step, saves partial results, exits 130; --resume completes identically', async () => {
   const out = join(root, 'sigint');
-  const code = await interruptRun('part3.ts', 'part3', [...part3Args, '--out', out], 'SIGINT',
-    (ck) => ck.state.runIndex === 0 && ck.state.inRun && ck.state.pos.epoch >= 1, 130, out);
+  const code = await interruptRun(
+    'part3.ts',
+    'part3',
+    [...part3Args, '--out', out],
+    'SIGINT',
+    (ck) => ck.state.runIndex === 0 && ck.state.inRun && ck.state.pos.epoch >= 1,
+    130,
+    out,
+  );
   assert.equal(code, 130);
   const ck = readCheckpoint(out, 'part3')!;
   assert.equal(ck.state.runIndex, 0);
@@ -108,8 +138,15 @@ test('part 5: Ctrl-C in the scheduled run, --resume gives the uninterrupted resu
   const r0 = run('part5.ts', [...args, '--out', ref]);
   assert.equal(r0.code, 0, r0.stderr);
   const out = join(root, 'sigint5');
-  const code = await interruptRun('part5.ts', 'part5', [...args, '--out', out], 'SIGINT',
-    (ck) => ck.state.runIndex === 3 && ck.state.inRun && ck.state.pos.epoch >= 1, 100, out);
+  const code = await interruptRun(
+    'part5.ts',
+    'part5',
+    [...args, '--out', out],
+    'SIGINT',
+    (ck) => ck.state.runIndex === 3 && ck.state.inRun && ck.state.pos.epoch >= 1,
+    100,
+    out,
+  );
   assert.equal(code, 130);
   const r = run('part5.ts', [...args, '--out', out, '--resume']);
   assert.equal(r.code, 0, r.stderr);

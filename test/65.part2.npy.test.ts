@@ -69,12 +69,17 @@ test('loadNpy reads NumPy arrays and gives the convolution dtype NumPy computes 
   const u = loadNpy(join(dir, 'u8_samples.npy'));
   assert.deepEqual([u.shape, u.dtype], [[3, 1, 10, 10], 'float32']);
   assert.equal(u.sum().item(), info.u8.input_sum);
-  assert.throws(() => loadNpy(join(dir, 'bad3d.npy')), { message: `part2: ${join(dir, 'bad3d.npy')} holds an array of shape (2, 3, 3); expected 4 dimensions ([batch, channels, H, W] for --input, [out, in, fh, fw] for --kernel)` });
+  assert.throws(() => loadNpy(join(dir, 'bad3d.npy')), {
+    message: `part2: ${join(dir, 'bad3d.npy')} holds an array of shape (2, 3, 3); expected 4 dimensions ([batch, channels, H, W] for --input, [out, in, fh, fw] for --kernel)`,
+  });
   assert.throws(() => loadNpy(join(dir, 'nope.npy')), { message: `part2: no such file ${join(dir, 'nope.npy')}` });
 });
 
 test('myConv2d on the .npy data equals the original loop run by NumPy', { skip }, () => {
-  for (const [name, rel] of [['f64', 1e-12], ['u8', 1e-5]] as const) {
+  for (const [name, rel] of [
+    ['f64', 1e-12],
+    ['u8', 1e-5],
+  ] as const) {
     const r = runPart2(loadNpy(join(dir, `${name}_samples.npy`)), loadNpy(join(dir, `${name}_kernel.npy`)), () => {});
     const ref = torch.data.npy.load(join(dir, `${name}_out.npy`));
     assert.equal(r.out.dtype, ref.dtype, `${name}: dtype`);
@@ -82,7 +87,7 @@ test('myConv2d on the .npy data equals the original loop run by NumPy', { skip }
     const err = r.out.sub(ref).abs().amax().item() as number;
     const scale = ref.abs().amax().item() as number;
     assert.ok(err <= rel * scale, `${name}: max |myConv2d - NumPy| = ${err} (scale ${scale})`);
-    assert.ok(r.vec.sub(ref).abs().amax().item() as number <= rel * scale, `${name}: vectorized`);
+    assert.ok((r.vec.sub(ref).abs().amax().item() as number) <= rel * scale, `${name}: vectorized`);
   }
 });
 

@@ -21,7 +21,11 @@ import { writeSyntheticCifar10 } from '../scripts/cifar.js';
 import { main as part4 } from '../scripts/part4.js';
 
 interface Fixture {
-  data_seed: number; n_train: number; n_test: number; seed: number; steps: number;
+  data_seed: number;
+  n_train: number;
+  n_test: number;
+  seed: number;
+  steps: number;
   sha256: Record<string, string>;
   results: Record<string, Record<string, number[]>>;
 }
@@ -60,7 +64,12 @@ async function runPort(): Promise<Record<string, Record<string, number[]>>> {
   return ours;
 }
 
-test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', { skip: pythonTorchVersion && pythonHas('torchvision') ? false : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)` }, async () => {
+test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', {
+  skip:
+    pythonTorchVersion && pythonHas('torchvision')
+      ? false
+      : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)`,
+}, async () => {
   const py = runGoldenLive<Fixture>('part4_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const r = await runPort();

@@ -26,14 +26,21 @@ function conv1Layout(name: 'cnn_3' | 'cnn_4' | 'cnn_5', activation: Activation, 
   const model = buildModel(name, activation) as nn.Module & { conv1: nn.Conv2d };
   let seen = '';
   const forward = model.conv1.forward.bind(model.conv1);
-  model.conv1.forward = (x: Tensor) => { seen = x.layout; return forward(x); };
-  torch.inferenceMode(() => torch.tidy(() => { model.call(torch.zeros([n, 3, 32, 32])); }));
+  model.conv1.forward = (x: Tensor) => {
+    seen = x.layout;
+    return forward(x);
+  };
+  torch.inferenceMode(() =>
+    torch.tidy(() => {
+      model.call(torch.zeros([n, 3, 32, 32]));
+    }),
+  );
   return seen;
 }
 
 const supported = oneDnnStackWorks();
 
-test('the probe agrees with what this LibTorch does: a conv/relu/max_pool2d step through oneDNN\'s layout', () => {
+test("the probe agrees with what this LibTorch does: a conv/relu/max_pool2d step through oneDNN's layout", () => {
   let error: Error | null = null;
   try {
     torch.tidy(() => {
@@ -45,7 +52,11 @@ test('the probe agrees with what this LibTorch does: a conv/relu/max_pool2d step
   } catch (e) {
     error = e as Error;
   }
-  assert.equal(supported, error === null, `probe says ${supported}, the step ${error ? `threw: ${error.message.split('\n')[0]}` : 'ran'} (LibTorch ${torch.version.libtorch})`);
+  assert.equal(
+    supported,
+    error === null,
+    `probe says ${supported}, the step ${error ? `threw: ${error.message.split('\n')[0]}` : 'ran'} (LibTorch ${torch.version.libtorch})`,
+  );
 });
 
 test('where the oneDNN layout is used: ReLU CNNs, batches of two or more, when switched on and supported', () => {
@@ -54,7 +65,10 @@ test('where the oneDNN layout is used: ReLU CNNs, batches of two or more, when s
   assert.equal(conv1Layout('cnn_4', 'relu', 2), on);
   assert.equal(conv1Layout('cnn_5', 'relu', 1), 'strided');
   assert.equal(conv1Layout('cnn_3', 'sigmoid', 50), 'strided');
-  assert.equal(withLayout(false, () => conv1Layout('cnn_3', 'relu', 50)), 'strided');
+  assert.equal(
+    withLayout(false, () => conv1Layout('cnn_3', 'relu', 50)),
+    'strided',
+  );
   assert.throws(() => setOneDnnLayout('yes' as never), { message: 'setOneDnnLayout: expected a boolean but received yes of type string' });
 });
 
@@ -63,37 +77,42 @@ for (const name of ['cnn_3', 'cnn_4', 'cnn_5'] as const) {
     torch.manualSeed(3);
     const model = buildModel(name);
     model.eval();
-    torch.inferenceMode(() => torch.tidy(() => {
-      for (const n of [2, 7, 50]) {
-        const x = torch.randn([n, 3, 32, 32]);
-        const viaOneDnn = model.call(x) as Tensor;
-        const dense = withLayout(false, () => model.call(x) as Tensor);
-        assert.equal(viaOneDnn.layout, 'strided', 'the model converts back before the flatten');
-        assert.ok(viaOneDnn.equal(dense), `${name} batch ${n}`);
-      }
-    }));
+    torch.inferenceMode(() =>
+      torch.tidy(() => {
+        for (const n of [2, 7, 50]) {
+          const x = torch.randn([n, 3, 32, 32]);
+          const viaOneDnn = model.call(x) as Tensor;
+          const dense = withLayout(false, () => model.call(x) as Tensor);
+          assert.equal(viaOneDnn.layout, 'strided', 'the model converts back before the flatten');
+          assert.ok(viaOneDnn.equal(dense), `${name} batch ${n}`);
+        }
+      }),
+    );
   });
 
   test(`${name}: five Adam steps with and without the oneDNN layout give identical losses and weights`, () => {
-    const run = (on: boolean): { losses: number[]; params: Tensor[] } => withLayout(on, () => {
-      torch.manualSeed(5);
-      const model = buildModel(name);
-      const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-      const criterion = new nn.CrossEntropyLoss();
-      const losses: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        losses.push(torch.tidy(() => {
-          const x = torch.randn([16, 3, 32, 32]);
-          const y = torch.randint(0, 10, [16]);
-          opt.zeroGrad();
-          const loss = criterion.call(model.call(x) as Tensor, y) as Tensor;
-          loss.backward();
-          opt.step();
-          return loss.item() as number;
-        }));
-      }
-      return { losses, params: model.parameters().map((p) => p.detach().clone()) };
-    });
+    const run = (on: boolean): { losses: number[]; params: Tensor[] } =>
+      withLayout(on, () => {
+        torch.manualSeed(5);
+        const model = buildModel(name);
+        const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+        const criterion = new nn.CrossEntropyLoss();
+        const losses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          losses.push(
+            torch.tidy(() => {
+              const x = torch.randn([16, 3, 32, 32]);
+              const y = torch.randint(0, 10, [16]);
+              opt.zeroGrad();
+              const loss = criterion.call(model.call(x) as Tensor, y) as Tensor;
+              loss.backward();
+              opt.step();
+              return loss.item() as number;
+            }),
+          );
+        }
+        return { losses, params: model.parameters().map((p) => p.detach().clone()) };
+      });
     const a = run(true);
     const b = run(false);
     assert.deepEqual(a.losses, b.losses);

@@ -9,7 +9,18 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { niceTicks, formatTicks, escapeXml, lineChartSvg, barChartSvg, gridSvg, svgToPng, writeChartPng, textWidth, type SvgFigure } from '../lib/viz/svgchart.js';
+import {
+  niceTicks,
+  formatTicks,
+  escapeXml,
+  lineChartSvg,
+  barChartSvg,
+  gridSvg,
+  svgToPng,
+  writeChartPng,
+  textWidth,
+  type SvgFigure,
+} from '../lib/viz/svgchart.js';
 import { decodePng, type RgbaImage } from '../lib/viz/png.js';
 import { Report, type Chart } from '../lib/viz/report.js';
 import { part3Plots, type Part3Result } from '../scripts/utils.js';
@@ -34,8 +45,10 @@ function count(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, p
   return c;
 }
 const dark = (r: number, g: number, b: number): boolean => r < 110 && g < 110 && b < 110;
-const near = (c: [number, number, number], tol = 10) => (r: number, g: number, b: number): boolean =>
-  Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol;
+const near =
+  (c: [number, number, number], tol = 10) =>
+  (r: number, g: number, b: number): boolean =>
+    Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol;
 
 /** The regions of a rendered figure, in image pixels: title band, left of the axes, under them. */
 function regions(fig: SvgFigure, scale: number): { title: number[]; left: number[]; below: number[]; plot: number[] } {
@@ -51,7 +64,10 @@ function regions(fig: SvgFigure, scale: number): { title: number[]; left: number
 function lossChart(title: string, labels: boolean): Chart {
   const x = Array.from({ length: 30 }, (_, i) => (i + 1) * 10);
   return {
-    title, xLabel: labels ? 'step' : undefined, yLabel: labels ? 'loss' : undefined, x,
+    title,
+    xLabel: labels ? 'step' : undefined,
+    yLabel: labels ? 'loss' : undefined,
+    x,
     series: [
       { label: 'mlp_1', values: x.map((s) => 2.3 * Math.exp(-s / 200)), color: TAB10[0] },
       { label: 'cnn_3', values: x.map((s) => 2.3 * Math.exp(-s / 120)), color: TAB10[2] },
@@ -77,7 +93,8 @@ test('niceTicks: multiples of a 1-2-5 step inside [lo, hi], at most maxIntervals
   assert.deepEqual(niceTicks(1.1, 1.9, 1), [1.2, 1.4, 1.6, 1.8]);
   // Properties over many ranges.
   for (let k = 0; k < 300; k++) {
-    const lo = Math.sin(k * 12.9898) * 10 ** ((k % 9) - 4), span = Math.abs(Math.cos(k * 78.233)) * 10 ** ((k % 7) - 3) + 1e-9;
+    const lo = Math.sin(k * 12.9898) * 10 ** ((k % 9) - 4),
+      span = Math.abs(Math.cos(k * 78.233)) * 10 ** ((k % 7) - 3) + 1e-9;
     const max = 2 + (k % 9);
     const t = niceTicks(lo, lo + span, max);
     // At most `max` intervals, unless the fallback to two ticks needs more (never over 5).
@@ -86,7 +103,10 @@ test('niceTicks: multiples of a 1-2-5 step inside [lo, hi], at most maxIntervals
     const tol = 1e-6 * Math.max(1, (Math.abs(lo) / span) * 1e-3);
     const e = Math.floor(Math.log10((t[1] - t[0]) * (1 + tol)));
     const m = (t[1] - t[0]) / 10 ** e;
-    assert.ok([1, 2, 5].some((v) => Math.abs(m - v) < tol), `step ${t[1] - t[0]} of ${t}`);
+    assert.ok(
+      [1, 2, 5].some((v) => Math.abs(m - v) < tol),
+      `step ${t[1] - t[0]} of ${t}`,
+    );
     const step = Math.round(m) * 10 ** e;
     t.forEach((v, i) => {
       assert.ok(v >= lo - 1e-9 * span && v <= lo + span + 1e-9 * span, `${v} outside ${lo}..${lo + span}`);
@@ -100,7 +120,7 @@ test('niceTicks: multiples of a 1-2-5 step inside [lo, hi], at most maxIntervals
   assert.throws(() => niceTicks(0, 1, 0), /positive integer for maxIntervals/);
 });
 
-test('formatTicks: the step\'s decimals, Unicode minus, exponents for tiny or huge values', () => {
+test("formatTicks: the step's decimals, Unicode minus, exponents for tiny or huge values", () => {
   assert.deepEqual(formatTicks(niceTicks(0, 1)), ['0', '0.2', '0.4', '0.6', '0.8', '1.0']);
   assert.deepEqual(formatTicks(niceTicks(-3, 7, 5)), ['−2', '0', '2', '4', '6']);
   assert.deepEqual(formatTicks(niceTicks(0.0013, 0.0087, 4)), ['0.002', '0.004', '0.006', '0.008']);
@@ -135,7 +155,9 @@ test('line chart PNG: title, tick numbers and axis labels are drawn, the legend 
   const white = near([255, 255, 255], 0);
   assert.ok(c(r.title, white) > 0.9 * (r.title[2] * r.title[3]), 'title band is mostly white');
   // Text: the title, the y tick numbers and label, the x tick numbers and label.
-  const title = c(r.title, dark), left = c(r.left, dark), below = c(r.below, dark);
+  const title = c(r.title, dark),
+    left = c(r.left, dark),
+    below = c(r.below, dark);
   assert.ok(title > 150, `title band has ${title} dark pixels`);
   assert.ok(left > 300, `left of the axes has ${left} dark pixels`);
   assert.ok(below > 300, `under the axes are ${below} dark pixels`);
@@ -179,7 +201,8 @@ test('bar chart PNG: one bar per value, heights proportional to the values, NaN 
   const slot = fig.plot.width / values.length;
   const heights = values.map((_, i) => {
     const x = Math.round((fig.plot.x + (i + 0.5) * slot) * scale);
-    let run = 0, best = 0;
+    let run = 0,
+      best = 0;
     for (let y = 0; y < img.height; y++) {
       const k = (y * img.width + x) * 4;
       if (near(rgb(TAB10[i]), 3)(img.data[k], img.data[k + 1], img.data[k + 2])) best = Math.max(best, ++run);
@@ -199,12 +222,20 @@ test('gridSvg: figures side by side and stacked in one SVG, each keeping its own
   const b = barChartSvg({ title: 'Right', categories: ['a', 'b'], values: [1, 2], colors: [TAB10[1], TAB10[1]] }, { width: 260, height: 240 });
   const g = gridSvg([[a, b]], { gap: 10 });
   assert.deepEqual([g.width, g.height], [570, 240]);
-  assert.deepEqual(g.panels.map((p) => [p.x, p.y, p.width, p.height]), [[0, 0, 300, 200], [310, 0, 260, 240]]);
+  assert.deepEqual(
+    g.panels.map((p) => [p.x, p.y, p.width, p.height]),
+    [
+      [0, 0, 300, 200],
+      [310, 0, 260, 240],
+    ],
+  );
   assert.deepEqual(g.panels[0].plot, a.plot);
   assert.deepEqual(g.panels[1].plot, { ...b.plot, x: 310 + b.plot.x });
   // plot: the box around both panels' axes.
   assert.deepEqual(g.plot, {
-    x: a.plot.x, y: Math.min(a.plot.y, b.plot.y), width: 310 + b.plot.x + b.plot.width - a.plot.x,
+    x: a.plot.x,
+    y: Math.min(a.plot.y, b.plot.y),
+    width: 310 + b.plot.x + b.plot.width - a.plot.x,
     height: Math.max(a.plot.y + a.plot.height, b.plot.y + b.plot.height) - Math.min(a.plot.y, b.plot.y),
   });
   assert.ok(g.svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="570" height="240"'));
@@ -213,7 +244,14 @@ test('gridSvg: figures side by side and stacked in one SVG, each keeping its own
   // Two rows: columns as wide as their widest figure, rows as tall as their tallest.
   const g2 = gridSvg([[a], [b, a]]);
   assert.deepEqual([g2.width, g2.height], [600, 440]);
-  assert.deepEqual(g2.panels.map((p) => [p.x, p.y]), [[0, 0], [0, 200], [300, 200]]);
+  assert.deepEqual(
+    g2.panels.map((p) => [p.x, p.y]),
+    [
+      [0, 0],
+      [0, 200],
+      [300, 200],
+    ],
+  );
 
   // Rendered: each panel's title above its own axes, each panel's colours inside its own axes.
   const scale = 2;
@@ -230,7 +268,10 @@ test('gridSvg: figures side by side and stacked in one SVG, each keeping its own
   assert.ok(c(left, near(rgb(TAB10[2]))) > 20 && c(right, near(rgb(TAB10[2]))) === 0, 'cnn_3 line only in the left panel');
   assert.ok(c(right, near(rgb(TAB10[1]))) > 500 && c(left, near(rgb(TAB10[1]))) === 0, 'bars only in the right panel');
   // The gap between the panels is background.
-  assert.equal(c([300 * scale, 0, 310 * scale, 240 * scale], (r, g, b) => r + g + b < 765), 0);
+  assert.equal(
+    c([300 * scale, 0, 310 * scale, 240 * scale], (r, g, b) => r + g + b < 765),
+    0,
+  );
 
   assert.throws(() => gridSvg([]), /gridSvg: expected a non-empty array of non-empty rows of figures/);
   assert.throws(() => gridSvg([[a], []]), /non-empty rows/);
@@ -269,7 +310,11 @@ test('part3Plots: every panel as a PNG with text, the test-accuracy bar chart in
   const dir = mkdtempSync(join(tmpdir(), 'torchnode-part3plots-'));
   try {
     const results: Part3Result[] = MODELS.map((m, k) => ({
-      name: m, loss_curve: curve(12, k, 2.3, 1.2).map((v) => 3.5 - v), train_acc_curve: curve(12, k, 10, 40 + 5 * k), val_acc_curve: curve(12, k, 10, 38 + 5 * k), test_acc: 36.5 + 6 * k,
+      name: m,
+      loss_curve: curve(12, k, 2.3, 1.2).map((v) => 3.5 - v),
+      train_acc_curve: curve(12, k, 10, 40 + 5 * k),
+      val_acc_curve: curve(12, k, 10, 38 + 5 * k),
+      test_acc: 36.5 + 6 * k,
     }));
     const report = part3Plots(results, dir, 'all_models_performance');
     for (const p of ['training_loss', 'training_accuracy', 'validation_accuracy', 'test_accuracy']) {

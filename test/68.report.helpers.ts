@@ -41,16 +41,37 @@ export function writeSyntheticResults(dir: string, opts: SyntheticOptions = {}):
   const settings = { preset: 'quick', epochs: 1, epochSteps: 100, seed: 0, device: 'cpu' };
   if (parts.has(1)) {
     const acts = ['sigmoid', 'tanh', 'relu'];
-    const results = acts.map((a, k) => ({ activation: a, validationAccuracy: 90 + k, lossEvery1000: curve(10, k, 0.4, 0.01).map((v) => 0.41 - v), finalLoss: 0.01 + k / 100, figure: `decision_boundary_${a}.png` }));
-    json(join(dir, 'part1_results.json'), { part1_1: { maxAbsDiff: { sigmoid: 0, tanh: 1e-16, relu: 0 }, figure: 'activations.png' }, part1_2: { settings: { seed: 1, epochs: 10000 }, idealRuleValidationAccuracy: 100, results }, seconds: 1 });
+    const results = acts.map((a, k) => ({
+      activation: a,
+      validationAccuracy: 90 + k,
+      lossEvery1000: curve(10, k, 0.4, 0.01).map((v) => 0.41 - v),
+      finalLoss: 0.01 + k / 100,
+      figure: `decision_boundary_${a}.png`,
+    }));
+    json(join(dir, 'part1_results.json'), {
+      part1_1: { maxAbsDiff: { sigmoid: 0, tanh: 1e-16, relu: 0 }, figure: 'activations.png' },
+      part1_2: { settings: { seed: 1, epochs: 10000 }, idealRuleValidationAccuracy: 100, results },
+      seconds: 1,
+    });
     acts.forEach((a, k) => tinyPng(join(dir, `decision_boundary_${a}.png`), [200, 50 * k, 50]));
     tinyPng(join(dir, 'activations.png'), [0, 0, 200]);
     written.part1 = results;
   }
   if (parts.has(2)) {
     json(join(dir, 'part2_results.json'), {
-      inputSource: 'synthetic', kernelSource: 'synthetic', filterNames: ['a', 'b'], inputShape: [2, 1, 8, 8], kernelShape: [2, 1, 3, 3], outputShape: [2, 2, 6, 6],
-      dtype: 'float64', outputRange: [-1, 1], loopsVsConv2d: { maxAbsDiff: 0, relative: 0 }, vectorizedVsConv2d: { maxAbsDiff: 1e-15, relative: 1e-16 }, loopSeconds: 0.1, vectorizedSeconds: 0.001, figure: 'part2_conv_output.png',
+      inputSource: 'synthetic',
+      kernelSource: 'synthetic',
+      filterNames: ['a', 'b'],
+      inputShape: [2, 1, 8, 8],
+      kernelShape: [2, 1, 3, 3],
+      outputShape: [2, 2, 6, 6],
+      dtype: 'float64',
+      outputRange: [-1, 1],
+      loopsVsConv2d: { maxAbsDiff: 0, relative: 0 },
+      vectorizedVsConv2d: { maxAbsDiff: 1e-15, relative: 1e-16 },
+      loopSeconds: 0.1,
+      vectorizedSeconds: 0.001,
+      figure: 'part2_conv_output.png',
     });
     tinyPng(join(dir, 'part2_conv_output.png'), [20, 120, 20]);
     tinyPng(join(dir, 'part2_inputs.png'), [20, 20, 20]);
@@ -60,10 +81,20 @@ export function writeSyntheticResults(dir: string, opts: SyntheticOptions = {}):
     (opts.part3Models ?? MODELS).forEach((m) => {
       const k = MODELS.indexOf(m as (typeof MODELS)[number]);
       const r = {
-        name: m, loss_curve: curve(10, k, 2.3, 1.2).map((v) => 3.5 - v), train_acc_curve: curve(10, k, 10, 40 + 5 * k), val_acc_curve: curve(10, k, 10, 38 + 5 * k), test_acc: 37 + 5 * k,
+        name: m,
+        loss_curve: curve(10, k, 2.3, 1.2).map((v) => 3.5 - v),
+        train_acc_curve: curve(10, k, 10, 40 + 5 * k),
+        val_acc_curve: curve(10, k, 10, 38 + 5 * k),
+        test_acc: 37 + 5 * k,
         // cnn_3 keeps its weights only in the JSON: the report draws them with visualizeWeights.
-        weights: m === 'cnn_3' ? Array.from({ length: 4 }, (_, o) => Array.from({ length: 3 }, (_, c) => Array.from({ length: 3 }, (_, y) => Array.from({ length: 3 }, (_, x) => Math.sin(o + c + y * 3 + x))))) : undefined,
-        data, settings,
+        weights:
+          m === 'cnn_3'
+            ? Array.from({ length: 4 }, (_, o) =>
+                Array.from({ length: 3 }, (_, c) => Array.from({ length: 3 }, (_, y) => Array.from({ length: 3 }, (_, x) => Math.sin(o + c + y * 3 + x)))),
+              )
+            : undefined,
+        data,
+        settings,
       };
       json(join(dir, `part3_${m}.json`), r);
       if (m !== 'cnn_3') tinyPng(join(dir, `weights_${m}.png`), [50 * k, 0, 100]);
@@ -74,7 +105,15 @@ export function writeSyntheticResults(dir: string, opts: SyntheticOptions = {}):
   if (parts.has(4)) {
     const p4: Record<string, unknown> = {};
     MODELS.forEach((m, k) => {
-      const r = { name: m, relu_loss_curve: curve(20, k, 2.3, 1.5).map((v) => 3.8 - v), sigmoid_loss_curve: curve(20, k, 2.3, 2.2).map((v) => 4.5 - v), relu_grad_curve: curve(20, k, 0.1, 1 + k), sigmoid_grad_curve: curve(20, k, 0.01, 0.05 + k / 100), data, settings };
+      const r = {
+        name: m,
+        relu_loss_curve: curve(20, k, 2.3, 1.5).map((v) => 3.8 - v),
+        sigmoid_loss_curve: curve(20, k, 2.3, 2.2).map((v) => 4.5 - v),
+        relu_grad_curve: curve(20, k, 0.1, 1 + k),
+        sigmoid_grad_curve: curve(20, k, 0.01, 0.05 + k / 100),
+        data,
+        settings,
+      };
       json(join(dir, `part4_${m}.json`), r);
       p4[m] = r;
     });
@@ -82,8 +121,15 @@ export function writeSyntheticResults(dir: string, opts: SyntheticOptions = {}):
   }
   if (parts.has(5)) {
     const r = {
-      name: 'cnn3', loss_curve_1: curve(10, 0, 2.3, 1.8).map((v) => 4.1 - v), loss_curve_01: curve(10, 1, 2.3, 1.6).map((v) => 3.9 - v), loss_curve_001: curve(10, 2, 2.3, 0.1).map((v) => 2.4 - v),
-      val_acc_curve_1: curve(10, 0, 10, 30), val_acc_curve_01: curve(10, 1, 10, 40), val_acc_curve_001: curve(10, 2, 10, 20), data, settings,
+      name: 'cnn3',
+      loss_curve_1: curve(10, 0, 2.3, 1.8).map((v) => 4.1 - v),
+      loss_curve_01: curve(10, 1, 2.3, 1.6).map((v) => 3.9 - v),
+      loss_curve_001: curve(10, 2, 2.3, 0.1).map((v) => 2.4 - v),
+      val_acc_curve_1: curve(10, 0, 10, 30),
+      val_acc_curve_01: curve(10, 1, 10, 40),
+      val_acc_curve_001: curve(10, 2, 10, 20),
+      data,
+      settings,
     };
     json(join(dir, 'part5_cnn3.json'), r);
     const sch = { name: 'cnn3_scheduled', val_acc_curve: [30, 35, 41], lr_curve: [0.1, 0.01, 0.001], milestones: [1, 2], test_acc: 40.5, data, settings };

@@ -26,10 +26,17 @@ function tmp(): string {
 }
 
 const EXPECTED_CHARTS = [
-  'part1_1_activation_functions', 'part1_1_derivatives_autograd', 'part1_2_training_loss_mse_every_1000_epochs',
-  'all_models_performance_training_loss', 'all_models_performance_training_accuracy', 'all_models_performance_validation_accuracy',
-  'part4_performance_training_losses', 'part4_performance_gradient_magnitudes',
-  'part5_lr_comparison_training_loss_cnn3', 'part5_lr_comparison_validation_accuracy_cnn3', 'part5_scheduled_validation_accuracy_scheduled_learning_rate',
+  'part1_1_activation_functions',
+  'part1_1_derivatives_autograd',
+  'part1_2_training_loss_mse_every_1000_epochs',
+  'all_models_performance_training_loss',
+  'all_models_performance_training_accuracy',
+  'all_models_performance_validation_accuracy',
+  'part4_performance_training_losses',
+  'part4_performance_gradient_magnitudes',
+  'part5_lr_comparison_training_loss_cnn3',
+  'part5_lr_comparison_validation_accuracy_cnn3',
+  'part5_scheduled_validation_accuracy_scheduled_learning_rate',
 ];
 
 test('report from a full synthetic results folder: every section, chart and figure', () => {
@@ -38,14 +45,36 @@ test('report from a full synthetic results folder: every section, chart and figu
     const w = writeSyntheticResults(dir) as Record<string, Record<string, Record<string, number[] | number>>>;
     const { path, sections } = writeReport(dir);
     assert.equal(path, join(dir, 'report.html'));
-    assert.deepEqual(sections.map((s) => [s.id, s.status]), [['part1', 'ok'], ['part2', 'ok'], ['part3', 'ok'], ['part4', 'ok'], ['part5', 'ok']]);
+    assert.deepEqual(
+      sections.map((s) => [s.id, s.status]),
+      [
+        ['part1', 'ok'],
+        ['part2', 'ok'],
+        ['part3', 'ok'],
+        ['part4', 'ok'],
+        ['part5', 'ok'],
+      ],
+    );
     const html = readFileSync(path, 'utf8');
     const specs = chartSpecs(html);
-    assert.deepEqual(specs.map((s) => s.name), EXPECTED_CHARTS);
-    for (const cap of ['Figure 2: Plots of Activation Functions and Their Derivatives', 'Figure 4: Decision Boundary Plots for Tanh, ReLU &amp; Sigmoid',
-      'Figure 6: Plot of my_conv2d function', 'Figure 7: Weights Visualization of MLP_1', 'Figure 8: Weights Visualization of MLP_2', 'Figure 9: Weights Visualization of CNN_3',
-      'Figure 10: Weights Visualization of CNN_4', 'Figure 11: Weights Visualization of CNN_5', 'Figure 12: Performance Comparison Plots for Part 3',
-      'Figure 13: Performance Comparison Plots for Part 4', 'Figure 14: Performance Comparison Plots for Part 5', 'Figure 15: Validation Accuracy Curve of Scheduled Learning Rate']) {
+    assert.deepEqual(
+      specs.map((s) => s.name),
+      EXPECTED_CHARTS,
+    );
+    for (const cap of [
+      'Figure 2: Plots of Activation Functions and Their Derivatives',
+      'Figure 4: Decision Boundary Plots for Tanh, ReLU &amp; Sigmoid',
+      'Figure 6: Plot of my_conv2d function',
+      'Figure 7: Weights Visualization of MLP_1',
+      'Figure 8: Weights Visualization of MLP_2',
+      'Figure 9: Weights Visualization of CNN_3',
+      'Figure 10: Weights Visualization of CNN_4',
+      'Figure 11: Weights Visualization of CNN_5',
+      'Figure 12: Performance Comparison Plots for Part 3',
+      'Figure 13: Performance Comparison Plots for Part 4',
+      'Figure 14: Performance Comparison Plots for Part 5',
+      'Figure 15: Validation Accuracy Curve of Scheduled Learning Rate',
+    ]) {
       assert.ok(html.includes(cap), `missing caption '${cap}'`);
     }
     for (const t of ['Decision Boundary - sigmoid', 'Decision Boundary - tanh', 'Decision Boundary - relu', ...MODELS.map((m) => `weights_${m}`)]) {
@@ -63,11 +92,17 @@ test('report from a full synthetic results folder: every section, chart and figu
     });
     assert.deepEqual(byName.all_models_performance_training_loss.data[0], [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
     assert.equal(byName.all_models_performance_training_loss.xLabel, 'step');
-    assert.deepEqual(byName.part4_performance_gradient_magnitudes.labels, MODELS.flatMap((m) => [`${m} relu`, `${m} sigmoid`]));
+    assert.deepEqual(
+      byName.part4_performance_gradient_magnitudes.labels,
+      MODELS.flatMap((m) => [`${m} relu`, `${m} sigmoid`]),
+    );
     assert.deepEqual(byName.part4_performance_gradient_magnitudes.data[2], (w.part4.mlp_1 as Record<string, number[]>).sigmoid_grad_curve);
     assert.deepEqual(byName.part5_lr_comparison_training_loss_cnn3.labels, ['lr=0.1', 'lr=0.01', 'lr=0.001']);
     assert.deepEqual(byName.part5_lr_comparison_validation_accuracy_cnn3.data[3], (w.part5 as unknown as Record<string, number[]>).val_acc_curve_001);
-    assert.deepEqual(byName.part5_scheduled_validation_accuracy_scheduled_learning_rate.data, [[1, 2, 3], [30, 35, 41]]);
+    assert.deepEqual(byName.part5_scheduled_validation_accuracy_scheduled_learning_rate.data, [
+      [1, 2, 3],
+      [30, 35, 41],
+    ]);
     assert.ok(html.includes('Final Test Accuracy with scheduled LR approach: 40.50%'));
     // Part 1: the activation curves are LibTorch's (same function part 1.1 uses), the losses the stored ones.
     const { curves } = activationCurves(-5, 5, 1000);
@@ -103,10 +138,19 @@ test('missing parts are "not run" sections, partial parts say what is missing; b
   const dir = tmp();
   try {
     let b = buildReport(dir);
-    assert.deepEqual(b.sections.map((s) => s.status), ['not run', 'not run', 'not run', 'not run', 'not run']);
+    assert.deepEqual(
+      b.sections.map((s) => s.status),
+      ['not run', 'not run', 'not run', 'not run', 'not run'],
+    );
     let html = b.report.toHtml();
     assert.equal(html.match(/<p>Not run \(/g)?.length, 5);
-    for (const h of ['Part 1: Basic neural network construction and training', 'Part 2: Implementing a convolutional layer', 'Part 3: Experimenting ANN architectures', 'Part 4: Experimenting activation functions', 'Part 5: Experimenting learning rate']) {
+    for (const h of [
+      'Part 1: Basic neural network construction and training',
+      'Part 2: Implementing a convolutional layer',
+      'Part 3: Experimenting ANN architectures',
+      'Part 4: Experimenting activation functions',
+      'Part 5: Experimenting learning rate',
+    ]) {
       assert.ok(html.includes(`<h2>${h}</h2>`), h);
     }
     writeSyntheticResults(dir, { parts: [3], part3Models: ['mlp_1', 'cnn_4'] });
@@ -135,8 +179,9 @@ test('Report: chart names are unique file stems; append keeps them unique; live 
   other.chart({ title: 'Loss (a)', x: [1], series: [{ label: 's', values: [1] }] });
   r.append(other);
   assert.deepEqual(r.chartNames(), ['p_loss_a', 'p_loss_a_2', 'p_loss_a_3']);
-  assert.throws(() => r.chart({ title: 'x', name: '../evil', x: [1], series: [{ label: 's', values: [1] }] }),
-    { message: 'Report.chart: expected a file-name stem (letters, digits, _ . -) for name of chart \'x\' but received "../evil"' });
+  assert.throws(() => r.chart({ title: 'x', name: '../evil', x: [1], series: [{ label: 's', values: [1] }] }), {
+    message: 'Report.chart: expected a file-name stem (letters, digits, _ . -) for name of chart \'x\' but received "../evil"',
+  });
   const live = r.toHtml({ live: { events: '/events' } });
   assert.ok(live.includes('new EventSource("/events")') && live.includes('id="live-charts"'));
   assert.ok(!r.toHtml().includes('EventSource'));
@@ -149,7 +194,10 @@ function get(url: string, onData?: (chunk: string, close: () => void) => void): 
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
         body += c;
-        onData?.(body, () => { req.destroy(); resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body }); });
+        onData?.(body, () => {
+          req.destroy();
+          resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body });
+        });
       });
       res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body }));
     });
@@ -180,7 +228,10 @@ test('LiveServer: page, replayed history, streamed records, status, clear, valid
     });
     assert.equal(ev.type, 'text/event-stream; charset=utf-8');
     const events = ev.body.split('\n\n').filter((e) => e.startsWith('event:'));
-    assert.deepEqual(events.map((e) => e.split('\n')[0]), ['event: records', 'event: status', 'event: record']);
+    assert.deepEqual(
+      events.map((e) => e.split('\n')[0]),
+      ['event: records', 'event: status', 'event: record'],
+    );
     const replay = JSON.parse(events[0].split('\n')[1].slice(6)) as LiveRecord[];
     assert.deepEqual(replay, [
       { part: 'part3', chart: 'Training loss', series: 'cnn_3', x: 10, y: 2.25 },
@@ -191,16 +242,24 @@ test('LiveServer: page, replayed history, streamed records, status, clear, valid
     // NaN is not JSON: it travels as null, drawn as a gap.
     assert.equal(events[2], 'event: record\ndata: {"chart":"Training loss","series":"cnn_4","x":10,"y":null}');
     server.clear('part4');
-    const again = await get(`${server.url}events`, (body, close) => { if (body.includes('event: status')) close(); });
+    const again = await get(`${server.url}events`, (body, close) => {
+      if (body.includes('event: status')) close();
+    });
     assert.equal((again.body.match(/"part":"part4"/g) ?? []).length, 0);
     assert.ok(again.body.includes('"series":"cnn_3"'));
-    assert.throws(() => server.publish({ chart: 'c', series: 's', x: Number.POSITIVE_INFINITY, y: 1 }), { message: 'LiveServer.publish: expected finite number for record.x but received Infinity of type number' });
-    assert.throws(() => server.publish({ chart: '', series: 's', x: 1, y: 1 }), { message: 'LiveServer.publish: expected non-empty string for record.chart but received ""' });
+    assert.throws(() => server.publish({ chart: 'c', series: 's', x: Number.POSITIVE_INFINITY, y: 1 }), {
+      message: 'LiveServer.publish: expected finite number for record.x but received Infinity of type number',
+    });
+    assert.throws(() => server.publish({ chart: '', series: 's', x: 1, y: 1 }), {
+      message: 'LiveServer.publish: expected non-empty string for record.chart but received ""',
+    });
   } finally {
     await server.close();
   }
   assert.equal(liveServer(), null);
-  await assert.rejects(LiveServer.start({ html: () => '', host: '0.0.0.0' }), { message: 'LiveServer.start: expected a loopback host (127.0.0.1, localhost or ::1) but received "0.0.0.0"' });
+  await assert.rejects(LiveServer.start({ html: () => '', host: '0.0.0.0' }), {
+    message: 'LiveServer.start: expected a loopback host (127.0.0.1, localhost or ::1) but received "0.0.0.0"',
+  });
   await assert.rejects(LiveServer.start({ html: () => '', port: 1.5 }), { message: 'LiveServer.start: expected integer 0..65535 for port but received 1.5' });
 });
 
@@ -210,7 +269,19 @@ test('main: each part gets its preset, out folder, data and seed; bad --parts is
   assert.deepEqual(partArgs(1, { ...o, seed: 3 }), ['--out', '/r', '--seed', '3']);
   assert.deepEqual(partArgs(2, o), ['--out', '/r']);
   assert.deepEqual(partArgs(3, o), ['--quick', '--out', '/r', '--data', 'auto', '--device', 'auto', '--seed', '0']);
-  assert.deepEqual(partArgs(5, { ...o, full: true, threads: 2 }), ['--full', '--out', '/r', '--data', 'auto', '--device', 'auto', '--seed', '0', '--threads', '2']);
+  assert.deepEqual(partArgs(5, { ...o, full: true, threads: 2 }), [
+    '--full',
+    '--out',
+    '/r',
+    '--data',
+    'auto',
+    '--device',
+    'auto',
+    '--seed',
+    '0',
+    '--threads',
+    '2',
+  ]);
   await assert.rejects(mainScript(['--parts', '1,6']), { message: "main: expected parts among 1,2,3,4,5 for --parts but received '6'" });
   await assert.rejects(mainScript(['--quick', '--full']), { message: 'main: --quick and --full are exclusive' });
 });
@@ -231,7 +302,9 @@ test('main --live: parts 3-5 publish each every-10-steps record, equal to their 
     } finally {
       console.log = quiet;
     }
-    const ev = await get(`${server.url}events`, (body, close) => { if (body.includes('event: records')) setTimeout(close, 50); });
+    const ev = await get(`${server.url}events`, (body, close) => {
+      if (body.includes('event: records')) setTimeout(close, 50);
+    });
     const frame = ev.body.split('\n\n').find((e) => e.startsWith('event: records'))!;
     const recs = JSON.parse(frame.split('\n')[1].slice(6)) as LiveRecord[];
     const ys = (chart: string, series: string): number[] => recs.filter((r) => r.chart === chart && r.series === series).map((r) => r.y);
@@ -249,7 +322,11 @@ test('main --live: parts 3-5 publish each every-10-steps record, equal to their 
       assert.deepEqual(ys('Gradient magnitudes (part4)', `mlp_1 ${act}`), p4[`${act}_grad_curve`]);
     }
     const p5 = read('part5_cnn3.json');
-    for (const [lr, tag] of [[0.1, '1'], [0.01, '01'], [0.001, '001']] as const) {
+    for (const [lr, tag] of [
+      [0.1, '1'],
+      [0.01, '01'],
+      [0.001, '001'],
+    ] as const) {
       assert.deepEqual(xs('Training loss (part5)', `lr=${lr}`), [10]);
       assert.deepEqual(ys('Training loss (part5)', `lr=${lr}`), p5[`loss_curve_${tag}`]);
       assert.deepEqual(ys('Validation accuracy (part5)', `lr=${lr}`), p5[`val_acc_curve_${tag}`]);

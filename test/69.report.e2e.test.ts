@@ -28,7 +28,13 @@ after(async () => {
   await shared?.close();
 });
 
-interface ChartPixels { name: string; width: number; height: number; painted: number; series: { label: string; color: string; pixels: number }[] }
+interface ChartPixels {
+  name: string;
+  width: number;
+  height: number;
+  painted: number;
+  series: { label: string; color: string; pixels: number }[];
+}
 
 /**
  * Per chart: how many canvas pixels are painted (not transparent, not white) and how many are
@@ -53,9 +59,13 @@ function readCharts(page: BrowserPage): Promise<ChartPixels[]> {
 
 function watch(page: BrowserPage, allowed: (url: string) => boolean): { errors: string[]; requests: string[] } {
   const seen = { errors: [] as string[], requests: [] as string[] };
-  page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') seen.errors.push(m.text());
+  });
   page.on('pageerror', (e) => seen.errors.push(e.message));
-  page.on('request', (r) => { if (!allowed(r.url())) seen.requests.push(r.url()); });
+  page.on('request', (r) => {
+    if (!allowed(r.url())) seen.requests.push(r.url());
+  });
   return seen;
 }
 
@@ -65,7 +75,10 @@ function assertDrawn(charts: ChartPixels[]): void {
     assert.ok(c.painted > 500, `chart ${c.name} is blank (${c.painted} painted pixels)`);
     // Lines cross and cover each other; every chart still shows most of its series.
     const drawn = c.series.filter((s) => s.pixels >= 10);
-    assert.ok(drawn.length >= Math.ceil(c.series.length / 2), `chart ${c.name}: only ${drawn.map((s) => s.label).join(', ')} of ${c.series.length} series drew`);
+    assert.ok(
+      drawn.length >= Math.ceil(c.series.length / 2),
+      `chart ${c.name}: only ${drawn.map((s) => s.label).join(', ')} of ${c.series.length} series drew`,
+    );
   }
 }
 
@@ -85,7 +98,10 @@ test('static report from disk: every chart drew, no console errors, no network',
     assertDrawn(charts);
     const imgs = await page.evaluate<number[]>('[...document.images].map((i) => i.complete ? i.naturalWidth : 0)');
     assert.equal(imgs.length, 11);
-    assert.ok(imgs.every((w) => w > 0), 'an embedded image did not decode');
+    assert.ok(
+      imgs.every((w) => w > 0),
+      'an embedded image did not decode',
+    );
     const shot = join(shots, 'report-static.png');
     await page.screenshot({ path: shot, fullPage: true });
     t.diagnostic(`static report screenshot: ${shot}`);
@@ -106,10 +122,16 @@ test('chart PNG export: one PNG per chart, named by chart', { skip: unavailable 
     assert.ok(!('skipped' in r));
     if ('skipped' in r) return;
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.files.map((f) => f.slice(join(shots, 'charts').length + 1)), [
-      'part4_performance_training_losses.png', 'part4_performance_gradient_magnitudes.png',
-      'part5_lr_comparison_training_loss_cnn3.png', 'part5_lr_comparison_validation_accuracy_cnn3.png', 'part5_scheduled_validation_accuracy_scheduled_learning_rate.png',
-    ]);
+    assert.deepEqual(
+      r.files.map((f) => f.slice(join(shots, 'charts').length + 1)),
+      [
+        'part4_performance_training_losses.png',
+        'part4_performance_gradient_magnitudes.png',
+        'part5_lr_comparison_training_loss_cnn3.png',
+        'part5_lr_comparison_validation_accuracy_cnn3.png',
+        'part5_scheduled_validation_accuracy_scheduled_learning_rate.png',
+      ],
+    );
     for (const f of r.files) {
       const b = readFileSync(f);
       assert.equal(b.subarray(1, 4).toString(), 'PNG');
@@ -130,33 +152,52 @@ test('live report: charts grow as records arrive, reload replays them, no consol
   try {
     writeSyntheticResults(dir, { parts: [1, 2] });
     const origin = server.url.replace(/\/$/, '');
-    for (let s = 10; s <= 50; s += 10) publish({ part: 'part3', chart: 'Training loss (part3)', series: 'mlp_1', x: s, y: 2.3 - s / 100, xLabel: 'step', yLabel: 'loss' });
+    for (let s = 10; s <= 50; s += 10)
+      publish({ part: 'part3', chart: 'Training loss (part3)', series: 'mlp_1', x: s, y: 2.3 - s / 100, xLabel: 'step', yLabel: 'loss' });
     page = await shared!.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     const seen = watch(page, (u) => u.startsWith(origin) || u.startsWith('data:'));
     await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction('window.__live && window.__live["Training loss (part3)"] && window.__live["Training loss (part3)"].u && window.__live["Training loss (part3)"].u.data[0].length === 5', undefined, { timeout: 30000 });
+    await page.waitForFunction(
+      'window.__live && window.__live["Training loss (part3)"] && window.__live["Training loss (part3)"].u && window.__live["Training loss (part3)"].u.data[0].length === 5',
+      undefined,
+      { timeout: 30000 },
+    );
     // New records while the page is open: a second series and more points.
     for (let s = 60; s <= 100; s += 10) publish({ part: 'part3', chart: 'Training loss (part3)', series: 'mlp_1', x: s, y: 2.3 - s / 100 });
     for (let s = 10; s <= 100; s += 10) publish({ part: 'part3', chart: 'Training loss (part3)', series: 'cnn_3', x: s, y: 2.0 - s / 80 });
     publish({ part: 'part3', chart: 'Validation accuracy (part3)', series: 'mlp_1', x: 10, y: 12 });
     publish({ part: 'part3', chart: 'Validation accuracy (part3)', series: 'mlp_1', x: 20, y: 18 });
     server.status('running part 3');
-    await page.waitForFunction('(() => { const c = window.__live["Training loss (part3)"]; const v = window.__live["Validation accuracy (part3)"]; return c.u && c.u.series.length === 3 && c.u.data[0].length === 10 && v && v.u && document.getElementById("live-status").textContent === "running part 3"; })()', undefined, { timeout: 30000 });
+    await page.waitForFunction(
+      '(() => { const c = window.__live["Training loss (part3)"]; const v = window.__live["Validation accuracy (part3)"]; return c.u && c.u.series.length === 3 && c.u.data[0].length === 10 && v && v.u && document.getElementById("live-status").textContent === "running part 3"; })()',
+      undefined,
+      { timeout: 30000 },
+    );
     let charts = await readCharts(page);
     // The static sections (part 1: 3 charts) plus the 2 live charts.
     assert.equal(charts.length, 5);
     assertDrawn(charts);
     const live = charts.filter((c) => c.name.startsWith('live'));
-    assert.deepEqual(live.map((c) => c.series.map((s) => s.label)), [['mlp_1', 'cnn_3'], ['mlp_1']]);
-    assert.ok(live[0].series.every((s) => s.pixels >= 10), 'both live series drew');
+    assert.deepEqual(
+      live.map((c) => c.series.map((s) => s.label)),
+      [['mlp_1', 'cnn_3'], ['mlp_1']],
+    );
+    assert.ok(
+      live[0].series.every((s) => s.pixels >= 10),
+      'both live series drew',
+    );
     const shot = join(shots, 'report-live.png');
     await page.screenshot({ path: shot, fullPage: true });
     t.diagnostic(`live report screenshot: ${shot}`);
     // A part finished: the page reloads with its section and replays the kept records.
     writeSyntheticResults(dir, { parts: [5] });
     server.rebuild();
-    await page.waitForFunction('document.body.textContent.includes("Figure 15: Validation Accuracy Curve of Scheduled Learning Rate") && window.__live && window.__live["Training loss (part3)"] && window.__live["Training loss (part3)"].u && window.__live["Training loss (part3)"].u.data[0].length === 10', undefined, { timeout: 30000 });
+    await page.waitForFunction(
+      'document.body.textContent.includes("Figure 15: Validation Accuracy Curve of Scheduled Learning Rate") && window.__live && window.__live["Training loss (part3)"] && window.__live["Training loss (part3)"].u && window.__live["Training loss (part3)"].u.data[0].length === 10',
+      undefined,
+      { timeout: 30000 },
+    );
     charts = await readCharts(page);
     assert.equal(charts.length, 3 + 3 + 2);
     assertDrawn(charts);

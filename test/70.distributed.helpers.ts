@@ -67,13 +67,20 @@ export async function runLauncher(script: string, args: string[], n = 2, timeout
   const port = await freePort();
   const bin = new URL('../bin/torchnode-run.mjs', import.meta.url).pathname;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, '--nproc-per-node', String(n), '--master-addr', '127.0.0.1', '--master-port', String(port), script, ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, '--nproc-per-node', String(n), '--master-addr', '127.0.0.1', '--master-port', String(port), script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`launcher timed out; output:\n${out}`)); }, timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, out }); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`launcher timed out; output:\n${out}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out });
+    });
   });
 }
 

@@ -61,12 +61,16 @@ test('DDP: 2 ranks train CNN3 in lockstep and match single-process training on t
 });
 
 test('DistributedDataParallel validates its arguments', () => {
-  assert.throws(() => new dist.DistributedDataParallel({} as never),
-    { message: 'DistributedDataParallel: Expected an nn.Module for module but received an object of type Object' });
-  assert.throws(() => new dist.DistributedDataParallel(new CNN3(), { bucketCapMb: 0 }),
-    { message: 'DistributedDataParallel: Expected positive number for bucketCapMb but received 0 of type number' });
-  assert.throws(() => new dist.DistributedDataParallel(new CNN3(), { bucketcap: 1 } as never),
-    { message: "DistributedDataParallel: unknown option 'bucketcap' (expected one of bucketCapMb, broadcastBuffers)" });
-  assert.throws(() => new dist.DistributedDataParallel(new CNN3()),
-    { message: 'DistributedDataParallel: the default process group is not initialized; await distributed.initProcessGroup() first' });
+  assert.throws(() => new dist.DistributedDataParallel({} as never), {
+    message: 'DistributedDataParallel: Expected an nn.Module for module but received an object of type Object',
+  });
+  assert.throws(() => new dist.DistributedDataParallel(new CNN3(), { bucketCapMb: 0 }), {
+    message: 'DistributedDataParallel: Expected positive number for bucketCapMb but received 0 of type number',
+  });
+  assert.throws(() => new dist.DistributedDataParallel(new CNN3(), { bucketcap: 1 } as never), {
+    message: "DistributedDataParallel: unknown option 'bucketcap' (expected one of bucketCapMb, broadcastBuffers)",
+  });
+  assert.throws(() => new dist.DistributedDataParallel(new CNN3()), {
+    message: 'DistributedDataParallel: the default process group is not initialized; await distributed.initProcessGroup() first',
+  });
 });

@@ -6,7 +6,12 @@ import * as torch from '../lib/index.js';
 import { distributed as dist, data } from '../lib/index.js';
 
 interface Case {
-  n: number; numReplicas: number; shuffle: boolean; dropLast: boolean; seed: number; epoch: number;
+  n: number;
+  numReplicas: number;
+  shuffle: boolean;
+  dropLast: boolean;
+  seed: number;
+  epoch: number;
   ranks: { len: number; indices: number[] }[];
 }
 const golden = JSON.parse(readFileSync(new URL('./fixtures/distributed_sampler.json', import.meta.url), 'utf8')) as { cases: Case[] };
@@ -37,7 +42,10 @@ test('DistributedSampler: accepts datasets with length or len(); setEpoch change
 
 test('DistributedSampler drives data.DataLoader as its sampler', () => {
   const x = torch.arange(17, { dtype: 'float32' });
-  const loader = new data.DataLoader(new data.TensorDataset(x, x), { batchSize: 4, sampler: new dist.DistributedSampler(17, { numReplicas: 2, rank: 0, shuffle: false }) });
+  const loader = new data.DataLoader(new data.TensorDataset(x, x), {
+    batchSize: 4,
+    sampler: new dist.DistributedSampler(17, { numReplicas: 2, rank: 0, shuffle: false }),
+  });
   assert.equal(loader.len(), 3);
   const seen = [...loader].map(([xb]) => xb.tolist());
   const golden17 = golden.cases.find((c) => c.n === 17 && c.numReplicas === 2 && !c.shuffle && !c.dropLast)!;
@@ -45,14 +53,20 @@ test('DistributedSampler drives data.DataLoader as its sampler', () => {
 });
 
 test('DistributedSampler validates their arguments', () => {
-  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 2, rank: 2 }),
-    { message: 'DistributedSampler: Invalid rank 2, rank should be in the interval [0, 1]' });
-  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 0, rank: 0 }),
-    { message: 'DistributedSampler: Expected positive integer for numReplicas but received 0 of type number' });
-  assert.throws(() => new dist.DistributedSampler(10),
-    { message: 'DistributedSampler: numReplicas and rank default to the process group\'s, but it is not initialized (await distributed.initProcessGroup() first, or pass numReplicas and rank)' });
-  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 2, rank: 0, shufle: true } as never),
-    { message: "DistributedSampler: unknown option 'shufle' (expected one of numReplicas, rank, shuffle, seed, dropLast)" });
-  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 2, rank: 0 }).setEpoch(1.5),
-    { message: 'DistributedSampler.setEpoch: Expected integer for epoch but received 1.5 of type number' });
+  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 2, rank: 2 }), {
+    message: 'DistributedSampler: Invalid rank 2, rank should be in the interval [0, 1]',
+  });
+  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 0, rank: 0 }), {
+    message: 'DistributedSampler: Expected positive integer for numReplicas but received 0 of type number',
+  });
+  assert.throws(() => new dist.DistributedSampler(10), {
+    message:
+      "DistributedSampler: numReplicas and rank default to the process group's, but it is not initialized (await distributed.initProcessGroup() first, or pass numReplicas and rank)",
+  });
+  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 2, rank: 0, shufle: true } as never), {
+    message: "DistributedSampler: unknown option 'shufle' (expected one of numReplicas, rank, shuffle, seed, dropLast)",
+  });
+  assert.throws(() => new dist.DistributedSampler(10, { numReplicas: 2, rank: 0 }).setEpoch(1.5), {
+    message: 'DistributedSampler.setEpoch: Expected integer for epoch but received 1.5 of type number',
+  });
 });

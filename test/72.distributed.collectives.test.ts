@@ -29,7 +29,11 @@ test('collectives across 2 processes: allReduce (all ops), broadcast, allGather,
   assert.deepEqual(r1.env, ['1', '1', '2', '2', '0', '127.0.0.1']);
   const inputs = torch.stack([torch.tensor(r0.input as number[][]), torch.tensor(r1.input as number[][])]);
   const expected: Record<string, torch.Tensor> = {
-    sum: inputs.sum(0), avg: inputs.sum(0).div(2), max: inputs.amax(0), min: inputs.amin(0), product: inputs.prod(0),
+    sum: inputs.sum(0),
+    avg: inputs.sum(0).div(2),
+    max: inputs.amax(0),
+    min: inputs.amin(0),
+    product: inputs.prod(0),
   };
   for (const [op, e] of Object.entries(expected)) {
     for (const r of [r0, r1]) {
@@ -71,14 +75,13 @@ test('a collective whose peer never joins it rejects with a timeout error', { sk
 test('initProcessGroup rejects with a timeout when a rank never joins the rendezvous', { skip }, async () => {
   const port = await freePort();
   const t0 = Date.now();
-  await assert.rejects(
-    dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 2, timeout: 1500 }),
-    (e: Error) => {
-      assert.equal(e.message.replace(/ \(.*\)$/, ''),
-        `distributed.initProcessGroup: timed out after 1500 ms waiting for all 2 ranks to join the rendezvous at 127.0.0.1:${port} as rank 0`);
-      return true;
-    },
-  );
+  await assert.rejects(dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 2, timeout: 1500 }), (e: Error) => {
+    assert.equal(
+      e.message.replace(/ \(.*\)$/, ''),
+      `distributed.initProcessGroup: timed out after 1500 ms waiting for all 2 ranks to join the rendezvous at 127.0.0.1:${port} as rank 0`,
+    );
+    return true;
+  });
   const elapsed = Date.now() - t0;
   assert.ok(elapsed >= 1000 && elapsed < 15000, `rejected after ${elapsed} ms`);
   assert.equal(dist.isInitialized(), false);
@@ -96,27 +99,34 @@ test('the launcher stops the group when one rank fails and exits non-zero', { sk
 test('argument validation and not-initialized errors', async () => {
   const t = torch.ones([2]);
   // (backend 'nccl': test/73.distributed.nccl.test.ts)
-  await assert.rejects(dist.initProcessGroup({ backend: 'mpi' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }),
-    { message: available ? "distributed.initProcessGroup: Expected one of 'gloo', 'nccl' for backend but received 'mpi' of type string" : /not available/ });
+  await assert.rejects(dist.initProcessGroup({ backend: 'mpi' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }), {
+    message: available ? "distributed.initProcessGroup: Expected one of 'gloo', 'nccl' for backend but received 'mpi' of type string" : /not available/,
+  });
   if (!available) return;
-  await assert.rejects(dist.initProcessGroup({ initMethod: 'udp://x', rank: 0, worldSize: 1 }),
-    { message: "distributed.initProcessGroup: Expected 'env://' or 'tcp://host:port' for initMethod but received 'udp://x'" });
-  await assert.rejects(dist.initProcessGroup({ initMethod: 'tcp://127.0.0.1:29500', rank: 2, worldSize: 2 }),
-    { message: 'distributed.initProcessGroup: rank 2 is out of range for worldSize 2 (expected 0..1)' });
-  await assert.rejects(dist.initProcessGroup({ initMethod: 'tcp://127.0.0.1:29500', rank: 0, worldSize: 1.5 }),
-    { message: 'distributed.initProcessGroup: Expected positive integer for worldSize but received 1.5 of type number' });
-  await assert.rejects(dist.allReduce(t),
-    { message: 'distributed.allReduce: the default process group is not initialized; call (and await) distributed.initProcessGroup() first' });
-  assert.throws(() => dist.getRank(),
-    { message: 'distributed.getRank: the default process group is not initialized; call (and await) distributed.initProcessGroup() before getRank()' });
+  await assert.rejects(dist.initProcessGroup({ initMethod: 'udp://x', rank: 0, worldSize: 1 }), {
+    message: "distributed.initProcessGroup: Expected 'env://' or 'tcp://host:port' for initMethod but received 'udp://x'",
+  });
+  await assert.rejects(dist.initProcessGroup({ initMethod: 'tcp://127.0.0.1:29500', rank: 2, worldSize: 2 }), {
+    message: 'distributed.initProcessGroup: rank 2 is out of range for worldSize 2 (expected 0..1)',
+  });
+  await assert.rejects(dist.initProcessGroup({ initMethod: 'tcp://127.0.0.1:29500', rank: 0, worldSize: 1.5 }), {
+    message: 'distributed.initProcessGroup: Expected positive integer for worldSize but received 1.5 of type number',
+  });
+  await assert.rejects(dist.allReduce(t), {
+    message: 'distributed.allReduce: the default process group is not initialized; call (and await) distributed.initProcessGroup() first',
+  });
+  assert.throws(() => dist.getRank(), {
+    message: 'distributed.getRank: the default process group is not initialized; call (and await) distributed.initProcessGroup() before getRank()',
+  });
   // A group of one works without peers.
   const port = await freePort();
   await dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1, timeout: 5000 });
   const x = torch.tensor([1, 2, 3]);
   await dist.allReduce(x, { op: 'avg' });
   assert.deepEqual(x.tolist(), [1, 2, 3]);
-  await assert.rejects(dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1 }),
-    { message: 'distributed.initProcessGroup: the default process group is already initialized (call destroyProcessGroup() first)' });
+  await assert.rejects(dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1 }), {
+    message: 'distributed.initProcessGroup: the default process group is already initialized (call destroyProcessGroup() first)',
+  });
   dist.destroyProcessGroup();
   assert.equal(dist.isInitialized(), false);
   assert.ok(existsSync(WORKER));

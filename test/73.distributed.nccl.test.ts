@@ -11,22 +11,25 @@ import { freePort, errorOf } from './70.distributed.helpers.js';
 const available = dist.isAvailable();
 const nccl = dist.isNcclAvailable();
 const hasCuda = torch.cuda.isAvailable();
-const ncclSkip = nccl && hasCuda ? false
-  : nccl ? 'NCCL build, but no usable GPU/driver on this machine'
-  : torch.version.cuda ? `CUDA LibTorch ${torch.version.libtorch} without NCCL: NCCL tests need a LibTorch whose c10d has ProcessGroupNCCL`
-  : `CPU-only LibTorch ${torch.version.libtorch}: NCCL tests need a CUDA build with NCCL (see scripts/gpu-check.sh)`;
+const ncclSkip =
+  nccl && hasCuda
+    ? false
+    : nccl
+      ? 'NCCL build, but no usable GPU/driver on this machine'
+      : torch.version.cuda
+        ? `CUDA LibTorch ${torch.version.libtorch} without NCCL: NCCL tests need a LibTorch whose c10d has ProcessGroupNCCL`
+        : `CPU-only LibTorch ${torch.version.libtorch}: NCCL tests need a CUDA build with NCCL (see scripts/gpu-check.sh)`;
 
 test('without NCCL: isNcclAvailable is false and backend nccl rejects with the reason', { skip: nccl ? 'this build has NCCL' : false }, async () => {
   assert.equal(dist.isNcclAvailable(), false);
   const port = await freePort();
   try {
     const why = torch.version.cuda ? 'with CUDA but without NCCL (its c10d has no ProcessGroupNCCL)' : 'without CUDA/NCCL';
-    await assert.rejects(
-      dist.initProcessGroup({ backend: 'nccl', initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1, timeout: 5000 }),
-      { message: available
+    await assert.rejects(dist.initProcessGroup({ backend: 'nccl', initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1, timeout: 5000 }), {
+      message: available
         ? `distributed.initProcessGroup: backend 'nccl' is not available: torchnode was built against LibTorch ${torch.version.libtorch} ${why}; use backend 'gloo'`
-        : /not available/ },
-    );
+        : /not available/,
+    });
     // Refused before any rendezvous: no group (of another backend) came into being.
     assert.equal(dist.isInitialized(), false);
   } finally {
@@ -37,13 +40,18 @@ test('without NCCL: isNcclAvailable is false and backend nccl rejects with the r
 test('backend validation accepts gloo and nccl, deviceId only with nccl', { skip: available ? false : 'this build has no c10d/Gloo' }, async () => {
   const options: dist.InitProcessGroupOptions[] = [{ backend: 'gloo' }, { backend: 'nccl', deviceId: 0 }]; // type-level: both names
   assert.equal(options.length, 2);
-  await assert.rejects(dist.initProcessGroup({ backend: 'mpi' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }),
-    { name: 'TypeError', message: "distributed.initProcessGroup: Expected one of 'gloo', 'nccl' for backend but received 'mpi' of type string" });
-  await assert.rejects(dist.initProcessGroup({ backend: 'gloo', deviceId: 0, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }),
-    { name: 'TypeError', message: "distributed.initProcessGroup: deviceId is only used by backend 'nccl' (Gloo communicates CPU tensors)" });
+  await assert.rejects(dist.initProcessGroup({ backend: 'mpi' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }), {
+    name: 'TypeError',
+    message: "distributed.initProcessGroup: Expected one of 'gloo', 'nccl' for backend but received 'mpi' of type string",
+  });
+  await assert.rejects(dist.initProcessGroup({ backend: 'gloo', deviceId: 0, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }), {
+    name: 'TypeError',
+    message: "distributed.initProcessGroup: deviceId is only used by backend 'nccl' (Gloo communicates CPU tensors)",
+  });
   if (nccl) {
-    await assert.rejects(dist.initProcessGroup({ backend: 'nccl', deviceId: -1, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }),
-      { message: 'distributed.initProcessGroup: Expected non-negative integer for deviceId but received -1 of type number' });
+    await assert.rejects(dist.initProcessGroup({ backend: 'nccl', deviceId: -1, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }), {
+      message: 'distributed.initProcessGroup: Expected non-negative integer for deviceId but received -1 of type number',
+    });
   }
   // A Gloo group reports its backend.
   await dist.initProcessGroup({ backend: 'gloo', initMethod: `tcp://127.0.0.1:${await freePort()}`, rank: 0, worldSize: 1, timeout: 5000 });
@@ -57,8 +65,9 @@ test('backend validation accepts gloo and nccl, deviceId only with nccl', { skip
 test('a Gloo group refuses CUDA tensors with a clear error', { skip: available && hasCuda ? false : 'needs c10d and a GPU' }, async () => {
   await dist.initProcessGroup({ backend: 'gloo', initMethod: `tcp://127.0.0.1:${await freePort()}`, rank: 0, worldSize: 1, timeout: 5000 });
   try {
-    await assert.rejects(dist.allReduce(torch.ones([2]).cuda()),
-      { message: 'distributed.allReduce: Expected a CPU tensor for tensor (Gloo backend) but received one on cuda:0' });
+    await assert.rejects(dist.allReduce(torch.ones([2]).cuda()), {
+      message: 'distributed.allReduce: Expected a CPU tensor for tensor (Gloo backend) but received one on cuda:0',
+    });
   } finally {
     dist.destroyProcessGroup();
   }
@@ -66,7 +75,12 @@ test('a Gloo group refuses CUDA tensors with a clear error', { skip: available &
 
 test('NCCL, world size 1 on cuda:0: collectives, DDP and errors, values exact', { skip: ncclSkip }, async () => {
   await dist.initProcessGroup({
-    backend: 'nccl', initMethod: `tcp://127.0.0.1:${await freePort()}`, rank: 0, worldSize: 1, timeout: 60000, deviceId: 0,
+    backend: 'nccl',
+    initMethod: `tcp://127.0.0.1:${await freePort()}`,
+    rank: 0,
+    worldSize: 1,
+    timeout: 60000,
+    deviceId: 0,
   });
   try {
     assert.deepEqual([dist.isInitialized(), dist.getBackend(), dist.getRank(), dist.getWorldSize()], [true, 'nccl', 0, 1]);
@@ -98,17 +112,19 @@ test('NCCL, world size 1 on cuda:0: collectives, DDP and errors, values exact', 
     assert.deepEqual(scattered.cpu().tolist(), f32);
     const many = Array.from({ length: 8 }, (_, i) => torch.full([4], i).cuda());
     await Promise.all(many.map((t) => dist.allReduce(t)));
-    assert.deepEqual(many.map((t) => t.cpu().tolist()), Array.from({ length: 8 }, (_, i) => [i, i, i, i]));
+    assert.deepEqual(
+      many.map((t) => t.cpu().tolist()),
+      Array.from({ length: 8 }, (_, i) => [i, i, i, i]),
+    );
     await dist.barrier();
-    assert.deepEqual([
-      await errorOf(dist.allReduce(torch.ones([2]))),
-      await errorOf(dist.allGather([torch.zeros([5])], x)),
-      await errorOf(dist.broadcast(x, { src: 1 })),
-    ], [
-      'distributed.allReduce: Expected a CUDA tensor for tensor (NCCL backend) but received one on cpu',
-      'distributed.allGather: Expected a CUDA tensor for outputList[0] (NCCL backend) but received one on cpu',
-      'distributed.broadcast: src 1 is not a rank of this group (expected 0..0)',
-    ]);
+    assert.deepEqual(
+      [await errorOf(dist.allReduce(torch.ones([2]))), await errorOf(dist.allGather([torch.zeros([5])], x)), await errorOf(dist.broadcast(x, { src: 1 }))],
+      [
+        'distributed.allReduce: Expected a CUDA tensor for tensor (NCCL backend) but received one on cpu',
+        'distributed.allGather: Expected a CUDA tensor for outputList[0] (NCCL backend) but received one on cpu',
+        'distributed.broadcast: src 1 is not a rank of this group (expected 0..0)',
+      ],
+    );
 
     // DDP: parameters, buckets and averaged gradients stay on the GPU.
     torch.manualSeed(0);
@@ -144,6 +160,8 @@ test('NCCL without deviceId: the first collective creates the communicator; a se
 
 // The GPU check sets TORCHNODE_EXPECT_NCCL=1: there a build without NCCL (or a GPU NCCL cannot
 // use) must fail instead of skipping the tests above.
-test('NCCL is built and has a GPU where the GPU check expects it', { skip: process.env.TORCHNODE_EXPECT_NCCL ? false : 'TORCHNODE_EXPECT_NCCL is not set' }, () => {
+test('NCCL is built and has a GPU where the GPU check expects it', {
+  skip: process.env.TORCHNODE_EXPECT_NCCL ? false : 'TORCHNODE_EXPECT_NCCL is not set',
+}, () => {
   assert.equal(ncclSkip, false, `the NCCL tests were skipped: ${ncclSkip}`);
 });

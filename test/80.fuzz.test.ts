@@ -13,8 +13,21 @@ import { fuzz } from '../tools/fuzz/harness.js';
 test('the fuzzer reaches every kind of entry point, and call i of seed s is reproducible', () => {
   const targets = collectTargets(torch);
   const names = new Set(targets.map((t) => t.name));
-  for (const n of ['Tensor#add', 'Tensor#shape', 'Tensor#backward', 'Tensor#dispose', 'torch.zeros', 'torch.tidy', 'torch.keep',
-    'torch.noGrad', 'torch.autograd.grad', 'torch.nn.Linear', 'torch.nn.functional.conv2d', 'torch.optim.SGD', 'torch.add']) {
+  for (const n of [
+    'Tensor#add',
+    'Tensor#shape',
+    'Tensor#backward',
+    'Tensor#dispose',
+    'torch.zeros',
+    'torch.tidy',
+    'torch.keep',
+    'torch.noGrad',
+    'torch.autograd.grad',
+    'torch.nn.Linear',
+    'torch.nn.functional.conv2d',
+    'torch.optim.SGD',
+    'torch.add',
+  ]) {
     assert.ok(names.has(n), `fuzz targets include ${n}`);
   }
   assert.ok(targets.length > 300, `${targets.length} targets`);
@@ -32,9 +45,11 @@ test('3,000 fuzzed calls: errors are JS Errors with messages, 0 crashes, 0 bad r
   const t0 = Date.now();
   const rep = fuzz({ seed, calls: 3000, batch: 1500 });
   const secs = (Date.now() - t0) / 1000;
-  console.log(`fuzz seed ${seed}: ${rep.callsRun} calls run over ${rep.targets} entry points, ${rep.errors} errors thrown ` +
-    `(${Object.keys(rep.errorKinds).length} distinct), ${rep.ok} returned, ${rep.bad.length} bad results, ` +
-    `${rep.crashes.length} crashes, ${secs.toFixed(1)} s`);
+  console.log(
+    `fuzz seed ${seed}: ${rep.callsRun} calls run over ${rep.targets} entry points, ${rep.errors} errors thrown ` +
+      `(${Object.keys(rep.errorKinds).length} distinct), ${rep.ok} returned, ${rep.bad.length} bad results, ` +
+      `${rep.crashes.length} crashes, ${secs.toFixed(1)} s`,
+  );
   for (const c of rep.crashes) console.log(`CRASH (${c.how}): ${c.desc}\n  replay: ${c.replay}\n${c.stderrTail}`);
   for (const b of rep.bad) console.log(`BAD call ${b.index}: ${b.desc}: ${b.why}`);
   assert.deepEqual(rep.crashes, []);

@@ -14,14 +14,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 
-interface RunResult { losses: number[]; w: number[]; b: number; memory: { numTensors: number; numBytes: number } }
+interface RunResult {
+  losses: number[];
+  w: number[];
+  b: number;
+  memory: { numTensors: number; numBytes: number };
+}
 
 /** Linear regression y = X w + b by plain tensor ops and autograd; every temporary in tidy(). */
 function train(seed: number, steps: number, onStep?: (i: number) => void): RunResult {
   const g = new torch.Generator().manualSeed(seed);
   const X = torch.randn([64, 3], { generator: g });
   const trueW = torch.tensor([[1.5], [-2], [0.5]]);
-  const y = torch.tidy(() => X.matmul(trueW).add(0.3).add(torch.randn([64, 1], { generator: g }).mul(0.01)));
+  const y = torch.tidy(() =>
+    X.matmul(trueW)
+      .add(0.3)
+      .add(torch.randn([64, 1], { generator: g }).mul(0.01)),
+  );
   const w = torch.zeros([3, 1], { requiresGrad: true });
   const b = torch.zeros([1], { requiresGrad: true });
   const losses: number[] = [];
@@ -50,21 +59,25 @@ if (!isMainThread) {
     parentPort!.postMessage({ result: train(seed, steps), threadMemory: torch.memory() });
   } else {
     // Runs until terminated; reports progress so the parent can kill it mid-loop.
-    for (;;) train(seed, 1000, (i) => { if (i % 10 === 0) parentPort!.postMessage({ step: i }); });
+    for (;;)
+      train(seed, 1000, (i) => {
+        if (i % 10 === 0) parentPort!.postMessage({ step: i });
+      });
   }
 } else {
-
   // Node 20 does not apply --import loaders to a worker's entry module: the worker registers
   // tsx itself, then imports this file.
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
-    `.then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const boot =
+    `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` + `.then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
   const spawn = (data: object): Worker => new Worker(boot, { eval: true, workerData: data });
 
   const runWorker = (seed: number, steps: number): Promise<{ result: RunResult; exitCode: number }> =>
     new Promise((resolve, reject) => {
       const w = spawn({ mode: 'train', seed, steps });
       let result: RunResult | null = null;
-      w.on('message', (m: { result: RunResult }) => { result = m.result; });
+      w.on('message', (m: { result: RunResult }) => {
+        result = m.result;
+      });
       w.on('error', reject);
       w.on('exit', (code) => (result ? resolve({ result, exitCode: code }) : reject(new Error(`worker exited with ${code} before reporting`))));
     });
@@ -106,7 +119,9 @@ if (!isMainThread) {
     let steps = 0;
     await new Promise<void>((resolve, reject) => {
       w.on('error', reject);
-      w.on('message', (m: { step?: number }) => { if (m.step !== undefined && ++steps === 5) resolve(); });
+      w.on('message', (m: { step?: number }) => {
+        if (m.step !== undefined && ++steps === 5) resolve();
+      });
     });
     const code = await w.terminate();
     assert.equal(code, 1);
@@ -115,23 +130,27 @@ if (!isMainThread) {
     assert.deepEqual(again.result.losses, train(SEEDS[0], 10).losses);
     // Kill several at once, each in the middle of its loop.
     const many = [0, 1, 2, 3].map((k) => spawn({ mode: 'forever', seed: k, steps: 0 }));
-    await Promise.all(many.map((x) => new Promise<void>((resolve, reject) => {
-      x.on('error', reject);
-      x.once('message', () => resolve());
-    })));
+    await Promise.all(
+      many.map(
+        (x) =>
+          new Promise<void>((resolve, reject) => {
+            x.on('error', reject);
+            x.once('message', () => resolve());
+          }),
+      ),
+    );
     const codes = await Promise.all(many.map((x) => x.terminate()));
     assert.deepEqual(codes, [1, 1, 1, 1]);
     assert.equal(torch.ones([2]).sum().item(), 2);
   });
 
-  test('terminate() at any point of a worker\'s start, addon loading included, never takes the process down', async () => {
+  test("terminate() at any point of a worker's start, addon loading included, never takes the process down", async () => {
     // N-API cannot throw into an environment that is shutting down. Before
     // NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS, a worker terminated while the addon registered
     // itself rethrew that failure as a C++ exception and aborted the whole process ("terminate
     // called after throwing an instance of 'Napi::Error'"), in 5 of 5 stress runs of this kind.
     // Delays spread over a worker's start (tsx, then LibTorch, then the addon registering), mixed up.
-    for (const delay of [700, 100, 1300, 400, 1600, 1000, 200, 1500, 800, 300, 1200, 600, 1400, 900, 500, 1100,
-      750, 150, 1350, 450, 1650, 1050, 250, 1550]) {
+    for (const delay of [700, 100, 1300, 400, 1600, 1000, 200, 1500, 800, 300, 1200, 600, 1400, 900, 500, 1100, 750, 150, 1350, 450, 1650, 1050, 250, 1550]) {
       const ws = [0, 1, 2, 3].map((k) => spawn({ mode: 'forever', seed: k, steps: 0 }));
       await new Promise((r) => setTimeout(r, delay));
       const codes = await Promise.all(ws.map((x) => x.terminate()));

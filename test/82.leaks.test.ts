@@ -98,9 +98,11 @@ if (process.env.LEAK_CHILD) {
     fullGc();
     const rssEnd = process.memoryUsage().rss;
     const mb = (x: number): string => (x / 2 ** 20).toFixed(1);
-    console.log(`MLP loop: ${STEPS} steps in ${Date.now() - t0} ms; numTensors ${tensorsAtWarm} from step ${WARM} to the end; ` +
-      `RSS (MiB) at warm-up ${mb(rssWarm)}, end ${mb(rssEnd)} (${(((rssEnd - rssWarm) / rssWarm) * 100).toFixed(2)}%); ` +
-      `samples ${rssSamples.map(mb).join(' ')}`);
+    console.log(
+      `MLP loop: ${STEPS} steps in ${Date.now() - t0} ms; numTensors ${tensorsAtWarm} from step ${WARM} to the end; ` +
+        `RSS (MiB) at warm-up ${mb(rssWarm)}, end ${mb(rssEnd)} (${(((rssEnd - rssWarm) / rssWarm) * 100).toFixed(2)}%); ` +
+        `samples ${rssSamples.map(mb).join(' ')}`,
+    );
     assert.equal(tensorsAtWarm, 6, 'only the kept parameters and data are live between steps');
     assert.ok(losses[losses.length - 1] < losses[0], `the loop trains: ${losses[0]} -> ${losses[losses.length - 1]}`);
     assert.ok(Math.abs(rssEnd - rssWarm) / rssWarm < 0.05, `RSS ${mb(rssWarm)} -> ${mb(rssEnd)} MiB`);
@@ -109,7 +111,9 @@ if (process.env.LEAK_CHILD) {
 
   const runChild = (mode: 'gc' | 'nogc', steps: number): Record<string, number | number[]> => {
     const r = spawnSync(process.execPath, [...(mode === 'gc' ? ['--expose-gc'] : []), '--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, LEAK_CHILD: mode, LEAK_STEPS: String(steps) }, encoding: 'utf8', timeout: 240_000,
+      env: { ...process.env, LEAK_CHILD: mode, LEAK_STEPS: String(steps) },
+      encoding: 'utf8',
+      timeout: 240_000,
     });
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('LEAK-RESULT '));
     if (!line) assert.fail(`child failed (status ${r.status}, signal ${r.signal}): ${r.stderr}`);

@@ -36,10 +36,25 @@ test('use after dispose: exact message for receiver and argument', () => {
 // so the disposed receiver is what the method must complain about.
 const live = (): torch.Tensor => torch.ones([2, 3]);
 const ARGS: (() => unknown[])[] = [
-  () => [], () => [1], () => [0], () => [live()], () => [0, 1], () => [1, 0], () => [0, 0, 1], () => [[2, 3]], () => [2, 3],
-  () => [live(), live()], () => [live(), 0.5], () => [0, torch.zeros([2, 3], { dtype: 'int64' })],
-  () => [torch.ones([2, 3], { dtype: 'bool' }), 0], () => [torch.ones([3, 2])], () => [torch.ones([3])], () => ['float64'],
-  () => [{}], () => [0, 0, torch.ones([2, 3])], () => [0, torch.zeros([2, 3], { dtype: 'int64' }), live()],
+  () => [],
+  () => [1],
+  () => [0],
+  () => [live()],
+  () => [0, 1],
+  () => [1, 0],
+  () => [0, 0, 1],
+  () => [[2, 3]],
+  () => [2, 3],
+  () => [live(), live()],
+  () => [live(), 0.5],
+  () => [0, torch.zeros([2, 3], { dtype: 'int64' })],
+  () => [torch.ones([2, 3], { dtype: 'bool' }), 0],
+  () => [torch.ones([3, 2])],
+  () => [torch.ones([3])],
+  () => ['float64'],
+  () => [{}],
+  () => [0, 0, torch.ones([2, 3])],
+  () => [0, torch.zeros([2, 3], { dtype: 'int64' }), live()],
 ];
 
 test('every Tensor method and getter on a disposed receiver throws the disposed error (never crashes)', () => {
@@ -133,10 +148,18 @@ test('a tensor that escaped its tidy() scope is disposed, with a clear error whe
 
 test('tidy/noGrad/inferenceMode with an async function: error, and tensors made inside are freed', async () => {
   const before = torch.memory().numTensors;
-  assert.throws(() => torch.tidy((async () => torch.ones([3])) as unknown as () => torch.Tensor),
-    { message: 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly' });
+  assert.throws(() => torch.tidy((async () => torch.ones([3])) as unknown as () => torch.Tensor), {
+    message: 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly',
+  });
   let madeInside: torch.Tensor | null = null;
-  assert.throws(() => torch.tidy(() => { madeInside = torch.ones([5]); return Promise.resolve(1); }), /must be synchronous/);
+  assert.throws(
+    () =>
+      torch.tidy(() => {
+        madeInside = torch.ones([5]);
+        return Promise.resolve(1);
+      }),
+    /must be synchronous/,
+  );
   assert.equal(madeInside!.isDisposed, true);
   assert.equal(torch.memory().numTensors, before);
   assert.throws(() => torch.noGrad(async () => 1), /must be synchronous/);
@@ -144,7 +167,14 @@ test('tidy/noGrad/inferenceMode with an async function: error, and tensors made 
   assert.throws(() => torch.inferenceMode(async () => 1), /must be synchronous/);
   assert.equal(torch.isInferenceModeEnabled(), false);
   // A tidy whose function throws frees its tensors and restores the scope depth.
-  assert.throws(() => torch.tidy(() => { torch.ones([7]); throw new Error('inner'); }), /inner/);
+  assert.throws(
+    () =>
+      torch.tidy(() => {
+        torch.ones([7]);
+        throw new Error('inner');
+      }),
+    /inner/,
+  );
   assert.equal(torch.memory().numTensors, before);
   assert.equal(torch.memory().scopeDepth, 0);
   assert.throws(() => torch.tidy(42 as unknown as () => void), { name: 'TypeError', message: 'tidy: expected a function but received 42 of type number' });

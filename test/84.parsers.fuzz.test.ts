@@ -33,8 +33,10 @@ test('300 fuzzed parser cases: JS Errors with messages, 0 crashes, 0 hangs', asy
   const seed = Number(process.env.FUZZ_SEED ?? 84);
   const rep = await fuzzParsers({ seed, cases: 300, batch: 150 });
   const hangs = rep.crashes.filter((c) => c.how.startsWith('hang')).length;
-  t.diagnostic(`parser fuzz seed ${seed}: ${rep.cases} cases over ${rep.formats.join(', ')}; ${rep.errors} errors ` +
-    `(${Object.keys(rep.errorKinds).length} distinct), ${rep.ok} loaded, ${rep.crashes.length - hangs} crashes, ${hangs} hangs, ${rep.bad.length} bad, ${(rep.ms / 1000).toFixed(1)} s`);
+  t.diagnostic(
+    `parser fuzz seed ${seed}: ${rep.cases} cases over ${rep.formats.join(', ')}; ${rep.errors} errors ` +
+      `(${Object.keys(rep.errorKinds).length} distinct), ${rep.ok} loaded, ${rep.crashes.length - hangs} crashes, ${hangs} hangs, ${rep.bad.length} bad, ${(rep.ms / 1000).toFixed(1)} s`,
+  );
   for (const c of rep.crashes) t.diagnostic(`CRASH (${c.how}): case ${c.index} ${c.desc}\n  replay: ${c.replay}\n${c.stderrTail}`);
   assert.deepEqual(rep.crashes, []);
   assert.deepEqual(rep.bad, []);

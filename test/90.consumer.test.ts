@@ -38,8 +38,10 @@ test('npm pack tarball installs offline and works from ESM, CJS and TypeScript',
   assert.ok(files.includes('dist/index.js') && files.includes('dist/index.cjs') && files.includes('dist/index.d.ts'));
   assert.ok(files.some((f) => f.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && f.endsWith('.node')));
   assert.ok(files.includes('CMakeLists.txt') && files.some((f) => f.startsWith('native/')));
-  assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('scripts/') || f.startsWith('build/') || f.startsWith('.ci/')),
-    `unexpected files in the package: ${files.filter((f) => /^(test|scripts|build|\.ci)\//.test(f)).join(', ')}`);
+  assert.ok(
+    !files.some((f) => f.startsWith('test/') || f.startsWith('scripts/') || f.startsWith('build/') || f.startsWith('.ci/')),
+    `unexpected files in the package: ${files.filter((f) => /^(test|scripts|build|\.ci)\//.test(f)).join(', ')}`,
+  );
 
   const app = join(work, 'app');
   mkdirSync(app);
@@ -50,7 +52,9 @@ test('npm pack tarball installs offline and works from ESM, CJS and TypeScript',
   assert.ok(existsSync(join(app, 'node_modules/torchnode/prebuilds')));
   assert.ok(!existsSync(join(app, 'node_modules/torchnode/build')), 'the prebuilt binary should have been used, not a source build');
 
-  writeFileSync(join(app, 'esm.mjs'), `
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    `
 import * as torch from 'torchnode';
 torch.manualSeed(0);
 const w = torch.zeros([3, 1], { requiresGrad: true });
@@ -64,30 +68,40 @@ for (let i = 0; i < 200; i++) {
   });
 }
 console.log(JSON.stringify(Array.from(w.data()).map((v) => Math.round(v * 1000) / 1000)));
-`);
+`,
+  );
   assert.deepEqual(JSON.parse(run(process.execPath, ['esm.mjs'], app)), [1, -2, 0.5]);
 
-  writeFileSync(join(app, 'cjs.cjs'), `
+  writeFileSync(
+    join(app, 'cjs.cjs'),
+    `
 const torch = require('torchnode');
 const t = torch.tensor([[1, 2], [3, 4]]);
 console.log(JSON.stringify({ sum: t.sum().item(), shape: t.shape, libtorch: torch.version.libtorch }));
-`);
+`,
+  );
   const cjs = JSON.parse(run(process.execPath, ['cjs.cjs'], app));
   assert.equal(cjs.sum, 10);
   assert.deepEqual(cjs.shape, [2, 2]);
 
-  writeFileSync(join(app, 'typed.ts'), `
+  writeFileSync(
+    join(app, 'typed.ts'),
+    `
 import * as torch from 'torchnode';
 const t: torch.Tensor = torch.ones([2, 3], { dtype: 'float64' });
 const s: number = t.sum().item();
 const [values, indices] = torch.max(t, 1);
 const d: Float64Array | Float32Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array = values.data();
 export { s, indices, d };
-`);
-  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
-    files: ['typed.ts'],
-  }));
+`,
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+      files: ['typed.ts'],
+    }),
+  );
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
   assert.equal(r.status, 0, `tsc --noEmit failed:\n${r.stdout}${r.stderr}`);

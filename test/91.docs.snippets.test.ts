@@ -52,7 +52,10 @@ export function extractBlocks(md: string): Block[] {
     let skipReason: string | undefined;
     const c = /^<!--\s*snippet:\s*(.*?)\s*-->\s*$/.exec(lines[start - 1] ?? '');
     if (c) {
-      for (const f of c[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const f of c[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         if (f.startsWith('skip:')) skipReason = f.slice(5).trim();
         else flags.add(f);
       }
@@ -130,13 +133,20 @@ test('porting.md has TypeScript and Python blocks, and compare flags pair a Pyth
     if (b.flags.has('compare') && b.lang === 'python') {
       assert.equal(blocks[k + 1]?.lang, 'ts', `porting.md:${b.line}: a compared Python block must be followed by a TypeScript block`);
     }
-    if (compares(k)) assert.ok(blocks.slice(0, k).some((p) => p.lang === 'python'), `porting.md:${b.line}: compare without a Python block before it`);
+    if (compares(k))
+      assert.ok(
+        blocks.slice(0, k).some((p) => p.lang === 'python'),
+        `porting.md:${b.line}: compare without a Python block before it`,
+      );
     for (const f of b.flags) {
       assert.ok(['compare', 'needs python'].includes(f) || /^needs torch\.\w+$/.test(f), `porting.md:${b.line}: unknown flag '${f}'`);
     }
     if (b.lang === 'ts') assert.match(b.code, /from 'torchnode'/, `porting.md:${b.line}: a TypeScript block must import from 'torchnode'`);
   });
-  assert.ok(blocks.some((_, k) => compares(k)), 'expected some blocks compared with PyTorch');
+  assert.ok(
+    blocks.some((_, k) => compares(k)),
+    'expected some blocks compared with PyTorch',
+  );
 });
 
 test('porting.md snippets', async (t) => {

@@ -23,7 +23,10 @@ const noTorch = pytorchMissing();
 
 function runExample(name: string, args: string[] = [], env: Record<string, string> = {}): string {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join('examples', name), ...args], {
-    cwd: ROOT, encoding: 'utf8', timeout: 540_000, env: { ...process.env, ...env },
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 540_000,
+    env: { ...process.env, ...env },
   });
   assert.equal(r.status, 0, `examples/${name} exited with ${r.status}:\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
@@ -48,19 +51,26 @@ test('examples/fashion-mnist.ts trains a CNN and prints the test accuracy', {
 });
 
 test('examples/fashion-mnist.ts rejects a missing dataset folder with a clear error', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/fashion-mnist.ts', '--steps', '1', '--root', '/nonexistent'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/fashion-mnist.ts', '--steps', '1', '--root', '/nonexistent'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /FashionMNIST: dataset not found/);
 });
 
 test('examples/load-python-state-dict.ts: a CNN3 trained in Python gives the same outputs in TS', { skip: noTorch, timeout: 600_000 }, () => {
   const out = runExample('load-python-state-dict.ts', ['--steps', '3']);
-  assert.match(out, /loaded 8 tensors: conv1\.weight, conv1\.bias, conv2\.weight, conv2\.bias, conv3\.weight, conv3\.bias, fc\.weight, fc\.bias \(missing 0, unexpected 0\)/);
+  assert.match(
+    out,
+    /loaded 8 tensors: conv1\.weight, conv1\.bias, conv2\.weight, conv2\.bias, conv3\.weight, conv3\.bias, fc\.weight, fc\.bias \(missing 0, unexpected 0\)/,
+  );
   assert.ok(maxDiff(out) < 1e-5);
   assert.match(out, /same predicted classes: true/);
 });
 
-test('examples/torchscript.ts: a module scripted in Python runs in TS with Python\'s outputs', { skip: noTorch, timeout: 600_000 }, () => {
+test("examples/torchscript.ts: a module scripted in Python runs in TS with Python's outputs", { skip: noTorch, timeout: 600_000 }, () => {
   const out = runExample('torchscript.ts');
   assert.match(out, /logits \[4,10\], single image \[1,10\]/);
   assert.ok(maxDiff(out) < 1e-5);

@@ -14,7 +14,11 @@ import type { Tensor, NestedArray, DType } from '../lib/index.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** A tensor as tools/golden/ops.py stores it: Python's tolist() with dtype and shape. */
-export interface EncTensor { dtype: string; shape: number[]; data: NestedArray }
+export interface EncTensor {
+  dtype: string;
+  shape: number[];
+  data: NestedArray;
+}
 /** Any stored result: a tensor, a list of results, or a Python scalar. */
 export type Enc = EncTensor | { list: Enc[] } | { bool: boolean } | { number: number } | { none: true };
 
@@ -37,9 +41,7 @@ export function fromFixture(e: EncTensor, opts: { requiresGrad?: boolean } = {})
   // int64 data goes through BigInt so that values past 2^53 would stay exact.
   const data = dtype === 'int64' ? mapNested(e.data, (v) => BigInt(v as number)) : e.data;
   const numel = e.shape.reduce((a, b) => a * b, 1);
-  const t = numel === 0
-    ? torch.zeros(e.shape, { dtype })
-    : torch.tensor(data, { dtype });
+  const t = numel === 0 ? torch.zeros(e.shape, { dtype }) : torch.tensor(data, { dtype });
   assert.deepEqual(t.shape, e.shape, 'fixture tensor shape');
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -107,8 +109,10 @@ export function assertResult(actual: unknown, expected: Enc, tol = 1e-6, what = 
   } else if ('bool' in expected) {
     assert.equal(actual, expected.bool, what);
   } else if ('number' in expected) {
-    assert.ok(typeof actual === 'number' && Math.abs(actual - expected.number) <= tol * Math.max(1, Math.abs(expected.number)),
-      `${what}: ${String(actual)} vs ${expected.number}`);
+    assert.ok(
+      typeof actual === 'number' && Math.abs(actual - expected.number) <= tol * Math.max(1, Math.abs(expected.number)),
+      `${what}: ${String(actual)} vs ${expected.number}`,
+    );
   } else {
     assert.equal(actual, null, what);
   }

@@ -39,7 +39,9 @@ function hasDoc(node) {
   return jsDocs(node).length > 0;
 }
 function docText(node, sf) {
-  return jsDocs(node).map((d) => d.getText(sf)).join('\n');
+  return jsDocs(node)
+    .map((d) => d.getText(sf))
+    .join('\n');
 }
 const isExported = (n) => (ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Export) !== 0;
 const isPrivate = (n) => {

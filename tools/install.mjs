@@ -31,9 +31,9 @@ function foundLibTorch() {
 const pre = tryLoad();
 const found = foundLibTorch();
 let mismatch = '';
-if (pre.ok && found && found.version !== 'unknown' &&
-    (found.version !== pre.info.torchVersion || found.cuda !== pre.info.cudaBuild)) {
-  mismatch = `the prebuilt binary was built against LibTorch ${pre.info.torchVersion} (CUDA: ${pre.info.cudaBuild ? 'yes' : 'no'}) ` +
+if (pre.ok && found && found.version !== 'unknown' && (found.version !== pre.info.torchVersion || found.cuda !== pre.info.cudaBuild)) {
+  mismatch =
+    `the prebuilt binary was built against LibTorch ${pre.info.torchVersion} (CUDA: ${pre.info.cudaBuild ? 'yes' : 'no'}) ` +
     `but this machine's LibTorch is ${found.version} (CUDA: ${found.cuda ? 'yes' : 'no'})`;
 }
 if (pre.ok && !mismatch && !process.env.TORCHNODE_BUILD_FROM_SOURCE) {
@@ -43,10 +43,13 @@ if (pre.ok && !mismatch && !process.env.TORCHNODE_BUILD_FROM_SOURCE) {
 if (mismatch) console.log(`torchnode: ${mismatch}; building from source`);
 else if (!pre.ok) console.log(`torchnode: the prebuilt binary does not load here (${pre.error}); building from source`);
 const r = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'rebuild', '--CDCMAKE_BUILD_TYPE=Release'], {
-  cwd: root, stdio: 'inherit',
+  cwd: root,
+  stdio: 'inherit',
 });
 if (r.status !== 0) {
-  console.error('torchnode: the source build failed. It needs cmake, a C++17 compiler and a LibTorch: LIBTORCH=/path/to/libtorch, ' +
-    'a python3 with torch, or (Debian/Ubuntu) apt-get install libtorch-dev libopenblas0.');
+  console.error(
+    'torchnode: the source build failed. It needs cmake, a C++17 compiler and a LibTorch: LIBTORCH=/path/to/libtorch, ' +
+      'a python3 with torch, or (Debian/Ubuntu) apt-get install libtorch-dev libopenblas0.',
+  );
   process.exit(r.status ?? 1);
 }

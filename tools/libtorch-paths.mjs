@@ -2,7 +2,7 @@
 // LIBTORCH / Torch_DIR, python3's torch, the system. Prints include dirs, libraries or rpath dirs.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 function fromPrefix(prefix) {
   return { include: [join(prefix, 'include'), join(prefix, 'include/torch/csrc/api/include')], lib: join(prefix, 'lib') };
@@ -13,9 +13,12 @@ function discover() {
   if (process.env.Torch_DIR) return fromPrefix(resolve(process.env.Torch_DIR, '../../..'));
   try {
     const p = execFileSync('python3', ['-c', 'import torch.utils; print(torch.utils.cmake_prefix_path)'], { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString().trim();
+      .toString()
+      .trim();
     if (p && existsSync(join(p, 'Torch'))) return fromPrefix(resolve(p, '../..'));
-  } catch { /* no python torch */ }
+  } catch {
+    /* no python torch */
+  }
   for (const base of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib']) {
     if (existsSync(join(base, 'cmake/Torch/TorchConfig.cmake'))) {
       return { include: ['/usr/include', '/usr/include/torch/csrc/api/include'], lib: base };
@@ -38,7 +41,8 @@ if (what === 'include') console.log(t.include.join(' '));
 else if (what === 'libdir') console.log(t.lib);
 else if (what === 'libs') console.log(linkFlags().join(' '));
 // All three at once (one discovery, which may start python3): bench/run.ts compiles its C++ sides with it.
-else if (what === 'json') console.log(JSON.stringify({ include: t.include, libdir: t.lib, libs: linkFlags() })); else if (what === 'version') {
+else if (what === 'json') console.log(JSON.stringify({ include: t.include, libdir: t.lib, libs: linkFlags() }));
+else if (what === 'version') {
   const v = join(t.include[1], 'torch/version.h');
   const text = existsSync(v) ? readFileSync(v, 'utf8') : '';
   const part = (k) => (new RegExp(`#define TORCH_VERSION_${k} (\\d+)`).exec(text) || [])[1];

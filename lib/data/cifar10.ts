@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync, fstatSync, openSync, readSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Tensor, tensor, empty } from '../tensor.js';
+import { type Tensor, tensor, empty } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { native } from '../native.js';
 import { describe } from '../dtype.js';
@@ -72,7 +72,9 @@ export function readCifar10Binary(paths: string[]): { images: Tensor; labels: Te
       throw new Error(`CIFAR10: cannot read ${p}: ${(e as Error).message}`);
     }
     if (size === 0 || size % RECORD !== 0) {
-      throw new Error(`CIFAR10: ${p} has ${size} bytes, not a whole number of ${RECORD}-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not CIFAR-10 binary`);
+      throw new Error(
+        `CIFAR10: ${p} has ${size} bytes, not a whole number of ${RECORD}-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not CIFAR-10 binary`,
+      );
     }
     return size;
   });
@@ -92,7 +94,8 @@ export function readCifar10Binary(paths: string[]): { images: Tensor; labels: Te
       closeSync(fd);
     }
     for (let i = 0; i < sizes[k]; i += RECORD) {
-      if (all[off + i] > 9) throw new Error(`CIFAR10: ${p} record ${i / RECORD} has label ${all[off + i]} (expected 0-9); wrong record size or not CIFAR-10 binary`);
+      if (all[off + i] > 9)
+        throw new Error(`CIFAR10: ${p} record ${i / RECORD} has label ${all[off + i]} (expected 0-9); wrong record size or not CIFAR-10 binary`);
     }
     off += sizes[k];
   });
@@ -109,7 +112,9 @@ export function readCifar10Binary(paths: string[]): { images: Tensor; labels: Te
 export function readCifar10Python(paths: string[]): { images: Tensor; labels: Tensor } {
   // A number would be taken by readFileSync as a file descriptor (and could block on a pipe).
   if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) {
-    throw new TypeError(`readCifar10Python: expected an array of file paths but received ${Array.isArray(paths) ? 'an array with non-string entries' : typeof paths}`);
+    throw new TypeError(
+      `readCifar10Python: expected an array of file paths but received ${Array.isArray(paths) ? 'an array with non-string entries' : typeof paths}`,
+    );
   }
   // Two passes keep the peak near the data set's own size: the first validates every file and
   // counts its images; the second copies each file's pixels into its slice of the final tensor,
@@ -182,7 +187,8 @@ function readPythonBatch(p: string, reader: FileReader): { n: number; pixels: Ui
   if (data.data.length !== n * 3072) throw new Error(`CIFAR10: ${p}: b'data' holds ${data.data.length} bytes, expected ${n * 3072} for shape (${n}, 3072)`);
   if (lab.length !== n) throw new Error(`CIFAR10: ${p}: ${lab.length} labels for ${n} images`);
   lab.forEach((v, i) => {
-    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 9)) throw new Error(`CIFAR10: ${p}: label ${i} is ${describe(v)}, expected an integer 0-9`);
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 9))
+      throw new Error(`CIFAR10: ${p}: label ${i} is ${describe(v)}, expected an integer 0-9`);
   });
   return { n, pixels: data.data, labels: lab as number[] };
 }
@@ -207,8 +213,12 @@ export class CIFAR10 extends VisionDataset {
     const format = resolveFormat(root, opts);
     const dir = findCifar10(root, format);
     if (dir === null) {
-      const hint = opts.download ? 'use `await CIFAR10.create({ ..., download: true })` to download it' : 'pass download: true to CIFAR10.create to download it';
-      throw new Error(`CIFAR10: dataset not found or incomplete: no ${CIFAR10_RESOURCES[format].folder} with ${[...files(format, true), ...files(format, false)].join(', ')} in ${root}; ${hint}`);
+      const hint = opts.download
+        ? 'use `await CIFAR10.create({ ..., download: true })` to download it'
+        : 'pass download: true to CIFAR10.create to download it';
+      throw new Error(
+        `CIFAR10: dataset not found or incomplete: no ${CIFAR10_RESOURCES[format].folder} with ${[...files(format, true), ...files(format, false)].join(', ')} in ${root}; ${hint}`,
+      );
     }
     const paths = files(format, train).map((f) => join(dir, f));
     const { images, labels } = format === 'binary' ? readCifar10Binary(paths) : readCifar10Python(paths);
@@ -237,7 +247,8 @@ export class CIFAR10 extends VisionDataset {
 
 function resolveFormat(root: string, opts: Cifar10Options): Cifar10Format {
   if (opts.format !== undefined) {
-    if (opts.format !== 'binary' && opts.format !== 'python') throw new TypeError(`CIFAR10: expected 'binary' or 'python' for format but received ${describe(opts.format)}`);
+    if (opts.format !== 'binary' && opts.format !== 'python')
+      throw new TypeError(`CIFAR10: expected 'binary' or 'python' for format but received ${describe(opts.format)}`);
     return opts.format;
   }
   if (findCifar10(root, 'binary')) return 'binary';
@@ -251,15 +262,24 @@ function resolveFormat(root: string, opts: Cifar10Options): Cifar10Format {
  * Fetches CIFAR-10 into `root` (archive kept as torchvision does) with MD5 verification, safe
  * extraction, a record-size check of every batch file, and an atomic install.
  */
-export async function downloadCifar10(opts: { root: string; format?: Cifar10Format; url?: string; md5?: string | null } & Pick<DownloadOptions, 'progress' | 'timeoutMs'>): Promise<string> {
+export async function downloadCifar10(
+  opts: { root: string; format?: Cifar10Format; url?: string; md5?: string | null } & Pick<DownloadOptions, 'progress' | 'timeoutMs'>,
+): Promise<string> {
   const format = opts.format ?? 'binary';
   const res = CIFAR10_RESOURCES[format];
   const url = opts.url ?? res.url;
   if (typeof url !== 'string') throw new TypeError(`CIFAR10: expected string for url but received ${describe(url)}`);
-  const md5 = opts.md5 === null ? undefined : opts.md5 ?? (opts.url === undefined || opts.url === res.url || opts.url.endsWith(`/${res.url.split('/').pop()}`) ? res.md5 : undefined);
+  const md5 =
+    opts.md5 === null
+      ? undefined
+      : (opts.md5 ?? (opts.url === undefined || opts.url === res.url || opts.url.endsWith(`/${res.url.split('/').pop()}`) ? res.md5 : undefined));
   const root = resolve(opts.root);
   await downloadAndExtractArchive({
-    url, root, md5, progress: opts.progress, timeoutMs: opts.timeoutMs,
+    url,
+    root,
+    md5,
+    progress: opts.progress,
+    timeoutMs: opts.timeoutMs,
     filename: res.url.split('/').pop(),
     validate: (dir) => {
       const d = join(dir, res.folder);
@@ -268,7 +288,8 @@ export async function downloadCifar10(opts: { root: string; format?: Cifar10Form
         if (!existsSync(p)) throw new Error(`CIFAR10: the archive from ${url} lacks ${res.folder}/${f}`);
         if (format === 'binary') {
           const size = statSync(p).size;
-          if (size === 0 || size % RECORD !== 0) throw new Error(`CIFAR10: ${res.folder}/${f} in the archive from ${url} has ${size} bytes, not a whole number of ${RECORD}-byte records`);
+          if (size === 0 || size % RECORD !== 0)
+            throw new Error(`CIFAR10: ${res.folder}/${f} in the archive from ${url} has ${size} bytes, not a whole number of ${RECORD}-byte records`);
         }
       }
     },

@@ -12,12 +12,12 @@
  * datasets) are gathered in LibTorch with one index_select per tensor; others use `get(i)` and
  * `collate` (default: stack). Yielded tensors belong to the caller (`dispose()` or a tidy scope).
  */
-import { Tensor, Generator, tensor, stack, isTensor } from '../tensor.js';
+import { type Tensor, Generator, tensor, stack, isTensor } from '../tensor.js';
 import { tidy, dispose } from '../scope.js';
 import { describe } from '../dtype.js';
 import { checkOptions, expectBool, expectPositiveInt } from '../errors.js';
 import { Dataset, hasBatchGather } from './dataset.js';
-import { Sampler, SequentialSampler, RandomSampler, BatchSampler, drawSeed } from './sampler.js';
+import { type Sampler, SequentialSampler, RandomSampler, BatchSampler, drawSeed } from './sampler.js';
 
 /** What `defaultCollate` accepts and returns: tensors, numbers, and arrays/objects of them. */
 export type Collatable = Tensor | number | bigint | boolean | Collatable[] | { [k: string]: Collatable };
@@ -27,6 +27,7 @@ export type Collatable = Tensor | number | bigint | boolean | Collatable[] | { [
  * (int64 when all are integers, else float64, as Python ints/floats); arrays and objects are
  * collated per position/key.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the batch mirrors the samples' structure, as PyTorch's default_collate
 export function defaultCollate(batch: unknown[]): any {
   if (!Array.isArray(batch) || batch.length === 0) {
     throw new TypeError(`defaultCollate: expected a non-empty array of samples but received ${describe(batch)}`);
@@ -36,23 +37,26 @@ export function defaultCollate(batch: unknown[]): any {
     batch.forEach((b, i) => {
       if (!isTensor(b)) throw new TypeError(`defaultCollate: sample ${i} is ${describe(b)} but sample 0 is a Tensor`);
       if (b.shape.join() !== first.shape.join()) {
-        throw new RangeError(`defaultCollate: stack expects each tensor to be equal size, but got [${first.shape.join(', ')}] at entry 0 and [${b.shape.join(', ')}] at entry ${i}`);
+        throw new RangeError(
+          `defaultCollate: stack expects each tensor to be equal size, but got [${first.shape.join(', ')}] at entry 0 and [${b.shape.join(', ')}] at entry ${i}`,
+        );
       }
     });
     return stack(batch as Tensor[], 0);
   }
   if (typeof first === 'number') {
     const nums = batch as number[];
-    return nums.every((v) => Number.isInteger(v))
-      ? tensor(Float64Array.from(nums), { dtype: 'int64' })
-      : tensor(Float64Array.from(nums));
+    return nums.every((v) => Number.isInteger(v)) ? tensor(Float64Array.from(nums), { dtype: 'int64' }) : tensor(Float64Array.from(nums));
   }
   if (typeof first === 'bigint') return tensor(BigInt64Array.from(batch as bigint[]));
   if (typeof first === 'boolean') return tensor(batch as boolean[]);
   if (Array.isArray(first)) {
     const len = first.length;
     batch.forEach((b, i) => {
-      if (!Array.isArray(b) || b.length !== len) throw new RangeError(`defaultCollate: each element in the list of samples should be of equal size (sample 0 has ${len}, sample ${i} is ${describe(b)})`);
+      if (!Array.isArray(b) || b.length !== len)
+        throw new RangeError(
+          `defaultCollate: each element in the list of samples should be of equal size (sample 0 has ${len}, sample ${i} is ${describe(b)})`,
+        );
     });
     return first.map((_, k) => defaultCollate(batch.map((b) => (b as unknown[])[k])));
   }
@@ -75,6 +79,7 @@ export interface DataLoaderOptions<B> {
   /** Generator for the base seed and shuffling (default: the default generator). */
   generator?: Generator;
   /** Merges samples into a batch (Python's `collate_fn`); default `defaultCollate`. */
+  // biome-ignore lint/suspicious/noExplicitAny: samples are whatever the dataset yields
   collate?: (samples: any[]) => B;
   /** Build the next batch in the background while an `for await` consumer awaits (default false). */
   prefetch?: boolean;
@@ -90,6 +95,7 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
   readonly generator: Generator | undefined;
   readonly sampler: Iterable<number> & { len(): number };
   readonly batchSampler: BatchSampler;
+  // biome-ignore lint/suspicious/noExplicitAny: samples are whatever the dataset yields
   readonly collate: ((samples: any[]) => B) | undefined;
   readonly prefetch: boolean;
 

@@ -4,7 +4,7 @@
  * A dataset may also implement `getBatch(indices)`: the DataLoader then gathers a whole batch
  * in LibTorch (one `index_select` per stored tensor) instead of calling `get(i)` per sample.
  */
-import { Tensor, Generator, tensor, randperm, isTensor } from '../tensor.js';
+import { type Tensor, Generator, tensor, randperm, isTensor } from '../tensor.js';
 import { tidy, keep } from '../scope.js';
 import { describe } from '../dtype.js';
 import { expectNonNegInt } from '../errors.js';
@@ -42,8 +42,12 @@ export interface BatchGather {
 
 /** Whether `ds` gathers batches natively (see `BatchGather`). */
 export function hasBatchGather(ds: unknown): ds is BatchGather {
-  return ds !== null && typeof ds === 'object' && typeof (ds as { getBatch?: unknown }).getBatch === 'function' &&
-    ((ds as { canGetBatch?: () => boolean }).canGetBatch?.() ?? true);
+  return (
+    ds !== null &&
+    typeof ds === 'object' &&
+    typeof (ds as { getBatch?: unknown }).getBatch === 'function' &&
+    ((ds as { canGetBatch?: () => boolean }).canGetBatch?.() ?? true)
+  );
 }
 
 /**

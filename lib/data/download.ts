@@ -26,7 +26,10 @@ export interface DownloadOptions {
 export async function md5File(path: string): Promise<string> {
   const hash = createHash('md5');
   await new Promise<void>((res, rej) => {
-    createReadStream(path).on('data', (c) => hash.update(c)).on('end', () => res()).on('error', rej);
+    createReadStream(path)
+      .on('data', (c) => hash.update(c))
+      .on('end', () => res())
+      .on('error', rej);
   });
   return hash.digest('hex');
 }
@@ -72,7 +75,8 @@ function get(url: string, timeoutMs: number, redirects = 0): Promise<http.Incomi
 export async function downloadUrl(url: string, dest: string, opts: DownloadOptions = {}): Promise<string> {
   if (typeof url !== 'string') throw new TypeError(`download: expected string for url but received ${describe(url)}`);
   if (typeof dest !== 'string') throw new TypeError(`download: expected string for dest but received ${describe(dest)}`);
-  if (opts.md5 !== undefined && !/^[0-9a-f]{32}$/i.test(opts.md5)) throw new TypeError(`download: expected a 32-digit hex string for md5 but received ${describe(opts.md5)}`);
+  if (opts.md5 !== undefined && !/^[0-9a-f]{32}$/i.test(opts.md5))
+    throw new TypeError(`download: expected a 32-digit hex string for md5 but received ${describe(opts.md5)}`);
   const timeoutMs = opts.timeoutMs ?? 60000;
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Date.now()}.part`);
@@ -91,8 +95,14 @@ export async function downloadUrl(url: string, dest: string, opts: DownloadOptio
         got += c.length;
         bar?.update(got);
       });
-      r.on('error', (e) => { out.destroy(); rej(e); });
-      r.on('aborted', () => { out.destroy(); rej(new Error(`download: connection to ${url} closed early`)); });
+      r.on('error', (e) => {
+        out.destroy();
+        rej(e);
+      });
+      r.on('aborted', () => {
+        out.destroy();
+        rej(new Error(`download: connection to ${url} closed early`));
+      });
       out.on('error', rej);
       out.on('finish', () => res());
       r.pipe(out);
@@ -102,7 +112,9 @@ export async function downloadUrl(url: string, dest: string, opts: DownloadOptio
     if (total > 0 && got !== total) throw new Error(`download: ${url} ended after ${got} of ${total} bytes (truncated)`);
     const digest = hash.digest('hex');
     if (opts.md5 !== undefined && digest !== opts.md5.toLowerCase()) {
-      throw new Error(`download: MD5 mismatch for ${basename(dest)} from ${url}: expected ${opts.md5.toLowerCase()} but the ${got} bytes received hash to ${digest}; the file was deleted`);
+      throw new Error(
+        `download: MD5 mismatch for ${basename(dest)} from ${url}: expected ${opts.md5.toLowerCase()} but the ${got} bytes received hash to ${digest}; the file was deleted`,
+      );
     }
     renameSync(tmp, dest);
     return dest;

@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Tensor, tensor, op, wrap } from '../tensor.js';
+import { type Tensor, tensor, op, wrap } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { type DType, dtypeCode } from '../dtype.js';
 import { checkOptions, expectBool, expectString } from '../errors.js';
@@ -16,7 +16,12 @@ import { VisionDataset, type VisionOptions, checkVisionOptions } from './vision.
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 const IDX_TYPES: Record<number, [DType, number]> = {
-  0x08: ['uint8', 1], 0x09: ['int8', 1], 0x0b: ['int16', 2], 0x0c: ['int32', 4], 0x0d: ['float32', 4], 0x0e: ['float64', 8],
+  0x08: ['uint8', 1],
+  0x09: ['int8', 1],
+  0x0b: ['int16', 2],
+  0x0c: ['int32', 4],
+  0x0d: ['float32', 4],
+  0x0e: ['float64', 8],
 };
 
 /** Reads an IDX file (gzip detected by its magic bytes) into a new tensor. */
@@ -47,7 +52,9 @@ export function readIdx(path: string): Tensor {
   const need = shape.reduce((a, c) => a * c, 1) * size;
   const have = b.length - off;
   if (have !== need) {
-    throw new Error(`readIdx: ${path}: shape [${shape.join(', ')}] of ${dtype} needs ${need} data bytes but the file has ${have} (${have < need ? 'truncated' : 'trailing bytes'})`);
+    throw new Error(
+      `readIdx: ${path}: shape [${shape.join(', ')}] of ${dtype} needs ${need} data bytes but the file has ${have} (${have < need ? 'truncated' : 'trailing bytes'})`,
+    );
   }
   const bytes = new Uint8Array(need);
   bytes.set(b.subarray(off, off + need));
@@ -55,8 +62,10 @@ export function readIdx(path: string): Tensor {
   if (size > 1) for (let i = 0; i < need; i += size) bytes.subarray(i, i + size).reverse();
   return tidy(() => {
     const code = dtypeCode(dtype);
-    const raw = size === 1 ? tensor(dtype === 'int8' ? new Int8Array(bytes.buffer) : bytes, { shape })
-      : tensor(size === 2 ? new Int16Array(bytes.buffer) : size === 4 ? new Int32Array(bytes.buffer) : new BigInt64Array(bytes.buffer), { shape });
+    const raw =
+      size === 1
+        ? tensor(dtype === 'int8' ? new Int8Array(bytes.buffer) : bytes, { shape })
+        : tensor(size === 2 ? new Int16Array(bytes.buffer) : size === 4 ? new Int32Array(bytes.buffer) : new BigInt64Array(bytes.buffer), { shape });
     // Floats arrive as integers of their width and are reinterpreted by LibTorch.
     return raw.dtype === dtype ? raw : wrap(viewDtype(raw._h, code) as number);
   });
@@ -79,7 +88,18 @@ export class MNIST extends VisionDataset {
   readonly train: boolean;
   /** The folder the files were read from. */
   readonly folder: string;
-  readonly classes: readonly string[] = ['0 - zero', '1 - one', '2 - two', '3 - three', '4 - four', '5 - five', '6 - six', '7 - seven', '8 - eight', '9 - nine'];
+  readonly classes: readonly string[] = [
+    '0 - zero',
+    '1 - one',
+    '2 - two',
+    '3 - three',
+    '4 - four',
+    '5 - five',
+    '6 - six',
+    '7 - seven',
+    '8 - eight',
+    '9 - nine',
+  ];
 
   constructor(opts: MnistOptions = {}) {
     const name = new.target.name;

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync, renameSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { Tensor, tensor, op, wrap, isTensor } from '../tensor.js';
+import { type Tensor, tensor, op, wrap, isTensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { describe, type DType, dtypeCode } from '../dtype.js';
 import { expectString } from '../errors.js';
@@ -16,13 +16,26 @@ const viewDtype = op('aten::view.dtype');
 
 /** numpy kind+size -> our dtype, with the element size. */
 const DESCR: Record<string, [DType, number]> = {
-  f2: ['float16', 2], f4: ['float32', 4], f8: ['float64', 8],
-  i1: ['int8', 1], i2: ['int16', 2], i4: ['int32', 4], i8: ['int64', 8],
-  u1: ['uint8', 1], b1: ['bool', 1],
+  f2: ['float16', 2],
+  f4: ['float32', 4],
+  f8: ['float64', 8],
+  i1: ['int8', 1],
+  i2: ['int16', 2],
+  i4: ['int32', 4],
+  i8: ['int64', 8],
+  u1: ['uint8', 1],
+  b1: ['bool', 1],
 };
 const DESCR_OF: Partial<Record<DType, string>> = {
-  float16: '<f2', float32: '<f4', float64: '<f8', int8: '|i1', int16: '<i2', int32: '<i4', int64: '<i8',
-  uint8: '|u1', bool: '|b1',
+  float16: '<f2',
+  float32: '<f4',
+  float64: '<f8',
+  int8: '|i1',
+  int16: '<i2',
+  int32: '<i4',
+  int64: '<i8',
+  uint8: '|u1',
+  bool: '|b1',
 };
 
 /** The parsed header of a .npy file. */
@@ -55,7 +68,10 @@ export function parseHeader(buf: Uint8Array, file = '<buffer>'): NpyHeader {
     fail(file, `unsupported format version ${major}.${b[7]} (expected 1.0, 2.0 or 3.0)`);
   }
   if (start + headerLen > b.length) fail(file, `truncated header (needs ${start + headerLen} bytes, the file has ${b.length})`);
-  const text = b.subarray(start, start + headerLen).toString(major === 3 ? 'utf8' : 'latin1').trim();
+  const text = b
+    .subarray(start, start + headerLen)
+    .toString(major === 3 ? 'utf8' : 'latin1')
+    .trim();
   const descr = /['"]descr['"]\s*:\s*(['"])([^'"]*)\1/.exec(text);
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
   const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
@@ -66,7 +82,10 @@ export function parseHeader(buf: Uint8Array, file = '<buffer>'): NpyHeader {
   }
   if (!fortran) fail(file, `malformed header ${JSON.stringify(text)}: no 'fortran_order' boolean`);
   if (!shape) fail(file, `malformed header ${JSON.stringify(text)}: no 'shape' tuple`);
-  const dims = shape[1].split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const dims = shape[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const parsed = dims.map((d) => {
     if (!/^\d+L?$/.test(d)) fail(file, `malformed shape (${shape[1]}) in the header`);
     return parseInt(d, 10);
@@ -115,20 +134,29 @@ export function fromBuffer(b: Uint8Array, file = '<buffer>'): Tensor {
   const ab = bytes.buffer;
   return tidy(() => {
     switch (dtype) {
-      case 'float32': return tensor(new Float32Array(ab), { shape: hdr.shape });
-      case 'float64': return tensor(new Float64Array(ab), { shape: hdr.shape });
-      case 'int64': return tensor(new BigInt64Array(ab), { shape: hdr.shape });
-      case 'int32': return tensor(new Int32Array(ab), { shape: hdr.shape });
-      case 'int16': return tensor(new Int16Array(ab), { shape: hdr.shape });
-      case 'int8': return tensor(new Int8Array(ab), { shape: hdr.shape });
-      case 'uint8': return tensor(new Uint8Array(ab), { shape: hdr.shape });
-      case 'bool': return tensor(new Uint8Array(ab), { shape: hdr.shape }).to('bool');
+      case 'float32':
+        return tensor(new Float32Array(ab), { shape: hdr.shape });
+      case 'float64':
+        return tensor(new Float64Array(ab), { shape: hdr.shape });
+      case 'int64':
+        return tensor(new BigInt64Array(ab), { shape: hdr.shape });
+      case 'int32':
+        return tensor(new Int32Array(ab), { shape: hdr.shape });
+      case 'int16':
+        return tensor(new Int16Array(ab), { shape: hdr.shape });
+      case 'int8':
+        return tensor(new Int8Array(ab), { shape: hdr.shape });
+      case 'uint8':
+        return tensor(new Uint8Array(ab), { shape: hdr.shape });
+      case 'bool':
+        return tensor(new Uint8Array(ab), { shape: hdr.shape }).to('bool');
       case 'float16': {
         // The raw half bits travel as int16 and are reinterpreted by LibTorch.
         const bits = tensor(new Int16Array(ab), { shape: hdr.shape });
         return wrap(viewDtype(bits._h, dtypeCode('float16')) as number);
       }
-      default: return fail(file, `unsupported dtype '${d}'`);
+      default:
+        return fail(file, `unsupported dtype '${d}'`);
     }
   });
 }

@@ -64,7 +64,10 @@ export class NdArray {
 }
 
 class Global {
-  constructor(readonly name: string, readonly call: (args: unknown[]) => unknown) {}
+  constructor(
+    readonly name: string,
+    readonly call: (args: unknown[]) => unknown,
+  ) {}
 }
 const NDARRAY_CLASS = Symbol('numpy.ndarray');
 
@@ -112,11 +115,16 @@ function makeGlobals(): Map<string, Global | symbol> {
   g.set('numpy.ndarray', NDARRAY_CLASS);
   g.set('numpy.dtype', dtype);
   // Python 3 pickles bytes with protocol 2 as _codecs.encode(latin-1 text, 'latin1').
-  g.set('_codecs.encode', new Global('encode', (args) => {
-    const enc = text(args[1] ?? 'utf-8').toLowerCase().replace('-', '');
-    if (enc !== 'latin1' && enc !== 'iso88591') throw new TypeError(`_codecs.encode: only latin1 is supported, not ${enc}`);
-    return new PyBytes(Buffer.from(text(args[0]), 'latin1'));
-  }));
+  g.set(
+    '_codecs.encode',
+    new Global('encode', (args) => {
+      const enc = text(args[1] ?? 'utf-8')
+        .toLowerCase()
+        .replace('-', '');
+      if (enc !== 'latin1' && enc !== 'iso88591') throw new TypeError(`_codecs.encode: only latin1 is supported, not ${enc}`);
+      return new PyBytes(Buffer.from(text(args[0]), 'latin1'));
+    }),
+  );
   const bytes = new Global('bytes', (args) => {
     if (args.length === 0) return new PyBytes(new Uint8Array(0));
     if (Array.isArray(args[0])) return new PyBytes(Uint8Array.from(args[0] as number[]));
@@ -156,10 +164,28 @@ export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptio
   const need = (n: number): void => {
     if (pos + n > b.length) fail(`truncated pickle (needs ${n} more bytes, ${b.length - pos} left)`);
   };
-  const u8 = (): number => { need(1); return b[pos++]; };
-  const u16 = (): number => { need(2); const v = b.readUInt16LE(pos); pos += 2; return v; };
-  const u32 = (): number => { need(4); const v = b.readUInt32LE(pos); pos += 4; return v; };
-  const i32 = (): number => { need(4); const v = b.readInt32LE(pos); pos += 4; return v; };
+  const u8 = (): number => {
+    need(1);
+    return b[pos++];
+  };
+  const u16 = (): number => {
+    need(2);
+    const v = b.readUInt16LE(pos);
+    pos += 2;
+    return v;
+  };
+  const u32 = (): number => {
+    need(4);
+    const v = b.readUInt32LE(pos);
+    pos += 4;
+    return v;
+  };
+  const i32 = (): number => {
+    need(4);
+    const v = b.readInt32LE(pos);
+    pos += 4;
+    return v;
+  };
   const u64 = (): number => {
     need(8);
     const v = b.readBigUInt64LE(pos);
@@ -241,23 +267,50 @@ export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptio
     const opAt = pos;
     const code = b[pos++];
     switch (code) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: u64(); break; // FRAME (a length hint)
-      case 0x2e: { // STOP
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        u64();
+        break; // FRAME (a length hint)
+      case 0x2e: {
+        // STOP
         const v = pop();
         return v;
       }
-      case 0x28: stack.push(MARK); break;
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break;
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4a: stack.push(i32()); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: case 0x8b: { // LONG1, LONG4
+      case 0x28:
+        stack.push(MARK);
+        break;
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x4e:
+        stack.push(null);
+        break;
+      case 0x88:
+        stack.push(true);
+        break;
+      case 0x89:
+        stack.push(false);
+        break;
+      case 0x4a:
+        stack.push(i32());
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x8a:
+      case 0x8b: {
+        // LONG1, LONG4
         const n = code === 0x8a ? u8() : u32();
         const bytes = raw(n);
         let v = 0n;
@@ -266,44 +319,132 @@ export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptio
         stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
         break;
       }
-      case 0x47: { need(8); stack.push(b.readDoubleBE(pos)); pos += 8; break; } // BINFLOAT
-      case 0x54: stack.push(new PyBytes(raw(i32()))); break; // BINSTRING
-      case 0x55: stack.push(new PyBytes(raw(u8()))); break; // SHORT_BINSTRING
-      case 0x58: stack.push(Buffer.from(raw(u32())).toString('utf8')); break; // BINUNICODE
-      case 0x8c: stack.push(Buffer.from(raw(u8())).toString('utf8')); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(Buffer.from(raw(u64())).toString('utf8')); break; // BINUNICODE8
-      case 0x42: stack.push(new PyBytes(raw(u32()))); break; // BINBYTES
-      case 0x43: stack.push(new PyBytes(raw(u8()))); break; // SHORT_BINBYTES
-      case 0x8e: case 0x96: stack.push(new PyBytes(raw(u64()))); break; // BINBYTES8, BYTEARRAY8
-      case 0x29: stack.push(Object.freeze([])); break; // EMPTY_TUPLE
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x85: stack.push([pop()]); break;
-      case 0x86: { const y = pop(); const x = pop(); stack.push([x, y]); break; }
-      case 0x87: { const z = pop(); const y = pop(); const x = pop(); stack.push([x, y, z]); break; }
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x61: { const v = pop(); const l = top(); if (!Array.isArray(l)) fail('APPEND to a non-list'); (l as unknown[]).push(v); break; }
-      case 0x65: { const items = popMark(); const l = top(); if (!Array.isArray(l)) fail('APPENDS to a non-list'); (l as unknown[]).push(...items); break; }
-      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
-      case 0x64: { const items = popMark(); const d = new PyDict(); setItems(d, items); stack.push(d); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: case 0x6a: { // BINGET, LONG_BINGET
+      case 0x47: {
+        need(8);
+        stack.push(b.readDoubleBE(pos));
+        pos += 8;
+        break;
+      } // BINFLOAT
+      case 0x54:
+        stack.push(new PyBytes(raw(i32())));
+        break; // BINSTRING
+      case 0x55:
+        stack.push(new PyBytes(raw(u8())));
+        break; // SHORT_BINSTRING
+      case 0x58:
+        stack.push(Buffer.from(raw(u32())).toString('utf8'));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(Buffer.from(raw(u8())).toString('utf8'));
+        break; // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(Buffer.from(raw(u64())).toString('utf8'));
+        break; // BINUNICODE8
+      case 0x42:
+        stack.push(new PyBytes(raw(u32())));
+        break; // BINBYTES
+      case 0x43:
+        stack.push(new PyBytes(raw(u8())));
+        break; // SHORT_BINBYTES
+      case 0x8e:
+      case 0x96:
+        stack.push(new PyBytes(raw(u64())));
+        break; // BINBYTES8, BYTEARRAY8
+      case 0x29:
+        stack.push(Object.freeze([]));
+        break; // EMPTY_TUPLE
+      case 0x74:
+        stack.push(popMark());
+        break; // TUPLE
+      case 0x85:
+        stack.push([pop()]);
+        break;
+      case 0x86: {
+        const y = pop();
+        const x = pop();
+        stack.push([x, y]);
+        break;
+      }
+      case 0x87: {
+        const z = pop();
+        const y = pop();
+        const x = pop();
+        stack.push([x, y, z]);
+        break;
+      }
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x61: {
+        const v = pop();
+        const l = top();
+        if (!Array.isArray(l)) fail('APPEND to a non-list');
+        (l as unknown[]).push(v);
+        break;
+      }
+      case 0x65: {
+        const items = popMark();
+        const l = top();
+        if (!Array.isArray(l)) fail('APPENDS to a non-list');
+        (l as unknown[]).push(...items);
+        break;
+      }
+      case 0x7d:
+        stack.push(new PyDict());
+        break; // EMPTY_DICT
+      case 0x64: {
+        const items = popMark();
+        const d = new PyDict();
+        setItems(d, items);
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      } // SETITEMS
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+      case 0x6a: {
+        // BINGET, LONG_BINGET
         const k = code === 0x68 ? u8() : u32();
         if (!memo.has(k)) fail(`memo key ${k} not found`);
         stack.push(memo.get(k));
         break;
       }
-      case 0x63: { const mod = line(); const name = line(); stack.push(lookupGlobal(mod, name)); break; } // GLOBAL
-      case 0x93: { const name = pop(); const mod = pop(); // STACK_GLOBAL
+      case 0x63: {
+        const mod = line();
+        const name = line();
+        stack.push(lookupGlobal(mod, name));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        const name = pop();
+        const mod = pop(); // STACK_GLOBAL
         if (typeof mod !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL with non-string names');
         stack.push(lookupGlobal(mod as string, name as string));
         break;
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const fn = pop();
         if (!(fn instanceof Global)) fail(`REDUCE on ${fn === NDARRAY_CLASS ? 'numpy.ndarray' : describe(fn)}, which is not an allowed callable`);
@@ -315,7 +456,11 @@ export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptio
         }
         break;
       }
-      case 0x62: { const state = pop(); build(top(), state); break; } // BUILD
+      case 0x62: {
+        const state = pop();
+        build(top(), state);
+        break;
+      } // BUILD
       default:
         pos = opAt;
         fail(`unsupported pickle opcode 0x${code.toString(16).padStart(2, '0')}${code >= 0x20 && code < 0x7f ? ` ('${String.fromCharCode(code)}')` : ''}`);

@@ -13,13 +13,16 @@ export interface Progress {
  */
 export function createProgress(label: string, total: number, enabled?: boolean): Progress | null {
   if (!(enabled ?? process.stderr.isTTY === true)) return null;
-  const bar = new cliProgress.SingleBar({
-    stream: process.stderr,
-    format: `${label} [{bar}] {percentage}% | {value_mb}/{total_mb} MB | {eta_formatted}`,
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} [{bar}] {percentage}% | {value_mb}/{total_mb} MB | {eta_formatted}`,
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   const mb = (v: number) => (v / 1048576).toFixed(1);
   bar.start(total > 0 ? total : 1, 0, { value_mb: '0.0', total_mb: total > 0 ? mb(total) : '?' });
   return {

@@ -7,7 +7,7 @@
  * Layouts follow torchvision: raw images are uint8 HWC (as numpy arrays and PIL images), and
  * `ToTensor` produces float CHW.
  */
-import { Tensor, tensor, stack, isTensor } from '../tensor.js';
+import { type Tensor, tensor, stack, isTensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { describe } from '../dtype.js';
 import { expectBool } from '../errors.js';
@@ -79,7 +79,10 @@ export class Normalize extends Transform {
   readonly inplace: boolean;
   constructor(mean: readonly number[], std: readonly number[], opts: { inplace?: boolean } = {}) {
     super();
-    for (const [name, v] of [['mean', mean], ['std', std]] as const) {
+    for (const [name, v] of [
+      ['mean', mean],
+      ['std', std],
+    ] as const) {
       if (!Array.isArray(v) || v.length === 0 || !v.every((e) => typeof e === 'number' && Number.isFinite(e))) {
         throw new TypeError(`Normalize: expected a non-empty array of finite numbers for ${name} but received ${describe(v)}`);
       }
@@ -102,7 +105,10 @@ export class Normalize extends Transform {
     if (!x.isFloatingPoint()) throw new TypeError(`Normalize: input tensor should be a float tensor. Got ${x.dtype}`);
     if (x.dim() < 3) throw new RangeError(`Normalize: expected ${what} (at least 3 dimensions) but received shape [${x.shape.join(', ')}]`);
     const c = x.shape[x.dim() - 3];
-    for (const [name, v] of [['mean', this.mean], ['std', this.std]] as const) {
+    for (const [name, v] of [
+      ['mean', this.mean],
+      ['std', this.std],
+    ] as const) {
       if (v.length !== 1 && v.length !== c) {
         throw new RangeError(`Normalize: ${name} has ${v.length} values but the input has ${c} channels (shape [${x.shape.join(', ')}])`);
       }

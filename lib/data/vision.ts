@@ -4,7 +4,7 @@
  * Transforms receive images in torchvision's layout (HWC, or HW for greyscale, as PIL images and
  * numpy arrays are), so `Compose([ToTensor(), Normalize(…)])` gives torchvision's numbers.
  */
-import { Tensor, tensor, isTensor } from '../tensor.js';
+import { type Tensor, tensor, isTensor } from '../tensor.js';
 import { tidy, keep } from '../scope.js';
 import { describe } from '../dtype.js';
 import { expectBool } from '../errors.js';

@@ -11,8 +11,12 @@ export const nativeDistributed: typeof native.distributed = native.distributed ?
   isAvailable: () => false,
   isNcclAvailable: () => false,
   isInitialized: () => false,
-  getRank: () => { throw new Error(UNAVAILABLE); },
-  getWorldSize: () => { throw new Error(UNAVAILABLE); },
+  getRank: () => {
+    throw new Error(UNAVAILABLE);
+  },
+  getWorldSize: () => {
+    throw new Error(UNAVAILABLE);
+  },
   init: () => Promise.reject(new Error(UNAVAILABLE)),
   destroy: () => false,
   allReduce: () => Promise.reject(new Error(UNAVAILABLE)),

@@ -10,7 +10,7 @@
  *     await ddp.syncGradients();                                   // bucketed allReduce, average
  *     optimizer.step();
  */
-import { Tensor, cat, zerosLike } from '../tensor.js';
+import { type Tensor, cat, zerosLike } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { noGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
@@ -78,8 +78,10 @@ export class DistributedDataParallel<M extends Module = Module> {
   /** Runs the module's forward (`ddp(x)` in Python). */
   call(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
     if (!this.isReady) {
-      throw new Error('DistributedDataParallel.call: the initial broadcast of parameters has not finished; ' +
-        'await ddp.ready (or construct with `await DistributedDataParallel.create(module)`) before the first forward');
+      throw new Error(
+        'DistributedDataParallel.call: the initial broadcast of parameters has not finished; ' +
+          'await ddp.ready (or construct with `await DistributedDataParallel.create(module)`) before the first forward',
+      );
     }
     return this.module.call(...inputs) as ReturnType<M['forward']>;
   }
@@ -135,7 +137,10 @@ export class DistributedDataParallel<M extends Module = Module> {
    */
   async syncGradients(): Promise<void> {
     const world = nativeDistributed.getWorldSize();
-    const params = this.module.parameters().filter((p) => p.requiresGrad).reverse();
+    const params = this.module
+      .parameters()
+      .filter((p) => p.requiresGrad)
+      .reverse();
     const cap = this.bucketCapMb * MB;
     // Bucket assignment: consecutive parameters of one dtype and device up to the byte cap.
     const buckets: Parameter[][] = [];

@@ -12,7 +12,7 @@
  * so every rank must call them in the same order, exactly as in PyTorch.
  */
 import { nativeDistributed, ncclBuilt, groupBackend, type BackendName } from './backend.js';
-import { Tensor, h } from '../tensor.js';
+import { type Tensor, h } from '../tensor.js';
 import { describe } from '../dtype.js';
 import { checkOptions, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
 
@@ -104,8 +104,10 @@ export function getBackend(): BackendName {
 function envInt(name: string, fn: string): number {
   const v = process.env[name];
   if (v === undefined || v === '') {
-    throw new Error(`${fn}: ${name} is not set in the environment (env:// needs MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE, ` +
-      `or pass rank/worldSize; torchnode-run sets them all)`);
+    throw new Error(
+      `${fn}: ${name} is not set in the environment (env:// needs MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE, ` +
+        `or pass rank/worldSize; torchnode-run sets them all)`,
+    );
   }
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${fn}: expected a non-negative integer in ${name} but received '${v}'`);
@@ -173,7 +175,11 @@ export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Prom
   }
   const iface = process.env.GLOO_SOCKET_IFNAME;
   await nd.init({
-    host, port, rank, worldSize, timeoutMs: timeout,
+    host,
+    port,
+    rank,
+    worldSize,
+    timeoutMs: timeout,
     deviceIface: iface ? iface.split(',')[0] : undefined,
     deviceHost: !iface && isLoopback(host) ? (host === '::1' ? '::1' : '127.0.0.1') : undefined,
     threads: 2,
@@ -253,8 +259,10 @@ export async function broadcastMany(tensors: Tensor[], src: number): Promise<voi
 
 function sameShapeDtype(a: Tensor, b: Tensor, what: string, fn: string): void {
   if (a.dtype !== b.dtype || a.shape.join(',') !== b.shape.join(',')) {
-    throw new TypeError(`${fn}: Expected ${what} to have the input's shape [${b.shape.join(', ')}] and dtype ${b.dtype} ` +
-      `but received shape [${a.shape.join(', ')}] and dtype ${a.dtype}`);
+    throw new TypeError(
+      `${fn}: Expected ${what} to have the input's shape [${b.shape.join(', ')}] and dtype ${b.dtype} ` +
+        `but received shape [${a.shape.join(', ')}] and dtype ${a.dtype}`,
+    );
   }
 }
 

@@ -32,18 +32,25 @@ export function launch(script: string, args: string[] = [], opts: LaunchOptions 
   checkOptions(opts, ['nprocPerNode', 'nnodes', 'nodeRank', 'masterAddr', 'masterPort', 'prefix', 'env', 'stdio'], fn);
   if (typeof script !== 'string' || !script) throw new TypeError(`${fn}: Expected a script path for script but received ${describe(script)}`);
   const flags: string[] = [];
-  const ints: [keyof LaunchOptions, string][] = [['nprocPerNode', '--nproc-per-node'], ['nnodes', '--nnodes'], ['nodeRank', '--node-rank'], ['masterPort', '--master-port']];
+  const ints: [keyof LaunchOptions, string][] = [
+    ['nprocPerNode', '--nproc-per-node'],
+    ['nnodes', '--nnodes'],
+    ['nodeRank', '--node-rank'],
+    ['masterPort', '--master-port'],
+  ];
   for (const [k, flag] of ints) {
     const v = opts[k];
     if (v === undefined) continue;
-    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0)) throw new TypeError(`${fn}: Expected non-negative integer for ${k} but received ${describe(v)}`);
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0))
+      throw new TypeError(`${fn}: Expected non-negative integer for ${k} but received ${describe(v)}`);
     flags.push(flag, String(v));
   }
   if (opts.masterAddr !== undefined) flags.push('--master-addr', String(opts.masterAddr));
   if (opts.prefix === false) flags.push('--no-prefix');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LAUNCHER_PATH, ...flags, script, ...args], {
-      env: { ...process.env, ...(opts.env ?? {}) }, stdio: opts.stdio ?? 'inherit',
+      env: { ...process.env, ...(opts.env ?? {}) },
+      stdio: opts.stdio ?? 'inherit',
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

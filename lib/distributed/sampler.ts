@@ -34,8 +34,9 @@ function sizeOf(d: unknown): number {
     else if (typeof o.size === 'function') n = (o.size as () => unknown).call(d);
   }
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n;
-  throw new TypeError(`DistributedSampler: Expected a dataset (an object with length or len()) or a non-negative integer size ` +
-    `for dataset but received ${describe(d)}`);
+  throw new TypeError(
+    `DistributedSampler: Expected a dataset (an object with length or len()) or a non-negative integer size ` + `for dataset but received ${describe(d)}`,
+  );
 }
 
 /**
@@ -63,8 +64,10 @@ export class DistributedSampler implements Iterable<number> {
     this.datasetSize = sizeOf(dataset);
     const needGroup = opts.numReplicas === undefined || opts.rank === undefined;
     if (needGroup && !(nativeDistributed.isAvailable() && nativeDistributed.isInitialized())) {
-      throw new Error(`${fn}: numReplicas and rank default to the process group's, but it is not initialized ` +
-        `(await distributed.initProcessGroup() first, or pass numReplicas and rank)`);
+      throw new Error(
+        `${fn}: numReplicas and rank default to the process group's, but it is not initialized ` +
+          `(await distributed.initProcessGroup() first, or pass numReplicas and rank)`,
+      );
     }
     const numReplicas = opts.numReplicas ?? nativeDistributed.getWorldSize();
     const rank = opts.rank ?? nativeDistributed.getRank();

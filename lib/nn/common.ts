@@ -79,7 +79,9 @@ export function pair(v: unknown, fn: string, arg: string, min = 0): [number, num
   if (ok(v)) return [v, v];
   if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) return [v[0], v[1]];
   const what = min > 0 ? 'positive integer' : 'non-negative integer';
-  throw new TypeError(`${fn}: expected a ${what} or a pair of them for ${arg} but received ${Array.isArray(v) ? `[${v.map(String).join(', ')}]` : describe(v)}`);
+  throw new TypeError(
+    `${fn}: expected a ${what} or a pair of them for ${arg} but received ${Array.isArray(v) ? `[${v.map(String).join(', ')}]` : describe(v)}`,
+  );
 }
 
 /** Runs fn; a LibTorch error gets a prefix naming the module or function (computed only on error). */

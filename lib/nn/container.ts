@@ -139,7 +139,8 @@ export class ModuleDict extends Module {
     return [...this._modules.entries()] as [string, Module][];
   }
   update(modules: Record<string, Module> | Map<string, Module>): this {
-    if (modules === null || typeof modules !== 'object') throw new TypeError(`ModuleDict.update: expected a Map or an object of modules but received ${describe(modules)}`);
+    if (modules === null || typeof modules !== 'object')
+      throw new TypeError(`ModuleDict.update: expected a Map or an object of modules but received ${describe(modules)}`);
     const entries = modules instanceof Map ? [...modules.entries()] : Object.entries(modules);
     for (const [k, m] of entries) this.set(k, m);
     return this;

@@ -2,24 +2,40 @@
  * nn.functional (also exported as `F`): PyTorch's functional forms, each one LibTorch operator
  * (the same one torch.nn.functional calls), with argument checks that name the function.
  */
-import { Tensor, op, wrap, ValuesIndices } from '../tensor.js';
+import { type Tensor, op, wrap, ValuesIndices } from '../tensor.js';
 import { type DType, dtypeCode, describe } from '../dtype.js';
 import { checkOptions, expectInt, expectNumber, expectBool, expectIntArray } from '../errors.js';
 import { checkTensor, checkOptTensor, shapeStr, reductionEnum, pair, type Reduction, withContext } from './common.js';
 
 const O = {
-  relu: op('aten::relu'), relu_: op('aten::relu_'), leakyRelu: op('aten::leaky_relu'), leakyRelu_: op('aten::leaky_relu_'),
-  sigmoid: op('aten::sigmoid'), tanh: op('aten::tanh'),
-  softmax: op('aten::softmax.int'), logSoftmax: op('aten::log_softmax.int'),
-  linear: op('aten::linear'), conv2d: op('aten::conv2d'), conv2dPad: op('aten::conv2d.padding'),
-  maxPool2d: op('aten::max_pool2d'), maxPool2dIdx: op('aten::max_pool2d_with_indices'),
-  avgPool2d: op('aten::avg_pool2d'), adaptiveAvgPool2d: op('aten::adaptive_avg_pool2d'),
-  batchNorm: op('aten::batch_norm'), dropout: op('aten::dropout'), dropout_: op('aten::dropout_'),
+  relu: op('aten::relu'),
+  relu_: op('aten::relu_'),
+  leakyRelu: op('aten::leaky_relu'),
+  leakyRelu_: op('aten::leaky_relu_'),
+  sigmoid: op('aten::sigmoid'),
+  tanh: op('aten::tanh'),
+  softmax: op('aten::softmax.int'),
+  logSoftmax: op('aten::log_softmax.int'),
+  linear: op('aten::linear'),
+  conv2d: op('aten::conv2d'),
+  conv2dPad: op('aten::conv2d.padding'),
+  maxPool2d: op('aten::max_pool2d'),
+  maxPool2dIdx: op('aten::max_pool2d_with_indices'),
+  avgPool2d: op('aten::avg_pool2d'),
+  adaptiveAvgPool2d: op('aten::adaptive_avg_pool2d'),
+  batchNorm: op('aten::batch_norm'),
+  dropout: op('aten::dropout'),
+  dropout_: op('aten::dropout_'),
   flatten: op('aten::flatten.using_ints'),
-  crossEntropy: op('aten::cross_entropy_loss'), nllLoss: op('aten::nll_loss_nd'),
-  mseLoss: op('aten::mse_loss'), l1Loss: op('aten::l1_loss'),
-  bce: op('aten::binary_cross_entropy'), bceLogits: op('aten::binary_cross_entropy_with_logits'),
-  oneHot: op('aten::one_hot'), pad: op('aten::pad'), embedding: op('aten::embedding'),
+  crossEntropy: op('aten::cross_entropy_loss'),
+  nllLoss: op('aten::nll_loss_nd'),
+  mseLoss: op('aten::mse_loss'),
+  l1Loss: op('aten::l1_loss'),
+  bce: op('aten::binary_cross_entropy'),
+  bceLogits: op('aten::binary_cross_entropy_with_logits'),
+  oneHot: op('aten::one_hot'),
+  pad: op('aten::pad'),
+  embedding: op('aten::embedding'),
   expand: op('aten::expand'),
 };
 
@@ -93,7 +109,9 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
     if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
       throw new RangeError(`linear: expected input [*, ${inF}] for weight ${shapeStr(weight.shape)}, got ${shapeStr(input.shape)}`);
     }
-    return withContext('linear', () => { throw e; });
+    return withContext('linear', () => {
+      throw e;
+    });
   }
 }
 
@@ -119,7 +137,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (weight.ndim !== 4) throw new RangeError(`${fn}: expected a 4-D weight [out, in/groups, kH, kW] but got ${shapeStr(weight.shape)}`);
   const inC = weight.shape[1] * groups;
   if (!((input.ndim === 4 || input.ndim === 3) && input.shape[input.ndim - 3] === inC)) {
-    throw new RangeError(`${fn}: expected input [N, ${inC}, H, W] or [${inC}, H, W] (${inC} channels) for weight ${shapeStr(weight.shape)}, got ${shapeStr(input.shape)}`);
+    throw new RangeError(
+      `${fn}: expected input [N, ${inC}, H, W] or [${inC}, H, W] (${inC} channels) for weight ${shapeStr(weight.shape)}, got ${shapeStr(input.shape)}`,
+    );
   }
   const padding = opts.padding ?? 0;
   return withContext(fn, () => {
@@ -189,9 +209,21 @@ export function avgPool2d(input: Tensor, kernelSize: number | [number, number], 
   const stride = opts.stride === undefined || opts.stride === null ? k : pair(opts.stride, fn, 'stride', 1);
   const padding = pair(opts.padding ?? 0, fn, 'padding');
   const div = opts.divisorOverride ?? null;
-  if (div !== null && !(Number.isInteger(div) && div > 0)) throw new TypeError(`${fn}: expected positive integer for divisorOverride but received ${describe(div)}`);
-  return withContext(fn, () => wrap(O.avgPool2d(input._h, k, stride, padding, expectBool(opts.ceilMode ?? false, `${fn}: ceilMode`),
-    expectBool(opts.countIncludePad ?? true, `${fn}: countIncludePad`), div)));
+  if (div !== null && !(Number.isInteger(div) && div > 0))
+    throw new TypeError(`${fn}: expected positive integer for divisorOverride but received ${describe(div)}`);
+  return withContext(fn, () =>
+    wrap(
+      O.avgPool2d(
+        input._h,
+        k,
+        stride,
+        padding,
+        expectBool(opts.ceilMode ?? false, `${fn}: ceilMode`),
+        expectBool(opts.countIncludePad ?? true, `${fn}: countIncludePad`),
+        div,
+      ),
+    ),
+  );
 }
 
 /** `F.adaptive_avg_pool2d(input, output_size)`; a null entry keeps that input size. */
@@ -242,13 +274,17 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     for (let i = 2; i < s.length; i++) per *= s[i];
     if (per === 1) throw new RangeError(`Expected more than 1 value per channel when training, got input size ${shapeStr(s)}`);
   }
-  return withContext(fn, () => wrap(O.batchNorm(input._h, w ? w._h : null, b ? b._h : null, rm ? rm._h : null, rv ? rv._h : null,
-    training, momentum, eps, false)));
+  return withContext(fn, () =>
+    wrap(O.batchNorm(input._h, w ? w._h : null, b ? b._h : null, rm ? rm._h : null, rv ? rv._h : null, training, momentum, eps, false)),
+  );
 }
 
 /** `F.dropout(input, p=0.5, training=True, inplace=False)`: draws from the default generator like PyTorch. */
-export function dropout(input: Tensor, p: number | { p?: number; training?: boolean; inplace?: boolean } = 0.5,
-  opts: { training?: boolean; inplace?: boolean } = {}): Tensor {
+export function dropout(
+  input: Tensor,
+  p: number | { p?: number; training?: boolean; inplace?: boolean } = 0.5,
+  opts: { training?: boolean; inplace?: boolean } = {},
+): Tensor {
   const fn = 'dropout';
   checkTensor(input, fn);
   let prob: number;
@@ -283,7 +319,8 @@ export function embedding(input: Tensor, weight: Tensor, opts: { paddingIdx?: nu
   checkTensor(input, fn);
   checkTensor(weight, fn, 'weight');
   checkOptions(opts, ['paddingIdx', 'scaleGradByFreq', 'sparse'], fn);
-  if (input.dtype !== 'int64' && input.dtype !== 'int32') throw new TypeError(`${fn}: expected int64 or int32 indices for input but received dtype ${input.dtype}`);
+  if (input.dtype !== 'int64' && input.dtype !== 'int32')
+    throw new TypeError(`${fn}: expected int64 or int32 indices for input but received dtype ${input.dtype}`);
   let pad = opts.paddingIdx ?? null;
   if (pad !== null) {
     expectInt(pad, `${fn}: paddingIdx`);
@@ -337,14 +374,18 @@ function checkClassTarget(input: Tensor, target: Tensor, fn: string, allowProbs:
       throw new TypeError(`${fn}: expected int64 class indices for target but received dtype ${target.dtype} (use target.long())`);
     }
     if (shapeStr(target.shape) !== shapeStr(idxShape)) {
-      throw new RangeError(`${fn}: expected target ${shapeStr(idxShape)} of class indices for input ${shapeStr(s)}` +
-        `${allowProbs ? ` (or class probabilities ${shapeStr(s)})` : ''}, got ${shapeStr(target.shape)}`);
+      throw new RangeError(
+        `${fn}: expected target ${shapeStr(idxShape)} of class indices for input ${shapeStr(s)}` +
+          `${allowProbs ? ` (or class probabilities ${shapeStr(s)})` : ''}, got ${shapeStr(target.shape)}`,
+      );
     }
     return;
   }
   if (!allowProbs) throw new TypeError(`${fn}: expected int64 class indices for target but received dtype ${target.dtype}`);
   if (shapeStr(target.shape) !== shapeStr(s)) {
-    throw new RangeError(`${fn}: expected target ${shapeStr(idxShape)} of int64 class indices or ${shapeStr(s)} of class probabilities for input ${shapeStr(s)}, got ${shapeStr(target.shape)} (${target.dtype})`);
+    throw new RangeError(
+      `${fn}: expected target ${shapeStr(idxShape)} of int64 class indices or ${shapeStr(s)} of class probabilities for input ${shapeStr(s)}, got ${shapeStr(target.shape)} (${target.dtype})`,
+    );
   }
 }
 
@@ -363,8 +404,10 @@ export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor |
 
 function warnSize(fn: string, input: Tensor, target: Tensor): void {
   if (shapeStr(input.shape) !== shapeStr(target.shape)) {
-    process.emitWarning(`${fn}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}). ` +
-      'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.');
+    process.emitWarning(
+      `${fn}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}). ` +
+        'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.',
+    );
   }
 }
 
@@ -398,7 +441,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight
   const w = checkOptTensor(opts.weight, fn, 'weight');
   const red = reductionEnum(opts.reduction, fn);
   if (shapeStr(input.shape) !== shapeStr(target.shape)) {
-    throw new RangeError(`${fn}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}) is deprecated. Please ensure they have the same size.`);
+    throw new RangeError(
+      `${fn}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}) is deprecated. Please ensure they have the same size.`,
+    );
   }
   return withContext(fn, () => {
     // PyTorch expands weight to the target's shape first.
@@ -412,8 +457,11 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight
 }
 
 /** `F.binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean', pos_weight=None)`. */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor,
-  opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {},
+): Tensor {
   const fn = 'binaryCrossEntropyWithLogits';
   checkTensor(input, fn);
   checkTensor(target, fn, 'target');

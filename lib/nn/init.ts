@@ -2,15 +2,26 @@
  * nn.init: in-place initialisers with PyTorch's formulas and RNG consumption, so the same seed
  * gives the same weights. All run under noGrad and return the tensor.
  */
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
 import { checkOptions, expectNumber } from '../errors.js';
 import { checkTensor } from './common.js';
 
 /** Nonlinearities known to calculateGain. */
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
-  | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
 /** `calculate_gain(nonlinearity, param=None)`: the recommended gain for a nonlinearity. */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number | null): number {

@@ -74,7 +74,12 @@ export class Linear extends Module {
       if (s.length === 0 || s[s.length - 1] !== this.inFeatures) {
         throw new RangeError(`${this.modulePath}: expected input [*, ${this.inFeatures}], got ${shapeStr(s)}`);
       }
-      return withContext(() => this.modulePath, () => { throw e; });
+      return withContext(
+        () => this.modulePath,
+        () => {
+          throw e;
+        },
+      );
     }
   }
   override extraRepr(): string {
@@ -138,7 +143,8 @@ export class Conv2d extends Module {
     const padding = opts.padding ?? 0;
     if (typeof padding === 'string') {
       if (padding !== 'valid' && padding !== 'same') throw new TypeError(`${fn}: Invalid padding string '${padding}', should be one of 'valid', 'same'`);
-      if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) throw new RangeError(`${fn}: padding='same' is not supported for strided convolutions`);
+      if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1))
+        throw new RangeError(`${fn}: padding='same' is not supported for strided convolutions`);
       this.padding = padding;
     } else {
       this.padding = pair(padding, fn, 'padding');
@@ -172,18 +178,21 @@ export class Conv2d extends Module {
     if (!((s.length === 4 || s.length === 3) && s[s.length - 3] === c)) {
       throw new RangeError(`${this.modulePath}: expected input [N, ${c}, H, W] or [${c}, H, W] (${c} channels), got ${shapeStr(s)}`);
     }
-    return withContext(() => this.modulePath, () => {
-      if (this.paddingMode !== 'zeros') {
-        const [ph, pw] = this.padding as [number, number];
-        const padded = F.pad(x, [pw, pw, ph, ph], this.paddingMode as 'reflect' | 'replicate' | 'circular');
-        try {
-          return F.conv2d(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
-        } finally {
-          padded.dispose();
+    return withContext(
+      () => this.modulePath,
+      () => {
+        if (this.paddingMode !== 'zeros') {
+          const [ph, pw] = this.padding as [number, number];
+          const padded = F.pad(x, [pw, pw, ph, ph], this.paddingMode as 'reflect' | 'replicate' | 'circular');
+          try {
+            return F.conv2d(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
+          } finally {
+            padded.dispose();
+          }
         }
-      }
-      return F.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
-    });
+        return F.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+      },
+    );
   }
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyVal(this.kernelSize)}, stride=${pyVal(this.stride)}`;
@@ -212,7 +221,12 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
-function poolArgs<T extends { kernelSize?: IntOrPair; stride?: IntOrPair | null }>(fn: string, a: IntOrPair | T, b: IntOrPair | null | T | undefined, c: T | undefined): T & { kernelSize: IntOrPair } {
+function poolArgs<T extends { kernelSize?: IntOrPair; stride?: IntOrPair | null }>(
+  fn: string,
+  a: IntOrPair | T,
+  b: IntOrPair | null | T | undefined,
+  c: T | undefined,
+): T & { kernelSize: IntOrPair } {
   let opts: T;
   if (typeof a === 'object' && !Array.isArray(a) && a !== null) {
     opts = { ...a };
@@ -254,11 +268,16 @@ export class MaxPool2d extends Module {
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected input [N, C, H, W] or [C, H, W], got ${shapeStr(x.shape)}`);
-    return withContext(() => this.modulePath, () => {
-      const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
-      // With returnIndices the result is [values, indices], as Python's tuple.
-      return this.returnIndices ? (F.maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) as unknown as Tensor) : F.maxPool2d(x, this.kernelSize, opts);
-    });
+    return withContext(
+      () => this.modulePath,
+      () => {
+        const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+        // With returnIndices the result is [values, indices], as Python's tuple.
+        return this.returnIndices
+          ? (F.maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) as unknown as Tensor)
+          : F.maxPool2d(x, this.kernelSize, opts);
+      },
+    );
   }
   override extraRepr(): string {
     return `kernel_size=${pyVal(this.kernelSize)}, stride=${pyVal(this.stride)}, padding=${pyVal(this.padding)}, dilation=${pyVal(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
@@ -302,9 +321,17 @@ export class AvgPool2d extends Module {
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected input [N, C, H, W] or [C, H, W], got ${shapeStr(x.shape)}`);
-    return withContext(() => this.modulePath, () => F.avgPool2d(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
-    }));
+    return withContext(
+      () => this.modulePath,
+      () =>
+        F.avgPool2d(x, this.kernelSize, {
+          stride: this.stride,
+          padding: this.padding,
+          ceilMode: this.ceilMode,
+          countIncludePad: this.countIncludePad,
+          divisorOverride: this.divisorOverride,
+        }),
+    );
   }
   override extraRepr(): string {
     return `kernel_size=${pyVal(this.kernelSize)}, stride=${pyVal(this.stride)}, padding=${pyVal(this.padding)}`;
@@ -325,7 +352,10 @@ export class AdaptiveAvgPool2d extends Module {
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected input [N, C, H, W] or [C, H, W], got ${shapeStr(x.shape)}`);
-    return withContext(() => this.modulePath, () => F.adaptiveAvgPool2d(x, this.outputSize));
+    return withContext(
+      () => this.modulePath,
+      () => F.adaptiveAvgPool2d(x, this.outputSize),
+    );
   }
   override extraRepr(): string {
     return `output_size=${pyVal(this.outputSize)}`;
@@ -385,11 +415,17 @@ export abstract class BatchNorm extends Module {
     this.resetParameters();
   }
   /** camelCase view of the running_mean buffer. */
-  get runningMean(): Tensor | null { return this.running_mean; }
+  get runningMean(): Tensor | null {
+    return this.running_mean;
+  }
   /** camelCase view of the running_var buffer. */
-  get runningVar(): Tensor | null { return this.running_var; }
+  get runningVar(): Tensor | null {
+    return this.running_var;
+  }
   /** camelCase view of the num_batches_tracked buffer. */
-  get numBatchesTracked(): Tensor | null { return this.num_batches_tracked; }
+  get numBatchesTracked(): Tensor | null {
+    return this.num_batches_tracked;
+  }
 
   /** Zeroes running_mean and num_batches_tracked, fills running_var with 1. */
   resetRunningStats(): void {
@@ -424,13 +460,23 @@ export abstract class BatchNorm extends Module {
     }
     const bnTraining = this.training ? true : this.running_mean === null && this.running_var === null;
     const useStats = !this.training || this.trackRunningStats;
-    return withContext(() => this.modulePath, () => F.batchNorm(x, useStats ? this.running_mean : null, useStats ? this.running_var : null, {
-      weight: this.weight, bias: this.bias, training: bnTraining, momentum: factor, eps: this.eps,
-    }));
+    return withContext(
+      () => this.modulePath,
+      () =>
+        F.batchNorm(x, useStats ? this.running_mean : null, useStats ? this.running_var : null, {
+          weight: this.weight,
+          bias: this.bias,
+          training: bnTraining,
+          momentum: factor,
+          eps: this.eps,
+        }),
+    );
   }
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, ` +
-      `affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+    return (
+      `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, ` +
+      `affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`
+    );
   }
 }
 
@@ -482,7 +528,10 @@ export class Flatten extends Module {
     this.endDim = expectInt(o.endDim ?? -1, 'Flatten: endDim');
   }
   override forward(input: Tensor): Tensor {
-    return withContext(() => this.modulePath, () => F.flatten(inputOf(this, input), this.startDim, this.endDim));
+    return withContext(
+      () => this.modulePath,
+      () => F.flatten(inputOf(this, input), this.startDim, this.endDim),
+    );
   }
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
@@ -557,7 +606,11 @@ export class Tanh extends Module {
 }
 
 function dimArg(d: number | null | { dim?: number | null } | undefined, fn: string): number | null {
-  const v = typeof d === 'object' && d !== null ? (checkOptions(d, ['dim'], fn), d.dim) : d;
+  let v = d;
+  if (typeof d === 'object' && d !== null) {
+    checkOptions(d, ['dim'], fn);
+    v = d.dim;
+  }
   if (v === undefined || v === null) return null;
   return expectInt(v, `${fn}: dim`);
 }
@@ -570,7 +623,10 @@ export class Softmax extends Module {
     this.dim = dimArg(dim, 'Softmax');
   }
   override forward(input: Tensor): Tensor {
-    return withContext(() => this.modulePath, () => F.softmax(inputOf(this, input), this.dim));
+    return withContext(
+      () => this.modulePath,
+      () => F.softmax(inputOf(this, input), this.dim),
+    );
   }
   override extraRepr(): string {
     return `dim=${pyVal(this.dim)}`;
@@ -584,7 +640,10 @@ export class LogSoftmax extends Module {
     this.dim = dimArg(dim, 'LogSoftmax');
   }
   override forward(input: Tensor): Tensor {
-    return withContext(() => this.modulePath, () => F.logSoftmax(inputOf(this, input), this.dim));
+    return withContext(
+      () => this.modulePath,
+      () => F.logSoftmax(inputOf(this, input), this.dim),
+    );
   }
   override extraRepr(): string {
     return `dim=${pyVal(this.dim)}`;
@@ -617,7 +676,8 @@ export class Embedding extends Module {
     let pad = opts.paddingIdx ?? null;
     if (pad !== null) {
       expectInt(pad, `${fn}: paddingIdx`);
-      if (pad >= numEmbeddings || pad < -numEmbeddings) throw new RangeError(`${fn}: Padding_idx must be within num_embeddings (got ${pad} for ${numEmbeddings})`);
+      if (pad >= numEmbeddings || pad < -numEmbeddings)
+        throw new RangeError(`${fn}: Padding_idx must be within num_embeddings (got ${pad} for ${numEmbeddings})`);
       if (pad < 0) pad += numEmbeddings;
     }
     this.paddingIdx = pad;
@@ -643,7 +703,10 @@ export class Embedding extends Module {
     if (x.dtype !== 'int64' && x.dtype !== 'int32') {
       throw new TypeError(`${this.modulePath}: expected int64 indices for input but received dtype ${x.dtype} with shape ${shapeStr(x.shape)}`);
     }
-    return withContext(() => this.modulePath, () => F.embedding(x, this.weight, { paddingIdx: this.paddingIdx, scaleGradByFreq: this.scaleGradByFreq, sparse: this.sparse }));
+    return withContext(
+      () => this.modulePath,
+      () => F.embedding(x, this.weight, { paddingIdx: this.paddingIdx, scaleGradByFreq: this.scaleGradByFreq, sparse: this.sparse }),
+    );
   }
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;

@@ -1,5 +1,5 @@
 /** Loss modules: thin wrappers over nn.functional with PyTorch's options; weights are buffers as in PyTorch. */
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { checkOptions, expectInt, expectNumber } from '../errors.js';
 import { Module } from './module.js';
 import * as F from './functional.js';
@@ -35,7 +35,12 @@ export class CrossEntropyLoss extends Loss {
     this.labelSmoothing = expectNumber(opts.labelSmoothing ?? 0, 'CrossEntropyLoss: labelSmoothing');
   }
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+    return F.crossEntropy(input, target, {
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      reduction: this.reduction,
+      labelSmoothing: this.labelSmoothing,
+    });
   }
 }
 

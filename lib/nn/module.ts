@@ -169,11 +169,12 @@ export class Module {
     hiddenField(this, '_internal', new Set(['training', '_parentLink']));
     const proxy = new Proxy(this, handler);
     hiddenField(this, '_self', proxy);
+    // biome-ignore lint/correctness/noConstructorReturn: the Proxy registers assigned submodules and parameters, as PyTorch's __setattr__
     return proxy;
   }
 
   /** The computation; subclasses override it. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: forward's signature is each subclass's own, as in PyTorch
   forward(..._inputs: any[]): any {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
@@ -187,7 +188,6 @@ export class Module {
   get modulePath(): string {
     const names: string[] = [];
     const seen = new Set<Module>();
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     let m: Module = this;
     while (m._parentLink !== null && !seen.has(m)) {
       seen.add(m);
@@ -244,7 +244,6 @@ export class Module {
   /** `get_submodule("a.b")`. */
   getSubmodule(target: string): Module {
     if (target === '') return this;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     let m: Module = this;
     for (const item of target.split('.')) {
       const next = m._modules.get(item);
@@ -380,15 +379,25 @@ export class Module {
     return this;
   }
   /** to('float32'). */
-  float(): this { return this.to('float32'); }
+  float(): this {
+    return this.to('float32');
+  }
   /** to('float64'). */
-  double(): this { return this.to('float64'); }
+  double(): this {
+    return this.to('float64');
+  }
   /** to('float16'). */
-  half(): this { return this.to('float16'); }
+  half(): this {
+    return this.to('float16');
+  }
   /** to('cpu'). */
-  cpu(): this { return this.to('cpu'); }
+  cpu(): this {
+    return this.to('cpu');
+  }
   /** to('cuda:N'). */
-  cuda(device = 0): this { return this.to(`cuda:${device}`); }
+  cuda(device = 0): this {
+    return this.to(`cuda:${device}`);
+  }
 
   /** `zero_grad(set_to_none=False)` (PyTorch 1.13's default): zeroes every parameter's grad. */
   zeroGrad(setToNone = false): void {
@@ -450,13 +459,17 @@ export class Module {
             continue;
           }
           if (shapeStr(input.shape) !== shapeStr(param.shape)) {
-            errors.push(`size mismatch for ${key}: copying a param with shape ${shapeStr(input.shape)} from checkpoint, the shape in current model is ${shapeStr(param.shape)}.`);
+            errors.push(
+              `size mismatch for ${key}: copying a param with shape ${shapeStr(input.shape)} from checkpoint, the shape in current model is ${shapeStr(param.shape)}.`,
+            );
             continue;
           }
           try {
             noGrad(() => param.copy_(input));
           } catch (e) {
-            errors.push(`While copying the parameter named "${key}", whose dimensions in the model are ${shapeStr(param.shape)} and whose dimensions in the checkpoint are ${shapeStr(input.shape)}, an exception occurred : ${(e as Error).message}.`);
+            errors.push(
+              `While copying the parameter named "${key}", whose dimensions in the model are ${shapeStr(param.shape)} and whose dimensions in the checkpoint are ${shapeStr(input.shape)}, an exception occurred : ${(e as Error).message}.`,
+            );
           }
         } else if (strict) {
           missingKeys.push(key);
@@ -472,7 +485,11 @@ export class Module {
       for (const [n, c] of m._modules) {
         if (!c) continue;
         const cp = `${prefix}${n}.`;
-        load(c, local.filter(([k]) => k.startsWith(cp)), cp);
+        load(
+          c,
+          local.filter(([k]) => k.startsWith(cp)),
+          cp,
+        );
       }
     };
     load(this, entries, '');

@@ -18,33 +18,41 @@ function paramList(parameters: Iterable<Tensor> | Tensor, fn: string): Tensor[] 
  * `clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False)`: scales all
  * gradients together so their total norm is at most maxNorm; returns the total norm (before clipping).
  */
-export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType: number | 'inf' = 2,
-  opts: { errorIfNonfinite?: boolean } = {}): Tensor {
+export function clipGradNorm_(
+  parameters: Iterable<Tensor> | Tensor,
+  maxNorm: number,
+  normType: number | 'inf' = 2,
+  opts: { errorIfNonfinite?: boolean } = {},
+): Tensor {
   const fn = 'clipGradNorm_';
   const params = paramList(parameters, fn);
   expectNumber(maxNorm, `${fn}: maxNorm`);
   const p = normType === 'inf' ? Infinity : expectNumber(normType, `${fn}: normType`);
   checkOptions(opts, ['errorIfNonfinite'], fn);
-  return tidy(() => noGrad(() => {
-    const grads = params.map((q) => q.grad).filter((g): g is Tensor => g !== null);
-    if (grads.length === 0) return tensor(0);
-    const device = grads[0].device;
-    let total: Tensor;
-    if (p === Infinity) {
-      const norms = grads.map((g) => g.abs().max().to(device));
-      total = norms.length === 1 ? norms[0] : stack(norms).max();
-    } else {
-      total = stack(grads.map((g) => g.norm(p).to(device))).norm(p);
-    }
-    if (opts.errorIfNonfinite && !Number.isFinite(total.item())) {
-      throw new Error(`The total norm of order ${p} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set \`errorIfNonfinite: false\``);
-    }
-    // Python's `max_norm / (total_norm + 1e-6)` is Tensor.__rdiv__: reciprocal() * max_norm.
-    const coef = total.add(1e-6).reciprocal().mul(maxNorm);
-    const clamped = coef.clamp(null, 1.0);
-    for (const g of grads) g.mul_(clamped.to(g.device));
-    return total;
-  }));
+  return tidy(() =>
+    noGrad(() => {
+      const grads = params.map((q) => q.grad).filter((g): g is Tensor => g !== null);
+      if (grads.length === 0) return tensor(0);
+      const device = grads[0].device;
+      let total: Tensor;
+      if (p === Infinity) {
+        const norms = grads.map((g) => g.abs().max().to(device));
+        total = norms.length === 1 ? norms[0] : stack(norms).max();
+      } else {
+        total = stack(grads.map((g) => g.norm(p).to(device))).norm(p);
+      }
+      if (opts.errorIfNonfinite && !Number.isFinite(total.item())) {
+        throw new Error(
+          `The total norm of order ${p} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set \`errorIfNonfinite: false\``,
+        );
+      }
+      // Python's `max_norm / (total_norm + 1e-6)` is Tensor.__rdiv__: reciprocal() * max_norm.
+      const coef = total.add(1e-6).reciprocal().mul(maxNorm);
+      const clamped = coef.clamp(null, 1.0);
+      for (const g of grads) g.mul_(clamped.to(g.device));
+      return total;
+    }),
+  );
 }
 
 /** `clip_grad_value_(parameters, clip_value)`: clamps every gradient element to [-v, v] in place. */
@@ -52,9 +60,11 @@ export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue:
   const fn = 'clipGradValue_';
   const params = paramList(parameters, fn);
   const v = expectNumber(clipValue, `${fn}: clipValue`);
-  tidy(() => noGrad(() => {
-    for (const q of params) q.grad?.clamp_(-v, v);
-  }));
+  tidy(() =>
+    noGrad(() => {
+      for (const q of params) q.grad?.clamp_(-v, v);
+    }),
+  );
 }
 
 /** `parameters_to_vector(parameters)`: one flat tensor of all parameters (in order). */
@@ -74,12 +84,14 @@ export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): v
   const params = paramList(parameters, fn);
   const total = params.reduce((a, q) => a + q.numel(), 0);
   if (total !== vec.shape[0]) throw new RangeError(`${fn}: vec has ${vec.shape[0]} elements but the parameters hold ${total}`);
-  tidy(() => noGrad(() => {
-    let off = 0;
-    for (const q of params) {
-      const n = q.numel();
-      q.copy_(vec.narrow(0, off, n).view(q.shape));
-      off += n;
-    }
-  }));
+  tidy(() =>
+    noGrad(() => {
+      let off = 0;
+      for (const q of params) {
+        const n = q.numel();
+        q.copy_(vec.narrow(0, off, n).view(q.shape));
+        off += n;
+      }
+    }),
+  );
 }

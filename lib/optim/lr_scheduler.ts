@@ -32,7 +32,9 @@ function pyMod(a: number, b: number): number {
 
 function expectInt(fn: string, what: string, v: unknown, min: number): number {
   if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-  throw new TypeError(`${fn}: Expected ${min > 0 ? 'positive' : min === 0 ? 'non-negative' : ''} integer for ${what} but received ${describe(v)}`.replace('  ', ' '));
+  throw new TypeError(
+    `${fn}: Expected ${min > 0 ? 'positive' : min === 0 ? 'non-negative' : ''} integer for ${what} but received ${describe(v)}`.replace('  ', ' '),
+  );
 }
 
 function expectNum(fn: string, what: string, v: unknown): number {
@@ -231,9 +233,7 @@ export class CosineAnnealingLR extends LRScheduler {
     if (pyMod(e - 1 - T, 2 * T) === 0) {
       return groups.map((g, i) => lrOf(g) + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
     }
-    return groups.map(
-      (g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lrOf(g) - etaMin) + etaMin,
-    );
+    return groups.map((g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lrOf(g) - etaMin) + etaMin);
   }
   protected override closedFormLr(): number[] {
     return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.TMax))) / 2);
@@ -250,8 +250,7 @@ export class CosineAnnealingLR extends LRScheduler {
 /** `LambdaLR`: lr = initial lr × `lrLambda(epoch)` (one function, or one per group). */
 export class LambdaLR extends LRScheduler {
   lrLambdas: ((epoch: number) => number)[];
-  constructor(optimizer: Optimizer<object>, lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[],
-    opts: { lastEpoch?: number } = {}) {
+  constructor(optimizer: Optimizer<object>, lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[], opts: { lastEpoch?: number } = {}) {
     checkOptions(opts, ['lastEpoch'], 'LambdaLR');
     const n = groupsOf(optimizer, 'LambdaLR').length;
     let fns: ((epoch: number) => number)[];
@@ -297,7 +296,13 @@ export interface OneCycleLROptions {
   lastEpoch?: number;
 }
 
-interface Phase { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }
+interface Phase {
+  endStep: number;
+  startLr: string;
+  endLr: string;
+  startMomentum: string;
+  endMomentum: string;
+}
 
 /** `OneCycleLR`: the 1cycle policy (lr up then down; momentum inversely), stepped per batch. */
 export class OneCycleLR extends LRScheduler {
@@ -309,8 +314,24 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<object>, maxLr: number | number[], opts: OneCycleLROptions = {}) {
     const fn = 'OneCycleLR';
-    checkOptions(opts, ['totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum',
-      'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch'], fn);
+    checkOptions(
+      opts,
+      [
+        'totalSteps',
+        'epochs',
+        'stepsPerEpoch',
+        'pctStart',
+        'annealStrategy',
+        'cycleMomentum',
+        'baseMomentum',
+        'maxMomentum',
+        'divFactor',
+        'finalDivFactor',
+        'threePhase',
+        'lastEpoch',
+      ],
+      fn,
+    );
     const groups = groupsOf(optimizer, fn);
     let total: number;
     if (opts.totalSteps === undefined && opts.epochs === undefined && opts.stepsPerEpoch === undefined) {
@@ -328,14 +349,14 @@ export class OneCycleLR extends LRScheduler {
     }
     const phases: Phase[] = opts.threePhase
       ? [
-        { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
-        { endStep: 2 * pct * total - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
-        { endStep: total - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
-      ]
+          { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: 2 * pct * total - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+          { endStep: total - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
+        ]
       : [
-        { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
-        { endStep: total - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
-      ];
+          { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: total - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+        ];
     const perGroup = (name: string, v: unknown): number[] => {
       if (Array.isArray(v)) {
         if (v.length !== groups.length) throw new Error(`${fn}: expected ${groups.length} values for ${name}, got ${v.length}`);
@@ -486,8 +507,12 @@ export class ReduceLROnPlateau {
 
   /** Records this epoch's metric (a number or a one-element Tensor) and reduces lr when it plateaus. */
   step(metrics: number | { item(): number }): void {
-    const current = typeof metrics === 'number' ? metrics
-      : metrics && typeof (metrics as { item?: unknown }).item === 'function' ? (metrics as { item(): number }).item() : NaN;
+    const current =
+      typeof metrics === 'number'
+        ? metrics
+        : metrics && typeof (metrics as { item?: unknown }).item === 'function'
+          ? (metrics as { item(): number }).item()
+          : NaN;
     if (typeof metrics !== 'number' && Number.isNaN(current)) {
       throw new TypeError(`ReduceLROnPlateau.step: Expected number or Tensor for metrics but received ${describe(metrics)}`);
     }

@@ -8,6 +8,7 @@ import { enableGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
 
 /** A parameter group as passed in: its tensors plus options overriding the optimizer's defaults. */
+// biome-ignore lint/correctness/noUnusedVariables: O names the optimizer's options at use sites (Params<AdamOptions>); the index signature accepts them
 export interface ParamGroupInput<O extends object = Record<string, unknown>> {
   params: Iterable<Tensor> | Tensor;
   [option: string]: unknown;
@@ -220,7 +221,11 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     }
     const id = this._live();
     const { tensors, opts, extras } = this._prepareGroup(group);
-    native.optimizerAddParamGroup(id, tensors.map((t) => t._h), opts);
+    native.optimizerAddParamGroup(
+      id,
+      tensors.map((t) => t._h),
+      opts,
+    );
     this._params.push(tensors);
     this._extras.push(extras);
     this._groups.push(this._makeGroup(this._params.length - 1));
@@ -256,7 +261,7 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     const id = this._live();
     const offsets: number[] = [];
     let n = 0;
-    const param_groups = this._groups.map((g, gi) => {
+    const param_groups = this._groups.map((_g, gi) => {
       offsets.push(n);
       const out: Record<string, unknown> = {};
       const opts = native.optimizerGetGroupOptions(id, gi);
@@ -330,7 +335,8 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
       for (const [name, val] of Object.entries(asObj(v))) {
         if (val instanceof Tensor) s[name] = name === 'step' ? val.item() : val._h;
         else if (typeof val === 'number') s[name] = val;
-        else if (val !== null && val !== undefined) throw new TypeError(`${fn}: Expected Tensor or number for state[${k}].${name} but received ${describe(val)}`);
+        else if (val !== null && val !== undefined)
+          throw new TypeError(`${fn}: Expected Tensor or number for state[${k}].${name} but received ${describe(val)}`);
       }
       native.optimizerSetState(id, at[0], at[1], s);
     }

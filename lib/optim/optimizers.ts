@@ -40,8 +40,13 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
     if (options === undefined || options === null || options.lr === undefined) {
       throw new TypeError(`SGD: Expected non-negative number for lr but received undefined (lr is required)`);
     }
-    const defaults = { lr: options.lr, momentum: options.momentum ?? 0, dampening: options.dampening ?? 0,
-      weightDecay: options.weightDecay ?? 0, nesterov: options.nesterov ?? false };
+    const defaults = {
+      lr: options.lr,
+      momentum: options.momentum ?? 0,
+      dampening: options.dampening ?? 0,
+      weightDecay: options.weightDecay ?? 0,
+      nesterov: options.nesterov ?? false,
+    };
     const v = validator(fn, { lr: num, momentum: num, dampening: num, weightDecay: num, nesterov: bool });
     for (const [k, x] of Object.entries(defaults)) v(k, x);
     if (defaults.nesterov && (defaults.momentum <= 0 || defaults.dampening !== 0)) {
@@ -70,8 +75,13 @@ const ADAM_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
 function adamDefaults(fn: string, options: AdamOptions | undefined, weightDecay: number) {
   checkOptions(options, ADAM_KEYS, fn);
   const o = options ?? {};
-  const defaults = { lr: o.lr ?? 1e-3, betas: (o.betas ?? [0.9, 0.999]) as [number, number], eps: o.eps ?? 1e-8,
-    weightDecay: o.weightDecay ?? weightDecay, amsgrad: o.amsgrad ?? false };
+  const defaults = {
+    lr: o.lr ?? 1e-3,
+    betas: (o.betas ?? [0.9, 0.999]) as [number, number],
+    eps: o.eps ?? 1e-8,
+    weightDecay: o.weightDecay ?? weightDecay,
+    amsgrad: o.amsgrad ?? false,
+  };
   const v = validator(fn, { lr: num, betas, eps: num, weightDecay: num, amsgrad: bool });
   for (const [k, x] of Object.entries(defaults)) v(k, x);
   return { defaults, v };
@@ -115,8 +125,14 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
     const fn = 'RMSprop';
     checkOptions(options, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered'], fn);
     const o = options ?? {};
-    const defaults = { lr: o.lr ?? 1e-2, alpha: o.alpha ?? 0.99, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0,
-      momentum: o.momentum ?? 0, centered: o.centered ?? false };
+    const defaults = {
+      lr: o.lr ?? 1e-2,
+      alpha: o.alpha ?? 0.99,
+      eps: o.eps ?? 1e-8,
+      weightDecay: o.weightDecay ?? 0,
+      momentum: o.momentum ?? 0,
+      centered: o.centered ?? false,
+    };
     const v = validator(fn, { lr: num, alpha: num, eps: num, weightDecay: num, momentum: num, centered: bool });
     for (const [k, x] of Object.entries(defaults)) v(k, x);
     super('RMSprop', params, defaults, v);
@@ -143,8 +159,13 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
     const fn = 'Adagrad';
     checkOptions(options, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'], fn);
     const o = options ?? {};
-    const defaults = { lr: o.lr ?? 1e-2, lrDecay: o.lrDecay ?? 0, weightDecay: o.weightDecay ?? 0,
-      initialAccumulatorValue: o.initialAccumulatorValue ?? 0, eps: o.eps ?? 1e-10 };
+    const defaults = {
+      lr: o.lr ?? 1e-2,
+      lrDecay: o.lrDecay ?? 0,
+      weightDecay: o.weightDecay ?? 0,
+      initialAccumulatorValue: o.initialAccumulatorValue ?? 0,
+      eps: o.eps ?? 1e-10,
+    };
     const v = validator(fn, { lr: num, lrDecay: num, weightDecay: num, initialAccumulatorValue: num, eps: num });
     for (const [k, x] of Object.entries(defaults)) v(k, x);
     super('Adagrad', params, defaults, v);

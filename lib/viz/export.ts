@@ -20,8 +20,14 @@ export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
  * and none of the background traffic (no network in this sandbox; the report needs none).
  */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** The part of playwright-core's API used here (so the module type-checks without it installed). */
@@ -46,7 +52,10 @@ export interface Browser {
 
 interface PlaywrightCore {
   chromium: {
-    launchPersistentContext(dir: string, opts: { executablePath: string; headless: boolean; args: string[]; timeout?: number }): Promise<{ newPage(): Promise<BrowserPage>; close(): Promise<void> }>;
+    launchPersistentContext(
+      dir: string,
+      opts: { executablePath: string; headless: boolean; args: string[]; timeout?: number },
+    ): Promise<{ newPage(): Promise<BrowserPage>; close(): Promise<void> }>;
   };
 }
 
@@ -76,7 +85,7 @@ export async function launchChromium(opts: { executablePath?: string; timeoutMs?
   const chromium = (pw.chromium ?? pw.default?.chromium)!;
   // playwright refuses --user-data-dir in args: a persistent context is how a fresh profile is given.
   const profile = mkdtempSync(join(tmpdir(), 'torchnode-chromium-'));
-  let ctx;
+  let ctx: Awaited<ReturnType<PlaywrightCore['chromium']['launchPersistentContext']>>;
   try {
     ctx = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, timeout: opts.timeoutMs ?? 60000 });
   } catch (e) {
@@ -101,8 +110,10 @@ export type ExportResult = { files: string[]; errors: string[] } | { skipped: st
  * the reason when Chromium or playwright-core is absent.
  */
 export async function exportCharts(htmlPath: string, outDir: string, opts: { executablePath?: string; timeoutMs?: number } = {}): Promise<ExportResult> {
-  if (typeof htmlPath !== 'string' || !existsSync(htmlPath)) throw new TypeError(`exportCharts: expected the path of an existing HTML file for htmlPath but received ${JSON.stringify(htmlPath)}`);
-  if (typeof outDir !== 'string' || outDir === '') throw new TypeError(`exportCharts: expected a folder path for outDir but received ${JSON.stringify(outDir)}`);
+  if (typeof htmlPath !== 'string' || !existsSync(htmlPath))
+    throw new TypeError(`exportCharts: expected the path of an existing HTML file for htmlPath but received ${JSON.stringify(htmlPath)}`);
+  if (typeof outDir !== 'string' || outDir === '')
+    throw new TypeError(`exportCharts: expected a folder path for outDir but received ${JSON.stringify(outDir)}`);
   const why = await chromiumUnavailable(opts.executablePath ?? process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM);
   if (why) return { skipped: why };
   const browser = await launchChromium(opts);
@@ -112,7 +123,9 @@ export async function exportCharts(htmlPath: string, outDir: string, opts: { exe
     const page = await browser.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load', timeout: opts.timeoutMs ?? 60000 });
     await page.waitForFunction('window.__reportReady === true', undefined, { timeout: opts.timeoutMs ?? 60000 });
     mkdirSync(outDir, { recursive: true });

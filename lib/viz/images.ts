@@ -39,7 +39,10 @@ export class Canvas implements RgbaImage {
   fill(c: Rgb): this {
     const d = this.data;
     for (let i = 0; i < d.length; i += 4) {
-      d[i] = c[0]; d[i + 1] = c[1]; d[i + 2] = c[2]; d[i + 3] = 255;
+      d[i] = c[0];
+      d[i + 1] = c[1];
+      d[i + 2] = c[2];
+      d[i + 3] = 255;
     }
     return this;
   }
@@ -78,16 +81,21 @@ export class Canvas implements RgbaImage {
   /** An antialiased line of the given width (a disc stamped along the segment, coverage-weighted). */
   line(x0: number, y0: number, x1: number, y1: number, c: Rgb, width = 1): this {
     const r = Math.max(0.5, width / 2);
-    const minX = Math.floor(Math.min(x0, x1) - r - 1), maxX = Math.ceil(Math.max(x0, x1) + r + 1);
-    const minY = Math.floor(Math.min(y0, y1) - r - 1), maxY = Math.ceil(Math.max(y0, y1) + r + 1);
-    const dx = x1 - x0, dy = y1 - y0;
+    const minX = Math.floor(Math.min(x0, x1) - r - 1),
+      maxX = Math.ceil(Math.max(x0, x1) + r + 1);
+    const minY = Math.floor(Math.min(y0, y1) - r - 1),
+      maxY = Math.ceil(Math.max(y0, y1) + r + 1);
+    const dx = x1 - x0,
+      dy = y1 - y0;
     const len2 = dx * dx + dy * dy;
     for (let y = Math.max(0, minY); y <= Math.min(this.height - 1, maxY); y++) {
       for (let x = Math.max(0, minX); x <= Math.min(this.width - 1, maxX); x++) {
         // Distance from the pixel centre to the segment gives the coverage.
-        const px = x + 0.5 - x0, py = y + 0.5 - y0;
+        const px = x + 0.5 - x0,
+          py = y + 0.5 - y0;
         const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, (px * dx + py * dy) / len2));
-        const ex = px - t * dx, ey = py - t * dy;
+        const ex = px - t * dx,
+          ey = py - t * dy;
         const dist = Math.sqrt(ex * ex + ey * ey);
         const cov = Math.max(0, Math.min(1, r + 0.5 - dist));
         if (cov > 0) this.blend(x, y, c, cov);
@@ -126,8 +134,12 @@ export class Canvas implements RgbaImage {
       for (let xx = 0; xx < img.width; xx++) {
         const tx = x + xx;
         if (tx < 0 || tx >= this.width) continue;
-        const s = (yy * img.width + xx) * 4, t = (ty * this.width + tx) * 4;
-        this.data[t] = img.data[s]; this.data[t + 1] = img.data[s + 1]; this.data[t + 2] = img.data[s + 2]; this.data[t + 3] = 255;
+        const s = (yy * img.width + xx) * 4,
+          t = (ty * this.width + tx) * 4;
+        this.data[t] = img.data[s];
+        this.data[t + 1] = img.data[s + 1];
+        this.data[t + 2] = img.data[s + 2];
+        this.data[t + 3] = 255;
       }
     }
     return this;
@@ -138,10 +150,46 @@ export class Canvas implements RgbaImage {
 
 /** Stops of matplotlib's colormaps (sampled), linearly interpolated. */
 const COLORMAPS: Record<string, Rgb[]> = {
-  gray: [[0, 0, 0], [255, 255, 255]],
-  viridis: [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]],
-  RdYlBu: [[165, 0, 38], [215, 48, 39], [244, 109, 67], [253, 174, 97], [254, 224, 144], [255, 255, 191], [224, 243, 248], [171, 217, 233], [116, 173, 209], [69, 117, 180], [49, 54, 149]],
-  coolwarm: [[59, 76, 192], [98, 130, 234], [141, 176, 254], [184, 208, 249], [221, 221, 221], [245, 196, 173], [244, 154, 123], [222, 96, 77], [180, 4, 38]],
+  gray: [
+    [0, 0, 0],
+    [255, 255, 255],
+  ],
+  viridis: [
+    [68, 1, 84],
+    [72, 40, 120],
+    [62, 74, 137],
+    [49, 104, 142],
+    [38, 130, 142],
+    [31, 158, 137],
+    [53, 183, 121],
+    [109, 205, 89],
+    [180, 222, 44],
+    [253, 231, 37],
+  ],
+  RdYlBu: [
+    [165, 0, 38],
+    [215, 48, 39],
+    [244, 109, 67],
+    [253, 174, 97],
+    [254, 224, 144],
+    [255, 255, 191],
+    [224, 243, 248],
+    [171, 217, 233],
+    [116, 173, 209],
+    [69, 117, 180],
+    [49, 54, 149],
+  ],
+  coolwarm: [
+    [59, 76, 192],
+    [98, 130, 234],
+    [141, 176, 254],
+    [184, 208, 249],
+    [221, 221, 221],
+    [245, 196, 173],
+    [244, 154, 123],
+    [222, 96, 77],
+    [180, 4, 38],
+  ],
 };
 
 /** Names of the available colormaps. */
@@ -155,7 +203,8 @@ export function colormap(name: ColormapName, t: number): Rgb {
   const u = Math.max(0, Math.min(1, t)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(u));
   const f = u - i;
-  const a = stops[i], b = stops[i + 1];
+  const a = stops[i],
+    b = stops[i + 1];
   return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
 }
 
@@ -163,11 +212,14 @@ export function colormap(name: ColormapName, t: number): Rgb {
 export function valuesToImage(values: ArrayLike<number>, width: number, height: number, cmap: ColormapName = 'gray'): RgbaImage {
   posInt(width, 'valuesToImage: width');
   posInt(height, 'valuesToImage: height');
-  if (values.length !== width * height) throw new RangeError(`valuesToImage: expected ${width}*${height} = ${width * height} values but received ${values.length}`);
+  if (values.length !== width * height)
+    throw new RangeError(`valuesToImage: expected ${width}*${height} = ${width * height} values but received ${values.length}`);
   const c = new Canvas(width, height);
   for (let i = 0; i < values.length; i++) {
     const [r, g, b] = colormap(cmap, values[i]);
-    c.data[i * 4] = r; c.data[i * 4 + 1] = g; c.data[i * 4 + 2] = b;
+    c.data[i * 4] = r;
+    c.data[i * 4 + 1] = g;
+    c.data[i * 4 + 2] = b;
   }
   return c;
 }
@@ -183,7 +235,8 @@ export function tensorToImage(t: Tensor, opts: { cmap?: ColormapName; scale?: nu
   const [h, w] = t.shape;
   const values = tidy(() => {
     const x = t.detach().to('float64');
-    const lo = x.amin(), hi = x.amax();
+    const lo = x.amin(),
+      hi = x.amax();
     const range = hi.sub(lo);
     // Constant panel: divide by 1 and shift to 0.5 rather than dividing by zero.
     const isConst = range.eq(0);
@@ -201,8 +254,12 @@ export function scaleNearest(img: RgbaImage, factor: number): RgbaImage {
   for (let y = 0; y < c.height; y++) {
     const sy = Math.floor(y / factor);
     for (let x = 0; x < c.width; x++) {
-      const s = (sy * img.width + Math.floor(x / factor)) * 4, d = (y * c.width + x) * 4;
-      c.data[d] = img.data[s]; c.data[d + 1] = img.data[s + 1]; c.data[d + 2] = img.data[s + 2]; c.data[d + 3] = 255;
+      const s = (sy * img.width + Math.floor(x / factor)) * 4,
+        d = (y * c.width + x) * 4;
+      c.data[d] = img.data[s];
+      c.data[d + 1] = img.data[s + 1];
+      c.data[d + 2] = img.data[s + 2];
+      c.data[d + 3] = 255;
     }
   }
   return c;
@@ -228,7 +285,16 @@ export function composeGrid(panels: RgbaImage[][], opts: { pad?: number; backgro
 
 /** matplotlib's default colour cycle (tab10), for series colours. */
 export const TAB10: readonly Rgb[] = [
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ];
 
 /** `#rrggbb` of a colour, for the HTML report. */

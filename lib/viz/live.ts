@@ -48,9 +48,12 @@ let current: LiveServer | null = null;
 function checkRecord(r: unknown, fn: string): LiveRecord {
   const o = r as Partial<LiveRecord> | null;
   if (o === null || typeof o !== 'object') throw new TypeError(`${fn}: expected a record object but received ${String(r)} of type ${typeof r}`);
-  if (typeof o.chart !== 'string' || o.chart === '') throw new TypeError(`${fn}: expected non-empty string for record.chart but received ${JSON.stringify(o.chart)}`);
-  if (typeof o.series !== 'string' || o.series === '') throw new TypeError(`${fn}: expected non-empty string for record.series but received ${JSON.stringify(o.series)}`);
-  if (typeof o.x !== 'number' || !Number.isFinite(o.x)) throw new TypeError(`${fn}: expected finite number for record.x but received ${String(o.x)} of type ${typeof o.x}`);
+  if (typeof o.chart !== 'string' || o.chart === '')
+    throw new TypeError(`${fn}: expected non-empty string for record.chart but received ${JSON.stringify(o.chart)}`);
+  if (typeof o.series !== 'string' || o.series === '')
+    throw new TypeError(`${fn}: expected non-empty string for record.series but received ${JSON.stringify(o.series)}`);
+  if (typeof o.x !== 'number' || !Number.isFinite(o.x))
+    throw new TypeError(`${fn}: expected finite number for record.x but received ${String(o.x)} of type ${typeof o.x}`);
   if (typeof o.y !== 'number') throw new TypeError(`${fn}: expected number for record.y but received ${String(o.y)} of type ${typeof o.y}`);
   return o as LiveRecord;
 }
@@ -69,7 +72,12 @@ export class LiveServer {
   private keepAlive: NodeJS.Timeout | null = null;
   private closed = false;
 
-  private constructor(private readonly server: Server, private readonly opts: LiveServerOptions, readonly port: number, readonly host: string) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly opts: LiveServerOptions,
+    readonly port: number,
+    readonly host: string,
+  ) {}
 
   /** Starts listening; resolves once the port is bound. The new server becomes the target of `publish()`. */
   static async start(opts: LiveServerOptions): Promise<LiveServer> {
@@ -77,10 +85,12 @@ export class LiveServer {
       throw new TypeError('LiveServer.start: expected an options object with an html(eventsPath) function');
     }
     const port = opts.port ?? 0;
-    if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new TypeError(`LiveServer.start: expected integer 0..65535 for port but received ${String(port)}`);
+    if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+      throw new TypeError(`LiveServer.start: expected integer 0..65535 for port but received ${String(port)}`);
     const host = opts.host ?? '127.0.0.1';
     // Training data and the page are not meant for the network: loopback only.
-    if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new TypeError(`LiveServer.start: expected a loopback host (127.0.0.1, localhost or ::1) but received ${JSON.stringify(host)}`);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(host))
+      throw new TypeError(`LiveServer.start: expected a loopback host (127.0.0.1, localhost or ::1) but received ${JSON.stringify(host)}`);
     let self: LiveServer | null = null;
     const server = createServer((req, res) => self!.handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -212,8 +222,10 @@ const RECORD_CHARTS: Record<string, { chart: string; yLabel: string }> = {
  */
 export function publishRecord(part: string, run: string, step: number, values: Record<string, number>): void {
   if (current === null) return;
-  if (typeof part !== 'string' || typeof run !== 'string') throw new TypeError(`publishRecord: expected strings for part and run but received ${typeof part} and ${typeof run}`);
-  if (values === null || typeof values !== 'object') throw new TypeError(`publishRecord: expected an object of numbers for values but received ${String(values)}`);
+  if (typeof part !== 'string' || typeof run !== 'string')
+    throw new TypeError(`publishRecord: expected strings for part and run but received ${typeof part} and ${typeof run}`);
+  if (values === null || typeof values !== 'object')
+    throw new TypeError(`publishRecord: expected an object of numbers for values but received ${String(values)}`);
   for (const [k, y] of Object.entries(values)) {
     const m = RECORD_CHARTS[k] ?? { chart: k, yLabel: k };
     current.publish({ part, chart: `${m.chart} (${part})`, series: run, x: step, y, xLabel: 'step', yLabel: m.yLabel });

@@ -19,7 +19,9 @@ function checkImage(img: unknown, fn: string): RgbaImage {
   if (!(Number.isInteger(i.width) && i.width > 0)) throw new TypeError(`${fn}: expected positive integer for image.width but received ${String(i.width)}`);
   if (!(Number.isInteger(i.height) && i.height > 0)) throw new TypeError(`${fn}: expected positive integer for image.height but received ${String(i.height)}`);
   if (!(i.data instanceof Uint8Array) || i.data.length !== i.width * i.height * 4) {
-    throw new RangeError(`${fn}: expected image.data to be a Uint8Array of ${i.width}*${i.height}*4 = ${i.width * i.height * 4} bytes but received ${i.data instanceof Uint8Array ? `${i.data.length} bytes` : String(i.data)}`);
+    throw new RangeError(
+      `${fn}: expected image.data to be a Uint8Array of ${i.width}*${i.height}*4 = ${i.width * i.height * 4} bytes but received ${i.data instanceof Uint8Array ? `${i.data.length} bytes` : String(i.data)}`,
+    );
   }
   return i;
 }

@@ -80,7 +80,13 @@ function loadUplot(): { js: string; css: string } {
 
 /** Lower-case words joined by '_': a chart title as a file-name stem. */
 export function slug(s: string): string {
-  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'chart';
+  return (
+    s
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '') || 'chart'
+  );
 }
 
 /** Options of Report.toHtml. */
@@ -141,7 +147,8 @@ export class Report {
   /** A line chart drawn by uPlot. */
   chart(chart: Chart): this {
     checkString(chart?.title, 'chart.title');
-    if (!Array.isArray(chart.series) || chart.series.length === 0) throw new TypeError(`Report.chart: expected a non-empty array for series of chart '${chart.title}'`);
+    if (!Array.isArray(chart.series) || chart.series.length === 0)
+      throw new TypeError(`Report.chart: expected a non-empty array for series of chart '${chart.title}'`);
     chart.series.forEach((s, i) => {
       checkString(s.label, `chart.series[${i}].label`);
       if (s.values.length !== chart.x.length) {
@@ -159,8 +166,10 @@ export class Report {
   svg(figure: ReportSvg): this {
     checkString(figure?.title, 'svg.title');
     const svg = checkString(figure.svg, 'svg.svg').trim();
-    if (!/^<svg[\s>]/.test(svg) || !svg.endsWith('</svg>')) throw new TypeError(`Report.svg: expected an SVG document (<svg ...>...</svg>) for figure '${figure.title}'`);
-    if (/<script|<foreignObject|\bhref\s*=|\bon[a-z]+\s*=/i.test(svg)) throw new TypeError(`Report.svg: figure '${figure.title}' contains a script, link or event handler; the report must stay self-contained`);
+    if (!/^<svg[\s>]/.test(svg) || !svg.endsWith('</svg>'))
+      throw new TypeError(`Report.svg: expected an SVG document (<svg ...>...</svg>) for figure '${figure.title}'`);
+    if (/<script|<foreignObject|\bhref\s*=|\bon[a-z]+\s*=/i.test(svg))
+      throw new TypeError(`Report.svg: figure '${figure.title}' contains a script, link or event handler; the report must stay self-contained`);
     this.blocks.push({ kind: 'svg', figure: { ...figure, svg }, name: this.exportName('Report.svg', figure.title, figure.name) });
     return this;
   }
@@ -193,7 +202,10 @@ export class Report {
   append(other: Report): this {
     if (!(other instanceof Report)) throw new TypeError(`Report.append: expected a Report but received ${String(other)}`);
     for (const b of other.blocks) {
-      if (b.kind !== 'chart' && b.kind !== 'svg') { this.blocks.push(b); continue; }
+      if (b.kind !== 'chart' && b.kind !== 'svg') {
+        this.blocks.push(b);
+        continue;
+      }
       let name = b.name;
       for (let k = 2; this.names.has(name); k++) name = `${b.name}_${k}`;
       this.names.add(name);
@@ -215,24 +227,41 @@ export class Report {
     const charts: string[] = [];
     this.blocks.forEach((b, i) => {
       switch (b.kind) {
-        case 'heading': body.push(`<h2>${escapeHtml(b.text)}</h2>`); break;
-        case 'text': body.push(`<p>${escapeHtml(b.text)}</p>`); break;
-        case 'caption': body.push(`<p class="caption">${escapeHtml(b.text)}</p>`); break;
-        case 'pre': body.push(`<pre>${escapeHtml(b.text)}</pre>`); break;
+        case 'heading':
+          body.push(`<h2>${escapeHtml(b.text)}</h2>`);
+          break;
+        case 'text':
+          body.push(`<p>${escapeHtml(b.text)}</p>`);
+          break;
+        case 'caption':
+          body.push(`<p class="caption">${escapeHtml(b.text)}</p>`);
+          break;
+        case 'pre':
+          body.push(`<pre>${escapeHtml(b.text)}</pre>`);
+          break;
         case 'image':
-          body.push(`<figure><img${b.image.smooth ? ' class="smooth"' : ''} alt="${escapeHtml(b.image.title)}" src="data:image/png;base64,${Buffer.from(b.image.png).toString('base64')}"><figcaption>${escapeHtml(b.image.title)}</figcaption></figure>`);
+          body.push(
+            `<figure><img${b.image.smooth ? ' class="smooth"' : ''} alt="${escapeHtml(b.image.title)}" src="data:image/png;base64,${Buffer.from(b.image.png).toString('base64')}"><figcaption>${escapeHtml(b.image.title)}</figcaption></figure>`,
+          );
           break;
         case 'svg':
           body.push(`<div class="chart svgfig" data-name="${escapeHtml(b.name)}" role="img" aria-label="${escapeHtml(b.figure.title)}">${b.figure.svg}</div>`);
           break;
         case 'table':
-          body.push(`<table><tr>${b.header.map((h) => `<th>${escapeHtml(String(h))}</th>`).join('')}</tr>${b.rows.map((r) => `<tr>${r.map((c) => cell(c)).join('')}</tr>`).join('')}</table>`);
+          body.push(
+            `<table><tr>${b.header.map((h) => `<th>${escapeHtml(String(h))}</th>`).join('')}</tr>${b.rows.map((r) => `<tr>${r.map((c) => cell(c)).join('')}</tr>`).join('')}</table>`,
+          );
           break;
         case 'chart': {
           const c = b.chart;
           body.push(`<div class="chart" id="chart${i}" data-name="${escapeHtml(b.name)}"></div>`);
           const spec = {
-            name: b.name, title: c.title, xLabel: c.xLabel ?? '', yLabel: c.yLabel ?? '', width: c.width ?? 720, height: c.height ?? 360,
+            name: b.name,
+            title: c.title,
+            xLabel: c.xLabel ?? '',
+            yLabel: c.yLabel ?? '',
+            width: c.width ?? 720,
+            height: c.height ?? 360,
             labels: c.series.map((s) => s.label),
             colors: c.series.map((s, k) => s.color ?? DEFAULT_COLORS[k % DEFAULT_COLORS.length]),
             data: [Array.from(c.x), ...c.series.map((s) => Array.from(s.values, (v) => (Number.isFinite(v) ? v : null)))],

@@ -53,11 +53,12 @@ const INK = '#222222';
 
 /** Advance widths of DejaVu Sans in 1/1000 em for U+0020..U+007E (from its hmtx table). */
 const ASCII_WIDTHS = [
-  318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531,
-  1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390, 838, 500,
-  500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
+  318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838,
+  531, 1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390,
+  838, 500, 500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337,
+  636, 838,
 ];
-const OTHER_WIDTHS: Record<string, number> = { '−': 838, '–': 500, '—': 1000, '‖': 500, '∇': 669, '…': 1000, '°': 500, 'µ': 636, '±': 838, '×': 838, '·': 318 };
+const OTHER_WIDTHS: Record<string, number> = { '−': 838, '–': 500, '—': 1000, '‖': 500, '∇': 669, '…': 1000, '°': 500, µ: 636, '±': 838, '×': 838, '·': 318 };
 
 /** Width in pixels of `text` set in DejaVu Sans at `size` px (characters outside the table: 0.65 em). */
 export function textWidth(text: string, size: number): number {
@@ -73,7 +74,11 @@ export function textWidth(text: string, size: number): number {
 export function escapeXml(s: string): string {
   return String(s)
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 function checkFinite(v: unknown, what: string, fn: string): number {
@@ -101,7 +106,8 @@ export function niceTicks(lo: number, hi: number, maxIntervals = 5): number[] {
   const fn = 'niceTicks';
   checkFinite(lo, 'lo', fn);
   checkFinite(hi, 'hi', fn);
-  if (!(Number.isInteger(maxIntervals) && maxIntervals >= 1)) throw new TypeError(`${fn}: expected a positive integer for maxIntervals but received ${String(maxIntervals)}`);
+  if (!(Number.isInteger(maxIntervals) && maxIntervals >= 1))
+    throw new TypeError(`${fn}: expected a positive integer for maxIntervals but received ${String(maxIntervals)}`);
   if (!(lo < hi)) throw new RangeError(`${fn}: expected lo < hi but received lo = ${lo}, hi = ${hi}`);
   const raw = (hi - lo) / maxIntervals;
   let e = Math.floor(Math.log10(raw));
@@ -145,7 +151,8 @@ function n(v: number): string {
 function text(x: number, y: number, s: string, size: number, opts: { anchor?: 'start' | 'middle' | 'end'; rotate?: number; fill?: string } = {}): string {
   const anchor = opts.anchor && opts.anchor !== 'start' ? ` text-anchor="${opts.anchor}"` : '';
   const fill = opts.fill ?? INK;
-  if (opts.rotate) return `<text transform="translate(${n(x)} ${n(y)}) rotate(${opts.rotate})" font-size="${size}"${anchor} fill="${fill}">${escapeXml(s)}</text>`;
+  if (opts.rotate)
+    return `<text transform="translate(${n(x)} ${n(y)}) rotate(${opts.rotate})" font-size="${size}"${anchor} fill="${fill}">${escapeXml(s)}</text>`;
   return `<text x="${n(x)}" y="${n(y)}" font-size="${size}"${anchor} fill="${fill}">${escapeXml(s)}</text>`;
 }
 
@@ -155,7 +162,10 @@ const MID = 0.36;
 function figureSize(c: { width?: number; height?: number }, opts: FigureOptions, fn: string): { W: number; H: number } {
   const W = opts.width ?? c.width ?? 720;
   const H = opts.height ?? c.height ?? 432;
-  for (const [v, what] of [[W, 'width'], [H, 'height']] as const) {
+  for (const [v, what] of [
+    [W, 'width'],
+    [H, 'height'],
+  ] as const) {
     if (!(Number.isFinite(v) && v >= 160)) throw new RangeError(`${fn}: expected a ${what} of at least 160 pixels but received ${String(v)}`);
   }
   return { W, H };
@@ -163,8 +173,13 @@ function figureSize(c: { width?: number; height?: number }, opts: FigureOptions,
 
 /** Range of the finite values, widened by `margin` of its length each side (a flat range by ±5% or ±0.5). */
 function dataRange(values: Iterable<number>, margin: number): [number, number] | null {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of values)
+    if (Number.isFinite(v)) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   if (lo > hi) return null;
   if (lo === hi) {
     const d = Math.abs(lo) * 0.05 || 0.5;
@@ -174,14 +189,28 @@ function dataRange(values: Iterable<number>, margin: number): [number, number] |
   return [lo - d, hi + d];
 }
 
-interface Frame { left: number; top: number; right: number; bottom: number }
+interface Frame {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
 
 /** Title, frame, grid, ticks with numbers and axis labels; `xTicks` null draws no x grid (bars). */
-function axes(W: number, H: number, f: Frame, title: string, xLabel: string, yLabel: string,
+function axes(
+  W: number,
+  H: number,
+  f: Frame,
+  title: string,
+  xLabel: string,
+  yLabel: string,
   y: { ticks: number[]; labels: string[]; map: (v: number) => number },
-  x: { ticks: number[]; labels: string[]; map: (v: number) => number; grid: boolean; rotate: boolean }): { under: string[]; over: string[] } {
-  const under: string[] = [], over: string[] = [];
-  const pw = f.right - f.left, ph = f.bottom - f.top;
+  x: { ticks: number[]; labels: string[]; map: (v: number) => number; grid: boolean; rotate: boolean },
+): { under: string[]; over: string[] } {
+  const under: string[] = [],
+    over: string[] = [];
+  const pw = f.right - f.left,
+    ph = f.bottom - f.top;
   const grid: string[] = [];
   for (const t of y.ticks) grid.push(`M${n(f.left)} ${n(y.map(t))}H${n(f.right)}`);
   if (x.grid) for (const t of x.ticks) grid.push(`M${n(x.map(t))} ${n(f.top)}V${n(f.bottom)}`);
@@ -192,9 +221,13 @@ function axes(W: number, H: number, f: Frame, title: string, xLabel: string, yLa
   over.push(`<rect x="${n(f.left)}" y="${n(f.top)}" width="${n(pw)}" height="${n(ph)}" fill="none" stroke="${INK}" stroke-width="1"/>`);
   over.push(`<path d="${ticks.join('')}" stroke="${INK}" stroke-width="1" fill="none"/>`);
   y.ticks.forEach((t, i) => over.push(text(f.left - 8, y.map(t) + SIZE.tick * MID, y.labels[i], SIZE.tick, { anchor: 'end' })));
-  x.ticks.forEach((t, i) => over.push(x.rotate
-    ? text(x.map(t) + 3, f.bottom + 9 + SIZE.tick * 0.5, x.labels[i], SIZE.tick, { anchor: 'end', rotate: -30 })
-    : text(x.map(t), f.bottom + 8 + SIZE.tick * 0.76, x.labels[i], SIZE.tick, { anchor: 'middle' })));
+  x.ticks.forEach((t, i) =>
+    over.push(
+      x.rotate
+        ? text(x.map(t) + 3, f.bottom + 9 + SIZE.tick * 0.5, x.labels[i], SIZE.tick, { anchor: 'end', rotate: -30 })
+        : text(x.map(t), f.bottom + 8 + SIZE.tick * 0.76, x.labels[i], SIZE.tick, { anchor: 'middle' }),
+    ),
+  );
   if (title) {
     // Centred over the axes like matplotlib, over the figure when it is wider than the axes.
     const tw = textWidth(title, SIZE.title);
@@ -212,8 +245,10 @@ function svgDocument(W: number, H: number, title: string, body: string[]): strin
 
 /** The document around `body`, a white background first; `titleXml` is already escaped. */
 function svgDocumentXml(W: number, H: number, titleXml: string, body: string[]): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${n(W)}" height="${n(H)}" viewBox="0 0 ${n(W)} ${n(H)}" font-family="${FONT}, sans-serif">`
-    + `<title>${titleXml}</title><rect width="${n(W)}" height="${n(H)}" fill="#ffffff"/>${body.join('')}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${n(W)}" height="${n(H)}" viewBox="0 0 ${n(W)} ${n(H)}" font-family="${FONT}, sans-serif">` +
+    `<title>${titleXml}</title><rect width="${n(W)}" height="${n(H)}" fill="#ffffff"/>${body.join('')}</svg>`
+  );
 }
 
 /**
@@ -239,14 +274,19 @@ export function lineChartSvg(chart: Chart, opts: FigureOptions = {}): SvgFigure 
   if (!Array.isArray(chart.series) || chart.series.length === 0) throw new TypeError(`${fn}: expected a non-empty array for series of chart '${chart.title}'`);
   chart.series.forEach((s, i) => {
     if (typeof s?.label !== 'string') throw new TypeError(`${fn}: expected string for series[${i}].label of chart '${chart.title}'`);
-    if (s.values?.length !== chart.x.length) throw new RangeError(`${fn}: series '${s.label}' of chart '${chart.title}' has ${s.values?.length} values but x has ${chart.x.length}`);
+    if (s.values?.length !== chart.x.length)
+      throw new RangeError(`${fn}: series '${s.label}' of chart '${chart.title}' has ${s.values?.length} values but x has ${chart.x.length}`);
   });
   const { W, H } = figureSize(chart, opts, fn);
   const xs = Array.from(chart.x);
   const used = xs.filter((xv, i) => Number.isFinite(xv) && chart.series.some((s) => Number.isFinite(s.values[i])));
   const xr = dataRange(used.length ? used : xs, 0.05) ?? [0, 1];
-  const yr = dataRange(chart.series.flatMap((s) => Array.from(s.values).filter((_, i) => Number.isFinite(xs[i]))), 0.05) ?? [0, 1];
-  const xLabel = chart.xLabel ?? '', yLabel = chart.yLabel ?? '';
+  const yr = dataRange(
+    chart.series.flatMap((s) => Array.from(s.values).filter((_, i) => Number.isFinite(xs[i]))),
+    0.05,
+  ) ?? [0, 1];
+  const xLabel = chart.xLabel ?? '',
+    yLabel = chart.yLabel ?? '';
 
   const top = chart.title ? TOP_TITLE : TOP_PLAIN;
   const bottom = H - (5 + 8 + SIZE.tick + (xLabel ? 10 + SIZE.label : 0) + 10);
@@ -258,20 +298,33 @@ export function lineChartSvg(chart: Chart, opts: FigureOptions = {}): SvgFigure 
   const xTicks = niceTicks(xr[0], xr[1], axisIntervals(right - f.left, 70, 10));
   const mx = (v: number): number => f.left + ((v - xr[0]) / (xr[1] - xr[0])) * (right - f.left);
   const my = (v: number): number => bottom - ((v - yr[0]) / (yr[1] - yr[0])) * (bottom - top);
-  const { under, over } = axes(W, H, f, chart.title, xLabel, yLabel,
-    { ticks: yTicks, labels: yLabels, map: my }, { ticks: xTicks, labels: formatTicks(xTicks), map: mx, grid: true, rotate: false });
+  const { under, over } = axes(
+    W,
+    H,
+    f,
+    chart.title,
+    xLabel,
+    yLabel,
+    { ticks: yTicks, labels: yLabels, map: my },
+    { ticks: xTicks, labels: formatTicks(xTicks), map: mx, grid: true, rotate: false },
+  );
 
   const colors = chart.series.map((s, k) => s.color ?? TAB10[k % TAB10.length]);
   const lines: string[] = [];
   const pts: [number, number][][] = [];
   chart.series.forEach((s, k) => {
     const p: [number, number][] = [];
-    let d = '', prev = false;
+    let d = '',
+      prev = false;
     const dots: string[] = [];
     for (let i = 0; i < xs.length; i++) {
       const ok = Number.isFinite(xs[i]) && Number.isFinite(s.values[i]);
-      if (!ok) { prev = false; continue; }
-      const px = mx(xs[i]), py = my(s.values[i]);
+      if (!ok) {
+        prev = false;
+        continue;
+      }
+      const px = mx(xs[i]),
+        py = my(s.values[i]);
       p.push([px, py]);
       d += `${prev ? 'L' : 'M'}${n(px)} ${n(py)}`;
       const next = i + 1 < xs.length && Number.isFinite(xs[i + 1]) && Number.isFinite(s.values[i + 1]);
@@ -282,8 +335,17 @@ export function lineChartSvg(chart: Chart, opts: FigureOptions = {}): SvgFigure 
     if (d) lines.push(`<path d="${d}" stroke="${escapeXml(colors[k])}" stroke-width="2" fill="none" stroke-linejoin="round" stroke-linecap="round"/>`);
     lines.push(...dots);
   });
-  const legend = legendSvg(chart.series.map((s, k) => ({ label: s.label, color: colors[k] })), f, pts);
-  return { svg: svgDocument(W, H, chart.title, [...under, ...lines, ...over, legend]), width: W, height: H, plot: { x: f.left, y: top, width: right - f.left, height: bottom - top } };
+  const legend = legendSvg(
+    chart.series.map((s, k) => ({ label: s.label, color: colors[k] })),
+    f,
+    pts,
+  );
+  return {
+    svg: svgDocument(W, H, chart.title, [...under, ...lines, ...over, legend]),
+    width: W,
+    height: H,
+    plot: { x: f.left, y: top, width: right - f.left, height: bottom - top },
+  };
 }
 
 /** How much of the lines lies inside a box: samples every 3 px along each segment. */
@@ -294,7 +356,8 @@ function inkInside(box: { x: number; y: number; w: number; h: number }, pts: [nu
     for (let i = 0; i < p.length; i++) {
       if (inside(p[i][0], p[i][1])) count++;
       if (i === 0) continue;
-      const [x0, y0] = p[i - 1], [x1, y1] = p[i];
+      const [x0, y0] = p[i - 1],
+        [x1, y1] = p[i];
       const steps = Math.ceil(Math.hypot(x1 - x0, y1 - y0) / 3);
       for (let s = 1; s < steps; s++) if (inside(x0 + ((x1 - x0) * s) / steps, y0 + ((y1 - y0) * s) / steps)) count++;
     }
@@ -304,25 +367,48 @@ function inkInside(box: { x: number; y: number; w: number; h: number }, pts: [nu
 
 /** The legend: a framed box of colour swatches and labels, in two columns past 8 entries. */
 function legendSvg(entries: { label: string; color: string }[], f: Frame, pts: [number, number][][]): string {
-  const pad = 7, swatch = 22, gap = 6, row = SIZE.legend + 6;
+  const pad = 7,
+    swatch = 22,
+    gap = 6,
+    row = SIZE.legend + 6;
   const cols = entries.length > 8 ? 2 : 1;
   const rows = Math.ceil(entries.length / cols);
   const colW = swatch + gap + Math.max(...entries.map((e) => textWidth(e.label, SIZE.legend))) + 10;
-  const w = pad * 2 + cols * colW - 10, h = pad * 2 + rows * row - 4;
+  const w = pad * 2 + cols * colW - 10,
+    h = pad * 2 + rows * row - 4;
   const inset = 8;
-  const L = f.left + inset, R = f.right - inset - w, T = f.top + inset, B = f.bottom - inset - h;
-  const cx = (f.left + f.right - w) / 2, cy = (f.top + f.bottom - h) / 2;
+  const L = f.left + inset,
+    R = f.right - inset - w,
+    T = f.top + inset,
+    B = f.bottom - inset - h;
+  const cx = (f.left + f.right - w) / 2,
+    cy = (f.top + f.bottom - h) / 2;
   // matplotlib's order of preference for loc='best' among these places.
-  const places: [number, number][] = [[R, T], [L, T], [L, B], [R, B], [R, cy], [L, cy], [cx, B], [cx, T], [cx, cy]];
-  let best = places[0], score = Infinity;
+  const places: [number, number][] = [
+    [R, T],
+    [L, T],
+    [L, B],
+    [R, B],
+    [R, cy],
+    [L, cy],
+    [cx, B],
+    [cx, T],
+    [cx, cy],
+  ];
+  let best = places[0],
+    score = Infinity;
   for (const [x, y] of places) {
     const s = inkInside({ x, y, w, h }, pts);
-    if (s < score) { score = s; best = [x, y]; }
+    if (s < score) {
+      score = s;
+      best = [x, y];
+    }
   }
   const [x, y] = best;
   const out = [`<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="3" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc" stroke-width="1"/>`];
   entries.forEach((e, i) => {
-    const ex = x + pad + Math.floor(i / rows) * colW, ey = y + pad + (i % rows) * row + row / 2 - 2;
+    const ex = x + pad + Math.floor(i / rows) * colW,
+      ey = y + pad + (i % rows) * row + row / 2 - 2;
     out.push(`<path d="M${n(ex)} ${n(ey)}h${swatch}" stroke="${escapeXml(e.color)}" stroke-width="2.5" stroke-linecap="butt"/>`);
     out.push(text(ex + swatch + gap, ey + SIZE.legend * MID, e.label, SIZE.legend));
   });
@@ -344,13 +430,16 @@ export function barChartSvg(chart: BarChart, opts: FigureOptions = {}): SvgFigur
     throw new RangeError(`${fn}: chart '${chart.title}' has ${chart.categories.length} categories but ${chart.values?.length} values`);
   }
   const digits = chart.valueDigits === undefined ? 2 : chart.valueDigits;
-  if (digits !== null && !(Number.isInteger(digits) && digits >= 0 && digits <= 20)) throw new TypeError(`${fn}: expected an integer 0..20 or null for valueDigits but received ${String(digits)}`);
+  if (digits !== null && !(Number.isInteger(digits) && digits >= 0 && digits <= 20))
+    throw new TypeError(`${fn}: expected an integer 0..20 or null for valueDigits but received ${String(digits)}`);
   const { W, H } = figureSize(chart, opts, fn);
   const vals = Array.from(chart.values);
   const nCat = vals.length;
-  const xLabel = chart.xLabel ?? '', yLabel = chart.yLabel ?? '';
+  const xLabel = chart.xLabel ?? '',
+    yLabel = chart.yLabel ?? '';
   const finite = vals.filter(Number.isFinite);
-  let lo = Math.min(0, ...finite), hi = Math.max(0, ...finite);
+  let lo = Math.min(0, ...finite),
+    hi = Math.max(0, ...finite);
   if (lo === hi) hi = 1;
   // Room above the bars (below, for negative ones) for the values written on them.
   const room = digits === null ? 0.05 : 0.12;
@@ -371,8 +460,16 @@ export function barChartSvg(chart: BarChart, opts: FigureOptions = {}): SvgFigur
   const slot = (right - left) / nCat;
   const mx = (i: number): number => left + (i + 0.5) * slot;
   const my = (v: number): number => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
-  const { under, over } = axes(W, H, f, chart.title, xLabel, yLabel,
-    { ticks: yTicks, labels: yLabels, map: my }, { ticks: vals.map((_, i) => i), labels: chart.categories, map: mx, grid: false, rotate });
+  const { under, over } = axes(
+    W,
+    H,
+    f,
+    chart.title,
+    xLabel,
+    yLabel,
+    { ticks: yTicks, labels: yLabels, map: my },
+    { ticks: vals.map((_, i) => i), labels: chart.categories, map: mx, grid: false, rotate },
+  );
   const bars: string[] = [];
   const bw = Math.min(slot * 0.6, 90);
   const y0 = my(0);
@@ -389,7 +486,12 @@ export function barChartSvg(chart: BarChart, opts: FigureOptions = {}): SvgFigur
       bars.push(text(mx(i), v >= 0 ? yv - 5 : yv + 5 + SIZE.value * 0.76, s, SIZE.value, { anchor: 'middle' }));
     }
   });
-  return { svg: svgDocument(W, H, chart.title, [...under, ...bars, ...over]), width: W, height: H, plot: { x: left, y: top, width: right - left, height: bottom - top } };
+  return {
+    svg: svgDocument(W, H, chart.title, [...under, ...bars, ...over]),
+    width: W,
+    height: H,
+    plot: { x: left, y: top, width: right - left, height: bottom - top },
+  };
 }
 
 // ---- several figures in one ---------------------------------------------------------------
@@ -413,11 +515,21 @@ export function gridSvg(rows: SvgFigure[][], opts: { gap?: number; title?: strin
   if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0)) {
     throw new TypeError(`${fn}: expected a non-empty array of non-empty rows of figures`);
   }
-  rows.forEach((row, r) => row.forEach((f, c) => {
-    const ok = typeof f?.svg === 'string' && /^\s*<svg[\s>]/.test(f.svg) && Number.isFinite(f.width) && f.width > 0 && Number.isFinite(f.height) && f.height > 0
-      && f.plot !== null && typeof f.plot === 'object' && [f.plot.x, f.plot.y, f.plot.width, f.plot.height].every(Number.isFinite);
-    if (!ok) throw new TypeError(`${fn}: expected an SvgFigure (svg, width, height, plot) at row ${r}, column ${c}`);
-  }));
+  rows.forEach((row, r) =>
+    row.forEach((f, c) => {
+      const ok =
+        typeof f?.svg === 'string' &&
+        /^\s*<svg[\s>]/.test(f.svg) &&
+        Number.isFinite(f.width) &&
+        f.width > 0 &&
+        Number.isFinite(f.height) &&
+        f.height > 0 &&
+        f.plot !== null &&
+        typeof f.plot === 'object' &&
+        [f.plot.x, f.plot.y, f.plot.width, f.plot.height].every(Number.isFinite);
+      if (!ok) throw new TypeError(`${fn}: expected an SvgFigure (svg, width, height, plot) at row ${r}, column ${c}`);
+    }),
+  );
   const gap = opts.gap ?? 0;
   if (!(Number.isFinite(gap) && gap >= 0)) throw new RangeError(`${fn}: expected a finite gap >= 0 but received ${String(gap)}`);
   if (opts.title !== undefined && typeof opts.title !== 'string') throw new TypeError(`${fn}: expected a string title but received ${String(opts.title)}`);
@@ -430,17 +542,28 @@ export function gridSvg(rows: SvgFigure[][], opts: { gap?: number; title?: strin
   const H = rowH.reduce((a, b) => a + b, 0) + gap * (rows.length - 1);
   const panels: SvgGrid['panels'] = [];
   const body: string[] = [];
-  rows.forEach((row, r) => row.forEach((f, c) => {
-    const x = colX[c], y = rowY[r];
-    panels.push({ x, y, width: f.width, height: f.height, plot: { x: x + f.plot.x, y: y + f.plot.y, width: f.plot.width, height: f.plot.height } });
-    // A nested <svg> is its own viewport: the figure is clipped to its size and keeps its coordinates.
-    body.push(`<g transform="translate(${n(x)} ${n(y)})">${f.svg.trim()}</g>`);
-  }));
-  const x0 = Math.min(...panels.map((p) => p.plot.x)), y0 = Math.min(...panels.map((p) => p.plot.y));
-  const x1 = Math.max(...panels.map((p) => p.plot.x + p.plot.width)), y1 = Math.max(...panels.map((p) => p.plot.y + p.plot.height));
+  rows.forEach((row, r) =>
+    row.forEach((f, c) => {
+      const x = colX[c],
+        y = rowY[r];
+      panels.push({ x, y, width: f.width, height: f.height, plot: { x: x + f.plot.x, y: y + f.plot.y, width: f.plot.width, height: f.plot.height } });
+      // A nested <svg> is its own viewport: the figure is clipped to its size and keeps its coordinates.
+      body.push(`<g transform="translate(${n(x)} ${n(y)})">${f.svg.trim()}</g>`);
+    }),
+  );
+  const x0 = Math.min(...panels.map((p) => p.plot.x)),
+    y0 = Math.min(...panels.map((p) => p.plot.y));
+  const x1 = Math.max(...panels.map((p) => p.plot.x + p.plot.width)),
+    y1 = Math.max(...panels.map((p) => p.plot.y + p.plot.height));
   // The figures' own <title>s are escaped already.
-  const titleXml = opts.title !== undefined ? escapeXml(opts.title)
-    : rows.flat().map((f) => /<title>([^<]*)<\/title>/.exec(f.svg)?.[1] ?? '').filter(Boolean).join(' | ');
+  const titleXml =
+    opts.title !== undefined
+      ? escapeXml(opts.title)
+      : rows
+          .flat()
+          .map((f) => /<title>([^<]*)<\/title>/.exec(f.svg)?.[1] ?? '')
+          .filter(Boolean)
+          .join(' | ');
   return { svg: svgDocumentXml(W, H, titleXml, body), width: W, height: H, plot: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, panels };
 }
 
@@ -458,13 +581,17 @@ function loadResvg(fn: string): { mod: ResvgModule; font: string } {
   try {
     mod = require('@resvg/resvg-js') as ResvgModule;
   } catch (e) {
-    throw new Error(`${fn}: drawing charts as PNG needs the package @resvg/resvg-js, which could not be loaded (${(e as Error).message.split('\n')[0]}); install it with: ${install}`);
+    throw new Error(
+      `${fn}: drawing charts as PNG needs the package @resvg/resvg-js, which could not be loaded (${(e as Error).message.split('\n')[0]}); install it with: ${install}`,
+    );
   }
   let font: string;
   try {
     font = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
   } catch {
-    throw new Error(`${fn}: drawing charts as PNG needs the font package dejavu-fonts-ttf (DejaVuSans.ttf), which is not installed; install it with: ${install}`);
+    throw new Error(
+      `${fn}: drawing charts as PNG needs the font package dejavu-fonts-ttf (DejaVuSans.ttf), which is not installed; install it with: ${install}`,
+    );
   }
   resvg = { mod, font };
   return resvg;
@@ -478,14 +605,16 @@ function loadResvg(fn: string): { mod: ResvgModule; font: string } {
 export function svgToPng(svg: string | SvgFigure, opts: { scale?: number } = {}): Buffer {
   const fn = 'svgToPng';
   const src = typeof svg === 'string' ? svg : svg?.svg;
-  if (typeof src !== 'string' || !/^\s*<svg[\s>]/.test(src)) throw new TypeError(`${fn}: expected an SVG document (a string starting with <svg) or an SvgFigure`);
+  if (typeof src !== 'string' || !/^\s*<svg[\s>]/.test(src))
+    throw new TypeError(`${fn}: expected an SVG document (a string starting with <svg) or an SvgFigure`);
   const scale = opts.scale ?? 2;
   if (!(Number.isFinite(scale) && scale > 0 && scale <= 16)) throw new RangeError(`${fn}: expected a scale in (0, 16] but received ${String(scale)}`);
   const { mod, font } = loadResvg(fn);
   const r = new mod.Resvg(src, {
     fitTo: { mode: 'zoom', value: scale },
     font: { loadSystemFonts: false, fontFiles: [font], defaultFontFamily: FONT, sansSerifFamily: FONT },
-    shapeRendering: 2, textRendering: 1,
+    shapeRendering: 2,
+    textRendering: 1,
   });
   return r.render().asPng();
 }

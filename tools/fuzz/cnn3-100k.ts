@@ -95,7 +95,7 @@ for (let step = 1; step <= steps; step++) {
     const l = torch.nn.functional.crossEntropy(model.forward(x), y);
     l.backward();
     opt.step();
-    return step % 1000 === 0 ? l.item() as number : NaN;
+    return step % 1000 === 0 ? (l.item() as number) : NaN;
   });
   if (step >= WARMUP) {
     const n = torch.memory().numTensors;
@@ -117,7 +117,9 @@ for (let step = 1; step <= steps; step++) {
     if (print) {
       // heapUsed separates V8 heap growth from native (LibTorch/allocator) growth; the new
       // space's committed size is what moved RSS with V8's default young generation (see above).
-      console.log(`step ${step}: numTensors ${torch.memory().numTensors}, rss ${mib(rss)} MiB, heapUsed ${mib(heapUsed)} MiB, heapTotal ${mib(heapTotal)} MiB, v8 new space ${mib(newSpace())} MiB, loss ${Number.isNaN(loss) ? '-' : loss.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      console.log(
+        `step ${step}: numTensors ${torch.memory().numTensors}, rss ${mib(rss)} MiB, heapUsed ${mib(heapUsed)} MiB, heapTotal ${mib(heapTotal)} MiB, v8 new space ${mib(newSpace())} MiB, loss ${Number.isNaN(loss) ? '-' : loss.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      );
       if (smaps) {
         const r = takeReading();
         console.log(formatReading(r));

@@ -65,7 +65,19 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
   const log = opts.log ?? (() => {});
   // Calls such as torch.save(x, 'cpu') write files: give the children a scratch directory.
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'torchnode-fuzz-'));
-  const rep: FuzzReport = { seed: opts.seed, callsRequested: opts.calls, callsRun: 0, ok: 0, errors: 0, crashes: [], bad: [], errorKinds: {}, targets: 0, batches: 0, ms: 0 };
+  const rep: FuzzReport = {
+    seed: opts.seed,
+    callsRequested: opts.calls,
+    callsRun: 0,
+    ok: 0,
+    errors: 0,
+    crashes: [],
+    bad: [],
+    errorKinds: {},
+    targets: 0,
+    batches: 0,
+    ms: 0,
+  };
   const t0 = Date.now();
   let i = start;
   while (i < end) {
@@ -74,14 +86,21 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
     const child = path.join(here, 'child.ts');
     const cmd = `ulimit -d ${dataLimit} && exec "${process.execPath}" --import ${TSX} "${child}" ${opts.seed} ${i} ${j} "${logFile}"`;
     const r = spawnSync('bash', ['-c', cmd], {
-      cwd: work, encoding: 'utf8', timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
+      cwd: work,
+      encoding: 'utf8',
+      timeout,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
     });
     rep.batches++;
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('FUZZ-SUMMARY '));
     if (r.status === 0 && line) {
       const s = JSON.parse(line.slice('FUZZ-SUMMARY '.length)) as BatchSummary;
-      rep.callsRun += s.calls; rep.ok += s.ok; rep.errors += s.errors; rep.targets = s.targets;
+      rep.callsRun += s.calls;
+      rep.ok += s.ok;
+      rep.errors += s.errors;
+      rep.targets = s.targets;
       rep.bad.push(...s.bad);
       for (const [k, n] of Object.entries(s.errorKinds)) rep.errorKinds[k] = (rep.errorKinds[k] ?? 0) + n;
       log(`batch [${i}, ${j}): ${s.calls} calls, ${s.errors} errors, ${s.bad.length} bad, ${s.ms} ms, live tensors after ${s.numTensorsAfter}`);
@@ -93,10 +112,13 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
     const last = lines.length > 0 ? lines[lines.length - 1] : '';
     const tab = last.indexOf('\t');
     const index = tab > 0 ? Number(last.slice(0, tab)) : i;
-    const how = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timeout after ${timeout} ms`
-      : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
+    const how =
+      r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timeout after ${timeout} ms` : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
     const crash: Crash = {
-      seed: opts.seed, index, desc: tab > 0 ? last.slice(tab + 1) : '(before the first call)', how,
+      seed: opts.seed,
+      index,
+      desc: tab > 0 ? last.slice(tab + 1) : '(before the first call)',
+      how,
       stderrTail: (r.stderr ?? '').split('\n').slice(-15).join('\n'),
       replay: `node --import tsx tools/fuzz/run.ts --seed ${opts.seed} --replay ${index}`,
     };
@@ -109,7 +131,10 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
     rep.callsRun += Math.max(0, index - i);
     log(`CRASH in batch [${i}, ${j}) at call ${index} (${how}): ${crash.desc}`);
     i = index + 1;
-    if (rep.crashes.length > 50) { log('more than 50 crashes: stopping'); break; }
+    if (rep.crashes.length > 50) {
+      log('more than 50 crashes: stopping');
+      break;
+    }
   }
   rep.ms = Date.now() - t0;
   fs.rmSync(work, { recursive: true, force: true });

@@ -5,13 +5,23 @@
  */
 import * as torch from '../../lib/index.js';
 
-const tryErr = (f: () => unknown): void => { try { f(); } catch { /* expected */ } };
+const tryErr = (f: () => unknown): void => {
+  try {
+    f();
+  } catch {
+    /* expected */
+  }
+};
 const rounds = Number(process.env.LEAK_ROUNDS ?? 3);
 for (let r = 0; r < rounds; r++) {
   torch.tidy(() => {
     const g = new torch.Generator().manualSeed(r);
     const a = torch.randn([4, 3], { generator: g, requiresGrad: true });
-    const b = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    const b = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
     const y = a.matmul(b).relu().sum();
     y.backward();
     torch.autograd.grad(a.mul(a).sum(), [a]);

@@ -13,7 +13,6 @@ import * as fs from 'node:fs';
 import * as torchNs from '../../lib/index.js';
 
 type Torch = typeof torchNs;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
 
 // ---- deterministic RNG ------------------------------------------------------------------
@@ -23,18 +22,27 @@ export class Rng {
   private s: number;
   constructor(seed: number, index = 0) {
     let x = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul((index | 0) + 0x632be5ab, 0x85ebca6b)) >>> 0;
-    x ^= x >>> 16; x = Math.imul(x, 0x7feb352d) >>> 0; x ^= x >>> 15;
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x7feb352d) >>> 0;
+    x ^= x >>> 15;
     this.s = x || 1;
   }
   next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
-  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
-  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]; }
-  chance(p: number): boolean { return this.next() < p; }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)];
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
 }
 
 // ---- targets ----------------------------------------------------------------------------
@@ -105,8 +113,12 @@ export function collectTargets(torch: Torch, includeKnown = process.env.FUZZ_INC
   };
   addNamespace('torch.', torch as unknown as Record<string, unknown>, 0);
   // nn.F is an alias of nn.functional: keep one copy.
-  return out.filter((t, i, a) => !t.name.startsWith('torch.nn.F.') && a.findIndex((u) => u.name === t.name) === i &&
-    (includeKnown || !(t.name.slice(t.name.lastIndexOf('.') + 1) in KNOWN_ISSUES)));
+  return out.filter(
+    (t, i, a) =>
+      !t.name.startsWith('torch.nn.F.') &&
+      a.findIndex((u) => u.name === t.name) === i &&
+      (includeKnown || !(t.name.slice(t.name.lastIndexOf('.') + 1) in KNOWN_ISSUES)),
+  );
 }
 
 // ---- argument generation ----------------------------------------------------------------
@@ -114,19 +126,119 @@ export function collectTargets(torch: Torch, includeKnown = process.env.FUZZ_INC
 const DTYPES = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'] as const;
 const SHAPES: number[][] = [[], [0], [1], [3], [2, 3], [3, 2], [1, 0, 2], [2, 1, 3], [2, 3, 4], [4, 4], [1, 1, 1, 1], [2, 2, 2, 2], [0, 3]];
 const HOSTILE_NUMBERS = [NaN, Infinity, -Infinity, 1e12, -1e12, 2 ** 31, -(2 ** 31), 2 ** 53, 2 ** 63, 0.5, -0.5, -0, 1e-300, Number.MAX_VALUE];
-const STRINGS = ['float32', 'int64', 'bool', 'bfloat16', 'cpu', 'cuda', 'cuda:7', 'meta', 'bogus', '', '...', 'trunc', 'floor', 'mean', 'sum', 'none', 'zeros', 'nearest', '\u0000'];
-const OPTION_KEYS = ['dtype', 'device', 'requiresGrad', 'keepdim', 'alpha', 'dim', 'generator', 'min', 'max', 'value',
-  'roundingMode', 'descending', 'largest', 'sorted', 'unbiased', 'correction', 'replacement', 'retainGraph', 'createGraph',
-  'allowUnused', 'gradOutputs', 'lr', 'momentum', 'weightDecay', 'betas', 'eps', 'nesterov', 'bias', 'stride', 'padding',
-  'dilation', 'groups', 'reduction', 'weight', 'ignoreIndex', 'labelSmoothing', 'p', 'training', 'inplace', 'negativeSlope',
-  'kernelSize', 'ceilMode', 'numClasses', 'mode', 'shape', 'nonBlocking', 'copy', 'equalNan', 'rtol', 'atol', 'stepSize',
-  'gamma', 'TMax', 'etaMin', 'maxLr', 'totalSteps', 'milestones', 'lastEpoch', 'patience', 'factor', 'threshold', 'affine',
-  'trackRunningStats', 'numFeatures', 'paddingIdx', 'maxNorm', 'momentumDecay', 'amsgrad', 'maximize', 'dampening', 'alpha',
-  'centered', 'lrDecay', 'initialAccumulatorValue', 'startDim', 'endDim', 'outputSize', 'countIncludePad', 'divisorOverride',
-  'posWeight', 'setToNone', 'recurse', 'prefix', 'strict'];
+const STRINGS = [
+  'float32',
+  'int64',
+  'bool',
+  'bfloat16',
+  'cpu',
+  'cuda',
+  'cuda:7',
+  'meta',
+  'bogus',
+  '',
+  '...',
+  'trunc',
+  'floor',
+  'mean',
+  'sum',
+  'none',
+  'zeros',
+  'nearest',
+  '\u0000',
+];
+const OPTION_KEYS = [
+  'dtype',
+  'device',
+  'requiresGrad',
+  'keepdim',
+  'alpha',
+  'dim',
+  'generator',
+  'min',
+  'max',
+  'value',
+  'roundingMode',
+  'descending',
+  'largest',
+  'sorted',
+  'unbiased',
+  'correction',
+  'replacement',
+  'retainGraph',
+  'createGraph',
+  'allowUnused',
+  'gradOutputs',
+  'lr',
+  'momentum',
+  'weightDecay',
+  'betas',
+  'eps',
+  'nesterov',
+  'bias',
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'reduction',
+  'weight',
+  'ignoreIndex',
+  'labelSmoothing',
+  'p',
+  'training',
+  'inplace',
+  'negativeSlope',
+  'kernelSize',
+  'ceilMode',
+  'numClasses',
+  'mode',
+  'shape',
+  'nonBlocking',
+  'copy',
+  'equalNan',
+  'rtol',
+  'atol',
+  'stepSize',
+  'gamma',
+  'TMax',
+  'etaMin',
+  'maxLr',
+  'totalSteps',
+  'milestones',
+  'lastEpoch',
+  'patience',
+  'factor',
+  'threshold',
+  'affine',
+  'trackRunningStats',
+  'numFeatures',
+  'paddingIdx',
+  'maxNorm',
+  'momentumDecay',
+  'amsgrad',
+  'maximize',
+  'dampening',
+  'alpha',
+  'centered',
+  'lrDecay',
+  'initialAccumulatorValue',
+  'startDim',
+  'endDim',
+  'outputSize',
+  'countIncludePad',
+  'divisorOverride',
+  'posWeight',
+  'setToNone',
+  'recurse',
+  'prefix',
+  'strict',
+];
 
 /** A value with a printable descriptor (for the crash log). */
-interface Gen { v: unknown; d: string }
+interface Gen {
+  v: unknown;
+  d: string;
+}
 
 /** Per-call context: the tensors it made (disposed after the call) and the RNG. */
 export class CallCtx {
@@ -135,7 +247,11 @@ export class CallCtx {
   inputs = new Set<unknown>();
   /** Shape/dtype that "plausible" tensors share, so that binary ops get past validation. */
   base: { shape: number[]; dtype: string };
-  constructor(readonly torch: Torch, readonly rng: Rng, readonly plausible: boolean) {
+  constructor(
+    readonly torch: Torch,
+    readonly rng: Rng,
+    readonly plausible: boolean,
+  ) {
     this.base = { shape: rng.pick(SHAPES), dtype: plausible ? rng.pick(['float32', 'float32', 'float64', 'int64']) : rng.pick(DTYPES) };
   }
 
@@ -154,16 +270,35 @@ export class CallCtx {
     else t = torch.tensor(Float32Array.from(vals), { shape }).to(dtype as torchNs.DType);
     this.made.push(t);
     const r = rng.next();
-    if (r < 0.12 && shape.length >= 2) { t = t.transpose(0, shape.length - 1); desc += '.T'; this.made.push(t); }
-    else if (r < 0.18 && shape.length >= 1 && shape[0] > 1) { t = t.narrow(0, 1, shape[0] - 1); desc += '.narrow'; this.made.push(t); }
-    else if (r < 0.22 && shape.length >= 1) { t = t.unsqueeze(0).expand([2, ...shape]); desc += '.expand2'; this.made.push(t); }
+    if (r < 0.12 && shape.length >= 2) {
+      t = t.transpose(0, shape.length - 1);
+      desc += '.T';
+      this.made.push(t);
+    } else if (r < 0.18 && shape.length >= 1 && shape[0] > 1) {
+      t = t.narrow(0, 1, shape[0] - 1);
+      desc += '.narrow';
+      this.made.push(t);
+    } else if (r < 0.22 && shape.length >= 1) {
+      t = t.unsqueeze(0).expand([2, ...shape]);
+      desc += '.expand2';
+      this.made.push(t);
+    }
     if (t.dtype.startsWith('float') || t.dtype === 'bfloat16') {
       if (rng.chance(this.plausible ? 0.3 : 0.15)) {
-        t = t.detach().requiresGrad_(true); desc += '.grad'; this.made.push(t);
-        if (rng.chance(0.3)) { t = t.mul(2); desc += '.mul2'; this.made.push(t); }
+        t = t.detach().requiresGrad_(true);
+        desc += '.grad';
+        this.made.push(t);
+        if (rng.chance(0.3)) {
+          t = t.mul(2);
+          desc += '.mul2';
+          this.made.push(t);
+        }
       }
     }
-    if (!this.plausible && rng.chance(0.05)) { t.dispose(); desc += '.disposed'; }
+    if (!this.plausible && rng.chance(0.05)) {
+      t.dispose();
+      desc += '.disposed';
+    }
     this.inputs.add(t);
     return { v: t, d: `T(${desc})` };
   }
@@ -178,13 +313,23 @@ export class CallCtx {
     const r = rng.next();
     if (r < 0.36) return this.tensor();
     if (r < 0.52) return this.int();
-    if (r < 0.56) { const v = rng.pick(HOSTILE_NUMBERS); return { v, d: String(v) }; }
-    if (r < 0.58) { const v = rng.next() * 4 - 2; return { v, d: String(v) }; }
+    if (r < 0.56) {
+      const v = rng.pick(HOSTILE_NUMBERS);
+      return { v, d: String(v) };
+    }
+    if (r < 0.58) {
+      const v = rng.next() * 4 - 2;
+      return { v, d: String(v) };
+    }
     if (r < 0.68) {
       const n = rng.int(0, 4);
       const items: Gen[] = [];
       for (let i = 0; i < n; i++) items.push(depth < 2 && rng.chance(0.15) ? this.value(depth + 1) : this.int());
-      if (rng.chance(0.3)) { const ts: Gen[] = []; for (let i = 0; i < n; i++) ts.push(this.tensor()); return { v: ts.map((x) => x.v), d: `[${ts.map((x) => x.d).join(',')}]` }; }
+      if (rng.chance(0.3)) {
+        const ts: Gen[] = [];
+        for (let i = 0; i < n; i++) ts.push(this.tensor());
+        return { v: ts.map((x) => x.v), d: `[${ts.map((x) => x.d).join(',')}]` };
+      }
       return { v: items.map((x) => x.v), d: `[${items.map((x) => x.d).join(',')}]` };
     }
     if (r < 0.78 && depth < 2) {
@@ -193,22 +338,44 @@ export class CallCtx {
       const ds: string[] = [];
       for (let i = 0; i < n; i++) {
         const k = rng.pick(OPTION_KEYS);
-        const g = k === 'dtype' ? { v: rng.pick([...DTYPES, 'float', 'long', 'complex64']), d: '' } : k === 'device' ? { v: rng.pick(STRINGS), d: '' } : this.value(depth + 1);
+        const g =
+          k === 'dtype'
+            ? { v: rng.pick([...DTYPES, 'float', 'long', 'complex64']), d: '' }
+            : k === 'device'
+              ? { v: rng.pick(STRINGS), d: '' }
+              : this.value(depth + 1);
         if (!g.d) g.d = JSON.stringify(g.v);
         o[k] = g.v;
         ds.push(`${k}:${g.d}`);
       }
       return { v: o, d: `{${ds.join(',')}}` };
     }
-    if (r < 0.83) { const v = rng.pick(STRINGS); return { v, d: JSON.stringify(v) }; }
-    if (r < 0.87) { const v = rng.pick([null, undefined]); return { v, d: String(v) }; }
-    if (r < 0.89) { const v = rng.chance(0.5); return { v, d: String(v) }; }
-    if (r < 0.90) { const v = rng.pick([0n, 3n, -1n, 2n ** 70n]); return { v, d: `${v}n` }; }
+    if (r < 0.83) {
+      const v = rng.pick(STRINGS);
+      return { v, d: JSON.stringify(v) };
+    }
+    if (r < 0.87) {
+      const v = rng.pick([null, undefined]);
+      return { v, d: String(v) };
+    }
+    if (r < 0.89) {
+      const v = rng.chance(0.5);
+      return { v, d: String(v) };
+    }
+    if (r < 0.9) {
+      const v = rng.pick([0n, 3n, -1n, 2n ** 70n]);
+      return { v, d: `${v}n` };
+    }
     if (r < 0.93) {
       const k = rng.int(0, 5);
       const fns: [AnyFn, string][] = [
         [() => torch.ones([2]), '()=>ones([2])'],
-        [() => { throw new Error('thrown by fuzz callback'); }, '()=>{throw}'],
+        [
+          () => {
+            throw new Error('thrown by fuzz callback');
+          },
+          '()=>{throw}',
+        ],
         [async () => 1, 'async()=>1'],
         [(x: unknown) => x, 'x=>x'],
         [() => [torch.zeros([1]), 5], '()=>[zeros([1]),5]'],
@@ -217,14 +384,29 @@ export class CallCtx {
       return { v: fns[k][0], d: fns[k][1] };
     }
     if (r < 0.94) return { v: new torch.Generator().manualSeed(rng.int(0, 9)), d: 'Generator' };
-    if (r < 0.95) { const a = rng.int(-2, 3); const b = rng.int(-2, 3); return { v: torch.slice(a, b), d: `slice(${a},${b})` }; }
+    if (r < 0.95) {
+      const a = rng.int(-2, 3);
+      const b = rng.int(-2, 3);
+      return { v: torch.slice(a, b), d: `slice(${a},${b})` };
+    }
     const k = rng.int(0, 7);
     const weird: [() => unknown, string][] = [
       [() => Object.create(torch.Tensor.prototype), 'Object.create(Tensor.prototype)'],
       [() => ({ _h: 0, dispose() {} }), '{_h:0}'],
       [() => Symbol('s'), 'Symbol'],
       [() => new Float32Array([1, 2, 3]), 'Float32Array[3]'],
-      [() => new Proxy({}, { get() { throw new Error('hostile getter'); } }), 'Proxy(throwing)'],
+      [
+        () =>
+          new Proxy(
+            {},
+            {
+              get() {
+                throw new Error('hostile getter');
+              },
+            },
+          ),
+        'Proxy(throwing)',
+      ],
       [() => ({ valueOf: () => 3 }), '{valueOf:3}'],
       [() => new BigInt64Array([1n, 2n]), 'BigInt64Array[2]'],
       [() => [[1, 2], [3]], '[[1,2],[3]]'],
@@ -236,10 +418,7 @@ export class CallCtx {
 // ---- result checking --------------------------------------------------------------------
 
 /** What one call did. */
-export type Outcome =
-  | { status: 'ok' }
-  | { status: 'error'; message: string }
-  | { status: 'bad'; why: string };
+export type Outcome = { status: 'ok' } | { status: 'error'; message: string } | { status: 'bad'; why: string };
 
 function checkResult(torch: Torch, ctx: CallCtx, result: unknown, depth = 0): string | null {
   if (depth > 3 || result === null || result === undefined) return null;
@@ -260,12 +439,19 @@ function checkResult(torch: Torch, ctx: CallCtx, result: unknown, depth = 0): st
         return `dataSync threw on a returned ${result.dtype}[${shape}] tensor: ${(e as Error)?.message}`;
       }
       if (data.length !== numel) return `dataSync length ${data.length} != numel ${numel}`;
-      try { String(result); } catch (e) { return `toString threw: ${(e as Error)?.message}`; }
+      try {
+        String(result);
+      } catch (e) {
+        return `toString threw: ${(e as Error)?.message}`;
+      }
     }
     return null;
   }
   if (Array.isArray(result)) {
-    for (const r of result) { const w = checkResult(torch, ctx, r, depth + 1); if (w) return w; }
+    for (const r of result) {
+      const w = checkResult(torch, ctx, r, depth + 1);
+      if (w) return w;
+    }
     return null;
   }
   if (result instanceof torch.ValuesIndices) {
@@ -283,7 +469,12 @@ function errorOutcome(e: unknown): Outcome {
 // ---- one call ---------------------------------------------------------------------------
 
 /** A prepared call: its descriptor (logged before running) and its thunk. */
-export interface PreparedCall { index: number; desc: string; run: () => unknown; ctx: CallCtx }
+export interface PreparedCall {
+  index: number;
+  desc: string;
+  run: () => unknown;
+  ctx: CallCtx;
+}
 
 /** Builds call `index` of `seed` (pure function of both and the target list). */
 export function prepareCall(torch: Torch, targets: Target[], seed: number, index: number): PreparedCall {
@@ -298,9 +489,22 @@ export function prepareCall(torch: Torch, targets: Target[], seed: number, index
   let run: () => unknown;
   if (target.kind === 'method' || target.kind === 'getter') {
     // Mostly a real tensor receiver; sometimes a hostile `this`.
-    const self: Gen = rng.chance(0.95) ? ctx.tensor() : rng.pick([{ v: {}, d: '{}' }, { v: Object.create(torch.Tensor.prototype), d: 'Object.create(Tensor.prototype)' }, { v: undefined, d: 'undefined' }]);
+    const self: Gen = rng.chance(0.95)
+      ? ctx.tensor()
+      : rng.pick([
+          { v: {}, d: '{}' },
+          { v: Object.create(torch.Tensor.prototype), d: 'Object.create(Tensor.prototype)' },
+          { v: undefined, d: 'undefined' },
+        ]);
     desc = target.kind === 'getter' ? `${self.d}.${target.name.slice(7)}` : `${self.d}.${target.name.slice(7)}(${argDesc})`;
-    run = target.kind === 'getter' ? () => target.fn.call(self.v) : () => target.fn.apply(self.v, args.map((a) => a.v));
+    run =
+      target.kind === 'getter'
+        ? () => target.fn.call(self.v)
+        : () =>
+            target.fn.apply(
+              self.v,
+              args.map((a) => a.v),
+            );
   } else if (target.kind === 'function') {
     desc = `${target.name}(${argDesc})`;
     run = () => target.fn(...args.map((a) => a.v));
@@ -318,7 +522,12 @@ export function prepareCall(torch: Torch, targets: Target[], seed: number, index
       const obj = new Cls(...args.map((a) => a.v));
       if (!callMethod) return obj;
       const m = obj[callMethod];
-      return typeof m === 'function' ? (m as AnyFn).apply(obj, margs.map((a) => a.v)) : m;
+      return typeof m === 'function'
+        ? (m as AnyFn).apply(
+            obj,
+            margs.map((a) => a.v),
+          )
+        : m;
     };
   }
   return { index, desc, run, ctx };
@@ -336,7 +545,10 @@ export async function executeCall(torch: Torch, call: PreparedCall): Promise<Out
     });
     if (result instanceof Promise) {
       const settled = await Promise.race([
-        result.then(() => ({ ok: true as const }), (e: unknown) => ({ ok: false as const, e })),
+        result.then(
+          () => ({ ok: true as const }),
+          (e: unknown) => ({ ok: false as const, e }),
+        ),
         new Promise<{ ok: 'timeout' }>((res) => setTimeout(() => res({ ok: 'timeout' }), 2000).unref()),
       ]);
       if (settled.ok === 'timeout') outcome = { status: 'ok' };
@@ -373,8 +585,7 @@ export interface BatchSummary {
  * Runs calls [start, end) of `seed`, writing "index\tdescriptor" to `logFd` before each call so
  * that the parent can name the call that killed the process.
  */
-export async function runBatch(seed: number, start: number, end: number, logFd: number | null,
-  torch: Torch = torchNs): Promise<BatchSummary> {
+export async function runBatch(seed: number, start: number, end: number, logFd: number | null, torch: Torch = torchNs): Promise<BatchSummary> {
   const targets = collectTargets(torch);
   const t0 = Date.now();
   const s: BatchSummary = { seed, start, end, calls: 0, ok: 0, errors: 0, bad: [], errorKinds: {}, targets: targets.length, numTensorsAfter: 0, ms: 0 };
@@ -395,7 +606,10 @@ export async function runBatch(seed: number, start: number, end: number, logFd: 
     if (o.status === 'ok') s.ok++;
     else if (o.status === 'error') {
       s.errors++;
-      const key = o.message.split('\n')[0].replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, 'N').slice(0, 120);
+      const key = o.message
+        .split('\n')[0]
+        .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, 'N')
+        .slice(0, 120);
       s.errorKinds[key] = (s.errorKinds[key] ?? 0) + 1;
     } else s.bad.push({ index: i, desc: call.desc, why: o.why });
     // Let finalizers and microtasks run now and then, as a real program's event loop would.

@@ -22,7 +22,6 @@ import { readCifar10Binary, readCifar10Python } from '../../lib/data/cifar10.js'
 import { extractArchive } from '../../lib/data/download.js';
 
 const here = fileURLToPath(import.meta.url);
-const root = path.resolve(path.dirname(here), '../..');
 
 /** The fuzzed formats; each seed file is `<format>.<ext>` in the seed folder. */
 export const FORMATS = ['pt-dict', 'pt-tensor', 'npy', 'idx', 'cifar-bin', 'cifar-py', 'tar-gz'] as const;
@@ -48,7 +47,11 @@ export function buildSeeds(dir: string): Format[] {
   const f = (fmt: Format): string => path.join(dir, `${fmt}.${EXT[fmt]}`);
   torch.tidy(() => {
     torch.manualSeed(0);
-    const sd = new Map<string, torch.Tensor>([['weight', torch.randn([3, 4])], ['bias', torch.arange(3).float()], ['steps', torch.tensor([7], { dtype: 'int64' })]]);
+    const sd = new Map<string, torch.Tensor>([
+      ['weight', torch.randn([3, 4])],
+      ['bias', torch.arange(3).float()],
+      ['steps', torch.tensor([7], { dtype: 'int64' })],
+    ]);
     torch.save(sd, f('pt-dict'));
     torch.save(torch.randn([2, 5]), f('pt-tensor'));
     npy.save(f('npy'), torch.randn([3, 4]));
@@ -57,7 +60,8 @@ export function buildSeeds(dir: string): Format[] {
   // IDX by hand: magic 00 00 <type 0x08 = uint8> <ndim 3>, big-endian dims, then the bytes.
   const dims = [2, 4, 4];
   const idx = Buffer.alloc(4 + 4 * dims.length + 32);
-  idx[2] = 0x08; idx[3] = dims.length;
+  idx[2] = 0x08;
+  idx[3] = dims.length;
   dims.forEach((d, i) => idx.writeUInt32BE(d, 4 + 4 * i));
   for (let i = 0; i < 32; i++) idx[16 + i] = (i * 37) & 0xff;
   fs.writeFileSync(f('idx'), idx);
@@ -65,15 +69,24 @@ export function buildSeeds(dir: string): Format[] {
   // CIFAR-10 binary: 2 records of 1 label byte + 3072 pixel bytes.
   const bin = Buffer.alloc(2 * 3073);
   for (let i = 0; i < bin.length; i++) bin[i] = (i * 131) & 0xff;
-  bin[0] = 3; bin[3073] = 9;
+  bin[0] = 3;
+  bin[3073] = 9;
   fs.writeFileSync(f('cifar-bin'), bin);
   made.push('cifar-bin');
   // CIFAR-10 python: the pickle layout of the real batches (bytes keys, uint8 (N, 3072), list labels).
-  const py = spawnSync('/usr/bin/python3', ['-c', [
-    'import pickle, sys, numpy as np',
-    "d = {b'batch_label': b'fuzz', b'labels': [1, 8], b'data': (np.arange(2 * 3072) % 251).astype(np.uint8).reshape(2, 3072), b'filenames': [b'a.png', b'b.png']}",
-    "open(sys.argv[1], 'wb').write(pickle.dumps(d, protocol=2))",
-  ].join('\n'), f('cifar-py')], { encoding: 'utf8' });
+  const py = spawnSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      [
+        'import pickle, sys, numpy as np',
+        "d = {b'batch_label': b'fuzz', b'labels': [1, 8], b'data': (np.arange(2 * 3072) % 251).astype(np.uint8).reshape(2, 3072), b'filenames': [b'a.png', b'b.png']}",
+        "open(sys.argv[1], 'wb').write(pickle.dumps(d, protocol=2))",
+      ].join('\n'),
+      f('cifar-py'),
+    ],
+    { encoding: 'utf8' },
+  );
   if (py.status === 0 && fs.existsSync(f('cifar-py'))) made.push('cifar-py');
   // .tar.gz of a CIFAR binary folder, as the download holds.
   const src = path.join(dir, 'tar-src');
@@ -119,10 +132,15 @@ export function mutate(fmt: Format, seedBytes: Buffer, r: () => number): { bytes
     if (b.length === 0) break;
     if (kind === 0) {
       const n = 1 + ri(8);
-      for (let j = 0; j < n; j++) { const p = ri(b.length); b[p] ^= 1 << ri(8); }
+      for (let j = 0; j < n; j++) {
+        const p = ri(b.length);
+        b[p] ^= 1 << ri(8);
+      }
       steps.push(`flip ${n} bits`);
     } else if (kind === 1) {
-      const p = ri(b.length); const n = 1 + ri(Math.min(16, b.length - p)); const v = [0x00, 0xff, -1][ri(3)];
+      const p = ri(b.length);
+      const n = 1 + ri(Math.min(16, b.length - p));
+      const v = [0x00, 0xff, -1][ri(3)];
       for (let j = 0; j < n; j++) b[p + j] = v < 0 ? ri(256) : v;
       steps.push(`overwrite ${n}@${p} with ${v < 0 ? 'random' : '0x' + v.toString(16)}`);
     } else if (kind === 2) {
@@ -130,12 +148,16 @@ export function mutate(fmt: Format, seedBytes: Buffer, r: () => number): { bytes
       b = b.subarray(0, n);
       steps.push(`truncate to ${n}`);
     } else if (kind === 3) {
-      const p = ri(b.length); const n = 1 + ri(Math.min(256, b.length - p)); const at = ri(b.length + 1);
+      const p = ri(b.length);
+      const n = 1 + ri(Math.min(256, b.length - p));
+      const at = ri(b.length + 1);
       b = Buffer.concat([b.subarray(0, at), b.subarray(p, p + n), b.subarray(at)]);
       steps.push(`duplicate ${n}@${p} at ${at}`);
     } else if (kind === 4) {
-      const n = 1 + ri(64); const at = ri(b.length + 1);
-      const ins = Buffer.alloc(n); for (let j = 0; j < n; j++) ins[j] = ri(256);
+      const n = 1 + ri(64);
+      const at = ri(b.length + 1);
+      const ins = Buffer.alloc(n);
+      for (let j = 0; j < n; j++) ins[j] = ri(256);
       b = Buffer.concat([b.subarray(0, at), ins, b.subarray(at)]);
       steps.push(`insert ${n} random at ${at}`);
     } else {
@@ -160,7 +182,10 @@ export async function runReader(fmt: Format, file: string, scratch: string): Pro
     try {
       await extractArchive(file, out);
       const bin = path.join(out, 'cifar-10-batches-bin', 'data_batch_1.bin');
-      if (fs.existsSync(bin)) torch.tidy(() => { readCifar10Binary([bin]); });
+      if (fs.existsSync(bin))
+        torch.tidy(() => {
+          readCifar10Binary([bin]);
+        });
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -184,7 +209,14 @@ export function prepareCase(seed: number, index: number, formats: readonly Forma
 }
 
 /** What one child reports. */
-export interface ParserBatch { calls: number; ok: number; errors: number; bad: string[]; errorKinds: Record<string, number>; numTensorsAfter: number }
+export interface ParserBatch {
+  calls: number;
+  ok: number;
+  errors: number;
+  bad: string[];
+  errorKinds: Record<string, number>;
+  numTensorsAfter: number;
+}
 
 async function childMain(args: string[]): Promise<void> {
   const [seed, start, end] = args.slice(0, 3).map(Number);
@@ -208,7 +240,10 @@ async function childMain(args: string[]): Promise<void> {
         s.bad.push(`${i}\t${c.desc}\tthrew a non-Error or an empty message: ${String(e)}`);
       } else {
         s.errors++;
-        const kind = `${c.fmt}: ${e.message.replace(/'[^']*'|\/[^\s:,)]+/g, '…').replace(/\d+/g, 'N').slice(0, 80)}`;
+        const kind = `${c.fmt}: ${e.message
+          .replace(/'[^']*'|\/[^\s:,)]+/g, '…')
+          .replace(/\d+/g, 'N')
+          .slice(0, 80)}`;
         s.errorKinds[kind] = (s.errorKinds[kind] ?? 0) + 1;
       }
     }
@@ -221,16 +256,40 @@ async function childMain(args: string[]): Promise<void> {
 }
 
 /** A dead or hung child's case. */
-export interface ParserCrash { seed: number; index: number; desc: string; how: string; stderrTail: string; replay: string }
+export interface ParserCrash {
+  seed: number;
+  index: number;
+  desc: string;
+  how: string;
+  stderrTail: string;
+  replay: string;
+}
 /** Aggregate of a parser fuzz run. */
-export interface ParserReport { seed: number; cases: number; ok: number; errors: number; crashes: ParserCrash[]; bad: string[]; errorKinds: Record<string, number>; formats: Format[]; ms: number }
+export interface ParserReport {
+  seed: number;
+  cases: number;
+  ok: number;
+  errors: number;
+  crashes: ParserCrash[];
+  bad: string[];
+  errorKinds: Record<string, number>;
+  formats: Format[];
+  ms: number;
+}
 
 /**
  * Runs `cases` cases of `seed` in child processes of `batch` cases each, under a 4 GiB data limit
  * (a huge allocation then fails as an error instead of waking the OOM killer). A child whose log
  * has not advanced for `hangMs` is killed and its current case reported as a hang.
  */
-export async function fuzzParsers(opts: { seed: number; cases: number; batch?: number; start?: number; hangMs?: number; log?: (l: string) => void }): Promise<ParserReport> {
+export async function fuzzParsers(opts: {
+  seed: number;
+  cases: number;
+  batch?: number;
+  start?: number;
+  hangMs?: number;
+  log?: (l: string) => void;
+}): Promise<ParserReport> {
   const batch = opts.batch ?? 500;
   const hangMs = opts.hangMs ?? 10_000;
   const log = opts.log ?? (() => {});
@@ -251,28 +310,42 @@ export async function fuzzParsers(opts: { seed: number; cases: number; batch?: n
     const child = spawn('bash', ['-c', cmd], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-20_000); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-20_000);
+    });
     let hung = false;
     const started = Date.now();
     const timer = setInterval(() => {
       // Startup (tsx + addon load) is not a case: measure from the first log line.
       const last = fs.statSync(logFile);
       const since = last.size > 0 ? Date.now() - last.mtimeMs : Date.now() - started - 30_000;
-      if (since > hangMs) { hung = true; child.kill('SIGKILL'); }
+      if (since > hangMs) {
+        hung = true;
+        child.kill('SIGKILL');
+      }
     }, 250);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('close', (c, s) => res([c, s])));
     clearInterval(timer);
     const line = stdout.split('\n').find((l) => l.startsWith('PFUZZ-SUMMARY '));
     if (code === 0 && line && !hung) {
       const s = JSON.parse(line.slice('PFUZZ-SUMMARY '.length)) as ParserBatch;
-      rep.cases += s.calls; rep.ok += s.ok; rep.errors += s.errors; rep.bad.push(...s.bad);
+      rep.cases += s.calls;
+      rep.ok += s.ok;
+      rep.errors += s.errors;
+      rep.bad.push(...s.bad);
       for (const [k, n] of Object.entries(s.errorKinds)) rep.errorKinds[k] = (rep.errorKinds[k] ?? 0) + n;
       log(`batch [${i}, ${j}): ${s.calls} cases, ${s.errors} errors, ${s.bad.length} bad`);
       i = j;
       continue;
     }
-    const lines = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').filter((l) => l.length > 0);
+    const lines = fs
+      .readFileSync(logFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.length > 0);
     const last = lines.length > 0 ? lines[lines.length - 1] : '';
     const tab = last.indexOf('\t');
     const index = tab > 0 ? Number(last.slice(0, tab)) : i;
@@ -280,13 +353,22 @@ export async function fuzzParsers(opts: { seed: number; cases: number; batch?: n
       throw new Error(`parser fuzz: the child process could not start:\n${stderr.slice(-3000)}`);
     }
     const how = hung ? `hang (no progress for ${hangMs} ms)` : signal ? `signal ${signal}` : `exit ${code}`;
-    const crash: ParserCrash = { seed: opts.seed, index, desc: tab > 0 ? last.slice(tab + 1) : '(before the first case)', how,
-      stderrTail: stderr.split('\n').slice(-15).join('\n'), replay: `node --import tsx tools/fuzz/parsers.ts --seed ${opts.seed} --replay ${index}` };
+    const crash: ParserCrash = {
+      seed: opts.seed,
+      index,
+      desc: tab > 0 ? last.slice(tab + 1) : '(before the first case)',
+      how,
+      stderrTail: stderr.split('\n').slice(-15).join('\n'),
+      replay: `node --import tsx tools/fuzz/parsers.ts --seed ${opts.seed} --replay ${index}`,
+    };
     rep.crashes.push(crash);
     rep.cases += Math.max(0, index - i) + 1;
     log(`CRASH at case ${index} (${how}): ${crash.desc}`);
     i = index + 1;
-    if (rep.crashes.length > 50) { log('more than 50 crashes: stopping'); break; }
+    if (rep.crashes.length > 50) {
+      log('more than 50 crashes: stopping');
+      break;
+    }
   }
   rep.ms = Date.now() - t0;
   fs.rmSync(work, { recursive: true, force: true });
@@ -298,12 +380,29 @@ if (process.argv[1] && path.resolve(process.argv[1]) === here) {
   if (argv[0] === '--child') {
     await childMain(argv.slice(1));
   } else {
-    const opt = (name: string, d: number): number => { const k = argv.indexOf(name); return k >= 0 ? Number(argv[k + 1]) : d; };
+    const opt = (name: string, d: number): number => {
+      const k = argv.indexOf(name);
+      return k >= 0 ? Number(argv[k + 1]) : d;
+    };
     const seed = opt('--seed', 1);
     const replay = opt('--replay', -1);
-    const rep = await fuzzParsers(replay >= 0 ? { seed, cases: 1, start: replay, batch: 1, log: console.log }
-      : { seed, cases: opt('--cases', 3000), batch: opt('--batch', 500), log: console.log });
-    console.log(JSON.stringify({ seed: rep.seed, formats: rep.formats, cases: rep.cases, ok: rep.ok, errors: rep.errors, crashes: rep.crashes.length, bad: rep.bad.length, ms: rep.ms }));
+    const rep = await fuzzParsers(
+      replay >= 0
+        ? { seed, cases: 1, start: replay, batch: 1, log: console.log }
+        : { seed, cases: opt('--cases', 3000), batch: opt('--batch', 500), log: console.log },
+    );
+    console.log(
+      JSON.stringify({
+        seed: rep.seed,
+        formats: rep.formats,
+        cases: rep.cases,
+        ok: rep.ok,
+        errors: rep.errors,
+        crashes: rep.crashes.length,
+        bad: rep.bad.length,
+        ms: rep.ms,
+      }),
+    );
     for (const c of rep.crashes) console.log(`CRASH ${c.how}: case ${c.index} ${c.desc}\n  replay: ${c.replay}\n${c.stderrTail}`);
     for (const b of rep.bad) console.log(`BAD ${b}`);
     const kinds = Object.entries(rep.errorKinds).sort((a, b) => b[1] - a[1]);

@@ -24,11 +24,18 @@ if (replay !== undefined) {
   console.log(await executeCall(torch, call));
 } else {
   const rep = fuzz({
-    seed, calls: arg('calls', 10_000)!, batch: arg('batch', 2000), start: arg('start', 0),
+    seed,
+    calls: arg('calls', 10_000)!,
+    batch: arg('batch', 2000),
+    start: arg('start', 0),
     log: (l) => console.error(l),
   });
-  const top = Object.entries(rep.errorKinds).sort((a, b) => b[1] - a[1]).slice(0, 25);
+  const top = Object.entries(rep.errorKinds)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25);
   console.log(JSON.stringify({ ...rep, errorKinds: Object.fromEntries(top), distinctErrorKinds: Object.keys(rep.errorKinds).length }, null, 1));
-  console.error(`fuzz seed ${seed}: ${rep.callsRun} calls run, ${rep.errors} errors thrown, ${rep.ok} ok, ${rep.bad.length} bad results, ${rep.crashes.length} crashes, ${rep.targets} targets, ${(rep.ms / 1000).toFixed(1)} s`);
+  console.error(
+    `fuzz seed ${seed}: ${rep.callsRun} calls run, ${rep.errors} errors thrown, ${rep.ok} ok, ${rep.bad.length} bad results, ${rep.crashes.length} crashes, ${rep.targets} targets, ${(rep.ms / 1000).toFixed(1)} s`,
+  );
   process.exitCode = rep.crashes.length > 0 || rep.bad.length > 0 ? 1 : 0;
 }

@@ -84,8 +84,7 @@ export function classify(maps: Mapping[], sps = threadStackPointers()): Mapping[
     else if (
       m.perms === 'rw-p' &&
       m.start % ARENA === 0n &&
-      (m.end - m.start === ARENA ||
-        (next !== undefined && next.start === m.end && next.perms === '---p' && next.name === '' && next.end === m.start + ARENA))
+      (m.end - m.start === ARENA || (next !== undefined && next.start === m.end && next.perms === '---p' && next.name === '' && next.end === m.start + ARENA))
     ) {
       m.kind = 'glibc arena';
     } else if (m.perms === 'rwxp') m.kind = 'V8 code';
@@ -175,11 +174,14 @@ export function formatDiff(prev: Reading, cur: Reading, minBytes = MiB): string[
     const p = before.get(start);
     const d = m.rss - (p?.rss ?? 0);
     if (Math.abs(d) >= minBytes && !SUMMED.has(m.kind)) {
-      lines.push(`    ${d > 0 ? '+' : ''}${mib(d)} MiB  ${hex(m.start)}-${hex(m.end)} ${m.perms} ${m.kind}${m.name ? ' ' + m.name : ''} (rss ${mib(m.rss)}, size ${mib(Number(m.end - m.start))}${p ? '' : ', new'})`);
+      lines.push(
+        `    ${d > 0 ? '+' : ''}${mib(d)} MiB  ${hex(m.start)}-${hex(m.end)} ${m.perms} ${m.kind}${m.name ? ' ' + m.name : ''} (rss ${mib(m.rss)}, size ${mib(Number(m.end - m.start))}${p ? '' : ', new'})`,
+      );
     }
   }
   for (const [start, p] of before) {
-    if (!after.has(start) && p.rss >= minBytes && !SUMMED.has(p.kind)) lines.push(`    -${mib(p.rss)} MiB  ${hex(p.start)}-${hex(p.end)} ${p.perms} ${p.kind} (gone)`);
+    if (!after.has(start) && p.rss >= minBytes && !SUMMED.has(p.kind))
+      lines.push(`    -${mib(p.rss)} MiB  ${hex(p.start)}-${hex(p.end)} ${p.perms} ${p.kind} (gone)`);
   }
   return lines;
 }
