@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
-import { PYTHON, pythonHas, pythonTorchVersion, runGoldenLive } from './helpers.js';
+import { PYTHON, pythonRunsOurLibTorch, runGoldenLive, skipWithoutPythonTorchvision } from './helpers.js';
 import { writeSyntheticCifar10, loadCifar10 } from '../scripts/cifar.js';
 import { main as part3 } from '../scripts/part3.js';
 
@@ -109,10 +109,6 @@ test('the python version (cifar-10-batches-py, pickled by Python) loads to the s
   }
 });
 
-/** '1.13.0a0+git…' and '2.6.0+cu124' name the releases 1.13.0 and 2.6.0. */
-const release = (v: string): string => /^\d+\.\d+\.\d+/.exec(v)?.[0] ?? v;
-const sameLibTorch = pythonTorchVersion !== null && release(pythonTorchVersion) === release(torch.version.libtorch);
-
 type Records = Fixture['results'][string];
 async function runPort(): Promise<Record<string, Records & { weights: number[][] }>> {
   const code = await part3(['--data', root, '--seed', String(fx.seed), '--steps', String(fx.steps), '--models', 'mlp_1,cnn_3', '--out', out, '--no-progress']);
@@ -120,17 +116,12 @@ async function runPort(): Promise<Record<string, Records & { weights: number[][]
   return Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]));
 }
 
-test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', {
-  skip:
-    pythonTorchVersion && pythonHas('torchvision')
-      ? false
-      : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)`,
-}, async () => {
+test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: skipWithoutPythonTorchvision }, async () => {
   const py = runGoldenLive<Fixture>('part3_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const ours = await runPort();
   // Exact when the same LibTorch runs both sides; a user's LibTorch may differ from Debian's Python.
-  const rel = sameLibTorch ? 0 : 1e-4;
+  const rel = pythonRunsOurLibTorch ? 0 : 1e-4;
   for (const name of ['mlp_1', 'cnn_3']) {
     const r = ours[name],
       e = py.results[name];
@@ -140,7 +131,7 @@ test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this mach
     closeRel([r.test_acc], [e.test_acc], `${name} test_acc`, rel);
     const w = torch.tensor(r.weights, { dtype: 'float64' });
     assert.deepEqual(w.shape, e.weights_shape);
-    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, sameLibTorch ? 0 : 1e-3);
+    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, pythonRunsOurLibTorch ? 0 : 1e-3);
   }
 });
 

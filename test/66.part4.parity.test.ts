@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
-import { PYTHON, pythonHas, pythonTorchVersion, runGoldenLive } from './helpers.js';
+import { pythonRunsOurLibTorch, runGoldenLive, skipWithoutPythonTorchvision } from './helpers.js';
 import { writeSyntheticCifar10 } from '../scripts/cifar.js';
 import { main as part4 } from '../scripts/part4.js';
 
@@ -42,8 +42,6 @@ function closeRel(actual: number[], expected: number[], what: string, rel = 1e-4
   });
 }
 
-const release = (v: string): string => /^\d+\.\d+\.\d+/.exec(v)?.[0] ?? v;
-const sameLibTorch = pythonTorchVersion !== null && release(pythonTorchVersion) === release(torch.version.libtorch);
 const KEYS = ['relu_loss_curve', 'relu_grad_curve', 'sigmoid_loss_curve', 'sigmoid_grad_curve'];
 let ours: Record<string, Record<string, number[]>> | undefined;
 
@@ -64,19 +62,14 @@ async function runPort(): Promise<Record<string, Record<string, number[]>>> {
   return ours;
 }
 
-test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', {
-  skip:
-    pythonTorchVersion && pythonHas('torchvision')
-      ? false
-      : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)`,
-}, async () => {
+test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', { skip: skipWithoutPythonTorchvision }, async () => {
   const py = runGoldenLive<Fixture>('part4_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const r = await runPort();
   for (const [name, expected] of Object.entries(py.results)) {
     for (const key of KEYS) {
       assert.equal(expected[key].length, fx.steps / 10, `python ${name} ${key}`);
-      closeRel(r[name][key], expected[key], `${name} ${key}`, sameLibTorch ? 0 : 1e-4);
+      closeRel(r[name][key], expected[key], `${name} ${key}`, pythonRunsOurLibTorch ? 0 : 1e-4);
     }
   }
 });

@@ -139,6 +139,18 @@ export const pythonTorchVersion: string | null = (() => {
   return r.status === 0 ? r.stdout.trim() : null;
 })();
 
+/** '1.13.0a0+git…' and '2.6.0+cu124' name the releases 1.13.0 and 2.6.0. */
+const release = (v: string): string => /^\d+\.\d+\.\d+/.exec(v)?.[0] ?? v;
+
+/** Whether PYTHON's torch is the release torchnode was built against: then the same kernels run. */
+export const pythonRunsOurLibTorch: boolean = pythonTorchVersion !== null && release(pythonTorchVersion) === release(torch.version.libtorch);
+
+/** The skip option of a test that runs appendix code live in PYTHON (torch and torchvision). */
+export const skipWithoutPythonTorchvision: false | string =
+  pythonTorchVersion && pythonHas('torchvision')
+    ? false
+    : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)`;
+
 /**
  * Runs a tools/golden script with PYTHON on this machine, writing its JSON to a temporary file,
  * and returns the parsed result. Trained values depend on the CPU (oneDNN and ATen pick kernels

@@ -54,7 +54,8 @@ make_root() {
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 }
 
-in_root() { chroot "$1" env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb bash -c "$2"; }
+# The host's CA bundle (copied in by make_root) for npm: a proxying network may use its own CA.
+in_root() { chroot "$1" env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt bash -c "$2"; }
 
 apt_in() {
   local root=$1; shift
