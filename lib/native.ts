@@ -165,13 +165,17 @@ function packageRoot(): string {
  * the process's SIGSEGV, SIGBUS, SIGILL and SIGFPE handlers and catches SIGHUP. Node relies on
  * its own SIGSEGV handler: V8 turns out-of-bounds WebAssembly accesses (undici's HTTP parser is
  * WebAssembly) into WebAssembly.RuntimeErrors through it, and with UCX's handler the process dies instead
- * ("Caught signal 11", test/00). torchnode never uses UCX, so it is told to leave signals alone,
- * unless the user set these variables. They must be in the C environment before the addon is
- * loaded: assigning process.env does that on the main thread (a worker's process.env is a copy).
+ * ("Caught signal 11", test/00). Its libucm also rewrites the first instructions of libc's mmap,
+ * munmap, madvise, brk… (its "bistro" memory hooks) while V8's threads may be inside them: the
+ * intermittent SIGSEGV in V8's allocator while the addon loads. torchnode never uses UCX, so it is
+ * told to leave signals and memory functions alone, unless the user set these variables. They must
+ * be in the C environment before the addon is loaded: assigning process.env does that on the main
+ * thread (a worker's process.env is a copy).
  */
 function keepNodeSignalHandlers(): void {
   process.env.UCX_HANDLE_ERRORS ??= 'none';
   process.env.UCX_DEBUG_SIGNO ??= '0';
+  process.env.UCX_MEM_EVENTS ??= 'no';
 }
 
 function load(): NativeAddon {

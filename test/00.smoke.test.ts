@@ -41,3 +41,31 @@ test("loading torchnode leaves Node's signal handlers in place: a WebAssembly bo
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'RuntimeError: memory access out of bounds');
 });
+
+test("loading torchnode leaves libc's code unpatched (UCX's memory hooks rewrite mmap/munmap while V8's threads run)", () => {
+  // Every executable mapping of libc in this process, byte for byte against the file it maps
+  // (a patched page also splits the mapping in pieces, hence all of them).
+  const script = `
+    await import('./lib/index.js');
+    const fs = await import('node:fs');
+    const pieces = fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => / r-xp .*\\/libc\\.so\\.6$/.test(l));
+    let diff = 0;
+    const fm = fs.openSync('/proc/self/mem', 'r');
+    for (const line of pieces) {
+      const [range, , offset, , , path] = line.trim().split(/\\s+/);
+      const [start, end] = range.split('-').map((h) => parseInt(h, 16));
+      const n = end - start, mem = Buffer.alloc(n), file = Buffer.alloc(n);
+      fs.readSync(fm, mem, 0, n, start);
+      const ff = fs.openSync(path, 'r');
+      fs.readSync(ff, file, 0, n, parseInt(offset, 16));
+      fs.closeSync(ff);
+      for (let i = 0; i < n; i++) if (mem[i] !== file[i]) diff++;
+    }
+    console.log(pieces.length === 0 ? 'no libc mapping' : diff === 0 ? 'libc unpatched' : 'libc patched: ' + diff + ' bytes differ');`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: new URL('..', import.meta.url).pathname,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.trim(), /^(libc unpatched|no libc mapping)$/);
+});
