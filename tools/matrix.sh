@@ -46,7 +46,7 @@ make_root() {
   done
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
-  cp "$(command -v node)" "$root/usr/bin/node"
+  cmp -s "$(command -v node)" "$root/usr/bin/node" || cp "$(command -v node)" "$root/usr/bin/node"
   local npm_dir
   npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   mkdir -p "$root/usr/lib/node_modules" && rsync -a --delete "$npm_dir/" "$root/usr/lib/node_modules/npm/"
@@ -55,7 +55,7 @@ make_root() {
 }
 
 # The host's CA bundle (copied in by make_root) for npm: a proxying network may use its own CA.
-in_root() { chroot "$1" env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt bash -c "$2"; }
+in_root() { chroot "$1" env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt bash -c "$2"; }
 
 apt_in() {
   local root=$1; shift
@@ -81,22 +81,23 @@ stub_cudnn() {
 run_leg() {
   local leg=$1 root="$DIR/$1" log="$DIR/$1.log"
   mkdir -p "$DIR"
-  make_root "$root"
+  # run_leg runs under `||`, where bash ignores set -e: each step checks its own status.
+  make_root "$root" || return 1
   case $leg in
     cpu26)
       apt_in "$root" libtorch-dev libopenblas0 libgloo-dev python3-torch python3-torchvision python3-numpy \
-        cmake g++ make git python3 binutils ;;
+        cmake g++ make git python3 binutils || return 1 ;;
     cuda26)
       in_root "$root" 'sed -i "s/^Components: main$/Components: main contrib non-free non-free-firmware/" /etc/apt/sources.list.d/debian.sources 2>/dev/null || true
         grep -q contrib /etc/apt/sources.list 2>/dev/null || sed -i "s/ main$/ main contrib non-free non-free-firmware/" /etc/apt/sources.list 2>/dev/null || true'
       # nvidia-cudnn's postinst fails (no access to NVIDIA's servers): configured after the stub.
       apt_in "$root" libtorch-cuda-dev python3-torch-cuda nvidia-cuda-toolkit libnccl-dev libgloo-cuda-dev \
         python3-torchvision python3-numpy libopenblas0 cmake g++ make git python3 binutils || true
-      stub_cudnn "$root" ;;
+      stub_cudnn "$root" || return 1 ;;
     *) echo "matrix: unknown leg $leg (cpu26, cuda26)" >&2; return 2 ;;
   esac
   mkdir -p "$root/root/torchnode"
-  rsync -a --delete --exclude node_modules --exclude build --exclude .bench --exclude results --exclude prebuilds "$REPO/" "$root/root/torchnode/"
+  rsync -a --delete --exclude node_modules --exclude build --exclude .bench --exclude results --exclude prebuilds "$REPO/" "$root/root/torchnode/" || return 1
   local t0=$SECONDS rc=0
   in_root "$root" 'cd /root/torchnode && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null &&
     rm -rf build && npx cmake-js build --CDCMAKE_BUILD_TYPE=Release 2>&1 | grep -E "torchnode:|error|warning:" ;
