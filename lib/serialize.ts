@@ -189,7 +189,17 @@ function readZip(buf: Buffer): Map<string, ZipEntry> {
 /** A Python dict while unpickling (keys may be ints or strings; order kept). */
 class PyDict {
   entries: [unknown, unknown][] = [];
+  /** Key -> index in entries, so a dict of n keys fills in O(n), not O(n^2). */
+  private index = new Map<unknown, number>();
   constructor(readonly ordered: boolean) {}
+  set(k: unknown, v: unknown): void {
+    const i = this.index.get(k);
+    if (i !== undefined) this.entries[i][1] = v;
+    else {
+      this.index.set(k, this.entries.length);
+      this.entries.push([k, v]);
+    }
+  }
 }
 class Global {
   constructor(
@@ -230,6 +240,32 @@ interface LoadContext {
   prefix: string;
   storages: Map<string, number>;
   mapLocation?: string;
+  /** List, tuple and dict elements made so far, and the most allowed (see ELEMENTS_PER_BYTE). */
+  elements: number;
+  maxElements: number;
+}
+
+/**
+ * Limits against hostile pickles. Memo references (BINGET) share one object, as in Python, so a
+ * file whose lists each hold the previous one twice loads in linear time; what could still make
+ * the work grow faster than the file (a shared list copied by many `list(x)` calls) is stopped by
+ * an element budget: each element costs at least one opcode byte, and a pickle from Python makes
+ * at most a few per byte. Nesting deeper than Python's own pickler writes (its recursion limit
+ * is 1000) is refused rather than overflowing the stack.
+ */
+const MAX_DEPTH = 1000;
+const ELEMENTS_PER_BYTE = 8;
+const ELEMENTS_SLACK = 4096;
+
+/** Counts `n` elements made against the budget of this load. */
+function spend(ctx: LoadContext, n: number): void {
+  ctx.elements += n;
+  if (ctx.elements > ctx.maxElements) {
+    const bytes = (ctx.maxElements - ELEMENTS_SLACK) / ELEMENTS_PER_BYTE;
+    throw new LoadError(
+      `it makes more than ${ctx.maxElements} list, tuple and dict elements, the limit of torch.load for a ${bytes}-byte pickle (${ELEMENTS_PER_BYTE} per byte + ${ELEMENTS_SLACK}); is it a pickle bomb?`,
+    );
+  }
 }
 
 function storageHandle(ctx: LoadContext, s: StorageRef): number {
@@ -279,18 +315,24 @@ function callGlobal(ctx: LoadContext, g: Global, args: unknown[]): unknown {
     case 'collections.OrderedDict': {
       const d = new PyDict(true);
       const items = args[0];
-      if (Array.isArray(items)) for (const kv of items) d.entries.push([(kv as unknown[])[0], (kv as unknown[])[1]]);
+      if (Array.isArray(items)) {
+        spend(ctx, items.length);
+        for (const kv of items) d.set((kv as unknown[])[0], (kv as unknown[])[1]);
+      }
       return d;
     }
     case 'builtins.dict':
       return new PyDict(false);
     case 'builtins.list':
     case 'builtins.tuple':
-      return Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [];
-    case 'torch.device':
-      return String(args[0]);
     case 'torch.Size':
-      return Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [];
+      if (!Array.isArray(args[0])) return [];
+      spend(ctx, args[0].length);
+      return [...(args[0] as unknown[])];
+    case 'torch.device':
+      // torch.device pickles as (type,) or (type, index).
+      if (typeof args[0] !== 'string') throw new LoadError('malformed torch.device record');
+      return typeof args[1] === 'number' ? `${args[0]}:${args[1]}` : args[0];
     case 'torch.jit._pickle.build_intlist':
     case 'torch.jit._pickle.build_floatlist':
     case 'torch.jit._pickle.build_boollist':
@@ -307,22 +349,40 @@ function callGlobal(ctx: LoadContext, g: Global, args: unknown[]): unknown {
   }
 }
 
-function finish(v: unknown): unknown {
-  if (v instanceof PyDict) {
-    const entries = v.entries.map(([k, x]) => [k, finish(x)] as [unknown, unknown]);
-    const plainable = entries.every(([k]) => typeof k === 'string' || (typeof k === 'number' && Number.isInteger(k)));
-    const keys = new Set(entries.map(([k]) => String(k)));
-    if (!v.ordered && plainable && keys.size === entries.length) {
-      const o: Record<string, unknown> = {};
-      for (const [k, x] of entries) o[String(k)] = x;
-      return o;
-    }
-    return new Map(entries);
+/**
+ * Turns unpickled values into JS ones (PyDict -> object or Map). `done` maps each list and dict
+ * already converted to its result, so an object the pickle shares (through the memo) stays one
+ * shared JS object, and a list holding itself becomes a cyclic array, as in Python.
+ */
+function finish(v: unknown, ctx: LoadContext, done: Map<object, unknown>, depth: number): unknown {
+  if (!(v instanceof PyDict || Array.isArray(v))) {
+    if (v instanceof Global || v instanceof StorageRef)
+      throw new LoadError(`it holds a bare '${v instanceof Global ? v.qualified : 'storage'}' object, which torchnode does not load`);
+    return v;
   }
-  if (Array.isArray(v)) return v.map(finish);
-  if (v instanceof Global || v instanceof StorageRef)
-    throw new LoadError(`it holds a bare '${v instanceof Global ? v.qualified : 'storage'}' object, which torchnode does not load`);
-  return v;
+  const seen = done.get(v);
+  if (seen !== undefined) return seen;
+  if (depth >= MAX_DEPTH) throw new LoadError(`it nests lists, tuples and dicts more than ${MAX_DEPTH} levels deep, the limit of torch.load`);
+  if (Array.isArray(v)) {
+    spend(ctx, v.length);
+    const out: unknown[] = [];
+    done.set(v, out);
+    for (const x of v) out.push(finish(x, ctx, done, depth + 1));
+    return out;
+  }
+  spend(ctx, v.entries.length);
+  // Only string and integer keys are turned into text (String() of a shared nested list key is exponential).
+  const plainable = !v.ordered && v.entries.every(([k]) => typeof k === 'string' || (typeof k === 'number' && Number.isInteger(k)));
+  if (plainable && new Set(v.entries.map(([k]) => String(k))).size === v.entries.length) {
+    const o: Record<string, unknown> = {};
+    done.set(v, o);
+    for (const [k, x] of v.entries) o[String(k)] = finish(x, ctx, done, depth + 1);
+    return o;
+  }
+  const m = new Map<unknown, unknown>();
+  done.set(v, m);
+  for (const [k, x] of v.entries) m.set(k, finish(x, ctx, done, depth + 1));
+  return m;
 }
 
 function unpickle(data: Buffer, ctx: LoadContext): unknown {
@@ -376,16 +436,13 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
   const top = () => stack[stack.length - 1];
   const setItems = (d: unknown, kv: unknown[]) => {
     if (!(d instanceof PyDict)) throw new LoadError('corrupt pickle (SETITEM on a non-dict)');
-    for (let i = 0; i + 1 < kv.length; i += 2) {
-      const idx = d.entries.findIndex(([k]) => k === kv[i]);
-      if (idx >= 0) d.entries[idx][1] = kv[i + 1];
-      else d.entries.push([kv[i], kv[i + 1]]);
-    }
+    spend(ctx, kv.length >> 1);
+    for (let i = 0; i + 1 < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
   };
   const long = (bytes: Buffer): number | bigint => {
     if (bytes.length === 0) return 0;
-    let v = 0n;
-    for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+    // Little-endian two's complement; parsed as hex in one step (a shift per byte is quadratic).
+    let v = BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
     if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
@@ -399,7 +456,7 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
         p += 8;
         break; // FRAME
       case 0x2e:
-        return finish(pop()); // STOP
+        return finish(pop(), ctx, new Map(), 0); // STOP
       case 0x28:
         marks.push(stack);
         stack = [];
@@ -501,17 +558,24 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
         break; // EMPTY_LIST
       case 0x6c: {
         const items = popMark();
+        spend(ctx, items.length);
         stack.push(items);
         break;
       } // LIST (popMark swaps the stack: read it first)
       case 0x61: {
         const v = pop();
-        (top() as unknown[]).push(v);
+        const l = top();
+        if (!Array.isArray(l)) throw new LoadError('corrupt pickle (APPEND to a non-list)');
+        spend(ctx, 1);
+        l.push(v);
         break;
       } // APPEND
       case 0x65: {
         const items = popMark();
-        (top() as unknown[]).push(...items);
+        const l = top();
+        if (!Array.isArray(l)) throw new LoadError('corrupt pickle (APPENDS to a non-list)');
+        spend(ctx, items.length);
+        for (const x of items) l.push(x);
         break;
       } // APPENDS
       case 0x29:
@@ -519,15 +583,18 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
         break; // EMPTY_TUPLE
       case 0x74: {
         const items = popMark();
+        spend(ctx, items.length);
         stack.push(items);
         break;
       } // TUPLE
       case 0x85:
+        spend(ctx, 1);
         stack.push([pop()]);
         break;
       case 0x86: {
         const b = pop();
         const a = pop();
+        spend(ctx, 2);
         stack.push([a, b]);
         break;
       }
@@ -535,6 +602,7 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
         const c = pop();
         const b = pop();
         const a = pop();
+        spend(ctx, 3);
         stack.push([a, b, c]);
         break;
       }
@@ -592,7 +660,8 @@ function unpickle(data: Buffer, ctx: LoadContext): unknown {
         if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof Global)) throw new LoadError('unsupported persistent id');
         const dtype = STORAGE_DTYPES[pid[1].name];
         if (dtype === undefined) throw new LoadError(`it holds a ${pid[1].qualified}, which torchnode does not load`);
-        stack.push(new StorageRef(String(pid[2]), dtype, String(pid[3]), Number(pid[4])));
+        if (typeof pid[2] !== 'string' || typeof pid[3] !== 'string' || typeof pid[4] !== 'number') throw new LoadError('malformed storage record');
+        stack.push(new StorageRef(pid[2], dtype, pid[3], pid[4]));
         break;
       }
       case 0x71:
@@ -642,14 +711,16 @@ export function load(path: string, opts: LoadOptions = {}): unknown {
   } catch (e) {
     throw new Error(`load: cannot read '${path}': ${(e as Error).message}`);
   }
-  const ctx: LoadContext = { records: new Map(), prefix: '', storages: new Map(), mapLocation };
+  const ctx: LoadContext = { records: new Map(), prefix: '', storages: new Map(), mapLocation, elements: 0, maxElements: 0 };
   try {
     ctx.records = readZip(buf);
     const pkl = [...ctx.records.keys()].find((k) => k === 'data.pkl' || k.endsWith('/data.pkl'));
     if (!pkl) throw new LoadError('the archive has no data.pkl (is it a TorchScript module? use jit.load)');
     ctx.prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
     if (ctx.records.has(`${ctx.prefix}constants.pkl`)) throw new LoadError('it is a TorchScript module; use jit.load');
-    return unpickle(entryData(ctx.records.get(pkl)!), ctx);
+    const data = entryData(ctx.records.get(pkl)!);
+    ctx.maxElements = ELEMENTS_PER_BYTE * data.length + ELEMENTS_SLACK;
+    return unpickle(data, ctx);
   } catch (e) {
     // Bytes from a corrupt file may reach a message: keep it printable and short.
     const clean = (m: string) => m.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);

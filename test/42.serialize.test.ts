@@ -1,6 +1,7 @@
 /**
  * save/load in PyTorch's format and jit.load, checked against Debian's PyTorch by spawning
- * /usr/bin/python3 (skipped with a reason when it lacks torch).
+ * /usr/bin/python3 (skipped with a reason when it lacks torch). Hostile pickles (a memo-shared
+ * list bomb, deep nesting, copy amplification, huge dicts and ints) load in linear time or throw.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -371,4 +372,176 @@ test('writes are atomic (temp file + rename) and errors name the path', () => {
     () => jit.load(p),
     (e: Error) => e.message.startsWith(`jit.load: cannot load '${p}' as a TorchScript module: `),
   );
+});
+
+// ---- hostile pickles: each data.pkl is written opcode by opcode and wrapped in the zip layout
+// torch.save writes (<name>/data.pkl, <name>/version, entries stored uncompressed).
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(b: Buffer): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A stored (uncompressed) zip of `entries`, as torch.save lays out its archive. */
+function storedZip(entries: [string, Buffer][]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let off = 0;
+  for (const [name, data] of entries) {
+    const n = Buffer.from(name);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(20, 4);
+    lh.writeUInt32LE(crc32(data), 14);
+    lh.writeUInt32LE(data.length, 18);
+    lh.writeUInt32LE(data.length, 22);
+    lh.writeUInt16LE(n.length, 26);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(20, 4);
+    ch.writeUInt16LE(20, 6);
+    ch.writeUInt32LE(crc32(data), 16);
+    ch.writeUInt32LE(data.length, 20);
+    ch.writeUInt32LE(data.length, 24);
+    ch.writeUInt16LE(n.length, 28);
+    ch.writeUInt32LE(off, 42);
+    locals.push(lh, n, data);
+    central.push(ch, n);
+    off += 30 + n.length + data.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(off, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+/** Writes `pickle` as the data.pkl of a torch.save archive; returns its path. */
+function writePickle(name: string, pickle: Buffer): string {
+  const p = join(dir, `${name}.pt`);
+  writeFileSync(
+    p,
+    storedZip([
+      [`${name}/data.pkl`, pickle],
+      [`${name}/version`, Buffer.from('3\n')],
+    ]),
+  );
+  return p;
+}
+
+const OP = { PROTO: 0x80, STOP: 0x2e, POP: 0x30, MARK: 0x28, EMPTY_LIST: 0x5d, APPEND: 0x61, APPENDS: 0x65, EMPTY_DICT: 0x7d, SETITEMS: 0x75 };
+const OP2 = { BINPUT: 0x71, LONG_BINPUT: 0x72, BINGET: 0x68, LONG_BINGET: 0x6a, BININT: 0x4a, BININT1: 0x4b, NONE: 0x4e, TUPLE1: 0x85, REDUCE: 0x52 };
+const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+
+/**
+ * The pickle bomb: list i holds list i-1 twice, fetched from the memo (BINGET and LONG_BINGET
+ * alternately). Copying instead of sharing makes 2^levels lists.
+ */
+function bomb(levels: number): Buffer {
+  const ops = [OP.PROTO, 2, OP.EMPTY_LIST, OP2.BINPUT, 0];
+  for (let i = 1; i < levels; i++) {
+    const put = i % 2 ? [OP2.LONG_BINPUT, ...u32(i)] : [OP2.BINPUT, i];
+    ops.push(OP.POP, OP.EMPTY_LIST, ...put, OP.MARK, OP2.LONG_BINGET, ...u32(i - 1), OP2.BINGET, i - 1, OP.APPENDS);
+  }
+  ops.push(OP.STOP);
+  return Buffer.from(ops);
+}
+
+test('a pickle bomb (each list holds the previous one twice, through the memo) loads at once, shared as in Python', () => {
+  const check = (levels: number) => {
+    const bytes = bomb(levels);
+    const p = writePickle(`bomb${levels}`, bytes);
+    const t0 = performance.now();
+    let v = torch.load(p) as unknown[];
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `${levels} levels (${bytes.length} bytes) took ${ms.toFixed(0)} ms`);
+    for (let i = levels - 1; i > 0; i--) {
+      assert.equal(v.length, 2);
+      assert.equal(v[0], v[1], `level ${i}: both entries are one shared array, as in Python`);
+      v = v[0] as unknown[];
+    }
+    assert.deepEqual(v, []);
+  };
+  check(16); // 65535 arrays when copied: quick even then, so this fails (not hangs) without sharing
+  check(39);
+  assert.equal(bomb(39).length, 557, "a pickle of 557 bytes (the report's was 595)");
+  // A list holding itself (Python: l = []; l.append(l)) becomes a cyclic array.
+  const self = torch.load(writePickle('cycle', Buffer.from([OP.PROTO, 2, OP.EMPTY_LIST, OP2.BINPUT, 0, OP2.BINGET, 0, OP.APPEND, OP.STOP]))) as unknown[];
+  assert.equal(self.length, 1);
+  assert.equal(self[0], self);
+});
+
+test('Python loads the same bomb at once, with the lists shared', { skip: HAS_TORCH ? false : SKIP }, () => {
+  const p = writePickle('bomb39py', bomb(39));
+  const r = py(
+    `import json, sys, time, torch
+t = time.time(); v = torch.load(sys.argv[1]); ms = (time.time() - t) * 1000
+depth = 0
+while v: assert v[0] is v[1]; v = v[0]; depth += 1
+print(json.dumps({'depth': depth, 'fast': ms < 1000}))`,
+    p,
+  );
+  assert.deepEqual(r, { depth: 38, fast: true });
+});
+
+test('torch.load limits: nesting deeper than 1000 levels, and more elements than 8 per pickle byte, throw naming the file and the limit', () => {
+  const nested = (levels: number) => Buffer.from([OP.PROTO, 2, ...Array(levels).fill(OP.EMPTY_LIST), ...Array(levels - 1).fill(OP.APPEND), OP.STOP]);
+  let v = torch.load(writePickle('deep1000', nested(1000))) as unknown[];
+  for (let i = 1; i < 1000; i++) v = v[0] as unknown[];
+  assert.deepEqual(v, []);
+  const deep = writePickle('deep1001', nested(1001));
+  assert.throws(() => torch.load(deep), {
+    message: `load: cannot load '${deep}': it nests lists, tuples and dicts more than 1000 levels deep, the limit of torch.load`,
+  });
+  // One shared list of 1000 ints copied by list(x) 2000 times: 2M elements from a 14 kB pickle.
+  const ops = [OP.PROTO, 2, 0x63, ...Buffer.from('builtins\nlist\n'), OP2.BINPUT, 0, OP.POP, OP.EMPTY_LIST, OP2.BINPUT, 1, OP.MARK];
+  for (let i = 0; i < 1000; i++) ops.push(OP2.BININT1, i & 0xff);
+  ops.push(OP.APPENDS, OP.POP);
+  for (let i = 0; i < 2000; i++) ops.push(OP2.BINGET, 0, OP2.BINGET, 1, OP2.TUPLE1, OP2.REDUCE, OP.POP);
+  ops.push(OP2.NONE, OP.STOP);
+  const copies = writePickle('copies', Buffer.from(ops));
+  const max = 8 * ops.length + 4096;
+  assert.throws(() => torch.load(copies), {
+    message: `load: cannot load '${copies}': it makes more than ${max} list, tuple and dict elements, the limit of torch.load for a ${ops.length}-byte pickle (8 per byte + 4096); is it a pickle bomb?`,
+  });
+  // The same with 10 copies is an ordinary pickle.
+  const few = [...ops.slice(0, ops.length - 2 - 2000 * 7), ...ops.slice(ops.length - 2 - 10 * 7)];
+  assert.equal(torch.load(writePickle('fewcopies', Buffer.from(few))), null);
+});
+
+test('torch.load reads large dicts and ints in time linear in their size', () => {
+  // A dict of 100k int keys through one SETITEMS (quadratic key lookups took 40 s).
+  const n = 100_000;
+  const body: number[] = [];
+  for (let i = 0; i < n; i++) body.push(OP2.BININT, ...u32(i), OP2.NONE);
+  const dictPkl = writePickle('bigdict', Buffer.from([OP.PROTO, 2, OP.EMPTY_DICT, OP.MARK, ...body, OP.SETITEMS, OP.STOP]));
+  let t0 = performance.now();
+  const d = torch.load(dictPkl) as Record<string, null>;
+  assert.ok(performance.now() - t0 < 5000, `a ${n}-key dict took ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.equal(Object.keys(d).length, n);
+  assert.equal(d['99999'], null);
+  // LONG4 of 200 kB (a shift per byte took 40 s); two's complement, little-endian.
+  const k = 200_000;
+  const long = Buffer.alloc(k, 0x11);
+  long[k - 1] = 0x01;
+  const longPkl = writePickle('bigint', Buffer.concat([Buffer.from([OP.PROTO, 2, 0x8b, ...u32(k)]), long, Buffer.from([OP.STOP])]));
+  t0 = performance.now();
+  const big = torch.load(longPkl) as bigint;
+  assert.ok(performance.now() - t0 < 5000, `a ${k}-byte int took ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.equal(big & 0xffn, 0x11n);
+  assert.equal(big >> BigInt(8 * (k - 1)), 1n);
+  const small = (bytes: number[]) => torch.load(writePickle('long1', Buffer.from([OP.PROTO, 2, 0x8a, bytes.length, ...bytes, OP.STOP])));
+  assert.equal(small([0xff]), -1);
+  assert.equal(small([0x00, 0x80]), -32768);
+  assert.equal(small([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), 9223372036854775807n);
+  assert.equal(small([]), 0);
 });

@@ -18,19 +18,24 @@ export class PyBytes {
 /** A Python dict; keys are compared by their text (str, or bytes as latin-1). */
 export class PyDict {
   readonly entries: [unknown, unknown][] = [];
+  /** Key text -> index in entries (the first entry of that text), so n keys fill in O(n), not O(n^2). */
+  private readonly index = new Map<string, number>();
   set(k: unknown, v: unknown): void {
     const name = keyName(k);
-    const i = name === null ? -1 : this.entries.findIndex(([e]) => keyName(e) === name);
-    if (i >= 0) this.entries[i][1] = v;
-    else this.entries.push([k, v]);
+    const i = name === null ? undefined : this.index.get(name);
+    if (i !== undefined) this.entries[i][1] = v;
+    else {
+      if (name !== null) this.index.set(name, this.entries.length);
+      this.entries.push([k, v]);
+    }
   }
   /** The value for key `name` (str or bytes key), or undefined. */
   get(name: string): unknown {
-    const e = this.entries.find(([k]) => keyName(k) === name);
-    return e ? e[1] : undefined;
+    const i = this.index.get(name);
+    return i === undefined ? undefined : this.entries[i][1];
   }
   has(name: string): boolean {
-    return this.entries.some(([k]) => keyName(k) === name);
+    return this.index.has(name);
   }
   keys(): string[] {
     return this.entries.map(([k]) => String(keyName(k)));
@@ -313,8 +318,8 @@ export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptio
         // LONG1, LONG4
         const n = code === 0x8a ? u8() : u32();
         const bytes = raw(n);
-        let v = 0n;
-        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+        // Little-endian two's complement, parsed as hex in one step (a shift per byte is quadratic).
+        let v = n === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
         if (n > 0 && bytes[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
         stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
         break;
