@@ -1,12 +1,14 @@
 /**
  * CIFAR-10: a small archive in the official binary layout is generated here, served from a local
  * HTTP server, then downloaded -> MD5-verified -> safely extracted -> loaded. Bad archives (MD5
- * mismatch, truncation, unsafe entries, wrong record sizes) are rejected and a good copy survives.
+ * mismatch, truncation, unsafe entries, wrong record sizes) are rejected and a good copy survives;
+ * links are judged with the archive's other links followed (d/l -> .. then up -> ../d/l/..), and a
+ * refused archive leaves the caller's folder as it was.
  * The python version is read from pickles written by /usr/bin/python3 (numpy), when present.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, existsSync, statSync, lstatSync, readlinkSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -289,4 +291,178 @@ test('CIFAR10 validates its options', () => {
   });
   assert.throws(() => new datasets.CIFAR10({ root: work, transform: 3 as never }), /CIFAR10: expected a Transform or a function for transform but received 3/);
   assert.ok(statSync(work).isDirectory());
+});
+
+/**
+ * A .tar.gz made by the tar package from a folder built by `make` (entries in `names` order),
+ * then `hardLinks` ([path, target]) appended by hand: tar.c itself stalls on hard-linked files
+ * (isaacs/node-tar#460).
+ */
+async function tarOf(name: string, make: (src: string) => void, names: string[], hardLinks: [string, string][] = []): Promise<string> {
+  const src = join(work, `${name}-src`);
+  mkdirSync(src, { recursive: true });
+  make(src);
+  const plain = join(work, `${name}.tar`);
+  await tar.c({ file: plain, cwd: src }, names);
+  let body = readFileSync(plain);
+  let end = body.length;
+  while (end > 0 && body[end - 1] === 0) end--;
+  body = body.subarray(0, Math.ceil(end / 512) * 512); // drop the end-of-archive blocks (a header ends the last entry)
+  const links = hardLinks.map(([path, linkpath]) => {
+    const hb = Buffer.alloc(512);
+    new tar.Header({ path, linkpath, type: 'Link', mode: 0o644, size: 0, mtime: new Date(0), uid: 0, gid: 0 }).encode(hb, 0);
+    return hb;
+  });
+  const file = join(work, `${name}.tar.gz`);
+  writeFileSync(file, gzipSync(Buffer.concat([body, ...links, Buffer.alloc(1024)])));
+  return file;
+}
+
+/** Everything under dir (links not followed): 'path' for files, 'path/' for folders, 'path -> text' for links. */
+function tree(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel))
+    .sort()
+    .flatMap((n) => {
+      const p = rel ? `${rel}/${n}` : n;
+      const st = lstatSync(join(dir, p));
+      if (st.isSymbolicLink()) return [`${p} -> ${readlinkSync(join(dir, p))}`];
+      return st.isDirectory() ? [`${p}/`, ...tree(dir, p)] : [p];
+    });
+}
+
+test('links that leave the folder only through other links (d/l -> .., up -> ../d/l/..) are refused, and the folder is left as it was', async () => {
+  // d/l points at the archive's root (inside); up's text stays inside too when read alone, but
+  // followed through d/l it is the root's parent.
+  const file = await tarOf(
+    'escape',
+    (src) => {
+      mkdirSync(join(src, 'd'));
+      mkdirSync(join(src, 'cifar-10-batches-bin'));
+      writeFileSync(join(src, 'cifar-10-batches-bin', 'batches.meta.txt'), 'airplane\n');
+      symlinkSync('..', join(src, 'd', 'l'));
+      symlinkSync('../d/l/..', join(src, 'cifar-10-batches-bin', 'up'));
+    },
+    ['d', 'cifar-10-batches-bin'],
+  );
+  const listed: string[] = [];
+  await tar.t({ file, onReadEntry: (e) => void listed.push(`${e.type} ${e.path}${e.linkpath ? ` -> ${e.linkpath}` : ''}`) });
+  assert.deepEqual(listed, [
+    'Directory d/',
+    'Directory cifar-10-batches-bin/',
+    'SymbolicLink d/l -> ..',
+    'File cifar-10-batches-bin/batches.meta.txt',
+    'SymbolicLink cifar-10-batches-bin/up -> ../d/l/..',
+  ]);
+  const rejected = `extract: ${file} was rejected: link 'cifar-10-batches-bin/up' -> '../d/l/..' points outside the extraction folder`;
+
+  // extractArchive into a folder of the caller's: refused, the folder unchanged, nothing left next to it.
+  const parent = join(work, 'escape-parent');
+  const dest = join(parent, 'data');
+  mkdirSync(join(dest, 'cifar-10-batches-bin'), { recursive: true });
+  writeFileSync(join(dest, 'mine.txt'), 'mine');
+  writeFileSync(join(dest, 'cifar-10-batches-bin', 'data_batch_1.bin'), 'old');
+  const before = tree(dest);
+  await assert.rejects(data.extractArchive(file, dest), { message: rejected });
+  assert.deepEqual(tree(dest), before);
+  assert.deepEqual(readdirSync(parent), ['data']);
+  // A folder that did not exist is not created.
+  await assert.rejects(data.extractArchive(file, join(parent, 'new')), { message: rejected });
+  assert.deepEqual(readdirSync(parent), ['data']);
+
+  // The download path: the data folder keeps its good copy, no link is installed.
+  archives.escape = readFileSync(file);
+  const root = join(work, 'root-escape');
+  writeBinTree(root);
+  const good = tree(root);
+  await assert.rejects(data.downloadAndExtractArchive({ url: `${base}/escape.tar.gz`, root, progress: false }), (e: Error) =>
+    /^extract: .*escape\.tar\.gz was rejected: link 'cifar-10-batches-bin\/up' -> '\.\.\/d\/l\/\.\.' points outside the extraction folder$/.test(e.message),
+  );
+  assert.deepEqual(tree(root), good);
+  assert.deepEqual(leftovers(root), []);
+});
+
+test('archives with links that stay inside still extract: into a new folder, or next to what a folder holds', async () => {
+  const file = await tarOf(
+    'inside',
+    (src) => {
+      writeBinTree(src);
+      const d = join(src, 'cifar-10-batches-bin');
+      symlinkSync('data_batch_1.bin', join(d, 'latest.bin'));
+      symlinkSync('../cifar-10-batches-bin/./', join(d, 'self'));
+      mkdirSync(join(src, 'd'));
+      symlinkSync('..', join(src, 'd', 'l'));
+    },
+    ['cifar-10-batches-bin', 'd'],
+    [['cifar-10-batches-bin/test_copy.bin', 'cifar-10-batches-bin/test_batch.bin']],
+  );
+  const expected = [
+    'cifar-10-batches-bin/',
+    'cifar-10-batches-bin/batches.meta.txt',
+    'cifar-10-batches-bin/data_batch_1.bin',
+    'cifar-10-batches-bin/data_batch_2.bin',
+    'cifar-10-batches-bin/data_batch_3.bin',
+    'cifar-10-batches-bin/data_batch_4.bin',
+    'cifar-10-batches-bin/data_batch_5.bin',
+    'cifar-10-batches-bin/latest.bin -> data_batch_1.bin',
+    'cifar-10-batches-bin/self -> ../cifar-10-batches-bin/./',
+    'cifar-10-batches-bin/test_batch.bin',
+    'cifar-10-batches-bin/test_copy.bin',
+    'd/',
+    'd/l -> ..',
+  ];
+  const parent = join(work, 'inside-parent');
+  const fresh = join(parent, 'fresh');
+  await data.extractArchive(file, fresh);
+  assert.deepEqual(tree(fresh), expected);
+  assert.deepEqual(readFileSync(join(fresh, 'd', 'l', 'cifar-10-batches-bin', 'self', 'latest.bin')), Buffer.from(trainFiles[0]));
+  assert.deepEqual(readFileSync(join(fresh, 'cifar-10-batches-bin', 'test_copy.bin')), Buffer.from(testFile));
+  assert.equal(lstatSync(join(fresh, 'cifar-10-batches-bin', 'test_copy.bin')).nlink, 2);
+  assert.equal(new datasets.CIFAR10({ root: fresh }).len(), 5 * PER);
+  // Into a folder holding other things: they stay; an entry of the same name is replaced whole.
+  const full = join(parent, 'full');
+  mkdirSync(join(full, 'cifar-10-batches-bin'), { recursive: true });
+  writeFileSync(join(full, 'cifar-10-batches-bin', 'stale.bin'), 'stale');
+  writeFileSync(join(full, 'notes.txt'), 'mine');
+  await data.extractArchive(file, full);
+  assert.deepEqual(tree(full), [...expected, 'notes.txt']);
+  assert.deepEqual(readdirSync(parent).sort(), ['fresh', 'full']);
+  // The plain CIFAR archive, as before.
+  const plain = join(parent, 'plain');
+  await data.extractArchive(join(work, 'good.tar.gz'), plain);
+  assert.deepEqual(snapshot(plain), snapshot(join(work, 'src')));
+  await assert.rejects(data.extractArchive(join(work, 'good.tar.gz'), join(plain, 'cifar-10-batches-bin', 'batches.meta.txt')), {
+    message: `extract: ${join(work, 'good.tar.gz')} cannot be extracted into ${join(plain, 'cifar-10-batches-bin', 'batches.meta.txt')}: it is not a folder`,
+  });
+});
+
+test('the safe unpickler reads large dicts and ints in time linear in their size', () => {
+  // A dict of 100k int keys through one SETITEMS (a key lookup per entry scanned them all), then
+  // a 200 kB LONG4 (a shift per byte).
+  const n = 100_000;
+  const items = Buffer.alloc(6 * n);
+  for (let i = 0; i < n; i++) {
+    items[6 * i] = 0x4a; // BININT
+    items.writeInt32LE(i, 6 * i + 1);
+    items[6 * i + 5] = 0x4e; // NONE
+  }
+  let t0 = performance.now();
+  const d = data.unpickle(Buffer.concat([Buffer.from([0x80, 2, 0x7d, 0x28]), items, Buffer.from([0x75, 0x2e])]), 'bigdict') as data.PyDict;
+  assert.ok(performance.now() - t0 < 5000, `a ${n}-key dict took ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.equal(d.entries.length, n);
+  assert.equal(d.has('99999'), true);
+  assert.equal(d.get('99999'), null);
+  const k = 200_000;
+  const long = Buffer.alloc(k, 0x11);
+  long[k - 1] = 0x01;
+  const head = Buffer.from([0x80, 2, 0x8b, 0, 0, 0, 0]);
+  head.writeUInt32LE(k, 3);
+  t0 = performance.now();
+  const big = data.unpickle(Buffer.concat([head, long, Buffer.from([0x2e])]), 'bigint') as bigint;
+  assert.ok(performance.now() - t0 < 5000, `a ${k}-byte int took ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.equal(big & 0xffn, 0x11n);
+  assert.equal(big >> BigInt(8 * (k - 1)), 1n);
+  assert.equal(data.unpickle(Buffer.from([0x80, 2, 0x8a, 2, 0x00, 0x80, 0x2e])), -32768);
+  // Later values of a key replace earlier ones, keys compared by their text (b'k' and 'k' alike).
+  const dup = data.unpickle(Buffer.from([0x80, 2, 0x7d, 0x28, 0x8c, 1, 0x6b, 0x4b, 1, 0x43, 1, 0x6b, 0x4b, 2, 0x75, 0x2e])) as data.PyDict;
+  assert.deepEqual([dup.entries.length, dup.get('k'), dup.keys()], [1, 2, ['k']]);
 });

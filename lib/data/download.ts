@@ -2,9 +2,23 @@
  * Downloading and unpacking data sets without ever leaving a half-written copy where a good one
  * is expected: the archive is streamed to a temporary file (MD5 computed on the way), verified,
  * extracted into a temporary folder with every entry checked (no absolute paths, no `..`, no
- * links leaving the folder, no devices), optionally validated, and only then renamed into place.
+ * links leaving the folder once the archive's other links are followed, no hard links to files
+ * outside it, no devices), optionally validated, and only then renamed into place.
  */
-import { createWriteStream, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createWriteStream,
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve, dirname, isAbsolute, sep, basename } from 'node:path';
 import * as http from 'node:http';
@@ -125,53 +139,199 @@ export async function downloadUrl(url: string, dest: string, opts: DownloadOptio
   }
 }
 
-function inside(root: string, p: string): boolean {
-  const r = resolve(root);
-  const q = resolve(p);
-  return q === r || q.startsWith(r + sep);
+/** Symlinks followed while resolving one path before it counts as a loop (Linux's limit). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Resolves `path` (relative to the extraction root; `from` is the folder it is relative to, as
+ * components) the way the kernel would, following symlinks through `linkAt` (the link text of
+ * the symlink at a root-relative path, or undefined when that path is not one). Returns the
+ * root-relative components, or 'escape' when resolving ever leaves the root (`..` above it, an
+ * absolute link), or 'loop'. Leaving the root and coming back in counts as leaving.
+ */
+function resolveInside(from: string[], path: string, linkAt: (rel: string) => string | undefined): string[] | 'escape' | 'loop' {
+  if (isAbsolute(path)) return 'escape';
+  const cur = [...from];
+  const todo = path.split('/').reverse();
+  let hops = 0;
+  while (todo.length > 0) {
+    const c = todo.pop() as string;
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (cur.length === 0) return 'escape';
+      cur.pop();
+      continue;
+    }
+    cur.push(c);
+    const link = linkAt(cur.join('/'));
+    if (link === undefined) continue;
+    if (++hops > MAX_LINK_HOPS) return 'loop';
+    if (isAbsolute(link)) return 'escape';
+    cur.pop();
+    todo.push(...link.split('/').reverse());
+  }
+  return cur;
+}
+
+/** The components of an archive entry path ('./a//b/' -> ['a', 'b']). */
+function components(p: string): string[] {
+  return p.split(/[\\/]+/).filter((c) => c !== '' && c !== '.');
 }
 
 /**
- * Extracts a tar (optionally gzipped) archive into the existing folder `target`, refusing
- * entries with absolute paths or `..`, links that point outside `target`, and device/FIFO entries.
- * A truncated or corrupt archive throws an error naming it.
+ * Checks the extracted tree on disk: every symlink must resolve (through the other links) to an
+ * existing path inside `root` without ever leaving it, and every file with more than one hard
+ * link must have all its names inside `root`. Returns the defects found.
+ */
+function checkTree(root: string): string[] {
+  const bad: string[] = [];
+  const realRoot = realpathSync.native(root);
+  const linkAt = (rel: string): string | undefined => {
+    const abs = join(root, rel);
+    try {
+      return lstatSync(abs).isSymbolicLink() ? readlinkSync(abs) : undefined;
+    } catch {
+      return undefined; // missing: nothing to follow (the final lstat below reports it)
+    }
+  };
+  const names = new Map<string, { nlink: number; paths: string[] }>();
+  const walk = (rel: string[]): void => {
+    for (const name of readdirSync(join(root, ...rel))) {
+      const p = [...rel, name];
+      const abs = join(root, ...p);
+      const st = lstatSync(abs);
+      if (st.isSymbolicLink()) {
+        const text = readlinkSync(abs);
+        const r = resolveInside(rel, text, linkAt);
+        if (r === 'escape') bad.push(`link '${p.join('/')}' -> '${text}' points outside the extraction folder (through other links)`);
+        else if (r === 'loop') bad.push(`link '${p.join('/')}' -> '${text}' is a loop of links`);
+        else if (!existsSync(join(root, ...r))) bad.push(`link '${p.join('/')}' -> '${text}' does not point at an entry of the archive`);
+        else {
+          let real = '';
+          try {
+            real = realpathSync.native(abs); // the kernel's: the JS one applies `..` before links
+          } catch (e) {
+            bad.push(`link '${p.join('/')}' -> '${text}' cannot be resolved (${(e as Error).message})`);
+            continue;
+          }
+          if (real !== realRoot && !real.startsWith(realRoot + sep)) bad.push(`link '${p.join('/')}' -> '${text}' points outside the extraction folder`);
+        }
+      } else if (st.isDirectory()) walk(p);
+      else if (st.isFile()) {
+        if (st.nlink > 1) {
+          const key = `${st.dev}:${st.ino}`;
+          const e = names.get(key) ?? { nlink: st.nlink, paths: [] };
+          e.paths.push(p.join('/'));
+          names.set(key, e);
+        }
+      } else bad.push(`entry '${p.join('/')}' is not a file, folder or link`);
+    }
+  };
+  walk([]);
+  for (const { nlink, paths } of names.values()) {
+    if (paths.length < nlink) bad.push(`hard link '${paths[0]}' shares its file with a path outside the extraction folder`);
+  }
+  return bad;
+}
+
+/**
+ * Extracts a tar (optionally gzipped) archive into the folder `target` (created if missing),
+ * refusing entries with absolute paths or `..`, links that resolve outside `target` (checked with
+ * every link of the archive followed, so `d/l -> ..` plus `x/up -> ../d/l/..` is caught),
+ * hard links to files outside it, and device/FIFO entries. The archive is extracted into a
+ * temporary folder next to `target` (same file system), checked there, and only then are its
+ * top-level entries moved into `target`, each replacing an entry of the same name. A refused,
+ * truncated or corrupt archive throws an error naming it and leaves `target` as it was.
  */
 export async function extractArchive(archive: string, target: string): Promise<void> {
   const tar = await import('tar');
-  const bad: string[] = [];
+  const dest = resolve(target);
+  if (existsSync(dest) && !statSync(dest).isDirectory()) throw new Error(`extract: ${archive} cannot be extracted into ${dest}: it is not a folder`);
+  mkdirSync(dirname(dest), { recursive: true });
+  // Next to where dest really is (it may be a link to another file system), so moving is a rename.
+  const home = dirname(existsSync(dest) ? realpathSync.native(dest) : dest);
+  const tmp = mkdtempSync(join(home, `.${basename(dest)}.extract-`));
   try {
-    await tar.x({
-      file: archive,
-      cwd: target,
-      strict: true,
-      preservePaths: false,
-      filter: (p: string, entry: unknown) => {
-        const e = entry as { type?: string; linkpath?: string };
-        const parts = p.split(/[\\/]+/);
-        if (isAbsolute(p) || /^[a-zA-Z]:/.test(p) || parts.includes('..')) {
-          bad.push(`entry '${p}' has an unsafe path (absolute or containing '..')`);
-          return false;
-        }
-        const type = e.type ?? 'File';
-        if (type === 'SymbolicLink' || type === 'Link') {
-          const lp = e.linkpath ?? '';
-          const dest = type === 'SymbolicLink' ? resolve(target, dirname(p), lp) : resolve(target, lp);
-          if (isAbsolute(lp) || !inside(target, dest)) {
-            bad.push(`link '${p}' -> '${lp}' points outside the extraction folder`);
+    const bad: string[] = [];
+    // The links declared so far, in archive order (entry path -> link text): each new entry's
+    // path and link target are resolved through them before anything is written.
+    const links = new Map<string, string>();
+    try {
+      await tar.x({
+        file: archive,
+        cwd: tmp,
+        strict: true,
+        preservePaths: false,
+        filter: (p: string, entry: unknown) => {
+          const e = entry as { type?: string; linkpath?: string };
+          const parts = p.split(/[\\/]+/);
+          if (isAbsolute(p) || /^[a-zA-Z]:/.test(p) || parts.includes('..')) {
+            bad.push(`entry '${p}' has an unsafe path (absolute or containing '..')`);
             return false;
           }
-        } else if (!['File', 'OldFile', 'ContiguousFile', 'Directory', 'GNUDumpDir'].includes(type)) {
-          bad.push(`entry '${p}' has unsupported type ${type}`);
-          return false;
+          const comps = components(p);
+          const key = comps.join('/');
+          const type = e.type ?? 'File';
+          const at = (rel: string) => links.get(rel);
+          if (comps.length > 0 && resolveInside([], comps.slice(0, -1).join('/'), at) === 'escape') {
+            bad.push(`entry '${p}' lies under a link that points outside the extraction folder`);
+            return false;
+          }
+          if (type === 'SymbolicLink' || type === 'Link') {
+            const lp = e.linkpath ?? '';
+            const r = type === 'SymbolicLink' ? resolveInside(comps.slice(0, -1), lp, at) : resolveInside([], lp, at);
+            if (/^[a-zA-Z]:/.test(lp) || r === 'escape') {
+              bad.push(`link '${p}' -> '${lp}' points outside the extraction folder`);
+              return false;
+            }
+            if (r === 'loop') {
+              bad.push(`link '${p}' -> '${lp}' is a loop of links`);
+              return false;
+            }
+          } else if (!['File', 'OldFile', 'ContiguousFile', 'Directory', 'GNUDumpDir'].includes(type)) {
+            bad.push(`entry '${p}' has unsupported type ${type}`);
+            return false;
+          }
+          if (type === 'SymbolicLink') links.set(key, e.linkpath ?? '');
+          else links.delete(key);
+          return true;
+        },
+      });
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(`extract: ${archive} is truncated or corrupt (${msg})`);
+    }
+    if (bad.length === 0) bad.push(...checkTree(tmp));
+    if (bad.length > 0) throw new Error(`extract: ${archive} was rejected: ${bad.join('; ')}`);
+    mkdirSync(dest, { recursive: true });
+    // Entries replaced in dest wait in `aside` (removed below) until their successor is in place.
+    const aside = mkdtempSync(join(home, `.${basename(dest)}.replaced-`));
+    try {
+      for (const name of readdirSync(tmp)) {
+        const to = join(dest, name);
+        const old = existsSync(to) || isLink(to) ? join(aside, name) : null;
+        if (old) renameSync(to, old);
+        try {
+          renameSync(join(tmp, name), to);
+        } catch (e) {
+          if (old) renameSync(old, to);
+          throw e;
         }
-        return true;
-      },
-    });
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new Error(`extract: ${archive} is truncated or corrupt (${msg})`);
+      }
+    } finally {
+      rmSync(aside, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  if (bad.length > 0) throw new Error(`extract: ${archive} was rejected: ${bad.join('; ')}`);
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Options of downloadAndExtractArchive. */
