@@ -1,16 +1,14 @@
 /** Autograd controls: no_grad / enable_grad / inference_mode scopes and autograd.grad. */
 import { native } from './native.js';
 import { type Tensor, wrap, h } from './tensor.js';
-import { checkOptions } from './errors.js';
+import { checkOptions, refuseThenable } from './errors.js';
 
 function withGradMode<T>(enabled: boolean, fn: () => T): T {
   if (typeof fn !== 'function') throw new TypeError('expected a function');
   const prev = native.setGradEnabled(enabled);
   try {
     const r = fn();
-    if (r instanceof Promise) {
-      throw new Error('the function must be synchronous: grad mode is per thread and cannot span an await');
-    }
+    refuseThenable(r, 'the function must be synchronous: grad mode is per thread and cannot span an await');
     return r;
   } finally {
     native.setGradEnabled(prev);
@@ -39,7 +37,7 @@ export function inferenceMode<T>(fn: () => T, mode = true): T {
   native.enterInferenceMode(mode);
   try {
     const r = fn();
-    if (r instanceof Promise) throw new Error('inferenceMode: the function must be synchronous');
+    refuseThenable(r, 'inferenceMode: the function must be synchronous');
     return r;
   } finally {
     native.exitInferenceMode();

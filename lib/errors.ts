@@ -79,3 +79,26 @@ export function checkOptions(opts: object | undefined, allowed: readonly string[
     }
   }
 }
+
+/**
+ * For scopes that only work synchronously (tidy, noGrad, enableGrad, inferenceMode): when `fn`
+ * returned a thenable (an async function's Promise), throws `message`. A no-op rejection handler
+ * is attached first, so the discarded promise rejecting later (the async function throwing) is
+ * not an unhandled rejection, which would end the process.
+ */
+export function refuseThenable(result: unknown, message: string): void {
+  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return;
+  let then: unknown;
+  try {
+    then = (result as { then?: unknown }).then;
+  } catch {
+    return; // a throwing getter: not a thenable we can reason about
+  }
+  if (typeof then !== 'function') return;
+  try {
+    then.call(result, undefined, () => {});
+  } catch {
+    // a broken thenable: the synchronous error below still reports the misuse
+  }
+  throw new Error(message);
+}

@@ -6,6 +6,7 @@
  */
 import { native } from './native.js';
 import { describe } from './dtype.js';
+import { refuseThenable } from './errors.js';
 
 /** What scopes manage: anything holding a native handle. */
 export interface Owned {
@@ -138,9 +139,11 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
-  if (result instanceof Promise) {
+  try {
+    refuseThenable(result, 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly');
+  } catch (e) {
     endScope(scope, undefined);
-    throw new Error('tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly');
+    throw e;
   }
   endScope(scope, result);
   return result;

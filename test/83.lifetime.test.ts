@@ -180,6 +180,41 @@ test('tidy/noGrad/inferenceMode with an async function: error, and tensors made 
   assert.throws(() => torch.tidy(42 as unknown as () => void), { name: 'TypeError', message: 'tidy: expected a function but received 42 of type number' });
 });
 
+test('an async function that rejects, refused by tidy/noGrad/enableGrad/inferenceMode, does not end the process (no unhandled rejection)', () => {
+  // In a child: an unhandled rejection would end this test process too. Each scope gets an async
+  // function that throws after its first await, and one that throws at once; a thenable that is
+  // not a Promise (another realm's) is refused the same way.
+  const lib = fileURLToPath(new URL('../lib/index.ts', import.meta.url));
+  const code = `
+    const torch = await import(${JSON.stringify(lib)});
+    const scopes = { tidy: torch.tidy, noGrad: torch.noGrad, enableGrad: torch.enableGrad, inferenceMode: torch.inferenceMode };
+    const fns = [async () => { throw new Error('x'); }, async () => { await null; throw new Error('y'); }];
+    const out = {};
+    for (const [name, scope] of Object.entries(scopes)) {
+      out[name] = [];
+      for (const fn of fns) {
+        try { scope(fn); out[name].push('no error'); } catch (e) { out[name].push(e.message); }
+      }
+    }
+    let handled = 0;
+    const thenable = { then(_ok, fail) { handled++; fail(new Error('z')); } };
+    try { torch.tidy(() => thenable); } catch (e) { out.thenable = [e.message, handled]; }
+    await new Promise((r) => setTimeout(r, 50)); // let the rejections settle
+    console.log(JSON.stringify(out));
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `the child ended with status ${r.status}: ${r.stderr}`);
+  const grad = 'the function must be synchronous: grad mode is per thread and cannot span an await';
+  const tidy = 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly';
+  assert.deepEqual(JSON.parse(r.stdout), {
+    tidy: [tidy, tidy],
+    noGrad: [grad, grad],
+    enableGrad: [grad, grad],
+    inferenceMode: ['inferenceMode: the function must be synchronous', 'inferenceMode: the function must be synchronous'],
+    thenable: [tidy, 1],
+  });
+});
+
 test('a tensor keeps its hidden class when its finalizer is registered (no deopts of optimized tensor code)', () => {
   const script = fileURLToPath(new URL('./fixtures/hidden-class.mjs', import.meta.url));
   const lib = fileURLToPath(new URL('../lib/index.ts', import.meta.url));
