@@ -3,7 +3,9 @@
  * typed options with defaults, clear errors for unknown or malformed options, and `--help`.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/viz/png.js';
 
 /** Declaration of one option: its kind, default and help text. */
@@ -11,6 +13,13 @@ export interface OptionSpec {
   type: 'string' | 'integer' | 'number' | 'boolean';
   default?: string | number | boolean;
   help: string;
+  /**
+   * A string option naming the folder the script writes into, checked by parseCli before the
+   * script does any work (see checkOutDir): 'create' makes it when missing, 'existing' requires it.
+   */
+  outDir?: 'create' | 'existing';
+  /** For outDir 'existing': what to tell the user when the folder is missing. */
+  ifMissing?: string;
 }
 
 type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean' ? boolean : S['type'] extends 'string' ? string : number;
@@ -66,7 +75,69 @@ export function parseCli<T extends Record<string, OptionSpec>>(script: string, s
     }
     out[k] = n;
   }
+  for (const [k, s] of Object.entries(specs)) {
+    if (s.outDir !== undefined && typeof out[k] === 'string') checkOutDir(script, `--${k}`, out[k] as string, s.outDir === 'create', s.ifMissing);
+  }
   return out as ParsedOptions<T>;
+}
+
+/** Kernel file systems: nothing a script writes belongs there, and writes may fail late or block. */
+const SPECIAL_FS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Checks the folder a script will write its results into, so a bad `--out` fails at once rather
+ * than when the first result is written (after the training): the path must not be under /proc,
+ * /sys or /dev (checked as given and with its links resolved), must be a folder (created when
+ * missing if `create`), and a probe file must be writable there (then removed). Throws an Error
+ * naming the script, the option, the path and the reason; returns the absolute path.
+ */
+export function checkOutDir(script: string, option: string, path: string, create = true, ifMissing?: string): string {
+  const abs = resolve(path);
+  const fail = (why: string): never => {
+    throw new Error(`${script}: ${option} ${abs} ${why}`);
+  };
+  // Where the folder really is: the nearest existing ancestor with its links resolved, plus the rest.
+  let base = abs;
+  const rest: string[] = [];
+  while (!existsSync(base) && dirname(base) !== base) {
+    rest.unshift(basename(base));
+    base = dirname(base);
+  }
+  let real = abs;
+  try {
+    real = join(realpathSync.native(base), ...rest);
+  } catch {
+    // an unreadable ancestor: the checks below report what fails
+  }
+  for (const fs of SPECIAL_FS) {
+    for (const p of new Set([abs, real])) {
+      if (p === fs || p.startsWith(`${fs}/`))
+        fail(`is under ${fs}${p !== abs ? ` (it resolves to ${real})` : ''}, a kernel file system, not a folder for results`);
+    }
+  }
+  if (existsSync(abs)) {
+    if (!statSync(abs).isDirectory()) fail('is not a folder (a file of that name exists)');
+  } else if (!create) {
+    fail(`does not exist${ifMissing ? `; ${ifMissing}` : ''}`);
+  } else {
+    try {
+      mkdirSync(abs, { recursive: true });
+    } catch (e) {
+      fail(`cannot be created (${(e as Error).message})`);
+    }
+  }
+  const probe = join(abs, `.write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    writeFileSync(probe, '');
+  } catch (e) {
+    fail(`is not writable (${(e as Error).message})`);
+  }
+  try {
+    unlinkSync(probe);
+  } catch (e) {
+    fail(`lets files be written but not removed (${(e as Error).message})`);
+  }
+  return abs;
 }
 
 /** Writes `value` as pretty JSON to `path` atomically. */

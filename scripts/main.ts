@@ -29,9 +29,7 @@
  * and appear when they finish. When a part finishes, its section replaces its live charts.
  */
 import { pathToFileURL } from 'node:url';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseCli } from './common.js';
+import { checkOutDir, parseCli } from './common.js';
 import { buildReport, writeReport, exportReportCharts } from './report.js';
 import { LiveServer } from '../lib/viz/live.js';
 
@@ -104,8 +102,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       if (!PARTS.includes(n as Part)) throw new Error(`main: expected parts among 1,2,3,4,5 for --parts but received '${p}'`);
       return n as Part;
     });
-  const out = resolve(args.out);
-  mkdirSync(out, { recursive: true });
+  // Checked (and made) once the other options are known to be good, before any part runs.
+  const out = checkOutDir('main', '--out', args.out);
   const t0 = Date.now();
   console.log(`EE449 HW1, ${args.full ? "full (the seed's settings)" : 'quick preset'}: parts ${parts.join(', ')} → ${out}`);
 

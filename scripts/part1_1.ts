@@ -125,7 +125,7 @@ export function runPart1_1(outDir: string, log: (s: string) => void = console.lo
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    const args = parseCli('part1_1', { out: { type: 'string', default: 'results', help: 'folder for figures' } });
+    const args = parseCli('part1_1', { out: { type: 'string', default: 'results', outDir: 'create', help: 'folder for figures' } });
     if (args) {
       const r = runPart1_1(args.out);
       const report = new Report('EE449 HW1 part 1.1');

@@ -239,7 +239,7 @@ export function main(argv: string[] = process.argv.slice(2)): void {
   const args = parseCli(
     'part1',
     {
-      out: { type: 'string', default: 'results', help: 'folder for figures, JSON and report' },
+      out: { type: 'string', default: 'results', outDir: 'create', help: 'folder for figures, JSON and report' },
       seed: {
         type: 'integer',
         default: 1,

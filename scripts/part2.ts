@@ -315,7 +315,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const args = parseCli(
     'part2',
     {
-      out: { type: 'string', default: 'results', help: 'folder for the figure, JSON and report' },
+      out: { type: 'string', default: 'results', outDir: 'create', help: 'folder for the figure, JSON and report' },
       input: { type: 'string', help: 'samples .npy [batch, channels, H, W] (default: stand-in images)' },
       kernel: { type: 'string', help: 'kernel .npy [out, in, fh, fw] (default: stand-in filter bank)' },
       samples: { type: 'integer', default: 6, help: 'number of stand-in images' },

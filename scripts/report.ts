@@ -381,7 +381,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const args = parseCli(
     'report',
     {
-      out: { type: 'string', default: 'results', help: 'results folder to read; report.html is written there' },
+      out: {
+        type: 'string',
+        default: 'results',
+        outDir: 'existing',
+        ifMissing: 'run the parts first (npm start)',
+        help: 'results folder to read; report.html is written there',
+      },
       file: { type: 'string', default: 'report.html', help: 'file name of the report inside --out' },
       'no-export': { type: 'boolean', default: false, help: 'do not export chart PNGs through Chromium' },
       live: { type: 'boolean', default: false, help: 'serve the report on 127.0.0.1 and rebuild it when results change (Ctrl-C ends)' },
@@ -390,7 +396,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     argv,
   );
   if (args === null) return 0;
-  if (!existsSync(args.out)) throw new Error(`report: the results folder ${resolve(args.out)} does not exist; run the parts first (npm start)`);
   const { path, sections } = writeReport(args.out, args.file);
   for (const s of sections) console.log(`${s.title}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`);
   if (!args['no-export']) await exportReportCharts(path, args.out);

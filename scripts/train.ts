@@ -281,7 +281,7 @@ export const HW_OPTIONS = {
   device: { type: 'string', default: 'auto', help: 'cpu | cuda | auto' },
   threads: { type: 'integer', help: 'LibTorch intra-op threads' },
   seed: { type: 'integer', help: 'manualSeed(S) right before each model is built (the original never seeds)' },
-  out: { type: 'string', default: 'results', help: 'folder for results, figures and checkpoints' },
+  out: { type: 'string', default: 'results', outDir: 'create', help: 'folder for results, figures and checkpoints' },
   resume: { type: 'boolean', default: false, help: 'continue from the checkpoint in --out' },
   quick: { type: 'boolean', default: false, help: 'the quick preset (see --help of each part)' },
   full: { type: 'boolean', default: false, help: "the seed's settings (the default)" },
