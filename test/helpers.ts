@@ -160,7 +160,8 @@ export function runGoldenLive<T>(script: string): T {
   const dir = mkdtempSync(join(tmpdir(), 'golden-live-'));
   try {
     const out = join(dir, 'out.json');
-    const r = spawnSync(PYTHON, [join(here, '..', 'tools', 'golden', script), out], { encoding: 'utf8' });
+    // -B: no __pycache__ in the source tree (part4_parity.py imports part3_parity.py).
+    const r = spawnSync(PYTHON, ['-B', join(here, '..', 'tools', 'golden', script), out], { encoding: 'utf8' });
     assert.equal(r.status, 0, `${PYTHON} tools/golden/${script} failed:\n${r.stderr}`);
     return JSON.parse(readFileSync(out, 'utf8')) as T;
   } finally {
