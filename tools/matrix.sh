@@ -86,13 +86,13 @@ run_leg() {
   case $leg in
     cpu26)
       apt_in "$root" libtorch-dev libopenblas0 libgloo-dev python3-torch python3-torchvision python3-numpy \
-        cmake g++ make git python3 binutils || return 1 ;;
+        cmake g++ make git python3 binutils chromium dataset-fashion-mnist e2fsprogs || return 1 ;;
     cuda26)
       in_root "$root" 'sed -i "s/^Components: main$/Components: main contrib non-free non-free-firmware/" /etc/apt/sources.list.d/debian.sources 2>/dev/null || true
         grep -q contrib /etc/apt/sources.list 2>/dev/null || sed -i "s/ main$/ main contrib non-free non-free-firmware/" /etc/apt/sources.list 2>/dev/null || true'
       # nvidia-cudnn's postinst fails (no access to NVIDIA's servers): configured after the stub.
       apt_in "$root" libtorch-cuda-dev python3-torch-cuda nvidia-cuda-toolkit libnccl-dev libgloo-cuda-dev \
-        python3-torchvision python3-numpy libopenblas0 cmake g++ make git python3 binutils || true
+        python3-torchvision python3-numpy libopenblas0 cmake g++ make git python3 binutils chromium dataset-fashion-mnist e2fsprogs || true
       stub_cudnn "$root" || return 1 ;;
     *) echo "matrix: unknown leg $leg (cpu26, cuda26)" >&2; return 2 ;;
   esac
