@@ -10,6 +10,7 @@ import { MLP, mlpTwin } from '../scripts/mlp.js';
 import { part1CreateDataset, trainMlp, accuracy, part1PlotBoundary, runPart1_2, main as part1Main } from '../scripts/part1_2.js';
 import { encodePng, decodePng, readPng, type RgbaImage } from '../lib/viz/png.js';
 import { svgToPng } from '../lib/viz/svgchart.js';
+import { count, dark, near } from './pixels.helpers.js';
 
 const G = JSON.parse(readFileSync(new URL('./fixtures/homework12.json', import.meta.url), 'utf8'));
 
@@ -49,23 +50,6 @@ test('part 1.1: autograd derivatives equal the analytic forms and PyTorch', () =
     );
   }
 });
-
-/** Pixels in the box [x0, x1) × [y0, y1) (image pixels) that satisfy `pred`. */
-function count(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number {
-  let c = 0;
-  for (let y = Math.max(0, Math.floor(y0)); y < Math.min(img.height, Math.ceil(y1)); y++) {
-    for (let x = Math.max(0, Math.floor(x0)); x < Math.min(img.width, Math.ceil(x1)); x++) {
-      const i = (y * img.width + x) * 4;
-      if (pred(img.data[i], img.data[i + 1], img.data[i + 2])) c++;
-    }
-  }
-  return c;
-}
-const dark = (r: number, g: number, b: number): boolean => r < 110 && g < 110 && b < 110;
-const near =
-  (c: readonly number[], tol = 10) =>
-  (r: number, g: number, b: number): boolean =>
-    Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol;
 
 test('activations.png (Figure 2): two panels with titles, numbered axes, axis labels and a legend of the three colours', () => {
   const out = mkdtempSync(join(tmpdir(), 'part1_1-'));

@@ -21,34 +21,18 @@ import {
   textWidth,
   type SvgFigure,
 } from '../lib/viz/svgchart.js';
-import { decodePng, type RgbaImage } from '../lib/viz/png.js';
+import { decodePng } from '../lib/viz/png.js';
 import { Report, type Chart } from '../lib/viz/report.js';
 import { part3Plots, type Part3Result } from '../scripts/utils.js';
 import { writeReport } from '../scripts/report.js';
 import { writeSyntheticResults, curve, MODELS } from './68.report.helpers.js';
+import { count, dark, near } from './pixels.helpers.js';
 
 const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
 
 function rgb(hex: string): [number, number, number] {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
 }
-
-/** Pixels in the box [x0, x1) × [y0, y1) (image pixels) that satisfy `pred`. */
-function count(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number {
-  let c = 0;
-  for (let y = Math.max(0, Math.floor(y0)); y < Math.min(img.height, Math.ceil(y1)); y++) {
-    for (let x = Math.max(0, Math.floor(x0)); x < Math.min(img.width, Math.ceil(x1)); x++) {
-      const i = (y * img.width + x) * 4;
-      if (pred(img.data[i], img.data[i + 1], img.data[i + 2])) c++;
-    }
-  }
-  return c;
-}
-const dark = (r: number, g: number, b: number): boolean => r < 110 && g < 110 && b < 110;
-const near =
-  (c: [number, number, number], tol = 10) =>
-  (r: number, g: number, b: number): boolean =>
-    Math.abs(r - c[0]) <= tol && Math.abs(g - c[1]) <= tol && Math.abs(b - c[2]) <= tol;
 
 /** The regions of a rendered figure, in image pixels: title band, left of the axes, under them. */
 function regions(fig: SvgFigure, scale: number): { title: number[]; left: number[]; below: number[]; plot: number[] } {
