@@ -101,7 +101,9 @@ Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
 bool ToScalar(const Napi::Value& v, c10::Scalar* out) {
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
-    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0)
+    // Integral numbers go in as int64 Scalars (Python's int), except -0: only a float keeps its
+    // sign (x.mul(-0) is [-0, -0] and x.div(-0) flips the infinities, as in PyTorch).
+    if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0 && !(d == 0 && std::signbit(d)))
       *out = c10::Scalar(static_cast<int64_t>(d));
     else
       *out = c10::Scalar(d);
@@ -247,6 +249,20 @@ c10::Device ToDevice(const Napi::Value& v, const char* what) {
 }
 
 std::string CleanTorchMessage(const std::string& msg) {
+  // A CUDA tensor asked of a LibTorch without CUDA (or without a GPU): the dispatcher lists every
+  // backend (~5 KB). Say what Python says instead. With a GPU, the message is about a missing kernel.
+  const bool cuda_kernel_missing =
+      msg.rfind("Could not run '", 0) == 0 && msg.find("from the 'CUDA' backend") != std::string::npos;
+  const bool cuda_not_linked = msg.rfind("PyTorch is not linked with support for cuda devices", 0) == 0;
+  if ((cuda_kernel_missing || cuda_not_linked) && !at::globalContext().hasCUDA()) {
+#ifdef TORCHNODE_CUDA
+    return "CUDA is not available: torchnode was built with CUDA (LibTorch " TORCHNODE_TORCH_VERSION
+           "), but no usable GPU or driver was found";
+#else
+    return "Torch not compiled with CUDA enabled (torchnode was built against a CPU-only "
+           "LibTorch " TORCHNODE_TORCH_VERSION ")";
+#endif
+  }
   std::string m = msg;
   size_t p = m.find("\nException raised from");
   if (p != std::string::npos) m.erase(p);

@@ -229,3 +229,19 @@ test('dtype aliases (float, double, long, half...) are accepted', () => {
     assert.equal(torch.zeros([1], { dtype: 'half' as never }).dtype, 'float16');
   });
 });
+
+test('-0 keeps its sign as a float operand, as in PyTorch', () => {
+  torch.tidy(() => {
+    // PyTorch: torch.tensor([1., 2.]).mul(-0.) -> [-0., -0.]; torch.tensor([-1., 2.]).div(-0.) -> [inf, -inf]
+    const m = torch.tensor([1, 2]).mul(-0).toArray() as number[];
+    assert.ok(
+      m.every((v) => Object.is(v, -0)),
+      `mul(-0) gave ${m.map((v) => (Object.is(v, -0) ? '-0' : String(v)))}`,
+    );
+    assert.deepEqual(torch.tensor([-1, 2]).div(-0).toArray(), [Infinity, -Infinity]);
+    assert.ok(Object.is(torch.full([], -0).item(), -0), 'full([], -0)');
+    assert.ok(Object.is((torch.zeros([1]).fill_(-0).toArray() as number[])[0], -0), 'fill_(-0)');
+    // +0 and other integral numbers stay integers: an int64 tensor times 0 stays int64.
+    assert.equal(torch.tensor([3], { dtype: 'int64' }).mul(0).dtype, 'int64');
+  });
+});

@@ -22,7 +22,16 @@ test('without CUDA: isAvailable is false and device calls explain why', { skip: 
   assert.equal(torch.cuda.deviceCount(), 0);
   assert.throws(() => torch.cuda.memoryAllocated(), /cuda\.memoryStats: CUDA is not available/);
   assert.throws(() => torch.cuda.synchronize(), /cuda\.synchronize: CUDA is not available/);
-  assert.throws(() => torch.ones([2]).to('cuda'), /CUDA|cuda/);
+  // One sentence, as Python's "Torch not compiled with CUDA enabled", not the dispatcher's 5 KB backend list.
+  const unavailable = torch.version.cuda
+    ? `CUDA is not available: torchnode was built with CUDA (LibTorch ${torch.version.libtorch}), but no usable GPU or driver was found`
+    : `Torch not compiled with CUDA enabled (torchnode was built against a CPU-only LibTorch ${torch.version.libtorch})`;
+  torch.tidy(() => {
+    assert.throws(() => torch.ones([2]).to('cuda'), { message: `to: ${unavailable} (self: float32[2])` });
+    assert.throws(() => torch.ones([2]).to('cuda:0'), { message: `to: ${unavailable} (self: float32[2])` });
+    assert.throws(() => torch.ones([2]).cuda(), { message: `to: ${unavailable} (self: float32[2])` });
+    assert.throws(() => torch.ones([2], { device: 'cuda' }), { message: `ones: ${unavailable}` });
+  });
   assert.equal(
     torch.cuda.resolveDevice('auto', () => {}),
     'cpu',
