@@ -152,10 +152,10 @@ const MAX_LINK_HOPS = 40;
 function resolveInside(from: string[], path: string, linkAt: (rel: string) => string | undefined): string[] | 'escape' | 'loop' {
   if (isAbsolute(path)) return 'escape';
   const cur = [...from];
-  const todo = path.split('/').reverse();
+  const pending = path.split('/').reverse();
   let hops = 0;
-  while (todo.length > 0) {
-    const c = todo.pop() as string;
+  while (pending.length > 0) {
+    const c = pending.pop() as string;
     if (c === '' || c === '.') continue;
     if (c === '..') {
       if (cur.length === 0) return 'escape';
@@ -168,7 +168,7 @@ function resolveInside(from: string[], path: string, linkAt: (rel: string) => st
     if (++hops > MAX_LINK_HOPS) return 'loop';
     if (isAbsolute(link)) return 'escape';
     cur.pop();
-    todo.push(...link.split('/').reverse());
+    pending.push(...link.split('/').reverse());
   }
   return cur;
 }
