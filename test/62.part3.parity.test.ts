@@ -116,12 +116,12 @@ async function runPort(): Promise<Record<string, Records & { weights: number[][]
   return Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]));
 }
 
-test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: skipWithoutPythonTorchvision }, async () => {
+test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: skipWithoutPythonTorchvision() }, async () => {
   const py = runGoldenLive<Fixture>('part3_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const ours = await runPort();
   // Exact when the same LibTorch runs both sides; a user's LibTorch may differ from Debian's Python.
-  const rel = pythonRunsOurLibTorch ? 0 : 1e-4;
+  const rel = pythonRunsOurLibTorch() ? 0 : 1e-4;
   for (const name of ['mlp_1', 'cnn_3']) {
     const r = ours[name],
       e = py.results[name];
@@ -131,7 +131,7 @@ test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this mach
     closeRel([r.test_acc], [e.test_acc], `${name} test_acc`, rel);
     const w = torch.tensor(r.weights, { dtype: 'float64' });
     assert.deepEqual(w.shape, e.weights_shape);
-    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, pythonRunsOurLibTorch ? 0 : 1e-3);
+    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, pythonRunsOurLibTorch() ? 0 : 1e-3);
   }
 });
 

@@ -62,14 +62,14 @@ async function runPort(): Promise<Record<string, Record<string, number[]>>> {
   return ours;
 }
 
-test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', { skip: skipWithoutPythonTorchvision }, async () => {
+test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorch run on this machine', { skip: skipWithoutPythonTorchvision() }, async () => {
   const py = runGoldenLive<Fixture>('part4_parity.py');
   assert.deepEqual(py.sha256, fx.sha256, 'the live Python run generated other data than the fixture');
   const r = await runPort();
   for (const [name, expected] of Object.entries(py.results)) {
     for (const key of KEYS) {
       assert.equal(expected[key].length, fx.steps / 10, `python ${name} ${key}`);
-      closeRel(r[name][key], expected[key], `${name} ${key}`, pythonRunsOurLibTorch ? 0 : 1e-4);
+      closeRel(r[name][key], expected[key], `${name} ${key}`, pythonRunsOurLibTorch() ? 0 : 1e-4);
     }
   }
 });

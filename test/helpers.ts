@@ -128,28 +128,42 @@ export function fixtureInputs(inputs: Record<string, EncTensor>): Record<string,
 /** The PyTorch reference: Debian's python3 (tools/setup.sh installs python3-torch on Debian as root). */
 export const PYTHON = '/usr/bin/python3';
 
-/** Whether PYTHON can import the module. */
-export function pythonHas(module: string): boolean {
-  return spawnSync(PYTHON, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0;
+/** What PYTHON offers as a reference: its torch release (null without torch) and torchvision. */
+interface PythonReference {
+  torchVersion: string | null;
+  hasTorchvision: boolean;
 }
+let reference: PythonReference | undefined;
 
-/** The torch version of PYTHON, or null when it has no torch. */
-export const pythonTorchVersion: string | null = (() => {
-  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-})();
+/**
+ * Asks PYTHON once, on first use: importing torch takes seconds, and most test files that import
+ * these helpers never need Python.
+ */
+function pythonReference(): PythonReference {
+  if (!reference) {
+    const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)\ntry:\n import torchvision; print(1)\nexcept ImportError: print(0)'], {
+      encoding: 'utf8',
+    });
+    const [version, vision] = r.stdout.trim().split('\n');
+    reference = r.status === 0 ? { torchVersion: version, hasTorchvision: vision === '1' } : { torchVersion: null, hasTorchvision: false };
+  }
+  return reference;
+}
 
 /** '1.13.0a0+git…' and '2.6.0+cu124' name the releases 1.13.0 and 2.6.0. */
 const release = (v: string): string => /^\d+\.\d+\.\d+/.exec(v)?.[0] ?? v;
 
 /** Whether PYTHON's torch is the release torchnode was built against: then the same kernels run. */
-export const pythonRunsOurLibTorch: boolean = pythonTorchVersion !== null && release(pythonTorchVersion) === release(torch.version.libtorch);
+export function pythonRunsOurLibTorch(): boolean {
+  const v = pythonReference().torchVersion;
+  return v !== null && release(v) === release(torch.version.libtorch);
+}
 
 /** The skip option of a test that runs appendix code live in PYTHON (torch and torchvision). */
-export const skipWithoutPythonTorchvision: false | string =
-  pythonTorchVersion && pythonHas('torchvision')
-    ? false
-    : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)`;
+export function skipWithoutPythonTorchvision(): false | string {
+  const r = pythonReference();
+  return r.torchVersion && r.hasTorchvision ? false : `${PYTHON} with torch and torchvision is not available (tools/setup.sh installs them on Debian as root)`;
+}
 
 /**
  * Runs a tools/golden script with PYTHON on this machine, writing its JSON to a temporary file,
