@@ -27,7 +27,7 @@ test('without CUDA: isAvailable is false and device calls explain why', { skip: 
   // device is detected", "No CUDA GPUs are available", as Python does), or says so itself where the
   // dispatcher would list backends.
   const unavailable = torch.version.cuda
-    ? /^(to|ones): (?=[^]{1,600}$)[^]*(CUDA|GPU)/
+    ? /^(to|ones): (?=[\s\S]{1,600}$)[\s\S]*(CUDA|GPU)/
     : `Torch not compiled with CUDA enabled (torchnode was built against a CPU-only LibTorch ${torch.version.libtorch})`;
   const expect = (op: string, summary: string) => (typeof unavailable === 'string' ? `${op}: ${unavailable}${summary}` : unavailable);
   torch.tidy(() => {
