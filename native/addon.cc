@@ -4,6 +4,7 @@
 #include "guard.h"
 
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 namespace torchnode {
@@ -98,11 +99,12 @@ Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
 
 // ---- conversions -------------------------------------------------------------------
 
-bool ToScalar(const Napi::Value& v, c10::Scalar* out) {
+bool ToScalar(const Napi::Value& v, c10::Scalar* out, const std::string& what) {
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
     // Integral numbers go in as int64 Scalars (Python's int), except -0: only a float keeps its
-    // sign (x.mul(-0) is [-0, -0] and x.div(-0) flips the infinities, as in PyTorch).
+    // sign (x.mul(-0) is [-0, -0] and x.div(-0) flips the infinities, as in PyTorch). Integral
+    // numbers beyond 2^53 stay doubles: JS cannot hold them exactly, so they are Python floats.
     if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0 && !(d == 0 && std::signbit(d)))
       *out = c10::Scalar(static_cast<int64_t>(d));
     else
@@ -114,8 +116,7 @@ bool ToScalar(const Napi::Value& v, c10::Scalar* out) {
     return true;
   }
   if (v.IsBigInt()) {
-    bool lossless;
-    *out = c10::Scalar(static_cast<int64_t>(v.As<Napi::BigInt>().Int64Value(&lossless)));
+    *out = c10::Scalar(CheckedInt64(v, what));
     return true;
   }
   return false;
@@ -148,12 +149,17 @@ std::string JsTypeName(const Napi::Value& v) {
   }
 }
 
-static int64_t ToInt64(const Napi::Value& v, const char* what) {
+int64_t CheckedInt64(const Napi::Value& v, const std::string& what) {
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
-    if (!(d == static_cast<double>(static_cast<int64_t>(d))) || d > 9.2e18 || d < -9.2e18) {
+    // [-2^63, 2^63) exactly: both bounds are doubles, and the cast below is defined only inside.
+    if (std::trunc(d) != d || !(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
       std::ostringstream os;
-      os << "expected an integer for " << what << " but received " << d;
+      os << "expected an integer for " << what << " but received ";
+      if (std::trunc(d) == d && std::fabs(d) < 1e21)  // as JS writes it: 1e19 is 10000000000000000000
+        os << std::fixed << std::setprecision(0) << d << ", outside int64's range [-2^63, 2^63)";
+      else
+        os << std::setprecision(17) << d;
       throw std::invalid_argument(os.str());
     }
     return static_cast<int64_t>(d);
@@ -161,11 +167,16 @@ static int64_t ToInt64(const Napi::Value& v, const char* what) {
   if (v.IsBigInt()) {
     bool lossless = true;
     int64_t r = v.As<Napi::BigInt>().Int64Value(&lossless);
-    if (!lossless) throw std::invalid_argument(std::string("BigInt for ") + what + " does not fit in int64");
+    if (!lossless) {
+      throw std::invalid_argument("expected an integer for " + what + " but received the BigInt " +
+                                  v.ToString().Utf8Value() + ", outside int64's range [-2^63, 2^63)");
+    }
     return r;
   }
-  throw std::invalid_argument(std::string("expected an integer for ") + what + " but received " + JsTypeName(v));
+  throw std::invalid_argument("expected an integer for " + what + " but received " + JsTypeName(v));
 }
+
+static int64_t ToInt64(const Napi::Value& v, const char* what) { return CheckedInt64(v, what); }
 
 std::vector<int64_t> ToIntVector(const Napi::Value& v, const char* what) {
   std::vector<int64_t> out;
@@ -266,6 +277,33 @@ std::string CleanTorchMessage(const std::string& msg) {
   std::string m = msg;
   size_t p = m.find("\nException raised from");
   if (p != std::string::npos) m.erase(p);
+  // A kernel missing for a backend: the first sentence says it; the rest lists every backend (~5 KB).
+  if (m.rfind("Could not run '", 0) == 0 && (p = m.find(" This could be because")) != std::string::npos) {
+    m.erase(p);
+    if (m.find("'MkldnnCPU' backend") != std::string::npos)
+      m += " oneDNN's layout (toMkldnn) supports only a few ops: convert with toDense() first.";
+  }
+  // Text written for LibTorch's developers: a bare TORCH_CHECK's "Expected cond to be true, but
+  // got false. (Could this error message be improved? …)" and TORCH_INTERNAL_ASSERT's plea with
+  // its source location. Keep the condition; drop the rest.
+  const std::string improve = "(Could this error message be improved?";
+  if ((p = m.find(improve)) != std::string::npos) {
+    m.erase(p);
+    const std::string expected = "Expected ", tail = " to be true, but got false.";
+    size_t t = m.find(tail);
+    if (m.rfind(expected, 0) == 0 && t != std::string::npos)
+      m = "LibTorch's check failed: " + m.substr(expected.size(), t - expected.size()) + " is false";
+  }
+  const std::string internal = " INTERNAL ASSERT FAILED at ";
+  if ((p = m.find(internal)) != std::string::npos) {
+    std::string cond = m.substr(0, p);
+    size_t plea = m.find("please report a bug to PyTorch.", p);
+    std::string detail = plea == std::string::npos ? "" : m.substr(plea + 31);
+    m = "LibTorch's internal check failed: " + cond +
+        " is false (these arguments reach a path LibTorch does not "
+        "handle)" +
+        (detail.find_first_not_of(' ') == std::string::npos ? "" : ":" + detail);
+  }
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   return m;
 }

@@ -20,7 +20,7 @@ const char* kBinaryNames[] = {"add", "sub", "mul", "div", "add_", "sub_", "mul_"
 // Scalar overload's AddBackward1).
 at::Tensor WrappedNumber(const Napi::Value& v) {
   c10::Scalar s;
-  if (!ToScalar(v, &s))
+  if (!ToScalar(v, &s, "argument 'other'"))
     throw std::invalid_argument("expected a number for argument 'other' but received " + JsTypeName(v));
   at::Tensor t = c10::scalar_to_tensor(s);
   t.unsafeGetTensorImpl()->set_wrapped_number(true);

@@ -110,22 +110,13 @@ static double NumberOf(const OpEntry& op, size_t i, const Napi::Value& v) {
 }
 
 static int64_t IntOf(const OpEntry& op, size_t i, const Napi::Value& v) {
-  if (v.IsBigInt()) {
-    bool lossless;
-    return v.As<Napi::BigInt>().Int64Value(&lossless);
-  }
-  double d = NumberOf(op, i, v);
-  if (std::trunc(d) != d || !std::isfinite(d)) {
-    std::ostringstream os;
-    os << "expected an integer for argument '" << op.names[i] << "' but received " << d;
-    throw std::invalid_argument(os.str());
-  }
-  return static_cast<int64_t>(d);
+  if (!v.IsNumber() && !v.IsBigInt()) BadArg(op, i, "an integer", v);
+  return CheckedInt64(v, "argument '" + op.names[i] + "'");
 }
 
 static c10::Scalar ScalarOf(const OpEntry& op, size_t i, const Napi::Value& v) {
   c10::Scalar out;
-  if (!ToScalar(v, &out)) BadArg(op, i, "a number", v);
+  if (!ToScalar(v, &out, "argument '" + op.names[i] + "'")) BadArg(op, i, "a number", v);
   return out;
 }
 
@@ -186,7 +177,7 @@ static c10::IValue Convert(AddonState& st, const OpEntry& op, size_t i, const Na
     }
     case ArgKind::Double:
     case ArgKind::OptDouble:
-      if (v.IsBigInt()) return static_cast<double>(IntOf(op, i, v));
+      if (v.IsBigInt()) return static_cast<double>(IntOf(op, i, v));  // Python: float(int)
       return NumberOf(op, i, v);
     case ArgKind::DoubleList:
     case ArgKind::OptDoubleList: {
@@ -297,6 +288,33 @@ static std::string DescribeTensorArgs(AddonState& st, const OpEntry& op, const N
   return os.str();
 }
 
+// ---- oneDNN layout preconditions -----------------------------------------------------------
+// Some LibTorch kernels for oneDNN's layout (toMkldnn) read shapes without checking them, and a
+// wrong shape is then a segfault rather than an error (Python crashes the same way). Each entry
+// checks, before the call, what the kernel assumes. Found by tools/fuzz (oneDNN-layout inputs).
+
+static bool AnyMkldnn(const torch::jit::Stack& stack) {
+  for (const c10::IValue& v : stack)
+    if (v.isTensor() && v.toTensor().defined() && v.toTensor().is_mkldnn()) return true;
+  return false;
+}
+
+static std::string Dims(const at::Tensor& t) { return std::to_string(t.dim()) + "-D"; }
+
+static void CheckMkldnnPreconditions(const OpEntry& op, const torch::jit::Stack& stack) {
+  const std::string& name = op.handle.schema().name();
+  if (name == "aten::linear") {
+    // mkldnn_linear indexes weight.size(0) and bias as a vector of out_features.
+    const at::Tensor& weight = stack[1].toTensor();
+    if (weight.dim() != 2)
+      throw std::invalid_argument(
+          "a oneDNN-layout input needs a 2-D weight [out_features, in_features] but weight is " + Dims(weight));
+    if (stack[2].isTensor() && stack[2].toTensor().dim() > 1)
+      throw std::invalid_argument("a oneDNN-layout input needs a 0-D or 1-D bias but bias is " +
+                                  Dims(stack[2].toTensor()));
+  }
+}
+
 // op(index, ...args) -> handle | number | boolean | array | undefined (in-place ops)
 static Napi::Value Op(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -318,6 +336,7 @@ static Napi::Value Op(const Napi::CallbackInfo& info) {
     stack.reserve(nargs);
     for (size_t i = 0; i < nargs; ++i)
       stack.push_back(Convert(st, op, i, i + 1 < info.Length() ? info[i + 1] : env.Undefined()));
+    if (AnyMkldnn(stack)) CheckMkldnnPreconditions(op, stack);
     op.handle.callBoxed(&stack);
     if (op.returns_self) return env.Undefined();
     Napi::Value result;

@@ -146,8 +146,11 @@ at::ScalarType ToScalarType(const Napi::Value& v, const char* what);
 c10::Device ToDevice(const Napi::Value& v, const char* what);
 std::string JsTypeName(const Napi::Value& v);
 // A JS number/boolean/BigInt as a LibTorch Scalar (integral numbers as int64, the rest as double);
-// false when `v` is none of those.
-bool ToScalar(const Napi::Value& v, c10::Scalar* out);
+// false when `v` is none of those; throws for a BigInt outside int64 (`what` names the argument).
+bool ToScalar(const Napi::Value& v, c10::Scalar* out, const std::string& what);
+// The one integer conversion at the boundary: a JS integer or BigInt in [-2^63, 2^63), else an
+// invalid_argument naming `what` (never a wrapped or truncated value).
+int64_t CheckedInt64(const Napi::Value& v, const std::string& what);
 
 void InitTensor(Napi::Env env, Napi::Object exports);
 void InitOps(Napi::Env env, Napi::Object exports);
