@@ -2,13 +2,14 @@
 import { native } from './native.js';
 import { type Tensor, wrap, h } from './tensor.js';
 import { checkOptions, refuseThenable } from './errors.js';
+import { describe } from './dtype.js';
 
-function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  if (typeof fn !== 'function') throw new TypeError('expected a function');
+function withGradMode<T>(enabled: boolean, fn: () => T, name: string): T {
+  if (typeof fn !== 'function') throw new TypeError(`${name}: expected a function but received ${describe(fn)}`);
   const prev = native.setGradEnabled(enabled);
   try {
     const r = fn();
-    refuseThenable(r, 'the function must be synchronous: grad mode is per thread and cannot span an await');
+    refuseThenable(r, `${name}: the function must be synchronous: grad mode is per thread and cannot span an await`);
     return r;
   } finally {
     native.setGradEnabled(prev);
@@ -17,11 +18,11 @@ function withGradMode<T>(enabled: boolean, fn: () => T): T {
 
 /** `with torch.no_grad():` — runs fn with gradient recording off. */
 export function noGrad<T>(fn: () => T): T {
-  return withGradMode(false, fn);
+  return withGradMode(false, fn, 'noGrad');
 }
 /** `with torch.enable_grad():` */
 export function enableGrad<T>(fn: () => T): T {
-  return withGradMode(true, fn);
+  return withGradMode(true, fn, 'enableGrad');
 }
 /** `torch.set_grad_enabled(flag)`; returns the previous mode. */
 export function setGradEnabled(enabled: boolean): boolean {
@@ -33,7 +34,7 @@ export function isGradEnabled(): boolean {
 }
 /** `with torch.inference_mode():` — faster than noGrad; tensors made inside can never join autograd. */
 export function inferenceMode<T>(fn: () => T, mode = true): T {
-  if (typeof fn !== 'function') throw new TypeError('inferenceMode: expected a function');
+  if (typeof fn !== 'function') throw new TypeError(`inferenceMode: expected a function but received ${describe(fn)}`);
   native.enterInferenceMode(mode);
   try {
     const r = fn();
@@ -77,9 +78,11 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts
 export function backward(
   tensors: Tensor | Tensor[],
   gradTensors?: Tensor | (Tensor | null)[] | null,
-  opts: { retainGraph?: boolean; createGraph?: boolean } = {},
+  opts: { retainGraph?: boolean; createGraph?: boolean } | null = {},
 ): void {
+  checkOptions(opts, ['retainGraph', 'createGraph'], 'autograd.backward');
   const ts = Array.isArray(tensors) ? tensors : [tensors];
+  ts.forEach((t, i) => h(t, Array.isArray(tensors) ? `autograd.backward: tensors[${i}]` : 'autograd.backward: tensors'));
   const gs = gradTensors == null ? [] : Array.isArray(gradTensors) ? gradTensors : [gradTensors];
-  ts.forEach((t, i) => t.backward(gs[i] ?? null, { retainGraph: i < ts.length - 1 ? true : opts.retainGraph, createGraph: opts.createGraph }));
+  ts.forEach((t, i) => t.backward(gs[i] ?? null, { retainGraph: i < ts.length - 1 ? true : opts?.retainGraph, createGraph: opts?.createGraph }));
 }

@@ -1,3 +1,4 @@
+import { argMessage } from './errors.js';
 /** Data types, named as PyTorch names them (without the `torch.` prefix). */
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
@@ -48,7 +49,7 @@ export function dtypeCode(dtype: unknown, what = 'dtype'): number {
     const name = ALIASES[dtype] ?? dtype;
     if (isDType(name)) return DTYPE_CODE[name];
   }
-  throw new TypeError(`Expected one of ${Object.keys(DTYPE_CODE).join(', ')} for ${what} but received ${describe(dtype)}`);
+  throw new TypeError(argMessage(`one of ${Object.keys(DTYPE_CODE).join(', ')}`, what, dtype));
 }
 
 /** Validates a dtype argument (aliases allowed) and returns its canonical name. */

@@ -1,14 +1,15 @@
 /** Function forms of Tensor methods: `torch.add(a, b)` is `a.add(b)`. */
-import { type Tensor, h } from './tensor.js';
+import { Tensor, h } from './tensor.js';
+import { runAs } from './errors.js';
 
-function self(t: unknown): Tensor {
-  h(t, 'input');
+function self(t: unknown, name: string): Tensor {
+  if (!(t instanceof Tensor)) runAs(name, () => h(t, 'input'));
   return t as Tensor;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: forwards to a Tensor method whose return type the caller declares
-function call(t: unknown, name: keyof Tensor, args: unknown[]): any {
-  return (self(t)[name] as (...a: unknown[]) => unknown).apply(t, args);
+function call(t: unknown, name: keyof Tensor & string, args: unknown[]): any {
+  return runAs(name, () => (self(t, name)[name] as (...a: unknown[]) => unknown).apply(t, args));
 }
 
 /** `torch.add(input, …)`: {@link Tensor.add | input.add(…)} as a function. */
@@ -246,26 +247,26 @@ export function max(input: Tensor): Tensor;
 export function max(input: Tensor, dim: number, opts?: { keepdim?: boolean }): ReturnType<Tensor['sort']>;
 export function max(input: Tensor, other: Tensor): Tensor;
 export function max(input: Tensor, dim?: number | Tensor, opts?: { keepdim?: boolean }): Tensor | ReturnType<Tensor['sort']> {
-  return (self(input).max as (d?: number | Tensor, o?: { keepdim?: boolean }) => Tensor)(dim, opts);
+  return (self(input, 'max').max as (d?: number | Tensor, o?: { keepdim?: boolean }) => Tensor)(dim, opts);
 }
 /** `torch.min(input)`: the smallest element; `torch.min(input, dim)` → `[values, indices]`; `torch.min(input, other)`: elementwise minimum. */
 export function min(input: Tensor): Tensor;
 export function min(input: Tensor, dim: number, opts?: { keepdim?: boolean }): ReturnType<Tensor['sort']>;
 export function min(input: Tensor, other: Tensor): Tensor;
 export function min(input: Tensor, dim?: number | Tensor, opts?: { keepdim?: boolean }): Tensor | ReturnType<Tensor['sort']> {
-  return (self(input).min as (d?: number | Tensor, o?: { keepdim?: boolean }) => Tensor)(dim, opts);
+  return (self(input, 'min').min as (d?: number | Tensor, o?: { keepdim?: boolean }) => Tensor)(dim, opts);
 }
 /** `torch.clamp(input, min, max)`: limits every element to [min, max] (either bound may be null). */
 export function clamp(input: Tensor, min?: number | null, max?: number | null): Tensor {
-  return self(input).clamp(min, max);
+  return self(input, 'clamp').clamp(min, max);
 }
 /** `torch.clip`: alias of {@link clamp}. */
 export const clip = clamp;
 /** `torch.permute(input, dims)`: the dimensions reordered (a view). */
 export function permute(input: Tensor, dims: number[]): Tensor {
-  return self(input).permute(dims);
+  return self(input, 'permute').permute(dims);
 }
 /** `torch.view(input, shape)` (Python's `input.view(shape)`): the same data with a new shape. */
 export function view(input: Tensor, shape: number[]): Tensor {
-  return self(input).view(shape);
+  return self(input, 'view').view(shape);
 }

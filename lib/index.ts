@@ -62,7 +62,7 @@ export * as backends from './backends.js';
 
 /** `torch.set_num_threads(n)`: intra-op threads of LibTorch (Debian's LibTorch defaults to 1). */
 export function setNumThreads(n: number): void {
-  if (!(Number.isInteger(n) && n > 0)) throw new TypeError(`Expected positive integer for threads but received ${String(n)}`);
+  if (!(Number.isInteger(n) && n > 0)) throw new TypeError(`setNumThreads: expected a positive integer for n but received ${String(n)}`);
   // OpenMP starts every thread at once: thousands of them stall the process for minutes.
   const max = Math.max(16, 4 * availableParallelism());
   if (n > max) throw new RangeError(`setNumThreads: expected at most ${max} threads (4 × the ${availableParallelism()} available cores) but received ${n}`);

@@ -5,7 +5,7 @@ import { expectInt } from './errors.js';
 
 /** `torch.manual_seed(seed)`: seeds the default CPU generator (and CUDA's when present). */
 export function manualSeed(seed: number | bigint): void {
-  if (typeof seed !== 'bigint') expectInt(seed, 'seed');
+  if (typeof seed !== 'bigint') expectInt(seed, 'manualSeed: seed');
   native.manualSeed(seed);
 }
 /** `torch.seed()` equivalent reading: the seed the default generator was last seeded with. */
@@ -18,5 +18,5 @@ export function getRngState(): Tensor {
 }
 /** `torch.set_rng_state(state)`. */
 export function setRngState(state: Tensor): void {
-  native.setRngState(h(state, 'state'));
+  native.setRngState(h(state, 'setRngState: state'));
 }

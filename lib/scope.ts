@@ -151,6 +151,9 @@ export function tidy<T>(fn: () => T): T {
 
 /** Excludes a tensor from every enclosing tidy() scope: it lives until dispose() or GC. */
 export function keep<T extends Owned>(t: T): T {
+  if (t === null || typeof t !== 'object' || typeof (t as Partial<Owned>).dispose !== 'function') {
+    throw new TypeError(`keep: Expected a Tensor (or another disposable torchnode object) but received ${describe(t)}`);
+  }
   // The finalizer is registered when the tensor leaves the outermost scope (endScope),
   // never twice: a handle may be reused once released.
   t._kept = true;

@@ -18,7 +18,7 @@ import {
   isFloatingDType,
   DTYPE_CODE,
 } from './dtype.js';
-import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber } from './errors.js';
+import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber, argMessage, apiFunction } from './errors.js';
 import { formatTensor } from './format.js';
 
 /** A JS scalar operand: numbers (integral values act as Python ints), booleans, bigints (int64). */
@@ -72,23 +72,23 @@ export function deviceArg(d: unknown, what = 'device'): string {
   if (d && typeof d === 'object' && typeof (d as { type?: unknown }).type === 'string') {
     return deviceArg(String(d), what);
   }
-  throw new TypeError(`Expected a device like 'cpu', 'cuda' or 'cuda:0' for ${what} but received ${describe(d)}`);
+  throw new TypeError(argMessage("a device like 'cpu', 'cuda' or 'cuda:0'", what, d));
 }
 
 /** The handle of a Tensor argument, with an error naming the argument otherwise. @internal */
 export function h(t: unknown, what: string): Handle {
   if (t instanceof Tensor) return t._h;
-  throw new TypeError(`Expected Tensor for ${what} but received ${describe(t)}`);
+  throw new TypeError(argMessage('Tensor', what, t));
 }
 
 function hs(ts: unknown, what: string): Handle[] {
-  if (!Array.isArray(ts)) throw new TypeError(`Expected an array of Tensors for ${what} but received ${describe(ts)}`);
+  if (!Array.isArray(ts)) throw new TypeError(argMessage('an array of Tensors', what, ts));
   return ts.map((t, i) => h(t, `${what}[${i}]`));
 }
 
 function scalarArg(v: unknown, what: string): Scalar {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v;
-  throw new TypeError(`Expected Tensor or number for ${what} but received ${describe(v)}`);
+  throw new TypeError(argMessage('Tensor or number', what, v));
 }
 
 function dimArg(v: unknown, what = 'dim'): number {
@@ -121,12 +121,12 @@ export interface RandomOptions extends CreationOptions {
 export class Generator {
   /** @internal */ _id: number;
   constructor(device: Device = 'cpu') {
-    this._id = native.newGenerator(deviceArg(device));
+    this._id = native.newGenerator(deviceArg(device, 'Generator: device'));
     generatorRegistry.register(this, this._id);
   }
   /** Seeds this generator; returns it, like Python's `manual_seed`, so calls chain. */
   manualSeed(seed: number | bigint): this {
-    if (typeof seed !== 'bigint') expectInt(seed, 'seed');
+    if (typeof seed !== 'bigint') expectInt(seed, 'Generator.manualSeed: seed');
     native.generatorManualSeed(this._id, seed);
     return this;
   }
@@ -137,16 +137,16 @@ export class Generator {
     return wrap(native.generatorGetState(this._id));
   }
   setState(state: Tensor): this {
-    native.generatorSetState(this._id, h(state, 'state'));
+    native.generatorSetState(this._id, h(state, 'Generator.setState: state'));
     return this;
   }
 }
 const generatorRegistry = new FinalizationRegistry<number>((id) => native.releaseGenerator(id));
 
-function genArg(g: unknown): number | undefined {
+function genArg(g: unknown, fn?: string): number | undefined {
   if (g === undefined || g === null) return undefined;
   if (g instanceof Generator) return g._id;
-  throw new TypeError(`Expected Generator for generator but received ${describe(g)}`);
+  throw new TypeError(argMessage('Generator', fn ? `${fn}: generator` : 'generator', g));
 }
 
 // ---- operators used by Tensor methods ----------------------------------------------------
@@ -434,6 +434,10 @@ export interface SumOptions {
  * objects for keyword arguments); every computation runs in LibTorch. Release it with `dispose()`,
  * `using`, or a `tidy()` scope.
  */
+const NOT_CLONEABLE = Symbol(
+  'torchnode.Tensor: a tensor cannot be posted to a worker or structured-cloned; send t.dataSync() with t.shape and t.dtype, and rebuild it there with torch.tensor(data, {shape, dtype})',
+);
+
 export class Tensor implements Owned {
   /** @internal The addon handle; -1 once disposed. */
   _h: Handle;
@@ -441,6 +445,12 @@ export class Tensor implements Owned {
   _kept?: boolean;
   /** @internal Declared here, not added by scope.ts's register(): every tensor keeps one hidden class, so V8's optimized code for them is not thrown away ("wrong map" deopts) when a finalizer is registered. */
   _reg?: boolean;
+  /**
+   * @internal A Tensor is a handle into this thread's LibTorch: structured clone (postMessage to a
+   * worker, structuredClone, v8.serialize) would deliver a plain object that is no tensor. This
+   * symbol makes the clone throw a DataCloneError that says so.
+   */
+  _noClone = NOT_CLONEABLE;
 
   /** @internal Use `torch.tensor()` and the other factories to create tensors. */
   constructor(handle: Handle) {
@@ -542,9 +552,9 @@ export class Tensor implements Owned {
     native.retainGrad(this._h);
     return this;
   }
-  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } | null = {}): void {
     checkOptions(opts, ['retainGraph', 'createGraph'], 'backward');
-    native.backward(this._h, gradient == null ? null : h(gradient, 'gradient'), opts.retainGraph, opts.createGraph ?? false);
+    native.backward(this._h, gradient == null ? null : h(gradient, 'gradient'), opts?.retainGraph, opts?.createGraph ?? false);
   }
   detach(): Tensor {
     return wrap(O.detach(this._h));
@@ -555,13 +565,13 @@ export class Tensor implements Owned {
   }
 
   // ---- conversion ----
-  to(target: DType | Device | Tensor, opts: { nonBlocking?: boolean; copy?: boolean } = {}): Tensor {
+  to(target: DType | Device | Tensor, opts: { nonBlocking?: boolean; copy?: boolean } | null = {}): Tensor {
     checkOptions(opts, ['nonBlocking', 'copy'], 'to');
-    if (target instanceof Tensor) return wrap(O.toOther(this._h, target._h, opts.nonBlocking, opts.copy));
+    if (target instanceof Tensor) return wrap(O.toOther(this._h, target._h, opts?.nonBlocking, opts?.copy));
     if (typeof target === 'string' && DEVICE_RE.test(target)) {
-      return wrap(O.toDevice(this._h, target, native.dtype(this._h), opts.nonBlocking, opts.copy));
+      return wrap(O.toDevice(this._h, target, native.dtype(this._h), opts?.nonBlocking, opts?.copy));
     }
-    return wrap(O.toDtype(this._h, dtypeCode(target, 'to'), opts.nonBlocking, opts.copy));
+    return wrap(O.toDtype(this._h, dtypeCode(target, 'dtype'), opts?.nonBlocking, opts?.copy));
   }
   float(): Tensor {
     return this.to('float32');
@@ -701,7 +711,7 @@ export class Tensor implements Owned {
   div(other: Tensor | Scalar, opts?: { roundingMode?: 'trunc' | 'floor' }): Tensor {
     const mode = opts?.roundingMode;
     if (mode !== undefined) {
-      if (mode !== 'trunc' && mode !== 'floor') throw new TypeError(`Expected 'trunc' or 'floor' for roundingMode but received ${describe(mode)}`);
+      if (mode !== 'trunc' && mode !== 'floor') throw new TypeError(argMessage("'trunc' or 'floor'", 'roundingMode', mode));
       return other instanceof Tensor ? wrap(O.divMode(this._h, other._h, mode)) : wrap(O.divSMode(this._h, scalarArg(other, 'other'), mode));
     }
     if (other instanceof Tensor) return wrap(native.binary(BINARY.div, this._h, other._h));
@@ -1013,13 +1023,13 @@ export class Tensor implements Owned {
   equal(other: Tensor): boolean {
     return O.equal(this._h, h(other, 'other')) as boolean;
   }
-  allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+  allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } | null = {}): boolean {
     checkOptions(opts, ['rtol', 'atol', 'equalNan'], 'allclose');
-    return O.allclose(this._h, h(other, 'other'), opts.rtol, opts.atol, opts.equalNan) as boolean;
+    return O.allclose(this._h, h(other, 'other'), opts?.rtol, opts?.atol, opts?.equalNan) as boolean;
   }
-  isclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
+  isclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } | null = {}): Tensor {
     checkOptions(opts, ['rtol', 'atol', 'equalNan'], 'isclose');
-    return wrap(O.isclose(this._h, h(other, 'other'), opts.rtol, opts.atol, opts.equalNan));
+    return wrap(O.isclose(this._h, h(other, 'other'), opts?.rtol, opts?.atol, opts?.equalNan));
   }
   logicalAnd(other: Tensor): Tensor {
     return wrap(O.logicalAnd(this._h, h(other, 'other')));
@@ -1051,96 +1061,96 @@ export class Tensor implements Owned {
   }
 
   // ---- reductions ----
-  sum(dim?: number | number[] | null, opts: SumOptions = {}): Tensor {
+  sum(dim?: number | number[] | null, opts: SumOptions | null = {}): Tensor {
     checkOptions(opts, ['keepdim', 'dtype'], 'sum');
-    const dt = opts.dtype === undefined ? undefined : dtypeCode(opts.dtype);
+    const dt = opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype);
     if (dim === undefined || dim === null) return wrap(O.sum(this._h, dt));
-    return wrap(O.sumDim(this._h, optDims(dim), opts.keepdim ?? false, dt));
+    return wrap(O.sumDim(this._h, optDims(dim), opts?.keepdim ?? false, dt));
   }
-  mean(dim?: number | number[] | null, opts: SumOptions = {}): Tensor {
+  mean(dim?: number | number[] | null, opts: SumOptions | null = {}): Tensor {
     checkOptions(opts, ['keepdim', 'dtype'], 'mean');
-    const dt = opts.dtype === undefined ? undefined : dtypeCode(opts.dtype);
+    const dt = opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype);
     if (dim === undefined || dim === null) return wrap(O.mean(this._h, dt));
-    return wrap(O.meanDim(this._h, optDims(dim), opts.keepdim ?? false, dt));
+    return wrap(O.meanDim(this._h, optDims(dim), opts?.keepdim ?? false, dt));
   }
-  prod(dim?: number | null, opts: SumOptions = {}): Tensor {
+  prod(dim?: number | null, opts: SumOptions | null = {}): Tensor {
     checkOptions(opts, ['keepdim', 'dtype'], 'prod');
-    const dt = opts.dtype === undefined ? undefined : dtypeCode(opts.dtype);
+    const dt = opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype);
     if (dim === undefined || dim === null) return wrap(O.prod(this._h, dt));
-    return wrap(O.prodDim(this._h, dimArg(dim), opts.keepdim ?? false, dt));
+    return wrap(O.prodDim(this._h, dimArg(dim), opts?.keepdim ?? false, dt));
   }
   /** max() of all elements; max(dim) → [values, indices]; max(tensor) → elementwise maximum. */
   max(): Tensor;
   max(dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
   max(other: Tensor): Tensor;
-  max(dim?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+  max(dim?: number | Tensor, opts: { keepdim?: boolean } | null = {}): Tensor | ValuesIndices {
     if (dim === undefined) return wrap(O.max(this._h));
     if (dim instanceof Tensor) return this.maximum(dim);
-    return wrapPair(O.maxDim(this._h, dimArg(dim), opts.keepdim ?? false), ['values', 'indices']);
+    return wrapPair(O.maxDim(this._h, dimArg(dim), opts?.keepdim ?? false), ['values', 'indices']);
   }
   min(): Tensor;
   min(dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
   min(other: Tensor): Tensor;
-  min(dim?: number | Tensor, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+  min(dim?: number | Tensor, opts: { keepdim?: boolean } | null = {}): Tensor | ValuesIndices {
     if (dim === undefined) return wrap(O.min(this._h));
     if (dim instanceof Tensor) return this.minimum(dim);
-    return wrapPair(O.minDim(this._h, dimArg(dim), opts.keepdim ?? false), ['values', 'indices']);
+    return wrapPair(O.minDim(this._h, dimArg(dim), opts?.keepdim ?? false), ['values', 'indices']);
   }
-  amax(dim: number | number[] = [], opts: { keepdim?: boolean } = {}): Tensor {
-    return wrap(O.amax(this._h, expectIntArray(dim, 'dim'), opts.keepdim ?? false));
+  amax(dim: number | number[] = [], opts: { keepdim?: boolean } | null = {}): Tensor {
+    return wrap(O.amax(this._h, expectIntArray(dim, 'dim'), opts?.keepdim ?? false));
   }
-  amin(dim: number | number[] = [], opts: { keepdim?: boolean } = {}): Tensor {
-    return wrap(O.amin(this._h, expectIntArray(dim, 'dim'), opts.keepdim ?? false));
+  amin(dim: number | number[] = [], opts: { keepdim?: boolean } | null = {}): Tensor {
+    return wrap(O.amin(this._h, expectIntArray(dim, 'dim'), opts?.keepdim ?? false));
   }
-  argmax(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
-    return wrap(O.argmax(this._h, dim == null ? null : dimArg(dim), opts.keepdim ?? false));
+  argmax(dim?: number | null, opts: { keepdim?: boolean } | null = {}): Tensor {
+    return wrap(O.argmax(this._h, dim == null ? null : dimArg(dim), opts?.keepdim ?? false));
   }
-  argmin(dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
-    return wrap(O.argmin(this._h, dim == null ? null : dimArg(dim), opts.keepdim ?? false));
+  argmin(dim?: number | null, opts: { keepdim?: boolean } | null = {}): Tensor {
+    return wrap(O.argmin(this._h, dim == null ? null : dimArg(dim), opts?.keepdim ?? false));
   }
   /** Standard deviation; `unbiased` (default true) or `correction` as in PyTorch. */
-  std(dim?: number | number[] | null, opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } = {}): Tensor {
+  std(dim?: number | number[] | null, opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } | null = {}): Tensor {
     checkOptions(opts, ['unbiased', 'correction', 'keepdim'], 'std');
-    return wrap(O.stdCorrection(this._h, optDims(dim) ?? null, correctionOf(opts), opts.keepdim ?? false));
+    return wrap(O.stdCorrection(this._h, optDims(dim) ?? null, correctionOf(opts ?? {}), opts?.keepdim ?? false));
   }
-  var(dim?: number | number[] | null, opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } = {}): Tensor {
+  var(dim?: number | number[] | null, opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } | null = {}): Tensor {
     checkOptions(opts, ['unbiased', 'correction', 'keepdim'], 'var');
-    return wrap(O.varCorrection(this._h, optDims(dim) ?? null, correctionOf(opts), opts.keepdim ?? false));
+    return wrap(O.varCorrection(this._h, optDims(dim) ?? null, correctionOf(opts ?? {}), opts?.keepdim ?? false));
   }
-  norm(p: number = 2, dim?: number | number[] | null, opts: { keepdim?: boolean } = {}): Tensor {
+  norm(p: number = 2, dim?: number | number[] | null, opts: { keepdim?: boolean } | null = {}): Tensor {
     expectNumber(p, 'p');
     if (dim === undefined || dim === null) return wrap(O.norm(this._h, p));
-    return wrap(O.normDim(this._h, p, optDims(dim), opts.keepdim ?? false));
+    return wrap(O.normDim(this._h, p, optDims(dim), opts?.keepdim ?? false));
   }
-  all(dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
-    return dim === undefined ? wrap(O.all(this._h)) : wrap(O.allDim(this._h, dimArg(dim), opts.keepdim ?? false));
+  all(dim?: number, opts: { keepdim?: boolean } | null = {}): Tensor {
+    return dim === undefined ? wrap(O.all(this._h)) : wrap(O.allDim(this._h, dimArg(dim), opts?.keepdim ?? false));
   }
-  any(dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
-    return dim === undefined ? wrap(O.any(this._h)) : wrap(O.anyDim(this._h, dimArg(dim), opts.keepdim ?? false));
+  any(dim?: number, opts: { keepdim?: boolean } | null = {}): Tensor {
+    return dim === undefined ? wrap(O.any(this._h)) : wrap(O.anyDim(this._h, dimArg(dim), opts?.keepdim ?? false));
   }
-  cumsum(dim: number, opts: { dtype?: DType } = {}): Tensor {
-    return wrap(O.cumsum(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  cumsum(dim: number, opts: { dtype?: DType } | null = {}): Tensor {
+    return wrap(O.cumsum(this._h, dimArg(dim), opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype)));
   }
-  cumprod(dim: number, opts: { dtype?: DType } = {}): Tensor {
-    return wrap(O.cumprod(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  cumprod(dim: number, opts: { dtype?: DType } | null = {}): Tensor {
+    return wrap(O.cumprod(this._h, dimArg(dim), opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype)));
   }
-  logsumexp(dim: number | number[], opts: { keepdim?: boolean } = {}): Tensor {
-    return wrap(O.logsumexp(this._h, expectIntArray(dim, 'dim'), opts.keepdim ?? false));
+  logsumexp(dim: number | number[], opts: { keepdim?: boolean } | null = {}): Tensor {
+    return wrap(O.logsumexp(this._h, expectIntArray(dim, 'dim'), opts?.keepdim ?? false));
   }
-  softmax(dim: number, opts: { dtype?: DType } = {}): Tensor {
-    return wrap(O.softmax(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  softmax(dim: number, opts: { dtype?: DType } | null = {}): Tensor {
+    return wrap(O.softmax(this._h, dimArg(dim), opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype)));
   }
-  logSoftmax(dim: number, opts: { dtype?: DType } = {}): Tensor {
-    return wrap(O.logSoftmax(this._h, dimArg(dim), opts.dtype === undefined ? undefined : dtypeCode(opts.dtype)));
+  logSoftmax(dim: number, opts: { dtype?: DType } | null = {}): Tensor {
+    return wrap(O.logSoftmax(this._h, dimArg(dim), opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype)));
   }
-  sort(dim = -1, opts: { descending?: boolean } = {}): ValuesIndices {
-    return wrapPair(O.sort(this._h, dimArg(dim), opts.descending ?? false), ['values', 'indices']);
+  sort(dim = -1, opts: { descending?: boolean } | null = {}): ValuesIndices {
+    return wrapPair(O.sort(this._h, dimArg(dim), opts?.descending ?? false), ['values', 'indices']);
   }
-  argsort(dim = -1, opts: { descending?: boolean } = {}): Tensor {
-    return wrap(O.argsort(this._h, dimArg(dim), opts.descending ?? false));
+  argsort(dim = -1, opts: { descending?: boolean } | null = {}): Tensor {
+    return wrap(O.argsort(this._h, dimArg(dim), opts?.descending ?? false));
   }
-  topk(k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices {
-    return wrapPair(O.topk(this._h, expectInt(k, 'k'), dimArg(dim), opts.largest ?? true, opts.sorted ?? true), ['values', 'indices']);
+  topk(k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } | null = {}): ValuesIndices {
+    return wrapPair(O.topk(this._h, expectInt(k, 'k'), dimArg(dim), opts?.largest ?? true, opts?.sorted ?? true), ['values', 'indices']);
   }
 
   // ---- shape ----
@@ -1172,6 +1182,7 @@ export class Tensor implements Owned {
     return wrap(O.expand(this._h, sizesArg(sizes, 'size')));
   }
   expandAs(other: Tensor): Tensor {
+    h(other, 'other');
     return this.expand(other.shape);
   }
   contiguous(): Tensor {
@@ -1253,8 +1264,8 @@ export class Tensor implements Owned {
   }
 
   // ---- in-place fills and random ----
-  copy_(src: Tensor, opts: { nonBlocking?: boolean } = {}): this {
-    O.copy_(this._h, h(src, 'src'), opts.nonBlocking ?? false);
+  copy_(src: Tensor, opts: { nonBlocking?: boolean } | null = {}): this {
+    O.copy_(this._h, h(src, 'src'), opts?.nonBlocking ?? false);
     return this;
   }
   fill_(value: Scalar): this {
@@ -1265,24 +1276,24 @@ export class Tensor implements Owned {
     O.zero_(this._h);
     return this;
   }
-  uniform_(from = 0, to = 1, opts: { generator?: Generator } = {}): this {
-    O.uniform_(this._h, expectNumber(from, 'from'), expectNumber(to, 'to'), genArg(opts.generator));
+  uniform_(from = 0, to = 1, opts: { generator?: Generator } | null = {}): this {
+    O.uniform_(this._h, expectNumber(from, 'from'), expectNumber(to, 'to'), genArg(opts?.generator));
     return this;
   }
-  normal_(mean = 0, std = 1, opts: { generator?: Generator } = {}): this {
-    O.normal_(this._h, expectNumber(mean, 'mean'), expectNumber(std, 'std'), genArg(opts.generator));
+  normal_(mean = 0, std = 1, opts: { generator?: Generator } | null = {}): this {
+    O.normal_(this._h, expectNumber(mean, 'mean'), expectNumber(std, 'std'), genArg(opts?.generator));
     return this;
   }
-  bernoulli_(p = 0.5, opts: { generator?: Generator } = {}): this {
-    O.bernoulli_(this._h, expectNumber(p, 'p'), genArg(opts.generator));
+  bernoulli_(p = 0.5, opts: { generator?: Generator } | null = {}): this {
+    O.bernoulli_(this._h, expectNumber(p, 'p'), genArg(opts?.generator));
     return this;
   }
-  exponential_(lambd = 1, opts: { generator?: Generator } = {}): this {
-    O.exponential_(this._h, expectNumber(lambd, 'lambd'), genArg(opts.generator));
+  exponential_(lambd = 1, opts: { generator?: Generator } | null = {}): this {
+    O.exponential_(this._h, expectNumber(lambd, 'lambd'), genArg(opts?.generator));
     return this;
   }
-  random_(from: number, to?: number | null, opts: { generator?: Generator } = {}): this {
-    O.randomFrom_(this._h, expectInt(from, 'from'), to == null ? null : expectInt(to, 'to'), genArg(opts.generator));
+  random_(from: number, to?: number | null, opts: { generator?: Generator } | null = {}): this {
+    O.randomFrom_(this._h, expectInt(from, 'from'), to == null ? null : expectInt(to, 'to'), genArg(opts?.generator));
     return this;
   }
   clone(): Tensor {
@@ -1291,8 +1302,8 @@ export class Tensor implements Owned {
 }
 
 function correctionOf(opts: { unbiased?: boolean; correction?: number }): number {
-  if (opts.correction !== undefined) return expectNumber(opts.correction, 'correction');
-  return opts.unbiased === false ? 0 : 1;
+  if (opts?.correction !== undefined) return expectNumber(opts?.correction, 'correction');
+  return opts?.unbiased === false ? 0 : 1;
 }
 
 function normDim(d: number, n: number, fn: string): number {
@@ -1436,9 +1447,9 @@ function creationArgs(
 ): { dtype?: number; device?: string; requiresGrad: boolean } {
   checkOptions(opts, ['dtype', 'device', 'requiresGrad', ...extra], fn);
   return {
-    dtype: opts?.dtype === undefined ? undefined : dtypeCode(opts.dtype, `${fn}: dtype`),
-    device: opts?.device === undefined ? undefined : deviceArg(opts.device, `${fn}: device`),
-    requiresGrad: opts?.requiresGrad === undefined ? false : expectBool(opts.requiresGrad, `${fn}: requiresGrad`),
+    dtype: opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype, `${fn}: dtype`),
+    device: opts?.device === undefined ? undefined : deviceArg(opts?.device, `${fn}: device`),
+    requiresGrad: opts?.requiresGrad === undefined ? false : expectBool(opts?.requiresGrad, `${fn}: requiresGrad`),
   };
 }
 
@@ -1470,7 +1481,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationO
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const srcType = typedArrayDType(arr);
-    const shape = opts?.shape !== undefined ? expectShape(opts.shape, 'shape') : [arr.length];
+    const shape = opts?.shape !== undefined ? expectShape(opts?.shape, 'tensor: shape') : [arr.length];
     const n = shape.reduce((a, b) => a * b, 1);
     if (n !== arr.length) {
       throw new RangeError(`tensor: shape [${shape.join(', ')}] holds ${n} elements but the ${arr.constructor.name} has ${arr.length}`);
@@ -1512,7 +1523,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, opts?: CreationO
   walk(data, 0, '');
   const inferred: DType = kind === 'bool' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32';
   const target = dtype !== undefined ? dtypeFromCode(dtype) : inferred;
-  const buf = toBuffer(flat, target);
+  const buf = toBuffer(flat, target, shape);
   const t = wrap(native.fromData(buf.buffer, buf.byteOffset, shape, DTYPE_CODE[bufferDType(target)], device));
   if (bufferDType(target) !== target) {
     const c = t.to(target);
@@ -1527,30 +1538,66 @@ function bufferDType(target: DType): DType {
   return target === 'float16' || target === 'bfloat16' ? 'float32' : target;
 }
 
-function toBuffer(flat: Scalar[], target: DType): TypedArray {
+// Integer dtypes' ranges, for the overflow check PyTorch applies when it fills a tensor from Python
+// numbers (c10::checked_convert): an integral value must fit, except that an unsigned type also takes
+// negatives down to -max (they wrap, as two's complement: torch.tensor([-1], dtype=uint8) is 255); a
+// fractional one must lie within [lowest, max] and is truncated; NaN and ±Infinity never convert.
+const INT_RANGE: Partial<Record<DType, [bigint, bigint]>> = {
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  int8: [-128n, 127n],
+  uint8: [0n, 255n],
+};
+
+const SMALL_INT_ARRAYS = { int32: Int32Array, int16: Int16Array, int8: Int8Array, uint8: Uint8Array };
+
+/** `v` as an integer of `target` (an integer dtype), or PyTorch's overflow error naming the element. */
+function checkedInteger(v: Scalar, target: DType, i: number, shape: number[]): bigint {
+  const [lo, hi] = INT_RANGE[target]!;
+  let x: bigint | null = null;
+  let min = lo;
+  if (typeof v === 'boolean') x = v ? 1n : 0n;
+  else if (typeof v === 'bigint' || Number.isInteger(v)) {
+    x = BigInt(v);
+    if (lo === 0n) min = -hi; // an integral negative wraps into an unsigned type
+  } else if (v >= Number(lo) && v <= Number(hi)) x = BigInt(Math.trunc(v)); // false for NaN
+  if (x === null || x < min || x > hi) {
+    const shown = typeof v === 'bigint' ? `${v}n` : String(v);
+    throw new RangeError(`tensor: value ${shown} at ${elementPath(i, shape)} cannot be converted to ${target} without overflow`);
+  }
+  return x;
+}
+
+/** The nested-array index of flat element `i`, as "[1][2]" ("the top level" for a scalar). */
+function elementPath(i: number, shape: number[]): string {
+  if (shape.length === 0) return 'the top level';
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(i % shape[d]);
+    i = Math.floor(i / shape[d]);
+  }
+  return idx.map((k) => `[${k}]`).join('');
+}
+
+function toBuffer(flat: Scalar[], target: DType, shape: number[]): TypedArray {
   const n = flat.length;
-  switch (bufferDType(target)) {
-    case 'int64': {
-      const a = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = flat[i];
-        if (typeof v === 'number' && !Number.isInteger(v)) a[i] = BigInt(Math.trunc(v));
-        else a[i] = BigInt(typeof v === 'boolean' ? Number(v) : v);
-      }
-      return a;
+  const buf = bufferDType(target);
+  if (INT_RANGE[buf]) {
+    const a = buf === 'int64' ? new BigInt64Array(n) : new SMALL_INT_ARRAYS[buf as 'int32'](n);
+    for (let i = 0; i < n; i++) {
+      const x = checkedInteger(flat[i], buf, i, shape);
+      if (a instanceof BigInt64Array) a[i] = x;
+      else a[i] = Number(x); // a negative into uint8 wraps here, as in PyTorch
     }
+    return a;
+  }
+  switch (buf) {
     case 'float64':
       return Float64Array.from(flat, Number);
-    case 'int32':
-      return Int32Array.from(flat, Number);
-    case 'int16':
-      return Int16Array.from(flat, Number);
-    case 'int8':
-      return Int8Array.from(flat, Number);
-    case 'uint8':
-      return Uint8Array.from(flat, Number);
     case 'bool':
-      return Uint8Array.from(flat, (v) => (v ? 1 : 0));
+      // Truthiness as Python's bool(): NaN is true.
+      return Uint8Array.from(flat, (v) => (v === 0 || v === 0n || v === false ? 0 : 1));
     default:
       return Float32Array.from(flat, Number);
   }
@@ -1593,7 +1640,7 @@ export function empty(...args: SizeArgs | [...number[], CreationOptions]): Tenso
 export function full(size: number[], fillValue: Scalar, opts?: CreationOptions): Tensor {
   expectShape(size, 'full: size');
   const c = creationArgs(opts, 'full');
-  const v = scalarArg(fillValue, 'fillValue');
+  const v = scalarArg(fillValue, 'full: fillValue');
   // Python infers the dtype from the fill value; JS numbers default to float32 like tensor().
   const dt = c.dtype ?? (typeof v === 'boolean' ? DTYPE_CODE.bool : typeof v === 'bigint' ? DTYPE_CODE.int64 : DTYPE_CODE.float32);
   return finish(wrap(O.full(size, v, dt, undefined, c.device)), c.requiresGrad);
@@ -1606,7 +1653,7 @@ export function arange(...args: (number | CreationOptions | undefined)[]): Tenso
   let opts: CreationOptions | undefined;
   if (args.length > 0 && typeof args[args.length - 1] === 'object') opts = args.pop() as CreationOptions;
   const nums = args.filter((a) => a !== undefined) as number[];
-  nums.forEach((v, i) => expectNumber(v, ['start', 'end', 'step'][nums.length === 1 ? 1 : i]));
+  nums.forEach((v, i) => expectNumber(v, `arange: ${['start', 'end', 'step'][nums.length === 1 ? 1 : i]}`));
   const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : nums.length === 2 ? [nums[0], nums[1], 1] : nums;
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   const c = creationArgs(opts, 'arange');
@@ -1618,46 +1665,56 @@ export function arange(...args: (number | CreationOptions | undefined)[]): Tenso
 export function linspace(start: number, end: number, steps: number, opts?: CreationOptions): Tensor {
   const c = creationArgs(opts, 'linspace');
   return finish(
-    wrap(O.linspace(expectNumber(start, 'start'), expectNumber(end, 'end'), expectInt(steps, 'steps'), c.dtype, undefined, c.device)),
+    wrap(
+      O.linspace(expectNumber(start, 'linspace: start'), expectNumber(end, 'linspace: end'), expectInt(steps, 'linspace: steps'), c.dtype, undefined, c.device),
+    ),
     c.requiresGrad,
   );
 }
 /** `torch.eye(n, m?)`: the identity matrix (n×m). */
 export function eye(n: number, m?: number, opts?: CreationOptions): Tensor {
   const c = creationArgs(opts, 'eye');
-  expectInt(n, 'n');
-  return finish(wrap(m === undefined ? O.eye(n, c.dtype, undefined, c.device) : O.eyeM(n, expectInt(m, 'm'), c.dtype, undefined, c.device)), c.requiresGrad);
+  expectInt(n, 'eye: n');
+  return finish(
+    wrap(m === undefined ? O.eye(n, c.dtype, undefined, c.device) : O.eyeM(n, expectInt(m, 'eye: m'), c.dtype, undefined, c.device)),
+    c.requiresGrad,
+  );
 }
 /** `torch.rand(size)`: uniform on [0, 1), from the default generator or `{generator}`. */
 export function rand(...args: (number | number[] | RandomOptions)[]): Tensor {
   const { size, opts } = sizeArgs(args, 'rand');
   const c = creationArgs(opts as RandomOptions, 'rand', ['generator']);
-  return finish(wrap(O.rand(size, genArg((opts as RandomOptions | undefined)?.generator) ?? null, c.dtype, undefined, c.device)), c.requiresGrad);
+  return finish(wrap(O.rand(size, genArg((opts as RandomOptions | undefined)?.generator, 'rand') ?? null, c.dtype, undefined, c.device)), c.requiresGrad);
 }
 /** `torch.randn(size)`: standard normal, from the default generator or `{generator}`. */
 export function randn(...args: (number | number[] | RandomOptions)[]): Tensor {
   const { size, opts } = sizeArgs(args, 'randn');
   const c = creationArgs(opts as RandomOptions, 'randn', ['generator']);
-  return finish(wrap(O.randn(size, genArg((opts as RandomOptions | undefined)?.generator) ?? null, c.dtype, undefined, c.device)), c.requiresGrad);
+  return finish(wrap(O.randn(size, genArg((opts as RandomOptions | undefined)?.generator, 'randn') ?? null, c.dtype, undefined, c.device)), c.requiresGrad);
 }
 /** randint(low, high, size) — int64 by default, as in PyTorch. */
 export function randint(low: number, high: number, size: number[], opts?: RandomOptions): Tensor {
   const c = creationArgs(opts, 'randint', ['generator']);
-  expectInt(low, 'low');
-  expectInt(high, 'high');
+  expectInt(low, 'randint: low');
+  expectInt(high, 'randint: high');
   if (high <= low) throw new RangeError(`randint: expected low < high but got low=${low}, high=${high}`);
   return finish(
-    wrap(O.randint(low, high, expectShape(size, 'size'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device)),
+    wrap(
+      O.randint(low, high, expectShape(size, 'randint: size'), genArg(opts?.generator, 'randint') ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device),
+    ),
     c.requiresGrad,
   );
 }
 /** `torch.randperm(n)`: a random permutation of 0..n-1 (int64), PyTorch's stream for the same seed. */
 export function randperm(n: number, opts?: RandomOptions): Tensor {
   const c = creationArgs(opts, 'randperm', ['generator']);
-  return finish(wrap(O.randperm(expectInt(n, 'n'), genArg(opts?.generator) ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device)), c.requiresGrad);
+  return finish(
+    wrap(O.randperm(expectInt(n, 'randperm: n'), genArg(opts?.generator, 'randperm') ?? null, c.dtype ?? DTYPE_CODE.int64, undefined, c.device)),
+    c.requiresGrad,
+  );
 }
 function likeArgs(t: Tensor, opts: CreationOptions | undefined, fn: string) {
-  h(t, 'input');
+  h(t, `${fn}: input`);
   return creationArgs(opts, fn);
 }
 /** `torch.zeros_like(t)`: zeros with t's shape (and dtype/device unless given). */
@@ -1678,7 +1735,7 @@ export function emptyLike(t: Tensor, opts?: CreationOptions): Tensor {
 /** `torch.full_like(t, value)`. */
 export function fullLike(t: Tensor, value: Scalar, opts?: CreationOptions): Tensor {
   const c = likeArgs(t, opts, 'fullLike');
-  return finish(wrap(O.fullLike(t._h, scalarArg(value, 'fillValue'), c.dtype, undefined, c.device)), c.requiresGrad);
+  return finish(wrap(O.fullLike(t._h, scalarArg(value, 'fullLike: fillValue'), c.dtype, undefined, c.device)), c.requiresGrad);
 }
 /** `torch.rand_like(t)`. */
 export function randLike(t: Tensor, opts?: CreationOptions): Tensor {
@@ -1695,20 +1752,20 @@ export function randnLike(t: Tensor, opts?: CreationOptions): Tensor {
 
 /** `torch.cat(tensors, dim)`: concatenates along an existing dimension. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  return wrap(O.cat(hs(tensors, 'tensors'), dimArg(dim)));
+  return wrap(O.cat(hs(tensors, 'cat: tensors'), dimArg(dim, 'cat: dim')));
 }
 /** Alias of `cat` (`torch.concat`). */
 export const concat = cat;
 /** `torch.stack(tensors, dim)`: joins along a new dimension. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  return wrap(O.stack(hs(tensors, 'tensors'), dimArg(dim)));
+  return wrap(O.stack(hs(tensors, 'stack: tensors'), dimArg(dim, 'stack: dim')));
 }
 /** `torch.where(condition, input, other)`: elementwise choice; scalars allowed for either branch. */
 export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor | Scalar): Tensor {
-  const c = h(condition, 'condition');
+  const c = h(condition, 'where: condition');
   if (input instanceof Tensor && other instanceof Tensor) return wrap(O.where(c, input._h, other._h));
-  if (input instanceof Tensor) return wrap(O.whereScalarOther(c, input._h, scalarArg(other, 'other')));
-  if (other instanceof Tensor) return wrap(O.whereScalarSelf(c, scalarArg(input, 'input'), other._h));
+  if (input instanceof Tensor) return wrap(O.whereScalarOther(c, input._h, scalarArg(other, 'where: other')));
+  if (other instanceof Tensor) return wrap(O.whereScalarSelf(c, scalarArg(input, 'where: input'), other._h));
   if (typeof input === 'number' && typeof other === 'number') {
     // JS cannot tell 1 from 1.0: two numbers give the default float dtype, as tensor() and full() do.
     const t = full([], input, { device: condition.device });
@@ -1718,17 +1775,45 @@ export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor |
       t.dispose();
     }
   }
-  return wrap(O.whereScalar(c, scalarArg(input, 'input'), scalarArg(other, 'other')));
+  return wrap(O.whereScalar(c, scalarArg(input, 'where: input'), scalarArg(other, 'where: other')));
 }
 /** `torch.multinomial(input, numSamples)`: samples indices from the rows of `input` as probabilities. */
-export function multinomial(input: Tensor, numSamples: number, opts: { replacement?: boolean; generator?: Generator } = {}): Tensor {
-  return wrap(O.multinomial(h(input, 'input'), expectInt(numSamples, 'numSamples'), opts.replacement ?? false, genArg(opts.generator) ?? null));
+export function multinomial(input: Tensor, numSamples: number, opts: { replacement?: boolean; generator?: Generator } | null = {}): Tensor {
+  checkOptions(opts, ['replacement', 'generator'], 'multinomial');
+  const replacement = opts?.replacement === undefined ? false : expectBool(opts?.replacement, 'multinomial: replacement');
+  return wrap(
+    O.multinomial(
+      h(input, 'multinomial: input'),
+      expectInt(numSamples, 'multinomial: numSamples'),
+      replacement,
+      genArg(opts?.generator, 'multinomial') ?? null,
+    ),
+  );
 }
 /** `torch.bernoulli(input)`: 0/1 draws with probabilities `input`. */
-export function bernoulli(input: Tensor, opts: { generator?: Generator } = {}): Tensor {
-  return wrap(O.bernoulli(h(input, 'input'), genArg(opts.generator) ?? null));
+export function bernoulli(input: Tensor, opts: { generator?: Generator } | null = {}): Tensor {
+  checkOptions(opts, ['generator'], 'bernoulli');
+  return wrap(O.bernoulli(h(input, 'bernoulli: input'), genArg(opts?.generator, 'bernoulli') ?? null));
 }
 /** True when `x` is a Tensor (torch.is_tensor). */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
+}
+
+// One error protocol for every Tensor method and getter: `this` must be a Tensor (a method taken
+// off its tensor loses it), and validators' messages name the method (apiFunction, errors.ts).
+function checkTensorThis(name: string): (self: unknown) => void {
+  return (self) => {
+    if (!(self instanceof Tensor)) {
+      throw new TypeError(`Tensor.${name}: called on ${describe(self)} instead of a Tensor (was the method detached from its tensor?)`);
+    }
+  };
+}
+for (const name of Object.getOwnPropertyNames(Tensor.prototype)) {
+  if (name === 'constructor') continue;
+  const d = Object.getOwnPropertyDescriptor(Tensor.prototype, name)!;
+  if (typeof d.value === 'function') d.value = apiFunction(name, d.value, checkTensorThis(name));
+  if (d.get) d.get = apiFunction(name, d.get, checkTensorThis(name));
+  if (d.set) d.set = apiFunction(name, d.set, checkTensorThis(name));
+  Object.defineProperty(Tensor.prototype, name, d);
 }

@@ -231,7 +231,9 @@ export async function allReduce(tensor: Tensor, opts: { op?: ReduceOpName } = {}
 
 /** `allReduce` of several tensors: one collective each, awaited together. @internal */
 export async function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promise<void> {
-  const fn = 'distributed.allReduce';
+  const fn = 'distributed.allReduceMany';
+  if (!Array.isArray(tensors)) throw new TypeError(`${fn}: Expected an array of Tensors for tensors but received ${describe(tensors)}`);
+  named(fn, () => expectOneOf(op, REDUCE_OPS, 'op'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
   if (hs.length) await nd.allReduce(hs, op);
@@ -251,7 +253,9 @@ export async function broadcast(tensor: Tensor, opts: { src?: number } = {}): Pr
 
 /** `broadcast` of several tensors from `src`, awaited together. @internal */
 export async function broadcastMany(tensors: Tensor[], src: number): Promise<void> {
-  const fn = 'distributed.broadcast';
+  const fn = 'distributed.broadcastMany';
+  if (!Array.isArray(tensors)) throw new TypeError(`${fn}: Expected an array of Tensors for tensors but received ${describe(tensors)}`);
+  named(fn, () => expectNonNegInt(src, 'src'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
   if (hs.length) await nd.broadcast(hs, src);

@@ -106,7 +106,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
     return wrap(O.linear(input._h, weight._h, b ? b._h : null));
   } catch (e) {
     const inF = weight.shape[weight.ndim - 1];
-    if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
+    if (weight.ndim > 0 && (input.ndim === 0 || input.shape[input.ndim - 1] !== inF)) {
       throw new RangeError(`linear: expected input [*, ${inF}] for weight ${shapeStr(weight.shape)}, got ${shapeStr(input.shape)}`);
     }
     return withContext('linear', () => {

@@ -107,12 +107,14 @@ function addIndent(s: string, n: number): string {
 }
 
 function checkName(name: unknown, kind: string, self: Module, existing: Map<string, unknown>): string {
-  if (typeof name !== 'string') throw new TypeError(`${kind} name should be a string. Got ${describe(name)}`);
-  if (name.includes('.')) throw new Error(`${kind} name can't contain "." (got '${name}')`);
-  if (name === '') throw new Error(`${kind} name can't be empty string ""`);
+  // PyTorch's sentences, after the method's name (registerParameter, registerBuffer, registerModule).
+  const fn = `register${kind[0].toUpperCase()}${kind.slice(1)}`;
+  if (typeof name !== 'string') throw new TypeError(`${fn}: ${kind} name should be a string. Got ${describe(name)}`);
+  if (name.includes('.')) throw new Error(`${fn}: ${kind} name can't contain "." (got '${name}')`);
+  if (name === '') throw new Error(`${fn}: ${kind} name can't be empty string ""`);
   // A TS field declared without initializer exists as undefined: that is not a conflict.
   if (name in self && !existing.has(name) && (self as unknown as Record<string, unknown>)[name] !== undefined) {
-    throw new Error(`attribute '${name}' already exists`);
+    throw new Error(`${fn}: attribute '${name}' already exists`);
   }
   return name;
 }
@@ -203,7 +205,7 @@ export class Module {
   registerParameter(name: string, param: Parameter | null): void {
     checkName(name, 'parameter', this, this._parameters);
     if (param !== null && !(param instanceof Parameter)) {
-      throw new TypeError(`cannot assign '${typeName(param)}' object to parameter '${name}' (nn.Parameter or null required)`);
+      throw new TypeError(`registerParameter: cannot assign '${typeName(param)}' object to parameter '${name}' (nn.Parameter or null required)`);
     }
     (this as unknown as Record<string, unknown>)[name] = param;
     this._parameters.set(name, param);
@@ -216,9 +218,9 @@ export class Module {
   registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
     checkName(name, 'buffer', this, this._buffers);
     if (tensor !== null && !(tensor instanceof Tensor)) {
-      throw new TypeError(`cannot assign '${typeName(tensor)}' object to buffer '${name}' (Tensor or null required)`);
+      throw new TypeError(`registerBuffer: cannot assign '${typeName(tensor)}' object to buffer '${name}' (Tensor or null required)`);
     }
-    const persistent = opts.persistent ?? true;
+    const persistent = opts?.persistent ?? true;
     if (typeof persistent !== 'boolean') throw new TypeError(`registerBuffer: expected boolean for persistent but received ${describe(persistent)}`);
     if (tensor) keep(tensor);
     this._buffers.set(name, tensor);
@@ -231,7 +233,7 @@ export class Module {
   registerModule(name: string, module: Module | null): void {
     checkName(name, 'module', this, this._modules);
     if (module !== null && !(module instanceof Module)) {
-      throw new TypeError(`${typeName(module)} is not a Module subclass`);
+      throw new TypeError(`registerModule: ${typeName(module)} is not a Module subclass`);
     }
     this._modules.set(name, module);
     (this as unknown as Record<string, unknown>)[name] = module;
@@ -243,11 +245,12 @@ export class Module {
 
   /** `get_submodule("a.b")`. */
   getSubmodule(target: string): Module {
+    if (typeof target !== 'string') throw new TypeError(`getSubmodule: Expected a dotted path string for target but received ${describe(target)}`);
     if (target === '') return this;
     let m: Module = this;
     for (const item of target.split('.')) {
       const next = m._modules.get(item);
-      if (!next) throw new Error(`${m.constructor.name} has no attribute \`${item}\``);
+      if (!next) throw new Error(`getSubmodule: ${m.constructor.name} has no attribute \`${item}\``);
       m = next;
     }
     return m;
@@ -292,7 +295,7 @@ export class Module {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  private namedMembers<T>(get: (m: Module) => Iterable<[string, T | null]>, prefix: string, recurse: boolean): [string, T][] {
+  private _namedMembers<T>(get: (m: Module) => Iterable<[string, T | null]>, prefix: string, recurse: boolean): [string, T][] {
     const out: [string, T][] = [];
     const memo = new Set<T>();
     const mods: [string, Module][] = recurse ? this.namedModules({ prefix }) : [[prefix, this]];
@@ -307,7 +310,7 @@ export class Module {
   }
   /** `named_parameters()`: ["fc1.weight", p], ... (shared parameters once). */
   namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
-    return this.namedMembers((m) => m._parameters, opts.prefix ?? '', opts.recurse ?? true);
+    return this._namedMembers((m) => m._parameters, opts.prefix ?? '', opts.recurse ?? true);
   }
   /** `parameters()`: the Parameter objects themselves (pass them to an optimizer). */
   parameters(opts: { recurse?: boolean } = {}): Parameter[] {
@@ -315,7 +318,7 @@ export class Module {
   }
   /** `named_buffers()`. */
   namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
-    return this.namedMembers((m) => m._buffers, opts.prefix ?? '', opts.recurse ?? true);
+    return this._namedMembers((m) => m._buffers, opts.prefix ?? '', opts.recurse ?? true);
   }
   /** `buffers()`. */
   buffers(opts: { recurse?: boolean } = {}): Tensor[] {
@@ -436,12 +439,12 @@ export class Module {
    * `load_state_dict(sd, strict=True)`: copies values in place. With strict, missing or
    * unexpected keys are errors; shape mismatches always are. Errors read like PyTorch's.
    */
-  loadStateDict(stateDict: StateDict | Record<string, Tensor>, opts: { strict?: boolean } = {}): IncompatibleKeys {
-    const strict = opts.strict ?? true;
+  loadStateDict(stateDict: StateDict | Record<string, Tensor>, opts: { strict?: boolean } | null = {}): IncompatibleKeys {
+    const strict = opts?.strict ?? true;
     let entries: [string, unknown][];
     if (stateDict instanceof Map) entries = [...stateDict.entries()];
     else if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict)) entries = Object.entries(stateDict);
-    else throw new TypeError(`Expected state_dict to be a Map or a plain object, got ${describe(stateDict)}.`);
+    else throw new TypeError(`loadStateDict: Expected state_dict to be a Map or a plain object, got ${describe(stateDict)}.`);
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];
     const errors: string[] = [];
@@ -471,16 +474,16 @@ export class Module {
               `While copying the parameter named "${key}", whose dimensions in the model are ${shapeStr(param.shape)} and whose dimensions in the checkpoint are ${shapeStr(input.shape)}, an exception occurred : ${(e as Error).message}.`,
             );
           }
-        } else if (strict) {
+        } else {
           missingKeys.push(key);
         }
       }
-      if (strict) {
-        for (const [key] of local) {
-          if (!key.startsWith(prefix)) continue;
-          const inputName = key.slice(prefix.length).split('.')[0];
-          if (!m._modules.has(inputName) && !localState.has(inputName)) unexpectedKeys.push(key);
-        }
+      // Collected whatever `strict` says (Python's load passes strict=True to _load_from_state_dict):
+      // strict only decides whether they are an error.
+      for (const [key] of local) {
+        if (!key.startsWith(prefix)) continue;
+        const inputName = key.slice(prefix.length).split('.')[0];
+        if (!m._modules.has(inputName) && !localState.has(inputName)) unexpectedKeys.push(key);
       }
       for (const [n, c] of m._modules) {
         if (!c) continue;

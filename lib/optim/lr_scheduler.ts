@@ -55,6 +55,7 @@ export abstract class LRScheduler {
   protected readonly _name: string;
 
   protected constructor(name: string, optimizer: Optimizer<object>, lastEpoch = -1) {
+    if (typeof name !== 'string') throw new TypeError('LRScheduler: the base class is constructed by its subclasses (StepLR, ...), not directly');
     this._name = name;
     const groups = groupsOf(optimizer, name);
     this.optimizer = optimizer;

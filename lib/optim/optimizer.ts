@@ -85,6 +85,9 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
   private readonly _validate: (key: string, value: unknown) => unknown;
 
   protected constructor(kind: string, params: Params<O>, defaults: O, validate: (key: string, value: unknown) => unknown) {
+    if (typeof kind !== 'string' || typeof validate !== 'function') {
+      throw new TypeError('Optimizer: the base class is constructed by its subclasses (SGD, Adam, ...), not directly');
+    }
     this._kind = kind;
     this._validate = validate;
     this._optionKeys = Object.keys(defaults);
