@@ -55,27 +55,27 @@ test('shape mismatches name the op and the shapes and dtypes of its arguments', 
 
 test('bad argument types say what was expected and what was received', () => {
   scoped((a) => {
-    throwsExactly(() => a.add('x' as never), TypeError, "Expected Tensor or number for other but received 'x' of type string");
-    throwsExactly(() => a.add(undefined as never), TypeError, 'Expected Tensor or number for other but received undefined');
-    throwsExactly(() => a.add({} as never), TypeError, 'Expected Tensor or number for other but received an object of type Object');
-    throwsExactly(() => a.mul([1, 2] as never), TypeError, 'Expected Tensor or number for other but received an array of length 2');
-    throwsExactly(() => a.reshape(1.5, 2), TypeError, 'Expected integer for shape[0] but received 1.5 of type number');
-    throwsExactly(() => torch.cat(a as never), TypeError, 'Expected an array of Tensors for tensors but received an object of type Tensor');
-    throwsExactly(() => torch.cat([a, 3] as never), TypeError, 'Expected Tensor for tensors[1] but received 3 of type number');
-    throwsExactly(() => a.sum('1' as never), TypeError, "Expected an integer or an array of integers for dim but received '1' of type string");
+    throwsExactly(() => a.add('x' as never), TypeError, "add: Expected Tensor or number for other but received 'x' of type string");
+    throwsExactly(() => a.add(undefined as never), TypeError, 'add: Expected Tensor or number for other but received undefined');
+    throwsExactly(() => a.add({} as never), TypeError, 'add: Expected Tensor or number for other but received an object of type Object');
+    throwsExactly(() => a.mul([1, 2] as never), TypeError, 'mul: Expected Tensor or number for other but received an array of length 2');
+    throwsExactly(() => a.reshape(1.5, 2), TypeError, 'reshape: Expected integer for shape[0] but received 1.5 of type number');
+    throwsExactly(() => torch.cat(a as never), TypeError, 'cat: Expected an array of Tensors for tensors but received an object of type Tensor');
+    throwsExactly(() => torch.cat([a, 3] as never), TypeError, 'cat: Expected Tensor for tensors[1] but received 3 of type number');
+    throwsExactly(() => a.sum('1' as never), TypeError, "sum: Expected an integer or an array of integers for dim but received '1' of type string");
     throwsExactly(() => a.sum(0, { keepDim: true } as never), TypeError, "sum: unknown option 'keepDim' (expected one of keepdim, dtype)");
-    throwsExactly(() => torch.zeros([-1, 2]), TypeError, 'Expected non-negative integer for zeros: size[0] but received -1 of type number');
-    throwsExactly(() => torch.zeros([1.5]), TypeError, 'Expected non-negative integer for zeros: size[0] but received 1.5 of type number');
-    throwsExactly(() => torch.full([2], 'a' as never), TypeError, "Expected Tensor or number for fillValue but received 'a' of type string");
+    throwsExactly(() => torch.zeros([-1, 2]), TypeError, 'zeros: Expected non-negative integer for size[0] but received -1 of type number');
+    throwsExactly(() => torch.zeros([1.5]), TypeError, 'zeros: Expected non-negative integer for size[0] but received 1.5 of type number');
+    throwsExactly(() => torch.full([2], 'a' as never), TypeError, "full: Expected Tensor or number for fillValue but received 'a' of type string");
     throwsExactly(
       () => torch.zeros([2], { device: 'gpu' }),
       TypeError,
-      "Expected a device like 'cpu', 'cuda' or 'cuda:0' for zeros: device but received 'gpu' of type string",
+      "zeros: Expected a device like 'cpu', 'cuda' or 'cuda:0' for device but received 'gpu' of type string",
     );
     throwsExactly(
       () => a.div(2, { roundingMode: 'round' as never }),
       TypeError,
-      "Expected 'trunc' or 'floor' for roundingMode but received 'round' of type string",
+      "div: Expected 'trunc' or 'floor' for roundingMode but received 'round' of type string",
     );
     throwsExactly(() => a.clamp(), TypeError, "clamp: at least one of 'min' or 'max' must be given");
     throwsExactly(() => torch.tidy(3 as never), TypeError, 'tidy: expected a function but received 3 of type number');
@@ -88,10 +88,10 @@ test('bad dtype names list the valid ones', () => {
     throwsExactly(
       () => torch.zeros([2], { dtype: 'float128' as never }),
       TypeError,
-      `Expected one of ${valid} for zeros: dtype but received 'float128' of type string`,
+      `zeros: Expected one of ${valid} for dtype but received 'float128' of type string`,
     );
-    throwsExactly(() => a.to('int65' as never), TypeError, `Expected one of ${valid} for to but received 'int65' of type string`);
-    throwsExactly(() => torch.tensor([1], { dtype: 3 as never }), TypeError, `Expected one of ${valid} for tensor: dtype but received 3 of type number`);
+    throwsExactly(() => a.to('int65' as never), TypeError, `to: Expected one of ${valid} for dtype but received 'int65' of type string`);
+    throwsExactly(() => torch.tensor([1], { dtype: 3 as never }), TypeError, `tensor: Expected one of ${valid} for dtype but received 3 of type number`);
   });
 });
 

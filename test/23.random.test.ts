@@ -136,9 +136,9 @@ test('generator seeds: bigint seeds, initialSeed, chaining', () => {
 
 test('random argument errors', () => {
   assert.throws(() => torch.randint(5, 5, [2]), { message: 'randint: expected low < high but got low=5, high=5' });
-  assert.throws(() => torch.manualSeed(1.5), { message: 'Expected integer for seed but received 1.5 of type number' });
+  assert.throws(() => torch.manualSeed(1.5), { message: 'manualSeed: Expected integer for seed but received 1.5 of type number' });
   assert.throws(() => torch.randn([2], { generator: 3 as never }), {
-    message: 'Expected Generator for generator but received 3 of type number',
+    message: 'randn: Expected Generator for generator but received 3 of type number',
   });
   assert.throws(() => torch.rand([2], { seed: 1 } as never), {
     message: "rand: unknown option 'seed' (expected one of dtype, device, requiresGrad, generator)",

@@ -67,7 +67,7 @@ test('setPrintOptions validates its options and changes nothing on error', () =>
     message: 'setPrintOptions: expected an integer in [0, 50] for precision but received -1 of type number',
   });
   assert.throws(() => torch.setPrintOptions({ sciMode: 'yes' as never }), {
-    message: "Expected boolean for setPrintOptions: sciMode but received 'yes' of type string",
+    message: "setPrintOptions: Expected boolean for sciMode but received 'yes' of type string",
   });
   assert.throws(() => torch.setPrintOptions({ lineWidth: 10 } as never), {
     message: "setPrintOptions: unknown option 'lineWidth' (expected one of precision, threshold, edgeitems, linewidth, sciMode)",

@@ -20,7 +20,7 @@ function maxAbsDiff(a: torch.Tensor, b: torch.Tensor): number {
 test('without CUDA: isAvailable is false and device calls explain why', { skip: hasCuda ? 'a GPU is present' : false }, () => {
   assert.equal(torch.cuda.isAvailable(), false);
   assert.equal(torch.cuda.deviceCount(), 0);
-  assert.throws(() => torch.cuda.memoryAllocated(), /cuda\.memoryStats: CUDA is not available/);
+  assert.throws(() => torch.cuda.memoryAllocated(), /cuda\.memoryAllocated: CUDA is not available/);
   assert.throws(() => torch.cuda.synchronize(), /cuda\.synchronize: CUDA is not available/);
   // One sentence, as Python's "Torch not compiled with CUDA enabled", not the dispatcher's 5 KB
   // backend list. A CUDA build without a GPU passes on CUDA's own short sentence ("no CUDA-capable

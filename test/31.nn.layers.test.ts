@@ -172,8 +172,8 @@ test('constructor forms and argument errors', () => {
   assert.throws(() => new nn.Conv2d(3, 16, 3, { stride: 2, padding: 'same' }), /padding='same' is not supported for strided convolutions/);
   assert.throws(() => new nn.Conv2d(3, 16, 3, { groups: 2 }), /in_channels must be divisible by groups/);
   assert.throws(() => new nn.Conv2d(3, 16, 3, { kernel_size: 3 } as any), /Conv2d: unknown option 'kernel_size'/);
-  assert.throws(() => new nn.Linear(3.5, 2), { message: 'Expected non-negative integer for Linear: inFeatures but received 3.5 of type number' });
-  assert.throws(() => new nn.Linear(3, 2, { bias: 1 as any }), { message: 'Expected boolean for Linear: bias but received 1 of type number' });
+  assert.throws(() => new nn.Linear(3.5, 2), { message: 'Linear: Expected non-negative integer for inFeatures but received 3.5 of type number' });
+  assert.throws(() => new nn.Linear(3, 2, { bias: 1 as any }), { message: 'Linear: Expected boolean for bias but received 1 of type number' });
   const conv = new nn.Conv2d(3, 4, 5);
   assert.throws(() => conv.call(torch.zeros([1, 3, 2, 2])), { message: /^conv2d: .*Kernel size can't be greater than actual input size/ });
   assert.throws(() => new nn.Embedding(4, 2).call(torch.zeros([2])), {

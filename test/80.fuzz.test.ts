@@ -84,6 +84,6 @@ test('huge shapes fail with an out-of-memory or overflow Error, not a kill', () 
   assert.throws(() => torch.empty([2 ** 31, 2 ** 31]), /Storage size calculation overflowed/);
   assert.throws(() => torch.randn([1e6]).expand([1e6, 1e6]).contiguous(), /can't allocate memory/);
   assert.throws(() => torch.ones([2]).repeat([1e12]), /can't allocate memory/);
-  assert.throws(() => torch.zeros([-1]), { name: 'TypeError', message: 'Expected non-negative integer for zeros: size[0] but received -1 of type number' });
+  assert.throws(() => torch.zeros([-1]), { name: 'TypeError', message: 'zeros: Expected non-negative integer for size[0] but received -1 of type number' });
   assert.equal(torch.ones([3]).sum().item(), 3, 'the process carries on');
 });

@@ -204,12 +204,12 @@ test('an async function that rejects, refused by tidy/noGrad/enableGrad/inferenc
   `;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, `the child ended with status ${r.status}: ${r.stderr}`);
-  const grad = 'the function must be synchronous: grad mode is per thread and cannot span an await';
+  const grad = (fn: string) => `${fn}: the function must be synchronous: grad mode is per thread and cannot span an await`;
   const tidy = 'tidy: the function must be synchronous (it returned a Promise); await inside and dispose explicitly';
   assert.deepEqual(JSON.parse(r.stdout), {
     tidy: [tidy, tidy],
-    noGrad: [grad, grad],
-    enableGrad: [grad, grad],
+    noGrad: [grad('noGrad'), grad('noGrad')],
+    enableGrad: [grad('enableGrad'), grad('enableGrad')],
     inferenceMode: ['inferenceMode: the function must be synchronous', 'inferenceMode: the function must be synchronous'],
     thenable: [tidy, 1],
   });
