@@ -36,6 +36,7 @@ export interface FuzzReport {
   crashes: Crash[];
   bad: BatchSummary['bad'];
   errorKinds: Record<string, number>;
+  unnamed: BatchSummary['unnamed'];
   targets: number;
   batches: number;
   ms: number;
@@ -74,6 +75,7 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
     crashes: [],
     bad: [],
     errorKinds: {},
+    unnamed: [],
     targets: 0,
     batches: 0,
     ms: 0,
@@ -102,6 +104,7 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
       rep.errors += s.errors;
       rep.targets = s.targets;
       rep.bad.push(...s.bad);
+      rep.unnamed.push(...s.unnamed);
       for (const [k, n] of Object.entries(s.errorKinds)) rep.errorKinds[k] = (rep.errorKinds[k] ?? 0) + n;
       log(`batch [${i}, ${j}): ${s.calls} calls, ${s.errors} errors, ${s.bad.length} bad, ${s.ms} ms, live tensors after ${s.numTensorsAfter}`);
       i = j;

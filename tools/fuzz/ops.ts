@@ -76,7 +76,8 @@ function protoMethods(proto: object | null, stop: object | null): string[] {
   const names = new Set<string>();
   for (let p = proto; p && p !== stop && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
     for (const k of Object.getOwnPropertyNames(p)) {
-      if (k === 'constructor') continue;
+      // Underscored members are internal (@internal in the docs), not API.
+      if (k === 'constructor' || k.startsWith('_')) continue;
       const d = Object.getOwnPropertyDescriptor(p, k);
       if (d && (typeof d.value === 'function' || d.get)) names.add(k);
     }
@@ -89,7 +90,7 @@ export function collectTargets(torch: Torch, includeKnown = process.env.FUZZ_INC
   const out: Target[] = [];
   const T = torch.Tensor.prototype as unknown as Record<string, unknown>;
   for (const k of Object.getOwnPropertyNames(T).sort()) {
-    if (k === 'constructor') continue;
+    if (k === 'constructor' || k.startsWith('_')) continue;
     const d = Object.getOwnPropertyDescriptor(T, k)!;
     if (d.get) out.push({ name: `Tensor#${k}`, kind: 'getter', fn: d.get as AnyFn });
     else if (typeof d.value === 'function') out.push({ name: `Tensor#${k}`, kind: 'method', fn: d.value as AnyFn });
@@ -126,6 +127,10 @@ export function collectTargets(torch: Torch, includeKnown = process.env.FUZZ_INC
 const DTYPES = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'] as const;
 const SHAPES: number[][] = [[], [0], [1], [3], [2, 3], [3, 2], [1, 0, 2], [2, 1, 3], [2, 3, 4], [4, 4], [1, 1, 1, 1], [2, 2, 2, 2], [0, 3]];
 const HOSTILE_NUMBERS = [NaN, Infinity, -Infinity, 1e12, -1e12, 2 ** 31, -(2 ** 31), 2 ** 53, 2 ** 63, 0.5, -0.5, -0, 1e-300, Number.MAX_VALUE];
+// Integer edge values: dtype bounds and just past them, int64's bounds and past them (where a
+// silent wrap would hide), as numbers and as BigInts.
+const EDGE_INTEGERS = [255, 256, -129, 127, 128, 2 ** 32, -(2 ** 63), 1e19, -1e19, 2 ** 64, 2 ** 62];
+const EDGE_BIGINTS = [2n ** 63n - 1n, 2n ** 63n, -(2n ** 63n), -(2n ** 63n) - 1n, 2n ** 64n, 2n ** 70n, 0n, 3n, -1n];
 const STRINGS = [
   'float32',
   'int64',
@@ -282,13 +287,19 @@ export class CallCtx {
       t = t.unsqueeze(0).expand([2, ...shape]);
       desc += '.expand2';
       this.made.push(t);
+    } else if (r < 0.3 && dtype === 'float32' && numel > 0 && shape.length > 0 && torch.backends.mkldnn.isAvailable()) {
+      // oneDNN's opaque layout: most ops have no kernel for it, and some that do crash on shapes
+      // they do not expect (issue 18: F.linear(mkldnn, 0-d weight) was a segfault).
+      t = t.toMkldnn();
+      desc += '.mkldnn';
+      this.made.push(t);
     }
     if (t.dtype.startsWith('float') || t.dtype === 'bfloat16') {
       if (rng.chance(this.plausible ? 0.3 : 0.15)) {
         t = t.detach().requiresGrad_(true);
         desc += '.grad';
         this.made.push(t);
-        if (rng.chance(0.3)) {
+        if (rng.chance(0.3) && !t.isMkldnn) {
           t = t.mul(2);
           desc += '.mul2';
           this.made.push(t);
@@ -304,7 +315,9 @@ export class CallCtx {
   }
 
   int(): Gen {
-    const v = this.rng.chance(this.plausible ? 0.97 : 0.8) ? this.rng.int(-2, 4) : this.rng.pick(HOSTILE_NUMBERS);
+    const { rng } = this;
+    const r = rng.next();
+    const v = r < (this.plausible ? 0.97 : 0.8) ? rng.int(-2, 4) : r < (this.plausible ? 0.985 : 0.9) ? rng.pick(EDGE_INTEGERS) : rng.pick(HOSTILE_NUMBERS);
     return { v, d: String(Object.is(v, -0) ? '-0' : v) };
   }
 
@@ -363,7 +376,7 @@ export class CallCtx {
       return { v, d: String(v) };
     }
     if (r < 0.9) {
-      const v = rng.pick([0n, 3n, -1n, 2n ** 70n]);
+      const v = rng.pick(EDGE_BIGINTS);
       return { v, d: `${v}n` };
     }
     if (r < 0.93) {
@@ -460,10 +473,30 @@ function checkResult(torch: Torch, ctx: CallCtx, result: unknown, depth = 0): st
   return null;
 }
 
+// V8's own messages: an argument reached code that assumed its type, so the user learns neither the
+// function nor the argument. Every one is a missing check in the facade.
+const ENGINE_ERROR =
+  /Cannot read propert|is not a function|is not iterable|Cannot convert|Cannot destructure|is not a constructor|Cannot mix BigInt|cannot be converted to a BigInt|Invalid array length|Maximum call stack|Cannot create property|Cannot set propert|Cannot access '|Cannot use 'in' operator|Reduce of empty array/;
+// LibTorch's text for a failed internal check, meant for its developers.
+const INTERNAL_ASSERT = /INTERNAL ASSERT FAILED|Could this error message be improved|please report a bug to PyTorch/;
+
 function errorOutcome(e: unknown): Outcome {
   if (!(e instanceof Error)) return { status: 'bad', why: `threw a non-Error: ${typeof e} ${String(e)}` };
   if (typeof e.message !== 'string' || e.message.trim() === '') return { status: 'bad', why: `threw an Error with an empty message (${e.name})` };
+  if (e.message !== 'thrown by fuzz callback' && ENGINE_ERROR.test(e.message)) return { status: 'bad', why: `raw JS engine error: ${e.message}` };
+  if (INTERNAL_ASSERT.test(e.message)) return { status: 'bad', why: `LibTorch internal-check text: ${e.message.split('\n')[0]}` };
   return { status: 'error', message: e.message };
+}
+
+/**
+ * Whether an error message names the function the user called: its name as written (`expandAs`),
+ * in snake_case (`expand_as`, as LibTorch's op names), or for a class its name.
+ */
+export function namesFunction(target: string, message: string): boolean {
+  const short = target.slice(Math.max(target.lastIndexOf('.'), target.lastIndexOf('#')) + 1);
+  const m = message.toLowerCase();
+  const snake = short.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return m.includes(short.toLowerCase()) || m.includes(snake.toLowerCase()) || m.includes(short.replace(/_$/, '').toLowerCase());
 }
 
 // ---- one call ---------------------------------------------------------------------------
@@ -471,6 +504,8 @@ function errorOutcome(e: unknown): Outcome {
 /** A prepared call: its descriptor (logged before running) and its thunk. */
 export interface PreparedCall {
   index: number;
+  /** The entry point's name, as in Target. */
+  target: string;
   desc: string;
   run: () => unknown;
   ctx: CallCtx;
@@ -530,7 +565,7 @@ export function prepareCall(torch: Torch, targets: Target[], seed: number, index
         : m;
     };
   }
-  return { index, desc, run, ctx };
+  return { index, target: target.name, desc, run, ctx };
 }
 
 /** Runs a prepared call inside tidy() (so its temporaries are freed) and classifies the outcome. */
@@ -576,6 +611,8 @@ export interface BatchSummary {
   bad: { index: number; desc: string; why: string }[];
   /** Distinct error messages (first line, numbers stripped) and counts: the error catalogue. */
   errorKinds: Record<string, number>;
+  /** Errors whose message does not name the called function (issue 18's message rule). */
+  unnamed: { index: number; desc: string; message: string }[];
   targets: number;
   numTensorsAfter: number;
   ms: number;
@@ -588,7 +625,20 @@ export interface BatchSummary {
 export async function runBatch(seed: number, start: number, end: number, logFd: number | null, torch: Torch = torchNs): Promise<BatchSummary> {
   const targets = collectTargets(torch);
   const t0 = Date.now();
-  const s: BatchSummary = { seed, start, end, calls: 0, ok: 0, errors: 0, bad: [], errorKinds: {}, targets: targets.length, numTensorsAfter: 0, ms: 0 };
+  const s: BatchSummary = {
+    seed,
+    start,
+    end,
+    calls: 0,
+    ok: 0,
+    errors: 0,
+    bad: [],
+    errorKinds: {},
+    unnamed: [],
+    targets: targets.length,
+    numTensorsAfter: 0,
+    ms: 0,
+  };
   for (let i = start; i < end; i++) {
     let call: PreparedCall;
     try {
@@ -611,6 +661,7 @@ export async function runBatch(seed: number, start: number, end: number, logFd: 
         .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, 'N')
         .slice(0, 120);
       s.errorKinds[key] = (s.errorKinds[key] ?? 0) + 1;
+      if (!namesFunction(call.target, o.message)) s.unnamed.push({ index: i, desc: call.desc, message: o.message.split('\n')[0].slice(0, 300) });
     } else s.bad.push({ index: i, desc: call.desc, why: o.why });
     // Let finalizers and microtasks run now and then, as a real program's event loop would.
     if (i % 200 === 199) await new Promise((r) => setImmediate(r));

@@ -33,7 +33,20 @@ if (replay !== undefined) {
   const top = Object.entries(rep.errorKinds)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 25);
-  console.log(JSON.stringify({ ...rep, errorKinds: Object.fromEntries(top), distinctErrorKinds: Object.keys(rep.errorKinds).length }, null, 1));
+  const unnamedShown = process.argv.includes('--all-unnamed') ? rep.unnamed : rep.unnamed.slice(0, 40);
+  console.log(
+    JSON.stringify(
+      {
+        ...rep,
+        errorKinds: Object.fromEntries(top),
+        distinctErrorKinds: Object.keys(rep.errorKinds).length,
+        unnamed: unnamedShown,
+        unnamedCount: rep.unnamed.length,
+      },
+      null,
+      1,
+    ),
+  );
   console.error(
     `fuzz seed ${seed}: ${rep.callsRun} calls run, ${rep.errors} errors thrown, ${rep.ok} ok, ${rep.bad.length} bad results, ${rep.crashes.length} crashes, ${rep.targets} targets, ${(rep.ms / 1000).toFixed(1)} s`,
   );
