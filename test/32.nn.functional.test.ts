@@ -168,3 +168,22 @@ test('argument errors name the function, the argument and the shapes', () => {
   assert.throws(() => F.dropout(x, 2), { message: 'dropout probability has to be between 0 and 1, but got 2 of type number' });
   assert.throws(() => new nn.MSELoss({ reduction: 'avg' as any }), /MSELoss: expected 'none', 'mean' or 'sum' for reduction/);
 });
+
+test('mseLoss and l1Loss broadcast input and target first, as Python does (the result dtype follows)', () => {
+  // Values and dtypes from PyTorch 1.13: a 0-d float64 input broadcast to [3, 2] promotes as a
+  // dimensioned tensor; unbroadcast it was a wrapped number (bfloat16 result, or no kernel).
+  const a = torch.tensor(2, { dtype: 'float64' });
+  const b = torch.ones([3, 2]).to('bfloat16');
+  const quiet = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    const m = F.mseLoss(a, b);
+    assert.equal(m.dtype, 'float64');
+    assert.equal(m.item(), 1);
+    assert.equal(F.l1Loss(a, b).dtype, 'float64');
+    const n = F.mseLoss(a, torch.ones([3]).to('float16'), { reduction: 'none' });
+    assert.deepEqual([n.dtype, n.shape], ['float64', [3]]);
+  } finally {
+    process.emitWarning = quiet;
+  }
+});

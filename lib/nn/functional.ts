@@ -30,6 +30,7 @@ const O = {
   crossEntropy: op('aten::cross_entropy_loss'),
   nllLoss: op('aten::nll_loss_nd'),
   mseLoss: op('aten::mse_loss'),
+  broadcastTensors: op('aten::broadcast_tensors'),
   l1Loss: op('aten::l1_loss'),
   bce: op('aten::binary_cross_entropy'),
   bceLogits: op('aten::binary_cross_entropy_with_logits'),
@@ -402,13 +403,20 @@ export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor |
   return withContext(fn, () => wrap(O.nllLoss(input._h, target._h, w ? w._h : null, red, ignore)));
 }
 
-function warnSize(fn: string, input: Tensor, target: Tensor): void {
-  if (shapeStr(input.shape) !== shapeStr(target.shape)) {
-    process.emitWarning(
-      `${fn}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}). ` +
-        'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.',
-    );
-  }
+/**
+ * Warns as PyTorch does when the shapes differ, and then broadcasts both as Python's mse_loss and
+ * l1_loss do (torch.broadcast_tensors) before the kernel: the result's dtype follows, since a 0-d
+ * input broadcast to [3, 2] takes part in type promotion as a dimensioned tensor. Equal shapes
+ * skip the (no-op) broadcast.
+ */
+function broadcastPair(fn: string, input: Tensor, target: Tensor): [number, number, Tensor[]] {
+  if (shapeStr(input.shape) === shapeStr(target.shape)) return [input._h, target._h, []];
+  process.emitWarning(
+    `${fn}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}). ` +
+      'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.',
+  );
+  const pair = withContext(fn, () => (O.broadcastTensors([input._h, target._h]) as number[]).map(wrap));
+  return [pair[0]._h, pair[1]._h, pair];
 }
 
 /** `F.mse_loss(input, target, reduction='mean')`. */
@@ -418,8 +426,12 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['reduction'], fn);
   const red = reductionEnum(opts.reduction, fn);
-  warnSize(fn, input, target);
-  return withContext(fn, () => wrap(O.mseLoss(input._h, target._h, red)));
+  const [a, b, views] = broadcastPair(fn, input, target);
+  try {
+    return withContext(fn, () => wrap(O.mseLoss(a, b, red)));
+  } finally {
+    for (const v of views) v.dispose();
+  }
 }
 /** `F.l1_loss(input, target, reduction='mean')`. */
 export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
@@ -428,8 +440,12 @@ export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduct
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['reduction'], fn);
   const red = reductionEnum(opts.reduction, fn);
-  warnSize(fn, input, target);
-  return withContext(fn, () => wrap(O.l1Loss(input._h, target._h, red)));
+  const [a, b, views] = broadcastPair(fn, input, target);
+  try {
+    return withContext(fn, () => wrap(O.l1Loss(a, b, red)));
+  } finally {
+    for (const v of views) v.dispose();
+  }
 }
 
 /** `F.binary_cross_entropy(input, target, weight=None, reduction='mean')`: input holds probabilities. */
