@@ -146,7 +146,7 @@ test('an archive with a bad MD5 is rejected and the previous good copy survives'
     assert.match(
       e.message,
       new RegExp(
-        `^download: MD5 mismatch for bad\\.tar\\.gz from ${base.replace(/\./g, '\\.')}/bad\\.tar\\.gz: expected ${md5(archives.good)} but the ${archives.bad.length} bytes received hash to ${md5(archives.bad)}; the file was deleted$`,
+        `^downloadAndExtractArchive: MD5 mismatch for bad\\.tar\\.gz from ${base.replace(/\./g, '\\.')}/bad\\.tar\\.gz: expected ${md5(archives.good)} but the ${archives.bad.length} bytes received hash to ${md5(archives.bad)}; the file was deleted$`,
       ),
     );
     return true;
@@ -167,20 +167,20 @@ test('truncated archives, unsafe entries and wrong record sizes are rejected, na
   const good = snapshot(root);
   await assert.rejects(
     data.downloadAndExtractArchive({ url: `${base}/truncated.tar.gz`, root, progress: false }),
-    /^Error: extract: .*truncated\.tar\.gz is truncated or corrupt \(/,
+    /^Error: downloadAndExtractArchive: .*truncated\.tar\.gz is truncated or corrupt \(/,
   );
   await assert.rejects(
     data.downloadAndExtractArchive({ url: `${base}/dotdot.tar.gz`, root, progress: false }),
-    /extract: .*dotdot\.tar\.gz was rejected: entry '\.\.\/evil\.txt' has an unsafe path \(absolute or containing '\.\.'\)$/,
+    /^Error: downloadAndExtractArchive: .*dotdot\.tar\.gz was rejected: entry '\.\.\/evil\.txt' has an unsafe path \(absolute or containing '\.\.'\)$/,
   );
   await assert.rejects(
     data.downloadAndExtractArchive({ url: `${base}/symlink.tar.gz`, root, progress: false }),
-    /extract: .*symlink\.tar\.gz was rejected: link 'cifar-10-batches-bin' -> '\/etc' points outside the extraction folder$/,
+    /^Error: downloadAndExtractArchive: .*symlink\.tar\.gz was rejected: link 'cifar-10-batches-bin' -> '\/etc' points outside the extraction folder$/,
   );
   assert.ok(!existsSync(join(work, 'evil.txt')) && !existsSync(join(root, 'evil.txt')));
   await assert.rejects(
     datasets.downloadCifar10({ root, url: `${base}/badrec.tar.gz`, md5: null, progress: false }),
-    /CIFAR10: cifar-10-batches-bin\/data_batch_3\.bin in the archive from .*badrec\.tar\.gz has 184375 bytes, not a whole number of 3073-byte records$/,
+    /^Error: downloadCifar10: cifar-10-batches-bin\/data_batch_3\.bin in the archive from .*badrec\.tar\.gz has 184375 bytes, not a whole number of 3073-byte records$/,
   );
   assert.deepEqual(snapshot(root), good);
   assert.deepEqual(leftovers(root), []);
@@ -197,7 +197,7 @@ test('truncated archives, unsafe entries and wrong record sizes are rejected, na
   );
   await assert.rejects(
     datasets.CIFAR10.create({ root: join(work, 'root5'), download: true, url: `${base}/missing.tar.gz`, progress: false }),
-    /download: http:\/\/127\.0\.0\.1:\d+\/missing\.tar\.gz answered HTTP 404/,
+    /^Error: CIFAR10: http:\/\/127\.0\.0\.1:\d+\/missing\.tar\.gz answered HTTP 404/,
   );
 });
 
@@ -275,7 +275,7 @@ with open(os.path.join(dst, 'floats'), 'wb') as f:
     () => data.unpickle(readFileSync(join(dir, 'evil')), 'evil'),
     /^Error: unpickle: evil: refusing to load global posix\.system \(only numpy arrays and plain data are allowed\) at byte \d+$/,
   );
-  assert.throws(() => readCifarPy(join(dir, 'floats')), { message: `CIFAR10: ${join(dir, 'floats')}: b'data' has dtype >f4, expected uint8 (|u1)` });
+  assert.throws(() => readCifarPy(join(dir, 'floats')), { message: `readCifar10Python: ${join(dir, 'floats')}: b'data' has dtype >f4, expected uint8 (|u1)` });
   const trunc = readFileSync(join(dir, 'test_batch')).subarray(0, 5000);
   assert.throws(() => data.unpickle(trunc, 'cut'), /^Error: unpickle: cut: truncated pickle \(needs \d+ more bytes, \d+ left\) at byte \d+$/);
 });
@@ -353,7 +353,7 @@ test('links that leave the folder only through other links (d/l -> .., up -> ../
     'File cifar-10-batches-bin/batches.meta.txt',
     'SymbolicLink cifar-10-batches-bin/up -> ../d/l/..',
   ]);
-  const rejected = `extract: ${file} was rejected: link 'cifar-10-batches-bin/up' -> '../d/l/..' points outside the extraction folder`;
+  const rejected = `extractArchive: ${file} was rejected: link 'cifar-10-batches-bin/up' -> '../d/l/..' points outside the extraction folder`;
 
   // extractArchive into a folder of the caller's: refused, the folder unchanged, nothing left next to it.
   const parent = join(work, 'escape-parent');
@@ -375,7 +375,9 @@ test('links that leave the folder only through other links (d/l -> .., up -> ../
   writeBinTree(root);
   const good = tree(root);
   await assert.rejects(data.downloadAndExtractArchive({ url: `${base}/escape.tar.gz`, root, progress: false }), (e: Error) =>
-    /^extract: .*escape\.tar\.gz was rejected: link 'cifar-10-batches-bin\/up' -> '\.\.\/d\/l\/\.\.' points outside the extraction folder$/.test(e.message),
+    /^downloadAndExtractArchive: .*escape\.tar\.gz was rejected: link 'cifar-10-batches-bin\/up' -> '\.\.\/d\/l\/\.\.' points outside the extraction folder$/.test(
+      e.message,
+    ),
   );
   assert.deepEqual(tree(root), good);
   assert.deepEqual(leftovers(root), []);
@@ -431,7 +433,7 @@ test('archives with links that stay inside still extract: into a new folder, or 
   await data.extractArchive(join(work, 'good.tar.gz'), plain);
   assert.deepEqual(snapshot(plain), snapshot(join(work, 'src')));
   await assert.rejects(data.extractArchive(join(work, 'good.tar.gz'), join(plain, 'cifar-10-batches-bin', 'batches.meta.txt')), {
-    message: `extract: ${join(work, 'good.tar.gz')} cannot be extracted into ${join(plain, 'cifar-10-batches-bin', 'batches.meta.txt')}: it is not a folder`,
+    message: `extractArchive: ${join(work, 'good.tar.gz')} cannot be extracted into ${join(plain, 'cifar-10-batches-bin', 'batches.meta.txt')}: it is not a folder`,
   });
 });
 

@@ -111,26 +111,26 @@ print(json.dumps([[str(a.dtype), list(a.shape), a.astype('f8').ravel().tolist()]
 test('unsupported and malformed files: errors name the file and the defect', () => {
   const f = (n: string) => join(DIR, n);
   assert.throws(() => npy.load(f('fortran.npy')), {
-    message: `npy: ${f('fortran.npy')}: Fortran-ordered arrays are not supported (save with np.ascontiguousarray first)`,
+    message: `npy.load: ${f('fortran.npy')}: Fortran-ordered arrays are not supported (save with np.ascontiguousarray first)`,
   });
   assert.throws(() => npy.load(f('object.npy')), {
-    message: `npy: ${f('object.npy')}: object arrays (dtype object) cannot be loaded: they hold pickled Python objects`,
+    message: `npy.load: ${f('object.npy')}: object arrays (dtype object) cannot be loaded: they hold pickled Python objects`,
   });
   assert.throws(() => npy.load(f('u2.npy')), {
-    message: `npy: ${f('u2.npy')}: unsupported dtype '<u2' (supported: <f2 <f4 <f8 <i8 <i4 <i2 |i1 |u1 |b1, either byte order)`,
+    message: `npy.load: ${f('u2.npy')}: unsupported dtype '<u2' (supported: <f2 <f4 <f8 <i8 <i4 <i2 |i1 |u1 |b1, either byte order)`,
   });
   const dir = mkdtempSync(join(tmpdir(), 'torchnode-npy-'));
   try {
     const good = readFileSync(f('f8.npy'));
     const cut = join(dir, 'cut.npy');
     writeFileSync(cut, good.subarray(0, good.length - 8));
-    assert.throws(() => npy.load(cut), { message: `npy: ${cut}: truncated data: shape (3, 2) of <f8 needs 48 bytes but 40 follow the header` });
+    assert.throws(() => npy.load(cut), { message: `npy.load: ${cut}: truncated data: shape (3, 2) of <f8 needs 48 bytes but 40 follow the header` });
     const junk = join(dir, 'junk.npy');
     writeFileSync(junk, 'hello world, not numpy');
-    assert.throws(() => npy.load(junk), { message: `npy: ${junk}: not a .npy file (missing the \\x93NUMPY magic string)` });
+    assert.throws(() => npy.load(junk), { message: `npy.load: ${junk}: not a .npy file (missing the \\x93NUMPY magic string)` });
     const hdr = join(dir, 'hdr.npy');
     writeFileSync(hdr, good.subarray(0, 40));
-    assert.throws(() => npy.load(hdr), /^Error: npy: .*hdr\.npy: truncated header \(needs 128 bytes, the file has 40\)$/);
+    assert.throws(() => npy.load(hdr), /^Error: npy\.load: .*hdr\.npy: truncated header \(needs 128 bytes, the file has 40\)$/);
     assert.throws(() => npy.load(join(dir, 'none.npy')), /^Error: npy\.load: cannot read .*none\.npy: ENOENT/);
     assert.throws(() => npy.save(join(dir, 'x.npy'), torch.zeros([2], { dtype: 'bfloat16' })), /npy\.save: dtype bfloat16 has no \.npy equivalent/);
     assert.throws(() => npy.save(join(dir, 'no', 'such', 'x.npy'), torch.zeros([2])), /^Error: npy\.save: cannot write .*x\.npy: ENOENT/);

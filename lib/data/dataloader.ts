@@ -99,9 +99,11 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
   readonly collate: ((samples: any[]) => B) | undefined;
   readonly prefetch: boolean;
 
-  constructor(dataset: Dataset<unknown>, opts: DataLoaderOptions<B> = {}) {
-    checkOptions(opts, OPTION_KEYS, 'DataLoader');
+  constructor(dataset: Dataset<unknown>, options: DataLoaderOptions<B> | null = {}) {
+    checkOptions(options ?? undefined, OPTION_KEYS, 'DataLoader');
     if (!(dataset instanceof Dataset)) throw new TypeError(`DataLoader: expected Dataset for dataset but received ${describe(dataset)}`);
+    // null stands for an omitted option (Python's None).
+    const opts = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== null)) as DataLoaderOptions<B>;
     this.dataset = dataset;
     this.batchSize = opts.batchSize === undefined ? 1 : expectPositiveInt(opts.batchSize, 'DataLoader: batchSize');
     const shuffle = opts.shuffle === undefined ? false : expectBool(opts.shuffle, 'DataLoader: shuffle');
@@ -140,6 +142,15 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
   /** Builds one batch from its sample indices. */
   fetch(indices: number[]): B {
     const ds = this.dataset;
+    if (!Array.isArray(indices) || indices.length === 0) {
+      throw new TypeError(`DataLoader.fetch: expected a non-empty array of sample indices for indices but received ${describe(indices)}`);
+    }
+    const n = ds.len();
+    indices.forEach((v, i) => {
+      if (!(Number.isInteger(v) && v >= 0 && v < n)) {
+        throw new RangeError(`DataLoader.fetch: Expected an integer in [0, ${n}) for indices[${i}] but received ${describe(v)}`);
+      }
+    });
     if (this.collate === undefined && hasBatchGather(ds)) {
       return tidy(() => ds.getBatch(tensor(Float64Array.from(indices), { dtype: 'int64' }))) as unknown as B;
     }

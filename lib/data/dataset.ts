@@ -8,6 +8,7 @@ import { type Tensor, Generator, tensor, randperm, isTensor } from '../tensor.js
 import { tidy, keep } from '../scope.js';
 import { describe } from '../dtype.js';
 import { expectNonNegInt } from '../errors.js';
+import { expectTensor, expectIndexTensor, naming } from './check.js';
 
 /** One sample or one batch: usually `[x, y]`. */
 export type Sample = Tensor[];
@@ -30,6 +31,20 @@ export abstract class Dataset<T = Sample> {
     }
     return i < 0 ? i + n : i;
   }
+}
+
+// `len` and `get` are abstract, but JavaScript can still construct a Dataset (or a subclass that
+// forgot one): they then say so instead of "this.len is not a function".
+for (const m of ['len', 'get'] as const) {
+  Object.defineProperty(Dataset.prototype, m, {
+    value: function (this: object) {
+      const name = this?.constructor?.name ?? 'Dataset';
+      throw new TypeError(`${name}.${m}: Dataset is abstract; subclasses must implement ${m}()${name === 'Dataset' ? '' : ` (${name} does not)`}`);
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /**
@@ -60,7 +75,7 @@ export class TensorDataset extends Dataset<Sample> implements BatchGather {
     super();
     if (tensors.length === 0) throw new TypeError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, i) => {
-      if (!isTensor(t)) throw new TypeError(`TensorDataset: expected Tensor for tensors[${i}] but received ${describe(t)}`);
+      expectTensor(t, `TensorDataset: tensors[${i}]`);
       if (t.dim() === 0) throw new RangeError(`TensorDataset: tensors[${i}] is 0-dimensional; every tensor needs a first (sample) dimension`);
     });
     const n = tensors[0].shape[0];
@@ -80,7 +95,8 @@ export class TensorDataset extends Dataset<Sample> implements BatchGather {
   }
   /** One `index_select` per tensor. */
   getBatch(indices: Tensor): Sample {
-    return this.tensors.map((t) => t.indexSelect(0, indices));
+    expectIndexTensor(indices, 'TensorDataset.getBatch: indices');
+    return naming('TensorDataset.getBatch', () => tidy(() => this.tensors.map((t) => t.indexSelect(0, indices))));
   }
 }
 
@@ -94,6 +110,10 @@ export class Subset<T = Sample> extends Dataset<T> {
     if (!(dataset instanceof Dataset)) throw new TypeError(`Subset: expected Dataset for dataset but received ${describe(dataset)}`);
     let list: number[];
     if (isTensor(indices)) {
+      expectTensor(indices, 'Subset: indices');
+      if (indices.isFloatingPoint() || indices.dtype === 'bool') {
+        throw new TypeError(`Subset: expected an integer Tensor for indices but received a ${indices.dtype} tensor`);
+      }
       if (indices.dim() !== 1) throw new RangeError(`Subset: expected a 1-D tensor for indices but received shape [${indices.shape.join(', ')}]`);
       list = Array.from(indices.to('int64').dataSync() as BigInt64Array, Number);
     } else if (Array.isArray(indices)) {
@@ -123,10 +143,11 @@ export class Subset<T = Sample> extends Dataset<T> {
   /** Maps batch positions to parent indices in LibTorch, then gathers from the parent. */
   getBatch(indices: Tensor): Sample {
     if (!hasBatchGather(this.dataset)) throw new TypeError('Subset.getBatch: the parent dataset has no getBatch');
+    expectIndexTensor(indices, 'Subset.getBatch: indices');
     if (this._idx === null) this._idx = keep(tensor(Int32Array.from(this.indices), { dtype: 'int64' }));
     const parent = this.dataset;
     const idx = this._idx;
-    return tidy(() => parent.getBatch(idx.indexSelect(0, indices)));
+    return tidy(() => parent.getBatch(naming('Subset.getBatch', () => idx.indexSelect(0, indices))));
   }
 }
 
@@ -174,6 +195,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
       throw new TypeError(`randomSplit: expected a non-negative number for lengths[${i}] but received ${describe(l)}`);
     }
   });
+  if (generator === null) generator = undefined;
   if (generator !== undefined && !(generator instanceof Generator)) {
     throw new TypeError(`randomSplit: expected Generator for generator but received ${describe(generator)}`);
   }

@@ -1,6 +1,6 @@
 /** `torchvision.datasets`: the image datasets. */
 export { CIFAR10, CIFAR10_CLASSES, CIFAR10_RESOURCES, downloadCifar10, readCifar10Binary, readCifar10Python, findCifar10 } from './cifar10.js';
-export type { Cifar10Options, Cifar10Format } from './cifar10.js';
+export type { Cifar10Options, Cifar10Format, DownloadCifar10Options } from './cifar10.js';
 export { MNIST, FashionMNIST, readIdx, DEBIAN_FASHION_MNIST } from './mnist.js';
 export type { MnistOptions } from './mnist.js';
 export { VisionDataset } from './vision.js';

@@ -24,7 +24,9 @@ import { join, resolve, dirname, isAbsolute, sep, basename } from 'node:path';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { describe } from '../dtype.js';
+import { checkOptions, expectString, expectBool } from '../errors.js';
 import { createProgress, type Progress } from './progress.js';
+import { absent } from './check.js';
 
 /** Options of downloadUrl. */
 export interface DownloadOptions {
@@ -36,29 +38,68 @@ export interface DownloadOptions {
   timeoutMs?: number;
 }
 
+const DOWNLOAD_KEYS = ['md5', 'progress', 'timeoutMs'] as const;
+
+/**
+ * Validates the download options (md5, progress, timeoutMs) for `fn`; null stands for an omitted
+ * option (Python's None). @internal
+ */
+export function checkDownloadOptions(opts: { md5?: unknown; progress?: unknown; timeoutMs?: unknown }, fn: string): void {
+  if (!absent(opts.md5) && !(typeof opts.md5 === 'string' && /^[0-9a-f]{32}$/i.test(opts.md5))) {
+    throw new TypeError(`${fn}: expected a 32-digit hex string for md5 but received ${describe(opts.md5)}`);
+  }
+  if (!absent(opts.progress)) expectBool(opts.progress, `${fn}: progress`);
+  if (!absent(opts.timeoutMs) && !(typeof opts.timeoutMs === 'number' && Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)) {
+    throw new TypeError(`${fn}: expected a positive number of milliseconds for timeoutMs but received ${describe(opts.timeoutMs)}`);
+  }
+}
+
+/** `e` with its message prefixed by `fn` (unless it names it already): errors from node's fs and net say which call failed. */
+function named(e: unknown, fn: string, what = ''): unknown {
+  if (e instanceof Error && !e.message.startsWith(`${fn}: `)) e.message = `${fn}: ${what}${e.message}`;
+  return e;
+}
+
 /** The hex MD5 of a file. */
 export async function md5File(path: string): Promise<string> {
+  expectString(path, 'md5File: path');
+  return md5Of(path, 'md5File');
+}
+
+async function md5Of(path: string, fn: string): Promise<string> {
   const hash = createHash('md5');
-  await new Promise<void>((res, rej) => {
-    createReadStream(path)
-      .on('data', (c) => hash.update(c))
-      .on('end', () => res())
-      .on('error', rej);
-  });
+  try {
+    await new Promise<void>((res, rej) => {
+      createReadStream(path)
+        .on('data', (c) => hash.update(c))
+        .on('end', () => res())
+        .on('error', rej);
+    });
+  } catch (e) {
+    throw named(e, fn, `cannot read ${path}: `);
+  }
   return hash.digest('hex');
 }
 
-function get(url: string, timeoutMs: number, redirects = 0): Promise<http.IncomingMessage> {
+/** `url` parsed, if it is an http(s) URL; else a TypeError naming `fn`. */
+function parseUrl(url: string, fn: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`${fn}: invalid URL ${JSON.stringify(url)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`${fn}: only http(s) URLs are supported, not ${JSON.stringify(url)}`);
+  return u;
+}
+
+function get(url: string, timeoutMs: number, fn: string, redirects = 0): Promise<http.IncomingMessage> {
   return new Promise((res, rej) => {
     let u: URL;
     try {
-      u = new URL(url);
-    } catch {
-      rej(new TypeError(`download: invalid URL ${JSON.stringify(url)}`));
-      return;
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      rej(new TypeError(`download: only http(s) URLs are supported, not ${JSON.stringify(url)}`));
+      u = parseUrl(url, fn);
+    } catch (e) {
+      rej(e);
       return;
     }
     const mod = u.protocol === 'https:' ? https : http;
@@ -66,19 +107,19 @@ function get(url: string, timeoutMs: number, redirects = 0): Promise<http.Incomi
       const status = r.statusCode ?? 0;
       if (status >= 300 && status < 400 && r.headers.location) {
         r.resume();
-        if (redirects >= 5) rej(new Error(`download: too many redirects fetching ${url}`));
-        else get(new URL(r.headers.location, u).toString(), timeoutMs, redirects + 1).then(res, rej);
+        if (redirects >= 5) rej(new Error(`${fn}: too many redirects fetching ${url}`));
+        else get(new URL(r.headers.location, u).toString(), timeoutMs, fn, redirects + 1).then(res, rej);
         return;
       }
       if (status !== 200) {
         r.resume();
-        rej(new Error(`download: ${url} answered HTTP ${status} ${r.statusMessage ?? ''}`.trim()));
+        rej(new Error(`${fn}: ${url} answered HTTP ${status} ${r.statusMessage ?? ''}`.trim()));
         return;
       }
       res(r);
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`download: no response from ${url} within ${timeoutMs} ms`)));
-    req.on('error', rej);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${fn}: no response from ${url} within ${timeoutMs} ms`)));
+    req.on('error', (e) => rej(named(e, fn, `cannot fetch ${url}: `)));
   });
 }
 
@@ -86,24 +127,36 @@ function get(url: string, timeoutMs: number, redirects = 0): Promise<http.Incomi
  * Downloads `url` to `dest`: streamed to `dest`'s folder under a temporary name, MD5-checked, then
  * renamed to `dest`. On any failure nothing is left at `dest` that was not there before.
  */
-export async function downloadUrl(url: string, dest: string, opts: DownloadOptions = {}): Promise<string> {
-  if (typeof url !== 'string') throw new TypeError(`download: expected string for url but received ${describe(url)}`);
-  if (typeof dest !== 'string') throw new TypeError(`download: expected string for dest but received ${describe(dest)}`);
-  if (opts.md5 !== undefined && !/^[0-9a-f]{32}$/i.test(opts.md5))
-    throw new TypeError(`download: expected a 32-digit hex string for md5 but received ${describe(opts.md5)}`);
+export async function downloadUrl(url: string, dest: string, opts: DownloadOptions | null = {}): Promise<string> {
+  const fn = 'downloadUrl';
+  expectString(url, `${fn}: url`);
+  expectString(dest, `${fn}: dest`);
+  checkOptions(opts ?? undefined, DOWNLOAD_KEYS, fn);
+  const o = opts ?? {};
+  checkDownloadOptions(o, fn);
+  return fetchTo(url, dest, { md5: o.md5 ?? undefined, progress: o.progress ?? undefined, timeoutMs: o.timeoutMs ?? undefined }, fn);
+}
+
+/** downloadUrl on validated arguments, for `fn` (named in errors). */
+async function fetchTo(url: string, dest: string, opts: DownloadOptions, fn: string): Promise<string> {
+  parseUrl(url, fn); // before anything is created on disk
   const timeoutMs = opts.timeoutMs ?? 60000;
-  mkdirSync(dirname(dest), { recursive: true });
+  try {
+    mkdirSync(dirname(dest), { recursive: true });
+  } catch (e) {
+    throw named(e, fn, `cannot create the folder of ${dest}: `);
+  }
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Date.now()}.part`);
   const hash = createHash('md5');
   let bar: Progress | null = null;
   try {
-    const r = await get(url, timeoutMs);
+    const r = await get(url, timeoutMs, fn);
     const total = Number(r.headers['content-length'] ?? 0);
     bar = createProgress(basename(dest), total, opts.progress);
     let got = 0;
     await new Promise<void>((res, rej) => {
       const out = createWriteStream(tmp);
-      r.setTimeout(timeoutMs, () => r.destroy(new Error(`download: ${url} stalled for ${timeoutMs} ms`)));
+      r.setTimeout(timeoutMs, () => r.destroy(new Error(`${fn}: ${url} stalled for ${timeoutMs} ms`)));
       r.on('data', (c: Buffer) => {
         hash.update(c);
         got += c.length;
@@ -115,7 +168,7 @@ export async function downloadUrl(url: string, dest: string, opts: DownloadOptio
       });
       r.on('aborted', () => {
         out.destroy();
-        rej(new Error(`download: connection to ${url} closed early`));
+        rej(new Error(`${fn}: connection to ${url} closed early`));
       });
       out.on('error', rej);
       out.on('finish', () => res());
@@ -123,11 +176,11 @@ export async function downloadUrl(url: string, dest: string, opts: DownloadOptio
     });
     bar?.stop();
     bar = null;
-    if (total > 0 && got !== total) throw new Error(`download: ${url} ended after ${got} of ${total} bytes (truncated)`);
+    if (total > 0 && got !== total) throw new Error(`${fn}: ${url} ended after ${got} of ${total} bytes (truncated)`);
     const digest = hash.digest('hex');
     if (opts.md5 !== undefined && digest !== opts.md5.toLowerCase()) {
       throw new Error(
-        `download: MD5 mismatch for ${basename(dest)} from ${url}: expected ${opts.md5.toLowerCase()} but the ${got} bytes received hash to ${digest}; the file was deleted`,
+        `${fn}: MD5 mismatch for ${basename(dest)} from ${url}: expected ${opts.md5.toLowerCase()} but the ${got} bytes received hash to ${digest}; the file was deleted`,
       );
     }
     renameSync(tmp, dest);
@@ -135,7 +188,7 @@ export async function downloadUrl(url: string, dest: string, opts: DownloadOptio
   } catch (e) {
     bar?.stop();
     rmSync(tmp, { force: true });
-    throw e;
+    throw named(e, fn, `cannot download ${url} to ${dest}: `);
   }
 }
 
@@ -244,9 +297,29 @@ function checkTree(root: string): string[] {
  * truncated or corrupt archive throws an error naming it and leaves `target` as it was.
  */
 export async function extractArchive(archive: string, target: string): Promise<void> {
+  expectString(archive, 'extractArchive: archive');
+  expectString(target, 'extractArchive: target');
+  return extract(archive, target, 'extractArchive');
+}
+
+/** extractArchive on validated arguments, for `fn` (named in errors). */
+async function extract(archive: string, target: string, fn: string): Promise<void> {
+  try {
+    await extractInto(archive, target, fn);
+  } catch (e) {
+    throw named(e, fn, `cannot extract ${archive} into ${target}: `);
+  }
+}
+
+async function extractInto(archive: string, target: string, fn: string): Promise<void> {
+  try {
+    if (!statSync(archive).isFile()) throw new Error('not a file');
+  } catch (e) {
+    throw new Error(`${fn}: cannot read ${archive}: ${(e as Error).message}`);
+  }
   const tar = await import('tar');
   const dest = resolve(target);
-  if (existsSync(dest) && !statSync(dest).isDirectory()) throw new Error(`extract: ${archive} cannot be extracted into ${dest}: it is not a folder`);
+  if (existsSync(dest) && !statSync(dest).isDirectory()) throw new Error(`${fn}: ${archive} cannot be extracted into ${dest}: it is not a folder`);
   mkdirSync(dirname(dest), { recursive: true });
   // Next to where dest really is (it may be a link to another file system), so moving is a rename.
   const home = dirname(existsSync(dest) ? realpathSync.native(dest) : dest);
@@ -299,10 +372,10 @@ export async function extractArchive(archive: string, target: string): Promise<v
       });
     } catch (e) {
       const msg = (e as Error).message;
-      throw new Error(`extract: ${archive} is truncated or corrupt (${msg})`);
+      throw new Error(`${fn}: ${archive} is truncated or corrupt (${msg})`);
     }
     if (bad.length === 0) bad.push(...checkTree(tmp));
-    if (bad.length > 0) throw new Error(`extract: ${archive} was rejected: ${bad.join('; ')}`);
+    if (bad.length > 0) throw new Error(`${fn}: ${archive} was rejected: ${bad.join('; ')}`);
     mkdirSync(dest, { recursive: true });
     // Entries replaced in dest wait in `aside` (removed below) until their successor is in place.
     const aside = mkdtempSync(join(home, `.${basename(dest)}.replaced-`));
@@ -347,30 +420,84 @@ export interface DownloadExtractOptions extends DownloadOptions {
   keepArchive?: boolean;
 }
 
+const EXTRACT_KEYS = ['url', 'root', 'filename', 'validate', 'keepArchive', ...DOWNLOAD_KEYS] as const;
+
 /**
  * `download_and_extract_archive`: downloads (or reuses a verified `root/filename`), extracts into
  * a temporary folder, validates, then renames each top-level entry into `root`, replacing an
  * older copy only once the new one is complete.
  */
 export async function downloadAndExtractArchive(opts: DownloadExtractOptions): Promise<string[]> {
+  const fn = 'downloadAndExtractArchive';
+  if (absent(opts) || typeof opts !== 'object') {
+    throw new TypeError(`${fn}: expected an options object with url and root but received ${describe(opts)}`);
+  }
+  checkOptions(opts, EXTRACT_KEYS, fn);
+  const url = expectString(opts.url, `${fn}: url`);
+  const root = expectString(opts.root, `${fn}: root`);
+  const filename = absent(opts.filename) ? undefined : expectString(opts.filename, `${fn}: filename`);
+  if (!absent(opts.validate) && typeof opts.validate !== 'function') {
+    throw new TypeError(`${fn}: expected a function for validate but received ${describe(opts.validate)}`);
+  }
+  const keepArchive = absent(opts.keepArchive) ? undefined : expectBool(opts.keepArchive, `${fn}: keepArchive`);
+  checkDownloadOptions(opts, fn);
+  return fetchAndExtract(
+    {
+      url,
+      root,
+      filename,
+      validate: opts.validate ?? undefined,
+      keepArchive,
+      md5: opts.md5 ?? undefined,
+      progress: opts.progress ?? undefined,
+      timeoutMs: opts.timeoutMs ?? undefined,
+    },
+    fn,
+  );
+}
+
+/** Carries an error of the caller's `validate` past the handler that names node's own errors. */
+class CallerError {
+  constructor(readonly error: unknown) {}
+}
+
+/** downloadAndExtractArchive on validated options, for `fn` (named in errors). @internal */
+export async function fetchAndExtract(opts: DownloadExtractOptions, fn: string): Promise<string[]> {
+  let filename = opts.filename;
+  const u = parseUrl(opts.url, fn);
+  if (filename === undefined) filename = basename(u.pathname);
+  if (filename === '' || filename === '.' || filename === '..' || basename(filename) !== filename) {
+    throw new TypeError(
+      `${fn}: ${opts.filename === undefined ? `cannot take an archive file name from the URL ${JSON.stringify(opts.url)}; pass filename` : `expected a plain file name for filename but received ${describe(filename)}`}`,
+    );
+  }
   const root = resolve(opts.root);
-  const filename = opts.filename ?? basename(new URL(opts.url).pathname);
-  mkdirSync(root, { recursive: true });
-  const work = mkdtempSync(join(root, '.download-'));
+  let work: string;
+  try {
+    mkdirSync(root, { recursive: true });
+    work = mkdtempSync(join(root, '.download-'));
+  } catch (e) {
+    throw named(e, fn, `cannot create a folder in ${root}: `);
+  }
   try {
     const archive = join(root, filename);
     let src: string;
-    if (existsSync(archive) && opts.md5 !== undefined && (await md5File(archive)) === opts.md5.toLowerCase()) {
+    if (existsSync(archive) && opts.md5 !== undefined && (await md5Of(archive, fn)) === opts.md5.toLowerCase()) {
       src = archive; // a verified copy from an earlier run
     } else {
-      src = await downloadUrl(opts.url, join(work, filename), opts);
+      src = await fetchTo(opts.url, join(work, filename), opts, fn);
     }
     const out = join(work, 'extracted');
     mkdirSync(out);
-    await extractArchive(src, out);
-    opts.validate?.(out);
+    await extract(src, out, fn);
+    // The caller's check: its errors reach the caller as they are.
+    try {
+      opts.validate?.(out);
+    } catch (e) {
+      throw new CallerError(e);
+    }
     const entries = readdirSync(out);
-    if (entries.length === 0) throw new Error(`extract: ${filename} holds no files`);
+    if (entries.length === 0) throw new Error(`${fn}: ${filename} holds no files`);
     for (const name of entries) {
       const dest = join(root, name);
       const old = existsSync(dest) ? join(work, `old-${name}`) : null;
@@ -384,11 +511,13 @@ export async function downloadAndExtractArchive(opts: DownloadExtractOptions): P
     }
     if (src !== archive && (opts.keepArchive ?? true)) renameSync(src, archive);
     return entries.map((n) => join(root, n));
+  } catch (e) {
+    if (e instanceof CallerError) throw e.error;
+    throw named(e, fn, `cannot install into ${root}: `);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
-
 /** Whether `path` is a non-empty regular file. */
 export function isNonEmptyFile(path: string): boolean {
   try {

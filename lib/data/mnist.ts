@@ -11,6 +11,7 @@ import { tidy } from '../scope.js';
 import { type DType, dtypeCode } from '../dtype.js';
 import { checkOptions, expectBool, expectString } from '../errors.js';
 import { VisionDataset, type VisionOptions, checkVisionOptions } from './vision.js';
+import { absent } from './check.js';
 
 /** Where Debian's dataset-fashion-mnist package installs the files. */
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -27,33 +28,38 @@ const IDX_TYPES: Record<number, [DType, number]> = {
 /** Reads an IDX file (gzip detected by its magic bytes) into a new tensor. */
 export function readIdx(path: string): Tensor {
   expectString(path, 'readIdx: path');
+  return readIdxAs(path, 'readIdx');
+}
+
+/** readIdx for `fn` (named in errors). */
+function readIdxAs(path: string, fn: string): Tensor {
   let b: Buffer;
   try {
     b = readFileSync(path);
   } catch (e) {
-    throw new Error(`readIdx: cannot read ${path}: ${(e as Error).message}`);
+    throw new Error(`${fn}: cannot read ${path}: ${(e as Error).message}`);
   }
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
     try {
       b = gunzipSync(b);
     } catch (e) {
-      throw new Error(`readIdx: ${path} is a truncated or corrupt gzip file (${(e as Error).message})`);
+      throw new Error(`${fn}: ${path} is a truncated or corrupt gzip file (${(e as Error).message})`);
     }
   }
-  if (b.length < 4 || b[0] !== 0 || b[1] !== 0) throw new Error(`readIdx: ${path} is not an IDX file (the magic number must start with two zero bytes)`);
+  if (b.length < 4 || b[0] !== 0 || b[1] !== 0) throw new Error(`${fn}: ${path} is not an IDX file (the magic number must start with two zero bytes)`);
   const type = IDX_TYPES[b[2]];
-  if (!type) throw new Error(`readIdx: ${path} has unknown IDX data type 0x${b[2].toString(16)}`);
+  if (!type) throw new Error(`${fn}: ${path} has unknown IDX data type 0x${b[2].toString(16)}`);
   const ndim = b[3];
-  if (ndim === 0) throw new Error(`readIdx: ${path} declares 0 dimensions`);
+  if (ndim === 0) throw new Error(`${fn}: ${path} declares 0 dimensions`);
   const off = 4 + 4 * ndim;
-  if (b.length < off) throw new Error(`readIdx: ${path} is truncated inside its header (${b.length} bytes)`);
+  if (b.length < off) throw new Error(`${fn}: ${path} is truncated inside its header (${b.length} bytes)`);
   const shape = Array.from({ length: ndim }, (_, i) => b.readUInt32BE(4 + 4 * i));
   const [dtype, size] = type;
   const need = shape.reduce((a, c) => a * c, 1) * size;
   const have = b.length - off;
   if (have !== need) {
     throw new Error(
-      `readIdx: ${path}: shape [${shape.join(', ')}] of ${dtype} needs ${need} data bytes but the file has ${have} (${have < need ? 'truncated' : 'trailing bytes'})`,
+      `${fn}: ${path}: shape [${shape.join(', ')}] of ${dtype} needs ${need} data bytes but the file has ${have} (${have < need ? 'truncated' : 'trailing bytes'})`,
     );
   }
   const bytes = new Uint8Array(need);
@@ -101,12 +107,13 @@ export class MNIST extends VisionDataset {
     '9 - nine',
   ];
 
-  constructor(opts: MnistOptions = {}) {
+  constructor(opts: MnistOptions | null = {}) {
     const name = new.target.name;
-    checkOptions(opts, KEYS, name);
-    checkVisionOptions(opts, name);
-    const root = resolve(opts.root === undefined ? defaultRoot(name) : expectString(opts.root, `${name}: root`));
-    const train = opts.train === undefined ? true : expectBool(opts.train, `${name}: train`);
+    checkOptions(opts ?? undefined, KEYS, name);
+    const o = opts ?? {};
+    checkVisionOptions(o, name);
+    const root = resolve(absent(o.root) ? defaultRoot(name) : expectString(o.root, `${name}: root`));
+    const train = absent(o.train) ? true : expectBool(o.train, `${name}: train`);
     const pre = train ? 'train' : 't10k';
     const folder = [root, join(root, name, 'raw')].find((d) => findFile(d, `${pre}-images-idx3-ubyte`) !== null);
     if (folder === undefined) {
@@ -116,14 +123,14 @@ export class MNIST extends VisionDataset {
     const labPath = findFile(folder, `${pre}-labels-idx1-ubyte`);
     if (labPath === null) throw new Error(`${name}: ${pre}-labels-idx1-ubyte(.gz) is missing from ${folder}`);
     const { images, labels } = tidy(() => {
-      const x = readIdx(imgPath);
-      const y = readIdx(labPath);
+      const x = readIdxAs(imgPath, name);
+      const y = readIdxAs(labPath, name);
       if (x.dtype !== 'uint8' || x.dim() !== 3) throw new Error(`${name}: ${imgPath} holds ${x.dtype} [${x.shape.join(', ')}], expected uint8 [N, H, W]`);
       if (y.dtype !== 'uint8' || y.dim() !== 1) throw new Error(`${name}: ${labPath} holds ${y.dtype} [${y.shape.join(', ')}], expected uint8 [N]`);
       if (y.shape[0] !== x.shape[0]) throw new Error(`${name}: ${labPath} has ${y.shape[0]} labels but ${imgPath} has ${x.shape[0]} images`);
       return { images: x.unsqueeze(1), labels: y.to('int64') };
     });
-    super(images, labels, opts);
+    super(images, labels, o);
     this.root = root;
     this.train = train;
     this.folder = folder;

@@ -6,10 +6,11 @@
  */
 import { readFileSync, writeFileSync, renameSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { type Tensor, tensor, op, wrap, isTensor } from '../tensor.js';
+import { type Tensor, tensor, op, wrap } from '../tensor.js';
 import { tidy } from '../scope.js';
-import { describe, type DType, dtypeCode } from '../dtype.js';
+import { type DType, dtypeCode } from '../dtype.js';
 import { expectString } from '../errors.js';
+import { expectTensor, expectBytes } from './check.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 const viewDtype = op('aten::view.dtype');
@@ -47,12 +48,22 @@ export interface NpyHeader {
   dataOffset: number;
 }
 
-function fail(file: string, defect: string): never {
-  throw new Error(`npy: ${file}: ${defect}`);
+/** `file`'s defect, reported by `fn` (the public function called: npy.load, npy.fromBuffer, …). */
+function failIn(fn: string): (file: string, defect: string) => never {
+  return (file, defect) => {
+    throw new Error(`${fn}: ${file}: ${defect}`);
+  };
 }
 
 /** Parses the header dict literal numpy writes: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } */
 export function parseHeader(buf: Uint8Array, file = '<buffer>'): NpyHeader {
+  expectBytes(buf, 'npy.parseHeader: buf');
+  expectString(file, 'npy.parseHeader: file');
+  return header(buf, file, 'npy.parseHeader');
+}
+
+function header(buf: Uint8Array, file: string, fn: string): NpyHeader {
+  const fail: (file: string, defect: string) => never = failIn(fn);
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < 10 || !b.subarray(0, 6).equals(MAGIC)) fail(file, 'not a .npy file (missing the \\x93NUMPY magic string)');
   const major = b[6];
@@ -102,12 +113,19 @@ export function load(path: string): Tensor {
   } catch (e) {
     throw new Error(`npy.load: cannot read ${path}: ${(e as Error).message}`);
   }
-  return fromBuffer(b, path);
+  return decode(b, path, 'npy.load');
 }
 
 /** Decodes .npy bytes (`file` names the source in errors). */
 export function fromBuffer(b: Uint8Array, file = '<buffer>'): Tensor {
-  const hdr = parseHeader(b, file);
+  expectBytes(b, 'npy.fromBuffer: b');
+  expectString(file, 'npy.fromBuffer: file');
+  return decode(b, file, 'npy.fromBuffer');
+}
+
+function decode(b: Uint8Array, file: string, fn: string): Tensor {
+  const fail: (file: string, defect: string) => never = failIn(fn);
+  const hdr = header(b, file, fn);
   const d = hdr.descr;
   const order = d[0];
   const key = d.slice(1);
@@ -163,9 +181,13 @@ export function fromBuffer(b: Uint8Array, file = '<buffer>'): Tensor {
 
 /** Encodes a tensor as .npy bytes (little-endian, C order, format 1.0 or 2.0 for huge headers). */
 export function toBuffer(t: Tensor): Buffer {
-  if (!isTensor(t)) throw new TypeError(`npy.save: expected Tensor for tensor but received ${describe(t)}`);
+  return encode(t, 'npy.toBuffer');
+}
+
+function encode(t: Tensor, fn: string): Buffer {
+  expectTensor(t, `${fn}: tensor`);
   const descr = DESCR_OF[t.dtype];
-  if (!descr) throw new TypeError(`npy.save: dtype ${t.dtype} has no .npy equivalent (supported: ${Object.keys(DESCR_OF).join(', ')})`);
+  if (!descr) throw new TypeError(`${fn}: dtype ${t.dtype} has no .npy equivalent (supported: ${Object.keys(DESCR_OF).join(', ')})`);
   const shape = t.shape;
   const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
@@ -195,7 +217,7 @@ export function toBuffer(t: Tensor): Buffer {
 /** Writes `t` to `path` as .npy, atomically (a temporary file renamed into place). */
 export function save(path: string, t: Tensor): void {
   expectString(path, 'npy.save: path');
-  const bytes = toBuffer(t);
+  const bytes = encode(t, 'npy.save');
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = openSync(tmp, 'w');

@@ -5,10 +5,15 @@
  * rebuild an array, each replaced by a JS function below; any other global is refused.
  */
 import { describe } from '../dtype.js';
+import { checkOptions, expectBool, expectString } from '../errors.js';
+import { expectBytes } from './check.js';
 
 /** Python bytes (also Python 2 `str`, read as bytes like `pickle.load(f, encoding='bytes')`). */
 export class PyBytes {
-  constructor(readonly bytes: Uint8Array) {}
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = expectBytes(bytes, 'PyBytes: bytes');
+  }
   /** Latin-1 text, so b'data' reads as 'data'. */
   toString(): string {
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('latin1');
@@ -31,11 +36,11 @@ export class PyDict {
   }
   /** The value for key `name` (str or bytes key), or undefined. */
   get(name: string): unknown {
-    const i = this.index.get(name);
+    const i = this.index.get(expectString(name, 'PyDict.get: name'));
     return i === undefined ? undefined : this.entries[i][1];
   }
   has(name: string): boolean {
-    return this.index.has(name);
+    return this.index.has(expectString(name, 'PyDict.has: name'));
   }
   keys(): string[] {
     return this.entries.map(([k]) => String(keyName(k)));
@@ -52,7 +57,13 @@ function keyName(k: unknown): string | null {
 /** numpy.dtype, as far as plain numeric arrays need: kind+size ('u1', 'f4') and byte order. */
 export class NpDtype {
   byteorder = '=';
-  constructor(readonly spec: string) {}
+  readonly spec: string;
+  /** `spec`: numpy's kind and size, as 'f4' or 'u1'. */
+  constructor(spec: string) {
+    expectString(spec, 'NpDtype: spec');
+    if (!/^[a-zA-Z]\d+$/.test(spec)) throw new TypeError(`NpDtype: expected a kind and a size (as 'f4' or 'u1') for spec but received ${describe(spec)}`);
+    this.spec = spec;
+  }
   /** e.g. '<f4', '|u1'. */
   get descr(): string {
     const order = this.byteorder === '=' ? (this.spec.endsWith('1') ? '|' : '<') : this.byteorder;
@@ -156,8 +167,11 @@ export interface UnpickleOptions {
  * Decodes a pickle. `file` names the source in errors: every defect (unknown opcode, forbidden
  * global, truncation) is reported as `<file>: <defect> at byte <offset>`.
  */
-export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptions = {}): unknown {
-  const zeroCopy = opts.zeroCopy === true;
+export function unpickle(buf: Uint8Array, file = '<buffer>', opts: UnpickleOptions | null = {}): unknown {
+  expectBytes(buf, 'unpickle: buf');
+  expectString(file, 'unpickle: file');
+  checkOptions(opts ?? undefined, ['zeroCopy'], 'unpickle');
+  const zeroCopy = opts?.zeroCopy === undefined || opts.zeroCopy === null ? false : expectBool(opts.zeroCopy, 'unpickle: zeroCopy');
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const globals = makeGlobals();
   const stack: unknown[] = [];

@@ -7,7 +7,8 @@
 import { type Tensor, Generator, op, empty, randperm, randint } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { describe } from '../dtype.js';
-import { expectBool, expectPositiveInt } from '../errors.js';
+import { checkOptions, expectBool, expectInt, expectPositiveInt } from '../errors.js';
+import { absent } from './check.js';
 
 const random_ = op('aten::random_');
 
@@ -15,7 +16,11 @@ const random_ = op('aten::random_');
  * `torch.empty((), dtype=torch.int64).random_(generator=g).item()`: how PyTorch's data loading
  * draws seeds (all 64 bits kept as a bigint).
  */
-export function drawSeed(generator?: Generator): bigint {
+export function drawSeed(generator?: Generator | null): bigint {
+  if (generator === null) generator = undefined;
+  if (generator !== undefined && !(generator instanceof Generator)) {
+    throw new TypeError(`drawSeed: expected Generator for generator but received ${describe(generator)}`);
+  }
   return tidy(() => {
     const t = empty([], { dtype: 'int64' });
     random_(t._h, generator ? generator._id : null);
@@ -33,6 +38,21 @@ function toNumbers(t: Tensor): number[] {
 export abstract class Sampler implements Iterable<number> {
   abstract [Symbol.iterator](): Iterator<number>;
   abstract len(): number;
+}
+
+// Abstract, but JavaScript can still construct a Sampler (or a subclass that forgot a method):
+// it then says so instead of "is not a function".
+for (const m of ['len', Symbol.iterator] as const) {
+  const label = typeof m === 'symbol' ? '[Symbol.iterator]' : m;
+  Object.defineProperty(Sampler.prototype, m, {
+    value: function (this: object) {
+      const name = this?.constructor?.name ?? 'Sampler';
+      throw new TypeError(`${name}.${label}: Sampler is abstract; subclasses must implement ${label}()${name === 'Sampler' ? '' : ` (${name} does not)`}`);
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /** Something with a length (a Dataset). */
@@ -76,15 +96,17 @@ export class RandomSampler extends Sampler {
   readonly replacement: boolean;
   readonly generator: Generator | undefined;
   private readonly _numSamples: number | undefined;
-  constructor(dataSource: SizedSource, opts: RandomSamplerOptions = {}) {
+  constructor(dataSource: SizedSource, opts: RandomSamplerOptions | null = {}) {
     super();
     this.dataSource = checkSource(dataSource, 'RandomSampler');
-    this.replacement = opts.replacement === undefined ? false : expectBool(opts.replacement, 'RandomSampler: replacement');
-    this._numSamples = opts.numSamples === undefined ? undefined : expectPositiveInt(opts.numSamples, 'RandomSampler: numSamples');
-    if (opts.generator !== undefined && !(opts.generator instanceof Generator)) {
-      throw new TypeError(`RandomSampler: expected Generator for generator but received ${describe(opts.generator)}`);
+    checkOptions(opts ?? undefined, ['replacement', 'numSamples', 'generator'], 'RandomSampler');
+    const o = opts ?? {};
+    this.replacement = absent(o.replacement) ? false : expectBool(o.replacement, 'RandomSampler: replacement');
+    this._numSamples = absent(o.numSamples) ? undefined : expectPositiveInt(o.numSamples, 'RandomSampler: numSamples');
+    if (!absent(o.generator) && !(o.generator instanceof Generator)) {
+      throw new TypeError(`RandomSampler: expected Generator for generator but received ${describe(o.generator)}`);
     }
-    this.generator = opts.generator;
+    this.generator = o.generator ?? undefined;
     if (this.numSamples <= 0) {
       throw new RangeError(`RandomSampler: numSamples should be a positive integer value, but got numSamples=${this.numSamples}`);
     }
@@ -119,11 +141,15 @@ export class RandomSampler extends Sampler {
 export class SubsetRandomSampler extends Sampler {
   readonly indices: readonly number[];
   readonly generator: Generator | undefined;
-  constructor(indices: readonly number[], generator?: Generator) {
+  constructor(indices: readonly number[], generator?: Generator | null) {
     super();
     if (!Array.isArray(indices)) throw new TypeError(`SubsetRandomSampler: expected an array of integers for indices but received ${describe(indices)}`);
+    indices.forEach((v, i) => expectInt(v, `SubsetRandomSampler: indices[${i}]`));
+    if (!absent(generator) && !(generator instanceof Generator)) {
+      throw new TypeError(`SubsetRandomSampler: expected Generator for generator but received ${describe(generator)}`);
+    }
     this.indices = indices.slice();
-    this.generator = generator;
+    this.generator = generator ?? undefined;
   }
   *[Symbol.iterator](): Iterator<number> {
     const perm = toNumbers(randperm(this.indices.length, this.generator ? { generator: this.generator } : undefined));

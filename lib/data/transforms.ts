@@ -7,10 +7,11 @@
  * Layouts follow torchvision: raw images are uint8 HWC (as numpy arrays and PIL images), and
  * `ToTensor` produces float CHW.
  */
-import { type Tensor, tensor, stack, isTensor } from '../tensor.js';
+import { type Tensor, tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { describe } from '../dtype.js';
 import { expectBool } from '../errors.js';
+import { expectTensor, options, perSample } from './check.js';
 
 /** A transform that works on one sample and, identically, on a batch of them. */
 export abstract class Transform {
@@ -22,25 +23,34 @@ export abstract class Transform {
   abstract toString(): string;
 }
 
+// `apply`, `applyBatch` and `toString` are abstract, but JavaScript can still construct a
+// Transform (or a subclass that forgot one): they then say so instead of "is not a function".
+for (const m of ['apply', 'applyBatch'] as const) {
+  Object.defineProperty(Transform.prototype, m, {
+    value: function (this: object) {
+      const name = this?.constructor?.name ?? 'Transform';
+      throw new TypeError(`${name}.${m}: Transform is abstract; subclasses must implement ${m}()${name === 'Transform' ? '' : ` (${name} does not)`}`);
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
 /** A per-sample function or a Transform: what datasets accept as `transform`. */
 export type TransformLike = Transform | ((x: Tensor) => Tensor);
 
 /** Applies a TransformLike to a batch: natively for Transforms, per sample for plain functions. */
 export function applyToBatch(t: TransformLike, x: Tensor): Tensor {
-  if (t instanceof Transform) return t.applyBatch(x);
-  return tidy(() => {
-    const outs = x.unbind(0).map((s) => {
-      const r = t(s);
-      if (!isTensor(r)) throw new TypeError(`transform: expected the function to return a Tensor but it returned ${describe(r)}`);
-      return r;
-    });
-    return stack(outs, 0);
-  });
+  if (!(t instanceof Transform) && typeof t !== 'function') {
+    throw new TypeError(`applyToBatch: expected a Transform or a function for t but received ${describe(t)}`);
+  }
+  expectTensor(x, 'applyToBatch: x');
+  return t instanceof Transform ? t.applyBatch(x) : perSample(t, x, 'applyToBatch');
 }
 
 function checkTensor(x: unknown, fn: string): Tensor {
-  if (!isTensor(x)) throw new TypeError(`${fn}: expected Tensor for input but received ${describe(x)}`);
-  return x;
+  return expectTensor(x, `${fn}: input`);
 }
 
 /**
@@ -53,16 +63,16 @@ export class ToTensor extends Transform {
     if (x.dim() !== 2 && x.dim() !== 3) {
       throw new RangeError(`ToTensor: expected an image of shape [H, W] or [H, W, C] but received shape [${x.shape.join(', ')}]`);
     }
-    return tidy(() => this.convert(x.dim() === 2 ? x.unsqueeze(0) : x.permute(2, 0, 1)));
+    return tidy(() => this._convert(x.dim() === 2 ? x.unsqueeze(0) : x.permute(2, 0, 1)));
   }
   applyBatch(x: Tensor): Tensor {
     checkTensor(x, 'ToTensor');
     if (x.dim() !== 3 && x.dim() !== 4) {
       throw new RangeError(`ToTensor: expected a batch of shape [N, H, W] or [N, H, W, C] but received shape [${x.shape.join(', ')}]`);
     }
-    return tidy(() => this.convert(x.dim() === 3 ? x.unsqueeze(1) : x.permute(0, 3, 1, 2)));
+    return tidy(() => this._convert(x.dim() === 3 ? x.unsqueeze(1) : x.permute(0, 3, 1, 2)));
   }
-  private convert(chw: Tensor): Tensor {
+  private _convert(chw: Tensor): Tensor {
     // torchvision: permute(...).contiguous(), then .to(float).div(255) for uint8.
     const c = chw.contiguous();
     return c.dtype === 'uint8' ? c.to('float32').div(255) : c;
@@ -77,8 +87,9 @@ export class Normalize extends Transform {
   readonly mean: readonly number[];
   readonly std: readonly number[];
   readonly inplace: boolean;
-  constructor(mean: readonly number[], std: readonly number[], opts: { inplace?: boolean } = {}) {
+  constructor(mean: readonly number[], std: readonly number[], opts: { inplace?: boolean } | null = {}) {
     super();
+    const o = options(opts, ['inplace'], 'Normalize');
     for (const [name, v] of [
       ['mean', mean],
       ['std', std],
@@ -92,15 +103,15 @@ export class Normalize extends Transform {
     }
     this.mean = mean.slice();
     this.std = std.slice();
-    this.inplace = opts.inplace === undefined ? false : expectBool(opts.inplace, 'Normalize: inplace');
+    this.inplace = o.inplace === undefined || o.inplace === null ? false : expectBool(o.inplace, 'Normalize: inplace');
   }
   apply(x: Tensor): Tensor {
-    return this.normalize(x, 'an image of shape [C, H, W]');
+    return this._normalize(x, 'an image of shape [C, H, W]');
   }
   applyBatch(x: Tensor): Tensor {
-    return this.normalize(x, 'a batch of shape [N, C, H, W]');
+    return this._normalize(x, 'a batch of shape [N, C, H, W]');
   }
-  private normalize(x: Tensor, what: string): Tensor {
+  private _normalize(x: Tensor, what: string): Tensor {
     checkTensor(x, 'Normalize');
     if (!x.isFloatingPoint()) throw new TypeError(`Normalize: input tensor should be a float tensor. Got ${x.dtype}`);
     if (x.dim() < 3) throw new RangeError(`Normalize: expected ${what} (at least 3 dimensions) but received shape [${x.shape.join(', ')}]`);
@@ -140,9 +151,11 @@ export class Compose extends Transform {
     this.transforms = transforms.slice();
   }
   apply(x: Tensor): Tensor {
+    checkTensor(x, 'Compose');
     return tidy(() => this.transforms.reduce((v, t) => t.apply(v), x));
   }
   applyBatch(x: Tensor): Tensor {
+    checkTensor(x, 'Compose');
     return tidy(() => this.transforms.reduce((v, t) => t.applyBatch(v), x));
   }
   toString(): string {
@@ -157,17 +170,24 @@ export class Compose extends Transform {
 export class Lambda extends Transform {
   readonly fn: (x: Tensor) => Tensor;
   readonly batched: boolean;
-  constructor(fn: (x: Tensor) => Tensor, opts: { batched?: boolean } = {}) {
+  constructor(fn: (x: Tensor) => Tensor, opts: { batched?: boolean } | null = {}) {
     super();
     if (typeof fn !== 'function') throw new TypeError(`Lambda: expected a function for fn but received ${describe(fn)}`);
+    const o = options(opts, ['batched'], 'Lambda');
     this.fn = fn;
-    this.batched = opts.batched === undefined ? false : expectBool(opts.batched, 'Lambda: batched');
+    this.batched = o.batched === undefined || o.batched === null ? false : expectBool(o.batched, 'Lambda: batched');
   }
   apply(x: Tensor): Tensor {
-    return this.batched ? tidy(() => this.fn(x.unsqueeze(0)).squeeze(0)) : this.fn(x);
+    checkTensor(x, 'Lambda');
+    if (!this.batched) return this.fn(x);
+    return tidy(() => {
+      const r = this.fn(x.unsqueeze(0));
+      return expectTensor(r, "Lambda: the function's result").squeeze(0);
+    });
   }
   applyBatch(x: Tensor): Tensor {
-    return this.batched ? this.fn(x) : applyToBatch(this.fn, x);
+    checkTensor(x, 'Lambda');
+    return this.batched ? this.fn(x) : perSample(this.fn, x, 'Lambda');
   }
   toString(): string {
     return 'Lambda()';
