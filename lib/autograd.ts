@@ -62,15 +62,16 @@ export interface GradOptions {
 }
 
 /** `torch.autograd.grad(outputs, inputs)`: gradients of outputs w.r.t. inputs (null where unused). */
-export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts: GradOptions | null = {}): (Tensor | null)[] {
   checkOptions(opts, ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'], 'autograd.grad');
-  const outs = (Array.isArray(outputs) ? outputs : [outputs]).map((t, i) => h(t, `outputs[${i}]`));
-  const ins = (Array.isArray(inputs) ? inputs : [inputs]).map((t, i) => h(t, `inputs[${i}]`));
+  const outs = (Array.isArray(outputs) ? outputs : [outputs]).map((t, i) => h(t, `autograd.grad: outputs[${i}]`));
+  const ins = (Array.isArray(inputs) ? inputs : [inputs]).map((t, i) => h(t, `autograd.grad: inputs[${i}]`));
+  const gradOutputs = opts?.gradOutputs;
   const go =
-    opts.gradOutputs == null
+    gradOutputs == null
       ? null
-      : (Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs]).map((t, i) => (t === null ? null : h(t, `gradOutputs[${i}]`)));
-  const r = native.autogradGrad(outs, ins, go, opts.retainGraph, opts.createGraph ?? false, opts.allowUnused ?? false);
+      : (Array.isArray(gradOutputs) ? gradOutputs : [gradOutputs]).map((t, i) => (t === null ? null : h(t, `autograd.grad: gradOutputs[${i}]`)));
+  const r = native.autogradGrad(outs, ins, go, opts?.retainGraph, opts?.createGraph ?? false, opts?.allowUnused ?? false);
   return r.map((x) => (x === null ? null : wrap(x)));
 }
 

@@ -133,6 +133,12 @@ export function describe(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${String(v)} of type ${typeof v}`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (typeof v === 'function') return 'a function';
-  const name = (v as object).constructor?.name;
-  return name ? `an object of type ${name}` : 'an object';
+  if (typeof v === 'symbol') return `a symbol (${v.toString()})`;
+  let name: unknown;
+  try {
+    name = (v as object).constructor?.name;
+  } catch {
+    // a Proxy or getter that throws: the message must still be built
+  }
+  return typeof name === 'string' && name ? `an object of type ${name}` : 'an object';
 }

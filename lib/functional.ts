@@ -261,7 +261,9 @@ export function clamp(input: Tensor, min?: number | null, max?: number | null): 
   return self(input, 'clamp').clamp(min, max);
 }
 /** `torch.clip`: alias of {@link clamp}. */
-export const clip = clamp;
+export function clip(input: Tensor, min?: number | null, max?: number | null): Tensor {
+  return runAs('clip', () => self(input, 'clip').clamp(min, max));
+}
 /** `torch.permute(input, dims)`: the dimensions reordered (a view). */
 export function permute(input: Tensor, dims: number[]): Tensor {
   return self(input, 'permute').permute(dims);

@@ -28,6 +28,7 @@ export class ScriptModule {
 
   /** @internal use {@link load}. */
   constructor(id: number, path: string) {
+    if (!Number.isInteger(id) || typeof path !== 'string') throw new TypeError('ScriptModule: made by jit.load(path), not constructed directly');
     this._id = id;
     this.path = path;
     registry.register(this, id, this);
@@ -85,10 +86,10 @@ export class ScriptModule {
  * `torch.jit.load(path, map_location)`: loads a TorchScript module; `device` moves its
  * parameters and buffers there (default: where they were saved).
  */
-export function load(path: string, opts: { device?: string } = {}): ScriptModule {
+export function load(path: string, opts: { device?: string } | null = {}): ScriptModule {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`jit.load: Expected a file path string for path but received ${describe(path)}`);
   checkOptions(opts, ['device'], 'jit.load');
-  const device = opts.device === undefined ? undefined : deviceArg(opts.device);
+  const device = opts?.device === undefined ? undefined : deviceArg(opts?.device);
   if (!existsSync(path)) throw new Error(`jit.load: cannot read '${path}': no such file`);
   let id: number;
   try {

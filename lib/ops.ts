@@ -32,11 +32,11 @@ function returnKinds(schema: string): ReturnKind[] {
   });
 }
 
-function resolve(qualified: string): Resolved {
+function resolve(qualified: string, fn = 'callOp'): Resolved {
   let r = cache.get(qualified);
   if (!r) {
     if (typeof qualified !== 'string' || !qualified.includes('::')) {
-      throw new TypeError(`callOp: expected an operator name like 'aten::add.Tensor' but received ${describe(qualified)}`);
+      throw new TypeError(`${fn}: expected an operator name like 'aten::add.Tensor' but received ${describe(qualified)}`);
     }
     const call = op(qualified);
     const dot = qualified.indexOf('.', qualified.indexOf('::') + 2);
@@ -75,5 +75,5 @@ export function callOp(qualified: string, ...args: unknown[]): unknown {
 
 /** The schema LibTorch registers for an operator, e.g. for reading argument names and defaults. */
 export function schema(qualified: string): string {
-  return resolve(qualified).schema;
+  return resolve(qualified, 'ops.schema').schema;
 }

@@ -701,10 +701,10 @@ export interface LoadOptions {
  * `torch.load(path)`: reads a file written by `torch.save` (Python's or this library's).
  * Tensors come back on the device they were saved from unless `mapLocation` says otherwise.
  */
-export function load(path: string, opts: LoadOptions = {}): unknown {
+export function load(path: string, opts: LoadOptions | null = {}): unknown {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`load: Expected a file path string for path but received ${describe(path)}`);
   checkOptions(opts, ['mapLocation'], 'load');
-  const mapLocation = opts.mapLocation === undefined ? undefined : deviceArg(opts.mapLocation, 'mapLocation');
+  const mapLocation = opts?.mapLocation === undefined ? undefined : deviceArg(opts?.mapLocation, 'mapLocation');
   let buf: Buffer;
   try {
     buf = readFileSync(path);

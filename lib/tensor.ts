@@ -18,7 +18,7 @@ import {
   isFloatingDType,
   DTYPE_CODE,
 } from './dtype.js';
-import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber, argMessage, apiFunction } from './errors.js';
+import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
 import { formatTensor } from './format.js';
 
 /** A JS scalar operand: numbers (integral values act as Python ints), booleans, bigints (int64). */
@@ -940,7 +940,7 @@ export class Tensor implements Owned {
   clamp(min?: number | null, max?: number | null): Tensor;
   clamp(a?: number | null | { min?: number | Tensor | null; max?: number | Tensor | null }, b?: number | null): Tensor {
     const [min, max] = a !== null && typeof a === 'object' ? [a.min ?? null, a.max ?? null] : [a ?? null, b ?? null];
-    if (min === null && max === null) throw new TypeError("clamp: at least one of 'min' or 'max' must be given");
+    if (min === null && max === null) throw new TypeError(`${callPrefix() || 'clamp: '}at least one of 'min' or 'max' must be given`);
     if (min instanceof Tensor || max instanceof Tensor) {
       return wrap(O.clampT(this._h, min instanceof Tensor ? min._h : null, max instanceof Tensor ? max._h : null));
     }
@@ -1158,6 +1158,7 @@ export class Tensor implements Owned {
     return wrap(O.view(this._h, sizesArg(shape, 'shape')));
   }
   viewAs(other: Tensor): Tensor {
+    h(other, 'other');
     return this.view(other.shape);
   }
   reshape(...shape: number[] | [number[]]): Tensor {
@@ -1755,7 +1756,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   return wrap(O.cat(hs(tensors, 'cat: tensors'), dimArg(dim, 'cat: dim')));
 }
 /** Alias of `cat` (`torch.concat`). */
-export const concat = cat;
+export function concat(tensors: Tensor[], dim = 0): Tensor {
+  return wrap(O.cat(hs(tensors, 'concat: tensors'), dimArg(dim, 'concat: dim')));
+}
 /** `torch.stack(tensors, dim)`: joins along a new dimension. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   return wrap(O.stack(hs(tensors, 'stack: tensors'), dimArg(dim, 'stack: dim')));
@@ -1809,11 +1812,12 @@ function checkTensorThis(name: string): (self: unknown) => void {
     }
   };
 }
-for (const name of Object.getOwnPropertyNames(Tensor.prototype)) {
-  if (name === 'constructor') continue;
-  const d = Object.getOwnPropertyDescriptor(Tensor.prototype, name)!;
+for (const key of Reflect.ownKeys(Tensor.prototype)) {
+  if (key === 'constructor') continue;
+  const name = typeof key === 'symbol' ? `[${key.description}]` : key;
+  const d = Object.getOwnPropertyDescriptor(Tensor.prototype, key)!;
   if (typeof d.value === 'function') d.value = apiFunction(name, d.value, checkTensorThis(name));
   if (d.get) d.get = apiFunction(name, d.get, checkTensorThis(name));
   if (d.set) d.set = apiFunction(name, d.set, checkTensorThis(name));
-  Object.defineProperty(Tensor.prototype, name, d);
+  Object.defineProperty(Tensor.prototype, key, d);
 }

@@ -277,6 +277,11 @@ std::string CleanTorchMessage(const std::string& msg) {
   std::string m = msg;
   size_t p = m.find("\nException raised from");
   if (p != std::string::npos) m.erase(p);
+  // c10's enforce: "[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: can't …".
+  if (m.rfind("[enforce fail at ", 0) == 0 && (p = m.find("] ")) != std::string::npos) {
+    size_t sentence = m.find(". ", p);
+    m.erase(0, sentence == std::string::npos ? p + 2 : sentence + 2);
+  }
   // A kernel missing for a backend: the first sentence says it; the rest lists every backend (~5 KB).
   if (m.rfind("Could not run '", 0) == 0 && (p = m.find(" This could be because")) != std::string::npos) {
     m.erase(p);

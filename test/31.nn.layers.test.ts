@@ -159,7 +159,9 @@ test('nn.init matches PyTorch (same RNG consumption) and calculateGain', () => {
   assertClose(nn.init.constant_(t, 0.25), I.constant, 'constant', 0);
   for (const [k, v] of Object.entries(L.gains as Record<string, number>)) assert.equal(nn.init.calculateGain(k as nn.init.Nonlinearity), v, k);
   assert.equal(nn.init.calculateGain('leaky_relu', 0.2), L.gain_leaky_02);
-  assert.throws(() => nn.init.xavierUniform_(torch.empty([3])), { message: 'Fan in and fan out can not be computed for tensor with fewer than 2 dimensions' });
+  assert.throws(() => nn.init.xavierUniform_(torch.empty([3])), {
+    message: 'init.xavierUniform_: Fan in and fan out can not be computed for tensor with fewer than 2 dimensions',
+  });
   assert.throws(() => nn.init.kaimingUniform_(t, { mode: 'fan' as any }), /mode 'fan' of type string not supported/);
 });
 

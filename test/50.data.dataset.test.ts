@@ -60,7 +60,7 @@ test('randomSplit without a generator uses (and advances) the default generator'
 test('randomSplit validates its arguments', () => {
   const ds = new data.TensorDataset(torch.arange(10));
   assert.throws(() => data.randomSplit(ds, [3, 8]), { message: 'randomSplit: sum of input lengths (11) does not equal the length of the input dataset (10)' });
-  assert.throws(() => data.randomSplit(ds, [3, 6.5]), { message: 'Expected non-negative integer for randomSplit: lengths[1] but received 6.5 of type number' });
+  assert.throws(() => data.randomSplit(ds, [3, 6.5]), { message: 'randomSplit: Expected non-negative integer for lengths[1] but received 6.5 of type number' });
   assert.throws(() => data.randomSplit(ds, [] as number[]), /expected a non-empty array/);
   assert.throws(() => data.randomSplit(ds, [5, 5], {} as torch.Generator), {
     message: 'randomSplit: expected Generator for generator but received an object of type Object',

@@ -152,7 +152,7 @@ test('loader batches belong to the caller: tidy frees them, storage survives', (
 test('DataLoader validates its options', () => {
   const ds = makeDs();
   assert.throws(() => new data.DataLoader(ds, { batchSize: 0 }), {
-    message: 'Expected positive integer for DataLoader: batchSize but received 0 of type number',
+    message: 'DataLoader: Expected positive integer for batchSize but received 0 of type number',
   });
   assert.throws(() => new data.DataLoader(ds, { batch_size: 4 } as never), {
     message: "DataLoader: unknown option 'batch_size' (expected one of batchSize, shuffle, sampler, dropLast, generator, collate, prefetch)",

@@ -46,21 +46,21 @@ export class DistributedDataParallel<M extends Module = Module> {
   private isReady = false;
 
   /** Wraps `module` and broadcasts its state from rank 0 once all ranks construct it. */
-  static async create<M extends Module>(module: M, opts: DistributedDataParallelOptions = {}): Promise<DistributedDataParallel<M>> {
+  static async create<M extends Module>(module: M, opts: DistributedDataParallelOptions | null = {}): Promise<DistributedDataParallel<M>> {
     const ddp = new DistributedDataParallel(module, opts);
     await ddp.ready;
     return ddp;
   }
 
-  constructor(module: M, opts: DistributedDataParallelOptions = {}) {
+  constructor(module: M, opts: DistributedDataParallelOptions | null = {}) {
     const fn = 'DistributedDataParallel';
     if (!(module instanceof Module)) throw new TypeError(`${fn}: Expected an nn.Module for module but received ${describe(module)}`);
     checkOptions(opts, ['bucketCapMb', 'broadcastBuffers'], fn);
-    const cap = opts.bucketCapMb ?? 25;
+    const cap = opts?.bucketCapMb ?? 25;
     if (!(typeof cap === 'number' && cap > 0 && Number.isFinite(cap))) {
       throw new TypeError(`${fn}: Expected positive number for bucketCapMb but received ${describe(cap)}`);
     }
-    const bb = opts.broadcastBuffers ?? true;
+    const bb = opts?.broadcastBuffers ?? true;
     if (typeof bb !== 'boolean') throw new TypeError(`${fn}: Expected boolean for broadcastBuffers but received ${describe(bb)}`);
     if (!(nativeDistributed.isAvailable() && nativeDistributed.isInitialized())) {
       throw new Error(`${fn}: the default process group is not initialized; await distributed.initProcessGroup() first`);

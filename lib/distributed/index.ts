@@ -127,14 +127,14 @@ function isLoopback(host: string): boolean {
  * `GLOO_SOCKET_IFNAME` when set (as PyTorch), and otherwise to the address this host's name
  * resolves to.
  */
-export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Promise<void> {
+export async function initProcessGroup(opts: InitProcessGroupOptions | null = {}): Promise<void> {
   const fn = 'distributed.initProcessGroup';
   checkOptions(opts, ['backend', 'initMethod', 'rank', 'worldSize', 'timeout', 'deviceId'], fn);
   if (!nd.isAvailable()) {
     // Reports why (native message) rather than a generic error.
     await nd.init({ host: '', port: 0, rank: 0, worldSize: 1, timeoutMs: 0 });
   }
-  const backend = named(fn, () => expectOneOf(opts.backend ?? 'gloo', BACKENDS, 'backend'));
+  const backend = named(fn, () => expectOneOf(opts?.backend ?? 'gloo', BACKENDS, 'backend'));
   if (backend === 'nccl' && !ncclBuilt()) {
     if (!nd.isNcclAvailable) {
       throw new Error(`${fn}: backend 'nccl' is not available: the loaded torchnode addon predates NCCL support (rebuild it)`);
@@ -143,11 +143,11 @@ export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Prom
     await nd.init({ host: '', port: 0, rank: 0, worldSize: 1, timeoutMs: 0, backend });
   }
   let deviceId: number | undefined;
-  if (opts.deviceId !== undefined) {
+  if (opts?.deviceId !== undefined) {
     if (backend !== 'nccl') throw new TypeError(`${fn}: deviceId is only used by backend 'nccl' (Gloo communicates CPU tensors)`);
-    deviceId = named(fn, () => expectNonNegInt(opts.deviceId, 'deviceId'));
+    deviceId = named(fn, () => expectNonNegInt(opts?.deviceId, 'deviceId'));
   }
-  const initMethod = opts.initMethod ?? 'env://';
+  const initMethod = opts?.initMethod ?? 'env://';
   if (typeof initMethod !== 'string') throw new TypeError(`${fn}: Expected string for initMethod but received ${describe(initMethod)}`);
   let host: string;
   let port: number;
@@ -162,12 +162,12 @@ export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Prom
     port = Number(m[2]);
   }
   if (!(port > 0 && port < 65536)) throw new RangeError(`${fn}: Expected a port in 1..65535 but received ${port}`);
-  const rank = opts.rank ?? envInt('RANK', fn);
-  const worldSize = opts.worldSize ?? envInt('WORLD_SIZE', fn);
+  const rank = opts?.rank ?? envInt('RANK', fn);
+  const worldSize = opts?.worldSize ?? envInt('WORLD_SIZE', fn);
   named(fn, () => expectNonNegInt(rank, 'rank'));
   named(fn, () => expectPositiveInt(worldSize, 'worldSize'));
   if (rank >= worldSize) throw new RangeError(`${fn}: rank ${rank} is out of range for worldSize ${worldSize} (expected 0..${worldSize - 1})`);
-  const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
+  const timeout = opts?.timeout ?? DEFAULT_TIMEOUT_MS;
   named(fn, () => expectPositiveInt(timeout, 'timeout (milliseconds)'));
   if (backend === 'nccl') {
     await nd.init({ host, port, rank, worldSize, timeoutMs: timeout, backend, deviceId });
@@ -220,10 +220,10 @@ function requireGroup(fn: string): void {
  * `'avg'` sums, then divides by the world size (Gloo has no AVG; NCCL does it the same way here,
  * so both backends give the same numbers, integer tensors included).
  */
-export async function allReduce(tensor: Tensor, opts: { op?: ReduceOpName } = {}): Promise<void> {
+export async function allReduce(tensor: Tensor, opts: { op?: ReduceOpName } | null = {}): Promise<void> {
   const fn = 'distributed.allReduce';
   checkOptions(opts, ['op'], fn);
-  const op = named(fn, () => expectOneOf(opts.op ?? 'sum', REDUCE_OPS, 'op'));
+  const op = named(fn, () => expectOneOf(opts?.op ?? 'sum', REDUCE_OPS, 'op'));
   const th = commTensor(tensor, 'tensor', fn);
   requireGroup(fn);
   await nd.allReduce([th], op);
@@ -240,10 +240,10 @@ export async function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promis
 }
 
 /** `torch.distributed.broadcast(tensor, src)`: copies rank `src`'s `tensor` into every rank's, in place. */
-export async function broadcast(tensor: Tensor, opts: { src?: number } = {}): Promise<void> {
+export async function broadcast(tensor: Tensor, opts: { src?: number } | null = {}): Promise<void> {
   const fn = 'distributed.broadcast';
   checkOptions(opts, ['src'], fn);
-  const src = named(fn, () => expectNonNegInt(opts.src ?? 0, 'src'));
+  const src = named(fn, () => expectNonNegInt(opts?.src ?? 0, 'src'));
   const th = commTensor(tensor, 'tensor', fn);
   requireGroup(fn);
   const world = nd.getWorldSize();
@@ -293,10 +293,10 @@ export async function allGather(outputList: Tensor[], tensor: Tensor): Promise<v
  * into rank i's `output`. LibTorch 1.13's Gloo backend does not implement it (the Promise rejects
  * with Gloo's "does not support reduce_scatter"); newer LibTorch builds may.
  */
-export async function reduceScatter(output: Tensor, inputList: Tensor[], opts: { op?: ReduceOpName } = {}): Promise<void> {
+export async function reduceScatter(output: Tensor, inputList: Tensor[], opts: { op?: ReduceOpName } | null = {}): Promise<void> {
   const fn = 'distributed.reduceScatter';
   checkOptions(opts, ['op'], fn);
-  const op = named(fn, () => expectOneOf(opts.op ?? 'sum', REDUCE_OPS, 'op'));
+  const op = named(fn, () => expectOneOf(opts?.op ?? 'sum', REDUCE_OPS, 'op'));
   if (!Array.isArray(inputList)) throw new TypeError(`${fn}: Expected an array of Tensors for inputList but received ${describe(inputList)}`);
   const oh = commTensor(output, 'output', fn);
   const ihs = inputList.map((t, i) => commTensor(t, `inputList[${i}]`, fn));

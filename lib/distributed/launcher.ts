@@ -27,7 +27,7 @@ export interface LaunchOptions {
 export const LAUNCHER_PATH = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'torchnode-run.mjs');
 
 /** Runs `script` under torchnode-run; resolves with its exit code (non-zero when any rank failed). */
-export function launch(script: string, args: string[] = [], opts: LaunchOptions = {}): Promise<number> {
+export function launch(script: string, args: string[] = [], opts: LaunchOptions | null = {}): Promise<number> {
   const fn = 'distributed.launch';
   checkOptions(opts, ['nprocPerNode', 'nnodes', 'nodeRank', 'masterAddr', 'masterPort', 'prefix', 'env', 'stdio'], fn);
   if (typeof script !== 'string' || !script) throw new TypeError(`${fn}: Expected a script path for script but received ${describe(script)}`);
@@ -39,18 +39,18 @@ export function launch(script: string, args: string[] = [], opts: LaunchOptions 
     ['masterPort', '--master-port'],
   ];
   for (const [k, flag] of ints) {
-    const v = opts[k];
+    const v = opts?.[k];
     if (v === undefined) continue;
     if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0))
       throw new TypeError(`${fn}: Expected non-negative integer for ${k} but received ${describe(v)}`);
     flags.push(flag, String(v));
   }
-  if (opts.masterAddr !== undefined) flags.push('--master-addr', String(opts.masterAddr));
-  if (opts.prefix === false) flags.push('--no-prefix');
+  if (opts?.masterAddr !== undefined) flags.push('--master-addr', String(opts?.masterAddr));
+  if (opts?.prefix === false) flags.push('--no-prefix');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LAUNCHER_PATH, ...flags, script, ...args], {
-      env: { ...process.env, ...(opts.env ?? {}) },
-      stdio: opts.stdio ?? 'inherit',
+      env: { ...process.env, ...(opts?.env ?? {}) },
+      stdio: opts?.stdio ?? 'inherit',
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

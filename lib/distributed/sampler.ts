@@ -58,28 +58,28 @@ export class DistributedSampler implements Iterable<number> {
   readonly totalSize: number;
   epoch = 0;
 
-  constructor(dataset: Sized, opts: DistributedSamplerOptions = {}) {
+  constructor(dataset: Sized, opts: DistributedSamplerOptions | null = {}) {
     const fn = 'DistributedSampler';
     checkOptions(opts, ['numReplicas', 'rank', 'shuffle', 'seed', 'dropLast'], fn);
     this.datasetSize = sizeOf(dataset);
-    const needGroup = opts.numReplicas === undefined || opts.rank === undefined;
+    const needGroup = opts?.numReplicas === undefined || opts?.rank === undefined;
     if (needGroup && !(nativeDistributed.isAvailable() && nativeDistributed.isInitialized())) {
       throw new Error(
         `${fn}: numReplicas and rank default to the process group's, but it is not initialized ` +
           `(await distributed.initProcessGroup() first, or pass numReplicas and rank)`,
       );
     }
-    const numReplicas = opts.numReplicas ?? nativeDistributed.getWorldSize();
-    const rank = opts.rank ?? nativeDistributed.getRank();
+    const numReplicas = opts?.numReplicas ?? nativeDistributed.getWorldSize();
+    const rank = opts?.rank ?? nativeDistributed.getRank();
     if (!(Number.isInteger(numReplicas) && numReplicas > 0)) {
       throw new TypeError(`${fn}: Expected positive integer for numReplicas but received ${describe(numReplicas)}`);
     }
     if (!(Number.isInteger(rank) && rank >= 0 && rank < numReplicas)) {
       throw new RangeError(`${fn}: Invalid rank ${typeof rank === 'number' ? rank : describe(rank)}, rank should be in the interval [0, ${numReplicas - 1}]`);
     }
-    const shuffle = opts.shuffle ?? true;
-    const seed = opts.seed ?? 0;
-    const dropLast = opts.dropLast ?? false;
+    const shuffle = opts?.shuffle ?? true;
+    const seed = opts?.seed ?? 0;
+    const dropLast = opts?.dropLast ?? false;
     if (typeof shuffle !== 'boolean') throw new TypeError(`${fn}: Expected boolean for shuffle but received ${describe(shuffle)}`);
     if (!Number.isInteger(seed)) throw new TypeError(`${fn}: Expected integer for seed but received ${describe(seed)}`);
     if (typeof dropLast !== 'boolean') throw new TypeError(`${fn}: Expected boolean for dropLast but received ${describe(dropLast)}`);

@@ -52,21 +52,21 @@ function softmaxDim(input: Tensor, dim: number | null | undefined, fn: string): 
 // ---- activations -------------------------------------------------------------------------
 
 /** `F.relu(input, inplace=False)`. */
-export function relu(input: Tensor, opts: { inplace?: boolean } = {}): Tensor {
+export function relu(input: Tensor, opts: { inplace?: boolean } | null = {}): Tensor {
   checkTensor(input, 'relu');
   checkOptions(opts, ['inplace'], 'relu');
-  if (opts.inplace) {
+  if (opts?.inplace) {
     O.relu_(input._h);
     return input;
   }
   return wrap(O.relu(input._h));
 }
 /** `F.leaky_relu(input, negative_slope=0.01, inplace=False)`. */
-export function leakyRelu(input: Tensor, negativeSlope = 0.01, opts: { inplace?: boolean } = {}): Tensor {
+export function leakyRelu(input: Tensor, negativeSlope = 0.01, opts: { inplace?: boolean } | null = {}): Tensor {
   checkTensor(input, 'leakyRelu');
   expectNumber(negativeSlope, 'leakyRelu: negativeSlope');
   checkOptions(opts, ['inplace'], 'leakyRelu');
-  if (opts.inplace) {
+  if (opts?.inplace) {
     O.leakyRelu_(input._h, negativeSlope);
     return input;
   }
@@ -81,18 +81,18 @@ export function tanh(input: Tensor): Tensor {
   return wrap(O.tanh(checkTensor(input, 'tanh')._h));
 }
 /** `F.softmax(input, dim, dtype=None)`. */
-export function softmax(input: Tensor, dim?: number | null, opts: { dtype?: DType } = {}): Tensor {
+export function softmax(input: Tensor, dim?: number | null, opts: { dtype?: DType } | null = {}): Tensor {
   checkTensor(input, 'softmax');
   checkOptions(opts, ['dtype'], 'softmax');
   const d = softmaxDim(input, dim, 'softmax');
-  return withContext('softmax', () => wrap(O.softmax(input._h, d, opts.dtype === undefined ? undefined : dtypeCode(opts.dtype, 'softmax: dtype'))));
+  return withContext('softmax', () => wrap(O.softmax(input._h, d, opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype, 'softmax: dtype'))));
 }
 /** `F.log_softmax(input, dim, dtype=None)`. */
-export function logSoftmax(input: Tensor, dim?: number | null, opts: { dtype?: DType } = {}): Tensor {
+export function logSoftmax(input: Tensor, dim?: number | null, opts: { dtype?: DType } | null = {}): Tensor {
   checkTensor(input, 'logSoftmax');
   checkOptions(opts, ['dtype'], 'logSoftmax');
   const d = softmaxDim(input, dim, 'logSoftmax');
-  return withContext('logSoftmax', () => wrap(O.logSoftmax(input._h, d, opts.dtype === undefined ? undefined : dtypeCode(opts.dtype, 'logSoftmax: dtype'))));
+  return withContext('logSoftmax', () => wrap(O.logSoftmax(input._h, d, opts?.dtype === undefined ? undefined : dtypeCode(opts?.dtype, 'logSoftmax: dtype'))));
 }
 
 // ---- linear and convolution ------------------------------------------------------------------
@@ -131,9 +131,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   checkTensor(weight, fn, 'weight');
   const b = checkOptTensor(bias, fn, 'bias');
   checkOptions(opts, ['stride', 'padding', 'dilation', 'groups'], fn);
-  const stride = pair(opts.stride ?? 1, fn, 'stride', 1);
-  const dilation = pair(opts.dilation ?? 1, fn, 'dilation', 1);
-  const groups = opts.groups ?? 1;
+  const stride = pair(opts?.stride ?? 1, fn, 'stride', 1);
+  const dilation = pair(opts?.dilation ?? 1, fn, 'dilation', 1);
+  const groups = opts?.groups ?? 1;
   if (!(Number.isInteger(groups) && groups > 0)) throw new TypeError(`${fn}: expected positive integer for groups but received ${describe(groups)}`);
   if (weight.ndim !== 4) throw new RangeError(`${fn}: expected a 4-D weight [out, in/groups, kH, kW] but got ${shapeStr(weight.shape)}`);
   const inC = weight.shape[1] * groups;
@@ -142,7 +142,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
       `${fn}: expected input [N, ${inC}, H, W] or [${inC}, H, W] (${inC} channels) for weight ${shapeStr(weight.shape)}, got ${shapeStr(input.shape)}`,
     );
   }
-  const padding = opts.padding ?? 0;
+  const padding = opts?.padding ?? 0;
   return withContext(fn, () => {
     if (padding === 'valid' || padding === 'same') {
       if (padding === 'same' && (stride[0] !== 1 || stride[1] !== 1)) throw new Error("padding='same' is not supported for strided convolutions");
@@ -176,15 +176,15 @@ export function maxPool2d(input: Tensor, kernelSize: number | [number, number], 
   checkPoolInput(input, fn);
   checkOptions(opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'], fn);
   const k = pair(kernelSize, fn, 'kernelSize', 1);
-  const stride = opts.stride === undefined || opts.stride === null ? k : pair(opts.stride, fn, 'stride', 1);
-  const padding = pair(opts.padding ?? 0, fn, 'padding');
-  const dilation = pair(opts.dilation ?? 1, fn, 'dilation', 1);
-  const ceil = expectBool(opts.ceilMode ?? false, `${fn}: ceilMode`);
+  const stride = opts?.stride === undefined || opts?.stride === null ? k : pair(opts?.stride, fn, 'stride', 1);
+  const padding = pair(opts?.padding ?? 0, fn, 'padding');
+  const dilation = pair(opts?.dilation ?? 1, fn, 'dilation', 1);
+  const ceil = expectBool(opts?.ceilMode ?? false, `${fn}: ceilMode`);
   if (padding[0] * 2 > k[0] || padding[1] * 2 > k[1]) {
     throw new RangeError(`${fn}: pad should be at most half of effective kernel size, but got pad=${shapeStr(padding)}, kernel_size=${shapeStr(k)}`);
   }
   return withContext(fn, () => {
-    if (opts.returnIndices) {
+    if (opts?.returnIndices) {
       const [v, i] = O.maxPool2dIdx(input._h, k, stride, padding, dilation, ceil) as [number, number];
       return new ValuesIndices(wrap(v), wrap(i));
     }
@@ -207,9 +207,9 @@ export function avgPool2d(input: Tensor, kernelSize: number | [number, number], 
   checkPoolInput(input, fn);
   checkOptions(opts, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], fn);
   const k = pair(kernelSize, fn, 'kernelSize', 1);
-  const stride = opts.stride === undefined || opts.stride === null ? k : pair(opts.stride, fn, 'stride', 1);
-  const padding = pair(opts.padding ?? 0, fn, 'padding');
-  const div = opts.divisorOverride ?? null;
+  const stride = opts?.stride === undefined || opts?.stride === null ? k : pair(opts?.stride, fn, 'stride', 1);
+  const padding = pair(opts?.padding ?? 0, fn, 'padding');
+  const div = opts?.divisorOverride ?? null;
   if (div !== null && !(Number.isInteger(div) && div > 0))
     throw new TypeError(`${fn}: expected positive integer for divisorOverride but received ${describe(div)}`);
   return withContext(fn, () =>
@@ -219,8 +219,8 @@ export function avgPool2d(input: Tensor, kernelSize: number | [number, number], 
         k,
         stride,
         padding,
-        expectBool(opts.ceilMode ?? false, `${fn}: ceilMode`),
-        expectBool(opts.countIncludePad ?? true, `${fn}: countIncludePad`),
+        expectBool(opts?.ceilMode ?? false, `${fn}: ceilMode`),
+        expectBool(opts?.countIncludePad ?? true, `${fn}: countIncludePad`),
         div,
       ),
     ),
@@ -257,17 +257,17 @@ export interface BatchNormFunctionalOptions {
  * `F.batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
  * momentum=0.1, eps=1e-5)`: in training, running stats (when given) are updated in place.
  */
-export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormFunctionalOptions = {}): Tensor {
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormFunctionalOptions | null = {}): Tensor {
   const fn = 'batchNorm';
   checkTensor(input, fn);
   const rm = checkOptTensor(runningMean, fn, 'runningMean');
   const rv = checkOptTensor(runningVar, fn, 'runningVar');
   checkOptions(opts, ['weight', 'bias', 'training', 'momentum', 'eps'], fn);
-  const w = checkOptTensor(opts.weight, fn, 'weight');
-  const b = checkOptTensor(opts.bias, fn, 'bias');
-  const training = expectBool(opts.training ?? false, `${fn}: training`);
-  const momentum = expectNumber(opts.momentum ?? 0.1, `${fn}: momentum`);
-  const eps = expectNumber(opts.eps ?? 1e-5, `${fn}: eps`);
+  const w = checkOptTensor(opts?.weight, fn, 'weight');
+  const b = checkOptTensor(opts?.bias, fn, 'bias');
+  const training = expectBool(opts?.training ?? false, `${fn}: training`);
+  const momentum = expectNumber(opts?.momentum ?? 0.1, `${fn}: momentum`);
+  const eps = expectNumber(opts?.eps ?? 1e-5, `${fn}: eps`);
   if (input.ndim < 2) throw new RangeError(`${fn}: expected input with at least 2 dimensions [N, C, ...], got ${shapeStr(input.shape)}`);
   if (training) {
     const s = input.shape;
@@ -284,7 +284,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
 export function dropout(
   input: Tensor,
   p: number | { p?: number; training?: boolean; inplace?: boolean } = 0.5,
-  opts: { training?: boolean; inplace?: boolean } = {},
+  opts: { training?: boolean; inplace?: boolean } | null = {},
 ): Tensor {
   const fn = 'dropout';
   checkTensor(input, fn);
@@ -297,7 +297,7 @@ export function dropout(
   } else {
     prob = p;
     checkOptions(opts, ['training', 'inplace'], fn);
-    o = opts;
+    o = opts ?? {};
   }
   if (typeof prob !== 'number' || !(prob >= 0 && prob <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${describe(prob)}`);
   const training = expectBool(o.training ?? true, `${fn}: training`);
@@ -315,19 +315,23 @@ export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 /** `F.embedding(input, weight, padding_idx=None)`: rows of weight picked by int64 indices. */
-export function embedding(input: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; scaleGradByFreq?: boolean; sparse?: boolean } = {}): Tensor {
+export function embedding(
+  input: Tensor,
+  weight: Tensor,
+  opts: { paddingIdx?: number | null; scaleGradByFreq?: boolean; sparse?: boolean } | null = {},
+): Tensor {
   const fn = 'embedding';
   checkTensor(input, fn);
   checkTensor(weight, fn, 'weight');
   checkOptions(opts, ['paddingIdx', 'scaleGradByFreq', 'sparse'], fn);
   if (input.dtype !== 'int64' && input.dtype !== 'int32')
     throw new TypeError(`${fn}: expected int64 or int32 indices for input but received dtype ${input.dtype}`);
-  let pad = opts.paddingIdx ?? null;
+  let pad = opts?.paddingIdx ?? null;
   if (pad !== null) {
     expectInt(pad, `${fn}: paddingIdx`);
     if (pad < 0) pad += weight.shape[0];
   }
-  return withContext(fn, () => wrap(O.embedding(weight._h, input._h, pad ?? -1, opts.scaleGradByFreq ?? false, opts.sparse ?? false)));
+  return withContext(fn, () => wrap(O.embedding(weight._h, input._h, pad ?? -1, opts?.scaleGradByFreq ?? false, opts?.sparse ?? false)));
 }
 
 // ---- losses -------------------------------------------------------------------------------------
@@ -344,15 +348,15 @@ export interface CrossEntropyOptions {
  * `F.cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0)`:
  * input [N, C] (or [N, C, d...] / [C]) logits; target int64 class indices [N] or class probabilities shaped like input.
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions | null = {}): Tensor {
   const fn = 'crossEntropy';
   checkTensor(input, fn);
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'], fn);
-  const w = checkOptTensor(opts.weight, fn, 'weight');
-  const red = reductionEnum(opts.reduction, fn);
-  const ignore = expectInt(opts.ignoreIndex ?? -100, `${fn}: ignoreIndex`);
-  const ls = expectNumber(opts.labelSmoothing ?? 0, `${fn}: labelSmoothing`);
+  const w = checkOptTensor(opts?.weight, fn, 'weight');
+  const red = reductionEnum(opts?.reduction, fn);
+  const ignore = expectInt(opts?.ignoreIndex ?? -100, `${fn}: ignoreIndex`);
+  const ls = expectNumber(opts?.labelSmoothing ?? 0, `${fn}: labelSmoothing`);
   if (ls < 0 || ls > 1) throw new RangeError(`${fn}: labelSmoothing must be between 0.0 and 1.0 but got ${ls}`);
   checkClassTarget(input, target, fn, true);
   if (w && (w.ndim !== 1 || w.shape[0] !== classCount(input))) {
@@ -391,14 +395,14 @@ function checkClassTarget(input: Tensor, target: Tensor, fn: string, allowProbs:
 }
 
 /** `F.nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean')`: input holds log-probabilities. */
-export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } | null = {}): Tensor {
   const fn = 'nllLoss';
   checkTensor(input, fn);
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['weight', 'ignoreIndex', 'reduction'], fn);
-  const w = checkOptTensor(opts.weight, fn, 'weight');
-  const red = reductionEnum(opts.reduction, fn);
-  const ignore = expectInt(opts.ignoreIndex ?? -100, `${fn}: ignoreIndex`);
+  const w = checkOptTensor(opts?.weight, fn, 'weight');
+  const red = reductionEnum(opts?.reduction, fn);
+  const ignore = expectInt(opts?.ignoreIndex ?? -100, `${fn}: ignoreIndex`);
   checkClassTarget(input, target, fn, false);
   return withContext(fn, () => wrap(O.nllLoss(input._h, target._h, w ? w._h : null, red, ignore)));
 }
@@ -420,12 +424,12 @@ function broadcastPair(fn: string, input: Tensor, target: Tensor): [number, numb
 }
 
 /** `F.mse_loss(input, target, reduction='mean')`. */
-export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } | null = {}): Tensor {
   const fn = 'mseLoss';
   checkTensor(input, fn);
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['reduction'], fn);
-  const red = reductionEnum(opts.reduction, fn);
+  const red = reductionEnum(opts?.reduction, fn);
   const [a, b, views] = broadcastPair(fn, input, target);
   try {
     return withContext(fn, () => wrap(O.mseLoss(a, b, red)));
@@ -434,12 +438,12 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
   }
 }
 /** `F.l1_loss(input, target, reduction='mean')`. */
-export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } | null = {}): Tensor {
   const fn = 'l1Loss';
   checkTensor(input, fn);
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['reduction'], fn);
-  const red = reductionEnum(opts.reduction, fn);
+  const red = reductionEnum(opts?.reduction, fn);
   const [a, b, views] = broadcastPair(fn, input, target);
   try {
     return withContext(fn, () => wrap(O.l1Loss(a, b, red)));
@@ -449,13 +453,13 @@ export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduct
 }
 
 /** `F.binary_cross_entropy(input, target, weight=None, reduction='mean')`: input holds probabilities. */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight?: Tensor | null; reduction?: Reduction } | null = {}): Tensor {
   const fn = 'binaryCrossEntropy';
   checkTensor(input, fn);
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['weight', 'reduction'], fn);
-  const w = checkOptTensor(opts.weight, fn, 'weight');
-  const red = reductionEnum(opts.reduction, fn);
+  const w = checkOptTensor(opts?.weight, fn, 'weight');
+  const red = reductionEnum(opts?.reduction, fn);
   if (shapeStr(input.shape) !== shapeStr(target.shape)) {
     throw new RangeError(
       `${fn}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}) is deprecated. Please ensure they have the same size.`,
@@ -476,15 +480,15 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight
 export function binaryCrossEntropyWithLogits(
   input: Tensor,
   target: Tensor,
-  opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {},
+  opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } | null = {},
 ): Tensor {
   const fn = 'binaryCrossEntropyWithLogits';
   checkTensor(input, fn);
   checkTensor(target, fn, 'target');
   checkOptions(opts, ['weight', 'reduction', 'posWeight'], fn);
-  const w = checkOptTensor(opts.weight, fn, 'weight');
-  const pw = checkOptTensor(opts.posWeight, fn, 'posWeight');
-  const red = reductionEnum(opts.reduction, fn);
+  const w = checkOptTensor(opts?.weight, fn, 'weight');
+  const pw = checkOptTensor(opts?.posWeight, fn, 'posWeight');
+  const red = reductionEnum(opts?.reduction, fn);
   if (shapeStr(input.shape) !== shapeStr(target.shape)) {
     throw new RangeError(`${fn}: Target size (${shapeStr(target.shape)}) must be the same as input size (${shapeStr(input.shape)})`);
   }

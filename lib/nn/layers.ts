@@ -45,13 +45,13 @@ export class Linear extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions | null = {}) {
     super();
     checkOptions(opts, ['bias', 'dtype', 'device'], 'Linear');
     this.inFeatures = expectNonNegInt(inFeatures, 'Linear: inFeatures');
     this.outFeatures = expectNonNegInt(outFeatures, 'Linear: outFeatures');
-    this.weight = newParam([outFeatures, inFeatures], opts);
-    if (expectBool(opts.bias ?? true, 'Linear: bias')) this.bias = newParam([outFeatures], opts);
+    this.weight = newParam([outFeatures, inFeatures], opts ?? {});
+    if (expectBool(opts?.bias ?? true, 'Linear: bias')) this.bias = newParam([outFeatures], opts ?? {});
     else this.registerParameter('bias', null);
     this.resetParameters();
   }
@@ -127,20 +127,20 @@ export class Conv2d extends Module {
     } else {
       opts = b;
       k = a;
-      if (opts.kernelSize !== undefined) throw new TypeError(`${fn}: kernelSize given twice (positional and in options)`);
+      if (opts?.kernelSize !== undefined) throw new TypeError(`${fn}: kernelSize given twice (positional and in options)`);
     }
     checkOptions(opts, ['kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'dtype', 'device'], fn);
     this.inChannels = expectPositiveInt(inChannels, `${fn}: inChannels`);
     this.outChannels = expectPositiveInt(outChannels, `${fn}: outChannels`);
     this.kernelSize = pair(k, fn, 'kernelSize', 1);
-    this.stride = pair(opts.stride ?? 1, fn, 'stride', 1);
-    this.dilation = pair(opts.dilation ?? 1, fn, 'dilation', 1);
-    const groups = opts.groups ?? 1;
+    this.stride = pair(opts?.stride ?? 1, fn, 'stride', 1);
+    this.dilation = pair(opts?.dilation ?? 1, fn, 'dilation', 1);
+    const groups = opts?.groups ?? 1;
     if (!(Number.isInteger(groups) && groups > 0)) throw new TypeError(`${fn}: groups must be a positive integer (received ${describe(groups)})`);
     if (inChannels % groups !== 0) throw new RangeError(`${fn}: in_channels must be divisible by groups (inChannels=${inChannels}, groups=${groups})`);
     if (outChannels % groups !== 0) throw new RangeError(`${fn}: out_channels must be divisible by groups (outChannels=${outChannels}, groups=${groups})`);
     this.groups = groups;
-    const padding = opts.padding ?? 0;
+    const padding = opts?.padding ?? 0;
     if (typeof padding === 'string') {
       if (padding !== 'valid' && padding !== 'same') throw new TypeError(`${fn}: Invalid padding string '${padding}', should be one of 'valid', 'same'`);
       if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1))
@@ -149,14 +149,14 @@ export class Conv2d extends Module {
     } else {
       this.padding = pair(padding, fn, 'padding');
     }
-    const mode = opts.paddingMode ?? 'zeros';
+    const mode = opts?.paddingMode ?? 'zeros';
     if (!['zeros', 'reflect', 'replicate', 'circular'].includes(mode)) {
       throw new TypeError(`${fn}: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', but got paddingMode=${describe(mode)}`);
     }
     if (mode !== 'zeros' && typeof this.padding === 'string') throw new TypeError(`${fn}: paddingMode '${mode}' needs numeric padding`);
     this.paddingMode = mode;
     this.weight = newParam([outChannels, inChannels / groups, ...this.kernelSize], opts);
-    if (expectBool(opts.bias ?? true, `${fn}: bias`)) this.bias = newParam([outChannels], opts);
+    if (expectBool(opts?.bias ?? true, `${fn}: bias`)) this.bias = newParam([outChannels], opts);
     else this.registerParameter('bias', null);
     this.resetParameters();
   }
@@ -234,9 +234,9 @@ function poolArgs<T extends { kernelSize?: IntOrPair; stride?: IntOrPair | null 
     if (typeof b === 'object' && b !== null && !Array.isArray(b)) opts = { ...b, kernelSize: a };
     else opts = { ...(c ?? {}), kernelSize: a, ...(b !== undefined ? { stride: b } : {}) } as T;
   }
-  if (opts.kernelSize === undefined) throw new TypeError(`${fn}: missing kernelSize`);
-  pair(opts.kernelSize, fn, 'kernelSize', 1);
-  if (opts.stride !== undefined && opts.stride !== null) pair(opts.stride, fn, 'stride', 1);
+  if (opts?.kernelSize === undefined) throw new TypeError(`${fn}: missing kernelSize`);
+  pair(opts?.kernelSize, fn, 'kernelSize', 1);
+  if (opts?.stride !== undefined && opts?.stride !== null) pair(opts?.stride, fn, 'stride', 1);
   return opts as T & { kernelSize: IntOrPair };
 }
 
@@ -386,16 +386,16 @@ export abstract class BatchNorm extends Module {
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
 
-  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(numFeatures: number, opts: BatchNormOptions | null = {}) {
     super();
     const fn = this.constructor.name;
     checkOptions(opts, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype', 'device'], fn);
     this.numFeatures = expectPositiveInt(numFeatures, `${fn}: numFeatures`);
-    this.eps = expectNumber(opts.eps ?? 1e-5, `${fn}: eps`);
-    this.momentum = opts.momentum === null ? null : expectNumber(opts.momentum ?? 0.1, `${fn}: momentum`);
-    this.affine = expectBool(opts.affine ?? true, `${fn}: affine`);
-    this.trackRunningStats = expectBool(opts.trackRunningStats ?? true, `${fn}: trackRunningStats`);
-    const f = { dtype: opts.dtype, device: opts.device };
+    this.eps = expectNumber(opts?.eps ?? 1e-5, `${fn}: eps`);
+    this.momentum = opts?.momentum === null ? null : expectNumber(opts?.momentum ?? 0.1, `${fn}: momentum`);
+    this.affine = expectBool(opts?.affine ?? true, `${fn}: affine`);
+    this.trackRunningStats = expectBool(opts?.trackRunningStats ?? true, `${fn}: trackRunningStats`);
+    const f = { dtype: opts?.dtype, device: opts?.device };
     if (this.affine) {
       this.weight = newParam([numFeatures], f);
       this.bias = newParam([numFeatures], f);
@@ -499,7 +499,7 @@ export class BatchNorm2d extends BatchNorm {
 export class Dropout extends Module {
   readonly p: number;
   readonly inplace: boolean;
-  constructor(p: number | { p?: number; inplace?: boolean } = 0.5, opts: { inplace?: boolean } = {}) {
+  constructor(p: number | { p?: number; inplace?: boolean } = 0.5, opts: { inplace?: boolean } | null = {}) {
     super();
     const o = typeof p === 'object' && p !== null ? p : { ...opts, p };
     checkOptions(o, ['p', 'inplace'], 'Dropout');
@@ -667,13 +667,13 @@ export class Embedding extends Module {
   readonly scaleGradByFreq: boolean;
   readonly sparse: boolean;
   declare weight: Parameter;
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions | null = {}) {
     super();
     const fn = 'Embedding';
     checkOptions(opts, ['paddingIdx', 'scaleGradByFreq', 'sparse', 'dtype', 'device'], fn);
     this.numEmbeddings = expectPositiveInt(numEmbeddings, `${fn}: numEmbeddings`);
     this.embeddingDim = expectNonNegInt(embeddingDim, `${fn}: embeddingDim`);
-    let pad = opts.paddingIdx ?? null;
+    let pad = opts?.paddingIdx ?? null;
     if (pad !== null) {
       expectInt(pad, `${fn}: paddingIdx`);
       if (pad >= numEmbeddings || pad < -numEmbeddings)
@@ -681,9 +681,9 @@ export class Embedding extends Module {
       if (pad < 0) pad += numEmbeddings;
     }
     this.paddingIdx = pad;
-    this.scaleGradByFreq = expectBool(opts.scaleGradByFreq ?? false, `${fn}: scaleGradByFreq`);
-    this.sparse = expectBool(opts.sparse ?? false, `${fn}: sparse`);
-    this.weight = newParam([numEmbeddings, embeddingDim], opts);
+    this.scaleGradByFreq = expectBool(opts?.scaleGradByFreq ?? false, `${fn}: scaleGradByFreq`);
+    this.sparse = expectBool(opts?.sparse ?? false, `${fn}: sparse`);
+    this.weight = newParam([numEmbeddings, embeddingDim], opts ?? {});
     this.resetParameters();
   }
   /** N(0, 1), then the padding row zeroed. */

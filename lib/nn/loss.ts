@@ -27,12 +27,12 @@ export class CrossEntropyLoss extends Loss {
   declare weight: Tensor | null;
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
-  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {}) {
+  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } | null = {}) {
     checkOptions(opts, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'], 'CrossEntropyLoss');
-    super(opts.reduction);
-    weightBuffer(this, 'weight', opts.weight, 'CrossEntropyLoss');
-    this.ignoreIndex = expectInt(opts.ignoreIndex ?? -100, 'CrossEntropyLoss: ignoreIndex');
-    this.labelSmoothing = expectNumber(opts.labelSmoothing ?? 0, 'CrossEntropyLoss: labelSmoothing');
+    super(opts?.reduction);
+    weightBuffer(this, 'weight', opts?.weight, 'CrossEntropyLoss');
+    this.ignoreIndex = expectInt(opts?.ignoreIndex ?? -100, 'CrossEntropyLoss: ignoreIndex');
+    this.labelSmoothing = expectNumber(opts?.labelSmoothing ?? 0, 'CrossEntropyLoss: labelSmoothing');
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, {
@@ -48,11 +48,11 @@ export class CrossEntropyLoss extends Loss {
 export class NLLLoss extends Loss {
   declare weight: Tensor | null;
   readonly ignoreIndex: number;
-  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
+  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } | null = {}) {
     checkOptions(opts, ['weight', 'ignoreIndex', 'reduction'], 'NLLLoss');
-    super(opts.reduction);
-    weightBuffer(this, 'weight', opts.weight, 'NLLLoss');
-    this.ignoreIndex = expectInt(opts.ignoreIndex ?? -100, 'NLLLoss: ignoreIndex');
+    super(opts?.reduction);
+    weightBuffer(this, 'weight', opts?.weight, 'NLLLoss');
+    this.ignoreIndex = expectInt(opts?.ignoreIndex ?? -100, 'NLLLoss: ignoreIndex');
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
@@ -61,9 +61,9 @@ export class NLLLoss extends Loss {
 
 /** `nn.MSELoss(reduction='mean')`. */
 export class MSELoss extends Loss {
-  constructor(opts: { reduction?: Reduction } = {}) {
+  constructor(opts: { reduction?: Reduction } | null = {}) {
     checkOptions(opts, ['reduction'], 'MSELoss');
-    super(opts.reduction);
+    super(opts?.reduction);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
@@ -72,9 +72,9 @@ export class MSELoss extends Loss {
 
 /** `nn.L1Loss(reduction='mean')`. */
 export class L1Loss extends Loss {
-  constructor(opts: { reduction?: Reduction } = {}) {
+  constructor(opts: { reduction?: Reduction } | null = {}) {
     checkOptions(opts, ['reduction'], 'L1Loss');
-    super(opts.reduction);
+    super(opts?.reduction);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
@@ -84,10 +84,10 @@ export class L1Loss extends Loss {
 /** `nn.BCELoss(weight=None, reduction='mean')`: input holds probabilities. */
 export class BCELoss extends Loss {
   declare weight: Tensor | null;
-  constructor(opts: { weight?: Tensor | null; reduction?: Reduction } = {}) {
+  constructor(opts: { weight?: Tensor | null; reduction?: Reduction } | null = {}) {
     checkOptions(opts, ['weight', 'reduction'], 'BCELoss');
-    super(opts.reduction);
-    weightBuffer(this, 'weight', opts.weight, 'BCELoss');
+    super(opts?.reduction);
+    weightBuffer(this, 'weight', opts?.weight, 'BCELoss');
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
@@ -98,11 +98,11 @@ export class BCELoss extends Loss {
 export class BCEWithLogitsLoss extends Loss {
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
-  constructor(opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
+  constructor(opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } | null = {}) {
     checkOptions(opts, ['weight', 'reduction', 'posWeight'], 'BCEWithLogitsLoss');
-    super(opts.reduction);
-    weightBuffer(this, 'weight', opts.weight, 'BCEWithLogitsLoss');
-    weightBuffer(this, 'pos_weight', opts.posWeight, 'BCEWithLogitsLoss');
+    super(opts?.reduction);
+    weightBuffer(this, 'weight', opts?.weight, 'BCEWithLogitsLoss');
+    weightBuffer(this, 'pos_weight', opts?.posWeight, 'BCEWithLogitsLoss');
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, reduction: this.reduction, posWeight: this.pos_weight });

@@ -215,7 +215,7 @@ export class Module {
    * `register_buffer(name, tensor, persistent=True)`: state that is not a parameter (running
    * statistics); persistent buffers are part of stateDict(). The tensor is keep()-ed.
    */
-  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
+  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } | null = {}): void {
     checkName(name, 'buffer', this, this._buffers);
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new TypeError(`registerBuffer: cannot assign '${typeName(tensor)}' object to buffer '${name}' (Tensor or null required)`);
@@ -259,10 +259,10 @@ export class Module {
   // ---- iteration ----
 
   /** `named_modules()`: [path, module] for this module and all descendants, pre-order. */
-  namedModules(opts: { prefix?: string; removeDuplicate?: boolean } = {}): [string, Module][] {
+  namedModules(opts: { prefix?: string; removeDuplicate?: boolean } | null = {}): [string, Module][] {
     const out: [string, Module][] = [];
     const memo = new Set<Module>();
-    const removeDuplicate = opts.removeDuplicate ?? true;
+    const removeDuplicate = opts?.removeDuplicate ?? true;
     const visit = (m: Module, p: string): void => {
       if (removeDuplicate) {
         if (memo.has(m)) return;
@@ -271,7 +271,7 @@ export class Module {
       out.push([p, m]);
       for (const [n, c] of m._modules) if (c) visit(c, p ? `${p}.${n}` : n);
     };
-    visit(this, opts.prefix ?? '');
+    visit(this, opts?.prefix ?? '');
     return out;
   }
   /** `modules()`: this module and all descendants. */
@@ -309,19 +309,19 @@ export class Module {
     return out;
   }
   /** `named_parameters()`: ["fc1.weight", p], ... (shared parameters once). */
-  namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
-    return this._namedMembers((m) => m._parameters, opts.prefix ?? '', opts.recurse ?? true);
+  namedParameters(opts: { prefix?: string; recurse?: boolean } | null = {}): [string, Parameter][] {
+    return this._namedMembers((m) => m._parameters, opts?.prefix ?? '', opts?.recurse ?? true);
   }
   /** `parameters()`: the Parameter objects themselves (pass them to an optimizer). */
-  parameters(opts: { recurse?: boolean } = {}): Parameter[] {
+  parameters(opts: { recurse?: boolean } | null = {}): Parameter[] {
     return this.namedParameters(opts).map(([, p]) => p);
   }
   /** `named_buffers()`. */
-  namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
-    return this._namedMembers((m) => m._buffers, opts.prefix ?? '', opts.recurse ?? true);
+  namedBuffers(opts: { prefix?: string; recurse?: boolean } | null = {}): [string, Tensor][] {
+    return this._namedMembers((m) => m._buffers, opts?.prefix ?? '', opts?.recurse ?? true);
   }
   /** `buffers()`. */
-  buffers(opts: { recurse?: boolean } = {}): Tensor[] {
+  buffers(opts: { recurse?: boolean } | null = {}): Tensor[] {
     return this.namedBuffers(opts).map(([, b]) => b);
   }
 
@@ -421,9 +421,9 @@ export class Module {
    * `state_dict()`: a Map in PyTorch's order (each module's parameters, then its persistent
    * buffers, then its children's, recursively). Values are detached tensors sharing storage.
    */
-  stateDict(opts: { prefix?: string; keepVars?: boolean } = {}): StateDict {
+  stateDict(opts: { prefix?: string; keepVars?: boolean } | null = {}): StateDict {
     const out: StateDict = new Map();
-    const keepVars = opts.keepVars ?? false;
+    const keepVars = opts?.keepVars ?? false;
     const visit = (m: Module, prefix: string): void => {
       for (const [k, p] of m._parameters) if (p) out.set(prefix + k, keepVars ? p : p.detach());
       for (const [k, b] of m._buffers) {
@@ -431,7 +431,7 @@ export class Module {
       }
       for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
     };
-    visit(this, opts.prefix ?? '');
+    visit(this, opts?.prefix ?? '');
     return out;
   }
 

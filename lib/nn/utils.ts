@@ -22,7 +22,7 @@ export function clipGradNorm_(
   parameters: Iterable<Tensor> | Tensor,
   maxNorm: number,
   normType: number | 'inf' = 2,
-  opts: { errorIfNonfinite?: boolean } = {},
+  opts: { errorIfNonfinite?: boolean } | null = {},
 ): Tensor {
   const fn = 'clipGradNorm_';
   const params = paramList(parameters, fn);
@@ -41,7 +41,7 @@ export function clipGradNorm_(
       } else {
         total = stack(grads.map((g) => g.norm(p).to(device))).norm(p);
       }
-      if (opts.errorIfNonfinite && !Number.isFinite(total.item())) {
+      if (opts?.errorIfNonfinite && !Number.isFinite(total.item())) {
         throw new Error(
           `The total norm of order ${p} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set \`errorIfNonfinite: false\``,
         );

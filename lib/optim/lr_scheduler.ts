@@ -133,11 +133,11 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
-  constructor(optimizer: Optimizer<object>, stepSize: number, opts: { gamma?: number; lastEpoch?: number } = {}) {
+  constructor(optimizer: Optimizer<object>, stepSize: number, opts: { gamma?: number; lastEpoch?: number } | null = {}) {
     checkOptions(opts, ['gamma', 'lastEpoch'], 'StepLR');
-    super('StepLR', optimizer, opts.lastEpoch ?? -1);
+    super('StepLR', optimizer, opts?.lastEpoch ?? -1);
     this.stepSize = expectInt('StepLR', 'stepSize', stepSize, 1);
-    this.gamma = expectNum('StepLR', 'gamma', opts.gamma ?? 0.1);
+    this.gamma = expectNum('StepLR', 'gamma', opts?.gamma ?? 0.1);
     this._initialStep();
   }
   protected getLr(): number[] {
@@ -154,9 +154,9 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   milestones: Map<number, number>;
   gamma: number;
-  constructor(optimizer: Optimizer<object>, milestones: number[], opts: { gamma?: number; lastEpoch?: number } = {}) {
+  constructor(optimizer: Optimizer<object>, milestones: number[], opts: { gamma?: number; lastEpoch?: number } | null = {}) {
     checkOptions(opts, ['gamma', 'lastEpoch'], 'MultiStepLR');
-    super('MultiStepLR', optimizer, opts.lastEpoch ?? -1);
+    super('MultiStepLR', optimizer, opts?.lastEpoch ?? -1);
     if (!Array.isArray(milestones)) throw new TypeError(`MultiStepLR: Expected an array of integers for milestones but received ${describe(milestones)}`);
     // A Counter, as PyTorch: a milestone listed twice multiplies by gamma twice.
     this.milestones = new Map();
@@ -164,7 +164,7 @@ export class MultiStepLR extends LRScheduler {
       expectInt('MultiStepLR', `milestones[${i}]`, m, 0);
       this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
     });
-    this.gamma = expectNum('MultiStepLR', 'gamma', opts.gamma ?? 0.1);
+    this.gamma = expectNum('MultiStepLR', 'gamma', opts?.gamma ?? 0.1);
     this._initialStep();
   }
   protected getLr(): number[] {
@@ -197,9 +197,9 @@ export class MultiStepLR extends LRScheduler {
 /** `ExponentialLR`: multiplies by `gamma` every epoch. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
-  constructor(optimizer: Optimizer<object>, gamma: number, opts: { lastEpoch?: number } = {}) {
+  constructor(optimizer: Optimizer<object>, gamma: number, opts: { lastEpoch?: number } | null = {}) {
     checkOptions(opts, ['lastEpoch'], 'ExponentialLR');
-    super('ExponentialLR', optimizer, opts.lastEpoch ?? -1);
+    super('ExponentialLR', optimizer, opts?.lastEpoch ?? -1);
     this.gamma = expectNum('ExponentialLR', 'gamma', gamma);
     this._initialStep();
   }
@@ -217,11 +217,11 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   TMax: number;
   etaMin: number;
-  constructor(optimizer: Optimizer<object>, TMax: number, opts: { etaMin?: number; lastEpoch?: number } = {}) {
+  constructor(optimizer: Optimizer<object>, TMax: number, opts: { etaMin?: number; lastEpoch?: number } | null = {}) {
     checkOptions(opts, ['etaMin', 'lastEpoch'], 'CosineAnnealingLR');
-    super('CosineAnnealingLR', optimizer, opts.lastEpoch ?? -1);
+    super('CosineAnnealingLR', optimizer, opts?.lastEpoch ?? -1);
     this.TMax = expectInt('CosineAnnealingLR', 'TMax', TMax, 1);
-    this.etaMin = expectNum('CosineAnnealingLR', 'etaMin', opts.etaMin ?? 0);
+    this.etaMin = expectNum('CosineAnnealingLR', 'etaMin', opts?.etaMin ?? 0);
     this._initialStep();
   }
   protected getLr(): number[] {
@@ -251,7 +251,7 @@ export class CosineAnnealingLR extends LRScheduler {
 /** `LambdaLR`: lr = initial lr × `lrLambda(epoch)` (one function, or one per group). */
 export class LambdaLR extends LRScheduler {
   lrLambdas: ((epoch: number) => number)[];
-  constructor(optimizer: Optimizer<object>, lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[], opts: { lastEpoch?: number } = {}) {
+  constructor(optimizer: Optimizer<object>, lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[], opts: { lastEpoch?: number } | null = {}) {
     checkOptions(opts, ['lastEpoch'], 'LambdaLR');
     const n = groupsOf(optimizer, 'LambdaLR').length;
     let fns: ((epoch: number) => number)[];
@@ -262,7 +262,7 @@ export class LambdaLR extends LRScheduler {
     fns.forEach((f, i) => {
       if (typeof f !== 'function') throw new TypeError(`LambdaLR: Expected a function for lrLambda[${i}] but received ${describe(f)}`);
     });
-    super('LambdaLR', optimizer, opts.lastEpoch ?? -1);
+    super('LambdaLR', optimizer, opts?.lastEpoch ?? -1);
     this.lrLambdas = fns;
     this._initialStep();
   }
@@ -313,7 +313,7 @@ export class OneCycleLR extends LRScheduler {
   useBeta1 = false;
   private readonly _phases: Phase[];
 
-  constructor(optimizer: Optimizer<object>, maxLr: number | number[], opts: OneCycleLROptions = {}) {
+  constructor(optimizer: Optimizer<object>, maxLr: number | number[], opts: OneCycleLROptions | null = {}) {
     const fn = 'OneCycleLR';
     checkOptions(
       opts,
@@ -335,20 +335,20 @@ export class OneCycleLR extends LRScheduler {
     );
     const groups = groupsOf(optimizer, fn);
     let total: number;
-    if (opts.totalSteps === undefined && opts.epochs === undefined && opts.stepsPerEpoch === undefined) {
+    if (opts?.totalSteps === undefined && opts?.epochs === undefined && opts?.stepsPerEpoch === undefined) {
       throw new Error(`${fn}: You must define either totalSteps OR (epochs AND stepsPerEpoch)`);
-    } else if (opts.totalSteps !== undefined) {
-      total = expectInt(fn, 'totalSteps', opts.totalSteps, 1);
+    } else if (opts?.totalSteps !== undefined) {
+      total = expectInt(fn, 'totalSteps', opts?.totalSteps, 1);
     } else {
-      total = expectInt(fn, 'epochs', opts.epochs, 1) * expectInt(fn, 'stepsPerEpoch', opts.stepsPerEpoch, 1);
+      total = expectInt(fn, 'epochs', opts?.epochs, 1) * expectInt(fn, 'stepsPerEpoch', opts?.stepsPerEpoch, 1);
     }
-    const pct = opts.pctStart ?? 0.3;
+    const pct = opts?.pctStart ?? 0.3;
     if (typeof pct !== 'number' || pct < 0 || pct > 1) throw new RangeError(`${fn}: Expected number in [0, 1] for pctStart but received ${describe(pct)}`);
-    const anneal = opts.annealStrategy ?? 'cos';
+    const anneal = opts?.annealStrategy ?? 'cos';
     if (anneal !== 'cos' && anneal !== 'linear') {
       throw new TypeError(`${fn}: Expected one of 'cos', 'linear' for annealStrategy but received ${describe(anneal)}`);
     }
-    const phases: Phase[] = opts.threePhase
+    const phases: Phase[] = opts?.threePhase
       ? [
           { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
           { endStep: 2 * pct * total - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
@@ -366,9 +366,9 @@ export class OneCycleLR extends LRScheduler {
       return groups.map(() => expectNum(fn, name, v));
     };
     const maxLrs = perGroup('maxLr', maxLr);
-    const divFactor = expectNum(fn, 'divFactor', opts.divFactor ?? 25);
-    const finalDivFactor = expectNum(fn, 'finalDivFactor', opts.finalDivFactor ?? 1e4);
-    const lastEpoch = opts.lastEpoch ?? -1;
+    const divFactor = expectNum(fn, 'divFactor', opts?.divFactor ?? 25);
+    const finalDivFactor = expectNum(fn, 'finalDivFactor', opts?.finalDivFactor ?? 1e4);
+    const lastEpoch = opts?.lastEpoch ?? -1;
     if (lastEpoch === -1) {
       groups.forEach((g, i) => {
         g.initialLr = maxLrs[i] / divFactor;
@@ -376,7 +376,7 @@ export class OneCycleLR extends LRScheduler {
         g.minLr = (g.initialLr as number) / finalDivFactor;
       });
     }
-    const cycle = opts.cycleMomentum ?? true;
+    const cycle = opts?.cycleMomentum ?? true;
     let useBeta1 = false;
     if (cycle) {
       const defaults = optimizer.defaults as Record<string, unknown>;
@@ -384,8 +384,8 @@ export class OneCycleLR extends LRScheduler {
         throw new Error(`${fn}: optimizer must support momentum with \`cycleMomentum\` option enabled`);
       }
       useBeta1 = 'betas' in defaults;
-      const maxM = perGroup('maxMomentum', opts.maxMomentum ?? 0.95);
-      const baseM = perGroup('baseMomentum', opts.baseMomentum ?? 0.85);
+      const maxM = perGroup('maxMomentum', opts?.maxMomentum ?? 0.95);
+      const baseM = perGroup('baseMomentum', opts?.baseMomentum ?? 0.85);
       if (lastEpoch === -1) {
         groups.forEach((g, i) => {
           if (useBeta1) g.betas = [maxM[i], ...(g.betas as number[]).slice(1)];
@@ -467,28 +467,28 @@ export class ReduceLROnPlateau {
   lastEpoch = 0;
   protected _lastLr: number[];
 
-  constructor(optimizer: Optimizer<object>, opts: ReduceLROnPlateauOptions = {}) {
+  constructor(optimizer: Optimizer<object>, opts: ReduceLROnPlateauOptions | null = {}) {
     const fn = 'ReduceLROnPlateau';
     checkOptions(opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'], fn);
     const groups = groupsOf(optimizer, fn);
     this.optimizer = optimizer;
-    this.factor = expectNum(fn, 'factor', opts.factor ?? 0.1);
+    this.factor = expectNum(fn, 'factor', opts?.factor ?? 0.1);
     if (this.factor >= 1.0) throw new RangeError(`${fn}: Factor should be < 1.0 but received ${this.factor}`);
-    const minLr = opts.minLr ?? 0;
+    const minLr = opts?.minLr ?? 0;
     if (Array.isArray(minLr)) {
       if (minLr.length !== groups.length) throw new Error(`${fn}: expected ${groups.length} min_lrs, got ${minLr.length}`);
       this.minLrs = minLr.map((x, i) => expectNum(fn, `minLr[${i}]`, x));
     } else this.minLrs = groups.map(() => expectNum(fn, 'minLr', minLr));
-    this.patience = expectInt(fn, 'patience', opts.patience ?? 10, 0);
-    this.cooldown = expectInt(fn, 'cooldown', opts.cooldown ?? 0, 0);
-    const mode = opts.mode ?? 'min';
+    this.patience = expectInt(fn, 'patience', opts?.patience ?? 10, 0);
+    this.cooldown = expectInt(fn, 'cooldown', opts?.cooldown ?? 0, 0);
+    const mode = opts?.mode ?? 'min';
     if (mode !== 'min' && mode !== 'max') throw new TypeError(`${fn}: Expected one of 'min', 'max' for mode but received ${describe(mode)}`);
-    const tm = opts.thresholdMode ?? 'rel';
+    const tm = opts?.thresholdMode ?? 'rel';
     if (tm !== 'rel' && tm !== 'abs') throw new TypeError(`${fn}: Expected one of 'rel', 'abs' for thresholdMode but received ${describe(tm)}`);
     this.mode = mode;
     this.thresholdMode = tm;
-    this.threshold = expectNum(fn, 'threshold', opts.threshold ?? 1e-4);
-    this.eps = expectNum(fn, 'eps', opts.eps ?? 1e-8);
+    this.threshold = expectNum(fn, 'threshold', opts?.threshold ?? 1e-4);
+    this.eps = expectNum(fn, 'eps', opts?.eps ?? 1e-8);
     this.modeWorse = mode === 'min' ? Infinity : -Infinity;
     this.best = this.modeWorse;
     this._lastLr = groups.map(lrOf);

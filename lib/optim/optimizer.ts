@@ -238,8 +238,8 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
    * Clears the gradients of all parameters. `setToNone` (default true, as PyTorch 2.x) drops
    * them; false zeroes them in place.
    */
-  zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    const setToNone = opts.setToNone ?? true;
+  zeroGrad(opts: { setToNone?: boolean } | null = {}): void {
+    const setToNone = opts?.setToNone ?? true;
     checkBool(`${this._kind}.zeroGrad`, 'setToNone', setToNone);
     native.optimizerZeroGrad(this._live(), setToNone);
   }

@@ -493,10 +493,15 @@ function errorOutcome(e: unknown): Outcome {
  * in snake_case (`expand_as`, as LibTorch's op names), or for a class its name.
  */
 export function namesFunction(target: string, message: string): boolean {
-  const short = target.slice(Math.max(target.lastIndexOf('.'), target.lastIndexOf('#')) + 1);
+  // The user's own errors (a throwing callback or getter) pass through unchanged, as they should.
+  if (message === 'thrown by fuzz callback' || message === 'hostile getter') return true;
   const m = message.toLowerCase();
-  const snake = short.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  return m.includes(short.toLowerCase()) || m.includes(snake.toLowerCase()) || m.includes(short.replace(/_$/, '').toLowerCase());
+  // "torch.nn.Linear#forward": the class or the method may be the one that complains.
+  return target.split('#').some((part) => {
+    const short = part.slice(part.lastIndexOf('.') + 1);
+    const snake = short.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return m.includes(short.toLowerCase()) || m.includes(snake.toLowerCase()) || m.includes(short.replace(/_$/, '').toLowerCase());
+  });
 }
 
 // ---- one call ---------------------------------------------------------------------------
@@ -522,6 +527,7 @@ export function prepareCall(torch: Torch, targets: Target[], seed: number, index
   const argDesc = args.map((a) => a.d).join(', ');
   let desc: string;
   let run: () => unknown;
+  let classMethod: string | null = null;
   if (target.kind === 'method' || target.kind === 'getter') {
     // Mostly a real tensor receiver; sometimes a hostile `this`.
     const self: Gen = rng.chance(0.95)
@@ -546,6 +552,7 @@ export function prepareCall(torch: Torch, targets: Target[], seed: number, index
   } else {
     const methods = target.methods ?? [];
     const callMethod = methods.length > 0 && rng.chance(0.7) ? rng.pick(methods) : null;
+    classMethod = callMethod;
     const margs: Gen[] = [];
     if (callMethod) {
       const n = rng.int(0, 3);
@@ -565,7 +572,7 @@ export function prepareCall(torch: Torch, targets: Target[], seed: number, index
         : m;
     };
   }
-  return { index, target: target.name, desc, run, ctx };
+  return { index, target: classMethod ? `${target.name}#${classMethod}` : target.name, desc, run, ctx };
 }
 
 /** Runs a prepared call inside tidy() (so its temporaries are freed) and classifies the outcome. */
