@@ -31,6 +31,9 @@ export function launch(script: string, args: string[] = [], opts: LaunchOptions 
   const fn = 'distributed.launch';
   checkOptions(opts, ['nprocPerNode', 'nnodes', 'nodeRank', 'masterAddr', 'masterPort', 'prefix', 'env', 'stdio'], fn);
   if (typeof script !== 'string' || !script) throw new TypeError(`${fn}: Expected a script path for script but received ${describe(script)}`);
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new TypeError(`${fn}: Expected an array of strings for args but received ${describe(args)}`);
+  }
   const flags: string[] = [];
   const ints: [keyof LaunchOptions, string][] = [
     ['nprocPerNode', '--nproc-per-node'],

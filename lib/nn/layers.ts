@@ -445,11 +445,11 @@ export abstract class BatchNorm extends Module {
     }
   }
   /** @internal the input-rank check of BatchNorm1d/2d. */
-  protected abstract checkInputDim(x: Tensor): void;
+  protected abstract _checkInputDim(x: Tensor): void;
 
   override forward(input: Tensor): Tensor {
     const x = inputOf(this, input);
-    this.checkInputDim(x);
+    this._checkInputDim(x);
     if (x.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.modulePath}: expected input with ${this.numFeatures} channels at dim 1, got ${shapeStr(x.shape)}`);
     }
@@ -482,13 +482,13 @@ export abstract class BatchNorm extends Module {
 
 /** `nn.BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)`: input [N, C] or [N, C, L]. */
 export class BatchNorm1d extends BatchNorm {
-  protected override checkInputDim(x: Tensor): void {
+  protected override _checkInputDim(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) throw new RangeError(`${this.modulePath}: expected 2D or 3D input (got ${x.ndim}D input ${shapeStr(x.shape)})`);
   }
 }
 /** `nn.BatchNorm2d(num_features, ...)`: input [N, C, H, W]. */
 export class BatchNorm2d extends BatchNorm {
-  protected override checkInputDim(x: Tensor): void {
+  protected override _checkInputDim(x: Tensor): void {
     if (x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected 4D input (got ${x.ndim}D input ${shapeStr(x.shape)})`);
   }
 }
@@ -551,8 +551,8 @@ export class Identity extends Module {
 
 // ---- activations ----------------------------------------------------------------------------------------
 
-function inplaceArg(v: boolean | { inplace?: boolean } | undefined, fn: string): boolean {
-  if (v === undefined) return false;
+function inplaceArg(v: boolean | { inplace?: boolean } | null | undefined, fn: string): boolean {
+  if (v === undefined || v === null) return false;
   if (typeof v === 'boolean') return v;
   checkOptions(v, ['inplace'], fn);
   return expectBool(v.inplace ?? false, `${fn}: inplace`);

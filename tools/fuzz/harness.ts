@@ -53,6 +53,8 @@ export interface FuzzOptions {
   batchTimeoutMs?: number;
   /** RLIMIT_DATA for the child in KiB (heap + anonymous writable mappings). */
   dataLimitKb?: number;
+  /** Every entry point × each SWEEP_VARIANTS layout of its first tensor, in turn (ops.ts). */
+  sweep?: boolean;
   log?: (line: string) => void;
 }
 
@@ -93,7 +95,7 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
       timeout,
       killSignal: 'SIGKILL',
       maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+      env: { ...process.env, NODE_PATH: path.join(root, 'node_modules'), ...(opts.sweep ? { FUZZ_SWEEP: '1' } : {}) },
     });
     rep.batches++;
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('FUZZ-SUMMARY '));
@@ -123,7 +125,7 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
       desc: tab > 0 ? last.slice(tab + 1) : '(before the first call)',
       how,
       stderrTail: (r.stderr ?? '').split('\n').slice(-15).join('\n'),
-      replay: `node --import tsx tools/fuzz/run.ts --seed ${opts.seed} --replay ${index}`,
+      replay: `node --import tsx tools/fuzz/run.ts --seed ${opts.seed} --replay ${index}${opts.sweep ? ' --sweep' : ''}`,
     };
     if (tab < 0 && index === i && /ERR_MODULE_NOT_FOUND|Cannot find module|could not be loaded/.test(crash.stderrTail)) {
       // Not a fuzz finding: the child cannot start (addon being rebuilt, broken checkout).

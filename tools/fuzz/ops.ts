@@ -245,9 +245,19 @@ interface Gen {
   d: string;
 }
 
+/**
+ * The layouts a sweep (FUZZ_SWEEP=1) gives the first tensor of a call (the receiver of a method),
+ * so that every entry point meets each of them: dense, oneDNN's blocked layout, a non-contiguous
+ * view, a 0-d tensor, an empty one.
+ */
+export const SWEEP_VARIANTS = ['dense', 'mkldnn', 'noncontiguous', '0-d', 'empty'] as const;
+export type SweepVariant = (typeof SWEEP_VARIANTS)[number];
+
 /** Per-call context: the tensors it made (disposed after the call) and the RNG. */
 export class CallCtx {
   made: torchNs.Tensor[] = [];
+  /** In a sweep, the layout of the next tensor made (then cleared). */
+  forced: SweepVariant | null = null;
   /** Tensors handed to the call as arguments (a result may legitimately be one of them). */
   inputs = new Set<unknown>();
   /** Shape/dtype that "plausible" tensors share, so that binary ops get past validation. */
@@ -262,6 +272,7 @@ export class CallCtx {
 
   tensor(): Gen {
     const { torch, rng } = this;
+    if (this.forced !== null) return this.sweepTensor();
     const shape = this.plausible || rng.chance(0.4) ? this.base.shape : rng.pick(SHAPES);
     const dtype = this.plausible || rng.chance(0.3) ? this.base.dtype : rng.pick(DTYPES);
     const numel = shape.reduce((a, b) => a * b, 1);
@@ -312,6 +323,25 @@ export class CallCtx {
     }
     this.inputs.add(t);
     return { v: t, d: `T(${desc})` };
+  }
+
+  /** A float32 tensor in the forced layout, shaped like base where that fits. */
+  private sweepTensor(): Gen {
+    const { torch } = this;
+    const v = this.forced!;
+    this.forced = null;
+    const shape = v === '0-d' ? [] : v === 'empty' ? [0, 3] : [2, 3];
+    const n = shape.reduce((a, b) => a * b, 1);
+    let t = torch.tensor(
+      Float32Array.from({ length: n }, (_, i) => (i % 5) - 1.5),
+      { shape },
+    );
+    this.made.push(t);
+    if (v === 'mkldnn' && torch.backends.mkldnn.isAvailable()) t = t.toMkldnn();
+    else if (v === 'noncontiguous') t = t.t();
+    if (t !== this.made[this.made.length - 1]) this.made.push(t);
+    this.inputs.add(t);
+    return { v: t, d: `T(float32[${t.shape.join(',')}].${v})` };
   }
 
   int(): Gen {
@@ -517,26 +547,34 @@ export interface PreparedCall {
 }
 
 /** Builds call `index` of `seed` (pure function of both and the target list). */
-export function prepareCall(torch: Torch, targets: Target[], seed: number, index: number): PreparedCall {
+export function prepareCall(torch: Torch, targets: Target[], seed: number, index: number, sweep = process.env.FUZZ_SWEEP === '1'): PreparedCall {
   const rng = new Rng(seed, index);
-  const target = targets[Math.floor(rng.next() * targets.length)];
+  const drawn = targets[Math.floor(rng.next() * targets.length)];
+  // A sweep visits entry point i % T with layout ⌊i / T⌋ mod 5 for its first tensor, the rest random.
+  const target = sweep ? targets[index % targets.length] : drawn;
   const ctx = new CallCtx(torch, rng, rng.chance(0.5));
+  if (sweep) ctx.forced = SWEEP_VARIANTS[Math.floor(index / targets.length) % SWEEP_VARIANTS.length];
   const nargs = ctx.plausible ? rng.int(0, 3) : rng.int(0, 5);
   const args: Gen[] = [];
-  for (let i = 0; i < nargs; i++) args.push(ctx.value());
+  // In a sweep, the forced tensor is a method's receiver, or a function's first argument.
+  const sweepSelf = ctx.forced !== null && (target.kind === 'method' || target.kind === 'getter') ? ctx.tensor() : null;
+  if (ctx.forced !== null) args.push(ctx.tensor());
+  for (let i = args.length; i < Math.max(nargs, args.length); i++) args.push(ctx.value());
   const argDesc = args.map((a) => a.d).join(', ');
   let desc: string;
   let run: () => unknown;
   let classMethod: string | null = null;
   if (target.kind === 'method' || target.kind === 'getter') {
     // Mostly a real tensor receiver; sometimes a hostile `this`.
-    const self: Gen = rng.chance(0.95)
-      ? ctx.tensor()
-      : rng.pick([
-          { v: {}, d: '{}' },
-          { v: Object.create(torch.Tensor.prototype), d: 'Object.create(Tensor.prototype)' },
-          { v: undefined, d: 'undefined' },
-        ]);
+    const self: Gen = sweepSelf
+      ? sweepSelf
+      : rng.chance(0.95)
+        ? ctx.tensor()
+        : rng.pick([
+            { v: {}, d: '{}' },
+            { v: Object.create(torch.Tensor.prototype), d: 'Object.create(Tensor.prototype)' },
+            { v: undefined, d: 'undefined' },
+          ]);
     desc = target.kind === 'getter' ? `${self.d}.${target.name.slice(7)}` : `${self.d}.${target.name.slice(7)}(${argDesc})`;
     run =
       target.kind === 'getter'

@@ -2,6 +2,7 @@
  * Fuzz CLI.
  *   node --import tsx tools/fuzz/run.ts --calls 200000 --seed 7 [--batch 2000] [--start 0]
  *   node --import tsx tools/fuzz/run.ts --seed 7 --replay 1234     (runs one call in this process)
+ *   --sweep: every entry point × {dense, oneDNN, non-contiguous, 0-d, empty} first tensor, cycling.
  *   --include-known also fuzzes the entry points listed in KNOWN_ISSUES (ops.ts).
  * Prints progress, then a JSON report (calls run, errors thrown, crashes with reproducers).
  */
@@ -14,6 +15,8 @@ function arg(name: string, dflt?: number): number | undefined {
 
 const seed = arg('seed', 1)!;
 if (process.argv.includes('--include-known')) process.env.FUZZ_INCLUDE_KNOWN = '1';
+// --sweep: call i is entry point i % T with its first tensor in layout ⌊i / T⌋ mod 5 (ops.ts SWEEP_VARIANTS).
+if (process.argv.includes('--sweep')) process.env.FUZZ_SWEEP = '1';
 const replay = arg('replay');
 if (replay !== undefined) {
   // One call, in this process, printing what it is before running it.
@@ -28,6 +31,7 @@ if (replay !== undefined) {
     calls: arg('calls', 10_000)!,
     batch: arg('batch', 2000),
     start: arg('start', 0),
+    sweep: process.argv.includes('--sweep'),
     log: (l) => console.error(l),
   });
   const top = Object.entries(rep.errorKinds)
