@@ -58,6 +58,14 @@ export { manualSeed, initialSeed, getRngState, setRngState } from './random.js';
 export { setPrintOptions, type PrintOptions } from './format.js';
 export * from './functional.js';
 export * as cuda from './cuda.js';
+// The generated op surface (tools/gen/gen.ts): Tensor methods, torch.* functions, and the
+// torch.linalg / torch.fft / torch.special namespaces, for every op not written by hand.
+import './generated/tensor.generated.js';
+export * from './generated/torch.generated.js';
+export * as linalg from './generated/linalg.generated.js';
+export * as fft from './generated/fft.generated.js';
+export * as special from './generated/special.generated.js';
+export type { MemoryFormat, OverloadSpec } from './dispatch.js';
 export * as backends from './backends.js';
 
 /** `torch.set_num_threads(n)`: intra-op threads of LibTorch (Debian's LibTorch defaults to 1). */
