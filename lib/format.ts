@@ -127,7 +127,7 @@ export function formatTensor(t: Tensor): string {
   const dtype = t.dtype;
   const numel = shape.reduce((a, b) => a * b, 1);
   const summarize = numel > printOptions.threshold;
-  const raw = t.data() as ArrayLike<number | bigint>;
+  const raw = t.dataSync() as ArrayLike<number | bigint>;
   const conv = (v: number | bigint): number | bigint | boolean => (dtype === 'bool' ? v !== 0 : v);
   const strides: number[] = new Array(shape.length);
   let acc = 1;

@@ -1,6 +1,7 @@
 /** Function forms of Tensor methods: `torch.add(a, b)` is `a.add(b)`. */
-import { Tensor, h } from './tensor.js';
+import { Tensor, h, op, wrap } from './tensor.js';
 import { runAs } from './errors.js';
+import { describe } from './dtype.js';
 
 function self(t: unknown, name: string): Tensor {
   if (!(t instanceof Tensor)) runAs(name, () => h(t, 'input'));
@@ -271,4 +272,22 @@ export function permute(input: Tensor, dims: number[]): Tensor {
 /** `torch.view(input, shape)` (Python's `input.view(shape)`): the same data with a new shape. */
 export function view(input: Tensor, shape: number[]): Tensor {
   return self(input, 'view').view(shape);
+}
+
+const einsumOp = op('aten::einsum');
+/**
+ * `torch.einsum(equation, *operands)`: Einstein summation, e.g. `einsum('ij,jk->ik', a, b)`.
+ * The operands may also come as one array, as Python allows (`einsum('ii', [a])`).
+ */
+export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Tensor {
+  return runAs('einsum', () => {
+    if (typeof equation !== 'string') throw new TypeError(`einsum: Expected an equation string for equation but received ${describe(equation)}`);
+    const list = operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : operands;
+    return wrap(
+      einsumOp(
+        equation,
+        list.map((t, i) => h(t, `operands[${i}]`)),
+      ),
+    );
+  });
 }

@@ -250,6 +250,8 @@ const O = {
   expand: op('aten::expand'),
   contiguous: op('aten::contiguous'),
   toMkldnn: op('aten::to_mkldnn'),
+  data: op('aten::data'),
+  setData: op('aten::set_data'),
   toDense: op('aten::to_dense'),
   narrow: op('aten::narrow'),
   select: op('aten::select.int'),
@@ -519,6 +521,30 @@ export class Tensor implements Owned {
   get isMkldnn(): boolean {
     return native.layout(this._h) === '_mkldnn';
   }
+  /** Whether the tensor is sparse COO (PyTorch's `is_sparse`). */
+  get isSparse(): boolean {
+    return native.layout(this._h) === 'sparse_coo';
+  }
+  /** Whether the tensor is on a GPU (PyTorch's `is_cuda`). */
+  get isCuda(): boolean {
+    return this.device.startsWith('cuda');
+  }
+  /** Whether the tensor is on the meta device: shapes without data (PyTorch's `is_meta`). */
+  get isMeta(): boolean {
+    return this.device === 'meta';
+  }
+  /**
+   * PyTorch's `Tensor.data`: this tensor's values without autograd history (shares storage, as
+   * `detach()` does, but in-place changes through it are not seen by autograd's version check).
+   * Assigning replaces the values (and shape, dtype) behind this tensor object, keeping its
+   * autograd identity: `param.data = other`.
+   */
+  get data(): Tensor {
+    return wrap(O.data(this._h));
+  }
+  set data(value: Tensor) {
+    O.setData(this._h, h(value, 'data'));
+  }
   elementSize(): number {
     return ELEMENT_SIZE[this.dtype];
   }
@@ -618,19 +644,23 @@ export class Tensor implements Owned {
     return this.to(dtype);
   }
 
-  /** A contiguous CPU copy of the elements as a TypedArray (float16/bfloat16 widened to float32). */
-  data<D extends DType = DType>(): DataOf<D> {
-    if (this._h < 0) throw new Error(disposedMessage('data'));
+  /**
+   * A contiguous CPU copy of the elements as a TypedArray (float16/bfloat16 widened to float32),
+   * as tfjs names it. (PyTorch's `data` is the tensor without autograd history: the `data`
+   * property.)
+   */
+  dataSync<D extends DType = DType>(): DataOf<D> {
+    if (this._h < 0) throw new Error(disposedMessage('dataSync'));
     return viewAs(this.dtype, native.data(this._h)) as DataOf<D>;
   }
-  /** Alias of data(), as tfjs names it. */
-  dataSync(): TypedArray {
-    return this.data();
+  /** PyTorch's `numpy()` for Node: the elements as a TypedArray copy (see dataSync). */
+  numpy<D extends DType = DType>(): DataOf<D> {
+    return this.dataSync<D>();
   }
   /** Nested JS arrays (numbers; int64 as numbers, exact up to 2^53; bool as booleans), as Python's tolist(). */
   toArray(): NestedArray {
     const dt = this.dtype;
-    const flat = this.data();
+    const flat = this.dataSync();
     const conv = dt === 'bool' ? (v: unknown) => v !== 0 : dt === 'int64' ? (v: unknown) => Number(v) : (v: unknown) => v as number;
     const shape = this.shape;
     if (shape.length === 0) return conv(flat[0]) as Scalar;

@@ -55,13 +55,13 @@ export function activationCurves(start = -5, end = 5, steps = 1000): { x: Float6
       const diff = dy!.sub(analytic).abs().max() as Tensor;
       return {
         name,
-        y: y.detach().data() as Float64Array,
-        dyAutograd: dy!.data() as Float64Array,
-        dyAnalytic: analytic.data() as Float64Array,
+        y: y.detach().dataSync() as Float64Array,
+        dyAutograd: dy!.dataSync() as Float64Array,
+        dyAnalytic: analytic.dataSync() as Float64Array,
         maxAbsDiff: diff.item(),
       };
     });
-    return { x: x.detach().data() as Float64Array, curves };
+    return { x: x.detach().dataSync() as Float64Array, curves };
   });
 }
 

@@ -150,8 +150,8 @@ export function part1PlotBoundary(x: Tensor, y: Tensor, model: MLP, opts: { size
     noGrad(() => {
       const lo = x.amin(0).sub(0.1),
         hi = x.amax(0).add(0.1);
-      const [xMin, yMin] = lo.data() as Float64Array;
-      const [xMax, yMax] = hi.data() as Float64Array;
+      const [xMin, yMin] = lo.dataSync() as Float64Array;
+      const [xMax, yMax] = hi.dataSync() as Float64Array;
       // Pixel centres; rows run from y_max (top) down to y_min.
       const step = (a: number, b: number) => (b - a) / size;
       const xs = torch.linspace(xMin + step(xMin, xMax) / 2, xMax - step(xMin, xMax) / 2, size, { dtype: x.dtype });
@@ -160,10 +160,10 @@ export function part1PlotBoundary(x: Tensor, y: Tensor, model: MLP, opts: { size
       const gy = ys.view([size, 1]).expand([size, size]).reshape([-1, 1]);
       const z = model.forward(torch.cat([gx, gy], 1));
       return {
-        cls: z.gt(0.5).to('uint8').data() as Uint8Array,
+        cls: z.gt(0.5).to('uint8').dataSync() as Uint8Array,
         bounds: [xMin, xMax, yMin, yMax],
-        pts: x.data() as Float64Array,
-        labels: y.to('float64').data() as Float64Array,
+        pts: x.dataSync() as Float64Array,
+        labels: y.to('float64').dataSync() as Float64Array,
       };
     }),
   );

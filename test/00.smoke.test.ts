@@ -16,7 +16,7 @@ test('a tensor round-trips through LibTorch', () => {
   ]);
   assert.deepEqual(t.shape, [2, 2]);
   assert.equal(t.dtype, 'float32');
-  assert.deepEqual(Array.from(t.mul(t).data<'float32'>()), [1, 4, 9, 16]);
+  assert.deepEqual(Array.from(t.mul(t).dataSync<'float32'>()), [1, 4, 9, 16]);
   t.dispose();
 });
 

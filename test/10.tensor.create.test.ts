@@ -74,7 +74,7 @@ test('tensor(): TypedArrays keep their element type (one copy), with an optional
     for (const [arr, dt] of cases) {
       const t = torch.tensor(arr as never);
       assert.equal(t.dtype, dt, arr.constructor.name);
-      assert.deepEqual(Array.from(t.data() as ArrayLike<number>), Array.from(arr as ArrayLike<number>), arr.constructor.name);
+      assert.deepEqual(Array.from(t.dataSync() as ArrayLike<number>), Array.from(arr as ArrayLike<number>), arr.constructor.name);
     }
     const m = torch.tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] });
     assert.deepEqual(m.shape, [2, 3]);
@@ -99,11 +99,11 @@ test('int64 round-trips exactly through BigInt64Array beyond 2^53', () => {
   scoped(() => {
     const big = 2n ** 62n + 12345n;
     const t = torch.tensor(new BigInt64Array([big, -big]));
-    const d = t.data() as BigInt64Array;
+    const d = t.dataSync() as BigInt64Array;
     assert.ok(d instanceof BigInt64Array);
     assert.equal(d[0], big);
     assert.equal(d[1], -big);
-    assert.equal(t.add(1n).data()[0], big + 1n);
+    assert.equal(t.add(1n).dataSync()[0], big + 1n);
   });
 });
 
@@ -112,7 +112,7 @@ test('float16 / bfloat16 / int8 values are rounded / wrapped as in PyTorch', () 
     assertClose(torch.tensor([0.1, 1000.7, -3.3], { dtype: 'float16' }), fx.float16_values, 0);
     assertClose(torch.tensor([0.1, 1000.7, -3.3], { dtype: 'bfloat16' }), fx.bfloat16_values, 0);
     assertClose(torch.tensor([127, -128, 5], { dtype: 'int8' }), fx.int8_wrap);
-    assert.ok(torch.tensor([1], { dtype: 'float16' }).data() instanceof Float32Array, 'half types widen to float32');
+    assert.ok(torch.tensor([1], { dtype: 'float16' }).dataSync() instanceof Float32Array, 'half types widen to float32');
   });
 });
 
@@ -202,7 +202,7 @@ test('data() / toArray() / tolist() / item()', () => {
       [1.5, 2],
       [3, 4],
     ]);
-    const d = t.data();
+    const d = t.dataSync();
     assert.ok(d instanceof Float32Array);
     assert.deepEqual(Array.from(d), [1.5, 2, 3, 4]);
     assert.deepEqual(t.toArray(), [
@@ -211,10 +211,10 @@ test('data() / toArray() / tolist() / item()', () => {
     ]);
     assert.deepEqual(t.tolist(), t.toArray());
     // data() of a non-contiguous view is the logical (row-major) order
-    assert.deepEqual(Array.from(t.t().data() as Float32Array), [1.5, 3, 2, 4]);
+    assert.deepEqual(Array.from(t.t().dataSync() as Float32Array), [1.5, 3, 2, 4]);
     assert.deepEqual(torch.tensor([true, false]).toArray(), [true, false]);
     assert.deepEqual(torch.tensor([5n, -6n]).toArray(), [5, -6]);
-    assert.ok(torch.tensor([true]).data() instanceof Uint8Array);
+    assert.ok(torch.tensor([true]).dataSync() instanceof Uint8Array);
     assert.equal(t.index(1, 0).item(), 3);
     assert.equal(torch.tensor([[2.5]]).item(), 2.5);
     assert.equal(typeof torch.tensor([1n]).item(), 'number');

@@ -129,7 +129,7 @@ test('use after dispose names the op and the argument', () => {
     throwsExactly(() => t.add(1), Error, msg('add', 'self'));
     throwsExactly(() => a.add(t), Error, msg('add', 'other'));
     throwsExactly(() => t.shape, Error, msg('shape', 'self'));
-    throwsExactly(() => t.data(), Error, msg('data', 'self'));
+    throwsExactly(() => t.dataSync(), Error, msg('dataSync', 'self'));
     throwsExactly(() => t.item(), Error, msg('item', 'self'));
     throwsExactly(() => torch.cat([a.view(4), t]), Error, msg('cat', 'tensors'));
   });

@@ -106,7 +106,7 @@ test('manualSeed(42); randn([3]) equals Python bit for bit', () => {
   torch.manualSeed(42);
   const t = torch.randn([3]);
   const stored = fx.randn_3 as unknown as { data: number[] };
-  assert.deepEqual(Array.from(t.data() as Float32Array), stored.data);
+  assert.deepEqual(Array.from(t.dataSync() as Float32Array), stored.data);
   t.dispose();
 });
 

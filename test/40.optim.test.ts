@@ -8,7 +8,7 @@ import { optim, nn, type Tensor } from '../lib/index.js';
 const G = JSON.parse(readFileSync(new URL('./fixtures/optim.json', import.meta.url), 'utf8')) as any;
 
 function assertClose(actual: Tensor, expected: number[] | number[][], tol: number, what: string): void {
-  const a = Array.from(actual.detach().flatten().data() as Float32Array);
+  const a = Array.from(actual.detach().flatten().dataSync() as Float32Array);
   const e = (expected as number[]).flat(2) as number[];
   assert.equal(a.length, e.length, `${what}: length`);
   for (let i = 0; i < a.length; i++) {
@@ -134,7 +134,7 @@ test('zeroGrad: setToNone (default) drops grads, false zeroes them', () => {
   const opt = new optim.SGD([w, b], { lr: 0.1 });
   torch.tidy(() => nn.functional.linear(X, w, b).sum().backward());
   opt.zeroGrad({ setToNone: false });
-  assert.deepEqual(Array.from(w.grad!.data() as Float32Array), new Array(12).fill(0));
+  assert.deepEqual(Array.from(w.grad!.dataSync() as Float32Array), new Array(12).fill(0));
   opt.zeroGrad();
   assert.equal(w.grad, null);
   assert.equal(b.grad, null);
@@ -166,7 +166,7 @@ test('steps update the very tensors given (nn.Module parameters) in place', () =
     opt.step();
   });
   const expected = torch.tidy(() => before.sub(lin.weight.grad!.mul(0.1)));
-  assertClose(lin.weight, Array.from(expected.flatten().data() as Float32Array), 1e-7, 'weight');
+  assertClose(lin.weight, Array.from(expected.flatten().dataSync() as Float32Array), 1e-7, 'weight');
 });
 
 test('argument validation', () => {

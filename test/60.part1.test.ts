@@ -116,9 +116,9 @@ test('part1CreateDataset draws the same XOR blobs as the PyTorch stand-in', () =
   assert.deepEqual(d.yTrain.shape, [1000, 1]);
   assert.deepEqual(d.xVal.shape, [100, 2]);
   assert.equal(d.xTrain.dtype, 'float64');
-  close(d.xTrain.index('0:5').data(), G.mlp.data.xTrainHead, 1e-14, 'xTrain[:5]');
-  close(d.yTrain.index('0:5').data(), G.mlp.data.yTrainHead, 0, 'yTrain[:5]');
-  close(d.xVal.index('0:5').data(), G.mlp.data.xValHead, 1e-14, 'xVal[:5]');
+  close(d.xTrain.index('0:5').dataSync(), G.mlp.data.xTrainHead, 1e-14, 'xTrain[:5]');
+  close(d.yTrain.index('0:5').dataSync(), G.mlp.data.yTrainHead, 0, 'yTrain[:5]');
+  close(d.xVal.index('0:5').dataSync(), G.mlp.data.xValHead, 1e-14, 'xVal[:5]');
   close([d.yVal.sum().item()], [G.mlp.data.yValSum], 0, 'yVal.sum()');
   close([d.xTrain.sum().item()], [G.mlp.data.xTrainSum], 1e-12, 'xTrain.sum()');
   assert.throws(() => part1CreateDataset(0), { message: 'part1CreateDataset: expected positive integer for trainSamples but received 0 of type number' });
@@ -130,7 +130,7 @@ test('MLP: 10,000 epochs with the original settings follow PyTorch (losses, weig
   for (const activation of ['sigmoid', 'tanh', 'relu'] as const) {
     const g = G.mlp.runs[activation];
     const m = new MLP(2, 8, 1, activation);
-    close(m.weightsInputHidden.data(), g.init.w1, 0, `${activation} init W1`);
+    close(m.weightsInputHidden.dataSync(), g.init.w1, 0, `${activation} init W1`);
     const losses = trainMlp(m, d.xTrain, d.yTrain, { epochs: G.mlp.epochs, learningRate: G.mlp.lr, logEvery: 0 });
     close(
       losses.filter((_, i) => i % 1000 === 0),
@@ -138,10 +138,10 @@ test('MLP: 10,000 epochs with the original settings follow PyTorch (losses, weig
       1e-9,
       `${activation} loss`,
     );
-    close(m.weightsInputHidden.data(), g.w1, 1e-9, `${activation} W1`);
-    close(m.biasHidden.data(), g.b1, 1e-9, `${activation} b1`);
-    close(m.weightsHiddenOutput.data(), g.w2, 1e-9, `${activation} W2`);
-    close(m.biasOutput.data(), g.b2, 1e-9, `${activation} b2`);
+    close(m.weightsInputHidden.dataSync(), g.w1, 1e-9, `${activation} W1`);
+    close(m.biasHidden.dataSync(), g.b1, 1e-9, `${activation} b1`);
+    close(m.weightsHiddenOutput.dataSync(), g.w2, 1e-9, `${activation} W2`);
+    close(m.biasOutput.dataSync(), g.b2, 1e-9, `${activation} b2`);
     assert.equal(accuracy(m, d.xVal, d.yVal), g.validationAccuracy, `${activation} validation accuracy`);
     m.dispose();
   }

@@ -67,7 +67,7 @@ for (let i = 0; i < 200; i++) {
     torch.noGrad(() => { w.sub_(w.grad.mul(0.1)); w.grad.zero_(); });
   });
 }
-console.log(JSON.stringify(Array.from(w.data()).map((v) => Math.round(v * 1000) / 1000)));
+console.log(JSON.stringify(Array.from(w.dataSync()).map((v) => Math.round(v * 1000) / 1000)));
 `,
   );
   assert.deepEqual(JSON.parse(run(process.execPath, ['esm.mjs'], app)), [1, -2, 0.5]);
@@ -91,7 +91,7 @@ import * as torch from 'torchnode';
 const t: torch.Tensor = torch.ones([2, 3], { dtype: 'float64' });
 const s: number = t.sum().item();
 const [values, indices] = torch.max(t, 1);
-const d: Float64Array | Float32Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array = values.data();
+const d: Float64Array | Float32Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array = values.dataSync();
 export { s, indices, d };
 `,
   );

@@ -14,6 +14,9 @@ import { OPS } from './ops.generated.js';
  *
  *     aten::fft_fft(Tensor self, int? n=None, int dim=-1, str? norm=None)
  */
+export function fft(self: Tensor, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function fft(self: Tensor, n?: number | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function fft(self: Tensor, n?: number | null, dim?: number, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function fft(self: Tensor, n?: number | null, dim?: number, norm?: string | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function fft(...args: unknown[]): unknown {
   return dispatch("fft", OPS["fft_fft"], undefined, args);
@@ -26,6 +29,9 @@ export function fft(...args: unknown[]): unknown {
  *
  *     aten::fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None)
  */
+export function fft2(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fft2(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function fft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function fft2(...args: unknown[]): unknown {
   return dispatch("fft2", OPS["fft_fft2"], undefined, args);
@@ -38,6 +44,7 @@ export function fft2(...args: unknown[]): unknown {
  *
  *     aten::fft_fftfreq(int n, float d=1.0, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)
  */
+export function fftfreq(n: number, opts?: { d?: number; dtype?: DType | null; layout?: 'strided' | null; device?: Device | null; pinMemory?: boolean | null }): Tensor;
 export function fftfreq(n: number, d?: number, opts?: { d?: number; dtype?: DType | null; layout?: 'strided' | null; device?: Device | null; pinMemory?: boolean | null }): Tensor;
 export function fftfreq(...args: unknown[]): unknown {
   return dispatch("fftfreq", OPS["fft_fftfreq"], undefined, args);
@@ -50,6 +57,9 @@ export function fftfreq(...args: unknown[]): unknown {
  *
  *     aten::fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None)
  */
+export function fftn(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftn(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function fftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function fftn(...args: unknown[]): unknown {
   return dispatch("fftn", OPS["fft_fftn"], undefined, args);
@@ -62,6 +72,7 @@ export function fftn(...args: unknown[]): unknown {
  *
  *     aten::fft_fftshift(Tensor self, int[1]? dim=None)
  */
+export function fftshift(self: Tensor, opts?: { dim?: number | number[] | null }): Tensor;
 export function fftshift(self: Tensor, dim?: number | number[] | null, opts?: { dim?: number | number[] | null }): Tensor;
 export function fftshift(...args: unknown[]): unknown {
   return dispatch("fftshift", OPS["fft_fftshift"], undefined, args);
@@ -74,6 +85,9 @@ export function fftshift(...args: unknown[]): unknown {
  *
  *     aten::fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None)
  */
+export function hfft(self: Tensor, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function hfft(self: Tensor, n?: number | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function hfft(self: Tensor, n?: number | null, dim?: number, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function hfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function hfft(...args: unknown[]): unknown {
   return dispatch("hfft", OPS["fft_hfft"], undefined, args);
@@ -86,6 +100,9 @@ export function hfft(...args: unknown[]): unknown {
  *
  *     aten::fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None)
  */
+export function hfft2(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function hfft2(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function hfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function hfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function hfft2(...args: unknown[]): unknown {
   return dispatch("hfft2", OPS["fft_hfft2"], undefined, args);
@@ -98,6 +115,9 @@ export function hfft2(...args: unknown[]): unknown {
  *
  *     aten::fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None)
  */
+export function hfftn(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function hfftn(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function hfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function hfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function hfftn(...args: unknown[]): unknown {
   return dispatch("hfftn", OPS["fft_hfftn"], undefined, args);
@@ -110,6 +130,9 @@ export function hfftn(...args: unknown[]): unknown {
  *
  *     aten::fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None)
  */
+export function ifft(self: Tensor, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function ifft(self: Tensor, n?: number | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function ifft(self: Tensor, n?: number | null, dim?: number, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function ifft(self: Tensor, n?: number | null, dim?: number, norm?: string | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function ifft(...args: unknown[]): unknown {
   return dispatch("ifft", OPS["fft_ifft"], undefined, args);
@@ -122,6 +145,9 @@ export function ifft(...args: unknown[]): unknown {
  *
  *     aten::fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None)
  */
+export function ifft2(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function ifft2(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function ifft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function ifft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function ifft2(...args: unknown[]): unknown {
   return dispatch("ifft2", OPS["fft_ifft2"], undefined, args);
@@ -134,6 +160,9 @@ export function ifft2(...args: unknown[]): unknown {
  *
  *     aten::fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None)
  */
+export function ifftn(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function ifftn(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function ifftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function ifftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function ifftn(...args: unknown[]): unknown {
   return dispatch("ifftn", OPS["fft_ifftn"], undefined, args);
@@ -146,6 +175,7 @@ export function ifftn(...args: unknown[]): unknown {
  *
  *     aten::fft_ifftshift(Tensor self, int[1]? dim=None)
  */
+export function ifftshift(self: Tensor, opts?: { dim?: number | number[] | null }): Tensor;
 export function ifftshift(self: Tensor, dim?: number | number[] | null, opts?: { dim?: number | number[] | null }): Tensor;
 export function ifftshift(...args: unknown[]): unknown {
   return dispatch("ifftshift", OPS["fft_ifftshift"], undefined, args);
@@ -158,6 +188,9 @@ export function ifftshift(...args: unknown[]): unknown {
  *
  *     aten::fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None)
  */
+export function ihfft(self: Tensor, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function ihfft(self: Tensor, n?: number | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function ihfft(self: Tensor, n?: number | null, dim?: number, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function ihfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function ihfft(...args: unknown[]): unknown {
   return dispatch("ihfft", OPS["fft_ihfft"], undefined, args);
@@ -170,6 +203,9 @@ export function ihfft(...args: unknown[]): unknown {
  *
  *     aten::fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None)
  */
+export function ihfft2(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function ihfft2(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function ihfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function ihfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function ihfft2(...args: unknown[]): unknown {
   return dispatch("ihfft2", OPS["fft_ihfft2"], undefined, args);
@@ -182,6 +218,9 @@ export function ihfft2(...args: unknown[]): unknown {
  *
  *     aten::fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None)
  */
+export function ihfftn(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function ihfftn(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function ihfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function ihfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function ihfftn(...args: unknown[]): unknown {
   return dispatch("ihfftn", OPS["fft_ihfftn"], undefined, args);
@@ -194,6 +233,9 @@ export function ihfftn(...args: unknown[]): unknown {
  *
  *     aten::fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None)
  */
+export function irfft(self: Tensor, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function irfft(self: Tensor, n?: number | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function irfft(self: Tensor, n?: number | null, dim?: number, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function irfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function irfft(...args: unknown[]): unknown {
   return dispatch("irfft", OPS["fft_irfft"], undefined, args);
@@ -206,6 +248,9 @@ export function irfft(...args: unknown[]): unknown {
  *
  *     aten::fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None)
  */
+export function irfft2(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function irfft2(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function irfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function irfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function irfft2(...args: unknown[]): unknown {
   return dispatch("irfft2", OPS["fft_irfft2"], undefined, args);
@@ -218,6 +263,9 @@ export function irfft2(...args: unknown[]): unknown {
  *
  *     aten::fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None)
  */
+export function irfftn(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function irfftn(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function irfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function irfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function irfftn(...args: unknown[]): unknown {
   return dispatch("irfftn", OPS["fft_irfftn"], undefined, args);
@@ -230,6 +278,9 @@ export function irfftn(...args: unknown[]): unknown {
  *
  *     aten::fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None)
  */
+export function rfft(self: Tensor, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function rfft(self: Tensor, n?: number | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+export function rfft(self: Tensor, n?: number | null, dim?: number, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function rfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null, opts?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
 export function rfft(...args: unknown[]): unknown {
   return dispatch("rfft", OPS["fft_rfft"], undefined, args);
@@ -242,6 +293,9 @@ export function rfft(...args: unknown[]): unknown {
  *
  *     aten::fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None)
  */
+export function rfft2(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function rfft2(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function rfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function rfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
 export function rfft2(...args: unknown[]): unknown {
   return dispatch("rfft2", OPS["fft_rfft2"], undefined, args);
@@ -254,6 +308,7 @@ export function rfft2(...args: unknown[]): unknown {
  *
  *     aten::fft_rfftfreq(int n, float d=1.0, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)
  */
+export function rfftfreq(n: number, opts?: { d?: number; dtype?: DType | null; layout?: 'strided' | null; device?: Device | null; pinMemory?: boolean | null }): Tensor;
 export function rfftfreq(n: number, d?: number, opts?: { d?: number; dtype?: DType | null; layout?: 'strided' | null; device?: Device | null; pinMemory?: boolean | null }): Tensor;
 export function rfftfreq(...args: unknown[]): unknown {
   return dispatch("rfftfreq", OPS["fft_rfftfreq"], undefined, args);
@@ -266,6 +321,9 @@ export function rfftfreq(...args: unknown[]): unknown {
  *
  *     aten::fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None)
  */
+export function rfftn(self: Tensor, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function rfftn(self: Tensor, s?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function rfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function rfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null, opts?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
 export function rfftn(...args: unknown[]): unknown {
   return dispatch("rfftn", OPS["fft_rfftn"], undefined, args);

@@ -39,6 +39,7 @@ export function choleskyEx(...args: unknown[]): unknown {
  *     aten::linalg_cond(Tensor self, Scalar? p=None)
  *     aten::linalg_cond.p_str(Tensor self, str p)
  */
+export function cond(self: Tensor, opts?: { p?: Scalar | null }): Tensor;
 export function cond(self: Tensor, p?: Scalar | null, opts?: { p?: Scalar | null }): Tensor;
 export function cond(self: Tensor, p: string): Tensor;
 export function cond(...args: unknown[]): unknown {
@@ -100,6 +101,7 @@ export function eig(...args: unknown[]): unknown {
  *
  *     aten::linalg_eigh(Tensor self, str UPLO="L")
  */
+export function eigh(self: Tensor, opts?: { UPLO?: string }): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
 export function eigh(self: Tensor, UPLO?: string, opts?: { UPLO?: string }): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
 export function eigh(...args: unknown[]): unknown {
   return dispatch("eigh", OPS["linalg_eigh"], undefined, args);
@@ -124,6 +126,7 @@ export function eigvals(...args: unknown[]): unknown {
  *
  *     aten::linalg_eigvalsh(Tensor self, str UPLO="L")
  */
+export function eigvalsh(self: Tensor, opts?: { UPLO?: string }): Tensor;
 export function eigvalsh(self: Tensor, UPLO?: string, opts?: { UPLO?: string }): Tensor;
 export function eigvalsh(...args: unknown[]): unknown {
   return dispatch("eigvalsh", OPS["linalg_eigvalsh"], undefined, args);
@@ -208,6 +211,7 @@ export function ldlSolve(...args: unknown[]): unknown {
  *
  *     aten::linalg_lstsq(Tensor self, Tensor b, float? rcond=None, str? driver=None)
  */
+export function lstsq(self: Tensor, b: Tensor, opts?: { rcond?: number | null; driver?: string | null }): [Tensor, Tensor, Tensor, Tensor] & { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
 export function lstsq(self: Tensor, b: Tensor, rcond?: number | null, opts?: { rcond?: number | null; driver?: string | null }): [Tensor, Tensor, Tensor, Tensor] & { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
 export function lstsq(...args: unknown[]): unknown {
   return dispatch("lstsq", OPS["linalg_lstsq"], undefined, args);
@@ -293,7 +297,12 @@ export function matrixExp(...args: unknown[]): unknown {
  *     aten::linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2,-1], bool keepdim=False, ScalarType? dtype=None)
  *     aten::linalg_matrix_norm.str_ord(Tensor self, str ord='fro', int[] dim=[-2,-1], bool keepdim=False, ScalarType? dtype=None)
  */
+export function matrixNorm(self: Tensor, ord: Scalar, opts?: { dim?: number | number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function matrixNorm(self: Tensor, ord: Scalar, dim?: number | number[], opts?: { dim?: number | number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function matrixNorm(self: Tensor, ord: Scalar, dim?: number | number[], keepdim?: boolean, opts?: { dim?: number | number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function matrixNorm(self: Tensor, opts?: { ord?: string; dim?: number | number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function matrixNorm(self: Tensor, ord?: string, opts?: { ord?: string; dim?: number | number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function matrixNorm(self: Tensor, ord?: string, dim?: number | number[], opts?: { ord?: string; dim?: number | number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function matrixNorm(self: Tensor, ord?: string, dim?: number | number[], keepdim?: boolean, opts?: { ord?: string; dim?: number | number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function matrixNorm(...args: unknown[]): unknown {
   return dispatch("matrixNorm", OPS["linalg_matrix_norm"], undefined, args);
@@ -323,7 +332,9 @@ export function matrixPower(...args: unknown[]): unknown {
  */
 export function matrixRank(input: Tensor, opts?: { atol?: Tensor | null; rtol?: Tensor | null; hermitian?: boolean }): Tensor;
 export function matrixRank(self: Tensor, opts?: { atol?: number | null; rtol?: number | null; hermitian?: boolean }): Tensor;
+export function matrixRank(self: Tensor, tol: number, opts?: { hermitian?: boolean }): Tensor;
 export function matrixRank(self: Tensor, tol: number, hermitian?: boolean, opts?: { hermitian?: boolean }): Tensor;
+export function matrixRank(input: Tensor, tol: Tensor, opts?: { hermitian?: boolean }): Tensor;
 export function matrixRank(input: Tensor, tol: Tensor, hermitian?: boolean, opts?: { hermitian?: boolean }): Tensor;
 export function matrixRank(...args: unknown[]): unknown {
   return dispatch("matrixRank", OPS["linalg_matrix_rank"], undefined, args);
@@ -349,7 +360,12 @@ export function multiDot(...args: unknown[]): unknown {
  *     aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None)
  *     aten::linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None)
  */
+export function norm(self: Tensor, opts?: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function norm(self: Tensor, ord?: Scalar | null, opts?: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function norm(self: Tensor, ord?: Scalar | null, dim?: number | number[] | null, opts?: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function norm(self: Tensor, ord?: Scalar | null, dim?: number | number[] | null, keepdim?: boolean, opts?: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function norm(self: Tensor, ord: string, opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function norm(self: Tensor, ord: string, dim?: number | number[] | null, opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function norm(self: Tensor, ord: string, dim?: number | number[] | null, keepdim?: boolean, opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function norm(...args: unknown[]): unknown {
   return dispatch("norm", OPS["linalg_norm"], undefined, args);
@@ -367,7 +383,9 @@ export function norm(...args: unknown[]): unknown {
  */
 export function pinv(self: Tensor, opts?: { atol?: Tensor | null; rtol?: Tensor | null; hermitian?: boolean }): Tensor;
 export function pinv(self: Tensor, opts?: { atol?: number | null; rtol?: number | null; hermitian?: boolean }): Tensor;
+export function pinv(self: Tensor, rcond: number, opts?: { hermitian?: boolean }): Tensor;
 export function pinv(self: Tensor, rcond: number, hermitian?: boolean, opts?: { hermitian?: boolean }): Tensor;
+export function pinv(self: Tensor, rcond: Tensor, opts?: { hermitian?: boolean }): Tensor;
 export function pinv(self: Tensor, rcond: Tensor, hermitian?: boolean, opts?: { hermitian?: boolean }): Tensor;
 export function pinv(...args: unknown[]): unknown {
   return dispatch("pinv", OPS["linalg_pinv"], undefined, args);
@@ -380,6 +398,7 @@ export function pinv(...args: unknown[]): unknown {
  *
  *     aten::linalg_qr(Tensor A, str mode='reduced')
  */
+export function qr(A: Tensor, opts?: { mode?: string }): [Tensor, Tensor] & { Q: Tensor; R: Tensor };
 export function qr(A: Tensor, mode?: string, opts?: { mode?: string }): [Tensor, Tensor] & { Q: Tensor; R: Tensor };
 export function qr(...args: unknown[]): unknown {
   return dispatch("qr", OPS["linalg_qr"], undefined, args);
@@ -440,6 +459,7 @@ export function solveTriangular(...args: unknown[]): unknown {
  *
  *     aten::linalg_svd(Tensor A, bool full_matrices=True, str? driver=None)
  */
+export function svd(A: Tensor, opts?: { fullMatrices?: boolean; driver?: string | null }): [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; Vh: Tensor };
 export function svd(A: Tensor, fullMatrices?: boolean, opts?: { fullMatrices?: boolean; driver?: string | null }): [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; Vh: Tensor };
 export function svd(...args: unknown[]): unknown {
   return dispatch("svd", OPS["linalg_svd"], undefined, args);
@@ -464,6 +484,7 @@ export function svdvals(...args: unknown[]): unknown {
  *
  *     aten::linalg_tensorinv(Tensor self, int ind=2)
  */
+export function tensorinv(self: Tensor, opts?: { ind?: number }): Tensor;
 export function tensorinv(self: Tensor, ind?: number, opts?: { ind?: number }): Tensor;
 export function tensorinv(...args: unknown[]): unknown {
   return dispatch("tensorinv", OPS["linalg_tensorinv"], undefined, args);
@@ -476,6 +497,7 @@ export function tensorinv(...args: unknown[]): unknown {
  *
  *     aten::linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None)
  */
+export function tensorsolve(self: Tensor, other: Tensor, opts?: { dims?: number | number[] | null }): Tensor;
 export function tensorsolve(self: Tensor, other: Tensor, dims?: number | number[] | null, opts?: { dims?: number | number[] | null }): Tensor;
 export function tensorsolve(...args: unknown[]): unknown {
   return dispatch("tensorsolve", OPS["linalg_tensorsolve"], undefined, args);
@@ -512,6 +534,9 @@ export function vecdot(...args: unknown[]): unknown {
  *
  *     aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None)
  */
+export function vectorNorm(self: Tensor, opts?: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function vectorNorm(self: Tensor, ord?: Scalar, opts?: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function vectorNorm(self: Tensor, ord?: Scalar, dim?: number | number[] | null, opts?: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function vectorNorm(self: Tensor, ord?: Scalar, dim?: number | number[] | null, keepdim?: boolean, opts?: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 export function vectorNorm(...args: unknown[]): unknown {
   return dispatch("vectorNorm", OPS["linalg_vector_norm"], undefined, args);

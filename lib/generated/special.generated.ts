@@ -406,6 +406,7 @@ export function log1p(...args: unknown[]): unknown {
  *
  *     aten::special_logit(Tensor self, float? eps=None)
  */
+export function logit(self: Tensor, opts?: { eps?: number | null }): Tensor;
 export function logit(self: Tensor, eps?: number | null, opts?: { eps?: number | null }): Tensor;
 export function logit(...args: unknown[]): unknown {
   return dispatch("logit", OPS["special_logit"], undefined, args);
@@ -442,6 +443,7 @@ export function logSoftmax(...args: unknown[]): unknown {
  *
  *     aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False)
  */
+export function logsumexp(self: Tensor, dim: number | number[], opts?: { keepdim?: boolean }): Tensor;
 export function logsumexp(self: Tensor, dim: number | number[], keepdim?: boolean, opts?: { keepdim?: boolean }): Tensor;
 export function logsumexp(...args: unknown[]): unknown {
   return dispatch("logsumexp", OPS["special_logsumexp"], undefined, args);
@@ -674,6 +676,7 @@ export function sinc(...args: unknown[]): unknown {
  *
  *     aten::special_softmax(Tensor self, int dim, ScalarType? dtype=None)
  */
+export function softmax(self: Tensor, dim: number, opts?: { dtype?: DType | null }): Tensor;
 export function softmax(self: Tensor, dim: number, dtype?: DType | null, opts?: { dtype?: DType | null }): Tensor;
 export function softmax(...args: unknown[]): unknown {
   return dispatch("softmax", OPS["special_softmax"], undefined, args);

@@ -312,6 +312,7 @@ declare module '../tensor.js' {
      *
      *     aten::as_strided(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None)
      */
+    asStrided(size: number | number[], stride: number | number[], opts?: { storageOffset?: number | null }): Tensor;
     asStrided(size: number | number[], stride: number | number[], storageOffset?: number | null, opts?: { storageOffset?: number | null }): Tensor;
     /**
      * `Tensor.as_strided_`: In-place version of `Tensor.as_strided`
@@ -320,6 +321,7 @@ declare module '../tensor.js' {
      *
      *     aten::as_strided_(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None)
      */
+    asStrided_(size: number | number[], stride: number | number[], opts?: { storageOffset?: number | null }): this;
     asStrided_(size: number | number[], stride: number | number[], storageOffset?: number | null, opts?: { storageOffset?: number | null }): this;
     /**
      * `Tensor.as_strided_scatter`: See `torch.as_strided_scatter`
@@ -328,6 +330,7 @@ declare module '../tensor.js' {
      *
      *     aten::as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None)
      */
+    asStridedScatter(src: Tensor, size: number | number[], stride: number | number[], opts?: { storageOffset?: number | null }): Tensor;
     asStridedScatter(src: Tensor, size: number | number[], stride: number | number[], storageOffset?: number | null, opts?: { storageOffset?: number | null }): Tensor;
     /**
      * `Tensor.atan_`: In-place version of `Tensor.atan`
@@ -394,6 +397,8 @@ declare module '../tensor.js' {
      *
      *     aten::bincount(Tensor self, Tensor? weights=None, int minlength=0)
      */
+    bincount(opts?: { weights?: Tensor | null; minlength?: number }): Tensor;
+    bincount(weights?: Tensor | null, opts?: { weights?: Tensor | null; minlength?: number }): Tensor;
     bincount(weights?: Tensor | null, minlength?: number, opts?: { weights?: Tensor | null; minlength?: number }): Tensor;
     /**
      * `Tensor.bitwise_and`: See `torch.bitwise_and`
@@ -518,6 +523,8 @@ declare module '../tensor.js' {
      *
      *     aten::cauchy_(Tensor self, float median=0, float sigma=1, Generator? generator=None)
      */
+    cauchy_(opts?: { median?: number; sigma?: number; generator?: Generator | null }): this;
+    cauchy_(median?: number, opts?: { median?: number; sigma?: number; generator?: Generator | null }): this;
     cauchy_(median?: number, sigma?: number, opts?: { median?: number; sigma?: number; generator?: Generator | null }): this;
     /**
      * `Tensor.ccol_indices`
@@ -542,6 +549,7 @@ declare module '../tensor.js' {
      *
      *     aten::cholesky(Tensor self, bool upper=False)
      */
+    cholesky(opts?: { upper?: boolean }): Tensor;
     cholesky(upper?: boolean, opts?: { upper?: boolean }): Tensor;
     /**
      * `Tensor.cholesky_inverse`: See `torch.cholesky_inverse`
@@ -550,6 +558,7 @@ declare module '../tensor.js' {
      *
      *     aten::cholesky_inverse(Tensor self, bool upper=False)
      */
+    choleskyInverse(opts?: { upper?: boolean }): Tensor;
     choleskyInverse(upper?: boolean, opts?: { upper?: boolean }): Tensor;
     /**
      * `Tensor.cholesky_solve`: See `torch.cholesky_solve`
@@ -558,6 +567,7 @@ declare module '../tensor.js' {
      *
      *     aten::cholesky_solve(Tensor self, Tensor input2, bool upper=False)
      */
+    choleskySolve(input2: Tensor, opts?: { upper?: boolean }): Tensor;
     choleskySolve(input2: Tensor, upper?: boolean, opts?: { upper?: boolean }): Tensor;
     /**
      * `Tensor.clamp_max_`
@@ -587,7 +597,11 @@ declare module '../tensor.js' {
      *     aten::clip(Tensor self, Scalar? min=None, Scalar? max=None)
      *     aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None)
      */
+    clip(opts?: { min?: Scalar | null; max?: Scalar | null }): Tensor;
+    clip(min?: Scalar | null, opts?: { min?: Scalar | null; max?: Scalar | null }): Tensor;
     clip(min?: Scalar | null, max?: Scalar | null, opts?: { min?: Scalar | null; max?: Scalar | null }): Tensor;
+    clip(opts?: { min?: Tensor | null; max?: Tensor | null }): Tensor;
+    clip(min?: Tensor | null, opts?: { min?: Tensor | null; max?: Tensor | null }): Tensor;
     clip(min?: Tensor | null, max?: Tensor | null, opts?: { min?: Tensor | null; max?: Tensor | null }): Tensor;
     /**
      * `Tensor.clip_`: Alias for `Tensor.clamp_`.
@@ -597,7 +611,11 @@ declare module '../tensor.js' {
      *     aten::clip_(Tensor self, Scalar? min=None, Scalar? max=None)
      *     aten::clip_.Tensor(Tensor self, Tensor? min=None, Tensor? max=None)
      */
+    clip_(opts?: { min?: Scalar | null; max?: Scalar | null }): this;
+    clip_(min?: Scalar | null, opts?: { min?: Scalar | null; max?: Scalar | null }): this;
     clip_(min?: Scalar | null, max?: Scalar | null, opts?: { min?: Scalar | null; max?: Scalar | null }): this;
+    clip_(opts?: { min?: Tensor | null; max?: Tensor | null }): this;
+    clip_(min?: Tensor | null, opts?: { min?: Tensor | null; max?: Tensor | null }): this;
     clip_(min?: Tensor | null, max?: Tensor | null, opts?: { min?: Tensor | null; max?: Tensor | null }): this;
     /**
      * `Tensor.coalesce`: Returns a coalesced copy of `self` if `self` is an `uncoalesced tensor <sparse-uncoalesced-coo-docs>`.
@@ -684,6 +702,7 @@ declare module '../tensor.js' {
      *     aten::count_nonzero(Tensor self, int? dim=None)
      */
     countNonzero(dim: number | number[]): Tensor;
+    countNonzero(opts?: { dim?: number | null }): Tensor;
     countNonzero(dim?: number | null, opts?: { dim?: number | null }): Tensor;
     /**
      * `Tensor.cov`: See `torch.cov`
@@ -700,6 +719,7 @@ declare module '../tensor.js' {
      *
      *     aten::cross(Tensor self, Tensor other, int? dim=None)
      */
+    cross(other: Tensor, opts?: { dim?: number | null }): Tensor;
     cross(other: Tensor, dim?: number | null, opts?: { dim?: number | null }): Tensor;
     /**
      * `Tensor.crow_indices`: Returns the tensor containing the compressed row indices of the `self` tensor when `self` is a sparse CSR tensor of layout `sparse_csr`. The `crow_indices` tensor is strictly of shape (`self`.size(0) + 1) and of type `int32` or `int64`. When using MKL routines such as sparse matrix multiplication, it is necessary to use `int32` indexing in order to avoid downcasting and
@@ -788,6 +808,9 @@ declare module '../tensor.js' {
      *
      *     aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1)
      */
+    diagEmbed(opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    diagEmbed(offset?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    diagEmbed(offset?: number, dim1?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     diagEmbed(offset?: number, dim1?: number, dim2?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     /**
      * `Tensor.diagflat`: See `torch.diagflat`
@@ -796,6 +819,7 @@ declare module '../tensor.js' {
      *
      *     aten::diagflat(Tensor self, int offset=0)
      */
+    diagflat(opts?: { offset?: number }): Tensor;
     diagflat(offset?: number, opts?: { offset?: number }): Tensor;
     /**
      * `Tensor.diagonal`: See `torch.diagonal`
@@ -804,6 +828,9 @@ declare module '../tensor.js' {
      *
      *     aten::diagonal(Tensor self, int offset=0, int dim1=0, int dim2=1)
      */
+    diagonal(opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    diagonal(offset?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    diagonal(offset?: number, dim1?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     diagonal(offset?: number, dim1?: number, dim2?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     /**
      * `Tensor.diagonal_scatter`: See `torch.diagonal_scatter`
@@ -812,6 +839,9 @@ declare module '../tensor.js' {
      *
      *     aten::diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1)
      */
+    diagonalScatter(src: Tensor, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    diagonalScatter(src: Tensor, offset?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    diagonalScatter(src: Tensor, offset?: number, dim1?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     diagonalScatter(src: Tensor, offset?: number, dim1?: number, dim2?: number, opts?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     /**
      * `Tensor.diff`: See `torch.diff`
@@ -820,6 +850,10 @@ declare module '../tensor.js' {
      *
      *     aten::diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None)
      */
+    diff(opts?: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
+    diff(n?: number, opts?: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
+    diff(n?: number, dim?: number, opts?: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
+    diff(n?: number, dim?: number, prepend?: Tensor | null, opts?: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
     diff(n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null, opts?: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
     /**
      * `Tensor.digamma`: See `torch.digamma`
@@ -844,6 +878,7 @@ declare module '../tensor.js' {
      *
      *     aten::dist(Tensor self, Tensor other, Scalar p=2)
      */
+    dist(other: Tensor, opts?: { p?: Scalar }): Tensor;
     dist(other: Tensor, p?: Scalar, opts?: { p?: Scalar }): Tensor;
     /**
      * `Tensor.divide`: See `torch.divide`
@@ -948,6 +983,7 @@ declare module '../tensor.js' {
      *
      *     aten::fill_diagonal_(Tensor self, Scalar fill_value, bool wrap=False)
      */
+    fillDiagonal_(fillValue: Scalar, opts?: { wrap?: boolean }): this;
     fillDiagonal_(fillValue: Scalar, wrap?: boolean, opts?: { wrap?: boolean }): this;
     /**
      * `Tensor.fix`: See `torch.fix`.
@@ -1170,6 +1206,7 @@ declare module '../tensor.js' {
      *
      *     aten::hardshrink(Tensor self, Scalar lambd=0.5)
      */
+    hardshrink(opts?: { lambd?: Scalar }): Tensor;
     hardshrink(lambd?: Scalar, opts?: { lambd?: Scalar }): Tensor;
     /**
      * `Tensor.heaviside`: See `torch.heaviside`
@@ -1194,6 +1231,9 @@ declare module '../tensor.js' {
      *
      *     aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0)
      */
+    histc(opts?: { bins?: number; min?: Scalar; max?: Scalar }): Tensor;
+    histc(bins?: number, opts?: { bins?: number; min?: Scalar; max?: Scalar }): Tensor;
+    histc(bins?: number, min?: Scalar, opts?: { bins?: number; min?: Scalar; max?: Scalar }): Tensor;
     histc(bins?: number, min?: Scalar, max?: Scalar, opts?: { bins?: number; min?: Scalar; max?: Scalar }): Tensor;
     /**
      * `Tensor.histogram`: See `torch.histogram`
@@ -1204,6 +1244,7 @@ declare module '../tensor.js' {
      *     aten::histogram.bin_ct(Tensor self, int bins=100, float[]? range=None, Tensor? weight=None, bool density=False)
      */
     histogram(bins: Tensor, opts?: { weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; bin_edges: Tensor };
+    histogram(opts?: { bins?: number; range?: number | number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; bin_edges: Tensor };
     histogram(bins?: number, opts?: { bins?: number; range?: number | number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; bin_edges: Tensor };
     /**
      * `Tensor.hsplit`: See `torch.hsplit`
@@ -1338,6 +1379,7 @@ declare module '../tensor.js' {
      *
      *     aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False)
      */
+    indexPut(indices: (Tensor | null)[], values: Tensor, opts?: { accumulate?: boolean }): Tensor;
     indexPut(indices: (Tensor | null)[], values: Tensor, accumulate?: boolean, opts?: { accumulate?: boolean }): Tensor;
     /**
      * `Tensor.index_reduce`
@@ -1458,6 +1500,7 @@ declare module '../tensor.js' {
      *
      *     aten::is_pinned(Tensor self, Device? device=None)
      */
+    isPinned(opts?: { device?: Device | null }): boolean;
     isPinned(device?: Device | null, opts?: { device?: Device | null }): boolean;
     /**
      * `Tensor.isposinf`: See `torch.isposinf`
@@ -1506,6 +1549,14 @@ declare module '../tensor.js' {
      *
      *     aten::istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False)
      */
+    istft(nFft: number, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
+    istft(nFft: number, hopLength?: number | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
+    istft(nFft: number, hopLength?: number | null, winLength?: number | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
+    istft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
+    istft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
+    istft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, normalized?: boolean, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
+    istft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, normalized?: boolean, onesided?: boolean | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
+    istft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, normalized?: boolean, onesided?: boolean | null, length?: number | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
     istft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, normalized?: boolean, onesided?: boolean | null, length?: number | null, returnComplex?: boolean, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; normalized?: boolean; onesided?: boolean | null; length?: number | null; returnComplex?: boolean }): Tensor;
     /**
      * `Tensor.kron`: See `torch.kron`
@@ -1522,6 +1573,8 @@ declare module '../tensor.js' {
      *
      *     aten::kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False)
      */
+    kthvalue(k: number, opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    kthvalue(k: number, dim?: number, opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     kthvalue(k: number, dim?: number, keepdim?: boolean, opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     /**
      * `Tensor.lcm`: See `torch.lcm`
@@ -1726,6 +1779,7 @@ declare module '../tensor.js' {
      *
      *     aten::logit(Tensor self, float? eps=None)
      */
+    logit(opts?: { eps?: number | null }): Tensor;
     logit(eps?: number | null, opts?: { eps?: number | null }): Tensor;
     /**
      * `Tensor.logit_`: In-place version of `Tensor.logit`
@@ -1734,6 +1788,7 @@ declare module '../tensor.js' {
      *
      *     aten::logit_(Tensor self, float? eps=None)
      */
+    logit_(opts?: { eps?: number | null }): this;
     logit_(eps?: number | null, opts?: { eps?: number | null }): this;
     /**
      * `Tensor.log_normal_`: Fills `self` tensor with numbers samples from the log-normal distribution parameterized by the given mean `\mu` and standard deviation `\sigma`. Note that `mean` and `std` are the mean and standard deviation of the underlying normal distribution, and not of the returned distribution:
@@ -1742,6 +1797,8 @@ declare module '../tensor.js' {
      *
      *     aten::log_normal_(Tensor self, float mean=1, float std=2, Generator? generator=None)
      */
+    logNormal_(opts?: { mean?: number; std?: number; generator?: Generator | null }): this;
+    logNormal_(mean?: number, opts?: { mean?: number; std?: number; generator?: Generator | null }): this;
     logNormal_(mean?: number, std?: number, opts?: { mean?: number; std?: number; generator?: Generator | null }): this;
     /**
      * `Tensor.lt_`: In-place version of `Tensor.lt`.
@@ -1802,6 +1859,7 @@ declare module '../tensor.js' {
      *     aten::median.dim(Tensor self, int dim, bool keepdim=False)
      */
     median(): Tensor;
+    median(dim: number, opts?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     median(dim: number, keepdim?: boolean, opts?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     /**
      * `Tensor.mode`: See `torch.mode`
@@ -1810,6 +1868,8 @@ declare module '../tensor.js' {
      *
      *     aten::mode(Tensor self, int dim=-1, bool keepdim=False)
      */
+    mode(opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    mode(dim?: number, opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     mode(dim?: number, keepdim?: boolean, opts?: { dim?: number; keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     /**
      * `Tensor.moveaxis`: See `torch.moveaxis`
@@ -1846,6 +1906,7 @@ declare module '../tensor.js' {
      *
      *     aten::multinomial(Tensor self, int num_samples, bool replacement=False, Generator? generator=None)
      */
+    multinomial(numSamples: number, opts?: { replacement?: boolean; generator?: Generator | null }): Tensor;
     multinomial(numSamples: number, replacement?: boolean, opts?: { replacement?: boolean; generator?: Generator | null }): Tensor;
     /**
      * `Tensor.multiply`: See `torch.multiply`.
@@ -1890,6 +1951,8 @@ declare module '../tensor.js' {
      *
      *     aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None)
      */
+    nanmean(opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+    nanmean(dim?: number | number[] | null, opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
     nanmean(dim?: number | number[] | null, keepdim?: boolean, opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
     /**
      * `Tensor.nanmedian`: See `torch.nanmedian`
@@ -1900,6 +1963,7 @@ declare module '../tensor.js' {
      *     aten::nanmedian.dim(Tensor self, int dim, bool keepdim=False)
      */
     nanmedian(): Tensor;
+    nanmedian(dim: number, opts?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     nanmedian(dim: number, keepdim?: boolean, opts?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     /**
      * `Tensor.nanquantile`: See `torch.nanquantile`
@@ -1909,7 +1973,11 @@ declare module '../tensor.js' {
      *     aten::nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, str interpolation='linear')
      *     aten::nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, str interpolation='linear')
      */
+    nanquantile(q: Tensor, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
+    nanquantile(q: Tensor, dim?: number | null, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
     nanquantile(q: Tensor, dim?: number | null, keepdim?: boolean, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
+    nanquantile(q: number, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
+    nanquantile(q: number, dim?: number | null, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
     nanquantile(q: number, dim?: number | null, keepdim?: boolean, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
     /**
      * `Tensor.nansum`: See `torch.nansum`
@@ -1918,6 +1986,8 @@ declare module '../tensor.js' {
      *
      *     aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None)
      */
+    nansum(opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+    nansum(dim?: number | number[] | null, opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
     nansum(dim?: number | number[] | null, keepdim?: boolean, opts?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
     /**
      * `Tensor.nan_to_num`: See `torch.nan_to_num`.
@@ -1926,6 +1996,9 @@ declare module '../tensor.js' {
      *
      *     aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None)
      */
+    nanToNum(opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor;
+    nanToNum(nan?: number | null, opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor;
+    nanToNum(nan?: number | null, posinf?: number | null, opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor;
     nanToNum(nan?: number | null, posinf?: number | null, neginf?: number | null, opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor;
     /**
      * `Tensor.nan_to_num_`: In-place version of `Tensor.nan_to_num`.
@@ -1934,6 +2007,9 @@ declare module '../tensor.js' {
      *
      *     aten::nan_to_num_(Tensor self, float? nan=None, float? posinf=None, float? neginf=None)
      */
+    nanToNum_(opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): this;
+    nanToNum_(nan?: number | null, opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): this;
+    nanToNum_(nan?: number | null, posinf?: number | null, opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): this;
     nanToNum_(nan?: number | null, posinf?: number | null, neginf?: number | null, opts?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): this;
     /**
      * `Tensor.narrow_copy`: See `torch.narrow_copy`.
@@ -2068,6 +2144,8 @@ declare module '../tensor.js' {
      *
      *     aten::ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False)
      */
+    ormqr(input2: Tensor, input3: Tensor, opts?: { left?: boolean; transpose?: boolean }): Tensor;
+    ormqr(input2: Tensor, input3: Tensor, left?: boolean, opts?: { left?: boolean; transpose?: boolean }): Tensor;
     ormqr(input2: Tensor, input3: Tensor, left?: boolean, transpose?: boolean, opts?: { left?: boolean; transpose?: boolean }): Tensor;
     /**
      * `Tensor.pin_memory`: Copies the tensor to pinned memory, if it's not already pinned.
@@ -2076,6 +2154,7 @@ declare module '../tensor.js' {
      *
      *     aten::pin_memory(Tensor self, Device? device=None)
      */
+    pinMemory(opts?: { device?: Device | null }): Tensor;
     pinMemory(device?: Device | null, opts?: { device?: Device | null }): Tensor;
     /**
      * `Tensor.pinverse`: See `torch.pinverse`
@@ -2084,6 +2163,7 @@ declare module '../tensor.js' {
      *
      *     aten::pinverse(Tensor self, float rcond=1e-15)
      */
+    pinverse(opts?: { rcond?: number }): Tensor;
     pinverse(rcond?: number, opts?: { rcond?: number }): Tensor;
     /**
      * `Tensor.polygamma_`: In-place version of `Tensor.polygamma`
@@ -2116,6 +2196,7 @@ declare module '../tensor.js' {
      *
      *     aten::put(Tensor self, Tensor index, Tensor source, bool accumulate=False)
      */
+    put(index: Tensor, source: Tensor, opts?: { accumulate?: boolean }): Tensor;
     put(index: Tensor, source: Tensor, accumulate?: boolean, opts?: { accumulate?: boolean }): Tensor;
     /**
      * `Tensor.put_`: Copies the elements from `source` into the positions specified by `index`. For the purpose of indexing, the `self` tensor is treated as if it were a 1-D tensor.
@@ -2124,6 +2205,7 @@ declare module '../tensor.js' {
      *
      *     aten::put_(Tensor self, Tensor index, Tensor source, bool accumulate=False)
      */
+    put_(index: Tensor, source: Tensor, opts?: { accumulate?: boolean }): this;
     put_(index: Tensor, source: Tensor, accumulate?: boolean, opts?: { accumulate?: boolean }): this;
     /**
      * `Tensor.q_per_channel_axis`: Given a Tensor quantized by linear (affine) per-channel quantization, returns the index of dimension on which per-channel quantization is applied.
@@ -2156,6 +2238,7 @@ declare module '../tensor.js' {
      *
      *     aten::qr(Tensor self, bool some=True)
      */
+    qr(opts?: { some?: boolean }): [Tensor, Tensor] & { Q: Tensor; R: Tensor };
     qr(some?: boolean, opts?: { some?: boolean }): [Tensor, Tensor] & { Q: Tensor; R: Tensor };
     /**
      * `Tensor.q_scale`: Given a Tensor quantized by linear(affine) quantization, returns the scale of the underlying quantizer().
@@ -2173,7 +2256,11 @@ declare module '../tensor.js' {
      *     aten::quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, str interpolation='linear')
      *     aten::quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, str interpolation='linear')
      */
+    quantile(q: Tensor, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
+    quantile(q: Tensor, dim?: number | null, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
     quantile(q: Tensor, dim?: number | null, keepdim?: boolean, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
+    quantile(q: number, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
+    quantile(q: number, dim?: number | null, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
     quantile(q: number, dim?: number | null, keepdim?: boolean, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
     /**
      * `Tensor.q_zero_point`: Given a Tensor quantized by linear(affine) quantization, returns the zero_point of the underlying quantizer().
@@ -2243,7 +2330,9 @@ declare module '../tensor.js' {
      *     aten::repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, int? output_size=None)
      */
     repeatInterleave(opts?: { outputSize?: number | null }): Tensor;
+    repeatInterleave(repeats: Tensor, opts?: { dim?: number | null; outputSize?: number | null }): Tensor;
     repeatInterleave(repeats: Tensor, dim?: number | null, opts?: { dim?: number | null; outputSize?: number | null }): Tensor;
+    repeatInterleave(repeats: number, opts?: { dim?: number | null; outputSize?: number | null }): Tensor;
     repeatInterleave(repeats: number, dim?: number | null, opts?: { dim?: number | null; outputSize?: number | null }): Tensor;
     /**
      * `Tensor.reshape_as`: Returns this tensor as the same shape as `other`. `self.reshape_as(other)` is equivalent to `self.reshape(other.sizes())`. This method returns a view if `other.sizes()` is compatible with the current shape. See `torch.Tensor.view` on when it is possible to return a view.
@@ -2300,6 +2389,8 @@ declare module '../tensor.js' {
      *
      *     aten::rot90(Tensor self, int k=1, int[] dims=[0,1])
      */
+    rot90(opts?: { k?: number; dims?: number | number[] }): Tensor;
+    rot90(k?: number, opts?: { k?: number; dims?: number | number[] }): Tensor;
     rot90(k?: number, dims?: number | number[], opts?: { k?: number; dims?: number | number[] }): Tensor;
     /**
      * `Tensor.row_indices`
@@ -2372,6 +2463,7 @@ declare module '../tensor.js' {
      *     aten::set_.source_Tensor(Tensor self, Tensor source)
      *     aten::set_(Tensor self)
      */
+    set_(source: Tensor, storageOffset: number, size: number | number[], opts?: { stride?: number | number[] }): this;
     set_(source: Tensor, storageOffset: number, size: number | number[], stride?: number | number[], opts?: { stride?: number | number[] }): this;
     set_(source: Tensor): this;
     set_(): this;
@@ -2422,6 +2514,10 @@ declare module '../tensor.js' {
      *
      *     aten::slice_inverse(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1)
      */
+    sliceInverse(src: Tensor, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
+    sliceInverse(src: Tensor, dim?: number, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
+    sliceInverse(src: Tensor, dim?: number, start?: number | null, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
+    sliceInverse(src: Tensor, dim?: number, start?: number | null, end?: number | null, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
     sliceInverse(src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
     /**
      * `Tensor.slice_scatter`: See `torch.slice_scatter`
@@ -2430,6 +2526,10 @@ declare module '../tensor.js' {
      *
      *     aten::slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1)
      */
+    sliceScatter(src: Tensor, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
+    sliceScatter(src: Tensor, dim?: number, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
+    sliceScatter(src: Tensor, dim?: number, start?: number | null, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
+    sliceScatter(src: Tensor, dim?: number, start?: number | null, end?: number | null, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
     sliceScatter(src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number, opts?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
     /**
      * `Tensor.slogdet`: See `torch.slogdet`
@@ -2486,6 +2586,7 @@ declare module '../tensor.js' {
      *
      *     aten::split_with_sizes(Tensor self, int[] split_sizes, int dim=0)
      */
+    splitWithSizes(splitSizes: number | number[], opts?: { dim?: number }): Tensor[];
     splitWithSizes(splitSizes: number | number[], dim?: number, opts?: { dim?: number }): Tensor[];
     /**
      * `Tensor.squeeze_`: In-place version of `Tensor.squeeze`
@@ -2515,7 +2616,21 @@ declare module '../tensor.js' {
      *     aten::stft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool normalized=False, bool? onesided=None, bool? return_complex=None)
      *     aten::stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None)
      */
+    stft(nFft: number, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, normalized?: boolean, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, normalized?: boolean, onesided?: boolean | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
     stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, normalized?: boolean, onesided?: boolean | null, returnComplex?: boolean | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, padMode?: string, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, padMode?: string, normalized?: boolean, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
+    stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, padMode?: string, normalized?: boolean, onesided?: boolean | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
     stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, padMode?: string, normalized?: boolean, onesided?: boolean | null, returnComplex?: boolean | null, opts?: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: string; normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null }): Tensor;
     /**
      * `Tensor.subtract`: See `torch.subtract`.
@@ -2526,6 +2641,7 @@ declare module '../tensor.js' {
      *     aten::subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1)
      */
     subtract(other: Tensor, opts?: { alpha?: Scalar }): Tensor;
+    subtract(other: Scalar, opts?: { alpha?: Scalar }): Tensor;
     subtract(other: Scalar, alpha?: Scalar, opts?: { alpha?: Scalar }): Tensor;
     /**
      * `Tensor.subtract_`: In-place version of `Tensor.subtract`.
@@ -2536,6 +2652,7 @@ declare module '../tensor.js' {
      *     aten::subtract_.Scalar(Tensor self, Scalar other, Scalar alpha=1)
      */
     subtract_(other: Tensor, opts?: { alpha?: Scalar }): this;
+    subtract_(other: Scalar, opts?: { alpha?: Scalar }): this;
     subtract_(other: Scalar, alpha?: Scalar, opts?: { alpha?: Scalar }): this;
     /**
      * `Tensor.sum_to_size`: Sum `this` tensor to `size`. `size` must be broadcastable to `this` tensor size.
@@ -2552,6 +2669,8 @@ declare module '../tensor.js' {
      *
      *     aten::svd(Tensor self, bool some=True, bool compute_uv=True)
      */
+    svd(opts?: { some?: boolean; computeUv?: boolean }): [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; V: Tensor };
+    svd(some?: boolean, opts?: { some?: boolean; computeUv?: boolean }): [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; V: Tensor };
     svd(some?: boolean, computeUv?: boolean, opts?: { some?: boolean; computeUv?: boolean }): [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; V: Tensor };
     /**
      * `Tensor.swapaxes`: See `torch.swapaxes`
@@ -2592,6 +2711,8 @@ declare module '../tensor.js' {
      *
      *     aten::symeig(Tensor self, bool eigenvectors=False, bool upper=True)
      */
+    symeig(opts?: { eigenvectors?: boolean; upper?: boolean }): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
+    symeig(eigenvectors?: boolean, opts?: { eigenvectors?: boolean; upper?: boolean }): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
     symeig(eigenvectors?: boolean, upper?: boolean, opts?: { eigenvectors?: boolean; upper?: boolean }): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
     /**
      * `Tensor.t_`: In-place version of `Tensor.t`
@@ -2616,6 +2737,7 @@ declare module '../tensor.js' {
      *
      *     aten::take_along_dim(Tensor self, Tensor indices, int? dim=None)
      */
+    takeAlongDim(indices: Tensor, opts?: { dim?: number | null }): Tensor;
     takeAlongDim(indices: Tensor, dim?: number | null, opts?: { dim?: number | null }): Tensor;
     /**
      * `Tensor.tan_`: In-place version of `Tensor.tan`
@@ -2634,8 +2756,11 @@ declare module '../tensor.js' {
      *     aten::tensor_split.indices(Tensor self, int[] indices, int dim=0)
      *     aten::tensor_split.tensor_indices_or_sections(Tensor self, Tensor tensor_indices_or_sections, int dim=0)
      */
+    tensorSplit(sections: number, opts?: { dim?: number }): Tensor[];
     tensorSplit(sections: number, dim?: number, opts?: { dim?: number }): Tensor[];
+    tensorSplit(indices: number | number[], opts?: { dim?: number }): Tensor[];
     tensorSplit(indices: number | number[], dim?: number, opts?: { dim?: number }): Tensor[];
+    tensorSplit(tensorIndicesOrSections: Tensor, opts?: { dim?: number }): Tensor[];
     tensorSplit(tensorIndicesOrSections: Tensor, dim?: number, opts?: { dim?: number }): Tensor[];
     /**
      * `Tensor.tile`: See `torch.tile`
@@ -2652,6 +2777,7 @@ declare module '../tensor.js' {
      *
      *     aten::to_padded_tensor(Tensor self, float padding, int[]? output_size=None)
      */
+    toPaddedTensor(padding: number, opts?: { outputSize?: number | number[] | null }): Tensor;
     toPaddedTensor(padding: number, outputSize?: number | number[] | null, opts?: { outputSize?: number | number[] | null }): Tensor;
     /**
      * `Tensor.to_sparse`: Returns a sparse copy of the tensor. PyTorch supports sparse tensors in `coordinate format <sparse-coo-docs>`.
@@ -2710,6 +2836,9 @@ declare module '../tensor.js' {
      *
      *     aten::triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False)
      */
+    triangularSolve(A: Tensor, opts?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean }): [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor };
+    triangularSolve(A: Tensor, upper?: boolean, opts?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean }): [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor };
+    triangularSolve(A: Tensor, upper?: boolean, transpose?: boolean, opts?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean }): [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor };
     triangularSolve(A: Tensor, upper?: boolean, transpose?: boolean, unitriangular?: boolean, opts?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean }): [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor };
     /**
      * `Tensor.tril_`: In-place version of `Tensor.tril`
@@ -2718,6 +2847,7 @@ declare module '../tensor.js' {
      *
      *     aten::tril_(Tensor self, int diagonal=0)
      */
+    tril_(opts?: { diagonal?: number }): this;
     tril_(diagonal?: number, opts?: { diagonal?: number }): this;
     /**
      * `Tensor.triu_`: In-place version of `Tensor.triu`
@@ -2726,6 +2856,7 @@ declare module '../tensor.js' {
      *
      *     aten::triu_(Tensor self, int diagonal=0)
      */
+    triu_(opts?: { diagonal?: number }): this;
     triu_(diagonal?: number, opts?: { diagonal?: number }): this;
     /**
      * `Tensor.true_divide`: See `torch.true_divide`
@@ -2778,6 +2909,7 @@ declare module '../tensor.js' {
      *
      *     aten::unsafe_chunk(Tensor self, int chunks, int dim=0)
      */
+    unsafeChunk(chunks: number, opts?: { dim?: number }): Tensor[];
     unsafeChunk(chunks: number, dim?: number, opts?: { dim?: number }): Tensor[];
     /**
      * `Tensor.unsafe_split`: See `torch.unsafe_split`
@@ -2786,6 +2918,7 @@ declare module '../tensor.js' {
      *
      *     aten::unsafe_split.Tensor(Tensor self, int split_size, int dim=0)
      */
+    unsafeSplit(splitSize: number, opts?: { dim?: number }): Tensor[];
     unsafeSplit(splitSize: number, dim?: number, opts?: { dim?: number }): Tensor[];
     /**
      * `Tensor.unsafe_split_with_sizes`
@@ -2794,6 +2927,7 @@ declare module '../tensor.js' {
      *
      *     aten::unsafe_split_with_sizes(Tensor self, int[] split_sizes, int dim=0)
      */
+    unsafeSplitWithSizes(splitSizes: number | number[], opts?: { dim?: number }): Tensor[];
     unsafeSplitWithSizes(splitSizes: number | number[], dim?: number, opts?: { dim?: number }): Tensor[];
     /**
      * `Tensor.unsqueeze_`: In-place version of `Tensor.unsqueeze`

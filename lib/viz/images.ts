@@ -241,7 +241,7 @@ export function tensorToImage(t: Tensor, opts: { cmap?: ColormapName; scale?: nu
     // Constant panel: divide by 1 and shift to 0.5 rather than dividing by zero.
     const isConst = range.eq(0);
     const n = x.sub(lo).div(range.maskedFill(isConst, 1)).add(isConst.to('float64').mul(0.5));
-    return n.data() as Float64Array;
+    return n.dataSync() as Float64Array;
   });
   const img = valuesToImage(values, w, h, opts.cmap ?? 'gray');
   return scale === 1 ? img : scaleNearest(img, scale);

@@ -173,20 +173,26 @@ function returnType(u: Usable, method: boolean): string {
   return named.length ? `${tuple} & { ${named.map((p) => `${p[1]}: ${one(p[0])}`).join('; ')} }` : tuple;
 }
 
-/** One TypeScript overload signature: positionals, then an options object for keyword use. */
-function signatureOf(u: Usable, method: boolean): string {
+/**
+ * The TypeScript signatures of one overload: the required positionals, then any number of the
+ * defaulted ones, then an options object for keyword use (Python's `svd(A, full_matrices=False)`
+ * is `svd(A, {fullMatrices: false})`), which may also name the defaulted positionals.
+ */
+function signaturesOf(u: Usable, method: boolean): string[] {
   const args = u.schema.args.filter((a, i) => !(method && i === 0) && kindOf(a.type) !== null);
   const positional = args.filter((a) => !a.kwargOnly);
   const withDefault = args.filter((a) => a.default !== undefined || a.kwargOnly);
-  const ps: string[] = [];
-  let optionalFrom = positional.length;
-  for (let i = positional.length - 1; i >= 0 && positional[i].default !== undefined; i--) optionalFrom = i;
-  positional.forEach((a, i) => ps.push(`${paramName(a.name)}${i >= optionalFrom ? '?' : ''}: ${tsType(kindOf(a.type)!)}`));
-  if (withDefault.length > 0) {
-    const fields = withDefault.map((a) => `${camel(a.name)}?: ${tsType(kindOf(a.type)!)}`);
-    ps.push(`opts?: { ${fields.join('; ')} }`);
+  let required = positional.length;
+  for (let i = positional.length - 1; i >= 0 && positional[i].default !== undefined; i--) required = i;
+  const ret = returnType(u, method);
+  const opts = withDefault.length > 0 ? `opts?: { ${withDefault.map((a) => `${camel(a.name)}?: ${tsType(kindOf(a.type)!)}`).join('; ')} }` : null;
+  const out: string[] = [];
+  for (let n = required; n <= positional.length; n++) {
+    const ps = positional.slice(0, n).map((a, i) => `${paramName(a.name)}${i >= required ? '?' : ''}: ${tsType(kindOf(a.type)!)}`);
+    if (opts) ps.push(opts);
+    out.push(`(${ps.join(', ')}): ${ret}`);
   }
-  return `(${ps.join(', ')}): ${returnType(u, method)}`;
+  return out;
 }
 
 function argDoc(a: SchemaArg): string {
@@ -272,10 +278,11 @@ function emitSignatures(e: Entry, method: boolean, indent: string, prefix: strin
       .join('\n'),
   );
   for (const u of us) {
-    const sig = signatureOf(u, method);
-    if (seen.has(sig)) continue;
-    seen.add(sig);
-    out.push(`${indent}${prefix}${e.js}${sig};`);
+    for (const sig of signaturesOf(u, method)) {
+      if (seen.has(sig)) continue;
+      seen.add(sig);
+      out.push(`${indent}${prefix}${e.js}${sig};`);
+    }
   }
   return out;
 }
@@ -328,6 +335,7 @@ function main(): void {
   files['ops.generated.ts'] =
     HEADER(`Overloads of ${table.length} LibTorch operators (${releases.map((r) => r.torch).join(' and ')}), in declaration order.`) +
     "import type { OverloadSpec } from '../dispatch.js';\n\n" +
+    "/** Each generated op's overloads by ATen name, as lib/dispatch.ts reads them. @internal */\n" +
     'export const OPS: Record<string, readonly OverloadSpec[]> = {\n' +
     table.map((op) => `  ${JSON.stringify(tableName(op))}: [${[...op.overloads.values()].map((u) => JSON.stringify(u.spec)).join(', ')}],`).join('\n') +
     '\n};\n';
