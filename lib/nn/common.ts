@@ -4,7 +4,10 @@
  * @internal
  */
 import { Tensor } from '../tensor.js';
-import { describe } from '../dtype.js';
+import { type DType, describe } from '../dtype.js';
+import { empty } from '../tensor.js';
+import { Parameter } from './parameter.js';
+import type { Module } from './module.js';
 
 /** Validates a Tensor argument of an nn function; the error names function and argument. */
 export function checkTensor(x: unknown, fn: string, arg = 'input'): Tensor {
@@ -93,4 +96,24 @@ export function withContext<T>(prefix: string | (() => string), fn: () => T): T 
     if (e instanceof Error && !e.message.startsWith(p)) e.message = `${p}: ${e.message}`;
     throw e;
   }
+}
+
+/** Where new parameters live (PyTorch's factory_kwargs). */
+export interface FactoryOptions {
+  dtype?: DType;
+  device?: string;
+}
+
+/** A new uninitialised Parameter of the given shape (the module's reset_parameters fills it). */
+export function newParam(shape: number[], f: FactoryOptions): Parameter {
+  const t = empty(shape, { dtype: f.dtype, device: f.device });
+  const p = new Parameter(t);
+  t.dispose();
+  return p;
+}
+
+/** The forward input of module m, checked: the error names the module. */
+export function inputOf(m: Module, x: unknown): Tensor {
+  if (x instanceof Tensor && !x.isDisposed) return x;
+  throw new TypeError(`${m.modulePath}: expected Tensor for input but received ${x instanceof Tensor ? 'a disposed Tensor' : describe(x)}`);
 }

@@ -1,9 +1,9 @@
 /** Loss modules: thin wrappers over nn.functional with PyTorch's options; weights are buffers as in PyTorch. */
-import type { Tensor } from '../tensor.js';
-import { checkOptions, expectInt, expectNumber } from '../errors.js';
-import { Module } from './module.js';
-import * as F from './functional.js';
-import { checkOptTensor, reductionEnum, type Reduction } from './common.js';
+import type { Tensor } from '../../tensor.js';
+import { checkOptions, expectInt, expectNumber } from '../../errors.js';
+import { Module } from '../module.js';
+import * as F from '../functional.js';
+import { checkOptTensor, reductionEnum, type Reduction } from '../common.js';
 
 abstract class Loss extends Module {
   readonly reduction: Reduction;

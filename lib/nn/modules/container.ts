@@ -1,7 +1,7 @@
 /** Containers: Sequential, ModuleList, ModuleDict, registering children as PyTorch names them ('0', '1', ...). */
-import { Tensor } from '../tensor.js';
-import { describe } from '../dtype.js';
-import { Module } from './module.js';
+import { Tensor } from '../../tensor.js';
+import { describe } from '../../dtype.js';
+import { Module } from '../module.js';
 
 function checkModule(m: unknown, fn: string, what: string): Module {
   if (m instanceof Module) return m;

@@ -1,0 +1,2 @@
+/** ChannelShuffle (torch/nn/modules/channelshuffle.py). */
+export {};

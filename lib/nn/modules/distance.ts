@@ -1,0 +1,2 @@
+/** PairwiseDistance and CosineSimilarity (torch/nn/modules/distance.py). */
+export {};

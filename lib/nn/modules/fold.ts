@@ -1,0 +1,2 @@
+/** Fold and Unfold (torch/nn/modules/fold.py). */
+export {};

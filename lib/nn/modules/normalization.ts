@@ -1,0 +1,2 @@
+/** LayerNorm, GroupNorm, LocalResponseNorm, CrossMapLRN2d (torch/nn/modules/normalization.py). */
+export {};

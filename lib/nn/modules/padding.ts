@@ -1,0 +1,2 @@
+/** Padding layers: constant, zero, reflection, replication (torch/nn/modules/padding.py). */
+export {};

@@ -1,0 +1,2 @@
+/** PixelShuffle and PixelUnshuffle (torch/nn/modules/pixelshuffle.py). */
+export {};

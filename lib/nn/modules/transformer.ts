@@ -1,0 +1,2 @@
+/** Transformer, its encoder and decoder stacks and layers (torch/nn/modules/transformer.py). */
+export {};

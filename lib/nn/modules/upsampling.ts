@@ -1,0 +1,2 @@
+/** Upsample, UpsamplingNearest2d, UpsamplingBilinear2d (torch/nn/modules/upsampling.py). */
+export {};
