@@ -2,7 +2,7 @@
 import type { Tensor } from '../../tensor.js';
 import { checkOptions, expectBool, expectInt, expectNumber } from '../../errors.js';
 import { Module } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import { pyVal, pyFloat, withContext, inputOf } from '../common.js';
 
 // ---- activations ----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor.js';
 import { describe } from '../../dtype.js';
 import { checkOptions, expectBool } from '../../errors.js';
 import { Module } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import { pyBool, pyFloat, inputOf } from '../common.js';
 
 /** `nn.Dropout(p=0.5, inplace=False)`: zeroes elements with probability p in training, scales by 1/(1-p). */

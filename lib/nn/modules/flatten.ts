@@ -2,7 +2,7 @@
 import type { Tensor } from '../../tensor.js';
 import { checkOptions, expectInt } from '../../errors.js';
 import { Module } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import { withContext, inputOf } from '../common.js';
 
 /** `nn.Flatten(start_dim=1, end_dim=-1)`. */

@@ -4,7 +4,7 @@ import { checkOptions, expectBool, expectNonNegInt } from '../../errors.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import * as init from '../init.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import { shapeStr, pyBool, withContext, newParam, inputOf, type FactoryOptions } from '../common.js';
 
 // ---- Linear --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import type { Tensor } from '../../tensor.js';
 import { checkOptions, expectInt, expectNumber } from '../../errors.js';
 import { Module } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import { checkOptTensor, reductionEnum, type Reduction } from '../common.js';
 
 abstract class Loss extends Module {

@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor.js';
 import { describe } from '../../dtype.js';
 import { checkOptions, expectBool } from '../../errors.js';
 import { Module } from '../module.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import { shapeStr, pyVal, pyBool, pair, withContext, inputOf } from '../common.js';
 
 // ---- pooling -------------------------------------------------------------------------------------------

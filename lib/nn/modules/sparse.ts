@@ -5,7 +5,7 @@ import { noGrad } from '../../autograd.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import * as init from '../init.js';
-import * as F from '../functional.js';
+import * as F from '../functional/index.js';
 import { shapeStr, withContext, newParam, inputOf, type FactoryOptions } from '../common.js';
 
 // ---- Embedding ---------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 /** nn.utils: gradient clipping and parameter/vector conversion, with PyTorch's algorithms. */
-import { Tensor, stack, cat, tensor } from '../tensor.js';
-import { tidy } from '../scope.js';
-import { noGrad } from '../autograd.js';
-import { describe } from '../dtype.js';
-import { checkOptions, expectNumber } from '../errors.js';
-import { checkTensor } from './common.js';
+import { Tensor, stack, cat, tensor } from '../../tensor.js';
+import { tidy } from '../../scope.js';
+import { noGrad } from '../../autograd.js';
+import { describe } from '../../dtype.js';
+import { checkOptions, expectNumber } from '../../errors.js';
+import { checkTensor } from '../common.js';
 
 function paramList(parameters: Iterable<Tensor> | Tensor, fn: string): Tensor[] {
   if (parameters instanceof Tensor) return [parameters];
@@ -95,3 +95,7 @@ export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): v
     }),
   );
 }
+
+export * as rnn from './rnn.js';
+export * from './weight_norm.js';
+export * from './spectral_norm.js';

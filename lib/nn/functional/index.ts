@@ -2,10 +2,10 @@
  * nn.functional (also exported as `F`): PyTorch's functional forms, each one LibTorch operator
  * (the same one torch.nn.functional calls), with argument checks that name the function.
  */
-import { type Tensor, op, wrap, ValuesIndices } from '../tensor.js';
-import { type DType, dtypeCode, describe } from '../dtype.js';
-import { checkOptions, expectInt, expectNumber, expectBool, expectIntArray } from '../errors.js';
-import { checkTensor, checkOptTensor, shapeStr, reductionEnum, pair, type Reduction, withContext } from './common.js';
+import { type Tensor, op, wrap, ValuesIndices } from '../../tensor.js';
+import { type DType, dtypeCode, describe } from '../../dtype.js';
+import { checkOptions, expectInt, expectNumber, expectBool, expectIntArray } from '../../errors.js';
+import { checkTensor, checkOptTensor, shapeStr, reductionEnum, pair, type Reduction, withContext } from '../common.js';
 
 const O = {
   relu: op('aten::relu'),
@@ -521,3 +521,15 @@ export function pad(input: Tensor, padding: number[], mode: 'constant' | 'reflec
   if (value !== undefined && mode !== 'constant') throw new TypeError(`${fn}: padding mode '${mode}' doesn't take in value argument`);
   return withContext(fn, () => wrap(O.pad(input._h, p, mode, value === undefined ? null : expectNumber(value, `${fn}: value`))));
 }
+
+// nn.functional by topic (each file one family of torch/nn/functional.py).
+export * from './activation.js';
+export * from './attention.js';
+export * from './normalization.js';
+export * from './conv.js';
+export * from './pooling.js';
+export * from './vision.js';
+export * from './loss.js';
+export * from './sparse.js';
+export * from './distance.js';
+export * from './dropout.js';

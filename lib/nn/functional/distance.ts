@@ -1,0 +1,2 @@
+/** nn.functional, pairwise_distance, cosine_similarity, pdist. */
+export {};

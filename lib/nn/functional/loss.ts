@@ -1,0 +1,2 @@
+/** nn.functional, Loss functions. */
+export {};

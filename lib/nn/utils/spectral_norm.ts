@@ -1,0 +1,2 @@
+/** nn.utils.spectral_norm / remove_spectral_norm (torch/nn/utils/spectral_norm.py). */
+export {};
