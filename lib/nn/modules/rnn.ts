@@ -12,7 +12,7 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import * as init from '../init.js';
 import { pyFloat, pyVal, withContext, newParam, type FactoryOptions } from '../common.js';
-import { PackedSequence, packedLike } from '../utils/rnn.js';
+import { PackedSequence } from '../utils/rnn.js';
 
 const OPS = {
   lstmInput: op('aten::lstm.input'),
@@ -30,7 +30,14 @@ const OPS = {
   indexSelect: op('aten::index_select'),
   unsqueeze: op('aten::unsqueeze'),
   squeezeDim: op('aten::squeeze.dim'),
+  alias: op('aten::alias'),
 };
+
+/** The PackedSequence of an RNN's output: Python reuses the input's batch sizes and indices; here each gets its own handle, so disposing one PackedSequence leaves the other whole. */
+function packedLike(data: Tensor, like: PackedSequence): PackedSequence {
+  const alias = (t: Tensor | null): Tensor | null => (t === null ? null : wrap(OPS.alias(t._h)));
+  return new PackedSequence(data, alias(like.batchSizes) as Tensor, alias(like.sortedIndices), alias(like.unsortedIndices));
+}
 
 /** The recurrence an RNNBase runs (PyTorch's `mode`). */
 export type RNNMode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
@@ -131,10 +138,17 @@ export class RNNBase extends Module {
     }
     const gateSize = { LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1 }[mode] * this.hiddenSize;
     const factory = { dtype: o.dtype, device: o.device };
-    const numDirections = this.bidirectional ? 2 : 1;
-    const realHidden = projSize > 0 ? projSize : this.hiddenSize;
     this._flatWeightsNames = [];
     this._allWeights = [];
+    // Allocation errors (sizes beyond memory) name the class.
+    withContext(fn, () => this._createWeights(gateSize, factory));
+    this.resetParameters();
+  }
+
+  private _createWeights(gateSize: number, factory: FactoryOptions): void {
+    const numDirections = this.bidirectional ? 2 : 1;
+    const projSize = this.projSize;
+    const realHidden = projSize > 0 ? projSize : this.hiddenSize;
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let direction = 0; direction < numDirections; direction++) {
         const layerInput = layer === 0 ? this.inputSize : realHidden * numDirections;
@@ -151,7 +165,6 @@ export class RNNBase extends Module {
         this._allWeights.push(names);
       }
     }
-    this.resetParameters();
   }
 
   /** `flatten_parameters()`: packs the weights for cuDNN in PyTorch; LibTorch's CPU kernels need nothing, so a no-op. */
@@ -331,10 +344,12 @@ function refuseProjSize(fn: string, opts: object | null | undefined): void {
   }
 }
 
-function rnnMode(opts: RNNOptions | null | undefined): RNNMode {
+function rnnMode(inputSize: unknown, hiddenSize: unknown, opts: RNNOptions | null | undefined): RNNMode {
+  expectNonNegInt(inputSize, 'RNN: inputSize');
+  expectPositiveInt(hiddenSize, 'RNN: hiddenSize');
   refuseProjSize('RNN', opts);
   checkOptions(opts, [...BASE_KEYS.filter((k) => k !== 'projSize'), 'nonlinearity'], 'RNN');
-  return expectOneOf(opts?.nonlinearity ?? 'tanh', ['tanh', 'relu'], 'RNN: nonlinearity') === 'tanh' ? 'RNN_TANH' : 'RNN_RELU';
+  return withContext('RNN', () => (expectOneOf(opts?.nonlinearity ?? 'tanh', ['tanh', 'relu'], 'RNN: nonlinearity') === 'tanh' ? 'RNN_TANH' : 'RNN_RELU'));
 }
 
 function withoutNonlinearity(opts: RNNOptions | null | undefined): GRUOptions {
@@ -354,8 +369,9 @@ export class RNN extends RNNBase {
   /** 'tanh' or 'relu'. */
   declare readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | null = {}) {
-    super(rnnMode(opts), inputSize, hiddenSize, withoutNonlinearity(opts));
-    this.nonlinearity = opts?.nonlinearity ?? 'tanh';
+    const mode = rnnMode(inputSize, hiddenSize, opts);
+    super(mode, inputSize, hiddenSize, withoutNonlinearity(opts));
+    this.nonlinearity = mode === 'RNN_TANH' ? 'tanh' : 'relu';
   }
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
@@ -438,15 +454,17 @@ export class RNNCellBase extends Module {
     this.bias = expectBool(bias, `${fn}: bias`);
     expectPositiveInt(numChunks, `${fn}: numChunks`);
     const f = opts ?? {};
-    this.weight_ih = newParam([numChunks * hiddenSize, inputSize], f);
-    this.weight_hh = newParam([numChunks * hiddenSize, hiddenSize], f);
-    if (this.bias) {
-      this.bias_ih = newParam([numChunks * hiddenSize], f);
-      this.bias_hh = newParam([numChunks * hiddenSize], f);
-    } else {
-      this.registerParameter('bias_ih', null);
-      this.registerParameter('bias_hh', null);
-    }
+    withContext(fn, () => {
+      this.weight_ih = newParam([numChunks * hiddenSize, inputSize], f);
+      this.weight_hh = newParam([numChunks * hiddenSize, hiddenSize], f);
+      if (this.bias) {
+        this.bias_ih = newParam([numChunks * hiddenSize], f);
+        this.bias_hh = newParam([numChunks * hiddenSize], f);
+      } else {
+        this.registerParameter('bias_ih', null);
+        this.registerParameter('bias_hh', null);
+      }
+    });
     this.resetParameters();
   }
 
@@ -505,6 +523,30 @@ export class RNNCellBase extends Module {
   }
 }
 
+/**
+ * The options of a cell, checked before RNNCellBase runs: sizes first (as the base would), then
+ * the keys, each read once (a getter on the options object runs once, inside the class's name).
+ */
+function cellOptions(
+  fn: string,
+  inputSize: unknown,
+  hiddenSize: unknown,
+  opts: RNNCellOptions | null | undefined,
+  hasNonlinearity: boolean,
+): { bias: boolean; nonlinearity: 'tanh' | 'relu'; factory: FactoryOptions } {
+  expectNonNegInt(inputSize, `${fn}: inputSize`);
+  expectNonNegInt(hiddenSize, `${fn}: hiddenSize`);
+  checkOptions(opts, hasNonlinearity ? ['bias', 'nonlinearity', 'dtype', 'device'] : ['bias', 'dtype', 'device'], fn);
+  return withContext(fn, () => {
+    const o = opts ?? {};
+    return {
+      bias: expectBool(o.bias ?? true, `${fn}: bias`),
+      nonlinearity: expectOneOf(o.nonlinearity ?? 'tanh', ['tanh', 'relu'], `${fn}: nonlinearity`),
+      factory: { dtype: o.dtype, device: o.device },
+    };
+  });
+}
+
 function cellHx(m: Module, hx: unknown): Tensor[] | null {
   return singleHx(m, hx);
 }
@@ -522,10 +564,9 @@ export interface RNNCellOptions extends FactoryOptions {
 export class RNNCell extends RNNCellBase {
   declare readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions | null = {}) {
-    checkOptions(opts, ['bias', 'nonlinearity', 'dtype', 'device'], 'RNNCell');
-    const nonlinearity = expectOneOf(opts?.nonlinearity ?? 'tanh', ['tanh', 'relu'], 'RNNCell: nonlinearity');
-    super(inputSize, hiddenSize, opts?.bias ?? true, 1, { dtype: opts?.dtype, device: opts?.device });
-    this.nonlinearity = nonlinearity;
+    const o = cellOptions('RNNCell', inputSize, hiddenSize, opts, true);
+    super(inputSize, hiddenSize, o.bias, 1, o.factory);
+    this.nonlinearity = o.nonlinearity;
   }
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
     const kernel = this.nonlinearity === 'tanh' ? OPS.rnnTanhCell : OPS.rnnReluCell;
@@ -539,8 +580,8 @@ export class RNNCell extends RNNCellBase {
  */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts: (FactoryOptions & { bias?: boolean }) | null = {}) {
-    checkOptions(opts, ['bias', 'dtype', 'device'], 'LSTMCell');
-    super(inputSize, hiddenSize, opts?.bias ?? true, 4, { dtype: opts?.dtype, device: opts?.device });
+    const o = cellOptions('LSTMCell', inputSize, hiddenSize, opts, false);
+    super(inputSize, hiddenSize, o.bias, 4, o.factory);
   }
   override forward(input: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     let pair: Tensor[] | null = null;
@@ -557,8 +598,8 @@ export class LSTMCell extends RNNCellBase {
 /** `nn.GRUCell(input_size, hidden_size, bias=True)`: one GRU step. `forward(input, hx?)` returns h'. */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts: (FactoryOptions & { bias?: boolean }) | null = {}) {
-    checkOptions(opts, ['bias', 'dtype', 'device'], 'GRUCell');
-    super(inputSize, hiddenSize, opts?.bias ?? true, 3, { dtype: opts?.dtype, device: opts?.device });
+    const o = cellOptions('GRUCell', inputSize, hiddenSize, opts, false);
+    super(inputSize, hiddenSize, o.bias, 3, o.factory);
   }
   override forward(input: Tensor, hx: Tensor | null = null): Tensor {
     return this._step(input, cellHx(this, hx), (x, h) => OPS.gruCell(x, h[0], ...this._weights()))[0];

@@ -35,36 +35,47 @@ function alias(t: Tensor | null): Tensor | null {
 /**
  * `PackedSequence(data, batch_sizes=None, sorted_indices=None, unsorted_indices=None)`: the
  * packed form of a batch of variable-length sequences. As in Python, where it is a namedtuple,
- * it is a frozen 4-element array `[data, batchSizes, sortedIndices, unsortedIndices]` (so it
- * destructures like the tuple, and `tidy()` keeps the tensors of a PackedSequence it returns),
- * with named getters. Build it with {@link packPaddedSequence} or {@link packSequence};
- * `dispose()` frees the tensors it holds.
+ * it is a frozen 4-tuple `[data, batchSizes, sortedIndices, unsortedIndices]`: it destructures
+ * like the tuple, has `length` 4 and the named getters. Build it with {@link packPaddedSequence}
+ * or {@link packSequence}; `dispose()` frees the tensors it holds.
+ *
+ * (Each instance is a JS array object, so `tidy()`, `keep()` and `dispose()` find its tensors as
+ * they find those in an array: a PackedSequence returned from `tidy()` survives it. Its
+ * prototype is PackedSequence's own, without Array's methods: it is a tuple, not a list.)
  */
-export class PackedSequence extends Array<Tensor | null> {
-  /** Array methods (map, slice, …) return plain arrays, not PackedSequences. */
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
+export class PackedSequence implements Iterable<Tensor | null> {
+  /** The four members by position (data, batchSizes, sortedIndices, unsortedIndices). */
+  readonly [index: number]: Tensor | null;
+  /** Always 4, as the namedtuple's len(). */
+  declare readonly length: 4;
 
   /**
    * `PackedSequence(data, batch_sizes, sorted_indices=None, unsorted_indices=None)`; unsortedIndices
    * defaults to the inverse permutation of sortedIndices. The tensors are held, not copied.
    */
   constructor(data: Tensor, batchSizes: Tensor, sortedIndices: Tensor | null = null, unsortedIndices: Tensor | null = null) {
-    super();
     const fn = 'PackedSequence';
-    checkTensor(data, fn, 'data');
-    checkTensor(batchSizes, fn, 'batchSizes');
-    if (sortedIndices !== null) checkTensor(sortedIndices, fn, 'sortedIndices');
-    if (unsortedIndices !== null) checkTensor(unsortedIndices, fn, 'unsortedIndices');
-    if (batchSizes.device !== 'cpu') {
-      throw new Error(
-        `${fn}: batchSizes should always be on CPU. Instances of PackedSequence should never be created manually. They should be instantiated by functions like packSequence and packPaddedSequence in nn.utils.rnn.`,
-      );
-    }
-    const unsorted = unsortedIndices ?? invertPermutation(sortedIndices);
-    this.push(data, batchSizes, sortedIndices, unsorted);
-    Object.freeze(this);
+    const members = withContext(fn, () => {
+      checkTensor(data, fn, 'data');
+      checkTensor(batchSizes, fn, 'batchSizes');
+      if (sortedIndices !== null && sortedIndices !== undefined) checkTensor(sortedIndices, fn, 'sortedIndices');
+      if (unsortedIndices !== null && unsortedIndices !== undefined) checkTensor(unsortedIndices, fn, 'unsortedIndices');
+      if (batchSizes.device !== 'cpu') {
+        throw new Error(
+          `${fn}: batchSizes should always be on CPU. Instances of PackedSequence should never be created manually. They should be instantiated by functions like packSequence and packPaddedSequence in nn.utils.rnn.`,
+        );
+      }
+      const sorted = sortedIndices ?? null;
+      return [data, batchSizes, sorted, unsortedIndices ?? invertPermutation(sorted)];
+    });
+    const self = Object.freeze(Object.setPrototypeOf(members, new.target.prototype) as PackedSequence);
+    // biome-ignore lint/correctness/noConstructorReturn: the instance is an array object (see the class comment)
+    return self;
+  }
+
+  /** Iterates data, batchSizes, sortedIndices, unsortedIndices (destructuring, `for … of`). */
+  *[Symbol.iterator](): IterableIterator<Tensor | null> {
+    for (let i = 0; i < 4; i++) yield this[i];
   }
 
   /** The packed elements: [sum of lengths, *]. */
@@ -89,14 +100,16 @@ export class PackedSequence extends Array<Tensor | null> {
    * device (never its dtype); batchSizes stays on the CPU. Returns this when data is unchanged.
    */
   to(target: DType | string | Tensor, opts: { nonBlocking?: boolean; copy?: boolean } | null = {}): PackedSequence {
-    const data = this.data.to(target, opts);
-    if (native.isSameTensor(data._h, this.data._h) && !opts?.copy) {
-      data.dispose();
-      return this;
-    }
-    const dev = data.device;
-    const move = (t: Tensor | null): Tensor | null => (t === null ? null : t.device === dev ? alias(t) : t.to(dev));
-    return new PackedSequence(data, alias(this.batchSizes), move(this.sortedIndices), move(this.unsortedIndices));
+    return withContext('PackedSequence.to', () => {
+      const data = this.data.to(target, opts);
+      if (native.isSameTensor(data._h, this.data._h) && !opts?.copy) {
+        data.dispose();
+        return this;
+      }
+      const dev = data.device;
+      const move = (t: Tensor | null): Tensor | null => (t === null ? null : t.device === dev ? alias(t) : t.to(dev));
+      return new PackedSequence(data, alias(this.batchSizes), move(this.sortedIndices), move(this.unsortedIndices));
+    });
   }
   /** `cpu()`: the data (and indices) on the CPU. */
   cpu(): PackedSequence {
@@ -142,6 +155,10 @@ export class PackedSequence extends Array<Tensor | null> {
   get isCuda(): boolean {
     return this.data.isCuda;
   }
+  /** `is_pinned()`: whether data is in pinned (page-locked) memory. */
+  isPinned(): boolean {
+    return this.data.isPinned();
+  }
   /** Frees the tensors this PackedSequence holds. */
   dispose(): void {
     for (const t of this) t?.dispose();
@@ -150,7 +167,7 @@ export class PackedSequence extends Array<Tensor | null> {
     this.dispose();
   }
   /** Python's repr: `PackedSequence(data=tensor(…), batch_sizes=tensor(…), sorted_indices=None, unsorted_indices=None)`. */
-  override toString(): string {
+  toString(): string {
     const r = (t: Tensor | null): string => (t === null ? 'None' : t.toString());
     return `PackedSequence(data=${r(this.data)}, batch_sizes=${r(this.batchSizes)}, sorted_indices=${r(this.sortedIndices)}, unsorted_indices=${r(this.unsortedIndices)})`;
   }
@@ -322,25 +339,26 @@ export function packSequence(sequences: readonly Tensor[], opts: { enforceSorted
   const fn = 'packSequence';
   checkOptions(opts, ['enforceSorted'], fn);
   const enforceSorted = expectBool(opts?.enforceSorted ?? true, `${fn}: enforceSorted`);
-  const seqs = sequenceList(sequences, fn);
-  const lengths = seqs.map((s) => {
-    if (s.dim() === 0) throw new RangeError(`${fn}: Expected every sequence to have at least 1 dimension, got a 0-D tensor`);
-    return s.size(0);
-  });
-  return tidy(() => packPaddedSequence(padSequence(seqs), lengths, { enforceSorted }));
+  return withContext(fn, () =>
+    tidy(() => {
+      const seqs = sequenceList(sequences, fn);
+      const lengths = seqs.map((s) => {
+        if (s.dim() === 0) throw new RangeError(`${fn}: Expected every sequence to have at least 1 dimension, got a 0-D tensor`);
+        return s.size(0);
+      });
+      return packPaddedSequence(padSequence(seqs), lengths, { enforceSorted });
+    }),
+  );
 }
 
 /** `unpack_sequence(packed_sequences)`: the list of sequences a PackedSequence holds, in the caller's order. */
 export function unpackSequence(packedSequences: PackedSequence): Tensor[] {
   const fn = 'unpackSequence';
   if (!(packedSequences instanceof PackedSequence)) throw new TypeError(argMessage('a PackedSequence', `${fn}: packedSequences`, packedSequences));
-  return tidy(() => {
-    const [padded, lengths] = padPackedSequence(packedSequences, { batchFirst: true });
-    return unpadSequence(padded, lengths, { batchFirst: true });
-  });
-}
-
-/** @internal a new handle to each tensor of a PackedSequence's metadata (RNN outputs reuse them as Python does). */
-export function packedLike(data: Tensor, like: PackedSequence): PackedSequence {
-  return new PackedSequence(data, alias(like.batchSizes), alias(like.sortedIndices), alias(like.unsortedIndices));
+  return withContext(fn, () =>
+    tidy(() => {
+      const [padded, lengths] = padPackedSequence(packedSequences, { batchFirst: true });
+      return unpadSequence(padded, lengths, { batchFirst: true });
+    }),
+  );
 }
