@@ -91,15 +91,23 @@ function firstBatchSize(batchSizes: Tensor): number {
  * are interchangeable and a seed gives the same initial values.
  */
 export class RNNBase extends Module {
+  /** The recurrence: 'LSTM', 'GRU', 'RNN_TANH' or 'RNN_RELU'. */
   declare readonly mode: RNNMode;
+  /** Features of the input. */
   declare readonly inputSize: number;
+  /** Features of the hidden state (of the cell state for a projected LSTM). */
   declare readonly hiddenSize: number;
+  /** Stacked recurrent layers. */
   declare readonly numLayers: number;
   /** Whether the layers have biases (a flag, as PyTorch's `bias` attribute). */
   declare readonly bias: boolean;
+  /** Input and output as [batch, seq, feature]. */
   declare readonly batchFirst: boolean;
+  /** Dropout probability between layers in training. */
   declare readonly dropout: number;
+  /** Whether each layer also runs backwards in time. */
   declare readonly bidirectional: boolean;
+  /** LSTM's projection size (0: none). */
   declare readonly projSize: number;
   /** @internal parameter names in the order the ATen ops take them (PyTorch's `_flat_weights_names`). */
   declare readonly _flatWeightsNames: string[];
@@ -145,6 +153,7 @@ export class RNNBase extends Module {
     this.resetParameters();
   }
 
+  /** Creates and registers the parameters per layer and direction, in PyTorch's order. */
   private _createWeights(gateSize: number, factory: FactoryOptions): void {
     const numDirections = this.bidirectional ? 2 : 1;
     const projSize = this.projSize;
@@ -436,13 +445,19 @@ export class GRU extends RNNBase {
  * from U(-1/√hiddenSize, 1/√hiddenSize) as PyTorch's.
  */
 export class RNNCellBase extends Module {
+  /** Features of the input. */
   declare readonly inputSize: number;
+  /** Features of the hidden state. */
   declare readonly hiddenSize: number;
   /** Whether the cell has biases (a flag, as PyTorch's `bias` attribute). */
   declare readonly bias: boolean;
+  /** [numChunks · hiddenSize, inputSize]. */
   declare weight_ih: Parameter;
+  /** [numChunks · hiddenSize, hiddenSize]. */
   declare weight_hh: Parameter;
+  /** [numChunks · hiddenSize], or null without bias. */
   declare bias_ih: Parameter | null;
+  /** [numChunks · hiddenSize], or null without bias. */
   declare bias_hh: Parameter | null;
 
   constructor(inputSize: number, hiddenSize: number, bias: boolean, numChunks: number, opts: FactoryOptions | null = {}) {
@@ -553,7 +568,9 @@ function cellHx(m: Module, hx: unknown): Tensor[] | null {
 
 /** Options of RNNCell. */
 export interface RNNCellOptions extends FactoryOptions {
+  /** Whether the cell has the biases b_ih and b_hh (default true). */
   bias?: boolean;
+  /** 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
@@ -562,6 +579,7 @@ export interface RNNCellOptions extends FactoryOptions {
  * h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or ReLU). `forward(input, hx?)` returns h'.
  */
 export class RNNCell extends RNNCellBase {
+  /** 'tanh' or 'relu'. */
   declare readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions | null = {}) {
     const o = cellOptions('RNNCell', inputSize, hiddenSize, opts, true);
