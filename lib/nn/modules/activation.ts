@@ -596,7 +596,7 @@ export class MultiheadAttention extends Module {
     this.vdim = opts?.vdim === undefined || opts?.vdim === null ? embedDim : expectPositiveInt(opts.vdim, `${fn}: vdim`);
     this._qkvSameEmbedDim = this.kdim === embedDim && this.vdim === embedDim;
     const p = expectNumber(opts?.dropout ?? 0.0, `${fn}: dropout`);
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`${fn}: dropout probability has to be between 0 and 1, but got ${describe(p)}`);
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`${fn}: dropout probability has to be between 0 and 1, but got ${p}`);
     this.dropout = p;
     this.batchFirst = expectBool(opts?.batchFirst ?? false, `${fn}: batchFirst`);
     this.headDim = Math.floor(embedDim / numHeads);
