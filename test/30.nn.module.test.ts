@@ -48,7 +48,7 @@ test('forward, cross-entropy gradients and clipGradNorm_ match PyTorch', () => {
   for (const [n, p] of mlp.namedParameters()) {
     if (n in M.mlp2_clipped_grads) assertClose(p.grad!, M.mlp2_clipped_grads[n], `inf clipped ${n}`, 1e-7);
   }
-  mlp.zeroGrad();
+  mlp.zeroGrad({ setToNone: false });
   assert.equal(mlp.fc1.weight.grad!.abs().sum().item(), 0);
   mlp.zeroGrad(true);
   assert.equal(mlp.fc1.weight.grad, null);

@@ -12,15 +12,67 @@
  * following the first parent each module was registered in ("sequential.0", "cnn3.fc"); a module
  * that was never registered is named by its lowercased class name alone ("linear").
  */
-import { Tensor, op } from '../tensor.js';
+import { Tensor, op, wrap } from '../tensor.js';
 import { native } from '../native.js';
 import { keep, track, untrack, memory } from '../scope.js';
 import { noGrad } from '../autograd.js';
 import { type DType, describe, dtypeCode, isFloatingDType, normalizeDType } from '../dtype.js';
+import { checkOptions, expectBool } from '../errors.js';
 import { Parameter } from './parameter.js';
 import { shapeStr } from './common.js';
 
 const detachOp = op('aten::detach');
+const emptyLikeOp = op('aten::empty_like');
+
+/**
+ * `hook(module, input)` run before forward (`register_forward_pre_hook`): `input` holds the
+ * positional arguments; a return value other than undefined/null replaces them (a non-array is
+ * the single argument), as Python's tuple.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a hook sees whatever arguments forward takes
+export type ForwardPreHook<M extends Module = any> = (module: M, input: unknown[]) => unknown;
+/** `hook(module, input, output)` run after forward (`register_forward_hook`): a return value other than undefined/null replaces the output. */
+// biome-ignore lint/suspicious/noExplicitAny: a hook sees whatever arguments forward takes
+export type ForwardHook<M extends Module = any> = (module: M, input: unknown[], output: unknown) => unknown;
+
+let nextHookId = 0;
+
+/** `torch.utils.hooks.RemovableHandle`: returned by the register*Hook methods; remove() unregisters the hook. */
+export class RemovableHandle {
+  /** The hook's key in its module's hook map (ids grow across all modules, as Python's next_id). */
+  readonly id: number;
+  readonly #hooks: WeakRef<Map<number, unknown>>;
+  constructor(hooks: Map<number, unknown>) {
+    this.id = nextHookId++;
+    this.#hooks = new WeakRef(hooks);
+  }
+  /** Unregisters the hook (a second call does nothing). */
+  remove(): void {
+    this.#hooks.deref()?.delete(this.id);
+  }
+  [Symbol.dispose](): void {
+    this.remove();
+  }
+}
+
+/** Marks the forward wrapper that runs hooks, holding the forward it wraps. */
+const WRAPPED = Symbol('torchnode.hookedForward');
+type Fn = (...args: unknown[]) => unknown;
+
+/** Python's `_call_impl` around forward: pre-hooks, forward, forward hooks. */
+function runWithHooks(m: Module, forward: Fn, args: unknown[]): unknown {
+  let input = args;
+  for (const hook of [...m._forwardPreHooks.values()]) {
+    const r = hook(m, input);
+    if (r !== undefined && r !== null) input = Array.isArray(r) ? r : [r];
+  }
+  let result = forward.apply(m, input);
+  for (const hook of [...m._forwardHooks.values()]) {
+    const r = hook(m, input, result);
+    if (r !== undefined && r !== null) result = r;
+  }
+  return result;
+}
 const DEVICE_RE = /^(cpu|cuda|meta|mps)(:\d+)?$/;
 
 /** The result of loadStateDict, as PyTorch's `_IncompatibleKeys`. */
@@ -161,18 +213,12 @@ export class Module {
   /** @internal the proxy (what users hold). */ declare readonly _self: Module;
   /** @internal */ declare _parentLink: ParentLink | null;
   /** @internal names never registered. */ declare readonly _internal: Set<string>;
+  /** @internal `_forward_pre_hooks`: handle id to hook, in registration order. */ declare readonly _forwardPreHooks: Map<number, ForwardPreHook>;
+  /** @internal `_forward_hooks`. */ declare readonly _forwardHooks: Map<number, ForwardHook>;
 
   constructor() {
-    hiddenField(this, '_parameters', new Map());
-    hiddenField(this, '_buffers', new Map());
-    hiddenField(this, '_nonPersistentBuffers', new Set());
-    hiddenField(this, '_modules', new Map());
-    hiddenField(this, '_parentLink', null);
-    hiddenField(this, '_internal', new Set(['training', '_parentLink']));
-    const proxy = new Proxy(this, handler);
-    hiddenField(this, '_self', proxy);
     // biome-ignore lint/correctness/noConstructorReturn: the Proxy registers assigned submodules and parameters, as PyTorch's __setattr__
-    return proxy;
+    return initModule(this);
   }
 
   /** The computation; subclasses override it. */
@@ -243,6 +289,29 @@ export class Module {
     this.registerModule(name, module);
   }
 
+  /** `get_parameter("a.b.weight")`: the parameter at a dotted path. */
+  getParameter(target: string): Parameter {
+    if (typeof target !== 'string') throw new TypeError(`getParameter: Expected a dotted path string for target but received ${describe(target)}`);
+    const i = target.lastIndexOf('.');
+    const mod = this.getSubmodule(i < 0 ? '' : target.slice(0, i));
+    const name = target.slice(i + 1);
+    if (!(name in mod)) throw new Error(`getParameter: ${mod.constructor.name} has no attribute \`${name}\``);
+    const p = (mod as unknown as Record<string, unknown>)[name];
+    if (!(p instanceof Parameter)) throw new Error(`getParameter: \`${name}\` is not an nn.Parameter`);
+    return p;
+  }
+  /** `get_buffer("bn.running_mean")`: the buffer at a dotted path. */
+  getBuffer(target: string): Tensor {
+    if (typeof target !== 'string') throw new TypeError(`getBuffer: Expected a dotted path string for target but received ${describe(target)}`);
+    const i = target.lastIndexOf('.');
+    const mod = this.getSubmodule(i < 0 ? '' : target.slice(0, i));
+    const name = target.slice(i + 1);
+    if (!(name in mod)) throw new Error(`getBuffer: ${mod.constructor.name} has no attribute \`${name}\``);
+    const b = mod._buffers.get(name);
+    if (!(b instanceof Tensor)) throw new Error(`getBuffer: \`${name}\` is not a buffer`);
+    return b;
+  }
+
   /** `get_submodule("a.b")`. */
   getSubmodule(target: string): Module {
     if (typeof target !== 'string') throw new TypeError(`getSubmodule: Expected a dotted path string for target but received ${describe(target)}`);
@@ -260,9 +329,11 @@ export class Module {
 
   /** `named_modules()`: [path, module] for this module and all descendants, pre-order. */
   namedModules(opts: { prefix?: string; removeDuplicate?: boolean } | null = {}): [string, Module][] {
+    checkOptions(opts, ['prefix', 'removeDuplicate'], 'namedModules');
     const out: [string, Module][] = [];
     const memo = new Set<Module>();
-    const removeDuplicate = opts?.removeDuplicate ?? true;
+    const removeDuplicate = expectBool(opts?.removeDuplicate ?? true, 'namedModules: removeDuplicate');
+    if (typeof (opts?.prefix ?? '') !== 'string') throw new TypeError(`namedModules: Expected string for prefix but received ${describe(opts?.prefix)}`);
     const visit = (m: Module, p: string): void => {
       if (removeDuplicate) {
         if (memo.has(m)) return;
@@ -295,30 +366,39 @@ export class Module {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  private _namedMembers<T>(get: (m: Module) => Iterable<[string, T | null]>, prefix: string, recurse: boolean): [string, T][] {
+  private _namedMembers<T>(get: (m: Module) => Iterable<[string, T | null]>, opts: NamedMembersOptions | null, fn: string): [string, T][] {
+    checkOptions(opts, ['prefix', 'recurse', 'removeDuplicate'], fn);
+    const prefix = opts?.prefix ?? '';
+    if (typeof prefix !== 'string') throw new TypeError(`${fn}: Expected string for prefix but received ${describe(prefix)}`);
+    const recurse = expectBool(opts?.recurse ?? true, `${fn}: recurse`);
+    const removeDuplicate = expectBool(opts?.removeDuplicate ?? true, `${fn}: removeDuplicate`);
     const out: [string, T][] = [];
     const memo = new Set<T>();
-    const mods: [string, Module][] = recurse ? this.namedModules({ prefix }) : [[prefix, this]];
+    const mods: [string, Module][] = recurse ? this.namedModules({ prefix, removeDuplicate }) : [[prefix, this]];
     for (const [mp, m] of mods) {
       for (const [k, v] of get(m)) {
         if (v === null || memo.has(v)) continue;
-        memo.add(v);
+        if (removeDuplicate) memo.add(v);
         out.push([mp ? `${mp}.${k}` : k, v]);
       }
     }
     return out;
   }
-  /** `named_parameters()`: ["fc1.weight", p], ... (shared parameters once). */
-  namedParameters(opts: { prefix?: string; recurse?: boolean } | null = {}): [string, Parameter][] {
-    return this._namedMembers((m) => m._parameters, opts?.prefix ?? '', opts?.recurse ?? true);
+  /**
+   * `named_parameters(prefix='', recurse=True, remove_duplicate=True)`: ["fc1.weight", p], ...
+   * (a shared parameter once, unless removeDuplicate is false: PyTorch 2.x's option).
+   */
+  namedParameters(opts: NamedMembersOptions | null = {}): [string, Parameter][] {
+    return this._namedMembers((m) => m._parameters, opts, 'namedParameters');
   }
   /** `parameters()`: the Parameter objects themselves (pass them to an optimizer). */
   parameters(opts: { recurse?: boolean } | null = {}): Parameter[] {
+    checkOptions(opts, ['recurse'], 'parameters');
     return this.namedParameters(opts).map(([, p]) => p);
   }
-  /** `named_buffers()`. */
-  namedBuffers(opts: { prefix?: string; recurse?: boolean } | null = {}): [string, Tensor][] {
-    return this._namedMembers((m) => m._buffers, opts?.prefix ?? '', opts?.recurse ?? true);
+  /** `named_buffers(prefix='', recurse=True, remove_duplicate=True)`: non-persistent buffers included. */
+  namedBuffers(opts: NamedMembersOptions | null = {}): [string, Tensor][] {
+    return this._namedMembers((m) => m._buffers, opts, 'namedBuffers');
   }
   /** `buffers()`. */
   buffers(opts: { recurse?: boolean } | null = {}): Tensor[] {
@@ -338,9 +418,10 @@ export class Module {
   eval(): this {
     return this.train(false);
   }
-  /** Sets requiresGrad on every parameter. */
-  requiresGrad_(flag = true): this {
-    for (const p of this.parameters()) p.requiresGrad_(flag);
+  /** `requires_grad_(requires_grad=True)`: sets requiresGrad on every parameter (freezing with false). */
+  requiresGrad_(requiresGrad = true): this {
+    expectBool(requiresGrad, 'requiresGrad_: requiresGrad');
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
   }
 
@@ -393,6 +474,41 @@ export class Module {
   half(): this {
     return this.to('float16');
   }
+  /** to('bfloat16'). */
+  bfloat16(): this {
+    return this.to('bfloat16');
+  }
+  /**
+   * `type(dst_type)`: casts every parameter and buffer to dstType, integer ones included (unlike
+   * to(dtype), which converts floating-point ones only).
+   */
+  type(dstType: DType): this {
+    const dt = normalizeDType(dstType, 'type: dstType');
+    this._applyToTensors((t) => t.to(dt));
+    return this;
+  }
+  /** `to_empty(*, device)`: moves parameters and buffers to device without copying their values (uninitialised storage). */
+  toEmpty(opts: { device: string }): this {
+    checkOptions(opts, ['device'], 'toEmpty');
+    const device = opts?.device;
+    if (typeof device !== 'string' || !DEVICE_RE.test(device)) {
+      throw new TypeError(`toEmpty: Expected a device like 'cpu' or 'cuda:0' for device but received ${describe(device)}`);
+    }
+    this._applyToTensors((t) => wrap(emptyLikeOp(t._h, null, null, device)));
+    return this;
+  }
+  /** PyTorch's `_apply`: converts every parameter and buffer in place (see swapData). */
+  private _applyToTensors(conv: (t: Tensor) => Tensor | null): void {
+    noGrad(() => {
+      for (const m of this.modules()) {
+        for (const t of [...m._parameters.values(), ...m._buffers.values()]) {
+          if (!t) continue;
+          const c = conv(t);
+          if (c) swapData(t, c);
+        }
+      }
+    });
+  }
   /** to('cpu'). */
   cpu(): this {
     return this.to('cpu');
@@ -402,17 +518,97 @@ export class Module {
     return this.to(`cuda:${device}`);
   }
 
-  /** `zero_grad(set_to_none=False)` (PyTorch 1.13's default): zeroes every parameter's grad. */
-  zeroGrad(setToNone = false): void {
+  /**
+   * `zero_grad(set_to_none=True)`: clears every parameter's gradient. `setToNone` defaults to
+   * true, PyTorch 2.x's default and the one of torchnode's optimizers (1.13's is False): grads
+   * become null; false zeroes them in place (detached first, as PyTorch). A bare boolean is
+   * accepted as setToNone.
+   */
+  zeroGrad(opts: { setToNone?: boolean } | boolean | null = {}): void {
+    let setToNone: boolean;
+    if (typeof opts === 'boolean') setToNone = opts;
+    else {
+      checkOptions(opts, ['setToNone'], 'zeroGrad');
+      setToNone = expectBool(opts?.setToNone ?? true, 'zeroGrad: setToNone');
+    }
     noGrad(() => {
       for (const p of this.parameters()) {
         const g = p.grad;
         if (!g) continue;
         if (setToNone) p.grad = null;
-        else g.zero_();
+        else {
+          if (g.gradFn !== null) g.detach_();
+          else g.requiresGrad_(false);
+          g.zero_();
+        }
         g.dispose();
       }
     });
+  }
+
+  // ---- hooks ----
+
+  /** Makes forward run the hooks (also when containers call forward directly, as torchnode's do). */
+  private _hookForward(): void {
+    const current = this.forward as Fn & { [WRAPPED]?: Fn };
+    if (current[WRAPPED]) return;
+    const wrapped = function (this: Module, ...args: unknown[]): unknown {
+      return runWithHooks(this, current, args);
+    };
+    Object.defineProperty(wrapped, WRAPPED, { value: current });
+    Object.defineProperty(this, 'forward', { value: wrapped, writable: true, enumerable: false, configurable: true });
+  }
+  /**
+   * `register_forward_pre_hook(hook)`: hook(module, input) runs before every forward; its return
+   * value, unless undefined or null, replaces the input (an array is the argument list).
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this>): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerForwardPreHook: Expected a function for hook but received ${describe(hook)}`);
+    const handle = new RemovableHandle(this._forwardPreHooks);
+    this._forwardPreHooks.set(handle.id, hook as ForwardPreHook);
+    this._hookForward();
+    return handle;
+  }
+  /**
+   * `register_forward_hook(hook)`: hook(module, input, output) runs after every forward; its
+   * return value, unless undefined or null, replaces the output.
+   */
+  registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerForwardHook: Expected a function for hook but received ${describe(hook)}`);
+    const handle = new RemovableHandle(this._forwardHooks);
+    this._forwardHooks.set(handle.id, hook as ForwardHook);
+    this._hookForward();
+    return handle;
+  }
+  /**
+   * `register_full_backward_hook(hook)`: not available. PyTorch runs the hook inside autograd's
+   * backward pass (grad_input may replace the gradients flowing further back), which needs tensor
+   * hooks or custom autograd functions in the native addon; torchnode's has neither, and a hook
+   * run after backward would give different gradients. This throws rather than misbehave.
+   */
+  registerFullBackwardHook(_hook: (module: this, gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]) => unknown): RemovableHandle {
+    throw new Error(
+      'registerFullBackwardHook: backward hooks are not supported: they run inside autograd, which needs tensor hooks that the native addon does not provide',
+    );
+  }
+  /** `register_backward_hook(hook)` (deprecated in PyTorch): not available, as registerFullBackwardHook. */
+  registerBackwardHook(_hook: (module: this, gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]) => unknown): RemovableHandle {
+    throw new Error(
+      'registerBackwardHook: backward hooks are not supported: they run inside autograd, which needs tensor hooks that the native addon does not provide',
+    );
+  }
+
+  // ---- copying ----
+
+  /**
+   * Python's `copy.deepcopy(module)`: a new module tree with cloned parameters (same requiresGrad,
+   * no grad, as Parameter.__deepcopy__) and buffers, every other attribute deep-copied, sharing
+   * preserved (a tensor or module reachable twice is copied once) and the hooks copied (the same
+   * functions). As PyTorch, a tensor attribute that is not a graph leaf cannot be copied (a
+   * weight-normed module's computed weight).
+   */
+  deepcopy(): this {
+    return deepCopyValue(this, new Map()) as this;
   }
 
   // ---- state ----
@@ -538,6 +734,132 @@ export class Module {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/** Options of namedParameters/namedBuffers. */
+export interface NamedMembersOptions {
+  prefix?: string;
+  recurse?: boolean;
+  removeDuplicate?: boolean;
+}
+
+/** The constructor's work: hidden state, then the Proxy that registers assignments. */
+function initModule(raw: Module): Module {
+  hiddenField(raw, '_parameters', new Map());
+  hiddenField(raw, '_buffers', new Map());
+  hiddenField(raw, '_nonPersistentBuffers', new Set());
+  hiddenField(raw, '_modules', new Map());
+  hiddenField(raw, '_parentLink', null);
+  hiddenField(raw, '_internal', new Set(['training', '_parentLink']));
+  hiddenField(raw, '_forwardPreHooks', new Map());
+  hiddenField(raw, '_forwardHooks', new Map());
+  const proxy = new Proxy(raw, handler);
+  hiddenField(raw, '_self', proxy);
+  return proxy;
+}
+
+const MODULE_STATE = new Set([
+  '_parameters',
+  '_buffers',
+  '_nonPersistentBuffers',
+  '_modules',
+  '_parentLink',
+  '_internal',
+  '_forwardPreHooks',
+  '_forwardHooks',
+  '_self',
+]);
+
+/** Tensor.__deepcopy__ (graph leaves only; grad copied) and Parameter.__deepcopy__ (no grad). */
+function deepCopyTensor(t: Tensor, memo: Map<unknown, unknown>): Tensor {
+  if (t.isDisposed) throw new Error('deepcopy: cannot copy a disposed Tensor');
+  if (!t.isLeaf) throw new Error('deepcopy: Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment');
+  return noGrad(() => {
+    const data = t.detach().clone();
+    if (t instanceof Parameter) {
+      const p = new Parameter(data, t.requiresGrad);
+      data.dispose();
+      memo.set(t, p);
+      return p;
+    }
+    keep(data);
+    if (t.requiresGrad) data.requiresGrad_(true);
+    memo.set(t, data);
+    const g = t.grad;
+    if (g) {
+      data.grad = deepCopyTensor(g, memo);
+      g.dispose();
+    }
+    return data;
+  });
+}
+
+function deepCopyModule(m: Module, memo: Map<unknown, unknown>): Module {
+  const raw = Object.create(Object.getPrototypeOf(m)) as Module;
+  const copy = initModule(raw);
+  memo.set(m, copy);
+  for (const n of m._internal) raw._internal.add(n);
+  for (const [k, hook] of m._forwardPreHooks) raw._forwardPreHooks.set(k, hook);
+  for (const [k, hook] of m._forwardHooks) raw._forwardHooks.set(k, hook);
+  for (const n of m._nonPersistentBuffers) raw._nonPersistentBuffers.add(n);
+  for (const [k, p] of m._parameters) raw._parameters.set(k, p === null ? null : (deepCopyValue(p, memo) as Parameter));
+  for (const [k, b] of m._buffers) raw._buffers.set(k, b === null ? null : (deepCopyValue(b, memo) as Tensor));
+  for (const [k, c] of m._modules) {
+    const cc = c === null ? null : (deepCopyValue(c, memo) as Module);
+    raw._modules.set(k, cc);
+    if (cc && cc._parentLink === null) cc._parentLink = { parent: copy, name: k };
+  }
+  // Every other own property (fields, the hooks' forward wrapper), in the same order, without
+  // going through the Proxy: the maps above already hold the registrations.
+  for (const key of Reflect.ownKeys(m)) {
+    if (typeof key === 'string' && MODULE_STATE.has(key)) continue;
+    const desc = Object.getOwnPropertyDescriptor(m, key) as PropertyDescriptor;
+    if ('value' in desc) desc.value = deepCopyValue(desc.value, memo);
+    Object.defineProperty(raw, key, desc);
+  }
+  return copy;
+}
+
+/** Python's copy.deepcopy over the values a module holds. @internal */
+function deepCopyValue(v: unknown, memo: Map<unknown, unknown>): unknown {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
+  if (typeof v === 'function') return v; // as Python: functions are copied by reference
+  if (memo.has(v)) return memo.get(v);
+  if (v instanceof Module) return deepCopyModule(v, memo);
+  if (v instanceof Tensor) return deepCopyTensor(v, memo);
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    memo.set(v, out);
+    for (const x of v) out.push(deepCopyValue(x, memo));
+    return out;
+  }
+  if (v instanceof Map) {
+    const out = new Map();
+    memo.set(v, out);
+    for (const [k, x] of v) out.set(deepCopyValue(k, memo), deepCopyValue(x, memo));
+    return out;
+  }
+  if (v instanceof Set) {
+    const out = new Set();
+    memo.set(v, out);
+    for (const x of v) out.add(deepCopyValue(x, memo));
+    return out;
+  }
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    const out = (v as unknown as { slice(): unknown }).slice();
+    memo.set(v, out);
+    return out;
+  }
+  if (v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef || v instanceof Promise) return v;
+  // Any other object: same prototype, own properties copied deeply (Python's __reduce_ex__ default).
+  const out = Object.create(Object.getPrototypeOf(v)) as object;
+  memo.set(v, out);
+  for (const key of Reflect.ownKeys(v)) {
+    const desc = Object.getOwnPropertyDescriptor(v, key) as PropertyDescriptor;
+    if ('value' in desc) desc.value = deepCopyValue(desc.value, memo);
+    Object.defineProperty(out, key, desc);
+  }
+  return out;
 }
 
 function isDTypeName(d: string): boolean {
