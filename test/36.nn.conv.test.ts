@@ -150,7 +150,9 @@ test('conv constructors validate their arguments and name them', () => {
   assert.throws(() => new nn.Conv1d(3, 4, 0), {
     message: 'Conv1d: Expected a positive integer or a 1-element array of them for kernelSize but received 0 of type number',
   });
-  assert.throws(() => new nn.Conv3d(3, 4, [2, 2]), { message: 'Conv3d: Expected a positive integer or a triple of them for kernelSize but received [2, 2]' });
+  assert.throws(() => new nn.Conv3d(3, 4, [2, 2] as never), {
+    message: 'Conv3d: Expected a positive integer or a triple of them for kernelSize but received [2, 2]',
+  });
   assert.throws(() => new nn.Conv1d(3, 4, 2, { groups: 2 }), { message: 'Conv1d: in_channels must be divisible by groups (inChannels=3, groups=2)' });
   assert.throws(() => new nn.Conv1d(4, 3, 2, { groups: 2 }), { message: 'Conv1d: out_channels must be divisible by groups (outChannels=3, groups=2)' });
   assert.throws(() => new nn.Conv3d(2, 2, 3, { padding: 'same', stride: 2 }), { message: "Conv3d: padding='same' is not supported for strided convolutions" });

@@ -249,7 +249,7 @@ else:
         'param_list': repr(nn.ParameterList([nn.Parameter(torch.zeros(2)), nn.Parameter(torch.zeros(2, 3, dtype=torch.float64))])),
         'param_dict': repr(nn.ParameterDict({'b': nn.Parameter(torch.zeros(2)), 'a': nn.Parameter(torch.zeros(1, dtype=torch.int64), requires_grad=False)})),
         'param_dict1': repr(nn.ParameterDict({'a': nn.Parameter(torch.zeros(2))})),
-        'embbag': repr(nn.EmbeddingBag(4, 2, max_norm=1.5, norm_type=3, scale_grad_by_freq=True, mode='sum', padding_idx=1)),
+        'embbag': repr(nn.EmbeddingBag(4, 2, max_norm=1.5, norm_type=3.0, scale_grad_by_freq=True, mode='sum', padding_idx=1)),
         'emb_maxnorm': repr(nn.Embedding(4, 2, max_norm=2.5)),
         'maxunpool1d': repr(nn.MaxUnpool1d(2, stride=1)),
         'adaptive_max3d': repr(nn.AdaptiveMaxPool3d((2, None, 1))),

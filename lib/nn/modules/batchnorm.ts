@@ -138,3 +138,9 @@ export class BatchNorm2d extends BatchNorm {
     if (x.ndim !== 4) throw new RangeError(`${this.modulePath}: expected 4D input (got ${x.ndim}D input ${shapeStr(x.shape)})`);
   }
 }
+/** `nn.BatchNorm3d(num_features, ...)`: input [N, C, D, H, W]. */
+export class BatchNorm3d extends BatchNorm {
+  protected override _checkInputDim(x: Tensor): void {
+    if (x.ndim !== 5) throw new RangeError(`${this.modulePath}: expected 5D input (got ${x.ndim}D input ${shapeStr(x.shape)})`);
+  }
+}

@@ -1,28 +1,108 @@
-/** Dropout (torch/nn/modules/dropout.py). */
+/** Dropout (torch/nn/modules/dropout.py): Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout. */
 import type { Tensor } from '../../tensor.js';
 import { describe } from '../../dtype.js';
 import { checkOptions, expectBool } from '../../errors.js';
 import { Module } from '../module.js';
 import * as F from '../functional/index.js';
-import { pyBool, pyFloat, inputOf } from '../common.js';
+import { pyBool, pyFloat, inputOf, withContext } from '../common.js';
 
-/** `nn.Dropout(p=0.5, inplace=False)`: zeroes elements with probability p in training, scales by 1/(1-p). */
-export class Dropout extends Module {
+/** Options of the dropout modules. */
+export interface DropoutOptions {
+  p?: number;
+  inplace?: boolean;
+}
+
+/** PyTorch's `_DropoutNd`: p in [0, 1] and inplace, `p=…, inplace=…` as repr. */
+abstract class DropoutNd extends Module {
   readonly p: number;
   readonly inplace: boolean;
-  constructor(p: number | { p?: number; inplace?: boolean } = 0.5, opts: { inplace?: boolean } | null = {}) {
+  constructor(p: number | DropoutOptions | undefined, opts: { inplace?: boolean } | null | undefined) {
     super();
-    const o = typeof p === 'object' && p !== null ? p : { ...opts, p };
-    checkOptions(o, ['p', 'inplace'], 'Dropout');
+    const fn = this.constructor.name;
+    const o = typeof p === 'object' && p !== null ? p : { ...(opts ?? {}), p };
+    checkOptions(o, ['p', 'inplace'], fn);
     const prob = o.p ?? 0.5;
     if (typeof prob !== 'number' || !(prob >= 0 && prob <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${describe(prob)}`);
     this.p = prob;
-    this.inplace = expectBool(o.inplace ?? false, 'Dropout: inplace');
+    this.inplace = expectBool(o.inplace ?? false, `${fn}: inplace`);
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
+  }
+}
+
+/** `nn.Dropout(p=0.5, inplace=False)`: zeroes elements with probability p in training, scales by 1/(1-p). */
+export class Dropout extends DropoutNd {
+  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
+    super(p, opts);
   }
   override forward(input: Tensor): Tensor {
     return F.dropout(inputOf(this, input), this.p, { training: this.training, inplace: this.inplace });
   }
-  override extraRepr(): string {
-    return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
+}
+
+/** `nn.Dropout1d(p=0.5, inplace=False)`: zeroes whole channels of [N, C, L] or [C, L]. */
+export class Dropout1d extends DropoutNd {
+  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
+    super(p, opts);
+  }
+  override forward(input: Tensor): Tensor {
+    const x = inputOf(this, input);
+    return withContext(
+      () => this.modulePath,
+      () => F.dropout1d(x, this.p, { training: this.training, inplace: this.inplace }),
+    );
+  }
+}
+/** `nn.Dropout2d(p=0.5, inplace=False)`: zeroes whole channels of [N, C, H, W]. */
+export class Dropout2d extends DropoutNd {
+  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
+    super(p, opts);
+  }
+  override forward(input: Tensor): Tensor {
+    const x = inputOf(this, input);
+    return withContext(
+      () => this.modulePath,
+      () => F.dropout2d(x, this.p, { training: this.training, inplace: this.inplace }),
+    );
+  }
+}
+/** `nn.Dropout3d(p=0.5, inplace=False)`: zeroes whole channels of [N, C, D, H, W] or [C, D, H, W]. */
+export class Dropout3d extends DropoutNd {
+  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
+    super(p, opts);
+  }
+  override forward(input: Tensor): Tensor {
+    const x = inputOf(this, input);
+    return withContext(
+      () => this.modulePath,
+      () => F.dropout3d(x, this.p, { training: this.training, inplace: this.inplace }),
+    );
+  }
+}
+/** `nn.AlphaDropout(p=0.5, inplace=False)`: dropout keeping SELU's self-normalizing mean and variance. */
+export class AlphaDropout extends DropoutNd {
+  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
+    super(p, opts);
+  }
+  override forward(input: Tensor): Tensor {
+    const x = inputOf(this, input);
+    return withContext(
+      () => this.modulePath,
+      () => F.alphaDropout(x, this.p, { training: this.training, inplace: this.inplace }),
+    );
+  }
+}
+/** `nn.FeatureAlphaDropout(p=0.5, inplace=False)`: alpha dropout of whole channels. */
+export class FeatureAlphaDropout extends DropoutNd {
+  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
+    super(p, opts);
+  }
+  override forward(input: Tensor): Tensor {
+    const x = inputOf(this, input);
+    return withContext(
+      () => this.modulePath,
+      () => F.featureAlphaDropout(x, this.p, { training: this.training, inplace: this.inplace }),
+    );
   }
 }

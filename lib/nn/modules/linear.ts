@@ -73,3 +73,42 @@ export class Identity extends Module {
     return wrap(aliasOp(inputOf(this, input)._h));
   }
 }
+
+/** `nn.Bilinear(in1_features, in2_features, out_features, bias=True)`: y = x1ᵀ A x2 + b, A [out, in1, in2]. */
+export class Bilinear extends Module {
+  readonly in1Features: number;
+  readonly in2Features: number;
+  readonly outFeatures: number;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  constructor(in1Features: number, in2Features: number, outFeatures: number, opts: LinearOptions | null = {}) {
+    super();
+    const fn = 'Bilinear';
+    checkOptions(opts, ['bias', 'dtype', 'device'], fn);
+    this.in1Features = expectNonNegInt(in1Features, `${fn}: in1Features`);
+    this.in2Features = expectNonNegInt(in2Features, `${fn}: in2Features`);
+    this.outFeatures = expectNonNegInt(outFeatures, `${fn}: outFeatures`);
+    const f = { dtype: opts?.dtype, device: opts?.device };
+    this.weight = newParam([outFeatures, in1Features, in2Features], f);
+    if (expectBool(opts?.bias ?? true, `${fn}: bias`)) this.bias = newParam([outFeatures], f);
+    else this.registerParameter('bias', null);
+    this.resetParameters();
+  }
+  /** PyTorch's reset_parameters: weight and bias U(±1/√in1). */
+  resetParameters(): void {
+    const bound = 1 / Math.sqrt(this.weight.shape[1]);
+    init.uniform_(this.weight, -bound, bound);
+    if (this.bias) init.uniform_(this.bias, -bound, bound);
+  }
+  override forward(input1: Tensor, input2: Tensor): Tensor {
+    const a = inputOf(this, input1);
+    const b = inputOf(this, input2);
+    return withContext(
+      () => this.modulePath,
+      () => F.bilinear(a, b, this.weight, this.bias),
+    );
+  }
+  override extraRepr(): string {
+    return `in1_features=${this.in1Features}, in2_features=${this.in2Features}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
