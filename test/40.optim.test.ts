@@ -115,7 +115,7 @@ test('addParamGroup, defaults, extras on groups', () => {
   assert.equal(opt.paramGroups.length, 2);
   assert.equal(opt.paramGroups[1].lr, 0.2);
   assert.equal(opt.paramGroups[1].initialAccumulatorValue, 0.5);
-  assert.deepEqual(Object.keys(opt.paramGroups[1]), ['params', 'lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps']);
+  assert.deepEqual(Object.keys(opt.paramGroups[1]), ['params', 'lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize']);
   opt.paramGroups[1].initialLr = 0.2;
   assert.equal(opt.paramGroups[1].initialLr, 0.2);
   assert.equal(opt.stateDict().param_groups[1].initial_lr, 0.2);
@@ -178,7 +178,9 @@ test('argument validation', () => {
   assert.throws(() => new optim.RMSprop([w], { momentum: -0.5 }), {
     message: 'RMSprop: Expected non-negative number for momentum but received -0.5 of type number',
   });
-  assert.throws(() => new optim.Adam([w], { lR: 0.1 } as any), { message: "Adam: unknown option 'lR' (expected one of lr, betas, eps, weightDecay, amsgrad)" });
+  assert.throws(() => new optim.Adam([w], { lR: 0.1 } as any), {
+    message: "Adam: unknown option 'lR' (expected one of lr, betas, eps, weightDecay, amsgrad, maximize)",
+  });
   assert.throws(() => new optim.Adam([]), { message: 'Adam: optimizer got an empty parameter list' });
   assert.throws(() => new optim.Adam(w as unknown as Tensor[]), /should be an iterable of Tensors or dicts, but got a Tensor/);
   const nonLeaf = torch.tidy(() => torch.keep(w.mul(2)));
