@@ -262,6 +262,11 @@ test('type(), bfloat16(), requiresGrad_, getParameter/getBuffer, zeroGrad as PyT
   assert.deepEqual(Object.fromEntries([...net.stateDict()].map(([k, v]) => [k, v.dtype])), py.type_dtypes);
   net.bfloat16();
   assert.deepEqual(Object.fromEntries([...net.stateDict()].map(([k, v]) => [k, v.dtype])), py.bf16_dtypes);
+  // to(device, dtype) and to(tensor): floating-point tensors only, as PyTorch.
+  const bn = new nn.BatchNorm1d(2).to('cpu', 'float64');
+  assert.deepEqual([bn.weight?.dtype, bn.running_mean?.dtype, bn.num_batches_tracked?.dtype], ['float64', 'float64', 'int64']);
+  bn.to(torch.zeros([1], { dtype: 'float16' }));
+  assert.deepEqual([bn.weight?.dtype, bn.num_batches_tracked?.dtype], ['float16', 'int64']);
   const e = new nn.Linear(2, 3).toEmpty({ device: 'cpu' });
   assert.deepEqual(e.weight.shape, [3, 2]);
   assert.throws(() => new nn.Linear(2, 3).toEmpty({ device: 'gpu' }), {

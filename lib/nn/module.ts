@@ -27,7 +27,8 @@ const emptyLikeOp = op('aten::empty_like');
 /**
  * `hook(module, input)` run before forward (`register_forward_pre_hook`): `input` holds the
  * positional arguments; a return value other than undefined/null replaces them (a non-array is
- * the single argument), as Python's tuple.
+ * the single argument), as Python's tuple. Python's None is undefined: write a hook that only
+ * records with a block body (`() => { log.push(x); }`), since `() => log.push(x)` returns a number.
  */
 // biome-ignore lint/suspicious/noExplicitAny: a hook sees whatever arguments forward takes
 export type ForwardPreHook<M extends Module = any> = (module: M, input: unknown[]) => unknown;
@@ -434,11 +435,23 @@ export class Module {
   }
 
   /**
-   * `to(device)` or `to(dtype)`: converts parameters and buffers in place (floating-point ones
-   * only for a dtype, as PyTorch). The Parameter objects stay the same; build optimizers after
+   * `to(device)`, `to(dtype)`, `to(device, dtype)` or `to(tensor)`: converts parameters and
+   * buffers in place (floating-point ones only for a dtype, as PyTorch). The Parameter objects stay the same; build optimizers after
    * calling `to()`, as PyTorch advises.
    */
-  to(target: DType | string): this {
+  to(target: DType | string | Tensor, dtype?: DType): this {
+    if (target instanceof Tensor) {
+      // `to(tensor)`: the tensor's device and dtype.
+      if (dtype !== undefined) throw new TypeError('to: a Tensor gives both device and dtype; no dtype argument is expected after it');
+      return this.to(target.device).to(target.dtype);
+    }
+    if (dtype !== undefined) {
+      // `to(device, dtype)`.
+      if (typeof target !== 'string' || !DEVICE_RE.test(target)) {
+        throw new TypeError(`to: Expected a device like 'cpu' or 'cuda:0' before the dtype but received ${describe(target)}`);
+      }
+      return this.to(target).to(dtype);
+    }
     let conv: (t: Tensor) => Tensor | null;
     if (typeof target === 'string' && DEVICE_RE.test(target)) {
       conv = (t) => t.to(target);

@@ -5,7 +5,7 @@ import { Module } from '../module.js';
 import * as F from '../functional/index.js';
 import * as LF from '../functional/loss.js';
 import { checkOptTensor, reductionEnum, shapeStr, type Reduction } from '../common.js';
-import * as distance from './distance.js';
+import { PairwiseDistance } from './distance.js';
 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
@@ -331,7 +331,7 @@ export class TripletMarginWithDistanceLoss extends Loss {
     const fn = 'TripletMarginWithDistanceLoss';
     checkOptions(opts, ['distanceFunction', 'margin', 'swap', 'reduction'], fn);
     super(opts?.reduction);
-    const d = LF.checkDistanceFunction(opts?.distanceFunction, fn) ?? defaultDistance();
+    const d = LF.checkDistanceFunction(opts?.distanceFunction, fn) ?? new PairwiseDistance();
     if (d instanceof Module) this.registerModule('distance_function', d);
     else this.distance_function = d;
     this.margin = expectNumber(opts?.margin ?? 1.0, `${fn}: margin`);
@@ -364,13 +364,4 @@ export class CTCLoss extends Loss {
       zeroInfinity: this.zeroInfinity,
     });
   }
-}
-
-/**
- * PyTorch's default distance_function, a PairwiseDistance() module, when nn.PairwiseDistance
- * exists; otherwise null, which F.tripletMarginWithDistanceLoss computes as F.pairwise_distance.
- */
-function defaultDistance(): Module | null {
-  const ctor = (distance as Record<string, unknown>).PairwiseDistance;
-  return typeof ctor === 'function' ? (new (ctor as new () => Module)() as Module) : null;
 }
