@@ -78,6 +78,13 @@ const isInt = (v: unknown): boolean => (typeof v === 'number' && Number.isIntege
 const isNum = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint';
 
 /** Whether `v` can be passed as `kind` (null and undefined are judged by the caller). */
+/**
+ * Whether a lone number may stand for a list (`kernel_size=2` for `[2, 2]`). The first pass over
+ * the overloads refuses it, so `histogramdd(x, 4)` takes the `int bins` overload, not `int[] bins`,
+ * as Python's parser prefers an exact match.
+ */
+let numberForList = true;
+
 function fits(kind: string, v: unknown): boolean {
   const base = kind.endsWith('?') ? kind.slice(0, -1) : kind;
   switch (base) {
@@ -90,11 +97,11 @@ function fits(kind: string, v: unknown): boolean {
     case 'I':
       return isInt(v);
     case 'I[]':
-      return isInt(v) || (Array.isArray(v) && v.every(isInt));
+      return (numberForList && isInt(v)) || (Array.isArray(v) && v.every(isInt));
     case 'F':
       return isNum(v);
     case 'F[]':
-      return isNum(v) || (Array.isArray(v) && v.every(isNum));
+      return (numberForList && isNum(v)) || (Array.isArray(v) && v.every(isNum));
     case 'B':
       return typeof v === 'boolean';
     case 'B[]':
@@ -244,9 +251,24 @@ export function dispatch(name: string, specs: readonly OverloadSpec[], self: Ten
       opts = positional[positional.length - 1] as Record<string, unknown>;
       positional = positional.slice(0, -1);
     }
-    for (const o of overloads) {
-      const values = bind(o, self, positional, opts);
-      if (!values) continue;
+    let chosen: { o: Overload; values: unknown[] } | undefined;
+    for (const lenient of [false, true]) {
+      numberForList = lenient;
+      try {
+        for (const o of overloads) {
+          const values = bind(o, self, positional, opts);
+          if (values) {
+            chosen = { o, values };
+            break;
+          }
+        }
+      } finally {
+        numberForList = true;
+      }
+      if (chosen) break;
+    }
+    if (chosen) {
+      const { o, values } = chosen;
       const out = o.call(...values.map((v, j) => toNative(o.params[j], v)));
       if (o.returns.length === 1 && o.returns[0].kind === 'self') return self ?? values[0];
       if (o.returns.length === 0) return undefined;

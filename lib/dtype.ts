@@ -1,6 +1,19 @@
 import { argMessage } from './errors.js';
 /** Data types, named as PyTorch names them (without the `torch.` prefix). */
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'bfloat16'
+  | 'int64'
+  | 'int32'
+  | 'int16'
+  | 'int8'
+  | 'uint8'
+  | 'bool'
+  | 'complex64'
+  | 'complex128'
+  | 'complex32';
 
 /** LibTorch's c10::ScalarType codes (stable across 1.13 and 2.x). */
 export const DTYPE_CODE: Readonly<Record<DType, number>> = {
@@ -12,6 +25,9 @@ export const DTYPE_CODE: Readonly<Record<DType, number>> = {
   float16: 5,
   float32: 6,
   float64: 7,
+  complex32: 8,
+  complex64: 9,
+  complex128: 10,
   bool: 11,
   bfloat16: 15,
 };
@@ -29,6 +45,9 @@ const ALIASES: Record<string, DType> = {
   short: 'int16',
   char: 'int8',
   byte: 'uint8',
+  cfloat: 'complex64',
+  cdouble: 'complex128',
+  chalf: 'complex32',
 };
 
 /** The DType of a c10::ScalarType code the addon reports; throws for types torchnode does not expose. */
@@ -60,11 +79,17 @@ export function normalizeDType(dtype: unknown, what = 'dtype'): DType {
 /** Whether a dtype is a floating-point type (`torch.is_floating_point` on a dtype). */
 export const isFloatingDType = (d: DType): boolean => d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 
+/** Whether a dtype is complex (`dtype.is_complex`). */
+export const isComplexDType = (d: DType): boolean => d === 'complex64' || d === 'complex128' || d === 'complex32';
+
 /** The TypedArrays that tensors are created from and that `data()` returns. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint8ClampedArray | BigInt64Array;
 
-/** The TypedArray that `data()` returns for each dtype (half types are widened to float32). */
-export type DataOf<D extends DType> = D extends 'float64'
+/**
+ * The TypedArray that `dataSync()` returns for each dtype (half types are widened to float32;
+ * complex types give their real and imaginary parts interleaved, as `viewAsReal` lays them out).
+ */
+export type DataOf<D extends DType> = D extends 'float64' | 'complex128'
   ? Float64Array
   : D extends 'int64'
     ? BigInt64Array
@@ -94,6 +119,7 @@ export function typedArrayDType(a: TypedArray): DType {
 export function viewAs(dtype: DType, buf: ArrayBuffer): TypedArray {
   switch (dtype) {
     case 'float64':
+    case 'complex128':
       return new Float64Array(buf);
     case 'int64':
       return new BigInt64Array(buf);
@@ -123,6 +149,9 @@ export const ELEMENT_SIZE: Readonly<Record<DType, number>> = {
   int8: 1,
   uint8: 1,
   bool: 1,
+  complex32: 4,
+  complex64: 8,
+  complex128: 16,
 };
 
 /** A short description of any JS value for error messages ("1.5 of type number"). */

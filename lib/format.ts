@@ -4,7 +4,7 @@
  */
 import type { Tensor } from './tensor.js';
 import { native } from './native.js';
-import { describe } from './dtype.js';
+import { describe, isComplexDType } from './dtype.js';
 import { checkOptions, expectBool, expectNonNegInt, expectPositiveInt } from './errors.js';
 
 /** Options of `setPrintOptions` (`torch.set_printoptions`), camelCased. */
@@ -127,8 +127,11 @@ export function formatTensor(t: Tensor): string {
   const dtype = t.dtype;
   const numel = shape.reduce((a, b) => a * b, 1);
   const summarize = numel > printOptions.threshold;
+  // A complex tensor reads as interleaved [real, imag] floats; each part gets its own formatter, as in PyTorch.
+  const complex = isComplexDType(dtype);
   const raw = t.dataSync() as ArrayLike<number | bigint>;
   const conv = (v: number | bigint): number | bigint | boolean => (dtype === 'bool' ? v !== 0 : v);
+  const shownImag: number[] = [];
   const strides: number[] = new Array(shape.length);
   let acc = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
@@ -140,7 +143,12 @@ export function formatTensor(t: Tensor): string {
   const shown: (number | bigint | boolean)[] = [];
   const visit = (d: number, off: number) => {
     if (d === shape.length) {
-      shown.push(conv(raw[off]));
+      if (complex) {
+        shown.push(raw[2 * off] as number);
+        shownImag.push(raw[2 * off + 1] as number);
+      } else {
+        shown.push(conv(raw[off]));
+      }
       return;
     }
     const n = shape[d];
@@ -148,11 +156,21 @@ export function formatTensor(t: Tensor): string {
     for (const i of idx) visit(d + 1, off + i * strides[d]);
   };
   if (numel > 0) visit(0, 0); // an empty tensor prints no values (and may have huge other dims)
-  const { fmt, width } = makeFormatter(shown, dtype);
+  const partDtype = dtype === 'complex128' ? 'float64' : 'float32';
+  const { fmt, width: realWidth } = makeFormatter(shown, complex ? partDtype : dtype);
+  const imag = complex ? makeFormatter(shownImag, partDtype) : null;
+  // PyTorch's _val_formatter: the imaginary part, padded then stripped, joins with its own sign.
+  const element = (off: number): string => {
+    if (!imag) return fmt(conv(raw[off])).padStart(realWidth);
+    const re = fmt(raw[2 * off] as number).padStart(realWidth);
+    const im = `${imag.fmt(raw[2 * off + 1] as number).padStart(imag.width)}j`.trimStart();
+    return im.startsWith('+') || im.startsWith('-') ? re + im : `${re}+${im}`;
+  };
+  const width = imag ? realWidth + imag.width + 1 : realWidth;
   const prefix = 'tensor(';
   const indent = prefix.length;
   const render = (d: number, off: number, ind: number): string => {
-    if (d === shape.length) return fmt(conv(raw[off])).padStart(width);
+    if (d === shape.length) return element(off);
     const n = shape[d];
     const useSummary = summarize && n > 2 * edge;
     const parts: string[] = [];
@@ -170,17 +188,34 @@ export function formatTensor(t: Tensor): string {
     const sep = ',' + '\n'.repeat(shape.length - d - 1) + ' '.repeat(ind + 1);
     return `[${parts.join(sep)}]`;
   };
-  let body = shape.length === 0 ? fmt(conv(raw[0])) : numel === 0 ? '[]' : render(0, 0, indent);
+  const body = shape.length === 0 ? (complex ? element(0) : fmt(conv(raw[0]))) : numel === 0 ? '[]' : render(0, 0, indent);
   const suffix: string[] = [];
   if (t.device !== 'cpu') suffix.push(`device='${t.device}'`);
   if (numel === 0 && shape.length > 1) suffix.push(`size=(${shape.join(', ')})`);
-  if (!(dtype === 'float32' || dtype === 'int64' || dtype === 'bool') || (numel === 0 && dtype !== 'float32')) {
+  // complex64 is the default complex dtype while float32 is the default dtype (PyTorch omits both).
+  if (!(dtype === 'float32' || dtype === 'complex64' || dtype === 'int64' || dtype === 'bool') || (numel === 0 && dtype !== 'float32')) {
     suffix.push(`dtype=torch.${dtype}`);
   }
   if (t.layout !== 'strided') suffix.push(`layout=torch.${t.layout}`);
   const info = native.autogradInfo(t._h);
   if (info.gradFn) suffix.push(`grad_fn=<${info.gradFn}>`);
   else if (info.requiresGrad) suffix.push('requires_grad=True');
-  if (suffix.length) body += ', ' + suffix.join(', ');
-  return `${prefix}${body})`;
+  return addSuffixes(prefix + body, suffix, indent);
+}
+
+/** PyTorch's _add_suffixes: each suffix goes on a new line when the last line would pass linewidth. */
+function addSuffixes(text: string, suffixes: string[], indent: number): string {
+  const parts = [text];
+  // PyTorch's own count (one more than the last line's length): its wrapping decisions are followed exactly.
+  let lastLine = text.length - text.lastIndexOf('\n') + 1;
+  for (const s of suffixes) {
+    if (lastLine + s.length + 2 > printOptions.linewidth) {
+      parts.push(`,\n${' '.repeat(indent)}${s}`);
+      lastLine = indent + s.length;
+    } else {
+      parts.push(`, ${s}`);
+      lastLine += s.length + 2;
+    }
+  }
+  return `${parts.join('')})`;
 }

@@ -1,5 +1,5 @@
 /** Function forms of Tensor methods: `torch.add(a, b)` is `a.add(b)`. */
-import { Tensor, h, op, wrap } from './tensor.js';
+import { Tensor, h, op, wrap, type UniqueOptions, type UniqueConsecutiveOptions } from './tensor.js';
 import { runAs } from './errors.js';
 import { describe } from './dtype.js';
 
@@ -290,4 +290,17 @@ export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Te
       ),
     );
   });
+}
+
+/** `torch.unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None)` (see Tensor.unique). */
+export function unique(input: Tensor, opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+export function unique(input: Tensor, opts?: UniqueOptions | null): Tensor | Tensor[];
+export function unique(input: Tensor, opts?: UniqueOptions | null): Tensor | Tensor[] {
+  return self(input, 'unique').unique(opts);
+}
+/** `torch.unique_consecutive(input, return_inverse=False, return_counts=False, dim=None)` (see Tensor.uniqueConsecutive). */
+export function uniqueConsecutive(input: Tensor, opts?: UniqueConsecutiveOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+export function uniqueConsecutive(input: Tensor, opts?: UniqueConsecutiveOptions | null): Tensor | Tensor[];
+export function uniqueConsecutive(input: Tensor, opts?: UniqueConsecutiveOptions | null): Tensor | Tensor[] {
+  return self(input, 'uniqueConsecutive').uniqueConsecutive(opts);
 }

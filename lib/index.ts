@@ -38,6 +38,8 @@ export {
   bernoulli,
   isTensor,
   type Scalar,
+  type UniqueOptions,
+  type UniqueConsecutiveOptions,
   type Device,
   type NestedArray,
   type CreationOptions,

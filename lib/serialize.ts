@@ -228,10 +228,13 @@ const STORAGE_DTYPES: Record<string, number> = {
   HalfStorage: 5,
   FloatStorage: 6,
   DoubleStorage: 7,
+  ComplexHalfStorage: 8,
+  ComplexFloatStorage: 9,
+  ComplexDoubleStorage: 10,
   BoolStorage: 11,
   BFloat16Storage: 15,
 };
-const ELEMENT_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 4, 4: 8, 5: 2, 6: 4, 7: 8, 11: 1, 15: 2 };
+const ELEMENT_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 4, 4: 8, 5: 2, 6: 4, 7: 8, 8: 4, 9: 8, 10: 16, 11: 1, 15: 2 };
 
 const asStrided = op('aten::as_strided');
 

@@ -16,6 +16,7 @@ import {
   describe,
   ELEMENT_SIZE,
   isFloatingDType,
+  isComplexDType,
   DTYPE_CODE,
 } from './dtype.js';
 import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
@@ -251,6 +252,11 @@ const O = {
   contiguous: op('aten::contiguous'),
   toMkldnn: op('aten::to_mkldnn'),
   data: op('aten::data'),
+  unique2: op('aten::_unique2'),
+  uniqueDim: op('aten::unique_dim'),
+  uniqueConsecutive: op('aten::unique_consecutive'),
+  viewAsReal: op('aten::view_as_real'),
+  resolveConj: op('aten::resolve_conj'),
   setData: op('aten::set_data'),
   toDense: op('aten::to_dense'),
   narrow: op('aten::narrow'),
@@ -439,6 +445,27 @@ export interface SumOptions {
 const NOT_CLONEABLE = Symbol(
   'torchnode.Tensor: a tensor cannot be posted to a worker or structured-cloned; send t.dataSync() with t.shape and t.dtype, and rebuild it there with torch.tensor(data, {shape, dtype})',
 );
+
+/** Options of `Tensor.unique` / `torch.unique`. */
+export interface UniqueOptions {
+  sorted?: boolean;
+  returnInverse?: boolean;
+  returnCounts?: boolean;
+  dim?: number | null;
+}
+/** Options of `Tensor.uniqueConsecutive` / `torch.uniqueConsecutive`. */
+export type UniqueConsecutiveOptions = Omit<UniqueOptions, 'sorted'>;
+
+/** Python's torch/functional.py shaping: the output alone, or with the results that were asked for. */
+function uniqueResult(handles: number[], inverse: boolean, counts: boolean): Tensor | Tensor[] {
+  const [out, inv, cnt] = handles.map((x) => wrap(x));
+  if (!inverse) inv.dispose();
+  if (!counts) cnt.dispose();
+  if (inverse && counts) return [out, inv, cnt];
+  if (inverse) return [out, inv];
+  if (counts) return [out, cnt];
+  return out;
+}
 
 export class Tensor implements Owned {
   /** @internal The addon handle; -1 once disposed. */
@@ -651,7 +678,28 @@ export class Tensor implements Owned {
    */
   dataSync<D extends DType = DType>(): DataOf<D> {
     if (this._h < 0) throw new Error(disposedMessage('dataSync'));
-    return viewAs(this.dtype, native.data(this._h)) as DataOf<D>;
+    const dtype = this.dtype;
+    if (isComplexDType(dtype)) {
+      // Real and imaginary parts interleaved (complex32 widened to complex64), read through a float view.
+      const real = this._realView();
+      try {
+        return viewAs(dtype, native.data(real._h)) as DataOf<D>;
+      } finally {
+        real.dispose();
+      }
+    }
+    return viewAs(dtype, native.data(this._h)) as DataOf<D>;
+  }
+  /** A complex tensor's values as a float tensor with a last dimension [real, imag] (conjugation resolved). @internal */
+  _realView(): Tensor {
+    const wide = this.dtype === 'complex32' ? wrap(O.toDtype(this._h, DTYPE_CODE.complex64, false, false)) : this;
+    const resolved = wrap(O.resolveConj(wide._h));
+    try {
+      return wrap(O.viewAsReal(resolved._h));
+    } finally {
+      resolved.dispose();
+      if (wide !== this) wide.dispose();
+    }
   }
   /** PyTorch's `numpy()` for Node: the elements as a TypedArray copy (see dataSync). */
   numpy<D extends DType = DType>(): DataOf<D> {
@@ -660,6 +708,15 @@ export class Tensor implements Owned {
   /** Nested JS arrays (numbers; int64 as numbers, exact up to 2^53; bool as booleans), as Python's tolist(). */
   toArray(): NestedArray {
     const dt = this.dtype;
+    // Complex elements become [real, imag] pairs (JS has no complex number; Python gives complex).
+    if (isComplexDType(dt)) {
+      const real = this._realView();
+      try {
+        return real.toArray();
+      } finally {
+        real.dispose();
+      }
+    }
     const flat = this.dataSync();
     const conv = dt === 'bool' ? (v: unknown) => v !== 0 : dt === 'int64' ? (v: unknown) => Number(v) : (v: unknown) => v as number;
     const shape = this.shape;
@@ -672,6 +729,34 @@ export class Tensor implements Owned {
       return out;
     };
     return build(0);
+  }
+  /**
+   * `Tensor.unique(sorted=True, return_inverse=False, return_counts=False, dim=None)`: the
+   * distinct values, alone, or with the inverse indices and/or counts as Python returns them.
+   */
+  unique(opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+  unique(opts?: UniqueOptions | null): Tensor | Tensor[];
+  unique(opts: UniqueOptions | null = {}): Tensor | Tensor[] {
+    checkOptions(opts, ['sorted', 'returnInverse', 'returnCounts', 'dim'], 'unique');
+    const sorted = expectBool(opts?.sorted ?? true, 'sorted');
+    const inverse = expectBool(opts?.returnInverse ?? false, 'returnInverse');
+    const counts = expectBool(opts?.returnCounts ?? false, 'returnCounts');
+    const dim = opts?.dim ?? null;
+    const out = (dim === null ? O.unique2(this._h, sorted, inverse, counts) : O.uniqueDim(this._h, expectInt(dim, 'dim'), sorted, inverse, counts)) as number[];
+    return uniqueResult(out, inverse, counts);
+  }
+  /**
+   * `Tensor.unique_consecutive(return_inverse=False, return_counts=False, dim=None)`: collapses
+   * runs of equal values; results shaped as `unique`'s.
+   */
+  uniqueConsecutive(opts?: UniqueConsecutiveOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+  uniqueConsecutive(opts?: UniqueConsecutiveOptions | null): Tensor | Tensor[];
+  uniqueConsecutive(opts: UniqueConsecutiveOptions | null = {}): Tensor | Tensor[] {
+    checkOptions(opts, ['returnInverse', 'returnCounts', 'dim'], 'uniqueConsecutive');
+    const inverse = expectBool(opts?.returnInverse ?? false, 'returnInverse');
+    const counts = expectBool(opts?.returnCounts ?? false, 'returnCounts');
+    const dim = opts?.dim === undefined || opts?.dim === null ? null : expectInt(opts.dim, 'dim');
+    return uniqueResult(O.uniqueConsecutive(this._h, inverse, counts, dim) as number[], inverse, counts);
   }
   tolist(): NestedArray {
     return this.toArray();

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 import type { Tensor } from '../lib/index.js';
-import { loadFixture, fromFixture, type EncTensor } from './helpers.js';
+import { existsSync } from 'node:fs';
+import { loadFixture, fromFixture, runGoldenLive, PYTHON, type EncTensor } from './helpers.js';
 
 const fx = loadFixture<Record<string, { input: EncTensor; repr: string; options?: Record<string, unknown> }>>('ops_print');
 
@@ -74,3 +75,43 @@ test('setPrintOptions validates its options and changes nothing on error', () =>
   });
   torch.tidy(() => assert.equal(fromFixture(fx.float.input).toString(), fx.float.repr));
 });
+
+/** The same complex tensors as tools/golden/complex_print.py builds (Python is run live: fft values are CPU-dependent in the last bits). */
+const COMPLEX: Record<string, () => Tensor> = {
+  fft_complex64: () => torch.fft.fft(complexInput()),
+  fft_complex128_suffix_wraps: () => torch.fft.fft(complexInput().double()),
+  conj_negative_zero: () => torch.fft.fft(complexInput()).conj(),
+  scalar: () => torch.complex(torch.tensor(1.5), torch.tensor(-2.0)),
+  sci_imag_summarized: () => torch.fft.fft(torch.arange(0, 2000).float()),
+  complex32: () => torch.fft.fft(complexInput()).to('complex32'),
+  empty: () => torch.zeros([0], { dtype: 'complex64' }),
+};
+const complexInput = (): Tensor =>
+  torch.tensor([
+    [1, 2.5, -3],
+    [0.25, 4, 1e-3],
+  ]);
+
+test('complex tensors print and list as in PyTorch (real and imaginary formatters, j suffix, dtype suffix wrapping)', { skip: skipWithoutPython() }, () => {
+  const expected = runGoldenLive<Record<string, { repr: string; list: [number, number][] | null }>>('complex_print.py');
+  for (const [name, build] of Object.entries(COMPLEX)) {
+    torch.tidy(() => {
+      const t = build();
+      assert.equal(t.toString(), expected[name].repr, name);
+      if (expected[name].list) {
+        // toArray gives [real, imag] pairs in place of complex numbers: the same values as viewAsReal.
+        const pairs = (t.dim() === 0 ? [t.toArray()] : (t.toArray() as unknown[]).flat(t.dim() - 1)) as [number, number][];
+        const want = expected[name].list;
+        assert.equal(pairs.length, want.length, `${name}: element count`);
+        // complex32 widens to complex64 in both; the rest are exact copies of the same values.
+        want.forEach(([re, im], i) => {
+          assert.ok(Math.abs(pairs[i][0] - re) <= 1e-6 * (1 + Math.abs(re)) && Math.abs(pairs[i][1] - im) <= 1e-6 * (1 + Math.abs(im)), `${name}[${i}]`);
+        });
+      }
+    });
+  }
+});
+
+function skipWithoutPython(): false | string {
+  return existsSync(PYTHON) ? false : `${PYTHON} is not installed`;
+}
