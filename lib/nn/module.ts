@@ -14,7 +14,7 @@
  */
 import { Tensor, op, wrap } from '../tensor.js';
 import { native } from '../native.js';
-import { keep, track, untrack, memory } from '../scope.js';
+import { keep, tidy, track, untrack, memory } from '../scope.js';
 import { noGrad } from '../autograd.js';
 import { type DType, describe, dtypeCode, isFloatingDType, normalizeDType } from '../dtype.js';
 import { checkOptions, expectBool } from '../errors.js';
@@ -788,7 +788,7 @@ function deepCopyTensor(t: Tensor, memo: Map<unknown, unknown>): Tensor {
   if (t.isDisposed) throw new Error('deepcopy: cannot copy a disposed Tensor');
   if (!t.isLeaf) throw new Error('deepcopy: Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment');
   return noGrad(() => {
-    const data = t.detach().clone();
+    const data = tidy(() => t.detach().clone());
     if (t instanceof Parameter) {
       const p = new Parameter(data, t.requiresGrad);
       data.dispose();
