@@ -6,6 +6,7 @@
  */
 export {
   Optimizer,
+  OptimizerState,
   required,
   type Params,
   type ParamGroup,

@@ -175,6 +175,35 @@ function aliasValue(v: StateValue): StateValue {
   return v;
 }
 
+function keepValue(v: unknown): void {
+  if (v instanceof Tensor) {
+    if (!v.isDisposed) keep(v);
+  } else if (Array.isArray(v)) for (const x of v) keepValue(x);
+}
+
+/** A record whose tensor values are kept out of tidy() scopes as they are assigned. */
+function keepingRecord(rec: ParamState): ParamState {
+  for (const v of Object.values(rec)) keepValue(v);
+  return new Proxy(rec, {
+    set(target, k, v) {
+      keepValue(v);
+      return Reflect.set(target, k, v);
+    },
+  });
+}
+
+/**
+ * `optimizer.state`: a Map from parameter to its state record. Tensors put in it (by `set`, or
+ * by assigning a record's field) are kept out of enclosing `tidy()` scopes, so a `step()` may
+ * create state inside its own tidy().
+ */
+export class OptimizerState extends Map<Tensor, ParamState> {
+  override set(p: Tensor, rec: ParamState): this {
+    if (rec === null || typeof rec !== 'object') throw new TypeError(`optimizer.state.set: Expected a state record (an object) but received ${describe(rec)}`);
+    return super.set(p, keepingRecord(rec));
+  }
+}
+
 const SET_MESSAGE =
   'optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.';
 
@@ -202,7 +231,7 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
   /** The param groups: `params` plus options, live (`g.lr = 0.01` changes the next step). */
   paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state (PyTorch's `optimizer.state`), keyed by the parameter Tensor. */
-  state: Map<Tensor, ParamState> = new Map();
+  state: Map<Tensor, ParamState> = new OptimizerState();
   /** The class name, for messages. @internal */
   protected readonly _name: string;
 
@@ -356,8 +385,8 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
   protected _stateOf(p: Tensor): ParamState {
     let s = this.state.get(p);
     if (s === undefined) {
-      s = {};
-      this.state.set(p, s);
+      this.state.set(p, {});
+      s = this.state.get(p) as ParamState;
     }
     return s;
   }
@@ -417,7 +446,7 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     });
     const byIndex = new Map<number, Tensor>();
     saved.forEach((g, gi) => (g.params as unknown[]).forEach((p, pi) => byIndex.set(Number(p), this.paramGroups[gi].params[pi])));
-    const state = new Map<Tensor, ParamState>();
+    const state = new OptimizerState();
     for (const [k, v] of Object.entries(stateIn)) {
       const param = byIndex.get(Number(k));
       if (!param) throw new Error(`${fn}: state refers to parameter ${k}, which no param group lists`);
