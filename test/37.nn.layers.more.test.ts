@@ -394,3 +394,42 @@ test("ParameterList and ParameterDict register parameters under PyTorch's names"
   assert.deepEqual([...d.stateDict().keys()], ['a', 'm']);
   assert.equal(d.has('z'), false);
 });
+
+test('F.*_with_indices are the poolings with returnIndices; F.convTbc is conv1d over [time, batch, channel]', () => {
+  const F = nn.functional;
+  torch.tidy(() => {
+    torch.manualSeed(3);
+    const x1 = torch.rand([2, 3, 8]);
+    const x2 = torch.rand([2, 3, 8, 8]);
+    const x3 = torch.rand([1, 2, 4, 4, 4]);
+    const same = (a: Iterable<Tensor>, b: Iterable<Tensor>, what: string) => {
+      const bs = [...b];
+      [...a].forEach((t, i) => assert.ok(t.equal(bs[i]), `${what}[${i}]`));
+    };
+    same(F.maxPool1dWithIndices(x1, 2, { stride: 1 }), F.maxPool1d(x1, 2, { stride: 1, returnIndices: true }), 'maxPool1d');
+    same(F.maxPool2dWithIndices(x2, 3, { padding: 1 }), F.maxPool2d(x2, 3, { padding: 1, returnIndices: true }), 'maxPool2d');
+    same(F.maxPool3dWithIndices(x3, 2), F.maxPool3d(x3, 2, { returnIndices: true }), 'maxPool3d');
+    same(F.adaptiveMaxPool1dWithIndices(x1, 3), F.adaptiveMaxPool1d(x1, 3, true), 'adaptiveMaxPool1d');
+    same(F.adaptiveMaxPool2dWithIndices(x2, [3, null]), F.adaptiveMaxPool2d(x2, [3, null], true), 'adaptiveMaxPool2d');
+    same(F.adaptiveMaxPool3dWithIndices(x3, 2), F.adaptiveMaxPool3d(x3, 2, true), 'adaptiveMaxPool3d');
+    const samples = torch.rand([2, 3, 2]);
+    same(
+      F.fractionalMaxPool2dWithIndices(x2, 2, { outputSize: 4, _randomSamples: samples }),
+      F.fractionalMaxPool2d(x2, 2, { outputSize: 4, _randomSamples: samples, returnIndices: true }),
+      'fractionalMaxPool2d',
+    );
+    assert.throws(() => F.maxPool1dWithIndices(x1, 2, { returnIndices: false } as never), {
+      message: 'maxPool1dWithIndices: got an unexpected option returnIndices (the indices are always returned)',
+    });
+    // conv_tbc(x, w, b, pad) is conv1d on [batch, channel, time] with the weight as [out, in, kernel].
+    const x = torch.rand([7, 2, 3]);
+    const w = torch.rand([3, 3, 4]);
+    const b = torch.rand([4]);
+    const viaConv1d = F.conv1d(x.permute([1, 2, 0]), w.permute([2, 1, 0]), b, { padding: 1 }).permute([2, 0, 1]);
+    assertClose(F.convTbc(x, w, b, 1), viaConv1d, 'convTbc', 1e-6);
+    assert.throws(
+      () => F.convTbc(x, torch.rand([3, 5, 4]), b),
+      /^Error: convTbc: conv_tbc: Input dim 2 \(input channels\) is not == dim 1 in the weight tensor/,
+    );
+  });
+});

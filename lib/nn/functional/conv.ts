@@ -1,6 +1,6 @@
 /** nn.functional, convolutions (torch/nn/functional.py): conv1d/3d, the transposed ones, unfold and fold. */
 import { type Tensor, op, wrap } from '../../tensor.js';
-import { checkOptions, expectPositiveInt } from '../../errors.js';
+import { checkOptions, expectInt, expectPositiveInt } from '../../errors.js';
 import { checkTensor, checkOptTensor, withContext } from '../common.js';
 import { ntuple } from '../modules/utils.js';
 
@@ -156,4 +156,15 @@ export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: 
   checkTensor(weight, fn, 'weight');
   const b = checkOptTensor(bias, fn, 'bias');
   return withContext(fn, () => wrap(bilinearOp(input1._h, input2._h, weight._h, b ? b._h : null)));
+}
+
+const convTbcOp = op('aten::conv_tbc');
+/**
+ * `F.conv_tbc(input, weight, bias, pad=0)`: 1-D convolution over time-batch-channel input
+ * ([time, batch, inChannels]; weight [kernelWidth, inChannels, outChannels]).
+ */
+export function convTbc(input: Tensor, weight: Tensor, bias: Tensor, pad = 0): Tensor {
+  const fn = 'convTbc';
+  const args = [checkTensor(input, fn, 'input')._h, checkTensor(weight, fn, 'weight')._h, checkTensor(bias, fn, 'bias')._h, expectInt(pad, `${fn}: pad`)];
+  return withContext(fn, () => wrap(convTbcOp(...args)));
 }

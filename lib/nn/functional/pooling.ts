@@ -10,6 +10,7 @@ import { tidy } from '../../scope.js';
 import { checkTensor, checkOptTensor, shapeStr, withContext } from '../common.js';
 import { ntuple } from '../modules/utils.js';
 import type { IntOrTuple } from './conv.js';
+import { maxPool2d, type MaxPool2dFunctionalOptions } from './index.js';
 
 const O = {
   maxPool1d: op('aten::max_pool1d'),
@@ -388,4 +389,59 @@ export function maxUnpool3d(
   opts: MaxUnpoolFunctionalOptions | null = {},
 ): Tensor {
   return maxUnpoolNd(3, input, indices, kernelSize, opts);
+}
+
+// Python's *_with_indices forms: the pooling with return_indices=True, always [values, indices].
+type WithoutReturnIndices<O> = Omit<O, 'returnIndices'>;
+
+/** `F.max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`. */
+export function maxPool1dWithIndices(input: Tensor, kernelSize: IntOrTuple, opts: WithoutReturnIndices<MaxPoolFunctionalOptions> | null = {}): ValuesIndices {
+  return maxPool1d(input, kernelSize, { ...withoutIndicesOption(opts, 'maxPool1dWithIndices'), returnIndices: true });
+}
+/** `F.max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`. */
+export function maxPool2dWithIndices(
+  input: Tensor,
+  kernelSize: number | [number, number],
+  opts: WithoutReturnIndices<MaxPool2dFunctionalOptions> | null = {},
+): ValuesIndices {
+  return maxPool2d(input, kernelSize, { ...withoutIndicesOption(opts, 'maxPool2dWithIndices'), returnIndices: true });
+}
+/** `F.max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`. */
+export function maxPool3dWithIndices(input: Tensor, kernelSize: IntOrTuple, opts: WithoutReturnIndices<MaxPoolFunctionalOptions> | null = {}): ValuesIndices {
+  return maxPool3d(input, kernelSize, { ...withoutIndicesOption(opts, 'maxPool3dWithIndices'), returnIndices: true });
+}
+/** `F.adaptive_max_pool1d_with_indices(input, output_size)`. */
+export function adaptiveMaxPool1dWithIndices(input: Tensor, outputSize: number | [number]): ValuesIndices {
+  return adaptiveMaxPool1d(input, outputSize, true);
+}
+/** `F.adaptive_max_pool2d_with_indices(input, output_size)`. */
+export function adaptiveMaxPool2dWithIndices(input: Tensor, outputSize: AdaptiveSize): ValuesIndices {
+  return adaptiveMaxPool2d(input, outputSize, true);
+}
+/** `F.adaptive_max_pool3d_with_indices(input, output_size)`. */
+export function adaptiveMaxPool3dWithIndices(input: Tensor, outputSize: AdaptiveSize): ValuesIndices {
+  return adaptiveMaxPool3d(input, outputSize, true);
+}
+/** `F.fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None)`. */
+export function fractionalMaxPool2dWithIndices(
+  input: Tensor,
+  kernelSize: IntOrTuple,
+  opts: WithoutReturnIndices<FractionalMaxPoolFunctionalOptions> | null = {},
+): ValuesIndices {
+  return fractionalMaxPool2d(input, kernelSize, { ...withoutIndicesOption(opts, 'fractionalMaxPool2dWithIndices'), returnIndices: true });
+}
+/** `F.fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None)`. */
+export function fractionalMaxPool3dWithIndices(
+  input: Tensor,
+  kernelSize: IntOrTuple,
+  opts: WithoutReturnIndices<FractionalMaxPoolFunctionalOptions> | null = {},
+): ValuesIndices {
+  return fractionalMaxPool3d(input, kernelSize, { ...withoutIndicesOption(opts, 'fractionalMaxPool3dWithIndices'), returnIndices: true });
+}
+
+function withoutIndicesOption<O extends object>(opts: O | null, fn: string): O {
+  if (opts !== null && typeof opts === 'object' && 'returnIndices' in opts) {
+    throw new TypeError(`${fn}: got an unexpected option returnIndices (the indices are always returned)`);
+  }
+  return (opts ?? {}) as O;
 }
