@@ -113,9 +113,9 @@ export class DistributedDataParallel<M extends Module = Module> {
     return this;
   }
 
-  /** Zeroes (or drops) the wrapped module's gradients. */
-  zeroGrad(setToNone = false): void {
-    this.module.zeroGrad(setToNone);
+  /** `zero_grad(set_to_none=True)`: the wrapped module's `zeroGrad` (grads become null unless setToNone is false). */
+  zeroGrad(opts: { setToNone?: boolean } | boolean | null = {}): void {
+    this.module.zeroGrad(opts);
   }
 
   /**
