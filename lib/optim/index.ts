@@ -21,7 +21,7 @@ export { Adamax, type AdamaxOptions } from './adamax.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
-export { LBFGS, type LBFGSOptions } from './lbfgs.js';
+export { LBFGS, type LBFGSOptions, type LBFGSDefaults } from './lbfgs.js';
 export { Rprop, type RpropOptions } from './rprop.js';
 export { SparseAdam, type SparseAdamOptions } from './sparse_adam.js';
 export * as lrScheduler from './lr_scheduler.js';

@@ -227,7 +227,8 @@ const CHECK = validator('LBFGS', {
   lineSearchFn: checkLineSearch,
 });
 
-type LBFGSDefaults = {
+/** A LBFGS param group's options (maxEval resolved to a number). */
+export type LBFGSDefaults = {
   lr: number;
   maxIter: number;
   maxEval: number;

@@ -7,9 +7,9 @@ import { Optimizer, checkBool, checkNonNeg, checkPair, realView, stateTensor, va
 export interface RpropOptions {
   /** Learning rate: the initial step size (default 1e-2). */
   lr?: number;
-  /** [etaminus, etaplus]: step-size factors on a sign change / no change (default [0.5, 1.2]). */
+  /** `[etaminus, etaplus]`, the step-size factors on a sign change / no change (default `[0.5, 1.2]`). */
   etas?: [number, number];
-  /** [min, max] allowed step sizes (default [1e-6, 50]). */
+  /** `[min, max]` allowed step sizes (default `[1e-6, 50]`). */
   stepSizes?: [number, number];
   /** Maximize the objective instead of minimizing (default false). */
   maximize?: boolean;
