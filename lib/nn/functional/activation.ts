@@ -56,7 +56,8 @@ const O = {
   detach: op('aten::detach'),
 };
 
-type InplaceOpts = { inplace?: boolean } | null;
+/** The `inplace` argument of an activation: a boolean or {inplace}. */
+export type InplaceOpts = { inplace?: boolean } | null;
 
 function inplaceOf(opts: InplaceOpts | undefined, fn: string): boolean {
   checkOptions(opts, ['inplace'], fn);

@@ -170,8 +170,10 @@ function returnIndicesArg(v: ReturnIndicesArg | undefined, fn: string): boolean 
   }
   return expectBool(v, `${fn}: returnIndices`);
 }
-type WithIndices = true | { returnIndices: true };
-type WithoutIndices = false | { returnIndices?: false } | null;
+/** A returnIndices argument that asks for the indices. */
+export type WithIndices = true | { returnIndices: true };
+/** A returnIndices argument that does not ask for the indices. */
+export type WithoutIndices = false | { returnIndices?: false } | null;
 
 function adaptiveMaxPoolNd(n: 1 | 2 | 3, input: Tensor, outputSize: unknown, ri: ReturnIndicesArg | undefined): Tensor | ValuesIndices {
   const fn = `adaptiveMaxPool${n}d`;
@@ -392,7 +394,8 @@ export function maxUnpool3d(
 }
 
 // Python's *_with_indices forms: the pooling with return_indices=True, always [values, indices].
-type WithoutReturnIndices<O> = Omit<O, 'returnIndices'>;
+/** Pooling options without returnIndices (the *WithIndices forms always return them). */
+export type WithoutReturnIndices<O> = Omit<O, 'returnIndices'>;
 
 /** `F.max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)`. */
 export function maxPool1dWithIndices(input: Tensor, kernelSize: IntOrTuple, opts: WithoutReturnIndices<MaxPoolFunctionalOptions> | null = {}): ValuesIndices {

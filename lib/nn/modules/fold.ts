@@ -6,7 +6,7 @@ import * as F from '../functional/index.js';
 import { inputOf, pyVal, withContext } from '../common.js';
 import { ntuple } from './utils.js';
 
-type IntOrPair = number | [number, number];
+import type { IntOrPair } from './pooling.js';
 /** Options of Fold and Unfold. */
 export interface FoldOptions {
   dilation?: IntOrPair;
