@@ -84,7 +84,7 @@ test('bad argument types say what was expected and what was received', () => {
 
 test('bad dtype names list the valid ones', () => {
   scoped((a) => {
-    const valid = 'uint8, int8, int16, int32, int64, float16, float32, float64, bool, bfloat16';
+    const valid = 'uint8, int8, int16, int32, int64, float16, float32, float64, complex32, complex64, complex128, bool, bfloat16';
     throwsExactly(
       () => torch.zeros([2], { dtype: 'float128' as never }),
       TypeError,
