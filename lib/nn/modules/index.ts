@@ -19,3 +19,4 @@ export * from './upsampling.js';
 export * from './fold.js';
 export * from './distance.js';
 export * from './channelshuffle.js';
+export * from './adaptive.js';
