@@ -2,7 +2,7 @@
  * Printing like PyTorch's `_tensor_str`: precision 4, integer mode for whole-valued floats,
  * scientific notation for wide ranges, summarization past 1000 elements with 3 edge items.
  */
-import type { Tensor } from './tensor.js';
+import { type Tensor, op, wrap } from './tensor.js';
 import { native } from './native.js';
 import { describe, isComplexDType } from './dtype.js';
 import { checkOptions, expectBool, expectNonNegInt, expectPositiveInt } from './errors.js';
@@ -123,6 +123,98 @@ function makeFormatter(values: (number | bigint | boolean)[], dtype: string): { 
 
 /** Formats a tensor as PyTorch prints it: `tensor([[1., 2.], [3., 4.]], dtype=torch.float64)`. */
 export function formatTensor(t: Tensor): string {
+  const prefix = 'tensor(';
+  const indent = prefix.length;
+  const shape = native.shape(t._h);
+  const dtype = t.dtype;
+  const numel = shape.reduce((a, b) => a * b, 1);
+  const layout = t.layout;
+  const sparse = layout.startsWith('sparse');
+  const suffix: string[] = [];
+  if (t.device !== 'cpu') suffix.push(`device='${t.device}'`);
+  // complex64 is the default complex dtype while float32 is the default dtype (PyTorch omits both).
+  const defaultDtype = dtype === 'float32' || dtype === 'complex64' || dtype === 'int64' || dtype === 'bool';
+  let body: string;
+  if (sparse) {
+    // PyTorch's sparse repr: the component tensors, then size, nnz and dtype; COO's suffixes start on a new line.
+    suffix.push(`size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`, `nnz=${sparseNnz(t)}`);
+    if (!defaultDtype) suffix.push(`dtype=torch.${dtype}`);
+    const components = sparseComponents(t, layout);
+    try {
+      body = components
+        .map(([name, c]) => {
+          const p = `${name}=tensor(`;
+          const cshape = c.shape;
+          const empty = cshape.reduce((a, b) => a * b, 1) === 0;
+          return `${p}${tensorBody(c, indent + p.length)}${empty ? `, size=(${cshape.join(', ')}${cshape.length === 1 ? ',' : ''})` : ''})`;
+        })
+        .join(`,\n${' '.repeat(indent)}`);
+    } finally {
+      for (const [, c] of components) c.dispose();
+    }
+  } else {
+    body = tensorBody(t, indent);
+    if (numel === 0 && shape.length > 1) suffix.push(`size=(${shape.join(', ')})`);
+    if (!defaultDtype || (numel === 0 && dtype !== 'float32')) suffix.push(`dtype=torch.${dtype}`);
+  }
+  if (layout !== 'strided') suffix.push(`layout=torch.${layout}`);
+  const info = native.autogradInfo(t._h);
+  if (info.gradFn) suffix.push(`grad_fn=<${info.gradFn}>`);
+  else if (info.requiresGrad) suffix.push('requires_grad=True');
+  return addSuffixes(prefix + body, suffix, indent, layout === 'sparse_coo');
+}
+
+const SPARSE_PARTS: Record<string, [string, string][]> = {
+  sparse_coo: [
+    ['indices', 'aten::_indices'],
+    ['values', 'aten::_values'],
+  ],
+  sparse_csr: [
+    ['crow_indices', 'aten::crow_indices'],
+    ['col_indices', 'aten::col_indices'],
+    ['values', 'aten::values'],
+  ],
+  sparse_bsr: [
+    ['crow_indices', 'aten::crow_indices'],
+    ['col_indices', 'aten::col_indices'],
+    ['values', 'aten::values'],
+  ],
+  sparse_csc: [
+    ['ccol_indices', 'aten::ccol_indices'],
+    ['row_indices', 'aten::row_indices'],
+    ['values', 'aten::values'],
+  ],
+  sparse_bsc: [
+    ['ccol_indices', 'aten::ccol_indices'],
+    ['row_indices', 'aten::row_indices'],
+    ['values', 'aten::values'],
+  ],
+};
+
+// Resolved on first use: tensor.ts imports this module, so nothing of it runs at load.
+const sparseOps = new Map<string, (...args: unknown[]) => unknown>();
+function sparseOp(schema: string): (...args: unknown[]) => unknown {
+  let f = sparseOps.get(schema);
+  if (!f) {
+    f = op(schema);
+    sparseOps.set(schema, f);
+  }
+  return f;
+}
+
+/** A sparse tensor's component tensors (views, freed by the caller's scope or GC). */
+function sparseComponents(t: Tensor, layout: string): [string, Tensor][] {
+  const parts = SPARSE_PARTS[layout];
+  if (!parts) throw new TypeError(`toString: cannot print a tensor of layout ${layout}`);
+  return parts.map(([name, schema]) => [name, wrap(sparseOp(schema)(t._h) as number)]);
+}
+
+function sparseNnz(t: Tensor): number {
+  return sparseOp('aten::_nnz')(t._h) as number;
+}
+
+/** PyTorch's _tensor_str: the values of a strided tensor, continuation lines indented by `indent`. */
+function tensorBody(t: Tensor, indent: number): string {
   const shape = native.shape(t._h);
   const dtype = t.dtype;
   const numel = shape.reduce((a, b) => a * b, 1);
@@ -167,8 +259,6 @@ export function formatTensor(t: Tensor): string {
     return im.startsWith('+') || im.startsWith('-') ? re + im : `${re}+${im}`;
   };
   const width = imag ? realWidth + imag.width + 1 : realWidth;
-  const prefix = 'tensor(';
-  const indent = prefix.length;
   const render = (d: number, off: number, ind: number): string => {
     if (d === shape.length) return element(off);
     const n = shape[d];
@@ -188,30 +278,19 @@ export function formatTensor(t: Tensor): string {
     const sep = ',' + '\n'.repeat(shape.length - d - 1) + ' '.repeat(ind + 1);
     return `[${parts.join(sep)}]`;
   };
-  const body = shape.length === 0 ? (complex ? element(0) : fmt(conv(raw[0]))) : numel === 0 ? '[]' : render(0, 0, indent);
-  const suffix: string[] = [];
-  if (t.device !== 'cpu') suffix.push(`device='${t.device}'`);
-  if (numel === 0 && shape.length > 1) suffix.push(`size=(${shape.join(', ')})`);
-  // complex64 is the default complex dtype while float32 is the default dtype (PyTorch omits both).
-  if (!(dtype === 'float32' || dtype === 'complex64' || dtype === 'int64' || dtype === 'bool') || (numel === 0 && dtype !== 'float32')) {
-    suffix.push(`dtype=torch.${dtype}`);
-  }
-  if (t.layout !== 'strided') suffix.push(`layout=torch.${t.layout}`);
-  const info = native.autogradInfo(t._h);
-  if (info.gradFn) suffix.push(`grad_fn=<${info.gradFn}>`);
-  else if (info.requiresGrad) suffix.push('requires_grad=True');
-  return addSuffixes(prefix + body, suffix, indent);
+  return shape.length === 0 ? (complex ? element(0) : fmt(conv(raw[0]))) : numel === 0 ? '[]' : render(0, 0, indent);
 }
 
 /** PyTorch's _add_suffixes: each suffix goes on a new line when the last line would pass linewidth. */
-function addSuffixes(text: string, suffixes: string[], indent: number): string {
+function addSuffixes(text: string, suffixes: string[], indent: number, forceNewline = false): string {
   const parts = [text];
   // PyTorch's own count (one more than the last line's length): its wrapping decisions are followed exactly.
   let lastLine = text.length - text.lastIndexOf('\n') + 1;
   for (const s of suffixes) {
-    if (lastLine + s.length + 2 > printOptions.linewidth) {
+    if (forceNewline || lastLine + s.length + 2 > printOptions.linewidth) {
       parts.push(`,\n${' '.repeat(indent)}${s}`);
       lastLine = indent + s.length;
+      forceNewline = false;
     } else {
       parts.push(`, ${s}`);
       lastLine += s.length + 2;

@@ -198,6 +198,16 @@ function keepingRecord(rec: ParamState): ParamState {
  * create state inside its own tidy().
  */
 export class OptimizerState extends Map<Tensor, ParamState> {
+  constructor(entries?: Iterable<readonly [Tensor, ParamState]> | null) {
+    if (entries !== undefined && entries !== null && typeof (entries as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`OptimizerState: Expected an iterable of [parameter, state] pairs for entries but received ${describe(entries)}`);
+    }
+    super();
+    for (const entry of entries ?? []) {
+      if (!Array.isArray(entry) || !(entry[0] instanceof Tensor)) throw new TypeError(`OptimizerState: Expected [Tensor, state] pairs for entries but received ${describe(entry)}`);
+      this.set(entry[0], entry[1]);
+    }
+  }
   override set(p: Tensor, rec: ParamState): this {
     if (rec === null || typeof rec !== 'object') throw new TypeError(`optimizer.state.set: Expected a state record (an object) but received ${describe(rec)}`);
     return super.set(p, keepingRecord(rec));

@@ -472,8 +472,9 @@ function checkResult(torch: Torch, ctx: CallCtx, result: unknown, depth = 0): st
     const numel = shape.reduce((a, b) => a * b, 1);
     if (result.numel() !== numel) return `numel ${result.numel()} != prod(shape) ${numel}`;
     if (typeof result.dtype !== 'string') return 'bad dtype';
-    // Meta tensors have no data by design (reading them throws a clear error, as in PyTorch).
-    if (numel <= 4096 && result.device !== 'meta') {
+    // Meta tensors have no data by design (reading them throws a clear error, as in PyTorch); sparse
+    // tensors have no dense element buffer (dataSync says so, as numpy() refuses them in PyTorch).
+    if (numel <= 4096 && result.device !== 'meta' && !result.layout.startsWith('sparse')) {
       // Reading the data back exercises the copy-out path on every dtype and layout.
       let data: ArrayLike<unknown>;
       try {
@@ -481,7 +482,9 @@ function checkResult(torch: Torch, ctx: CallCtx, result: unknown, depth = 0): st
       } catch (e) {
         return `dataSync threw on a returned ${result.dtype}[${shape}] tensor: ${(e as Error)?.message}`;
       }
-      if (data.length !== numel) return `dataSync length ${data.length} != numel ${numel}`;
+      // Complex elements read as interleaved [real, imag] pairs.
+      const expected = result.dtype.startsWith('complex') ? 2 * numel : numel;
+      if (data.length !== expected) return `dataSync length ${data.length} != ${expected} for numel ${numel}`;
       try {
         String(result);
       } catch (e) {

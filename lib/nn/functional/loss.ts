@@ -339,7 +339,7 @@ export function checkDistanceFunction(d: unknown, fn: string): DistanceFunction 
 }
 
 /** Calls a DistanceFunction, or F.pairwise_distance(x1, x2) for null. @internal */
-export function callDistance(d: DistanceFunction | null, x1: Tensor, x2: Tensor, fn: string): Tensor {
+function callDistance(d: DistanceFunction | null, x1: Tensor, x2: Tensor, fn: string): Tensor {
   let out: unknown;
   if (d === null) out = wrap(O.pairwiseDistance(x1._h, x2._h));
   else if (d instanceof Module) out = d.call(x1, x2);

@@ -17,8 +17,8 @@ const O = {
   avgPool3d: op('aten::avg_pool3d'),
 };
 
-/** A shape given as an integer or an array of non-negative integers (Python's `_shape_t`). */
-export function normalizedShapeArg(v: unknown, what: string): number[] {
+/** A shape given as an integer or an array of non-negative integers (Python's `_shape_t`). @internal */
+export function _normalizedShapeArg(v: unknown, what: string): number[] {
   const ok = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
   if (ok(v)) return [v as number];
   if (Array.isArray(v) && v.every(ok)) return [...(v as number[])];
@@ -39,7 +39,7 @@ export interface LayerNormFunctionalOptions {
 export function layerNorm(input: Tensor, normalizedShape: number | number[], opts: LayerNormFunctionalOptions | null = {}): Tensor {
   const fn = 'layerNorm';
   checkTensor(input, fn);
-  const shape = normalizedShapeArg(normalizedShape, `${fn}: normalizedShape`);
+  const shape = _normalizedShapeArg(normalizedShape, `${fn}: normalizedShape`);
   checkOptions(opts, ['weight', 'bias', 'eps'], fn);
   const w = checkOptTensor(opts?.weight, fn, 'weight');
   const b = checkOptTensor(opts?.bias, fn, 'bias');

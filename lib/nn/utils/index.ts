@@ -182,5 +182,5 @@ export function fuseConvBnEval<C extends Module>(conv: C, bn: Module, transpose 
 }
 
 export * as rnn from './rnn.js';
-export * from './weight_norm.js';
-export * from './spectral_norm.js';
+export { weightNorm, removeWeightNorm } from './weight_norm.js';
+export { spectralNorm, removeSpectralNorm } from './spectral_norm.js';
