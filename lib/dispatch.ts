@@ -291,6 +291,8 @@ function checkThis(name: string): (self: unknown) => void {
   return (self) => {
     if (!(self instanceof Tensor))
       throw new TypeError(`Tensor.${name}: called on ${describe(self)} instead of a Tensor (was the method detached from its tensor?)`);
+    // Before the arguments: a freed receiver is the problem whatever else the call got wrong.
+    if (self.isDisposed) throw new Error(`${name}: argument 'self' is a disposed tensor (it was freed by dispose() or a tidy() scope)`);
   };
 }
 
