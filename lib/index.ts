@@ -49,6 +49,8 @@ export {
   type SumOptions,
   type SizeArgs,
   type Layout,
+  TensorHookHandle,
+  type TensorHook,
 } from './tensor.js';
 export { callOp } from './ops.js';
 export * as ops from './ops.js';

@@ -66,6 +66,10 @@ export interface NativeAddon {
   requiresGrad(h: Handle, flag: boolean): void;
   autogradInfo(h: Handle): { requiresGrad: boolean; isLeaf: boolean; retainsGrad: boolean; gradFn: string | null };
   retainGrad(h: Handle): void;
+  /** Registers `fn` (grad handle -> replacement handle or null) as a tensor hook; returns its id. */
+  registerHook(h: Handle, fn: (grad: Handle) => Handle | null): number;
+  removeHook(id: number): void;
+  releaseHookId(id: number): void;
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
   enterInferenceMode(enabled: boolean): number;

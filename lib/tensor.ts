@@ -28,10 +28,11 @@ export type Scalar = number | boolean | bigint;
 export type Device = string;
 /**
  * A tensor's memory layout, as Python names it: `'strided'` (dense), `'_mkldnn'` (oneDNN's
- * blocked layout, see {@link Tensor.toMkldnn}), `'sparse_coo'`; `'other'` for layouts the
+ * blocked layout, see {@link Tensor.toMkldnn}), `'sparse_coo'`, `'sparse_csr'`, `'sparse_csc'`,
+ * `'sparse_bsr'`, `'sparse_bsc'`; `'other'` for layouts the
  * facade does not create.
  */
-export type Layout = 'strided' | '_mkldnn' | 'sparse_coo' | 'other';
+export type Layout = 'strided' | '_mkldnn' | 'sparse_coo' | 'sparse_csr' | 'sparse_csc' | 'sparse_bsr' | 'sparse_bsc' | 'other';
 /** Nested arrays of numbers/booleans/bigints, as `torch.tensor` takes nested lists. */
 export type NestedArray = Scalar | readonly NestedArray[];
 
@@ -143,6 +144,35 @@ export class Generator {
   }
 }
 const generatorRegistry = new FinalizationRegistry<number>((id) => native.releaseGenerator(id));
+
+// A collected handle frees only the addon's id for it: the hook stays registered, as in PyTorch.
+const hookIdRegistry = new FinalizationRegistry<number>((id) => native.releaseHookId(id));
+
+/** `hook(grad)` of {@link Tensor.registerHook}: may return a Tensor that replaces the gradient. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook written as a block without return (void) keeps the gradient
+export type TensorHook = (grad: Tensor) => Tensor | null | undefined | void;
+
+/**
+ * `torch.utils.hooks.RemovableHandle` of a tensor hook ({@link Tensor.registerHook}):
+ * `remove()` unregisters the hook; `using` removes it at the end of the scope.
+ */
+export class TensorHookHandle {
+  #id: number;
+  constructor(id: number) {
+    this.#id = id;
+    hookIdRegistry.register(this, id, this);
+  }
+  /** Unregisters the hook (a second call does nothing). */
+  remove(): void {
+    if (this.#id < 0) return;
+    hookIdRegistry.unregister(this);
+    native.removeHook(this.#id);
+    this.#id = -1;
+  }
+  [Symbol.dispose](): void {
+    this.remove();
+  }
+}
 
 function genArg(g: unknown, fn?: string): number | undefined {
   if (g === undefined || g === null) return undefined;
@@ -605,6 +635,26 @@ export class Tensor implements Owned {
     native.retainGrad(this._h);
     return this;
   }
+  /**
+   * `Tensor.register_hook(hook)`: `hook(grad)` runs each time the gradient w.r.t. this tensor is
+   * computed in a backward pass (before it is accumulated into a leaf's `.grad`); a returned Tensor
+   * replaces the gradient, undefined/null keeps it. Hooks run in registration order. An error
+   * thrown by the hook ends backward() with that error. The `grad` given is the hook's to keep
+   * (freed by dispose() or GC as any tensor).
+   *
+   * Limitation: the hook is JS, so it runs only for gradients computed on the thread that called
+   * backward(): LibTorch computes CPU gradients there, but CUDA ones on its device threads, where
+   * the hook ends backward() with an error instead.
+   */
+  registerHook(hook: TensorHook): TensorHookHandle {
+    if (typeof hook !== 'function') throw new TypeError(argMessage('a function', 'registerHook: hook', hook));
+    const trampoline = (g: Handle): Handle | null => {
+      const r = hook(wrap(g));
+      if (r === undefined || r === null) return null;
+      return h(r, 'registerHook: the value returned by the hook');
+    };
+    return new TensorHookHandle(native.registerHook(this._h, trampoline));
+  }
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } | null = {}): void {
     checkOptions(opts, ['retainGraph', 'createGraph'], 'backward');
     native.backward(this._h, gradient == null ? null : h(gradient, 'gradient'), opts?.retainGraph, opts?.createGraph ?? false);
@@ -679,6 +729,10 @@ export class Tensor implements Owned {
   dataSync<D extends DType = DType>(): DataOf<D> {
     if (this._h < 0) throw new Error(disposedMessage('dataSync'));
     const dtype = this.dtype;
+    const layout = this.layout;
+    if (layout.startsWith('sparse')) {
+      throw new TypeError(`dataSync: a ${layout} tensor has no dense element buffer; call toDense() first (PyTorch's numpy() refuses sparse tensors too)`);
+    }
     if (isComplexDType(dtype)) {
       // Real and imaginary parts interleaved (complex32 widened to complex64), read through a float view.
       const real = this._realView();

@@ -69,6 +69,7 @@ void TensorTable::Clear() {
 AddonState::~AddonState() {
   // Inference guards are RAII objects of this thread: unwind them in reverse order.
   while (!inference_guards.empty()) inference_guards.pop_back();
+  DropGradHooks(*this);
   optimizers.Clear();
   script_modules.Clear();
   tensors.Clear();

@@ -3,6 +3,9 @@
 #include "state.h"
 #include "guard.h"
 
+#include <memory>
+#include <thread>
+
 namespace torchnode {
 
 static const at::Tensor& T(const Napi::CallbackInfo& info, size_t i, const char* what) {
@@ -131,6 +134,94 @@ TN_FN(IsInference, "isInferenceModeEnabled") {
   return Napi::Boolean::New(info.Env(), c10::InferenceMode::is_enabled());
 }
 
+// ---- Tensor.registerHook ------------------------------------------------------------------
+// The JS function a tensor hook calls. The hook lambda stored in the tensor's autograd metadata
+// (and in its grad_fn's pre-hooks) owns this entry, so the function stays alive exactly as long as
+// the tensor or graph that can run it; remove() and environment teardown drop it earlier.
+struct GradHook {
+  Napi::FunctionReference fn;
+  std::thread::id thread;  // the JS thread: the only one that may call fn
+  c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl> tensor;
+  unsigned pos = 0;  // the hook's index for Tensor::remove_hook
+  bool live = true;
+
+  GradHook(Napi::Function f, const at::Tensor& t)
+      : fn(Napi::Persistent(f)), thread(std::this_thread::get_id()), tensor(t.getIntrusivePtr()) {}
+  // A napi reference may only be deleted on its own thread; off it (a CUDA device thread freeing
+  // the graph) the reference is left to the environment's teardown instead.
+  void Drop() {
+    if (!live) return;
+    live = false;
+    if (std::this_thread::get_id() == thread) {
+      fn.Reset();
+    } else {
+      fn.SuppressDestruct();
+    }
+  }
+  ~GradHook() { Drop(); }
+};
+
+void DropGradHooks(AddonState& st) {
+  st.grad_hooks.ForEach([](std::weak_ptr<GradHook>& w) {
+    if (auto e = w.lock()) e->Drop();
+  });
+  st.grad_hooks.Clear();
+}
+
+// Runs the JS function (the facade's trampoline: grad handle -> replacement handle or null).
+static at::Tensor RunGradHook(const std::shared_ptr<GradHook>& e, const at::Tensor& grad) {
+  if (std::this_thread::get_id() != e->thread) {
+    // LibTorch runs CUDA (and other device) backward work on its own threads, where JS cannot run.
+    throw std::runtime_error(
+        "registerHook: the hook's gradient was computed on a LibTorch device thread; JS tensor hooks run only "
+        "for gradients computed on the thread that called backward() (CPU tensors)");
+  }
+  if (!e->live) return at::Tensor();
+  Napi::Env env = e->fn.Env();
+  Napi::HandleScope scope(env);
+  Napi::Value g = WrapTensor(env, grad);
+  Napi::Value r = e->fn.Call({g});  // a JS throw comes back as Napi::Error and ends backward()
+  if (r.IsNull() || r.IsUndefined()) return at::Tensor();
+  return State(env).tensors.Get(r, "hook result");
+}
+
+// registerHook(self, fn) -> hook id
+TN_FN(RegisterHook, "registerHook") {
+  Napi::Env env = info.Env();
+  at::Tensor t = T(info, 0, "self");
+  if (!info[1].IsFunction()) ThrowType(env, "registerHook: expected a function for hook");
+  if (!t.requires_grad()) {
+    throw std::invalid_argument("cannot register a hook on a tensor that doesn't require gradient");
+  }
+  auto e = std::make_shared<GradHook>(info[1].As<Napi::Function>(), t);
+  e->pos = t.register_hook([e](at::Tensor grad) -> at::Tensor { return RunGradHook(e, grad); });
+  int32_t id = State(env).grad_hooks.Put(e);
+  return Napi::Number::New(env, id);
+}
+
+// removeHook(id): unregisters the hook from its tensor (if the tensor is still alive) and drops fn.
+TN_FN(RemoveHook, "remove") {
+  AddonState& st = State(info.Env());
+  int64_t id = info[0].As<Napi::Number>().Int64Value();
+  std::weak_ptr<GradHook>* w = st.grad_hooks.Find(id);
+  if (!w) return info.Env().Undefined();
+  std::shared_ptr<GradHook> e = w->lock();
+  st.grad_hooks.Release(id);
+  if (!e || !e->live) return info.Env().Undefined();
+  e->Drop();
+  if (auto impl = e->tensor.lock()) {
+    at::Tensor t(std::move(impl));
+    t.remove_hook(e->pos);  // clears the lambda, the last owner of e but for this scope
+  }
+  return info.Env().Undefined();
+}
+
+// releaseHookId(id): the JS handle was collected; the hook itself stays registered.
+TN_FN(ReleaseHookId, "releaseHookId") {
+  State(info.Env()).grad_hooks.Release(info[0].As<Napi::Number>().Int64Value());
+  return info.Env().Undefined();
+}
+
 void InitAutograd(Napi::Env env, Napi::Object exports) {
   exports.Set("backward", Napi::Function::New(env, Backward, "backward"));
   exports.Set("autogradGrad", Napi::Function::New(env, Grad, "autogradGrad"));
@@ -143,6 +234,9 @@ void InitAutograd(Napi::Env env, Napi::Object exports) {
   exports.Set("isGradEnabled", Napi::Function::New(env, IsGradEnabled, "isGradEnabled"));
   exports.Set("enterInferenceMode", Napi::Function::New(env, EnterInference, "enterInferenceMode"));
   exports.Set("exitInferenceMode", Napi::Function::New(env, ExitInference, "exitInferenceMode"));
+  exports.Set("registerHook", Napi::Function::New(env, RegisterHook, "registerHook"));
+  exports.Set("removeHook", Napi::Function::New(env, RemoveHook, "removeHook"));
+  exports.Set("releaseHookId", Napi::Function::New(env, ReleaseHookId, "releaseHookId"));
   exports.Set("isInferenceModeEnabled", Napi::Function::New(env, IsInference, "isInferenceModeEnabled"));
 }
 

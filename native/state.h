@@ -56,6 +56,11 @@ class HandleTable {
     used_.push_back(true);
     return static_cast<int32_t>(slots_.size() - 1);
   }
+  template <typename F>
+  void ForEach(F f) {
+    for (size_t i = 0; i < slots_.size(); ++i)
+      if (used_[i]) f(slots_[i]);
+  }
   T* Find(int64_t id) { return (id >= 0 && id < (int64_t)slots_.size() && used_[id]) ? &slots_[id] : nullptr; }
   bool Release(int64_t id) {
     if (!Find(id)) return false;
@@ -117,6 +122,7 @@ struct OpEntry {
 
 class Optimizer;
 class ScriptModule;
+struct GradHook;  // Tensor.registerHook's JS function, held by the tensor's hook (autograd.cc)
 
 struct AddonState {
   TensorTable tensors;
@@ -126,6 +132,9 @@ struct AddonState {
   std::vector<bool> grad_mode_stack;
   HandleTable<std::shared_ptr<Optimizer>> optimizers;
   HandleTable<std::shared_ptr<ScriptModule>> script_modules;
+  // Weak: the hook lambda in the tensor's autograd metadata owns the entry, so it lives as long
+  // as the tensor or graph that can call it; the table only finds it again for remove().
+  HandleTable<std::weak_ptr<GradHook>> grad_hooks;
   ~AddonState();
 };
 
@@ -157,6 +166,8 @@ void InitOps(Napi::Env env, Napi::Object exports);
 void InitFastOps(Napi::Env env, Napi::Object exports);
 void InitCuda(Napi::Env env, Napi::Object exports);
 void InitAutograd(Napi::Env env, Napi::Object exports);
+// Releases every registered hook's JS function while the environment can still do so.
+void DropGradHooks(AddonState& st);
 void InitRandom(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
