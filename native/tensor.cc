@@ -107,8 +107,16 @@ TN_FN(Layout, "layout") {
     name = "_mkldnn";
   else if (t.is_sparse())
     name = "sparse_coo";
+  else if (t.layout() == at::kSparseCsr)
+    name = "sparse_csr";
+  else if (t.layout() == at::kSparseCsc)
+    name = "sparse_csc";
+  else if (t.layout() == at::kSparseBsr)
+    name = "sparse_bsr";
+  else if (t.layout() == at::kSparseBsc)
+    name = "sparse_bsc";
   else if (t.layout() != at::kStrided)
-    name = "other";  // CSR/CSC/BSR: not created by the facade
+    name = "other";
   return Napi::String::New(info.Env(), name);
 }
 TN_FN(IsContiguous, "isContiguous") { return Napi::Boolean::New(info.Env(), Arg(info, 0, "self").is_contiguous()); }

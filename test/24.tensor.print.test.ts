@@ -76,8 +76,8 @@ test('setPrintOptions validates its options and changes nothing on error', () =>
   torch.tidy(() => assert.equal(fromFixture(fx.float.input).toString(), fx.float.repr));
 });
 
-/** The same complex tensors as tools/golden/complex_print.py builds (Python is run live: fft values are CPU-dependent in the last bits). */
-const COMPLEX: Record<string, () => Tensor> = {
+/** The same tensors as tools/golden/print_live.py builds (Python is run live: fft values are CPU-dependent in the last bits). */
+const LIVE: Record<string, () => Tensor> = {
   fft_complex64: () => torch.fft.fft(complexInput()),
   fft_complex128_suffix_wraps: () => torch.fft.fft(complexInput().double()),
   conj_negative_zero: () => torch.fft.fft(complexInput()).conj(),
@@ -85,16 +85,38 @@ const COMPLEX: Record<string, () => Tensor> = {
   sci_imag_summarized: () => torch.fft.fft(torch.arange(0, 2000).float()),
   complex32: () => torch.fft.fft(complexInput()).to('complex32'),
   empty: () => torch.zeros([0], { dtype: 'complex64' }),
+  sparse_coo: () => sparseInput().toSparse(),
+  sparse_coo_float64: () =>
+    torch
+      .tensor(
+        [
+          [0, 1],
+          [2, 0],
+        ],
+        { dtype: 'float64' },
+      )
+      .toSparse(),
+  sparse_coo_empty: () => torch.zeros([2, 3]).toSparse(),
+  sparse_coo_int32_1d: () => torch.tensor([0, 5, 0], { dtype: 'int32' }).toSparse(),
+  sparse_csr: () => sparseInput().toSparseCsr(),
+  sparse_csc: () => sparseInput().toSparseCsc(),
 };
+const sparseInput = (): Tensor =>
+  torch.tensor([
+    [0, 1.5, 0],
+    [2, 0, 3],
+  ]);
 const complexInput = (): Tensor =>
   torch.tensor([
     [1, 2.5, -3],
     [0.25, 4, 1e-3],
   ]);
 
-test('complex tensors print and list as in PyTorch (real and imaginary formatters, j suffix, dtype suffix wrapping)', { skip: skipWithoutPython() }, () => {
-  const expected = runGoldenLive<Record<string, { repr: string; list: [number, number][] | null }>>('complex_print.py');
-  for (const [name, build] of Object.entries(COMPLEX)) {
+test('complex and sparse tensors print as in PyTorch (real and imaginary formatters, j suffix, suffix wrapping; sparse components, size, nnz, layout)', {
+  skip: skipWithoutPython(),
+}, () => {
+  const expected = runGoldenLive<Record<string, { repr: string; list: [number, number][] | null }>>('print_live.py');
+  for (const [name, build] of Object.entries(LIVE)) {
     torch.tidy(() => {
       const t = build();
       assert.equal(t.toString(), expected[name].repr, name);
