@@ -12,10 +12,10 @@
  * following the first parent each module was registered in ("sequential.0", "cnn3.fc"); a module
  * that was never registered is named by its lowercased class name alone ("linear").
  */
-import { Tensor, op, wrap } from '../tensor.js';
+import { Tensor, cat, op, wrap, zerosLike } from '../tensor.js';
 import { native } from '../native.js';
 import { keep, tidy, track, untrack, memory } from '../scope.js';
-import { noGrad } from '../autograd.js';
+import { isGradEnabled, noGrad } from '../autograd.js';
 import { type DType, describe, dtypeCode, isFloatingDType, normalizeDType } from '../dtype.js';
 import { checkOptions, expectBool } from '../errors.js';
 import { Parameter } from './parameter.js';
@@ -36,6 +36,15 @@ export type ForwardPreHook<M extends Module = any> = (module: M, input: unknown[
 // biome-ignore lint/suspicious/noExplicitAny: a hook sees whatever arguments forward takes
 export type ForwardHook<M extends Module = any> = (module: M, input: unknown[], output: unknown) => unknown;
 
+/**
+ * `hook(module, gradInput, gradOutput)` of `register_full_backward_hook`: runs once the gradients
+ * w.r.t. the module's inputs are computed. `gradInput`/`gradOutput` hold one entry per forward
+ * argument / output (null where it is no Tensor or has no gradient); an array returned, of the same
+ * length, replaces `gradInput`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a hook sees whatever module it is registered on
+export type BackwardHook<M extends Module = any> = (module: M, gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]) => unknown;
+
 let nextHookId = 0;
 
 /** `torch.utils.hooks.RemovableHandle`: returned by the register*Hook methods; remove() unregisters the hook. */
@@ -44,6 +53,7 @@ export class RemovableHandle {
   readonly id: number;
   readonly #hooks: WeakRef<Map<number, unknown>>;
   constructor(hooks: Map<number, unknown>) {
+    if (!(hooks instanceof Map)) throw new TypeError(`RemovableHandle: Expected a Map of hooks for hooks but received ${describe(hooks)}`);
     this.id = nextHookId++;
     this.#hooks = new WeakRef(hooks);
   }
@@ -60,18 +70,148 @@ export class RemovableHandle {
 const WRAPPED = Symbol('torchnode.hookedForward');
 type Fn = (...args: unknown[]) => unknown;
 
-/** Python's `_call_impl` around forward: pre-hooks, forward, forward hooks. */
+/**
+ * Passes `ts` through one identity node of the autograd graph, as PyTorch's BackwardHookFunction
+ * does, and calls `onGrads` with the gradients w.r.t. all of them at once (its result, unless null,
+ * replaces them). One tensor goes through viewAs; several are flattened, concatenated and split
+ * again, so that a single tensor hook sees every gradient together (they must share dtype and
+ * device for that).
+ */
+function throughOneNode(ts: Tensor[], onGrads: (grads: Tensor[]) => (Tensor | null)[] | null, what: string): Tensor[] {
+  if (ts.length === 1) {
+    const t = ts[0];
+    const a = t.viewAs(t);
+    a.registerHook((g) => {
+      const r = onGrads([g]);
+      return r === null ? null : (r[0] ?? zerosLike(g));
+    });
+    return [a];
+  }
+  const { dtype, device } = ts[0];
+  if (ts.some((t) => t.dtype !== dtype || t.device !== device)) {
+    throw new Error(
+      `registerFullBackwardHook: the module's ${what}s that require grad must share one dtype and device (the backward hook joins them in one autograd node)`,
+    );
+  }
+  const shapes = ts.map((t) => t.shape);
+  const sizes = ts.map((t) => t.numel());
+  const pieces = (flat: Tensor): Tensor[] => flat.split(sizes).map((p, i) => p.view(shapes[i]));
+  const flat = cat(ts.map((t) => t.reshape(-1)));
+  flat.registerHook((g) => {
+    const gs = pieces(g);
+    const r = onGrads(gs);
+    return r === null ? null : cat(r.map((x, i) => (x ?? zerosLike(gs[i])).reshape(-1)));
+  });
+  return pieces(flat);
+}
+
+/** torch.utils.hooks.BackwardHook: one forward call's full backward hooks. */
+class BackwardHookRun {
+  gradOutputs: (Tensor | null)[] | null = null;
+  nInputs = 0;
+  inputsHooked = false;
+  constructor(
+    readonly module: Module,
+    readonly hooks: BackwardHook[],
+  ) {}
+
+  /** Tensor arguments that require grad (indices into `args`), or null when autograd is off for them. */
+  private static withGrad(args: unknown[]): number[] | null {
+    const idx: number[] = [];
+    args.forEach((a, i) => {
+      if (a instanceof Tensor && a.requiresGrad) idx.push(i);
+    });
+    return idx.length > 0 && isGradEnabled() ? idx : null;
+  }
+
+  setupInput(args: unknown[]): unknown[] {
+    this.nInputs = args.length;
+    const idx = BackwardHookRun.withGrad(args);
+    if (idx === null) return args;
+    this.inputsHooked = true;
+    const through = throughOneNode(
+      idx.map((i) => args[i] as Tensor),
+      (grads) => {
+        // Gradient reaching the inputs without passing through the outputs (double backward).
+        if (this.gradOutputs === null) return null;
+        let res: (Tensor | null)[] = new Array(this.nInputs).fill(null);
+        idx.forEach((i, k) => {
+          res[i] = grads[k];
+        });
+        let replaced = false;
+        for (const hook of this.hooks) {
+          const out = hook(this.module, res, this.gradOutputs);
+          if (out === undefined || out === null) continue;
+          if (!Array.isArray(out) || out.length !== res.length) {
+            const got = Array.isArray(out) ? out.length : describe(out);
+            throw new Error(`Backward hook returned an invalid number of grad_input, got ${got}, but expected ${res.length}`);
+          }
+          res = out as (Tensor | null)[];
+          replaced = true;
+        }
+        this.gradOutputs = null;
+        return replaced ? idx.map((i) => res[i]) : null;
+      },
+      'input',
+    );
+    const out = [...args];
+    idx.forEach((i, k) => {
+      out[i] = through[k];
+    });
+    return out;
+  }
+
+  setupOutput(result: unknown): unknown {
+    const isTuple = Array.isArray(result);
+    const outs: unknown[] = isTuple ? result : [result];
+    const idx = BackwardHookRun.withGrad(outs);
+    if (idx === null) return result;
+    const through = throughOneNode(
+      idx.map((i) => outs[i] as Tensor),
+      (grads) => {
+        const packed: (Tensor | null)[] = new Array(outs.length).fill(null);
+        idx.forEach((i, k) => {
+          packed[i] = grads[k];
+        });
+        this.gradOutputs = packed;
+        if (!this.inputsHooked) {
+          // No input requires grad: PyTorch calls the hooks here, with gradInput all null.
+          const gradInputs: (Tensor | null)[] = new Array(this.nInputs).fill(null);
+          for (const hook of this.hooks) {
+            const r = hook(this.module, gradInputs, packed);
+            if (r !== undefined && r !== null && !(Array.isArray(r) && r.every((x) => x === null || x === undefined))) {
+              throw new Error('Backward hook for Modules where no input requires gradient should always return None or None for all gradients.');
+            }
+          }
+          this.gradOutputs = null;
+        }
+        return null;
+      },
+      'output',
+    );
+    const res = [...outs];
+    idx.forEach((i, k) => {
+      res[i] = through[k];
+    });
+    return isTuple ? res : res[0];
+  }
+}
+
+/** Python's `_call_impl` around forward: pre-hooks, backward hooks' input side, forward, forward hooks, backward hooks' output side. */
 function runWithHooks(m: Module, forward: Fn, args: unknown[]): unknown {
   let input = args;
   for (const hook of [...m._forwardPreHooks.values()]) {
     const r = hook(m, input);
     if (r !== undefined && r !== null) input = Array.isArray(r) ? r : [r];
   }
+  const bw = m._backwardHooks.size > 0 ? new BackwardHookRun(m, [...m._backwardHooks.values()]) : null;
+  if (bw) input = bw.setupInput(input);
   let result = forward.apply(m, input);
   for (const hook of [...m._forwardHooks.values()]) {
     const r = hook(m, input, result);
     if (r !== undefined && r !== null) result = r;
   }
+  if (bw) result = bw.setupOutput(result);
   return result;
 }
 const DEVICE_RE = /^(cpu|cuda|meta|mps)(:\d+)?$/;
@@ -216,6 +356,7 @@ export class Module {
   /** @internal names never registered. */ declare readonly _internal: Set<string>;
   /** @internal `_forward_pre_hooks`: handle id to hook, in registration order. */ declare readonly _forwardPreHooks: Map<number, ForwardPreHook>;
   /** @internal `_forward_hooks`. */ declare readonly _forwardHooks: Map<number, ForwardHook>;
+  /** @internal `_backward_hooks` (full backward hooks). */ declare readonly _backwardHooks: Map<number, BackwardHook>;
 
   constructor() {
     // biome-ignore lint/correctness/noConstructorReturn: the Proxy registers assigned submodules and parameters, as PyTorch's __setattr__
@@ -594,21 +735,32 @@ export class Module {
     return handle;
   }
   /**
-   * `register_full_backward_hook(hook)`: not available. PyTorch runs the hook inside autograd's
-   * backward pass (grad_input may replace the gradients flowing further back), which needs tensor
-   * hooks or custom autograd functions in the native addon; torchnode's has neither, and a hook
-   * run after backward would give different gradients. This throws rather than misbehave.
+   * `register_full_backward_hook(hook)`: hook(module, gradInput, gradOutput) runs once the
+   * gradients w.r.t. the module's inputs are computed in a backward pass; an array it returns
+   * replaces gradInput. Built as PyTorch's BackwardHook: the tensor inputs and outputs pass
+   * through an identity node whose tensor hooks (Tensor.registerHook) collect the gradients.
+   * Differences: several tensor inputs (or outputs) that require grad must share dtype and device;
+   * an output that gets no gradient is seen as zeros, not null; in-place changes of the hooked
+   * inputs inside forward fail as in PyTorch (they are views).
    */
-  registerFullBackwardHook(_hook: (module: this, gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]) => unknown): RemovableHandle {
-    throw new Error(
-      'registerFullBackwardHook: backward hooks are not supported: they run inside autograd, which needs tensor hooks that the native addon does not provide',
-    );
+  registerFullBackwardHook(hook: BackwardHook<this>): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerFullBackwardHook: Expected a function for hook but received ${describe(hook)}`);
+    const handle = new RemovableHandle(this._backwardHooks);
+    this._backwardHooks.set(handle.id, hook as BackwardHook);
+    this._hookForward();
+    return handle;
   }
-  /** `register_backward_hook(hook)` (deprecated in PyTorch): not available, as registerFullBackwardHook. */
-  registerBackwardHook(_hook: (module: this, gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]) => unknown): RemovableHandle {
-    throw new Error(
-      'registerBackwardHook: backward hooks are not supported: they run inside autograd, which needs tensor hooks that the native addon does not provide',
-    );
+  /**
+   * `register_backward_hook(hook)` (deprecated in PyTorch): here the same as
+   * registerFullBackwardHook. PyTorch's old form saw the gradients of the module's last autograd
+   * node only (often wrong); this one gives the gradients w.r.t. the module's inputs.
+   */
+  registerBackwardHook(hook: BackwardHook<this>): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerBackwardHook: Expected a function for hook but received ${describe(hook)}`);
+    const handle = new RemovableHandle(this._backwardHooks);
+    this._backwardHooks.set(handle.id, hook as BackwardHook);
+    this._hookForward();
+    return handle;
   }
 
   // ---- copying ----
@@ -766,6 +918,7 @@ function initModule(raw: Module): Module {
   hiddenField(raw, '_internal', new Set(['training', '_parentLink']));
   hiddenField(raw, '_forwardPreHooks', new Map());
   hiddenField(raw, '_forwardHooks', new Map());
+  hiddenField(raw, '_backwardHooks', new Map());
   const proxy = new Proxy(raw, handler);
   hiddenField(raw, '_self', proxy);
   return proxy;
@@ -780,6 +933,7 @@ const MODULE_STATE = new Set([
   '_internal',
   '_forwardPreHooks',
   '_forwardHooks',
+  '_backwardHooks',
   '_self',
 ]);
 
@@ -814,6 +968,7 @@ function deepCopyModule(m: Module, memo: Map<unknown, unknown>): Module {
   for (const n of m._internal) raw._internal.add(n);
   for (const [k, hook] of m._forwardPreHooks) raw._forwardPreHooks.set(k, hook);
   for (const [k, hook] of m._forwardHooks) raw._forwardHooks.set(k, hook);
+  for (const [k, hook] of m._backwardHooks) raw._backwardHooks.set(k, hook);
   for (const n of m._nonPersistentBuffers) raw._nonPersistentBuffers.add(n);
   for (const [k, p] of m._parameters) raw._parameters.set(k, p === null ? null : (deepCopyValue(p, memo) as Parameter));
   for (const [k, b] of m._buffers) raw._buffers.set(k, b === null ? null : (deepCopyValue(b, memo) as Tensor));
