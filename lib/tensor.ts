@@ -647,6 +647,7 @@ export class Tensor implements Owned {
    * the hook ends backward() with an error instead.
    */
   registerHook(hook: TensorHook): TensorHookHandle {
+    if (this._h < 0) throw new Error(disposedMessage('registerHook'));
     if (typeof hook !== 'function') throw new TypeError(argMessage('a function', 'registerHook: hook', hook));
     const trampoline = (g: Handle): Handle | null => {
       const r = hook(wrap(g));
