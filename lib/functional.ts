@@ -2,6 +2,7 @@
 import { Tensor, h, op, wrap, type UniqueOptions, type UniqueConsecutiveOptions } from './tensor.js';
 import { runAs } from './errors.js';
 import { describe } from './dtype.js';
+import * as F from './nn/functional/vision.js';
 
 function self(t: unknown, name: string): Tensor {
   if (!(t instanceof Tensor)) runAs(name, () => h(t, 'input'));
@@ -303,4 +304,12 @@ export function uniqueConsecutive(input: Tensor, opts?: UniqueConsecutiveOptions
 export function uniqueConsecutive(input: Tensor, opts?: UniqueConsecutiveOptions | null): Tensor | Tensor[];
 export function uniqueConsecutive(input: Tensor, opts?: UniqueConsecutiveOptions | null): Tensor | Tensor[] {
   return self(input, 'uniqueConsecutive').uniqueConsecutive(opts);
+}
+
+/**
+ * `torch.native_channel_shuffle(input, groups)`: the arguments are checked first, as
+ * `nn.functional.nativeChannelShuffle` does (LibTorch's kernel divides by groups unchecked).
+ */
+export function nativeChannelShuffle(input: Tensor, groups: number): Tensor {
+  return runAs('nativeChannelShuffle', () => F.nativeChannelShuffle(self(input, 'nativeChannelShuffle'), groups));
 }

@@ -433,3 +433,26 @@ test('F.*_with_indices are the poolings with returnIndices; F.convTbc is conv1d 
     );
   });
 });
+
+test('nativeChannelShuffle checks what its kernel does not (groups 0 and empty inputs end PyTorch with SIGFPE)', () => {
+  torch.tidy(() => {
+    for (const f of [torch.nativeChannelShuffle, nn.functional.nativeChannelShuffle]) {
+      assert.throws(() => f(torch.rand([1, 4, 2]), 0), {
+        name: 'RangeError',
+        message: 'nativeChannelShuffle: Number of groups to divide channels in must be positive. Value of groups:0',
+      });
+      assert.throws(() => f(torch.rand([1, 4, 2]), 3), {
+        message: 'nativeChannelShuffle: Number of channels must be divisible by groups. Got 4 channels and 3 groups.',
+      });
+      assert.deepEqual(f(torch.rand([0, 4, 2]), 2).shape, [0, 4, 2]);
+      assert.deepEqual(f(torch.arange(0, 8).reshape([1, 4, 2]), 2).toArray(), [
+        [
+          [0, 1],
+          [4, 5],
+          [2, 3],
+          [6, 7],
+        ],
+      ]);
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { type DType, describe } from '../dtype.js';
 import { empty } from '../tensor.js';
 import { Parameter } from './parameter.js';
 import type { Module } from './module.js';
+import { argMessage } from '../errors.js';
 
 /** Validates a Tensor argument of an nn function; the error names function and argument. */
 export function checkTensor(x: unknown, fn: string, arg = 'input'): Tensor {
@@ -116,4 +117,12 @@ export function newParam(shape: number[], f: FactoryOptions): Parameter {
 export function inputOf(m: Module, x: unknown): Tensor {
   if (x instanceof Tensor && !x.isDisposed) return x;
   throw new TypeError(`${m.modulePath}: expected Tensor for input but received ${x instanceof Tensor ? 'a disposed Tensor' : describe(x)}`);
+}
+
+/** A shape given as an integer or an array of non-negative integers (Python's `_shape_t`). */
+export function normalizedShapeArg(v: unknown, what: string): number[] {
+  const ok = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  if (ok(v)) return [v as number];
+  if (Array.isArray(v) && v.every(ok)) return [...(v as number[])];
+  throw new TypeError(argMessage('a non-negative integer or an array of them', what, v));
 }

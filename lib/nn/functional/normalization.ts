@@ -3,9 +3,9 @@
  * (torch/nn/functional.py), each the ATen operator Python calls or Python's composition of them.
  */
 import { type Tensor, op, wrap } from '../../tensor.js';
-import { checkOptions, expectBool, expectInt, expectNumber, expectPositiveInt, argMessage } from '../../errors.js';
+import { checkOptions, expectBool, expectInt, expectNumber, expectPositiveInt } from '../../errors.js';
 import { tidy } from '../../scope.js';
-import { checkTensor, checkOptTensor, shapeStr, withContext } from '../common.js';
+import { checkTensor, checkOptTensor, shapeStr, withContext, normalizedShapeArg } from '../common.js';
 
 const O = {
   layerNorm: op('aten::layer_norm'),
@@ -16,14 +16,6 @@ const O = {
   avgPool2d: op('aten::avg_pool2d'),
   avgPool3d: op('aten::avg_pool3d'),
 };
-
-/** A shape given as an integer or an array of non-negative integers (Python's `_shape_t`). @internal */
-export function _normalizedShapeArg(v: unknown, what: string): number[] {
-  const ok = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-  if (ok(v)) return [v as number];
-  if (Array.isArray(v) && v.every(ok)) return [...(v as number[])];
-  throw new TypeError(argMessage('a non-negative integer or an array of them', what, v));
-}
 
 /** Options of layerNorm (Python's keyword arguments). */
 export interface LayerNormFunctionalOptions {
@@ -39,7 +31,7 @@ export interface LayerNormFunctionalOptions {
 export function layerNorm(input: Tensor, normalizedShape: number | number[], opts: LayerNormFunctionalOptions | null = {}): Tensor {
   const fn = 'layerNorm';
   checkTensor(input, fn);
-  const shape = _normalizedShapeArg(normalizedShape, `${fn}: normalizedShape`);
+  const shape = normalizedShapeArg(normalizedShape, `${fn}: normalizedShape`);
   checkOptions(opts, ['weight', 'bias', 'eps'], fn);
   const w = checkOptTensor(opts?.weight, fn, 'weight');
   const b = checkOptTensor(opts?.bias, fn, 'bias');

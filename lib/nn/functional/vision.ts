@@ -303,5 +303,14 @@ export function channelShuffle(input: Tensor, groups: number): Tensor {
 export function nativeChannelShuffle(input: Tensor, groups: number): Tensor {
   checkTensor(input, 'nativeChannelShuffle');
   const g = expectInt(groups, 'nativeChannelShuffle: groups');
+  // LibTorch's native kernel checks nothing: groups 0 or an empty input end the process (SIGFPE,
+  // in PyTorch too), and channels not divisible by groups give a silently wrong result. Checked as
+  // channel_shuffle checks, with its sentences.
+  if (g <= 0) throw new RangeError(`nativeChannelShuffle: Number of groups to divide channels in must be positive. Value of groups:${g}`);
+  const channels = input.dim() > 1 ? input.shape[1] : 0;
+  if (input.dim() < 2 || channels % g !== 0) {
+    throw new RangeError(`nativeChannelShuffle: Number of channels must be divisible by groups. Got ${channels} channels and ${g} groups.`);
+  }
+  if (input.numel() === 0) return input.clone();
   return shuffleOp('nativeChannelShuffle', 'native_channel_shuffle', () => O.nativeChannelShuffle(input._h, g));
 }

@@ -6,8 +6,7 @@ import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import * as init from '../init.js';
 import * as F from '../functional/index.js';
-import { _normalizedShapeArg } from '../functional/normalization.js';
-import { pyBool, pyFloat, pyVal, shapeStr, withContext, newParam, inputOf, type FactoryOptions } from '../common.js';
+import { pyBool, pyFloat, pyVal, shapeStr, withContext, newParam, inputOf, normalizedShapeArg, type FactoryOptions } from '../common.js';
 
 /** Options of LayerNorm (Python's keyword arguments). */
 export interface LayerNormOptions extends FactoryOptions {
@@ -30,7 +29,7 @@ export class LayerNorm extends Module {
     super();
     const fn = 'LayerNorm';
     checkOptions(opts, ['eps', 'elementwiseAffine', 'dtype', 'device'], fn);
-    this.normalizedShape = _normalizedShapeArg(normalizedShape, `${fn}: normalizedShape`);
+    this.normalizedShape = normalizedShapeArg(normalizedShape, `${fn}: normalizedShape`);
     this.eps = expectNumber(opts?.eps ?? 1e-5, `${fn}: eps`);
     this.elementwiseAffine = expectBool(opts?.elementwiseAffine ?? true, `${fn}: elementwiseAffine`);
     const f = { dtype: opts?.dtype, device: opts?.device };
