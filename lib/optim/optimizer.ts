@@ -204,7 +204,8 @@ export class OptimizerState extends Map<Tensor, ParamState> {
     }
     super();
     for (const entry of entries ?? []) {
-      if (!Array.isArray(entry) || !(entry[0] instanceof Tensor)) throw new TypeError(`OptimizerState: Expected [Tensor, state] pairs for entries but received ${describe(entry)}`);
+      if (!Array.isArray(entry) || !(entry[0] instanceof Tensor))
+        throw new TypeError(`OptimizerState: Expected [Tensor, state] pairs for entries but received ${describe(entry)}`);
       this.set(entry[0], entry[1]);
     }
   }
