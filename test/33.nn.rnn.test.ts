@@ -9,11 +9,10 @@ import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import { dec, assertClose, assertStateDict, type Enc } from './30.nn.helpers.js';
-import { runGoldenLive, PYTHON } from './helpers.js';
-import { spawnSync } from 'node:child_process';
+import { runGoldenLive, skipUnlessPython113 } from './helpers.js';
 
 const R = nn.utils.rnn;
-const noTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0 ? false : `${PYTHON} has no torch`;
+const noTorch = skipUnlessPython113();
 
 interface Case {
   name: string;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
 import { dec, assertClose, assertStateDict, type Enc } from './30.nn.helpers.js';
-import { pythonRunsOurLibTorch, runGoldenLive } from './helpers.js';
+import { runGoldenLive, skipUnlessPython113 } from './helpers.js';
 
 const F = nn.F;
 interface ModuleRec {
@@ -33,7 +33,7 @@ interface Golden {
   errors: Record<string, string | null>;
 }
 
-const skip = pythonRunsOurLibTorch() ? false : '/usr/bin/python3 with torch 1.13 (the LibTorch torchnode runs) is not available';
+const skip = skipUnlessPython113();
 let cached: Golden | null = null;
 function golden(): Golden {
   if (!cached) {

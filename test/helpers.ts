@@ -159,6 +159,17 @@ export function pythonRunsOurLibTorch(): boolean {
   return v !== null && release(v) === release(torch.version.libtorch);
 }
 
+/**
+ * The skip option of a golden test whose reference is PyTorch 1.13's behaviour (reprs, messages,
+ * argument handling: the release torchnode's facade mirrors), run live in PYTHON: another release
+ * of Python's torch (2.x in tools/matrix.sh's roots) prints and words things its own way.
+ */
+export function skipUnlessPython113(): false | string {
+  const v = pythonReference().torchVersion;
+  if (v === null) return `${PYTHON} has no torch (tools/setup.sh installs Debian's python3-torch as root)`;
+  return release(v).startsWith('1.13.') ? false : `the reference is PyTorch 1.13's behaviour; ${PYTHON} has torch ${release(v)}`;
+}
+
 /** The skip option of a test that runs appendix code live in PYTHON (torch and torchvision). */
 export function skipWithoutPythonTorchvision(): false | string {
   const r = pythonReference();
