@@ -23,6 +23,12 @@ import { PYTHON, pythonRunsOurLibTorch, runGoldenLive, skipWithoutPythonTorchvis
 import { writeSyntheticCifar10, loadCifar10 } from '../scripts/cifar.js';
 import { main as part3 } from '../scripts/part3.js';
 
+// The committed values are LibTorch 1.13's (CPU-independent there); 2.x rounds the first steps
+// differently (1e-4 apart on the first loss), and is checked against its own Python live instead.
+const FIXTURE_RELEASE = torch.version.libtorch.startsWith('1.13.')
+  ? false
+  : `the fixture holds LibTorch 1.13's values; this is LibTorch ${torch.version.libtorch}`;
+
 interface Fixture {
   data_seed: number;
   n_train: number;
@@ -135,7 +141,7 @@ test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this mach
   }
 });
 
-test('part 3 first record equals the committed fixture on any CPU', async () => {
+test('part 3 first record equals the committed fixture on any CPU', { skip: FIXTURE_RELEASE }, async () => {
   const ours = existsSync(join(out, 'part3_cnn_3.json'))
     ? Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]))
     : await runPort();

@@ -20,6 +20,12 @@ import { pythonRunsOurLibTorch, runGoldenLive, skipWithoutPythonTorchvision } fr
 import { writeSyntheticCifar10 } from '../scripts/cifar.js';
 import { main as part4 } from '../scripts/part4.js';
 
+// The committed values are LibTorch 1.13's (CPU-independent there); 2.x rounds the first steps
+// differently (1e-4 apart on the first loss), and is checked against its own Python live instead.
+const FIXTURE_RELEASE = torch.version.libtorch.startsWith('1.13.')
+  ? false
+  : `the fixture holds LibTorch 1.13's values; this is LibTorch ${torch.version.libtorch}`;
+
 interface Fixture {
   data_seed: number;
   n_train: number;
@@ -74,7 +80,7 @@ test('part 4 (MLP1, CNN3; ReLU and sigmoid; 50 steps, seed 11) reproduces PyTorc
   }
 });
 
-test('part 4 first records equal the committed fixture on any CPU', async () => {
+test('part 4 first records equal the committed fixture on any CPU', { skip: FIXTURE_RELEASE }, async () => {
   const r = await runPort();
   for (const [name, expected] of Object.entries(fx.results)) {
     for (const key of KEYS) closeRel([r[name][key][0]], [expected[key][0]], `${name} ${key}[0]`, 1e-6);
