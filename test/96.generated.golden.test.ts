@@ -162,6 +162,8 @@ const SCHEMA_DEFAULTS_DIFFER: Record<string, string> = {
   sliceCopy: 'end',
 };
 
+const ON_113 = torch.version.libtorch.startsWith('1.13.');
+
 const label = (e: Entry): string => (e.ns === 'Tensor' ? `Tensor.${e.js}` : e.ns === 'torch' ? `torch.${e.js}` : `torch.${e.ns}.${e.js}`);
 
 test('the fixture was made from the generated surface of this tree', () => {
@@ -183,7 +185,14 @@ for (const ns of ['Tensor', 'torch', 'linalg', 'fft', 'special'] as const) {
           torch.tidy(() => {
             const args = jsArgs(c);
             torch.manualSeed(0);
-            const out = callEntry(e, args);
+            let out: unknown;
+            try {
+              out = callEntry(e, args);
+            } catch (err) {
+              // The fixture is PyTorch 1.13's: an operator 2.x removed (symeig, frobenius_norm, …) says so.
+              if (!ON_113 && err instanceof Error && /^\w+: LibTorch \S+ has no operator aten::/.test(err.message)) return;
+              throw err;
+            }
             assertOut(out, c.out, c.valuesUndefined === true, `${label(e)} case ${i}`);
           });
         });
