@@ -196,7 +196,8 @@ for (const ns of ['Tensor', 'torch', 'linalg', 'fft', 'special'] as const) {
             assertOut(out, c.out, c.valuesUndefined === true, `${label(e)} case ${i}`);
           });
         });
-        for (const bad of e.errors) {
+        // The rejections are PyTorch 1.13's; 2.x accepts some of them (and lacks some operators).
+        for (const bad of ON_113 ? e.errors : []) {
           torch.tidy(() => {
             const args = jsArgs(bad);
             let message: string | null = null;
