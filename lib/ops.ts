@@ -40,7 +40,13 @@ function resolve(qualified: string, fn = 'callOp'): Resolved {
     }
     const call = op(qualified);
     const dot = qualified.indexOf('.', qualified.indexOf('::') + 2);
-    const index = native.resolveOp(dot < 0 ? qualified : qualified.slice(0, dot), dot < 0 ? '' : qualified.slice(dot + 1));
+    let index: number;
+    try {
+      index = native.resolveOp(dot < 0 ? qualified : qualified.slice(0, dot), dot < 0 ? '' : qualified.slice(dot + 1));
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('resolveOp: ')) e.message = `${fn}: ${e.message.slice('resolveOp: '.length)}`;
+      throw e;
+    }
     const text = native.opSchema(index);
     r = { call, returns: returnKinds(text), schema: text };
     cache.set(qualified, r);

@@ -52,7 +52,16 @@ export function op(qualified: string): OpFn {
   const overload = dot < 0 ? '' : qualified.slice(dot + 1);
   let index = -1;
   return (...args) => {
-    if (index < 0) index = native.resolveOp(name, overload);
+    if (index < 0) {
+      try {
+        index = native.resolveOp(name, overload);
+      } catch (e) {
+        // "LibTorch 2.6.0 has no operator aten::symeig" is about the function the user called.
+        const prefix = callPrefix();
+        if (prefix && e instanceof Error && e.message.startsWith('resolveOp: ')) e.message = prefix + e.message.slice('resolveOp: '.length);
+        throw e;
+      }
+    }
     return native.op(index, ...args);
   };
 }

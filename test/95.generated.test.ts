@@ -57,3 +57,17 @@ test('a call no overload takes says so, naming the op and listing its signatures
     message: /^baddbmm: Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\) \(self: float32\[1\]/,
   });
 });
+
+test('an operator the loaded LibTorch lacks is named with the function called', {
+  skip: torch.version.libtorch.startsWith('1.13.') ? false : 'aten::nonzero_static exists in LibTorch 2.x',
+}, () => {
+  // The surface is the union of 1.13's and 2.6's declarations; nonzero_static is 2.x's.
+  const t = torch.ones([3]);
+  assert.throws(() => torch.nonzeroStatic(t, { size: 2 }), {
+    message: `nonzeroStatic: LibTorch ${torch.version.libtorch} has no operator aten::nonzero_static`,
+  });
+  assert.throws(() => torch.callOp('aten::nonzero_static', t, 2), {
+    message: `callOp: LibTorch ${torch.version.libtorch} has no operator aten::nonzero_static`,
+  });
+  t.dispose();
+});
