@@ -702,6 +702,14 @@ export class Module {
 
   // ---- hooks ----
 
+  /** Registers a hook of any kind in its map, behind a handle, and makes forward run the hooks. */
+  private _addHook(fn: string, hooks: Map<number, unknown>, hook: unknown): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`${fn}: Expected a function for hook but received ${describe(hook)}`);
+    const handle = new RemovableHandle(hooks);
+    hooks.set(handle.id, hook);
+    this._hookForward();
+    return handle;
+  }
   /** Makes forward run the hooks (also when containers call forward directly, as torchnode's do). */
   private _hookForward(): void {
     const current = this.forward as Fn & { [WRAPPED]?: Fn };
@@ -717,22 +725,14 @@ export class Module {
    * value, unless undefined or null, replaces the input (an array is the argument list).
    */
   registerForwardPreHook(hook: ForwardPreHook<this>): RemovableHandle {
-    if (typeof hook !== 'function') throw new TypeError(`registerForwardPreHook: Expected a function for hook but received ${describe(hook)}`);
-    const handle = new RemovableHandle(this._forwardPreHooks);
-    this._forwardPreHooks.set(handle.id, hook as ForwardPreHook);
-    this._hookForward();
-    return handle;
+    return this._addHook('registerForwardPreHook', this._forwardPreHooks, hook);
   }
   /**
    * `register_forward_hook(hook)`: hook(module, input, output) runs after every forward; its
    * return value, unless undefined or null, replaces the output.
    */
   registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
-    if (typeof hook !== 'function') throw new TypeError(`registerForwardHook: Expected a function for hook but received ${describe(hook)}`);
-    const handle = new RemovableHandle(this._forwardHooks);
-    this._forwardHooks.set(handle.id, hook as ForwardHook);
-    this._hookForward();
-    return handle;
+    return this._addHook('registerForwardHook', this._forwardHooks, hook);
   }
   /**
    * `register_full_backward_hook(hook)`: hook(module, gradInput, gradOutput) runs once the
@@ -744,11 +744,7 @@ export class Module {
    * inputs inside forward fail as in PyTorch (they are views).
    */
   registerFullBackwardHook(hook: BackwardHook<this>): RemovableHandle {
-    if (typeof hook !== 'function') throw new TypeError(`registerFullBackwardHook: Expected a function for hook but received ${describe(hook)}`);
-    const handle = new RemovableHandle(this._backwardHooks);
-    this._backwardHooks.set(handle.id, hook as BackwardHook);
-    this._hookForward();
-    return handle;
+    return this._addHook('registerFullBackwardHook', this._backwardHooks, hook);
   }
   /**
    * `register_backward_hook(hook)` (deprecated in PyTorch): here the same as
@@ -756,11 +752,7 @@ export class Module {
    * node only (often wrong); this one gives the gradients w.r.t. the module's inputs.
    */
   registerBackwardHook(hook: BackwardHook<this>): RemovableHandle {
-    if (typeof hook !== 'function') throw new TypeError(`registerBackwardHook: Expected a function for hook but received ${describe(hook)}`);
-    const handle = new RemovableHandle(this._backwardHooks);
-    this._backwardHooks.set(handle.id, hook as BackwardHook);
-    this._hookForward();
-    return handle;
+    return this._addHook('registerBackwardHook', this._backwardHooks, hook);
   }
 
   // ---- copying ----

@@ -16,7 +16,7 @@ export interface DropoutOptions {
 abstract class DropoutNd extends Module {
   readonly p: number;
   readonly inplace: boolean;
-  constructor(p: number | DropoutOptions | undefined, opts: { inplace?: boolean } | null | undefined) {
+  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
     super();
     const fn = this.constructor.name;
     const o = typeof p === 'object' && p !== null ? p : { ...(opts ?? {}), p };
@@ -29,13 +29,18 @@ abstract class DropoutNd extends Module {
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
   }
+  /** The functional form on the checked input, with this module's p, mode and inplace; errors name the module. */
+  protected _dropout(f: (x: Tensor, p: number, o: { training: boolean; inplace: boolean }) => Tensor, input: Tensor): Tensor {
+    const x = inputOf(this, input);
+    return withContext(
+      () => this.modulePath,
+      () => f(x, this.p, { training: this.training, inplace: this.inplace }),
+    );
+  }
 }
 
 /** `nn.Dropout(p=0.5, inplace=False)`: zeroes elements with probability p in training, scales by 1/(1-p). */
 export class Dropout extends DropoutNd {
-  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
-    super(p, opts);
-  }
   override forward(input: Tensor): Tensor {
     return F.dropout(inputOf(this, input), this.p, { training: this.training, inplace: this.inplace });
   }
@@ -43,66 +48,31 @@ export class Dropout extends DropoutNd {
 
 /** `nn.Dropout1d(p=0.5, inplace=False)`: zeroes whole channels of [N, C, L] or [C, L]. */
 export class Dropout1d extends DropoutNd {
-  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
-    super(p, opts);
-  }
   override forward(input: Tensor): Tensor {
-    const x = inputOf(this, input);
-    return withContext(
-      () => this.modulePath,
-      () => F.dropout1d(x, this.p, { training: this.training, inplace: this.inplace }),
-    );
+    return this._dropout(F.dropout1d, input);
   }
 }
 /** `nn.Dropout2d(p=0.5, inplace=False)`: zeroes whole channels of [N, C, H, W]. */
 export class Dropout2d extends DropoutNd {
-  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
-    super(p, opts);
-  }
   override forward(input: Tensor): Tensor {
-    const x = inputOf(this, input);
-    return withContext(
-      () => this.modulePath,
-      () => F.dropout2d(x, this.p, { training: this.training, inplace: this.inplace }),
-    );
+    return this._dropout(F.dropout2d, input);
   }
 }
 /** `nn.Dropout3d(p=0.5, inplace=False)`: zeroes whole channels of [N, C, D, H, W] or [C, D, H, W]. */
 export class Dropout3d extends DropoutNd {
-  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
-    super(p, opts);
-  }
   override forward(input: Tensor): Tensor {
-    const x = inputOf(this, input);
-    return withContext(
-      () => this.modulePath,
-      () => F.dropout3d(x, this.p, { training: this.training, inplace: this.inplace }),
-    );
+    return this._dropout(F.dropout3d, input);
   }
 }
 /** `nn.AlphaDropout(p=0.5, inplace=False)`: dropout keeping SELU's self-normalizing mean and variance. */
 export class AlphaDropout extends DropoutNd {
-  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
-    super(p, opts);
-  }
   override forward(input: Tensor): Tensor {
-    const x = inputOf(this, input);
-    return withContext(
-      () => this.modulePath,
-      () => F.alphaDropout(x, this.p, { training: this.training, inplace: this.inplace }),
-    );
+    return this._dropout(F.alphaDropout, input);
   }
 }
 /** `nn.FeatureAlphaDropout(p=0.5, inplace=False)`: alpha dropout of whole channels. */
 export class FeatureAlphaDropout extends DropoutNd {
-  constructor(p: number | DropoutOptions = 0.5, opts: { inplace?: boolean } | null = {}) {
-    super(p, opts);
-  }
   override forward(input: Tensor): Tensor {
-    const x = inputOf(this, input);
-    return withContext(
-      () => this.modulePath,
-      () => F.featureAlphaDropout(x, this.p, { training: this.training, inplace: this.inplace }),
-    );
+    return this._dropout(F.featureAlphaDropout, input);
   }
 }
