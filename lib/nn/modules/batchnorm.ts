@@ -1,12 +1,9 @@
 /** Batch normalization (torch/nn/modules/batchnorm.py). */
-import { type Tensor, zeros, ones, tensor } from '../../tensor.js';
-import { checkOptions, expectBool, expectNumber, expectPositiveInt } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
 import { noGrad } from '../../autograd.js';
-import { Module } from '../module.js';
-import type { Parameter } from '../parameter.js';
-import * as init from '../init.js';
+import { NormBase } from './norm_base.js';
 import * as F from '../functional/index.js';
-import { shapeStr, pyBool, pyFloat, withContext, newParam, inputOf, type FactoryOptions } from '../common.js';
+import { shapeStr, pyBool, pyFloat, withContext, inputOf, type FactoryOptions } from '../common.js';
 
 // ---- BatchNorm -------------------------------------------------------------------------------------------
 
@@ -20,45 +17,9 @@ export interface BatchNormOptions extends FactoryOptions {
 }
 
 /** Shared by BatchNorm1d/2d (PyTorch's _BatchNorm); buffers keep PyTorch's names (running_mean...). */
-export abstract class BatchNorm extends Module {
-  readonly numFeatures: number;
-  readonly eps: number;
-  momentum: number | null;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  declare weight: Parameter | null;
-  declare bias: Parameter | null;
-  declare running_mean: Tensor | null;
-  declare running_var: Tensor | null;
-  declare num_batches_tracked: Tensor | null;
-
+export abstract class BatchNorm extends NormBase {
   constructor(numFeatures: number, opts: BatchNormOptions | null = {}) {
-    super();
-    const fn = this.constructor.name;
-    checkOptions(opts, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype', 'device'], fn);
-    this.numFeatures = expectPositiveInt(numFeatures, `${fn}: numFeatures`);
-    this.eps = expectNumber(opts?.eps ?? 1e-5, `${fn}: eps`);
-    this.momentum = opts?.momentum === null ? null : expectNumber(opts?.momentum ?? 0.1, `${fn}: momentum`);
-    this.affine = expectBool(opts?.affine ?? true, `${fn}: affine`);
-    this.trackRunningStats = expectBool(opts?.trackRunningStats ?? true, `${fn}: trackRunningStats`);
-    const f = { dtype: opts?.dtype, device: opts?.device };
-    if (this.affine) {
-      this.weight = newParam([numFeatures], f);
-      this.bias = newParam([numFeatures], f);
-    } else {
-      this.registerParameter('weight', null);
-      this.registerParameter('bias', null);
-    }
-    if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', zeros([numFeatures], f));
-      this.registerBuffer('running_var', ones([numFeatures], f));
-      this.registerBuffer('num_batches_tracked', tensor(0, { dtype: 'int64', device: f.device }));
-    } else {
-      this.registerBuffer('running_mean', null);
-      this.registerBuffer('running_var', null);
-      this.registerBuffer('num_batches_tracked', null);
-    }
-    this.resetParameters();
+    super(numFeatures, opts, { affine: true, trackRunningStats: true, nullMomentum: true });
   }
   /** camelCase view of the running_mean buffer. */
   get runningMean(): Tensor | null {
@@ -73,23 +34,6 @@ export abstract class BatchNorm extends Module {
     return this.num_batches_tracked;
   }
 
-  /** Zeroes running_mean and num_batches_tracked, fills running_var with 1. */
-  resetRunningStats(): void {
-    if (!this.trackRunningStats) return;
-    noGrad(() => {
-      this.running_mean?.zero_();
-      this.running_var?.fill_(1);
-      this.num_batches_tracked?.zero_();
-    });
-  }
-  /** Running stats reset, weight 1, bias 0. */
-  resetParameters(): void {
-    this.resetRunningStats();
-    if (this.affine && this.weight && this.bias) {
-      init.ones_(this.weight);
-      init.zeros_(this.bias);
-    }
-  }
   /** @internal the input-rank check of BatchNorm1d/2d. */
   protected abstract _checkInputDim(x: Tensor): void;
 
