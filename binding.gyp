@@ -17,5 +17,12 @@
       "<!@(node tools/libtorch-paths.mjs libs)",
       "-Wl,-rpath,<!(node tools/libtorch-paths.mjs libdir)"
     ]
+  }, {
+    # The GC guard module (native/gc/guard.cc): experimental Node-API version, no LibTorch.
+    "target_name": "torchnode_gc",
+    "product_prefix": "",
+    "product_extension": "so",
+    "sources": ["native/gc/guard.cc"],
+    "defines": ["NAPI_EXPERIMENTAL", "NAPI_VERSION=2147483647"]
   }]
 }

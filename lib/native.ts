@@ -41,6 +41,10 @@ export interface NativeAddon {
   release(h: Handle): boolean;
   releaseMany(handles: Int32Array, count: number): void;
   memory(): { numTensors: number; numBytes: number };
+  /** The address of this environment's link for the GC guard module (native/gc/guard.cc). */
+  gcLink(): bigint;
+  /** Releases the tensors whose GC guards were collected (called from a macrotask). */
+  gcDrain(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   // operators through the dispatcher
@@ -147,6 +151,19 @@ export interface NativeAddon {
     allGather(outputs: Handle[], input: Handle[]): Promise<void>;
     reduceScatter(output: Handle[], inputs: Handle[], op: string): Promise<void>;
     barrier(): Promise<void>;
+    /**
+     * nn.SyncBatchNorm's synchronized forward over the default group (native/sync_batchnorm.cc):
+     * blocks until every rank took part; the result's backward all-reduces. Optional: older addons lack it.
+     */
+    syncBatchNorm?(
+      input: Handle,
+      weight: Handle | null,
+      bias: Handle | null,
+      runningMean: Handle | null,
+      runningVar: Handle | null,
+      eps: number,
+      momentum: number,
+    ): Handle;
   };
 }
 
@@ -203,6 +220,36 @@ function load(): NativeAddon {
 
 /** The loaded addon (node-gyp-build: build/Release, then prebuilds/; TORCHNODE_ADDON overrides). */
 export const native: NativeAddon = load();
+
+/** The GC guard module: `guard(h)` returns an object whose garbage collection frees the handle. */
+export interface GcGuard {
+  guard(h: Handle): object;
+}
+
+/**
+ * Loads native/gc/guard.cc's module (torchnode_gc.so, next to the addon) and links it to this
+ * environment's tensor table; null when it is absent or does not load (then tensors outside
+ * scopes are freed by a FinalizationRegistry, which runs only when the event loop turns).
+ * TORCHNODE_GC_GUARD=0 turns it off.
+ */
+function loadGcGuard(): GcGuard | null {
+  if (process.env.TORCHNODE_GC_GUARD === '0') return null;
+  try {
+    const require = createRequire(import.meta.url);
+    const override = process.env.TORCHNODE_ADDON;
+    const addonPath = override ? require.resolve(override) : (require('node-gyp-build') as { resolve(dir: string): string }).resolve(packageRoot());
+    const file = join(dirname(addonPath), 'torchnode_gc.so');
+    if (!existsSync(file)) return null;
+    const mod = { exports: {} as GcGuard & { init(link: bigint): void } };
+    process.dlopen(mod, file);
+    mod.exports.init(native.gcLink());
+    return mod.exports;
+  } catch {
+    return null;
+  }
+}
+
+export const gcGuard: GcGuard | null = loadGcGuard();
 
 /** What the addon was built against: read once (it cannot change while the process runs). */
 export const buildInfo: BuildInfo = native.buildInfo();

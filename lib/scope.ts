@@ -1,10 +1,13 @@
 /**
- * Deterministic memory: each JS tensor owns one reference to a LibTorch tensor, released by
- * `dispose()`, `using`, or the end of a `tidy()` scope. A FinalizationRegistry is the backstop
- * for tensors that leave every scope (Node runs finalizers only when the event loop turns,
- * so synchronous training loops must rely on scopes).
+ * Memory: each JS tensor owns one reference to a LibTorch tensor, released by `dispose()`,
+ * `using`, or the end of a `tidy()` scope, deterministically. A tensor that leaves every scope is
+ * freed when the garbage collector collects its JS object, as Python frees an unreferenced
+ * tensor: a guard from native/gc/guard.cc frees it during the collection itself, so a
+ * synchronous training loop with no scope code keeps flat memory (the addon reports its tensors'
+ * bytes to V8 as external memory, which makes V8 collect as they grow). Without the guard module
+ * a FinalizationRegistry does it, which Node runs only when the event loop turns.
  */
-import { native } from './native.js';
+import { gcGuard, native } from './native.js';
 import { describe } from './dtype.js';
 import { refuseThenable } from './errors.js';
 
@@ -15,6 +18,8 @@ export interface Owned {
   _kept?: boolean;
   /** Set once a finalizer is registered for it. */
   _reg?: boolean;
+  /** Its GC guard, when the guard module is loaded (freeing it is the guard's collection). */
+  _g?: object;
   dispose(): void;
 }
 
@@ -29,12 +34,28 @@ const scopes: Owned[][] = [];
 // loop turns) if it is still alive then: one that is created and disposed synchronously never pays.
 let pending: Owned[] = [];
 let flushScheduled = false;
-const PENDING_LIMIT = 4096;
+// A synchronous loop never reaches the microtask: the queue is flushed at this length instead.
+// It holds its tensors alive until then, so it stays short.
+const PENDING_LIMIT = 128;
+
+// Tensors whose guards were collected are released a little later by the addon (see
+// TensorTable::Collect), at the latest when the event loop turns: a sentinel registered with
+// every batch of guards is collected with them, and its callback runs in a fresh macrotask.
+const drainRegistry = new FinalizationRegistry<number>(() => {
+  native.gcDrain();
+});
+let guardsSinceSentinel = 0;
 
 function register(t: Owned): void {
   if (t._h >= 0 && !t._reg) {
     t._reg = true;
-    registry.register(t, t._h, t);
+    if (gcGuard) {
+      t._g = gcGuard.guard(t._h);
+      if (++guardsSinceSentinel >= 64) {
+        guardsSinceSentinel = 0;
+        drainRegistry.register({}, 0);
+      }
+    } else registry.register(t, t._h, t);
   }
 }
 
@@ -67,7 +88,9 @@ export function track(t: Owned): void {
 /** Drops a disposed tensor's finalizer. @internal */
 export function untrack(t: Owned): void {
   if (t._reg) {
-    registry.unregister(t);
+    // A guard of a released handle frees nothing (its token's generation is stale).
+    if (t._g !== undefined) t._g = undefined;
+    else registry.unregister(t);
     t._reg = false;
   }
 }

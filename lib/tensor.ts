@@ -513,6 +513,8 @@ export class Tensor implements Owned {
   _kept?: boolean;
   /** @internal Declared here, not added by scope.ts's register(): every tensor keeps one hidden class, so V8's optimized code for them is not thrown away ("wrong map" deopts) when a finalizer is registered. */
   _reg?: boolean;
+  /** @internal Its GC guard (scope.ts), declared for the same reason as `_reg`. */
+  _g?: object;
   /**
    * @internal A Tensor is a handle into this thread's LibTorch: structured clone (postMessage to a
    * worker, structuredClone, v8.serialize) would deliver a plain object that is no tensor. This

@@ -21,6 +21,8 @@ static int64_t StorageBytes(const at::Tensor& t) {
 }
 
 int32_t TensorTable::Put(at::Tensor t) {
+  ++puts_;
+  if (!collected_.empty()) ReleaseCollected();
   int64_t logical = t.defined() ? static_cast<int64_t>(t.numel() * t.element_size()) : 0;
   external_delta_ += StorageBytes(t);
   bytes_ += logical;
@@ -32,7 +34,31 @@ int32_t TensorTable::Put(at::Tensor t) {
     return id;
   }
   slots_.push_back(std::move(t));
+  gens_.push_back(0);
   return static_cast<int32_t>(slots_.size() - 1);
+}
+
+uint64_t TensorTable::Token(int32_t id) const {
+  uint32_t gen = (id >= 0 && id < static_cast<int64_t>(gens_.size())) ? gens_[id] : 0;
+  return (static_cast<uint64_t>(gen) << 32) | static_cast<uint32_t>(id);
+}
+
+void TensorTable::Collect(uint64_t token) {
+  collected_.push_back({static_cast<int32_t>(token & 0xffffffffu), static_cast<uint32_t>(token >> 32), puts_});
+}
+
+void TensorTable::ReleaseAllCollected() {
+  for (const Collected& c : collected_)
+    if (c.id >= 0 && c.id < static_cast<int64_t>(slots_.size()) && gens_[c.id] == c.gen) Release(c.id);
+  collected_.clear();
+}
+
+void TensorTable::ReleaseCollected() {
+  while (!collected_.empty() && puts_ - collected_.front().stamp >= kQuarantine) {
+    Collected c = collected_.front();
+    collected_.pop_front();
+    if (c.id >= 0 && c.id < static_cast<int64_t>(slots_.size()) && gens_[c.id] == c.gen) Release(c.id);
+  }
 }
 
 const at::Tensor& TensorTable::Get(int64_t id, const char* what) const {
@@ -55,18 +81,22 @@ bool TensorTable::Release(int64_t id) {
   bytes_ -= static_cast<int64_t>(t.numel() * t.element_size());
   --live_;
   t.reset();
+  ++gens_[id];
   free_.push_back(static_cast<int32_t>(id));
   return true;
 }
 
 void TensorTable::Clear() {
   slots_.clear();
+  gens_.clear();
+  collected_.clear();
   free_.clear();
   live_ = 0;
   bytes_ = 0;
 }
 
 AddonState::~AddonState() {
+  if (gc_link) gc_link->state = nullptr;  // guards finalized later find nothing to free
   // Inference guards are RAII objects of this thread: unwind them in reverse order.
   while (!inference_guards.empty()) inference_guards.pop_back();
   DropGradHooks(*this);

@@ -6,6 +6,7 @@
 #include <c10/core/InferenceMode.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,17 @@ class TensorTable {
   // The same from a JS value, which must be a handle (a number).
   const at::Tensor& Get(const Napi::Value& v, const char* what) const;
   bool Release(int64_t id);
+  // The handle and the generation of its slot, as one number: a GC guard's identity for it.
+  uint64_t Token(int32_t id) const;
+  // Called from inside a garbage collection (native/gc/guard.cc) for a tensor whose JS object was
+  // collected: C++ state only. The release waits until kQuarantine more tensors were created,
+  // because JS may have read the handle number just before the object died and not yet passed
+  // it to the addon (V8 frees an object after its last use, e.g. `native.op(t._h, [..])` with
+  // the array allocated in between); a token whose slot was released meanwhile is ignored.
+  void Collect(uint64_t token);
+  // Releases every collected tensor now: only where no JS frame can hold a handle number read
+  // from a dead object, i.e. from a statement of user code (memory()) or a fresh macrotask.
+  void ReleaseAllCollected();
   void Clear();
   int64_t live() const { return live_; }
   int64_t logical_bytes() const { return bytes_; }
@@ -33,8 +45,18 @@ class TensorTable {
   int64_t external_delta() const { return external_delta_; }
 
  private:
+  void ReleaseCollected();
+  static constexpr uint64_t kQuarantine = 64;
+  struct Collected {
+    int32_t id;
+    uint32_t gen;
+    uint64_t stamp;  // puts_ when collected
+  };
   std::vector<at::Tensor> slots_;
+  std::vector<uint32_t> gens_;  // bumped by every release: a stale token never frees a reused slot
   std::vector<int32_t> free_;
+  std::deque<Collected> collected_;
+  uint64_t puts_ = 0;
   int64_t live_ = 0;
   int64_t bytes_ = 0;
   int64_t external_delta_ = 0;
@@ -120,6 +142,17 @@ struct OpEntry {
   explicit OpEntry(c10::OperatorHandle h) : handle(std::move(h)) {}
 };
 
+// What the GC guard module (native/gc/guard.cc, a separate .so) calls; its layout is repeated
+// there and checked by `abi`. Allocated per environment and never freed: the guard module's
+// environment may finalize its guards after this addon's state is gone (then `state` is null).
+struct GcLink {
+  uint32_t abi;
+  void* state;
+  void (*collect)(void* state, uint64_t token);
+  uint64_t (*token)(void* state, int32_t id);
+};
+constexpr uint32_t kGcLinkAbi = 0x74670001;
+
 class Optimizer;
 class ScriptModule;
 struct GradHook;  // Tensor.registerHook's JS function, held by the tensor's hook (autograd.cc)
@@ -135,6 +168,7 @@ struct AddonState {
   // Weak: the hook lambda in the tensor's autograd metadata owns the entry, so it lives as long
   // as the tensor or graph that can call it; the table only finds it again for remove().
   HandleTable<std::weak_ptr<GradHook>> grad_hooks;
+  GcLink* gc_link = nullptr;  // created by gcLink(); its state pointer is cleared on destruction
   ~AddonState();
 };
 

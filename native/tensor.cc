@@ -154,10 +154,33 @@ static Napi::Value ReleaseMany(const Napi::CallbackInfo& info) {
 TN_FN(Memory, "memory") {
   Napi::Env env = info.Env();
   AddonState& st = State(env);
+  // Collected tensors are garbage, not live: memory() is called from a statement of user code,
+  // where no handle read from a dead object is pending (TensorTable::Collect).
+  st.tensors.ReleaseAllCollected();
+  FlushExternalMemory(env, st);
   Napi::Object o = Napi::Object::New(env);
   o.Set("numTensors", Napi::Number::New(env, (double)st.tensors.live()));
   o.Set("numBytes", Napi::Number::New(env, (double)st.tensors.logical_bytes()));
   return o;
+}
+
+// gcLink() -> bigint: the address of this environment's GcLink, for the GC guard module.
+static void GcCollect(void* state, uint64_t token) { static_cast<AddonState*>(state)->tensors.Collect(token); }
+static uint64_t GcToken(void* state, int32_t id) { return static_cast<AddonState*>(state)->tensors.Token(id); }
+TN_FN(GcLinkOf, "gcLink") {
+  Napi::Env env = info.Env();
+  AddonState& st = State(env);
+  if (!st.gc_link) st.gc_link = new GcLink{kGcLinkAbi, &st, GcCollect, GcToken};  // never freed: see state.h
+  return Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(st.gc_link)));
+}
+
+// gcDrain(): releases the collected tensors, from a macrotask (scope.ts).
+TN_FN(GcDrain, "gcDrain") {
+  Napi::Env env = info.Env();
+  AddonState& st = State(env);
+  st.tensors.ReleaseAllCollected();
+  FlushExternalMemory(env, st);
+  return env.Undefined();
 }
 
 TN_FN(SetNumThreads, "setNumThreads") {
@@ -186,6 +209,8 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("release", Napi::Function::New(env, Release, "release"));
   exports.Set("releaseMany", Napi::Function::New(env, ReleaseMany, "releaseMany"));
   exports.Set("memory", Napi::Function::New(env, Memory, "memory"));
+  exports.Set("gcLink", Napi::Function::New(env, GcLinkOf, "gcLink"));
+  exports.Set("gcDrain", Napi::Function::New(env, GcDrain, "gcDrain"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
 }

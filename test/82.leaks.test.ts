@@ -1,7 +1,9 @@
 /**
  * Leaks: a 20k-step MLP training loop (autograd, in-place updates, tidy per step) keeps the live
  * tensor count exactly flat and RSS flat; a loop that never disposes stays bounded once the event
- * loop turns (finalizers + external-memory accounting), with and without an explicit gc().
+ * loop turns (finalizers + external-memory accounting), with and without an explicit gc(); and a
+ * synchronous loop that never disposes and never awaits stays bounded too (the GC guards of
+ * native/gc/guard.cc free tensors during the collection; without them it grows).
  *
  * The never-dispose loops run in child processes (this file with LEAK_CHILD set) so that they can
  * use --expose-gc and so their garbage does not disturb the other measurements.
@@ -45,7 +47,28 @@ async function neverDispose(steps: number, useGc: boolean): Promise<object> {
   return { steps, maxTensors, samples, endTensors: torch.memory().numTensors, rssStartMb: rss0 / 2 ** 20, rssEndMb: process.memoryUsage().rss / 2 ** 20 };
 }
 
-if (process.env.LEAK_CHILD) {
+/** The same loop, synchronous: no await, so the event loop never turns. */
+function neverDisposeSync(steps: number): object {
+  const w = torch.keep(torch.randn([128, 128], { requiresGrad: true }));
+  let maxTensors = 0;
+  const samples: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const x = torch.randn([128, 128]);
+    const y = x.matmul(w).relu().sum();
+    y.backward();
+    w.grad!.zero_();
+    if (i % 100 === 99) {
+      const n = torch.memory().numTensors;
+      maxTensors = Math.max(maxTensors, n);
+      if (i % 1000 === 999) samples.push(n);
+    }
+  }
+  return { steps, maxTensors, samples };
+}
+
+if (process.env.LEAK_CHILD === 'sync') {
+  process.stdout.write(`LEAK-RESULT ${JSON.stringify(neverDisposeSync(Number(process.env.LEAK_STEPS ?? 5000)))}\n`);
+} else if (process.env.LEAK_CHILD) {
   const r = await neverDispose(Number(process.env.LEAK_STEPS ?? 5000), process.env.LEAK_CHILD === 'gc');
   process.stdout.write(`LEAK-RESULT ${JSON.stringify(r)}\n`);
 } else {
@@ -109,9 +132,9 @@ if (process.env.LEAK_CHILD) {
     torch.dispose([...params, X, Y]);
   });
 
-  const runChild = (mode: 'gc' | 'nogc', steps: number): Record<string, number | number[]> => {
+  const runChild = (mode: 'gc' | 'nogc' | 'sync', steps: number, env: Record<string, string> = {}): Record<string, number | number[]> => {
     const r = spawnSync(process.execPath, [...(mode === 'gc' ? ['--expose-gc'] : []), '--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, LEAK_CHILD: mode, LEAK_STEPS: String(steps) },
+      env: { ...process.env, LEAK_CHILD: mode, LEAK_STEPS: String(steps), ...env },
       encoding: 'utf8',
       timeout: 240_000,
     });
@@ -138,5 +161,15 @@ if (process.env.LEAK_CHILD) {
     assert.ok((r.maxTensors as number) < 20_000, `max live tensors ${r.maxTensors}`);
     assert.ok(samples[samples.length - 1] < 20_000, `samples ${samples}`);
     assert.ok((r.rssEndMb as number) - (r.rssStartMb as number) < 1024, `RSS ${r.rssStartMb} -> ${r.rssEndMb} MiB`);
+  });
+
+  test('never-dispose synchronous loop (no await, no gc()): GC guards keep numTensors bounded; without them it grows', () => {
+    const r = runChild('sync', 5000);
+    const off = runChild('sync', 5000, { TORCHNODE_GC_GUARD: '0' });
+    console.log(`never-dispose, synchronous: with guards ${JSON.stringify(r)}; without ${JSON.stringify(off)}`);
+    // ~6 tensors per step, 30k in all: with guards only what the last collections left is live.
+    assert.ok((r.maxTensors as number) < 5000, `max live tensors ${r.maxTensors}`);
+    // Without guards nothing can be freed before the loop ends (the FinalizationRegistry fallback).
+    assert.ok((off.maxTensors as number) > 20_000, `without guards: max live tensors ${off.maxTensors}`);
   });
 }

@@ -222,3 +222,54 @@ test('a tensor keeps its hidden class when its finalizer is registered (no deopt
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { registered: true, sameMap: true });
 });
+
+// ---- GC guards (native/gc/guard.cc): tensors freed by the garbage collector ----
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { gcGuard, native } from '../lib/native.js';
+
+v8.setFlagsFromString('--expose-gc');
+const fullGc = vm.runInNewContext('gc') as () => void;
+const microtasks = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('GC guards: the guard module is loaded next to the addon', () => {
+  assert.ok(gcGuard !== null, 'torchnode_gc.so did not load: tensors outside scopes would wait for the event loop');
+});
+
+test('GC guards: a guard of a disposed tensor never frees the tensor that reused its slot', { skip: gcGuard === null }, async () => {
+  let a: torch.Tensor | null = torch.ones([3]);
+  await microtasks(); // a leaves the pending queue: it has its guard now
+  const h = a._h;
+  a.dispose();
+  const b = torch.full([3], 7);
+  assert.equal(b._h, h, 'the released slot is reused first');
+  a = null;
+  fullGc(); // collects a's guard, whose token names the old generation of the slot
+  for (let i = 0; i < 100; i++) torch.zeros([1]).dispose(); // past the quarantine
+  torch.memory();
+  assert.deepEqual(b.toArray(), [7, 7, 7]);
+  b.dispose();
+});
+
+test('GC guards: a collected tensor is released after a quarantine of 64 creations, or by memory()', { skip: gcGuard === null }, async () => {
+  const make = (): number => {
+    const t = torch.ones([2, 2]);
+    return t._h;
+  };
+  const h1 = make();
+  make();
+  await microtasks();
+  const before = native.memory().numTensors;
+  fullGc();
+  // Collected, not yet released: JS may still be passing the number to the addon.
+  assert.deepEqual(native.shape(h1), [2, 2]);
+  for (let i = 0; i < 70; i++) torch.zeros([1]).dispose();
+  assert.throws(() => native.shape(h1), /disposed tensor/);
+  assert.equal(native.memory().numTensors, before - 2);
+  const h3 = make();
+  await microtasks();
+  fullGc();
+  assert.deepEqual(native.shape(h3), [2, 2]);
+  torch.memory(); // a statement of user code: no handle is in flight, everything collected goes
+  assert.throws(() => native.shape(h3), /disposed tensor/);
+});

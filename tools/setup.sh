@@ -124,7 +124,7 @@ fi
 # 5. Native addon
 ADDON=build/Release/torchnode.node
 needs_build=$FORCE
-if [ ! -f "$ADDON" ]; then
+if [ ! -f "$ADDON" ] || [ ! -f build/Release/torchnode_gc.so ]; then
   needs_build=1
 elif [ -n "$(find native cmake CMakeLists.txt -newer "$ADDON" -type f 2>/dev/null | head -n1)" ]; then
   needs_build=1
