@@ -88,7 +88,7 @@ export function getNumThreads(): number {
 export const version = { torchnode: '0.1.0', libtorch: buildInfo.torchVersion, cuda: buildInfo.cudaBuild };
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { save, load, type LoadOptions } from './serialize.js';
+export { save, load, type LoadOptions, type Writer } from './serialize.js';
 export * as jit from './jit.js';
 export * as data from './data/index.js';
 export * as datasets from './data/datasets.js';

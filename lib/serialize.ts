@@ -7,7 +7,8 @@
  * Values: Tensors, numbers, bigints, strings, booleans, null, arrays, plain objects and Maps,
  * nested. Python ints/floats load as numbers (ints outside 2^53 as bigint), tuples and lists
  * as arrays, `OrderedDict` as a Map (what `Module.loadStateDict` takes) and `dict` as a plain
- * object (or a Map when its keys are not all strings/ints). JS cannot have integer object keys:
+ * object (or a Map when its keys are not all strings/ints, or when an object would reorder them:
+ * JS lists integer-like keys first, ascending). JS cannot have integer object keys:
  * keys of a plain object that are canonical integers ("0", "12") are saved as Python ints, so
  * an optimizer's `stateDict()` round-trips with Python's.
  */
@@ -93,15 +94,26 @@ function writeAtomic(path: string, bytes: Uint8Array, fn: string): void {
   }
 }
 
+/** Where {@link save} can write: something with `write(bytes)`, as a Node Writable stream (Python's file-like `f`). */
+export interface Writer {
+  write(chunk: Uint8Array): unknown;
+}
+
 /**
- * `torch.save(obj, path)`: a Tensor or nested arrays/objects/Maps of tensors, numbers and
- * strings, in the zip format Python's `torch.load` reads. The file is replaced atomically.
+ * `torch.save(obj, f)`: a Tensor or nested arrays/objects/Maps of tensors, numbers and
+ * strings, in the zip format Python's `torch.load` reads. `f` is a path (the file is replaced
+ * atomically) or a writer such as a Node stream, which receives the whole archive in one
+ * `write` call: `torch.save(sd, fs.createWriteStream(p))`, or collect the bytes with
+ * `{ write: (b) => chunks.push(b) }` (`torch.load` takes them back as a Buffer).
  */
-export function save(obj: unknown, path: string): void {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`save: Expected a file path string for path but received ${describe(path)}`);
+export function save(obj: unknown, f: string | Writer): void {
+  const isWriter = typeof f === 'object' && f !== null && typeof (f as Writer).write === 'function';
+  if (!isWriter && (typeof f !== 'string' || f.length === 0))
+    throw new TypeError(`save: Expected a file path string or a writer (an object with write(), e.g. a stream) for f but received ${describe(f)}`);
   const tagged = tag(obj, 'obj', new Set());
   const bytes = new Uint8Array(native.pickleSave(tagged));
-  writeAtomic(path, bytes, 'save');
+  if (isWriter) (f as Writer).write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  else writeAtomic(f as string, bytes, 'save');
 }
 
 // ---- load: zip ----------------------------------------------------------------------------
@@ -352,6 +364,29 @@ function callGlobal(ctx: LoadContext, g: Global, args: unknown[]): unknown {
   }
 }
 
+const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
+
+/**
+ * Whether a plain object with these keys lists them in this order: JS puts array-index keys
+ * ("0", "12") first, ascending, then the others in insertion order. A Python dict whose order an
+ * object would change ({1: a, 0: b}) loads as a Map instead, as do duplicate texts (1 and '1').
+ */
+function objectKeepsOrder(keys: string[]): boolean {
+  if (new Set(keys).size !== keys.length) return false;
+  let prevIndex = -1;
+  let seenOther = false;
+  for (const k of keys) {
+    const isIndex = ARRAY_INDEX.test(k) && Number(k) < 4294967295;
+    if (!isIndex) {
+      seenOther = true;
+      continue;
+    }
+    if (seenOther || Number(k) < prevIndex) return false;
+    prevIndex = Number(k);
+  }
+  return true;
+}
+
 /**
  * Turns unpickled values into JS ones (PyDict -> object or Map). `done` maps each list and dict
  * already converted to its result, so an object the pickle shares (through the memo) stays one
@@ -376,7 +411,7 @@ function finish(v: unknown, ctx: LoadContext, done: Map<object, unknown>, depth:
   spend(ctx, v.entries.length);
   // Only string and integer keys are turned into text (String() of a shared nested list key is exponential).
   const plainable = !v.ordered && v.entries.every(([k]) => typeof k === 'string' || (typeof k === 'number' && Number.isInteger(k)));
-  if (plainable && new Set(v.entries.map(([k]) => String(k))).size === v.entries.length) {
+  if (plainable && objectKeepsOrder(v.entries.map(([k]) => String(k)))) {
     const o: Record<string, unknown> = {};
     done.set(v, o);
     for (const [k, x] of v.entries) o[String(k)] = finish(x, ctx, done, depth + 1);
@@ -701,18 +736,26 @@ export interface LoadOptions {
 }
 
 /**
- * `torch.load(path)`: reads a file written by `torch.save` (Python's or this library's).
+ * `torch.load(f)`: reads what `torch.save` wrote (Python's or this library's) from a file path
+ * or from the bytes themselves (a Buffer, Uint8Array or ArrayBuffer, as Python's `io.BytesIO`).
  * Tensors come back on the device they were saved from unless `mapLocation` says otherwise.
  */
-export function load(path: string, opts: LoadOptions | null = {}): unknown {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`load: Expected a file path string for path but received ${describe(path)}`);
+export function load(f: string | Uint8Array | ArrayBuffer, opts: LoadOptions | null = {}): unknown {
+  const isBytes = f instanceof Uint8Array || f instanceof ArrayBuffer;
+  if (!isBytes && (typeof f !== 'string' || f.length === 0))
+    throw new TypeError(`load: Expected a file path string or bytes (Buffer, Uint8Array, ArrayBuffer) for f but received ${describe(f)}`);
   checkOptions(opts, ['mapLocation'], 'load');
   const mapLocation = opts?.mapLocation === undefined ? undefined : deviceArg(opts?.mapLocation, 'mapLocation');
+  const path = isBytes ? `<${f.byteLength} bytes>` : (f as string);
   let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new Error(`load: cannot read '${path}': ${(e as Error).message}`);
+  if (f instanceof ArrayBuffer) buf = Buffer.from(f);
+  else if (f instanceof Uint8Array) buf = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  else {
+    try {
+      buf = readFileSync(path);
+    } catch (e) {
+      throw new Error(`load: cannot read '${path}': ${(e as Error).message}`);
+    }
   }
   const ctx: LoadContext = { records: new Map(), prefix: '', storages: new Map(), mapLocation, elements: 0, maxElements: 0 };
   try {

@@ -99,7 +99,11 @@ print(json.dumps({'t': obj['t'].tolist(), 'h': obj['h'].tolist()}))
 `,
     p,
   );
-  const o = torch.load(p) as any;
+  const loaded = torch.load(p) as Map<unknown, unknown>;
+  // The int key 7 comes after string keys: an object would list it first, so a Map keeps the order.
+  assert.ok(loaded instanceof Map);
+  assert.deepEqual([...loaded.keys()].slice(-2), ['big', 7]);
+  const o = Object.fromEntries(loaded) as any;
   assert.deepEqual(values(o.a), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(values(o.view), [2, 3, 4]);
   // Views share storage as in PyTorch: writing the base shows through the view.
@@ -545,4 +549,61 @@ test('torch.load reads large dicts and ints in time linear in their size', () =>
   assert.equal(small([0x00, 0x80]), -32768);
   assert.equal(small([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), 9223372036854775807n);
   assert.equal(small([]), 0);
+});
+
+test('save to a writer and load from bytes (Buffer, Uint8Array, ArrayBuffer), as Python io.BytesIO; key order kept', (t) => {
+  const chunks: Uint8Array[] = [];
+  const w = torch.tensor([
+    [1, 2],
+    [3, 4],
+  ]);
+  torch.save(
+    new Map<string, unknown>([
+      ['1', w],
+      ['0', 5],
+      ['b', 'x'],
+    ]),
+    { write: (c: Uint8Array) => chunks.push(c) },
+  );
+  assert.equal(chunks.length, 1, 'the archive arrives in one write');
+  const bytes = Buffer.concat(chunks);
+  for (const f of [bytes, new Uint8Array(bytes), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)]) {
+    const back = torch.load(f) as Map<string, unknown>;
+    // An object would list '0' before '1': the dict comes back as a Map in the saved order.
+    assert.ok(back instanceof Map);
+    assert.deepEqual([...back.keys()], ['1', '0', 'b']);
+    assert.deepEqual((back.get('1') as Tensor).toArray(), [
+      [1, 2],
+      [3, 4],
+    ]);
+    assert.equal(back.get('0'), 5);
+  }
+  // Keys an object keeps in order still load as a plain object (optimizer state dicts).
+  const chunks2: Uint8Array[] = [];
+  torch.save({ state: { 0: 1, 1: 2 }, names: ['a'] }, { write: (c: Uint8Array) => chunks2.push(c) });
+  assert.deepEqual(torch.load(Buffer.concat(chunks2)), { state: { 0: 1, 1: 2 }, names: ['a'] });
+  assert.throws(() => torch.save(w, 42 as never), {
+    message: 'save: Expected a file path string or a writer (an object with write(), e.g. a stream) for f but received 42 of type number',
+  });
+  assert.throws(() => torch.load(42 as never), {
+    message: 'load: Expected a file path string or bytes (Buffer, Uint8Array, ArrayBuffer) for f but received 42 of type number',
+  });
+  assert.throws(() => torch.load(new Uint8Array(3)), /^Error: load: cannot load '<3 bytes>': /);
+  if (!HAS_TORCH) return t.skip('python3 with torch not found');
+  // Python's bytes, read by Python's io.BytesIO and by torch.load from a Buffer.
+  const r = spawnSync(
+    PY,
+    [
+      '-c',
+      `import io, sys, torch\nb = io.BytesIO(sys.stdin.buffer.read())\no = torch.load(b)\nprint(list(o.keys()), o['1'].tolist())\nout = io.BytesIO(); torch.save(o, out); sys.stdout.buffer.write(out.getvalue())`,
+    ],
+    { input: bytes, maxBuffer: 1 << 24 },
+  );
+  assert.equal(r.status, 0, String(r.stderr));
+  const text = r.stdout.toString('latin1');
+  const nl = text.indexOf('\n');
+  assert.equal(text.slice(0, nl), "['1', '0', 'b'] [[1.0, 2.0], [3.0, 4.0]]");
+  const again = torch.load(r.stdout.subarray(nl + 1)) as Map<string, unknown>;
+  assert.deepEqual([...again.keys()], ['1', '0', 'b']);
+  w.dispose();
 });
