@@ -29,6 +29,7 @@
 #include "state.h"
 #include "guard.h"
 #include "compat.h"
+#include "distributed.h"
 
 #include <torch/version.h>
 
@@ -405,7 +406,74 @@ c10d::ReduceOp::RedOpType ReduceOpArg(const std::string& s) {
   throw std::invalid_argument("unknown reduce op '" + s + "' (expected sum, avg, product, min or max)");
 }
 
+// The handle of distributed.h: a snapshot of the default group for native callers (SyncBatchNorm).
+class GroupHandle : public DistGroup {
+ public:
+  explicit GroupHandle(const DistState& st) : pg_(st.pg), world_(st.world), timeout_(st.timeout) {
+#ifdef TORCHNODE_HAS_NCCL
+    nccl_ = st.nccl;
+#endif
+  }
+  int Size() const override { return world_; }
+  const char* Backend() const override { return Nccl() ? "nccl" : "gloo"; }
+  void AllGather(std::vector<at::Tensor>& outputs, at::Tensor& input) override {
+    std::vector<std::vector<at::Tensor>> outs{outputs};
+    std::vector<at::Tensor> in{input};
+    c10d::AllgatherOptions opts;
+    opts.timeout = timeout_;
+    On([&](auto& g) { return g.allgather(outs, in, opts); })->wait();
+  }
+  void AllGatherBase(at::Tensor& output, at::Tensor& input) override {
+#ifdef TORCHNODE_HAS_NCCL
+    if (nccl_) {
+      c10d::AllgatherOptions opts;
+      opts.timeout = timeout_;
+      nccl_->_allgather_base(output, input, opts)->wait();
+      return;
+    }
+#endif
+    (void)output;
+    (void)input;
+    throw std::runtime_error("_allgather_base needs the NCCL backend");
+  }
+  void AllReduceSum(at::Tensor& t) override {
+    std::vector<at::Tensor> one{t};
+    c10d::AllreduceOptions opts;
+    opts.reduceOp = c10d::ReduceOp(c10d::ReduceOp::SUM);
+    opts.timeout = timeout_;
+    On([&](auto& g) { return g.allreduce(one, opts); })->wait();
+  }
+
+ private:
+  bool Nccl() const {
+#ifdef TORCHNODE_HAS_NCCL
+    return static_cast<bool>(nccl_);
+#else
+    return false;
+#endif
+  }
+  template <typename F>
+  c10::intrusive_ptr<c10d::Work> On(F&& f) {
+#ifdef TORCHNODE_HAS_NCCL
+    if (nccl_) return f(*nccl_);
+#endif
+    return f(*pg_);
+  }
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
+#ifdef TORCHNODE_HAS_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl_;
+#endif
+  int world_;
+  Millis timeout_;
+};
+
 }  // namespace
+
+c10::intrusive_ptr<DistGroup> DefaultDistGroup(Napi::Env env) {
+  auto st = GetState(env);
+  if (!HasGroup(*st)) return {};
+  return c10::make_intrusive<GroupHandle>(*st);
+}
 
 TN_FN(DistIsAvailable, "distributed.isAvailable") { return Napi::Boolean::New(info.Env(), true); }
 
@@ -625,6 +693,8 @@ TN_FN(DistAllGather, "distributed.allGather") { throw std::runtime_error(kUnavai
 TN_FN(DistReduceScatter, "distributed.reduceScatter") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistBarrier, "distributed.barrier") { throw std::runtime_error(kUnavailable); }
 
+c10::intrusive_ptr<DistGroup> DefaultDistGroup(Napi::Env) { return {}; }
+
 #endif
 
 void InitDistributed(Napi::Env env, Napi::Object exports) {
@@ -642,6 +712,7 @@ void InitDistributed(Napi::Env env, Napi::Object exports) {
   d.Set("allGather", Napi::Function::New(env, DistAllGather, "allGather"));
   d.Set("reduceScatter", Napi::Function::New(env, DistReduceScatter, "reduceScatter"));
   d.Set("barrier", Napi::Function::New(env, DistBarrier, "barrier"));
+  d.Set("syncBatchNorm", Napi::Function::New(env, SyncBatchNormEntry, "syncBatchNorm"));
   exports.Set("distributed", d);
 }
 
