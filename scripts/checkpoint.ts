@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as torch from '../lib/index.js';
 import type { Tensor } from '../lib/index.js';
-import { writeFileAtomic } from '../lib/viz/png.js';
+import { writeFileAtomic } from './viz/png.js';
 
 const TAG = '__tensor__';
 const MAP = '__map__';

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../lib/viz/png.js';
+import { writeFileAtomic } from './viz/png.js';
 
 /** Declaration of one option: its kind, default and help text. */
 export interface OptionSpec {

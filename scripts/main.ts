@@ -23,7 +23,7 @@
  * written with what exists.
  *
  * `--live`: the report is served on 127.0.0.1 (`--port`, default any free port) and its "Live
- * training" charts grow as training runs (lib/viz/live.ts, server-sent events). Parts 3–5
+ * training" charts grow as training runs (scripts/viz/live.ts, server-sent events). Parts 3–5
  * publish each every-10-steps record themselves (`publishRecord` in their loops, a no-op without
  * a server), and part 5 each scheduled epoch's validation accuracy; parts 1 and 2 take seconds
  * and appear when they finish. When a part finishes, its section replaces its live charts.
@@ -31,7 +31,7 @@
 import { pathToFileURL } from 'node:url';
 import { checkOutDir, parseCli } from './common.js';
 import { buildReport, writeReport, exportReportCharts } from './report.js';
-import { LiveServer } from '../lib/viz/live.js';
+import { LiveServer } from './viz/live.js';
 
 /** The parts in order, with how each is started. */
 const PARTS = [1, 2, 3, 4, 5] as const;

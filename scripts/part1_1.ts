@@ -2,7 +2,7 @@
  * EE449 HW1 part 1.1: sigmoid, tanh and ReLU with their derivatives over linspace(-5, 5, 1000).
  * The derivatives come from autograd (torch.autograd.grad) and are checked against the
  * analytic forms σ(x)(1 − σ(x)), 1 − tanh²(x) and [x > 0]; the curves are drawn as Figure 2
- * (two labelled panels, SVG rendered to `activations.png`, lib/viz/svgchart.ts) and report charts.
+ * (two labelled panels, SVG rendered to `activations.png`, scripts/viz/svgchart.ts) and report charts.
  *
  *     node --import tsx scripts/part1_1.ts --out results/
  */
@@ -10,9 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { type Tensor, tidy, autograd } from '../lib/index.js';
-import { TAB10, toHex } from '../lib/viz/images.js';
-import { lineChartSvg, gridSvg, writeChartPng, type SvgGrid } from '../lib/viz/svgchart.js';
-import { Report } from '../lib/viz/report.js';
+import { TAB10, toHex } from './viz/images.js';
+import { lineChartSvg, gridSvg, writeChartPng, type SvgGrid } from './viz/svgchart.js';
+import { Report } from './viz/report.js';
 import { parseCli } from './common.js';
 import type { Activation } from './mlp.js';
 

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { type Tensor, tidy, keep, noGrad } from '../lib/index.js';
 import { MLP, ACTIVATIONS, type Activation } from './mlp.js';
-import { Canvas, colormap, TAB10, toHex, type Rgb } from '../lib/viz/images.js';
-import { writePng, type RgbaImage } from '../lib/viz/png.js';
-import { Report } from '../lib/viz/report.js';
+import { Canvas, colormap, TAB10, toHex, type Rgb } from './viz/images.js';
+import { writePng, type RgbaImage } from './viz/png.js';
+import { Report } from './viz/report.js';
 import { parseCli, writeJson, pyFloat } from './common.js';
 import { runPart1_1, reportPart1_1 } from './part1_1.js';
 

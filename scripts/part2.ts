@@ -19,9 +19,9 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { type Tensor, tidy, noGrad, nn } from '../lib/index.js';
-import { Canvas, composeGrid, tensorToImage } from '../lib/viz/images.js';
-import { writePng, type RgbaImage } from '../lib/viz/png.js';
-import { Report } from '../lib/viz/report.js';
+import { Canvas, composeGrid, tensorToImage } from './viz/images.js';
+import { writePng, type RgbaImage } from './viz/png.js';
+import { Report } from './viz/report.js';
 import { parseCli, writeJson } from './common.js';
 
 function checkConvArgs(input: unknown, kernel: unknown, fn: string): { input: Tensor; kernel: Tensor } {

@@ -28,8 +28,8 @@ import { loadCifar10 } from './cifar.js';
 import { HW_OPTIONS, Interrupt, Progress, resolveSettings, setupTorch, toDevice, trainEpochs, type Position, type RngMark } from './train.js';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 import { part4Plots, type Part4Result } from './utils.js';
-import { Report } from '../lib/viz/report.js';
-import { publishRecord } from '../lib/viz/live.js';
+import { Report } from './viz/report.js';
+import { publishRecord } from './viz/live.js';
 
 /** --quick and --full for part 4. */
 export const PART4_PRESETS = { full: { epochs: 15 }, quick: { epochs: 1, epochSteps: 200 } };

@@ -31,8 +31,8 @@ import { loadCifar10 } from './cifar.js';
 import { HW_OPTIONS, Interrupt, Progress, evaluateModel, resolveSettings, setupTorch, toDevice, trainEpochs, type Position, type RngMark } from './train.js';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 import { part5Plots, part5ScheduledPlot, type Part5Result } from './utils.js';
-import { Report } from '../lib/viz/report.js';
-import { publish, publishRecord } from '../lib/viz/live.js';
+import { Report } from './viz/report.js';
+import { publish, publishRecord } from './viz/live.js';
 
 /** --quick and --full for part 5 (the fixed-LR runs; the schedule follows `schedule()`). */
 export const PART5_PRESETS = { full: { epochs: 20 }, quick: { epochs: 1, epochSteps: 100 } };

@@ -14,15 +14,15 @@
  * Figure captions follow the seed report (Figure 2, 4, 6, 7–11, 12, 13, 14, 15); charts are
  * drawn by the parts' own plot helpers (scripts/utils.ts, scripts/part1_1.ts) so the report and
  * the parts' own reports agree. With Chromium available every chart is also exported as
- * `{out}/charts/{name}.png` (lib/viz/export.ts).
+ * `{out}/charts/{name}.png` (scripts/viz/export.ts).
  */
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Report, type HtmlOptions } from '../lib/viz/report.js';
-import { TAB10, toHex } from '../lib/viz/images.js';
-import { exportCharts } from '../lib/viz/export.js';
-import { LiveServer } from '../lib/viz/live.js';
+import { Report, type HtmlOptions } from './viz/report.js';
+import { TAB10, toHex } from './viz/images.js';
+import { exportCharts } from './viz/export.js';
+import { LiveServer } from './viz/live.js';
 import { parseCli, pyFloat } from './common.js';
 import { activationCurves, reportPart1_1 } from './part1_1.js';
 import { MODEL_NAMES } from './models.js';

@@ -3,19 +3,19 @@
  * `part5Plots` and `visualizeWeights` (the course file itself is not part of the homework text).
  *
  * Each plot function draws its panels as interactive uPlot charts in a self-contained HTML
- * report (lib/viz/report.ts; bar charts inline as SVG) and as PNG figures with title, axis
+ * report (scripts/viz/report.ts; bar charts inline as SVG) and as PNG figures with title, axis
  * ticks and labels and a legend, drawn as SVG and rendered without a browser (resvg and the
- * DejaVu font from npm, lib/viz/svgchart.ts). Pass `report` to add the panels to a report you
+ * DejaVu font from npm, scripts/viz/svgchart.ts). Pass `report` to add the panels to a report you
  * write yourself; otherwise `{saveDir}/{filename}.html` is written. PNGs go to
  * `{saveDir}/{filename}_{panel}.png`.
  */
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { type Tensor, tidy } from '../lib/index.js';
-import { Report, type Chart } from '../lib/viz/report.js';
-import { writePng, type RgbaImage } from '../lib/viz/png.js';
-import { Canvas, composeGrid, scaleNearest, TAB10, toHex } from '../lib/viz/images.js';
-import { barChartSvg, lineChartSvg, writeChartPng, type BarChart, type SvgFigure } from '../lib/viz/svgchart.js';
+import { Report, type Chart } from './viz/report.js';
+import { writePng, type RgbaImage } from './viz/png.js';
+import { Canvas, composeGrid, scaleNearest, TAB10, toHex } from './viz/images.js';
+import { barChartSvg, lineChartSvg, writeChartPng, type BarChart, type SvgFigure } from './viz/svgchart.js';
 
 /** What Appendix 3 saves per model (`part3_{name}`). */
 export interface Part3Result {

@@ -8,8 +8,8 @@ import * as torch from '../lib/index.js';
 import { activationCurves, runPart1_1, plotActivations, ACTIVATION_LABELS, ACTIVATION_PANEL_TITLES } from '../scripts/part1_1.js';
 import { MLP, mlpTwin } from '../scripts/mlp.js';
 import { part1CreateDataset, trainMlp, accuracy, part1PlotBoundary, runPart1_2, main as part1Main } from '../scripts/part1_2.js';
-import { encodePng, decodePng, readPng, type RgbaImage } from '../lib/viz/png.js';
-import { svgToPng } from '../lib/viz/svgchart.js';
+import { encodePng, decodePng, readPng, type RgbaImage } from '../scripts/viz/png.js';
+import { svgToPng } from '../scripts/viz/svgchart.js';
 import { count, dark, near } from './pixels.helpers.js';
 
 const G = JSON.parse(readFileSync(new URL('./fixtures/homework12.json', import.meta.url), 'utf8'));

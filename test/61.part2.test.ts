@@ -17,7 +17,7 @@ import {
   FASHION_MNIST_TEST_IMAGES,
   main as part2Main,
 } from '../scripts/part2.js';
-import { readPng, type RgbaImage } from '../lib/viz/png.js';
+import { readPng, type RgbaImage } from '../scripts/viz/png.js';
 
 const G = JSON.parse(readFileSync(new URL('./fixtures/homework12.json', import.meta.url), 'utf8')).conv;
 

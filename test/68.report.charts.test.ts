@@ -1,5 +1,5 @@
 /**
- * Chart PNGs drawn without a browser (lib/viz/svgchart.ts, resvg + DejaVu Sans): 1-2-5 ticks,
+ * Chart PNGs drawn without a browser (scripts/viz/svgchart.ts, resvg + DejaVu Sans): 1-2-5 ticks,
  * their labels, XML escaping, and the rendered pixels: text in the title band and beside the
  * axes, the legend's colours, bar heights proportional to the values; part3Plots writes every
  * panel (the test-accuracy bar chart too) as PNG and the bar chart into its report.
@@ -20,9 +20,9 @@ import {
   writeChartPng,
   textWidth,
   type SvgFigure,
-} from '../lib/viz/svgchart.js';
-import { decodePng } from '../lib/viz/png.js';
-import { Report, type Chart } from '../lib/viz/report.js';
+} from '../scripts/viz/svgchart.js';
+import { decodePng } from '../scripts/viz/png.js';
+import { Report, type Chart } from '../scripts/viz/report.js';
 import { part3Plots, type Part3Result } from '../scripts/utils.js';
 import { writeReport } from '../scripts/report.js';
 import { writeSyntheticResults, curve, MODELS } from './68.report.helpers.js';

@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Canvas } from '../lib/viz/images.js';
-import { writePng } from '../lib/viz/png.js';
+import { Canvas } from '../scripts/viz/images.js';
+import { writePng } from '../scripts/viz/png.js';
 
 export const MODELS = ['mlp_1', 'mlp_2', 'cnn_3', 'cnn_4', 'cnn_5'] as const;
 

@@ -2,7 +2,7 @@
  * The homework report (scripts/report.ts) built from small synthetic results folders: every
  * section and figure present, the parts' curves carried into the charts unchanged, missing parts
  * as "not run" sections, the file self-contained; the live server's page and event stream
- * (lib/viz/live.ts); main.ts's argument plumbing; parts 3-5 publishing their records live.
+ * (scripts/viz/live.ts); main.ts's argument plumbing; parts 3-5 publishing their records live.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,8 +16,8 @@ import { main as part3 } from '../scripts/part3.js';
 import { main as part4 } from '../scripts/part4.js';
 import { main as part5 } from '../scripts/part5.js';
 import { writeSyntheticCifar10 } from '../scripts/cifar.js';
-import { LiveServer, publish, publishRecord, liveServer, type LiveRecord } from '../lib/viz/live.js';
-import { Report } from '../lib/viz/report.js';
+import { LiveServer, publish, publishRecord, liveServer, type LiveRecord } from '../scripts/viz/live.js';
+import { Report } from '../scripts/viz/report.js';
 import { activationCurves } from '../scripts/part1_1.js';
 import { writeSyntheticResults, chartSpecs, MODELS } from './68.report.helpers.js';
 

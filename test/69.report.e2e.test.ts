@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeReport, buildReport } from '../scripts/report.js';
-import { chromiumUnavailable, launchChromium, exportCharts, type Browser, type BrowserPage } from '../lib/viz/export.js';
-import { LiveServer, publish } from '../lib/viz/live.js';
+import { chromiumUnavailable, launchChromium, exportCharts, type Browser, type BrowserPage } from '../scripts/viz/export.js';
+import { LiveServer, publish } from '../scripts/viz/live.js';
 import { writeSyntheticResults } from './68.report.helpers.js';
 
 const unavailable = await chromiumUnavailable();

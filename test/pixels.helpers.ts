@@ -2,7 +2,7 @@
  * Pixel checks for rendered figures (test/60's activations.png, test/68's charts): text is dark
  * pixels in a region, a series is pixels near its colour.
  */
-import type { RgbaImage } from '../lib/viz/png.js';
+import type { RgbaImage } from '../scripts/viz/png.js';
 
 /** Pixels in the box [x0, x1) × [y0, y1) (image pixels) that satisfy `pred`. */
 export function count(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number {

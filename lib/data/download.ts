@@ -21,8 +21,7 @@ import {
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve, dirname, isAbsolute, sep, basename } from 'node:path';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { describe } from '../dtype.js';
 import { checkOptions, expectString, expectBool } from '../errors.js';
 import { createProgress, type Progress } from './progress.js';
@@ -93,16 +92,14 @@ function parseUrl(url: string, fn: string): URL {
   return u;
 }
 
-function get(url: string, timeoutMs: number, fn: string, redirects = 0): Promise<http.IncomingMessage> {
+/**
+ * GET `url` (following up to 5 redirects), resolving to the 200 response. node:http and node:https
+ * are loaded here, on the first download, so that importing the library loads no network code.
+ */
+async function get(url: string, timeoutMs: number, fn: string, redirects = 0): Promise<IncomingMessage> {
+  const u = parseUrl(url, fn);
+  const mod = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((res, rej) => {
-    let u: URL;
-    try {
-      u = parseUrl(url, fn);
-    } catch (e) {
-      rej(e);
-      return;
-    }
-    const mod = u.protocol === 'https:' ? https : http;
     const req = mod.get(u, { headers: { 'user-agent': 'torchnode' } }, (r) => {
       const status = r.statusCode ?? 0;
       if (status >= 300 && status < 400 && r.headers.location) {

@@ -4,8 +4,8 @@
  * Only the colouring of final pixel buffers happens in JS; normalisation of tensor data runs
  * in LibTorch.
  */
-import { Tensor } from '../tensor.js';
-import { tidy } from '../scope.js';
+import { Tensor } from '../../lib/tensor.js';
+import { tidy } from '../../lib/scope.js';
 import type { RgbaImage } from './png.js';
 
 /** An RGB colour, components 0..255. */

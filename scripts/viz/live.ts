@@ -1,6 +1,6 @@
 /**
  * Live training charts, TensorBoard-style: an HTTP server on 127.0.0.1 serves the report page
- * (lib/viz/report.ts in live mode) and a server-sent-events stream of training records; the page
+ * (scripts/viz/report.ts in live mode) and a server-sent-events stream of training records; the page
  * adds each record to its charts as it arrives, so curves grow while a model trains.
  *
  *     const live = await LiveServer.start({ html: (events) => report.toHtml({ live: { events } }) });

@@ -25,13 +25,13 @@ export interface Chart {
   width?: number;
   height?: number;
   /**
-   * File-name stem for exports (lib/viz/export.ts writes `{name}.png`); default: the report's
+   * File-name stem for exports (scripts/viz/export.ts writes `{name}.png`); default: the report's
    * chart prefix (see Report.chartPrefix) and the title as a slug. Unique names are enforced.
    */
   name?: string;
 }
 
-/** An SVG figure to embed inline (e.g. a bar chart of lib/viz/svgchart.ts). */
+/** An SVG figure to embed inline (e.g. a bar chart of scripts/viz/svgchart.ts). */
 export interface ReportSvg {
   title: string;
   /** The SVG document: `<svg ...>...</svg>`, no scripts and no links (the report stays self-contained). */
@@ -92,7 +92,7 @@ export function slug(s: string): string {
 /** Options of Report.toHtml. */
 export interface HtmlOptions {
   /**
-   * Live mode (lib/viz/live.ts): the page subscribes to server-sent events at this URL, draws
+   * Live mode (scripts/viz/live.ts): the page subscribes to server-sent events at this URL, draws
    * a "Live training" section from `record` events, and reloads on `rebuild`. Omit it for the
    * self-contained file, which then contains no script that reaches the network.
    */
