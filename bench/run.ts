@@ -17,7 +17,7 @@
  * LibTorch, the floor for the binding's own overhead (TS ÷ C++). run.ts compiles each once into .bench/ with
  * $CXX (g++) against the LibTorch the addon uses; without a compiler its columns are left out.
  *
- * Usage: npm run bench [-- --only ops,models,data,floor] [--scale 0.2] [--rounds 3] [--stat min] [--runner tsx] [--no-cpp]
+ * Usage: npm run bench [-- --only ops,models,data,literal,floor] [--scale 0.2] [--rounds 3] [--stat min] [--runner tsx] [--no-cpp]
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync, renameSync, mkdtempSync, rmSync, existsSync, statSync, mkdirSync } from 'node:fs';
@@ -68,7 +68,7 @@ async function tsSide(name: string): Promise<string[]> {
   return [out];
 }
 // 'gpu' runs only when asked for (scripts/gpu-check.sh does): it needs a CUDA build and a GPU.
-const suites = values.only ? values.only.split(',') : ['ops', 'models', 'data', 'floor'];
+const suites = values.only ? values.only.split(',') : ['ops', 'models', 'data', 'literal', 'floor'];
 const scale = Number(values.scale);
 const rounds = Math.max(1, Number(values.rounds));
 
@@ -315,7 +315,24 @@ for (const suite of suites) {
   console.log(
     `| peak RSS | ${rss.ts.toFixed(0)} MB | ${rss.py.toFixed(0)} MB | ${(rss.ts / rss.py).toFixed(2)} | |${hasCpp ? ` ${cppRss!.toFixed(0)} MB | ${(rss.ts / cppRss!).toFixed(2)} |` : ''}`,
   );
-  all[suite] = { rows, peakRssMB: { ...rss, ...(cppRss === undefined ? {} : { cpp: cppRss }) } };
+  // Suites that measure memory over a run (literal): live tensors and RSS after warm-up vs the end.
+  const mem = perRound.map(([t, p]) => ({
+    ts: t.memory as Record<string, Record<string, number>> | undefined,
+    py: p.memory as Record<string, Record<string, number>> | undefined,
+  }));
+  if (mem[0].ts) {
+    console.log(
+      '\n| loop (last round) | steps | max live tensors | RSS after warm-up | RSS at the end | growth | Python growth |\n|---|---:|---:|---:|---:|---:|---:|',
+    );
+    const last = mem[mem.length - 1];
+    for (const [k, v] of Object.entries(last.ts!)) {
+      const py = last.py?.[k];
+      console.log(
+        `| ${k} | ${v.steps} | ${v.maxLiveTensors} | ${v.rssWarmMB.toFixed(0)} MB | ${v.rssEndMB.toFixed(0)} MB | ${v.rssGrowthPct.toFixed(1)} % | ${py ? `${py.rssGrowthPct.toFixed(1)} %` : ''} |`,
+      );
+    }
+  }
+  all[suite] = { rows, peakRssMB: { ...rss, ...(cppRss === undefined ? {} : { cpp: cppRss }) }, ...(mem[0].ts ? { memory: mem } : {}) };
 }
 
 // ---- compute floor ---------------------------------------------------------------------------
