@@ -11,7 +11,8 @@
  * device, G generator, Str string, X a type the facade does not pass (always defaulted); `[]`
  * marks a list and a trailing `?` a parameter that takes null.
  */
-import { Generator, Tensor, op, wrap } from './tensor.js';
+import { Tensor, op, wrap } from './tensor.js';
+import { Generator } from './random.js';
 import { describe, dtypeCode, dtypeFromCode } from './dtype.js';
 import { apiFunction, runAs } from './errors.js';
 

@@ -9,7 +9,6 @@ import { availableParallelism } from 'node:os';
 import { native, buildInfo } from './native.js';
 export {
   Tensor,
-  Generator,
   ValuesIndices,
   slice,
   tensor,
@@ -58,7 +57,7 @@ export type { DType, TypedArray, DataOf } from './dtype.js';
 export { tidy, keep, dispose, memory, type Owned } from './scope.js';
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, inferenceMode, isInferenceModeEnabled } from './autograd.js';
 export * as autograd from './autograd.js';
-export { manualSeed, initialSeed, getRngState, setRngState } from './random.js';
+export { Generator, manualSeed, initialSeed, getRngState, setRngState } from './random.js';
 export { setPrintOptions, type PrintOptions } from './format.js';
 export * from './functional.js';
 export * as cuda from './cuda.js';

@@ -21,6 +21,7 @@ import {
 } from './dtype.js';
 import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
 import { formatTensor } from './format.js';
+import { Generator } from './random.js';
 
 /** A JS scalar operand: numbers (integral values act as Python ints), booleans, bigints (int64). */
 export type Scalar = number | boolean | bigint;
@@ -127,32 +128,6 @@ export interface CreationOptions {
 export interface RandomOptions extends CreationOptions {
   generator?: Generator;
 }
-
-/** A random-number generator, as `torch.Generator`. */
-export class Generator {
-  /** @internal */ _id: number;
-  constructor(device: Device = 'cpu') {
-    this._id = native.newGenerator(deviceArg(device, 'Generator: device'));
-    generatorRegistry.register(this, this._id);
-  }
-  /** Seeds this generator; returns it, like Python's `manual_seed`, so calls chain. */
-  manualSeed(seed: number | bigint): this {
-    if (typeof seed !== 'bigint') expectInt(seed, 'Generator.manualSeed: seed');
-    native.generatorManualSeed(this._id, seed);
-    return this;
-  }
-  initialSeed(): bigint {
-    return native.generatorInitialSeed(this._id);
-  }
-  getState(): Tensor {
-    return wrap(native.generatorGetState(this._id));
-  }
-  setState(state: Tensor): this {
-    native.generatorSetState(this._id, h(state, 'Generator.setState: state'));
-    return this;
-  }
-}
-const generatorRegistry = new FinalizationRegistry<number>((id) => native.releaseGenerator(id));
 
 // A collected handle frees only the addon's id for it: the hook stays registered, as in PyTorch.
 const hookIdRegistry = new FinalizationRegistry<number>((id) => native.releaseHookId(id));

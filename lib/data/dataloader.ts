@@ -12,7 +12,8 @@
  * datasets) are gathered in LibTorch with one index_select per tensor; others use `get(i)` and
  * `collate` (default: stack). Yielded tensors belong to the caller (`dispose()` or a tidy scope).
  */
-import { type Tensor, Generator, tensor, stack, isTensor } from '../tensor.js';
+import { type Tensor, tensor, stack, isTensor } from '../tensor.js';
+import { Generator } from '../random.js';
 import { tidy, dispose } from '../scope.js';
 import { describe } from '../dtype.js';
 import { checkOptions, expectBool, expectPositiveInt } from '../errors.js';

@@ -4,7 +4,8 @@
  * A dataset may also implement `getBatch(indices)`: the DataLoader then gathers a whole batch
  * in LibTorch (one `index_select` per stored tensor) instead of calling `get(i)` per sample.
  */
-import { type Tensor, Generator, tensor, randperm, isTensor } from '../tensor.js';
+import { type Tensor, tensor, randperm, isTensor } from '../tensor.js';
+import { Generator } from '../random.js';
 import { tidy, keep } from '../scope.js';
 import { describe } from '../dtype.js';
 import { expectNonNegInt } from '../errors.js';

@@ -4,7 +4,8 @@
  * (`int(torch.empty((), dtype=torch.int64).random_().item())`) when its iteration starts, seeds a
  * fresh Generator with it and permutes with `randperm(n, generator)`.
  */
-import { type Tensor, Generator, op, empty, randperm, randint } from '../tensor.js';
+import { type Tensor, op, empty, randperm, randint } from '../tensor.js';
+import { Generator } from '../random.js';
 import { tidy } from '../scope.js';
 import { describe } from '../dtype.js';
 import { checkOptions, expectBool, expectInt, expectPositiveInt } from '../errors.js';

@@ -3,7 +3,8 @@
  * one permutation that every rank computes identically from `seed + epoch`.
  */
 import { nativeDistributed } from './backend.js';
-import { Generator, randperm } from '../tensor.js';
+import { randperm } from '../tensor.js';
+import { Generator } from '../random.js';
 import { describe } from '../dtype.js';
 import { checkOptions } from '../errors.js';
 

@@ -342,7 +342,7 @@ function main(): void {
 
   methodEntries.sort((a, b) => a.js.localeCompare(b.js));
   const typeImports =
-    "import type { Generator, Scalar, Device } from '../tensor.js';\nimport type { DType } from '../dtype.js';\nimport type { MemoryFormat } from '../dispatch.js';\n";
+    "import type { Scalar, Device } from '../tensor.js';\nimport type { Generator } from '../random.js';\nimport type { DType } from '../dtype.js';\nimport type { MemoryFormat } from '../dispatch.js';\n";
   files['tensor.generated.ts'] =
     HEADER(`${methodEntries.length} Tensor methods.`) +
     "import { Tensor } from '../tensor.js';\n" +
