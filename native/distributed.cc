@@ -3,9 +3,9 @@
 //
 // Threading: collectives are *enqueued* on the JS thread (argument checks throw synchronously,
 // and every rank enqueues in program order, which is what keeps ranks matched); Gloo runs them on
-// its own threads; one AsyncWorker per call waits for completion (with a timeout) off the JS
-// thread so the event loop stays free. Tensor handles are resolved to at::Tensor on the JS
-// thread only; the worker holds at::Tensor references (refcounts are thread-safe), never the
+// its own threads; one waiter thread per environment waits for their completion (with a timeout)
+// off the JS thread and off libuv's pool, so the event loop and fs/dns/crypto stay free. Tensor handles are resolved to
+// at::Tensor on the JS thread only; the worker holds at::Tensor references (refcounts are thread-safe), never the
 // handle table.
 //
 // Builds without Gloo/c10d (TORCHNODE_DISTRIBUTED undefined) export the same functions;
@@ -21,7 +21,7 @@
 // ProcessGroupNCCL): backend 'nccl' builds c10d::ProcessGroupNCCL over the same TCPStore/PrefixStore
 // rendezvous, and the collectives go through the same functions. Its Work is asynchronous on
 // NCCL's own CUDA stream, and Work::wait() only makes the *calling thread's* current stream wait
-// for it (it blocks the host only with TORCH_NCCL_BLOCKING_WAIT). So the WaitWorker polls
+// for it (it blocks the host only with TORCH_NCCL_BLOCKING_WAIT). So the waiter polls
 // Work::isCompleted() (a non-blocking CUDA event query) against the timeout, then calls wait() to
 // rethrow NCCL errors, as c10d's Work.hpp prescribes for pollers: a Promise resolves once the GPU
 // has written the result, the same contract as Gloo's.
@@ -48,6 +48,8 @@
 #endif
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -75,6 +77,7 @@ struct DistState {
   int world = -1;
   Millis timeout{30 * 60 * 1000};
   bool initializing = false;
+  std::shared_ptr<class Waiter> waiter;  // started by the first collective (Queue)
 };
 
 std::mutex g_mutex;
@@ -167,72 +170,143 @@ std::string Clean(const std::string& op, const std::string& msg, Millis timeout)
   return op + ": " + m;
 }
 
-// Resolves with undefined once `works` have all completed; rejects with the first error.
-class WaitWorker : public Napi::AsyncWorker {
+// One collective call's completion: its works, what runs after them, and its Promise.
+struct WaitJob {
+  std::string op;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  Millis timeout{0};
+  std::function<void()> after;   // on the waiter thread once the works completed
+  bool poll = false;             // NCCL works (see the top of this file)
+  std::function<void()> finish;  // NCCL: waits for the CUDA stream that `after` queued its arithmetic on
+  napi_deferred deferred = nullptr;
+  std::string error;  // empty: resolve
+};
+
+// Waits until the GPU has finished `w` or the timeout passed; then wait() rethrows its error.
+void PollUntilDone(c10d::Work& w, Millis timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto nap = std::chrono::microseconds(20);
+  while (!w.isCompleted()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("Timed out: the NCCL collective had not completed on the GPU");
+    }
+    std::this_thread::sleep_for(nap);
+    if (nap < std::chrono::microseconds(1000)) nap *= 2;
+  }
+  w.wait();
+}
+
+void RunJob(WaitJob& j) {
+  try {
+    for (auto& w : j.works) {
+      if (j.poll)
+        PollUntilDone(*w, j.timeout);
+      else
+        w->wait(j.timeout);
+    }
+    if (j.after) {
+      at::NoGradGuard no_grad;  // in-place arithmetic on leaves that require grad, as torch.distributed does
+      j.after();
+    }
+    if (j.finish) j.finish();
+  } catch (const c10::Error& e) {
+    j.error = Clean(j.op, e.what_without_backtrace(), j.timeout);
+  } catch (const std::exception& e) {
+    j.error = Clean(j.op, e.what(), j.timeout);
+  } catch (...) {
+    j.error = j.op + ": unknown native error";
+  }
+  j.works.clear();
+  j.after = nullptr;
+  j.finish = nullptr;
+}
+
+// The collectives' completions are waited for on one thread per environment, in the order they
+// were enqueued (every rank enqueues in program order), and reported to JS through a thread-safe
+// function. Not on libuv's pool: its 4 threads are shared with fs, dns, zlib and crypto, and with
+// one blocked wait per pending collective, 4 collectives awaiting a slow peer stalled a small
+// fs.readFile for 5 s.
+class Waiter : public std::enable_shared_from_this<Waiter> {
  public:
-  // poll: NCCL works (see the top of this file); finish: runs after `after` (NCCL: waits for the
-  // CUDA stream that `after` queued its arithmetic on).
-  WaitWorker(Napi::Env env, std::string op, std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout,
-             std::function<void()> after, bool poll = false, std::function<void()> finish = nullptr)
-      : Napi::AsyncWorker(env, "torchnode.distributed"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        op_(std::move(op)),
-        works_(std::move(works)),
-        timeout_(timeout),
-        after_(std::move(after)),
-        poll_(poll),
-        finish_(std::move(finish)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  // Waits until the GPU has finished `w` or the timeout passed; then wait() rethrows its error.
-  void PollUntilDone(c10d::Work& w) {
-    auto deadline = std::chrono::steady_clock::now() + timeout_;
-    auto nap = std::chrono::microseconds(20);
-    while (!w.isCompleted()) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        throw std::runtime_error("Timed out: the NCCL collective had not completed on the GPU");
-      }
-      std::this_thread::sleep_for(nap);
-      if (nap < std::chrono::microseconds(1000)) nap *= 2;
-    }
-    w.wait();
+  static std::shared_ptr<Waiter> Start(Napi::Env env) {
+    auto w = std::make_shared<Waiter>();
+    w->tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                             "torchnode.distributed.wait", 0, 1);
+    w->tsfn_.Unref(env);  // an idle waiter does not keep the process alive; pending collectives do
+    w->thread_ = std::thread([w] { w->Loop(); });
+    // Registered after the thread-safe function's own hook, so it runs first (hooks run in reverse):
+    // the thread stops calling into it before Node closes it.
+    napi_add_env_cleanup_hook(
+        env, [](void* arg) { static_cast<Waiter*>(arg)->Stop(); }, w.get());
+    return w;
   }
 
-  void Execute() override {
-    try {
-      for (auto& w : works_) {
-        if (poll_)
-          PollUntilDone(*w);
-        else
-          w->wait(timeout_);
-      }
-      if (after_) {
-        at::NoGradGuard no_grad;  // in-place arithmetic on leaves that require grad, as torch.distributed does
-        after_();
-      }
-      if (finish_) finish_();
-    } catch (const c10::Error& e) {
-      SetError(Clean(op_, e.what_without_backtrace(), timeout_));
-    } catch (const std::exception& e) {
-      SetError(Clean(op_, e.what(), timeout_));
-    } catch (...) {
-      SetError(op_ + ": unknown native error");
+  // JS thread.
+  void Push(Napi::Env env, std::unique_ptr<WaitJob> j) {
+    if (pending_++ == 0) tsfn_.Ref(env);
+    {
+      std::lock_guard<std::mutex> l(m_);
+      q_.push_back(std::move(j));
     }
-    works_.clear();
-    after_ = nullptr;
-    finish_ = nullptr;
+    cv_.notify_one();
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+  ~Waiter() {
+    if (thread_.joinable()) thread_.detach();
+  }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  std::string op_;
-  std::vector<c10::intrusive_ptr<c10d::Work>> works_;
-  Millis timeout_;
-  std::function<void()> after_;
-  bool poll_;
-  std::function<void()> finish_;
+  void Loop() {
+    for (;;) {
+      std::unique_ptr<WaitJob> j;
+      {
+        std::unique_lock<std::mutex> l(m_);
+        cv_.wait(l, [&] { return stop_ || !q_.empty(); });
+        if (stop_) return;
+        j = std::move(q_.front());
+        q_.pop_front();
+      }
+      RunJob(*j);
+      std::lock_guard<std::mutex> l(m_);
+      if (stop_) return;  // the environment is gone: nobody awaits the Promise
+      WaitJob* raw = j.release();
+      auto self = shared_from_this();
+      if (tsfn_.NonBlockingCall(
+              raw, [self](Napi::Env env, Napi::Function, WaitJob* job) { self->Complete(env, job); }) != napi_ok)
+        delete raw;
+    }
+  }
+
+  // JS thread: settles the Promise.
+  void Complete(Napi::Env env, WaitJob* job) {
+    std::unique_ptr<WaitJob> j(job);
+    if (env == nullptr) return;
+    Napi::HandleScope scope(env);
+    if (j->error.empty())
+      napi_resolve_deferred(env, j->deferred, env.Undefined());
+    else
+      napi_reject_deferred(env, j->deferred, Napi::Error::New(env, j->error).Value());
+    if (--pending_ == 0) tsfn_.Unref(env);
+  }
+
+  // Environment teardown (JS thread): the thread ends after its current wait, detached.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      stop_ = true;
+      q_.clear();
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.detach();
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<WaitJob>> q_;
+  bool stop_ = false;
+  int pending_ = 0;  // JS thread only
+  Napi::ThreadSafeFunction tsfn_;
+  std::thread thread_;
 };
 
 // Builds the store and the group off the JS thread: rendezvous blocks until every rank joined.
@@ -368,10 +442,18 @@ Napi::Value Queue(Napi::Env env, DistState& st, const std::string& op,
   bool nccl = IsNccl(st);
   std::function<void()> finish;
   if (nccl && after) finish = StreamSync(written);
-  auto* w = new WaitWorker(env, op, std::move(works), timeout, std::move(after), nccl, std::move(finish));
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  if (!st.waiter) st.waiter = Waiter::Start(env);
+  auto j = std::make_unique<WaitJob>();
+  j->op = op;
+  j->works = std::move(works);
+  j->timeout = timeout;
+  j->after = std::move(after);
+  j->poll = nccl;
+  j->finish = std::move(finish);
+  napi_value promise;
+  NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &j->deferred, &promise), Napi::Value());
+  st.waiter->Push(env, std::move(j));
+  return Napi::Value(env, promise);
 }
 
 std::vector<at::Tensor> TensorsArg(Napi::Env env, const Napi::Value& v, const char* what) {

@@ -63,6 +63,23 @@ test('collectives across 2 processes: allReduce (all ops), broadcast, allGather,
   assert.equal(r0.afterDestroy, false);
 });
 
+test('8 collectives awaiting a late peer leave the event loop and libuv pool free (fs, crypto answer at once)', { skip }, async () => {
+  const prefix = join(mkdtempSync(join(tmpdir(), 'tn-dist-')), 'resp');
+  const { code, out } = await runLauncher(WORKER, ['responsive', prefix]);
+  assert.equal(code, 0, out);
+  const [r0, r1] = results(prefix);
+  console.log(
+    `while 8 collectives waited: readFile ${r0.readFileMs.toFixed(1)} ms, 4 pbkdf2 ${r0.cryptoMs.toFixed(1)} ms; the collectives completed ${r0.collectivesWaitedMs.toFixed(0)} ms later`,
+  );
+  // With one blocked libuv thread per collective (4 threads), these waited for the peer: ~1.3 s.
+  assert.ok(r0.readFileMs < 250, `readFile took ${r0.readFileMs} ms`);
+  assert.ok(r0.cryptoMs < 250, `pbkdf2 took ${r0.cryptoMs} ms`);
+  assert.ok(r0.collectivesWaitedMs > 500, 'the collectives were still waiting for rank 1 when fs and crypto answered');
+  const sums = Array.from({ length: 8 }, (_, i) => [1, 1, 1, 1].map(() => 2 * i + 1));
+  assert.deepEqual(r0.sums, sums);
+  assert.deepEqual(r1.sums, sums);
+});
+
 test('a collective whose peer never joins it rejects with a timeout error', { skip }, async () => {
   const prefix = join(mkdtempSync(join(tmpdir(), 'tn-dist-')), 'to');
   const { code, out } = await runLauncher(WORKER, ['collective-timeout', prefix]);

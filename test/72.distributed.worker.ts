@@ -60,6 +60,32 @@ if (mode === 'collectives') {
     await new Promise((r) => setTimeout(r, 4000));
   }
   dist.destroyProcessGroup();
+} else if (mode === 'responsive') {
+  // Rank 0 enqueues 8 allReduces; rank 1 joins them 1.5 s later. Meanwhile rank 0's event loop
+  // and libuv's pool (fs, crypto) must answer at once.
+  await dist.initProcessGroup({ initMethod: 'env://', timeout: 20000 });
+  await dist.barrier();
+  const ts = Array.from({ length: 8 }, (_, i) => torch.full([4], i + rank));
+  if (rank === 0) {
+    const pending = Promise.all(ts.map((t) => dist.allReduce(t)));
+    await new Promise((r) => setTimeout(r, 200));
+    const { readFile } = await import('node:fs/promises');
+    const { pbkdf2 } = await import('node:crypto');
+    const t0 = performance.now();
+    await readFile(new URL(import.meta.url));
+    out.readFileMs = performance.now() - t0;
+    const t1 = performance.now();
+    await Promise.all(Array.from({ length: 4 }, () => new Promise((r) => pbkdf2('x', 'y', 1, 32, 'sha256', r))));
+    out.cryptoMs = performance.now() - t1;
+    const t2 = performance.now();
+    await pending;
+    out.collectivesWaitedMs = performance.now() - t2;
+  } else {
+    await new Promise((r) => setTimeout(r, 1500));
+    await Promise.all(ts.map((t) => dist.allReduce(t)));
+  }
+  out.sums = ts.map((t) => t.tolist());
+  dist.destroyProcessGroup();
 } else if (mode === 'fail') {
   // Supervision: rank 1 fails, rank 0 would wait forever.
   if (rank === 1) throw new Error('rank 1 fails on purpose');
