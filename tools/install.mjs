@@ -1,7 +1,7 @@
 // `npm install torchnode`: use the prebuilt binary when it loads against the LibTorch on this
 // machine; otherwise build from source with cmake-js (LibTorch found as in cmake/LibTorch.cmake).
 // In a development checkout (a .git folder) nothing happens: tools/setup.sh builds there.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -53,3 +53,14 @@ if (r.status !== 0) {
   );
   process.exit(r.status ?? 1);
 }
+
+// Inside node_modules only the binaries stay: the precompiled header alone is ~450 MB, and the
+// object files and CMake's cache are of no use once the addon is linked.
+const buildDir = join(root, 'build');
+for (const entry of readdirSync(buildDir)) {
+  if (entry !== 'Release') rmSync(join(buildDir, entry), { recursive: true, force: true });
+}
+for (const entry of readdirSync(join(buildDir, 'Release'))) {
+  if (!/^torchnode(_gc)?\.(node|so)$/.test(entry)) rmSync(join(buildDir, 'Release', entry), { recursive: true, force: true });
+}
+console.log('torchnode: built from source; build intermediates removed');
