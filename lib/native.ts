@@ -11,6 +11,15 @@ import { existsSync } from 'node:fs';
 /** A tensor handle: an index into the addon's tensor table. */
 export type Handle = number;
 
+/** A TS nn.Module tree as jit.trace hands it to the addon. */
+export interface TraceTree {
+  type: string;
+  training: boolean;
+  params: [string, Handle][];
+  buffers: [string, Handle][];
+  children: [string, TraceTree][];
+}
+
 /** What the addon was built against. */
 export interface BuildInfo {
   torchVersion: string;
@@ -121,6 +130,12 @@ export interface NativeAddon {
   jitLoad(path: string, device?: string): number;
   jitForward(m: number, inputs: Handle[]): unknown;
   jitRelease(m: number): void;
+  /** Traces `fn` (a TS module's forward) on `inputs` into a TorchScript module mirroring `tree`. */
+  jitTrace(tree: TraceTree, inputs: Handle[], fn: (inputs: Handle[]) => unknown): number;
+  /** Saves a script module to `path`, or returns the archive's bytes. */
+  jitSave(m: number, path?: string): ArrayBuffer | undefined;
+  jitLoadBytes(bytes: Uint8Array, device?: string): number;
+  jitNamed(m: number, kind: 'parameters' | 'buffers' | 'state'): [string, Handle][];
   jitTrain(m: number, train: boolean): void;
   jitIsTraining(m: number): boolean;
   // torch.distributed (native/distributed.cc); collectives resolve when Gloo (or NCCL, on the

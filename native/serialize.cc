@@ -9,6 +9,11 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/export.h>
 #include <torch/csrc/jit/serialization/pickler.h>
+#include <torch/csrc/jit/frontend/tracer.h>
+#include <torch/csrc/jit/passes/fixup_trace_scope_blocks.h>
+#include <torch/csrc/jit/passes/normalize_ops.h>
+
+#include <sstream>
 
 namespace torchnode {
 
@@ -170,7 +175,158 @@ static Napi::Value JitRelease(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---- jit.trace -----------------------------------------------------------------------
+
+// A torch::jit::Module mirroring a TS nn.Module tree: {type, params: [[name, h]], buffers: [[name, h]],
+// children: [[name, tree]]}. It holds the very tensors the TS module holds, so that the tracer
+// records them as the module's attributes (prim::GetAttr), as Python's trace_module does.
+static torch::jit::Module BuildModule(Napi::Env env, const Napi::Object& tree,
+                                      const std::shared_ptr<torch::jit::CompilationUnit>& cu, int depth) {
+  if (depth > 64) throw std::invalid_argument("the module tree is nested too deeply");
+  std::string type = tree.Get("type").As<Napi::String>().Utf8Value();
+  torch::jit::Module m(c10::QualifiedName("__torch__.torchnode." + type), cu, /*shouldMangle=*/true);
+  // Every nn.Module has it (Module::train and Python's .training read it).
+  m.register_attribute("training", c10::BoolType::get(), tree.Get("training").ToBoolean().Value());
+  auto& st = State(env);
+  auto each = [&](const char* key, auto&& f) {
+    Napi::Array a = tree.Get(key).As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Array kv = a.Get(i).As<Napi::Array>();
+      f(kv.Get(0u).As<Napi::String>().Utf8Value(), kv.Get(1u));
+    }
+  };
+  each("params", [&](const std::string& name, const Napi::Value& v) {
+    m.register_parameter(name, st.tensors.Get(v, name.c_str()), /*is_buffer=*/false);
+  });
+  each("buffers", [&](const std::string& name, const Napi::Value& v) {
+    m.register_buffer(name, st.tensors.Get(v, name.c_str()));
+  });
+  each("children", [&](const std::string& name, const Napi::Value& v) {
+    m.register_module(name, BuildModule(env, v.As<Napi::Object>(), cu, depth + 1));
+  });
+  return m;
+}
+
+static c10::IValue TracedResult(Napi::Env env, const Napi::Value& v, int depth) {
+  if (depth > 16) throw std::invalid_argument("the traced function's result is nested too deeply");
+  if (v.IsNumber()) return c10::IValue(State(env).tensors.Get(v, "result"));
+  if (v.IsArray()) {
+    Napi::Array a = v.As<Napi::Array>();
+    std::vector<c10::IValue> items;
+    for (uint32_t i = 0; i < a.Length(); ++i) items.push_back(TracedResult(env, a.Get(i), depth + 1));
+    return c10::ivalue::Tuple::create(std::move(items));
+  }
+  throw std::invalid_argument("the traced forward must return a Tensor or an array of Tensors (nested)");
+}
+
+// jitTrace(tree, inputs: handle[], fn(handles) -> handle | nested handle[]) -> script module id.
+// fn runs the TS module's forward once on the tracer's inputs: every op it calls goes through
+// LibTorch's dispatcher, where the tracer records it.
+TN_FN(JitTrace, "jit.trace") {
+  Napi::Env env = info.Env();
+  auto& st = State(env);
+  Napi::Array in = info[1].As<Napi::Array>();
+  Napi::Function fn = info[2].As<Napi::Function>();
+  auto cu = std::make_shared<torch::jit::CompilationUnit>();
+  torch::jit::Module root = BuildModule(env, info[0].As<Napi::Object>(), cu, 0);
+  torch::jit::Stack inputs;
+  for (uint32_t i = 0; i < in.Length(); ++i) inputs.emplace_back(st.tensors.Get(in.Get(i), "exampleInputs"));
+  auto traced_fn = [&](torch::jit::Stack args) -> torch::jit::Stack {
+    Napi::Array hs = Napi::Array::New(env, args.size());
+    std::vector<int32_t> made;
+    for (size_t i = 0; i < args.size(); ++i) {
+      int32_t h = st.tensors.Put(args[i].toTensor());
+      made.push_back(h);
+      hs.Set(static_cast<uint32_t>(i), Napi::Number::New(env, h));
+    }
+    Napi::Value out = fn.Call({hs});  // a JS exception becomes a C++ one here (NAPI_CPP_EXCEPTIONS)
+    c10::IValue result = TracedResult(env, out, 0);
+    for (int32_t h : made) st.tensors.Release(h);
+    return {result};
+  };
+  std::shared_ptr<torch::jit::tracer::TracingState> state;
+  try {
+    state = torch::jit::tracer::trace(
+                std::move(inputs), traced_fn, [](const at::Tensor&) { return std::string(); },
+                /*strict=*/false, /*force_outplace=*/false, &root)
+                .first;
+  } catch (...) {
+    torch::jit::tracer::abandon();
+    throw;
+  }
+  auto graph = state->graph;
+  torch::jit::FixupTraceScopeBlocks(graph, &root);
+  torch::jit::NormalizeOps(graph);
+  auto method = c10::QualifiedName(*root.type()->name(), "forward");
+  auto* f = root._ivalue()->compilation_unit()->create_function(method, graph);
+  root.type()->addMethod(f);
+  auto m = std::make_shared<ScriptModule>();
+  m->module = root;
+  return Napi::Number::New(env, st.script_modules.Put(std::move(m)));
+}
+
+// jitSave(m, path?) -> undefined, or the archive's bytes when no path is given.
+TN_FN(JitSave, "jit.save") {
+  Napi::Env env = info.Env();
+  ScriptModule& m = GetModule(info);
+  if (info[1].IsString()) {
+    m.module.save(info[1].As<Napi::String>().Utf8Value());
+    return env.Undefined();
+  }
+  std::ostringstream out;
+  m.module.save(out);
+  std::string bytes = out.str();
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes.size());
+  if (!bytes.empty()) std::memcpy(ab.Data(), bytes.data(), bytes.size());
+  return ab;
+}
+
+// jitLoadBytes(bytes: Uint8Array, device?) -> id
+TN_FN(JitLoadBytes, "jit.load") {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array b = info[0].As<Napi::Uint8Array>();
+  std::istringstream in(std::string(reinterpret_cast<const char*>(b.Data()), b.ByteLength()));
+  auto m = std::make_shared<ScriptModule>();
+  if (info.Length() > 1 && info[1].IsString())
+    m->module = torch::jit::load(in, ToDevice(info[1], "device"));
+  else
+    m->module = torch::jit::load(in);
+  return Napi::Number::New(env, State(env).script_modules.Put(std::move(m)));
+}
+
+// jitNamed(m, 'parameters' | 'buffers' | 'state') -> [name, handle][] (recursive, dotted names)
+TN_FN(JitNamed, "jit.named") {
+  Napi::Env env = info.Env();
+  ScriptModule& m = GetModule(info);
+  std::string kind = info[1].As<Napi::String>().Utf8Value();
+  std::vector<std::pair<std::string, at::Tensor>> items;
+  if (kind == "parameters") {
+    for (const auto& p : m.module.named_parameters(/*recurse=*/true)) items.emplace_back(p.name, p.value);
+  } else if (kind == "buffers") {
+    for (const auto& b : m.module.named_buffers(/*recurse=*/true)) items.emplace_back(b.name, b.value);
+  } else {
+    // state_dict's order: each module's parameters, then its buffers, modules in definition order.
+    for (const auto& sub : m.module.named_modules()) {
+      std::string prefix = sub.name.empty() ? "" : sub.name + ".";
+      for (const auto& p : sub.value.named_parameters(/*recurse=*/false)) items.emplace_back(prefix + p.name, p.value);
+      for (const auto& b : sub.value.named_buffers(/*recurse=*/false)) items.emplace_back(prefix + b.name, b.value);
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    Napi::Array kv = Napi::Array::New(env, 2);
+    kv.Set(0u, Napi::String::New(env, items[i].first));
+    kv.Set(1u, WrapTensor(env, items[i].second));
+    out.Set(static_cast<uint32_t>(i), kv);
+  }
+  return out;
+}
+
 void InitSerialize(Napi::Env env, Napi::Object exports) {
+  exports.Set("jitTrace", Napi::Function::New(env, JitTrace, "jitTrace"));
+  exports.Set("jitSave", Napi::Function::New(env, JitSave, "jitSave"));
+  exports.Set("jitLoadBytes", Napi::Function::New(env, JitLoadBytes, "jitLoadBytes"));
+  exports.Set("jitNamed", Napi::Function::New(env, JitNamed, "jitNamed"));
   exports.Set("pickleSave", Napi::Function::New(env, PickleSave, "pickleSave"));
   exports.Set("jitLoad", Napi::Function::New(env, JitLoad, "jitLoad"));
   exports.Set("jitForward", Napi::Function::New(env, JitForward, "jitForward"));

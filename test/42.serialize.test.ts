@@ -607,3 +607,96 @@ test('save to a writer and load from bytes (Buffer, Uint8Array, ArrayBuffer), as
   assert.deepEqual([...again.keys()], ['1', '0', 'b']);
   w.dispose();
 });
+
+// ---- jit.trace: a TS module recorded by LibTorch's tracer, run by Python ----
+
+class LstmHead extends nn.Module {
+  lstm = new nn.LSTM(5, 6, { numLayers: 2, batchFirst: true });
+  head = new nn.Linear(6, 3);
+  override forward(x: Tensor): [Tensor, [Tensor, Tensor]] {
+    const [out, [h, c]] = this.lstm.call(x) as [Tensor, [Tensor, Tensor]];
+    return [this.head.call(out).logSoftmax(-1), [h, c]];
+  }
+}
+
+test('jit.trace: a TS model saved as TorchScript runs in Python with the same outputs; names and bytes round-trip', (t) => {
+  torch.manualSeed(3);
+  const cnn = new nn.Sequential(
+    new nn.Conv2d(3, 4, 3),
+    new nn.BatchNorm2d(4),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(4 * 3 * 3, 5),
+  );
+  cnn.eval();
+  const lstm = new LstmHead();
+  const x1 = torch.randn([2, 3, 8, 8]);
+  const x2 = torch.randn([4, 7, 5]);
+  const traced1 = jit.trace(cnn, x1);
+  const traced2 = jit.trace(lstm, [x2]);
+  // The trace holds the module's own tensors under PyTorch's dotted names.
+  assert.deepEqual([...traced1.stateDict().keys()], [...cnn.stateDict().keys()]);
+  assert.deepEqual(
+    traced2.namedParameters().map(([n]) => n),
+    lstm.namedParameters().map(([n]) => n),
+  );
+  // Another input than the example: the recorded graph, not a replay of the example's values.
+  const x1b = torch.randn([3, 3, 8, 8]);
+  assert.ok((traced1.forward(x1b) as Tensor).equal(cnn.call(x1b) as Tensor));
+  const [lp, [h, c]] = traced2.forward(x2) as [Tensor, [Tensor, Tensor]];
+  const [elp, [eh, ec]] = lstm.call(x2) as [Tensor, [Tensor, Tensor]];
+  assert.ok(lp.equal(elp) && h.equal(eh) && c.equal(ec));
+  // Bytes: save() without a path, jit.load(bytes).
+  const again = jit.load(traced1.save()!);
+  assert.ok((again.forward(x1b) as Tensor).equal(cnn.call(x1b) as Tensor));
+  if (!HAS_TORCH) return t.skip(SKIP);
+  const p1 = join(dir, 'traced_cnn.pt');
+  const p2 = join(dir, 'traced_lstm.pt');
+  const px = join(dir, 'traced_inputs.pt');
+  traced1.save(p1);
+  traced2.save(p2);
+  torch.save([x1b, x2], px);
+  const out = py(
+    `
+import json, sys, torch
+cnn = torch.jit.load(sys.argv[1]); lstm = torch.jit.load(sys.argv[2]); x1, x2 = torch.load(sys.argv[3])
+y = cnn(x1); lp, (h, c) = lstm(x2)
+torch.save([y, lp, h, c], sys.argv[4])
+print(json.dumps({'keys': list(cnn.state_dict().keys()), 'training': cnn.training}))
+`,
+    p1,
+    p2,
+    px,
+    join(dir, 'traced_out.pt'),
+  );
+  assert.deepEqual(out.keys, [...cnn.stateDict().keys()]);
+  assert.equal(out.training, false, 'the trace keeps the eval mode it was recorded in');
+  assert.equal(traced2.training, true);
+  const [y, plp, ph, pc] = torch.load(join(dir, 'traced_out.pt')) as Tensor[];
+  assert.ok(y.equal(cnn.call(x1b) as Tensor), 'Python runs the traced CNN with the same outputs');
+  assert.ok(plp.equal(elp) && ph.equal(eh) && pc.equal(ec), 'Python runs the traced LSTM with the same outputs');
+});
+
+test('jit.trace: errors name the argument; an exception in forward ends the trace and the next one works', () => {
+  assert.throws(() => jit.trace(42 as never, torch.ones([1])), { message: 'jit.trace: Expected an nn.Module for module but received 42 of type number' });
+  const lin = new nn.Linear(2, 2);
+  assert.throws(() => jit.trace(lin, [1] as never), { message: 'jit.trace: Expected Tensor for exampleInputs[0] but received 1 of type number' });
+  class Bad extends nn.Module {
+    override forward(): Tensor {
+      throw new Error('forward failed on purpose');
+    }
+  }
+  assert.throws(() => jit.trace(new Bad(), torch.ones([2])), /forward failed on purpose/);
+  class Num extends nn.Module {
+    override forward(): number {
+      return 3;
+    }
+  }
+  assert.throws(() => jit.trace(new Num() as never, torch.ones([2])), {
+    message: 'jit.trace: the forward must return a Tensor or an array of Tensors but returned 3 of type number',
+  });
+  const x = torch.ones([3, 2]);
+  assert.ok((jit.trace(lin, x).forward(x) as Tensor).equal(lin.call(x) as Tensor));
+  assert.throws(() => jit.trace(lin, x).save(''), { message: "ScriptModule.save: Expected a file path string for f but received '' of type string" });
+});
