@@ -11,13 +11,35 @@ import { checkOptions } from './errors.js';
 
 const registry = new FinalizationRegistry<number>((id) => native.jitRelease(id));
 
-/** What a TorchScript `forward` may return here: tensors, numbers, booleans, null, and arrays of them (tuples/lists). */
-export type ScriptValue = Tensor | number | boolean | null | ScriptValue[];
+/**
+ * A TorchScript value as JS holds it: Tensor, number (int or float), boolean, string, null
+ * (None), arrays (List and Tuple) and Maps (Dict), nested. Going in, the method's schema decides:
+ * 2 is an int where it takes `int` and 2.0 where `float`; a plain object is a Dict[str, T].
+ */
+export type ScriptValue = Tensor | number | boolean | string | null | ScriptValue[] | Map<string | number | boolean, ScriptValue>;
 
-function wrapResult(v: unknown, handles: boolean): ScriptValue {
-  // Native returns tensor handles as numbers inside the result; a top-level number is a handle.
-  if (Array.isArray(v)) return v.map((x) => wrapResult(x, handles));
-  if (typeof v === 'number' && handles) return wrap(v);
+function encodeArg(v: unknown, what: string, depth: number): unknown {
+  if (depth > 64) throw new RangeError(`${what} is nested too deeply`);
+  if (v instanceof Tensor) {
+    if (v.isDisposed) throw new Error(`${what} is a disposed tensor`);
+    return { h: v._h };
+  }
+  if (v === undefined) return null;
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.map((x, i) => encodeArg(x, `${what}[${i}]`, depth + 1));
+  if (v instanceof Map) return { d: [...v].map(([k, x]) => [encodeArg(k, `${what} key`, depth + 1), encodeArg(x, `${what}.get(${String(k)})`, depth + 1)]) };
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return { d: Object.entries(v).map(([k, x]) => [k, encodeArg(x, `${what}.${k}`, depth + 1)]) };
+  throw new TypeError(`${what}: Expected a Tensor, number, boolean, string, null, array, Map or plain object but received ${describe(v)}`);
+}
+
+function decodeResult(v: unknown): ScriptValue {
+  if (Array.isArray(v)) return v.map(decodeResult);
+  if (v !== null && typeof v === 'object') {
+    const o = v as { h?: number; d?: [unknown, unknown][] };
+    if (o.h !== undefined) return wrap(o.h);
+    return new Map(o.d!.map(([k, x]) => [decodeResult(k) as string, decodeResult(x)]));
+  }
   return v as ScriptValue;
 }
 
@@ -40,20 +62,35 @@ export class ScriptModule {
     return this._id;
   }
 
-  /** Calls the module's `forward` with tensor arguments. */
-  forward(...inputs: Tensor[]): ScriptValue {
-    const id = this._live('forward');
-    const hs = inputs.map((t, i) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`ScriptModule.forward: Expected Tensor for inputs[${i}] but received ${describe(t)}`);
-      if (t.isDisposed) throw new Error(`ScriptModule.forward: inputs[${i}] is a disposed tensor`);
-      return t._h;
-    });
-    return wrapResult(native.jitForward(id, hs), true);
+  /** Calls the module's `forward` (arguments and result as {@link ScriptValue}). */
+  forward(...args: unknown[]): ScriptValue {
+    return this._call('forward', 'forward', args);
   }
 
   /** Same as forward (PyTorch modules are callable). */
-  call(...inputs: Tensor[]): ScriptValue {
-    return this.forward(...inputs);
+  call(...args: unknown[]): ScriptValue {
+    return this._call('forward', 'call', args);
+  }
+
+  /** Calls the module's method `name` (Python's `module.name(...)`; C++'s `run_method`). */
+  callMethod(name: string, ...args: unknown[]): ScriptValue {
+    if (typeof name !== 'string') throw new TypeError(`ScriptModule.callMethod: Expected a method name string for name but received ${describe(name)}`);
+    return this._call(name, 'callMethod', args);
+  }
+
+  /** The names of the module's methods (`forward` and those `@torch.jit.export`ed). */
+  methodNames(): string[] {
+    return native.jitMethods(this._live('methodNames'));
+  }
+
+  private _call(method: string, fn: string, args: unknown[]): ScriptValue {
+    const id = this._live(fn);
+    const encoded = args.map((a, i) => encodeArg(a, `ScriptModule.${fn}: argument ${i}`, 0));
+    try {
+      return decodeResult(native.jitCall(id, method, encoded));
+    } catch (e) {
+      throw new Error(`ScriptModule.${fn}: ${(e as Error).message.replace(/^jit\.call: /, '')}`);
+    }
   }
 
   /** Training mode (affects dropout/batch norm inside the module), recursively. Returns this. */

@@ -128,7 +128,9 @@ export interface NativeAddon {
   /** Values tagged by lib/serialize.ts (JS cannot tell int from float, tuple from list). */
   pickleSave(value: unknown): ArrayBuffer;
   jitLoad(path: string, device?: string): number;
-  jitForward(m: number, inputs: Handle[]): unknown;
+  /** Calls a method; tensors go in and come out as {h}, dicts as {d: [key, value][]}. */
+  jitCall(m: number, method: string, args: unknown[]): unknown;
+  jitMethods(m: number): string[];
   jitRelease(m: number): void;
   /** Traces `fn` (a TS module's forward) on `inputs` into a TorchScript module mirroring `tree`. */
   jitTrace(tree: TraceTree, inputs: Handle[], fn: (inputs: Handle[]) => unknown): number;

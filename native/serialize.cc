@@ -13,6 +13,7 @@
 #include <torch/csrc/jit/passes/fixup_trace_scope_blocks.h>
 #include <torch/csrc/jit/passes/normalize_ops.h>
 
+#include <cmath>
 #include <sstream>
 
 namespace torchnode {
@@ -125,42 +126,187 @@ TN_FN(JitLoad, "jit.load") {
   return Napi::Number::New(env, State(env).script_modules.Put(std::move(m)));
 }
 
-static Napi::Value FromIValue(Napi::Env env, const c10::IValue& v) {
-  if (v.isTensor()) return WrapTensor(env, v.toTensor());
+// Results: tensors as {h: handle} (so that they differ from ints), numbers, booleans, strings,
+// null, arrays (lists and tuples), and dicts as {d: [[key, value], ...]} (lib/jit.ts makes a Map).
+static Napi::Value FromIValue(Napi::Env env, const c10::IValue& v, int depth = 0) {
+  if (depth > 64) throw std::invalid_argument("the result is nested too deeply");
+  if (v.isTensor()) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("h", WrapTensor(env, v.toTensor()));
+    return o;
+  }
   if (v.isNone()) return env.Null();
   if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
   if (v.isInt()) return Napi::Number::New(env, (double)v.toInt());
   if (v.isBool()) return Napi::Boolean::New(env, v.toBool());
-  if (v.isTuple() || v.isList() || v.isTensorList()) {
+  if (v.isString()) return Napi::String::New(env, v.toStringRef());
+  if (v.isTuple() || v.isList()) {
     std::vector<c10::IValue> items;
     if (v.isTuple())
       items = v.toTupleRef().elements().vec();
-    else if (v.isTensorList())
-      for (const auto& t : v.toTensorVector()) items.emplace_back(t);
     else
       items = v.toListRef().vec();
     Napi::Array a = Napi::Array::New(env, items.size());
-    for (size_t i = 0; i < items.size(); ++i) a.Set((uint32_t)i, FromIValue(env, items[i]));
+    for (size_t i = 0; i < items.size(); ++i) a.Set((uint32_t)i, FromIValue(env, items[i], depth + 1));
     return a;
   }
-  throw std::invalid_argument(std::string("forward returned a ") + v.tagKind() +
-                              ", which torchnode cannot return (tensors, numbers, and tuples/lists of them)");
+  if (v.isGenericDict()) {
+    auto dict = v.toGenericDict();
+    Napi::Array entries = Napi::Array::New(env, dict.size());
+    uint32_t i = 0;
+    for (const auto& kv : dict) {
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(0u, FromIValue(env, kv.key(), depth + 1));
+      pair.Set(1u, FromIValue(env, kv.value(), depth + 1));
+      entries.Set(i++, pair);
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("d", entries);
+    return o;
+  }
+  throw std::invalid_argument(std::string("the method returned a ") + v.tagKind() +
+                              ", which torchnode cannot return (tensors, numbers, booleans, strings, None, lists, "
+                              "tuples and dicts of them)");
 }
 
-// jitForward(m, inputs: handle[]) -> handle | (handle|number)[]
-TN_FN(JitForward, "jit.forward") {
+static std::string Describe(const Napi::Value& v) {
+  if (v.IsNull()) return "null";
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsArray()) return "an array";
+  if (v.IsString()) return "'" + v.As<Napi::String>().Utf8Value() + "'";
+  if (v.IsNumber()) {
+    std::ostringstream o;
+    o << v.As<Napi::Number>().DoubleValue();
+    return o.str();
+  }
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (v.IsObject() && v.As<Napi::Object>().Has("h")) return "a Tensor";
+  return "an object";
+}
+
+// A JS value as the IValue of TorchScript type `type` (the method's schema says what it takes).
+// Tensors arrive as {h: handle}; Maps and plain objects as {d: [[k, v], ...]} (lib/jit.ts).
+static c10::IValue ToTyped(Napi::Env env, const Napi::Value& v, const c10::TypePtr& type, const std::string& what,
+                           int depth) {
+  if (depth > 64) throw std::invalid_argument(what + " is nested too deeply");
+  auto fail = [&]() -> c10::IValue {
+    throw std::invalid_argument("expected " + type->annotation_str() + " for " + what + " but received " + Describe(v));
+  };
+  switch (type->kind()) {
+    case c10::TypeKind::OptionalType:
+      if (v.IsNull() || v.IsUndefined()) return c10::IValue();
+      return ToTyped(env, v, type->expectRef<c10::OptionalType>().getElementType(), what, depth);
+    case c10::TypeKind::NoneType:
+      return v.IsNull() || v.IsUndefined() ? c10::IValue() : fail();
+    case c10::TypeKind::TensorType:
+      if (v.IsObject() && !v.IsArray() && v.As<Napi::Object>().Has("h"))
+        return c10::IValue(State(env).tensors.Get(v.As<Napi::Object>().Get("h"), what.c_str()));
+      return fail();
+    case c10::TypeKind::IntType: {
+      if (!v.IsNumber()) return fail();
+      double d = v.As<Napi::Number>().DoubleValue();
+      if (std::trunc(d) != d || std::fabs(d) > 9007199254740992.0) return fail();
+      return c10::IValue(static_cast<int64_t>(d));
+    }
+    case c10::TypeKind::FloatType:
+      return v.IsNumber() ? c10::IValue(v.As<Napi::Number>().DoubleValue()) : fail();
+    case c10::TypeKind::BoolType:
+      return v.IsBoolean() ? c10::IValue(v.As<Napi::Boolean>().Value()) : fail();
+    case c10::TypeKind::StringType:
+      return v.IsString() ? c10::IValue(v.As<Napi::String>().Utf8Value()) : fail();
+    case c10::TypeKind::NumberType:
+    case c10::TypeKind::AnyType: {
+      if (v.IsNumber()) {
+        double d = v.As<Napi::Number>().DoubleValue();
+        return std::trunc(d) == d && std::fabs(d) <= 9007199254740992.0 ? c10::IValue(static_cast<int64_t>(d))
+                                                                        : c10::IValue(d);
+      }
+      if (v.IsBoolean()) return c10::IValue(v.As<Napi::Boolean>().Value());
+      if (v.IsString()) return c10::IValue(v.As<Napi::String>().Utf8Value());
+      if (v.IsNull() || v.IsUndefined()) return c10::IValue();
+      if (v.IsObject() && !v.IsArray() && v.As<Napi::Object>().Has("h"))
+        return ToTyped(env, v, c10::TensorType::get(), what, depth);
+      return fail();
+    }
+    case c10::TypeKind::ListType: {
+      if (!v.IsArray()) return fail();
+      auto elem = type->expectRef<c10::ListType>().getElementType();
+      Napi::Array a = v.As<Napi::Array>();
+      c10::impl::GenericList list(elem);
+      for (uint32_t i = 0; i < a.Length(); ++i)
+        list.push_back(ToTyped(env, a.Get(i), elem, what + "[" + std::to_string(i) + "]", depth + 1));
+      return c10::IValue(list);
+    }
+    case c10::TypeKind::TupleType: {
+      if (!v.IsArray()) return fail();
+      const auto& elems = type->expectRef<c10::TupleType>().elements();
+      Napi::Array a = v.As<Napi::Array>();
+      if (a.Length() != elems.size()) {
+        throw std::invalid_argument("expected " + type->annotation_str() + " for " + what +
+                                    " but received an array of " + std::to_string(a.Length()));
+      }
+      std::vector<c10::IValue> items;
+      for (uint32_t i = 0; i < a.Length(); ++i)
+        items.push_back(ToTyped(env, a.Get(i), elems[i], what + "[" + std::to_string(i) + "]", depth + 1));
+      return c10::ivalue::Tuple::create(std::move(items));
+    }
+    case c10::TypeKind::DictType: {
+      if (!v.IsObject() || v.IsArray() || !v.As<Napi::Object>().Has("d")) return fail();
+      const auto& dt = type->expectRef<c10::DictType>();
+      Napi::Array entries = v.As<Napi::Object>().Get("d").As<Napi::Array>();
+      c10::impl::GenericDict dict(dt.getKeyType(), dt.getValueType());
+      for (uint32_t i = 0; i < entries.Length(); ++i) {
+        Napi::Array kv = entries.Get(i).As<Napi::Array>();
+        c10::IValue key = ToTyped(env, kv.Get(0u), dt.getKeyType(), what + " key", depth + 1);
+        dict.insert_or_assign(
+            key, ToTyped(env, kv.Get(1u), dt.getValueType(), what + "[" + Describe(kv.Get(0u)) + "]", depth + 1));
+      }
+      return c10::IValue(dict);
+    }
+    default:
+      throw std::invalid_argument("torchnode cannot pass a " + type->annotation_str() + " (" + what + ")");
+  }
+}
+
+// jitCall(m, method, args) -> result (FromIValue's encoding). Arguments take the types the
+// method's schema declares: 2 goes in as an int where it takes int and as 2.0 where float.
+TN_FN(JitCall, "jit.call") {
   Napi::Env env = info.Env();
   ScriptModule& m = GetModule(info);
-  if (!info[1].IsArray()) throw std::invalid_argument("expected an array of input handles");
-  Napi::Array a = info[1].As<Napi::Array>();
-  std::vector<c10::IValue> inputs;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    inputs.emplace_back(State(env).tensors.Get(a.Get(i).As<Napi::Number>().Int64Value(), "input"));
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  auto method = m.module.find_method(name);
+  if (!method) throw std::invalid_argument("the module has no method '" + name + "'");
+  const auto& params = method->function().getSchema().arguments();  // params[0] is self
+  Napi::Array a = info[2].As<Napi::Array>();
+  size_t given = a.Length();
+  if (given + 1 > params.size()) {
+    throw std::invalid_argument(name + "() takes " + std::to_string(params.size() - 1) + " argument(s) but " +
+                                std::to_string(given) + " were given");
   }
-  c10::IValue out = m.module.forward(std::move(inputs));
-  return FromIValue(env, out);
+  std::vector<c10::IValue> args;
+  for (size_t i = 1; i < params.size(); ++i) {
+    const auto& p = params[i];
+    if (i - 1 < given) {
+      args.push_back(ToTyped(env, a.Get(static_cast<uint32_t>(i - 1)), p.type(), "argument '" + p.name() + "'", 0));
+    } else if (p.default_value()) {
+      args.push_back(*p.default_value());
+    } else {
+      throw std::invalid_argument(name + "() is missing argument '" + p.name() + "' (" + p.type()->annotation_str() +
+                                  ")");
+    }
+  }
+  return FromIValue(env, (*method)(std::move(args)));
 }
 
+// jitMethods(m) -> the names of its methods.
+TN_FN(JitMethods, "jit.methods") {
+  Napi::Env env = info.Env();
+  ScriptModule& m = GetModule(info);
+  auto methods = m.module.get_methods();
+  Napi::Array out = Napi::Array::New(env, methods.size());
+  for (size_t i = 0; i < methods.size(); ++i) out.Set(static_cast<uint32_t>(i), methods[i].name());
+  return out;
+}
 TN_FN(JitTrain, "jit.train") {
   GetModule(info).module.train(info[1].ToBoolean().Value());
   return info.Env().Undefined();
@@ -329,7 +475,8 @@ void InitSerialize(Napi::Env env, Napi::Object exports) {
   exports.Set("jitNamed", Napi::Function::New(env, JitNamed, "jitNamed"));
   exports.Set("pickleSave", Napi::Function::New(env, PickleSave, "pickleSave"));
   exports.Set("jitLoad", Napi::Function::New(env, JitLoad, "jitLoad"));
-  exports.Set("jitForward", Napi::Function::New(env, JitForward, "jitForward"));
+  exports.Set("jitCall", Napi::Function::New(env, JitCall, "jitCall"));
+  exports.Set("jitMethods", Napi::Function::New(env, JitMethods, "jitMethods"));
   exports.Set("jitTrain", Napi::Function::New(env, JitTrain, "jitTrain"));
   exports.Set("jitIsTraining", Napi::Function::New(env, JitIsTraining, "jitIsTraining"));
   exports.Set("jitRelease", Napi::Function::New(env, JitRelease, "jitRelease"));

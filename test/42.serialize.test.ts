@@ -700,3 +700,67 @@ test('jit.trace: errors name the argument; an exception in forward ends the trac
   assert.ok((jit.trace(lin, x).forward(x) as Tensor).equal(lin.call(x) as Tensor));
   assert.throws(() => jit.trace(lin, x).save(''), { message: "ScriptModule.save: Expected a file path string for f but received '' of type string" });
 });
+
+test('ScriptModule methods take and return any TorchScript value: int, float, bool, str, None, List, Tuple, Dict, nested', (t) => {
+  if (!HAS_TORCH) return t.skip(SKIP);
+  const p = join(dir, 'values.pt');
+  py(
+    `
+import json, sys, torch
+from typing import Dict, List, Optional, Tuple
+class V(torch.nn.Module):
+    def forward(self, x: torch.Tensor, k: int, scale: float = 0.5) -> Tuple[torch.Tensor, int, float]:
+        return x * scale + k, k * 2, scale / 2
+    @torch.jit.export
+    def describe(self, name: str, flags: List[bool], extra: Optional[int]) -> Dict[str, List[int]]:
+        n = 0 if extra is None else extra
+        empty: List[int] = []
+        return {name: [len(flags), n], 'none': empty}
+    @torch.jit.export
+    def total(self, d: Dict[str, torch.Tensor], ws: List[float]) -> Tuple[Optional[str], torch.Tensor]:
+        s = torch.zeros(1)
+        for i, k in enumerate(sorted(d.keys())):
+            s = s + d[k].sum() * ws[i]
+        return None, s
+m = torch.jit.script(V())
+m.save(sys.argv[1])
+print(json.dumps(0))
+`,
+    p,
+  );
+  const m = jit.load(p);
+  assert.deepEqual(m.methodNames().sort(), ['describe', 'forward', 'total']);
+  const [y, k2, half] = m.forward(torch.tensor([1, 2]), 3) as [Tensor, number, number];
+  assert.deepEqual(y.toArray(), [3.5, 4]);
+  assert.equal(k2, 6);
+  assert.equal(half, 0.25);
+  // 2 is passed as a float where the schema says float.
+  assert.deepEqual((m.forward(torch.tensor([1]), 0, 2) as [Tensor])[0].toArray(), [2]);
+  const d = m.callMethod('describe', 'abc', [true, false, true], null) as Map<string, number[]>;
+  assert.ok(d instanceof Map);
+  assert.deepEqual(
+    [...d.entries()],
+    [
+      ['abc', [3, 0]],
+      ['none', []],
+    ],
+  );
+  assert.deepEqual([...(m.callMethod('describe', 'x', [], 7) as Map<string, number[]>).entries()][0], ['x', [0, 7]]);
+  const [none, s] = m.callMethod('total', { b: torch.ones([2]), a: torch.tensor([1, 2, 3]) }, [1, 10]) as [null, Tensor];
+  assert.equal(none, null);
+  assert.deepEqual(s.toArray(), [26]);
+  const total2 = m.callMethod('total', new Map([['a', torch.ones([1])]]), [2.5]) as [null, Tensor];
+  assert.deepEqual(total2[1].toArray(), [2.5]);
+  // Errors name the method, the argument and the expected TorchScript type.
+  assert.throws(() => m.forward(torch.ones([1]), 1.5), { message: "ScriptModule.forward: expected int for argument 'k' but received 1.5" });
+  assert.throws(() => m.callMethod('describe', 3, [], null), { message: "ScriptModule.callMethod: expected str for argument 'name' but received 3" });
+  assert.throws(() => m.callMethod('describe', 'a', [1], null), { message: "ScriptModule.callMethod: expected bool for argument 'flags'[0] but received 1" });
+  assert.throws(() => m.callMethod('nope'), { message: "ScriptModule.callMethod: the module has no method 'nope'" });
+  assert.throws(() => m.callMethod('describe', 'a', [true]), { message: "ScriptModule.callMethod: describe() is missing argument 'extra' (Optional[int])" });
+  assert.throws(() => m.forward(torch.ones([1]), 1, 2, 3), { message: 'ScriptModule.forward: forward() takes 3 argument(s) but 4 were given' });
+  assert.throws(
+    () => m.forward(new Date() as never, 1),
+    /ScriptModule.forward: argument 0: Expected a Tensor, number, boolean, string, null, array, Map or plain object but received/,
+  );
+  m.dispose();
+});
