@@ -140,6 +140,17 @@ export class ScriptModule {
     return native.jitNamed(this._live('namedBuffers'), 'buffers').map(([n, h]) => [n, wrap(h)]);
   }
 
+  /** The dotted names of the module and its submodules, the module itself first as '' (`named_modules()`). */
+  moduleNames(): string[] {
+    return native.jitModuleNames(this._live('moduleNames'));
+  }
+
+  /** Moves its parameters and buffers to `device` ('cpu', 'cuda', 'cuda:1'), in place. Returns this. */
+  to(device: string): this {
+    native.jitTo(this._live('to'), deviceArg(device, 'ScriptModule.to: device'));
+    return this;
+  }
+
   /** The parameters and persistent buffers by name, as `state_dict()` (a Map in PyTorch's order). */
   stateDict(): Map<string, Tensor> {
     return new Map(native.jitNamed(this._live('stateDict'), 'state').map(([n, h]) => [n, wrap(h)]));

@@ -131,6 +131,8 @@ export interface NativeAddon {
   /** Calls a method; tensors go in and come out as {h}, dicts as {d: [key, value][]}. */
   jitCall(m: number, method: string, args: unknown[]): unknown;
   jitMethods(m: number): string[];
+  jitTo(m: number, device: string): void;
+  jitModuleNames(m: number): string[];
   jitRelease(m: number): void;
   /** Traces `fn` (a TS module's forward) on `inputs` into a TorchScript module mirroring `tree`. */
   jitTrace(tree: TraceTree, inputs: Handle[], fn: (inputs: Handle[]) => unknown): number;

@@ -298,6 +298,23 @@ TN_FN(JitCall, "jit.call") {
   return FromIValue(env, (*method)(std::move(args)));
 }
 
+// jitTo(m, device): moves its parameters and buffers (Module::to).
+TN_FN(JitTo, "jit.to") {
+  GetModule(info).module.to(ToDevice(info[1], "device"));
+  return info.Env().Undefined();
+}
+
+// jitModuleNames(m) -> dotted names of the module and its submodules ('' first), as named_modules().
+TN_FN(JitModuleNames, "jit.namedModules") {
+  Napi::Env env = info.Env();
+  ScriptModule& m = GetModule(info);
+  std::vector<std::string> names;
+  for (const auto& sub : m.module.named_modules()) names.push_back(sub.name);
+  Napi::Array out = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+  return out;
+}
+
 // jitMethods(m) -> the names of its methods.
 TN_FN(JitMethods, "jit.methods") {
   Napi::Env env = info.Env();
@@ -477,6 +494,8 @@ void InitSerialize(Napi::Env env, Napi::Object exports) {
   exports.Set("jitLoad", Napi::Function::New(env, JitLoad, "jitLoad"));
   exports.Set("jitCall", Napi::Function::New(env, JitCall, "jitCall"));
   exports.Set("jitMethods", Napi::Function::New(env, JitMethods, "jitMethods"));
+  exports.Set("jitTo", Napi::Function::New(env, JitTo, "jitTo"));
+  exports.Set("jitModuleNames", Napi::Function::New(env, JitModuleNames, "jitModuleNames"));
   exports.Set("jitTrain", Napi::Function::New(env, JitTrain, "jitTrain"));
   exports.Set("jitIsTraining", Napi::Function::New(env, JitIsTraining, "jitIsTraining"));
   exports.Set("jitRelease", Napi::Function::New(env, JitRelease, "jitRelease"));

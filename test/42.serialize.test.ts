@@ -647,6 +647,11 @@ test('jit.trace: a TS model saved as TorchScript runs in Python with the same ou
   const [lp, [h, c]] = traced2.forward(x2) as [Tensor, [Tensor, Tensor]];
   const [elp, [eh, ec]] = lstm.call(x2) as [Tensor, [Tensor, Tensor]];
   assert.ok(lp.equal(elp) && h.equal(eh) && c.equal(ec));
+  assert.deepEqual(traced2.moduleNames(), ['', 'lstm', 'head']);
+  assert.equal(traced2.to('cpu'), traced2);
+  assert.throws(() => traced2.to('tpu'), {
+    message: "ScriptModule.to: Expected a device like 'cpu', 'cuda' or 'cuda:0' for device but received 'tpu' of type string",
+  });
   // Bytes: save() without a path, jit.load(bytes).
   const again = jit.load(traced1.save()!);
   assert.ok((again.forward(x1b) as Tensor).equal(cnn.call(x1b) as Tensor));
