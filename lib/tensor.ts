@@ -22,6 +22,7 @@ import {
 import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
 import { formatTensor } from './format.js';
 import { Generator } from './random.js';
+import { withStrided as viaStrided } from './layout_state.js';
 
 /** A JS scalar operand: numbers (integral values act as Python ints), booleans, bigints (int64). */
 export type Scalar = number | boolean | bigint;
@@ -1311,17 +1312,17 @@ export class Tensor implements Owned {
 
   // ---- shape ----
   view(...shape: number[] | [number[]]): Tensor {
-    return wrap(O.view(this._h, sizesArg(shape, 'shape')));
+    return viaStrided(this, (x) => wrap(O.view(x._h, sizesArg(shape, 'shape'))));
   }
   viewAs(other: Tensor): Tensor {
     h(other, 'other');
     return this.view(other.shape);
   }
   reshape(...shape: number[] | [number[]]): Tensor {
-    return wrap(O.reshape(this._h, sizesArg(shape, 'shape')));
+    return viaStrided(this, (x) => wrap(O.reshape(x._h, sizesArg(shape, 'shape'))));
   }
   flatten(startDim = 0, endDim = -1): Tensor {
-    return wrap(O.flatten(this._h, expectInt(startDim, 'startDim'), expectInt(endDim, 'endDim')));
+    return viaStrided(this, (x) => wrap(O.flatten(x._h, expectInt(startDim, 'startDim'), expectInt(endDim, 'endDim'))));
   }
   permute(...dims: number[] | [number[]]): Tensor {
     return wrap(O.permute(this._h, sizesArg(dims, 'dims')));

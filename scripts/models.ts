@@ -5,16 +5,14 @@
  *
  * Appendix 3 builds them with ReLU only; Appendix 4 adds `activation='relu'|'sigmoid'`
  * (`self.activation_type`), which is the constructor argument here (default 'relu', so
- * `new CNN3()` is Appendix 3's and Appendix 5's model). Appendix 3's MLPs also hold a
- * parameter-less `self.relu = nn.ReLU()`; it is kept (it only shows in the repr).
+ * `new CNN3()` is Appendix 3's and Appendix 5's model); the forward bodies are Appendix 4's,
+ * which for ReLU are Appendix 3's lines. Appendix 3's MLPs also hold a parameter-less
+ * `self.relu = nn.ReLU()`; it is kept (it only shows in the repr).
  *
- * `forward` frees each intermediate activation as soon as the next one exists (`f.x = …`, see
- * Flow), as Python's reference counting does; the result belongs to the caller (the training
- * loops run the forward inside `tidy()`). Autograd keeps what backward needs on its own.
- *
- * On the CPU the ReLU CNNs run their convolution stack in oneDNN's blocked layout (`layoutIn`),
- * one line more than the original at each end of the stack: the same numbers, bit for bit,
- * without the layout conversions a dense convolution makes on every call.
+ * Nothing here manages memory or layouts: intermediates are freed by the garbage collector (or
+ * by the caller's tidy()), and `buildModel` runs the ReLU CNNs' convolution stacks in oneDNN's
+ * blocked layout with `torch.backends.mkldnn.useLayout` — the same numbers, bit for bit, without
+ * the layout conversions a dense convolution makes on every call (test/67).
  */
 import * as torch from '../lib/index.js';
 import { nn, type Tensor } from '../lib/index.js';
@@ -32,96 +30,19 @@ function checkActivation(a: unknown, cls: string): Activation {
   throw new TypeError(`${cls}: expected 'relu' or 'sigmoid' for activation but received ${JSON.stringify(a)} of type ${typeof a}`);
 }
 
-function checkInput(x: unknown, cls: string, shape: number[]): Tensor {
-  if (!(x instanceof torch.Tensor) || x.isDisposed) {
-    throw new TypeError(`${cls}: expected a Tensor for input but received ${x instanceof torch.Tensor ? 'a disposed Tensor' : String(x)}`);
-  }
-  const s = x.shape;
-  if (s.length !== 4 || s[1] !== shape[0] || s[2] !== shape[1] || s[3] !== shape[2]) {
-    throw new RangeError(`${cls}: expected input of shape [N, ${shape.join(', ')}] but received [${s.join(', ')}]`);
-  }
-  return x;
-}
-
 /**
- * The activation chosen by `activation_type` (torch.sigmoid or F.relu, as Appendix 4), applied
- * to a layer's fresh output, which it frees (nothing else refers to it).
- */
-function act(kind: Activation, x: Tensor): Tensor {
-  const y = kind === 'sigmoid' ? torch.sigmoid(x) : nn.F.relu(x);
-  x.dispose();
-  return y;
-}
-
-/**
- * The running activation of a forward pass: assigning `x` frees the previous one (never the
- * caller's input). Python frees each intermediate once the next exists; kept until the end of
- * a tidy() scope instead, a forward's whole activation chain stays allocated (a larger peak and
- * colder caches). See bench/README.md for measurements.
- */
-class Flow {
-  private cur: Tensor;
-  constructor(private readonly input: Tensor) {
-    this.cur = input;
-  }
-  get x(): Tensor {
-    return this.cur;
-  }
-  set x(next: Tensor) {
-    if (this.cur !== this.input && this.cur !== next) this.cur.dispose();
-    this.cur = next;
-  }
-}
-
-/**
- * Whether this LibTorch trains the CNN stack in oneDNN's layout: conv2d, relu and max_pool2d
- * forward and backward on a tiny batch. LibTorch 1.13 does; 2.x's max_pool2d rejects oneDNN
- * tensors under autograd ("registered to both CompositeImplicitAutograd and a backend mapped to
- * AutogradOther"), and Python's to_mkldnn() fails there the same way. Then the models run dense,
- * exactly as the appendix's Python does.
- */
-export function oneDnnStackWorks(): boolean {
-  if (!torch.backends.mkldnn.isAvailable()) return false;
-  try {
-    return torch.tidy(() => {
-      const w = torch.ones([2, 3, 3, 3], { requiresGrad: true });
-      const x = torch.ones([2, 3, 6, 6]).toMkldnn();
-      const y = nn.F.maxPool2d(nn.F.relu(nn.F.conv2d(x, w)), 2, { stride: 2 }).toDense();
-      y.sum().backward();
-      return w.grad !== null && y.shape.join() === '2,2,2,2';
-    });
-  } catch {
-    return false;
-  }
-}
-
-// Probed at import: a first use may come inside noGrad/inferenceMode, where backward cannot run.
-const oneDnnSupported = oneDnnStackWorks();
-let oneDnnLayout = oneDnnSupported;
-
-/**
- * Whether the ReLU CNNs run their convolution stack in oneDNN's blocked layout on the CPU
- * (default: when this LibTorch can, see oneDnnStackWorks). `setOneDnnLayout(false)` runs them on dense tensors, as
- * Python's appendix code does; the results are the same bit for bit either way (test/67).
+ * Whether buildModel runs the ReLU CNNs' convolution stacks in oneDNN's blocked layout on the
+ * CPU (default: when this LibTorch can, see torch.backends.mkldnn.layoutTrainingWorks).
+ * `setOneDnnLayout(false)` runs every model dense, as Python's appendix code does, also models
+ * built earlier; the results are the same bit for bit either way (test/67).
  */
 export function setOneDnnLayout(on: boolean): void {
   if (typeof on !== 'boolean') throw new TypeError(`setOneDnnLayout: expected a boolean but received ${String(on)} of type ${typeof on}`);
-  oneDnnLayout = on && oneDnnSupported;
+  torch.backends.mkldnn.setLayoutEnabled(on);
 }
 
-/**
- * The CNNs' input in oneDNN's blocked layout when that gives the same numbers faster: a dense CPU
- * convolution converts its input and output between layouts on every call; a stack kept in
- * oneDNN's layout converts once at each end. The same oneDNN kernels compute, so forward outputs
- * and gradients are bit-identical (autograd runs through the layout: ToMkldnnBackward and
- * oneDNN's conv/ReLU/pool backward). Only with ReLU (oneDNN's logistic differs from ATen's
- * sigmoid by up to 1 ulp) and for batches of two or more (a single image may take another
- * kernel and differ in the last bit). Train steps ~15–20% faster, evaluation ~1.5× (bench/).
- */
-function layoutIn(kind: Activation, x: Tensor): Tensor {
-  if (!oneDnnLayout || kind !== 'relu' || x.device !== 'cpu' || x.dtype !== 'float32' || x.isMkldnn || (x.size(0) as number) < 2) return x;
-  return x.toMkldnn();
-}
+/** Whether this LibTorch trains conv2d → relu → max_pool2d in oneDNN's layout (1.13 does, 2.x does not). */
+export const oneDnnStackWorks = (): boolean => torch.backends.mkldnn.layoutTrainingWorks();
 
 /** MLP1: flatten → fc1 (3072→32) → act → fc2 (32→10). */
 export class MLP1 extends nn.Module {
@@ -138,12 +59,12 @@ export class MLP1 extends nn.Module {
   get firstLayer(): nn.Linear {
     return this.fc1;
   }
-  override forward(input: Tensor): Tensor {
-    const f = new Flow(checkInput(input, 'MLP1', [3, 32, 32]));
-    f.x = f.x.view(f.x.size(0) as number, -1);
-    f.x = act(this.activationType, this.fc1.call(f.x));
-    f.x = this.fc2.call(f.x);
-    return f.x;
+  override forward(x: Tensor): Tensor {
+    x = x.view(x.size(0), -1);
+    if (this.activationType === 'sigmoid') x = torch.sigmoid(this.fc1.call(x));
+    else x = nn.functional.relu(this.fc1.call(x));
+    x = this.fc2.call(x);
+    return x;
   }
 }
 
@@ -161,13 +82,17 @@ export class MLP2 extends nn.Module {
   get firstLayer(): nn.Linear {
     return this.fc1;
   }
-  override forward(input: Tensor): Tensor {
-    const f = new Flow(checkInput(input, 'MLP2', [3, 32, 32]));
-    f.x = f.x.view(f.x.size(0) as number, -1);
-    f.x = act(this.activationType, this.fc1.call(f.x));
-    f.x = act(this.activationType, this.fc2.call(f.x));
-    f.x = this.fc3.call(f.x);
-    return f.x;
+  override forward(x: Tensor): Tensor {
+    x = x.view(x.size(0), -1);
+    if (this.activationType === 'sigmoid') {
+      x = torch.sigmoid(this.fc1.call(x));
+      x = torch.sigmoid(this.fc2.call(x));
+    } else {
+      x = nn.functional.relu(this.fc1.call(x));
+      x = nn.functional.relu(this.fc2.call(x));
+    }
+    x = this.fc3.call(x);
+    return x;
   }
 }
 
@@ -187,19 +112,21 @@ export class CNN3 extends nn.Module {
   get firstLayer(): nn.Conv2d {
     return this.conv1;
   }
-  override forward(input: Tensor): Tensor {
-    const a = this.activationType;
-    const f = new Flow(checkInput(input, 'CNN3', [3, 32, 32]));
-    f.x = layoutIn(a, f.x);
-    f.x = act(a, this.conv1.call(f.x));
-    f.x = act(a, this.conv2.call(f.x));
-    f.x = this.pool1.call(f.x);
-    f.x = act(a, this.conv3.call(f.x));
-    f.x = this.pool2.call(f.x);
-    if (f.x.isMkldnn) f.x = f.x.toDense(); // views need the strided layout (see layoutIn)
-    f.x = f.x.view(f.x.size(0) as number, -1);
-    f.x = this.fc.call(f.x);
-    return f.x;
+  override forward(x: Tensor): Tensor {
+    if (this.activationType === 'sigmoid') {
+      x = torch.sigmoid(this.conv1.call(x));
+      x = torch.sigmoid(this.conv2.call(x));
+    } else {
+      x = nn.functional.relu(this.conv1.call(x));
+      x = nn.functional.relu(this.conv2.call(x));
+    }
+    x = this.pool1.call(x);
+    if (this.activationType === 'sigmoid') x = torch.sigmoid(this.conv3.call(x));
+    else x = nn.functional.relu(this.conv3.call(x));
+    x = this.pool2.call(x);
+    x = x.view(x.size(0), -1);
+    x = this.fc.call(x);
+    return x;
   }
 }
 
@@ -220,20 +147,23 @@ export class CNN4 extends nn.Module {
   get firstLayer(): nn.Conv2d {
     return this.conv1;
   }
-  override forward(input: Tensor): Tensor {
-    const a = this.activationType;
-    const f = new Flow(checkInput(input, 'CNN4', [3, 32, 32]));
-    f.x = layoutIn(a, f.x);
-    f.x = act(a, this.conv1.call(f.x));
-    f.x = act(a, this.conv2.call(f.x));
-    f.x = act(a, this.conv3.call(f.x));
-    f.x = this.pool1.call(f.x);
-    f.x = act(a, this.conv4.call(f.x));
-    f.x = this.pool2.call(f.x);
-    if (f.x.isMkldnn) f.x = f.x.toDense(); // views need the strided layout (see layoutIn)
-    f.x = f.x.view(f.x.size(0) as number, -1);
-    f.x = this.fc.call(f.x);
-    return f.x;
+  override forward(x: Tensor): Tensor {
+    if (this.activationType === 'sigmoid') {
+      x = torch.sigmoid(this.conv1.call(x));
+      x = torch.sigmoid(this.conv2.call(x));
+      x = torch.sigmoid(this.conv3.call(x));
+    } else {
+      x = nn.functional.relu(this.conv1.call(x));
+      x = nn.functional.relu(this.conv2.call(x));
+      x = nn.functional.relu(this.conv3.call(x));
+    }
+    x = this.pool1.call(x);
+    if (this.activationType === 'sigmoid') x = torch.sigmoid(this.conv4.call(x));
+    else x = nn.functional.relu(this.conv4.call(x));
+    x = this.pool2.call(x);
+    x = x.view(x.size(0), -1);
+    x = this.fc.call(x);
+    return x;
   }
 }
 
@@ -259,22 +189,30 @@ export class CNN5 extends nn.Module {
   get firstLayer(): nn.Conv2d {
     return this.conv1;
   }
-  override forward(input: Tensor): Tensor {
-    const a = this.activationType;
-    const f = new Flow(checkInput(input, 'CNN5', [3, 32, 32]));
-    f.x = layoutIn(a, f.x);
-    f.x = act(a, this.conv1.call(f.x));
-    f.x = act(a, this.conv2.call(f.x));
-    f.x = act(a, this.conv3.call(f.x));
-    f.x = act(a, this.conv4.call(f.x));
-    f.x = this.pool1.call(f.x);
-    f.x = act(a, this.conv5.call(f.x));
-    f.x = act(a, this.conv6.call(f.x));
-    f.x = this.pool2.call(f.x);
-    if (f.x.isMkldnn) f.x = f.x.toDense(); // views need the strided layout (see layoutIn)
-    f.x = f.x.view(f.x.size(0) as number, -1);
-    f.x = this.fc.call(f.x);
-    return f.x;
+  override forward(x: Tensor): Tensor {
+    if (this.activationType === 'sigmoid') {
+      x = torch.sigmoid(this.conv1.call(x));
+      x = torch.sigmoid(this.conv2.call(x));
+      x = torch.sigmoid(this.conv3.call(x));
+      x = torch.sigmoid(this.conv4.call(x));
+    } else {
+      x = nn.functional.relu(this.conv1.call(x));
+      x = nn.functional.relu(this.conv2.call(x));
+      x = nn.functional.relu(this.conv3.call(x));
+      x = nn.functional.relu(this.conv4.call(x));
+    }
+    x = this.pool1.call(x);
+    if (this.activationType === 'sigmoid') {
+      x = torch.sigmoid(this.conv5.call(x));
+      x = torch.sigmoid(this.conv6.call(x));
+    } else {
+      x = nn.functional.relu(this.conv5.call(x));
+      x = nn.functional.relu(this.conv6.call(x));
+    }
+    x = this.pool2.call(x);
+    x = x.view(x.size(0), -1);
+    x = this.fc.call(x);
+    return x;
   }
 }
 
@@ -286,6 +224,14 @@ export type HwModel = MLP1 | MLP2 | CNN3 | CNN4 | CNN5;
 
 /** Builds a model by its name in the original's dictionaries ('mlp_1' … 'cnn_5'). */
 export function buildModel(name: ModelName, activation: Activation = 'relu'): HwModel {
+  const model = newModel(name, activation);
+  // The speed-up that keeps the numbers: ReLU conv stacks in oneDNN's layout (not sigmoid, whose
+  // oneDNN kernel differs from ATen's by up to 1 ulp).
+  if (activation === 'relu' && model instanceof nn.Module && name.startsWith('cnn')) torch.backends.mkldnn.useLayout(model);
+  return model;
+}
+
+function newModel(name: ModelName, activation: Activation): HwModel {
   switch (name) {
     case 'mlp_1':
       return new MLP1(activation);

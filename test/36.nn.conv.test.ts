@@ -181,3 +181,60 @@ test('conv constructors validate their arguments and name them', () => {
     'ConvTranspose2d(2, 3, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))',
   );
 });
+
+test('backends.mkldnn.useLayout: a conv/ReLU/pool stack trains in oneDNN layout with bit-identical outputs and gradients', (t) => {
+  if (!torch.backends.mkldnn.layoutTrainingWorks()) return t.skip(`LibTorch ${torch.version.libtorch} cannot train through oneDNN's layout`);
+  const build = (): nn.Sequential => {
+    torch.manualSeed(11);
+    return new nn.Sequential(
+      new nn.Conv2d(3, 6, 3),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(6, 4, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.Flatten(),
+      new nn.Linear(4 * 7 * 7, 5),
+    );
+  };
+  const run = (layout: boolean): [Tensor, Tensor[], string] =>
+    torch.tidy(() => {
+      const m = build();
+      if (layout) assert.equal(torch.backends.mkldnn.useLayout(m), m);
+      let seen = '';
+      (m.at(0) as nn.Conv2d).registerForwardHook((_m, _i, o) => {
+        seen = (o as Tensor).layout;
+      });
+      torch.manualSeed(12);
+      const x = torch.randn([4, 3, 16, 16]);
+      const out = m.call(x) as Tensor;
+      out.square().sum().backward();
+      return [torch.keep(out), m.parameters().map((p) => torch.keep(p.grad!.clone())), seen];
+    });
+  const [a, ga, la] = run(true);
+  const [b, gb, lb] = run(false);
+  assert.equal(la, '_mkldnn', 'the first convolution computed in the blocked layout');
+  assert.equal(lb, 'strided');
+  assert.equal(a.layout, 'strided', 'Flatten brought it back');
+  assert.ok(a.equal(b), 'outputs bit-identical');
+  ga.forEach((g, i) => assert.ok(g.equal(gb[i]), `gradient ${i} bit-identical`));
+  // Switched off globally: the same model runs dense.
+  torch.backends.mkldnn.setLayoutEnabled(false);
+  try {
+    const m = torch.backends.mkldnn.useLayout(build());
+    let seen = '';
+    (m.at(0) as nn.Conv2d).registerForwardHook((_m, _i, o) => {
+      seen = (o as Tensor).layout;
+    });
+    torch.tidy(() => m.call(torch.randn([2, 3, 16, 16])));
+    assert.equal(seen, 'strided');
+  } finally {
+    torch.backends.mkldnn.setLayoutEnabled(true);
+  }
+  torch.dispose([a, b, ...ga, ...gb]);
+  assert.throws(() => torch.backends.mkldnn.useLayout(3 as never), {
+    message: 'backends.mkldnn.useLayout: Expected an nn.Module for model but received 3 of type number',
+  });
+  assert.throws(() => torch.backends.mkldnn.setLayoutEnabled('no' as never), {
+    message: "backends.mkldnn.setLayoutEnabled: Expected a boolean for on but received 'no' of type string",
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * The homework CNNs run their convolution stack in oneDNN's blocked layout on the CPU
- * (scripts/models.ts layoutIn): forward outputs, gradients and whole Adam trajectories must be
+ * (torch.backends.mkldnn.useLayout, applied by scripts/models.ts buildModel): forward outputs, gradients and whole Adam trajectories must be
  * bit-identical to the dense computation (what Python's appendix code runs), and the layout must
  * be used exactly where that holds: ReLU models, batches of two or more, and a LibTorch that can
  * train through the layout (1.13 can; 2.x's max_pool2d refuses oneDNN tensors under autograd).
@@ -21,15 +21,13 @@ function withLayout<T>(on: boolean, fn: () => T): T {
   }
 }
 
-/** The layout conv1 receives for a batch of n (spying on the first convolution). */
+/** The layout conv1 computes in for a batch of n (the layout of its output, seen by a forward hook). */
 function conv1Layout(name: 'cnn_3' | 'cnn_4' | 'cnn_5', activation: Activation, n: number): string {
   const model = buildModel(name, activation) as nn.Module & { conv1: nn.Conv2d };
   let seen = '';
-  const forward = model.conv1.forward.bind(model.conv1);
-  model.conv1.forward = (x: Tensor) => {
-    seen = x.layout;
-    return forward(x);
-  };
+  model.conv1.registerForwardHook((_m, _input, output) => {
+    seen = (output as Tensor).layout;
+  });
   torch.inferenceMode(() =>
     torch.tidy(() => {
       model.call(torch.zeros([n, 3, 32, 32]));

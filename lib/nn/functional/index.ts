@@ -3,6 +3,7 @@
  * (the same one torch.nn.functional calls), with argument checks that name the function.
  */
 import { type Tensor, op, wrap, ValuesIndices } from '../../tensor.js';
+import { withStrided } from '../../layout_state.js';
 import { type DType, dtypeCode, describe } from '../../dtype.js';
 import { checkOptions, expectInt, expectNumber, expectBool, expectIntArray } from '../../errors.js';
 import { checkTensor, checkOptTensor, shapeStr, reductionEnum, pair, type Reduction, withContext } from '../common.js';
@@ -104,7 +105,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   const b = checkOptTensor(bias, 'linear', 'bias');
   try {
     // One native call on the hot path; shapes are read only to explain a failure.
-    return wrap(O.linear(input._h, weight._h, b ? b._h : null));
+    return withStrided(input, (x) => wrap(O.linear(x._h, weight._h, b ? b._h : null)));
   } catch (e) {
     const inF = weight.shape[weight.ndim - 1];
     if (weight.ndim > 0 && (input.ndim === 0 || input.shape[input.ndim - 1] !== inF)) {
@@ -311,7 +312,9 @@ export function dropout(
 /** `torch.flatten(input, start_dim=0, end_dim=-1)` (as F.flatten). */
 export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   checkTensor(input, 'flatten');
-  return withContext('flatten', () => wrap(O.flatten(input._h, expectInt(startDim, 'flatten: startDim'), expectInt(endDim, 'flatten: endDim'))));
+  return withContext('flatten', () =>
+    withStrided(input, (x) => wrap(O.flatten(x._h, expectInt(startDim, 'flatten: startDim'), expectInt(endDim, 'flatten: endDim')))),
+  );
 }
 
 /** `F.embedding(input, weight, padding_idx=None)`: rows of weight picked by int64 indices. */

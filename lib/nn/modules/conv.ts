@@ -8,6 +8,7 @@ import * as init from '../init.js';
 import * as F from '../functional/index.js';
 import { shapeStr, pyVal, withContext, newParam, inputOf, type FactoryOptions } from '../common.js';
 import { ntuple, reverseRepeatTwice } from './utils.js';
+import { layoutEnabled, layoutInput } from '../mkldnn_layout.js';
 
 /** PyTorch's padding modes of the convolutions ('zeros' pads inside the kernel, the others with F.pad first). */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
@@ -196,10 +197,19 @@ export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, a: number | [number, number] | Conv2dOptions, b?: Conv2dOptions | null) {
     super(2, false, inChannels, outChannels, a, b);
   }
+  /** @internal Set by torch.backends.mkldnn.useLayout (lib/nn/mkldnn_layout.ts). */
+  _oneDnnLayout = false;
   override forward(input: Tensor): Tensor {
-    return convForward(this, this._checkInput(input), (x, w, b, o) =>
-      F.conv2d(x, w, b, o as { stride: [number, number]; dilation: [number, number]; groups: number; padding: [number, number] }),
-    );
+    const x = this._checkInput(input);
+    const conv = (x: Tensor, w: Tensor, b: Tensor | null, o: F.ConvFunctionalOptions) =>
+      F.conv2d(x, w, b, o as { stride: [number, number]; dilation: [number, number]; groups: number; padding: [number, number] });
+    const blocked = this._oneDnnLayout && this.paddingMode === 'zeros' && layoutEnabled() ? layoutInput(x) : null;
+    if (blocked === null) return convForward(this, x, conv);
+    try {
+      return convForward(this, blocked, conv);
+    } finally {
+      blocked.dispose(); // autograd keeps what backward needs (ToMkldnnBackward)
+    }
   }
 }
 
