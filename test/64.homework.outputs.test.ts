@@ -99,7 +99,9 @@ test("the five models: parameter shapes as the seed's comments, output [N, 10]",
     }
   }
   // The models do not check their input (the appendix's do not); the first layer does, naming itself.
-  assert.throws(() => new CNN3().call(torch.zeros([2, 1, 28, 28])), { message: 'cnn3.conv1: expected input [N, 3, H, W] or [3, H, W] (3 channels), got [2, 1, 28, 28]' });
+  assert.throws(() => new CNN3().call(torch.zeros([2, 1, 28, 28])), {
+    message: 'cnn3.conv1: expected input [N, 3, H, W] or [3, H, W] (3 channels), got [2, 1, 28, 28]',
+  });
   assert.throws(() => new CNN3('tanh' as never), { message: `CNN3: expected 'relu' or 'sigmoid' for activation but received "tanh" of type string` });
   assert.deepEqual(parseModelList('cnn5,mlp_1,CNN-3'), ['mlp_1', 'cnn_3', 'cnn_5']);
   assert.throws(() => parseModelList('vgg'), { message: "--models: expected names among mlp_1, mlp_2, cnn_3, cnn_4, cnn_5 but received 'vgg'" });
