@@ -196,7 +196,7 @@ export function load(path: string | Uint8Array, opts: { device?: string } | null
 }
 
 /** What jit.trace needs of an nn.Module (structural, so that jit.ts does not import nn). */
-interface TraceableModule {
+export interface TraceableModule {
   call(...inputs: Tensor[]): unknown;
   training: boolean;
   namedChildren(): [string, TraceableModule][];

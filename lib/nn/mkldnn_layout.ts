@@ -20,6 +20,7 @@ import { enableGrad, inferenceMode } from '../autograd.js';
 import { buildInfo } from '../native.js';
 import { describe } from '../dtype.js';
 import { markLayoutUsed } from '../layout_state.js';
+import type { Module } from './module.js';
 
 let probed: boolean | null = null;
 let globallyEnabled = true;
@@ -69,17 +70,13 @@ export interface LayoutAware {
   _oneDnnLayout?: boolean;
 }
 
-interface ModuleLike {
-  modules(): unknown[];
-}
-
 /**
  * `torch.backends.mkldnn.useLayout(model, enabled = true)`: the model's Conv2d modules train and
  * run in oneDNN's blocked layout as described above (when this LibTorch supports it; otherwise a
  * no-op). Returns the model.
  */
-export function useLayout<M extends ModuleLike>(model: M, enabled = true): M {
-  if (model === null || typeof model !== 'object' || typeof (model as ModuleLike).modules !== 'function')
+export function useLayout<M extends Module>(model: M, enabled = true): M {
+  if (model === null || typeof model !== 'object' || typeof (model as Module).modules !== 'function')
     throw new TypeError(`backends.mkldnn.useLayout: Expected an nn.Module for model but received ${describe(model)}`);
   if (typeof enabled !== 'boolean') throw new TypeError(`backends.mkldnn.useLayout: Expected a boolean for enabled but received ${describe(enabled)}`);
   const on = enabled && layoutTrainingWorks();
