@@ -5,3 +5,5 @@ export { MNIST, FashionMNIST, readIdx, DEBIAN_FASHION_MNIST } from './mnist.js';
 export type { MnistOptions } from './mnist.js';
 export { VisionDataset } from './vision.js';
 export type { VisionOptions } from './vision.js';
+export { CIFAR100, CIFAR100_RESOURCES, readCifar100Python } from './cifar100.js';
+export type { Cifar100Options } from './cifar100.js';

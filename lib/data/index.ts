@@ -1,6 +1,7 @@
 /**
  * `torch.utils.data` (datasets, samplers, DataLoader), `torchvision.transforms` (as `transforms`),
- * `torchvision.datasets` (as `datasets`), `.npy` files (as `npy`) and download helpers.
+ * `torchvision.datasets` (as `datasets`), `torchvision.utils` (as `utils`: makeGrid, saveImage),
+ * `.npy` files (as `npy`) and download helpers.
  */
 export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit, hasBatchGather } from './dataset.js';
 export type { Sample, BatchGather } from './dataset.js';
@@ -10,6 +11,7 @@ export { DataLoader, defaultCollate } from './dataloader.js';
 export type { DataLoaderOptions } from './dataloader.js';
 export * as transforms from './transforms.js';
 export * as datasets from './datasets.js';
+export * as utils from './vision_utils.js';
 export * as npy from './npy.js';
 export { unpickle, PyDict, PyBytes, NdArray, NpDtype, type UnpickleOptions } from './pickle.js';
 export { downloadUrl, downloadAndExtractArchive, extractArchive, md5File } from './download.js';
