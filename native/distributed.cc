@@ -15,7 +15,9 @@
 // In 2.x it derives from c10d::Backend; every call used here (TCPStore(host, TCPStoreOptions),
 // PrefixStore, ProcessGroupGloo::Options::create/createDevice*, allreduce/broadcast/allgather/
 // reduce_scatter/barrier on the Gloo object itself, c10d::Work::wait(timeout), ReduceOp) keeps
-// its signature there, so no TORCH_VERSION_MAJOR branch is needed; untested against 2.x.
+// its signature there. The one TORCH_VERSION branch is the rendezvous (PythonRendezvous): the
+// store keys and the start-up barrier of the PyTorch version of this LibTorch, so that Python
+// ranks running torch.distributed.init_process_group join the same group as Node ranks.
 //
 // NCCL (TORCHNODE_NCCL, set by cmake/LibTorch.cmake for a CUDA LibTorch 2.x whose c10d has
 // ProcessGroupNCCL): backend 'nccl' builds c10d::ProcessGroupNCCL over the same TCPStore/PrefixStore
@@ -48,6 +50,7 @@
 #endif
 
 #include <algorithm>
+#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <chrono>
@@ -309,6 +312,102 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   std::thread thread_;
 };
 
+// torch.distributed.init_process_group(backend, init_method='env://' or 'tcp://...', rank,
+// world_size) of the PyTorch version of this LibTorch, key for key, so that Python and Node ranks
+// form one group (distributed_c10d.py; traced with a logging Store in 1.13 and 2.6):
+//
+// PyTorch 1.13:
+//   store = PrefixStore("default_pg", TCPStore)                      # init_process_group
+//   ProcessGroupGloo(PrefixStore("0", store))                        # group name "0": "default_pg/0/..."
+//   _store_based_barrier: store.add("store_based_barrier_key:1", 1), then add(key, 0) every 10 ms
+//     until it equals world_size (the key counts groups: _group_count is 1 after the default one)
+//   pg._set_sequence_number_for_group(): rank 0 sets "default_pg/0/SEQ_NUM_STORE_KEY", the others
+//     wait for it (a Node rank 0 that skipped it left Python ranks hanging)
+// PyTorch 2.0 (neither traced nor run): 2.x's stores below, 1.13's barrier (always, key ":1").
+// PyTorch 2.1+ (traced: 2.6):
+//   store = PrefixStore("default_pg", TCPStore)
+//   ProcessGroupGloo(PrefixStore("cpu/", PrefixStore("0/", store)))  # "default_pg/0//cpu//..." ("cuda/": NCCL)
+//   backend._set_sequence_number_for_group()                         # no store traffic in 2.6
+//   the barrier only with TORCH_DIST_INIT_BARRIER=1: key "store_based_barrier_key:0" (the group
+//     name); whoever counts world_size sets "<key>:last_worker", the others wait for that key
+// The TCPStore itself (rank 0 hosts it, "init/" counts the workers) is the same C++ class in
+// Python and here. A torchnode-only group does the same, so nothing differs for it.
+struct PythonRendezvous {
+#if TORCH_VERSION_MAJOR >= 2
+  static constexpr bool kBackendPrefix = true;  // "<group>/" then "<device>/"
+#if TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR == 0
+  static constexpr const char* kBarrierKey = "store_based_barrier_key:1";
+  static constexpr bool kBarrierAlways = true;
+  static constexpr bool kLastWorker = false;
+#else
+  static constexpr const char* kBarrierKey = "store_based_barrier_key:0";
+  static constexpr bool kBarrierAlways = false;  // TORCH_DIST_INIT_BARRIER=1 only
+  static constexpr bool kLastWorker = true;      // 2.2+ waits for it; 2.1 counts, as 1.13
+#endif
+  static constexpr bool kSeqBeforeBarrier = true;
+#else
+  static constexpr bool kBackendPrefix = false;  // PrefixStore("0", ...)
+  static constexpr const char* kBarrierKey = "store_based_barrier_key:1";
+  static constexpr bool kBarrierAlways = true;
+  static constexpr bool kLastWorker = false;
+  static constexpr bool kSeqBeforeBarrier = false;
+#endif
+
+  // The store the backend is built on, below root = PrefixStore("default_pg", tcp).
+  static c10::intrusive_ptr<c10d::Store> BackendStore(const c10::intrusive_ptr<c10d::Store>& root,
+                                                      const std::string& device) {
+    if (!kBackendPrefix) return c10::make_intrusive<c10d::PrefixStore>("0", root);
+    auto group = c10::make_intrusive<c10d::PrefixStore>("0/", root);
+    return c10::make_intrusive<c10d::PrefixStore>(device + "/", group);
+  }
+
+  // _store_based_barrier on root: counts ranks in kBarrierKey; done when the count reaches
+  // world_size (what 1.13, 2.0 and 2.1 wait for) or, in 2.x, when "<key>:last_worker" appears
+  // (what 2.2+ waits for), which this rank sets when it is the one that counts world_size. Polls
+  // every 10 ms, as 1.13 does.
+  static void StoreBarrier(c10d::Store& root, int rank, int world, Millis timeout) {
+    const std::string key = kBarrierKey;
+    const std::string last = key + ":last_worker";
+    root.add(key, 1);
+    auto start = std::chrono::steady_clock::now();
+    for (;;) {
+      int64_t count = root.add(key, 0);
+      if (count == world) {
+        if (kLastWorker) {
+          std::string one = "1";
+          root.set(last, std::vector<uint8_t>(one.begin(), one.end()));
+        }
+        return;
+      }
+      if (kLastWorker && root.check({last})) return;
+      if (std::chrono::steady_clock::now() - start > timeout) {
+        throw std::runtime_error("Timed out initializing process group in store based barrier on rank " +
+                                 std::to_string(rank) + ", for key: " + key + " (world_size=" + std::to_string(world) +
+                                 ", worker_count=" + std::to_string(count) + ")");
+      }
+      std::this_thread::sleep_for(Millis(10));
+    }
+  }
+
+  // What init_process_group does once the backend exists: the sequence number and the barrier,
+  // in that version's order. `barrierEnv`: TORCH_DIST_INIT_BARRIER == 1 in this process.
+  template <typename Backend>
+  static void Join(Backend& backend, c10d::Store& root, int rank, int world, Millis timeout, bool barrierEnv) {
+    bool barrier = kBarrierAlways || barrierEnv;
+    if (kSeqBeforeBarrier) backend.setSequenceNumberForGroup();
+    if (barrier) StoreBarrier(root, rank, world, timeout);
+    if (!kSeqBeforeBarrier) backend.setSequenceNumberForGroup();
+  }
+};
+
+// ProcessGroupNCCL::Options::group_name (2.2+; absent before): what Python sets for the default group.
+template <class O>
+auto SetGroupName(O& o, int) -> decltype(o.group_name = std::string(), void()) {
+  o.group_name = "0";
+}
+template <class O>
+void SetGroupName(O&, long) {}
+
 // Builds the store and the group off the JS thread: rendezvous blocks until every rank joined.
 class InitWorker : public Napi::AsyncWorker {
  public:
@@ -322,7 +421,8 @@ class InitWorker : public Napi::AsyncWorker {
     std::string deviceIface;  // or to this interface (GLOO_SOCKET_IFNAME)
     int threads = 2;
     std::string backend = "gloo";
-    int deviceId = -1;  // nccl: the GPU to bind and connect during init (-1: on the first collective)
+    int deviceId = -1;         // nccl: the GPU to bind and connect during init (-1: on the first collective)
+    bool initBarrier = false;  // TORCH_DIST_INIT_BARRIER=1 (PythonRendezvous)
   };
   InitWorker(Napi::Env env, std::shared_ptr<DistState> st, Args a)
       : Napi::AsyncWorker(env, "torchnode.distributed.init"),
@@ -341,13 +441,15 @@ class InitWorker : public Napi::AsyncWorker {
       so.timeout = a_.timeout;
       compat::UseClassicTcpStore(so);
       auto tcp = c10::make_intrusive<c10d::TCPStore>(a_.host, so);
-      // The same key prefix torch.distributed gives its default group.
-      store_ = c10::make_intrusive<c10d::PrefixStore>("default_pg/", tcp);
+      // The keys of torch.distributed's default group (PythonRendezvous).
+      store_ = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
+      auto backendStore = PythonRendezvous::BackendStore(store_, a_.backend == "nccl" ? "cuda" : "cpu");
 #ifdef TORCHNODE_HAS_NCCL
       if (a_.backend == "nccl") {
         auto nopts = c10d::ProcessGroupNCCL::Options::create();
         nopts->timeout = a_.timeout;  // the watchdog's per-collective timeout, as init_process_group(timeout=)
-        nccl_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(store_, a_.rank, a_.world, nopts);
+        SetGroupName(*nopts, 0);      // "0", as _new_process_group_helper names the default group
+        nccl_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(backendStore, a_.rank, a_.world, nopts);
         if (a_.deviceId >= 0) {
           // init_process_group(device_id=...): bind the GPU and create the communicator now, off the
           // JS thread; otherwise the first collective creates it (its NCCL id exchange then blocks
@@ -356,6 +458,7 @@ class InitWorker : public Napi::AsyncWorker {
           nccl_->setBoundDeviceId(dev);
           nccl_->eagerConnectSingleDevice(dev);
         }
+        PythonRendezvous::Join(*nccl_, *store_, a_.rank, a_.world, a_.timeout, a_.initBarrier);
         return;
       }
 #endif
@@ -368,7 +471,8 @@ class InitWorker : public Napi::AsyncWorker {
         opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
       }
       opts->threads = a_.threads;
-      pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, a_.rank, a_.world, opts);
+      pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(backendStore, a_.rank, a_.world, opts);
+      PythonRendezvous::Join(*pg_, *store_, a_.rank, a_.world, a_.timeout, a_.initBarrier);
     } catch (const c10::Error& e) {
       SetError(InitMessage(e.what_without_backtrace()));
     } catch (const std::exception& e) {
@@ -620,6 +724,8 @@ TN_FN(DistInit, "distributed.initProcessGroup") {
   if (o.Get("deviceHost").IsString()) a.deviceHost = o.Get("deviceHost").As<Napi::String>().Utf8Value();
   if (o.Get("deviceIface").IsString()) a.deviceIface = o.Get("deviceIface").As<Napi::String>().Utf8Value();
   if (o.Get("threads").IsNumber()) a.threads = o.Get("threads").As<Napi::Number>().Int32Value();
+  // Read on the JS thread (Node's process.env writes reach the C environment).
+  if (const char* b = std::getenv("TORCH_DIST_INIT_BARRIER")) a.initBarrier = std::atoi(b) == 1;
 #ifdef TORCHNODE_HAS_NCCL
   if (backend == "nccl") {
     int n = static_cast<int>(c10::cuda::device_count());

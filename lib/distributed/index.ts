@@ -126,6 +126,11 @@ function isLoopback(host: string): boolean {
  * Gloo binds to 127.0.0.1 when the master address is a loopback address, to the interface in
  * `GLOO_SOCKET_IFNAME` when set (as PyTorch), and otherwise to the address this host's name
  * resolves to.
+ *
+ * The rendezvous is PyTorch's (store keys, start-up barrier, sequence number, of the PyTorch
+ * version of this LibTorch), so Python ranks calling `torch.distributed.init_process_group('gloo',
+ * init_method=...)` with the same address and world size join the same group; see
+ * docs/distributed.md, "Node and Python ranks in one group".
  */
 export async function initProcessGroup(opts: InitProcessGroupOptions | null = {}): Promise<void> {
   const fn = 'distributed.initProcessGroup';
@@ -208,6 +213,71 @@ function commTensor(t: unknown, what: string, fn: string): number {
   return handle;
 }
 
+// Collectives reach the process group in call order, which is what keeps ranks matched. DDP's
+// bucket rebuild (two broadcasts, the second sized by the first's result, as PyTorch's
+// Reducer::sync_bucket_indices) must not be interleaved with other collectives: while it runs,
+// collectives called meanwhile wait here, in call order, and are enqueued right after it.
+let held: (() => void)[] | null = null;
+
+function enqueue<T>(start: () => Promise<T>): Promise<T> {
+  const queue = held;
+  if (queue === null) return start();
+  return new Promise<T>((resolve, reject) => {
+    queue.push(() => {
+      try {
+        start().then(resolve, reject);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+function release(queue: (() => void)[]): void {
+  while (queue.length > 0) {
+    if (held !== null) {
+      // A released exclusive() took the group again: the rest waits for it, still first in line.
+      held.unshift(...queue);
+      return;
+    }
+    (queue.shift() as () => void)();
+  }
+}
+
+/**
+ * Calls `start` (which issues collectives) now, or, while an {@link exclusive} sequence runs, right
+ * after it in call order. @internal
+ */
+export function inOrder<T>(start: () => Promise<T>): Promise<T> {
+  return enqueue(start);
+}
+
+/** A broadcast that bypasses the hold of {@link exclusive} (only for its steps). @internal */
+export type DirectBroadcast = (tensors: Tensor[], src: number) => Promise<void>;
+
+/**
+ * Runs `steps` as one uninterrupted sequence of collectives, issued through the `broadcast` it is
+ * given; collectives called while it runs are enqueued after it, in call order. @internal
+ */
+export function exclusive<T>(steps: (broadcast: DirectBroadcast) => Promise<T>): Promise<T> {
+  const fn = 'distributed.broadcast';
+  const direct: DirectBroadcast = (tensors, src) => {
+    const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
+    requireGroup(fn);
+    return nd.broadcast(hs, src);
+  };
+  return enqueue(async () => {
+    held = [];
+    try {
+      return await steps(direct);
+    } finally {
+      const queue = held ?? [];
+      held = null;
+      release(queue);
+    }
+  });
+}
+
 function requireGroup(fn: string): void {
   if (!nd.isAvailable()) nd.getRank(); // throws the build's "not available" message
   if (!nd.isInitialized()) {
@@ -226,7 +296,7 @@ export async function allReduce(tensor: Tensor, opts: { op?: ReduceOpName } | nu
   const op = named(fn, () => expectOneOf(opts?.op ?? 'sum', REDUCE_OPS, 'op'));
   const th = commTensor(tensor, 'tensor', fn);
   requireGroup(fn);
-  await nd.allReduce([th], op);
+  await enqueue(() => nd.allReduce([th], op));
 }
 
 /** `allReduce` of several tensors: one collective each, awaited together. @internal */
@@ -236,7 +306,7 @@ export async function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promis
   named(fn, () => expectOneOf(op, REDUCE_OPS, 'op'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
-  if (hs.length) await nd.allReduce(hs, op);
+  if (hs.length) await enqueue(() => nd.allReduce(hs, op));
 }
 
 /** `torch.distributed.broadcast(tensor, src)`: copies rank `src`'s `tensor` into every rank's, in place. */
@@ -248,7 +318,7 @@ export async function broadcast(tensor: Tensor, opts: { src?: number } | null = 
   requireGroup(fn);
   const world = nd.getWorldSize();
   if (src >= world) throw new RangeError(`${fn}: src ${src} is not a rank of this group (expected 0..${world - 1})`);
-  await nd.broadcast([th], src);
+  await enqueue(() => nd.broadcast([th], src));
 }
 
 /** `broadcast` of several tensors from `src`, awaited together. @internal */
@@ -258,7 +328,7 @@ export async function broadcastMany(tensors: Tensor[], src: number): Promise<voi
   named(fn, () => expectNonNegInt(src, 'src'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
-  if (hs.length) await nd.broadcast(hs, src);
+  if (hs.length) await enqueue(() => nd.broadcast(hs, src));
 }
 
 function sameShapeDtype(a: Tensor, b: Tensor, what: string, fn: string): void {
@@ -285,7 +355,7 @@ export async function allGather(outputList: Tensor[], tensor: Tensor): Promise<v
     throw new RangeError(`${fn}: Expected outputList to hold worldSize (${world}) tensors but received ${outputList.length}`);
   }
   outputList.forEach((o, i) => sameShapeDtype(o, tensor, `outputList[${i}]`, fn));
-  await nd.allGather(ohs, [ih]);
+  await enqueue(() => nd.allGather(ohs, [ih]));
 }
 
 /**
@@ -306,11 +376,11 @@ export async function reduceScatter(output: Tensor, inputList: Tensor[], opts: {
     throw new RangeError(`${fn}: Expected inputList to hold worldSize (${world}) tensors but received ${inputList.length}`);
   }
   inputList.forEach((t, i) => sameShapeDtype(t, output, `inputList[${i}]`, fn));
-  await nd.reduceScatter([oh], ihs, op);
+  await enqueue(() => nd.reduceScatter([oh], ihs, op));
 }
 
 /** `torch.distributed.barrier()`: resolves once every rank has called it. */
 export async function barrier(): Promise<void> {
   requireGroup('distributed.barrier');
-  await nd.barrier();
+  await enqueue(() => nd.barrier());
 }
