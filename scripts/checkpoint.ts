@@ -1,11 +1,13 @@
 /**
- * Checkpoints of the part 3–5 scripts: the position in the experiment (run index, epoch, step),
- * the records so far, the default generator's state and the model's and optimizer's state
- * dicts, so `--resume` continues bit for bit where an interrupted run stopped.
+ * Checkpoints of the part 3–5 scripts (written by scripts/train.ts's `Training`): the position
+ * in the experiment (run index, epoch, step), the running run's variables, the results of the
+ * finished runs, the default generator's state and the model's and optimizer's state dicts, so
+ * `--resume` continues bit for bit where an interrupted run stopped.
  *
- * One JSON file holds it all (tensors as {dtype, shape, base64 of the raw bytes}, exact), written
- * atomically (temporary file + rename): a crash leaves the previous checkpoint intact.
- * The tensor codec is the only place to change to store tensors through lib/serialize instead.
+ * One JSON file holds it all (tensors as {dtype, shape, base64 of the raw bytes}, exact; NaN and
+ * infinities as {__number__}), written atomically (temporary file + rename): a crash leaves the
+ * previous checkpoint intact. The tensor codec is the only place to change to store tensors
+ * through lib/serialize instead.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as torch from '../lib/index.js';
@@ -85,7 +87,7 @@ export interface Checkpoint<S = Record<string, unknown>> {
   version: 1;
   part: string;
   signature: Record<string, unknown>;
-  /** Part-specific position and records (numbers, strings, arrays). */
+  /** The position and the runs' variables and results (JSON values; NaN and infinities kept). */
   state: S;
   /** Tensors and state dicts (model, optimizer, generator states). */
   tensors: Record<string, unknown>;
@@ -94,7 +96,13 @@ export interface Checkpoint<S = Record<string, unknown>> {
 
 /** Writes a checkpoint atomically. */
 export function saveCheckpoint<S>(path: string, ck: Omit<Checkpoint<S>, 'version' | 'savedAt'>): void {
-  const body: Checkpoint<S> = { version: 1, ...ck, tensors: encodeState(ck.tensors) as Record<string, unknown>, savedAt: new Date().toISOString() };
+  const body: Checkpoint<S> = {
+    version: 1,
+    ...ck,
+    state: encodeState(ck.state) as S,
+    tensors: encodeState(ck.tensors) as Record<string, unknown>,
+    savedAt: new Date().toISOString(),
+  };
   writeFileAtomic(path, JSON.stringify(body));
 }
 
@@ -119,6 +127,7 @@ export function loadCheckpoint<S>(path: string, part: string, signature: Record<
       `--resume: the checkpoint ${path} was made with other settings:\n  checkpoint: ${a}\n  now:        ${b}\nRun with the same options, or without --resume to start over.`,
     );
   }
+  ck.state = decodeState(ck.state) as S;
   ck.tensors = decodeState(ck.tensors) as Record<string, unknown>;
   return ck;
 }
