@@ -18,18 +18,20 @@
  * Differences from the original, on purpose: with --seed S, manualSeed(S) runs right before each
  * model is built, and each model is built right before it trains (the original builds all five
  * unseeded at import time).
+ *
+ * The training loop is Appendix 3's, line for line (docs/porting.md, "The homework's part-3
+ * loop" sets them side by side); scripts/train.ts's `Training` adds the checkpoints, --resume,
+ * the step limits, the progress bar and Ctrl-C around it.
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
 import * as torch from '../lib/index.js';
-import { nn, type Tensor } from '../lib/index.js';
+import { nn } from '../lib/index.js';
 import { Adam } from '../lib/optim/optimizers.js';
 import { parseCli, writeJson, fmt2 } from './common.js';
-import { MODEL_NAMES, buildModel, parseModelList, type ModelName } from './models.js';
+import { MODEL_NAMES, buildModel, parseModelList, type HwModel, type ModelName } from './models.js';
 import { loadCifar10 } from './cifar.js';
-import { HW_OPTIONS, Interrupt, Progress, evaluateModel, resolveSettings, setupTorch, toDevice, trainEpochs, type Position, type RngMark } from './train.js';
-import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
+import { HW_OPTIONS, Training, evaluateModel, resolveSettings, setupTorch } from './train.js';
 import { part3Plots, visualizeWeights, type Part3Result } from './utils.js';
 import { Report } from './viz/report.js';
 import { publishRecord } from './viz/live.js';
@@ -37,23 +39,10 @@ import { publishRecord } from './viz/live.js';
 /** --quick and --full for part 3. */
 export const PART3_PRESETS = { full: { epochs: 15 }, quick: { epochs: 1, epochSteps: 100 } };
 
-interface Records {
-  loss_curve: number[];
-  train_acc_curve: number[];
-  val_acc_curve: number[];
-}
-interface Acc {
-  running_loss: number;
-  correct: number;
-  total: number;
-}
-interface State {
-  runIndex: number;
-  inRun: boolean;
-  pos: Position;
-  records: Records;
-  acc: Acc;
-  finished: boolean;
+/** The first layer's weights, as the original saves them (`model.fc1` / `model.conv1`). */
+function firstLayerWeights(name: string, model: HwModel): number[] {
+  const layer = name.includes('mlp') ? (model as { fc1: nn.Linear }).fc1 : (model as { conv1: nn.Conv2d }).conv1;
+  return layer.weight.data.cpu().tolist() as number[];
 }
 
 /** Runs part 3 with command-line `argv`; resolves to the exit code (130 when interrupted). */
@@ -63,9 +52,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const s = resolveSettings('part3', o, PART3_PRESETS);
   const models: ModelName[] = s.models ? parseModelList(s.models) : [...MODEL_NAMES];
   const device = setupTorch(s);
-  const { trainLoader, valLoader, testLoader, data } = await loadCifar10({ data: s.data });
+  const { trainLoader: train_loader, valLoader: val_loader, testLoader: test_loader, data } = await loadCifar10({ data: s.data });
   const EPOCHS = s.epochs;
-  const ckPath = join(s.out, 'checkpoint_part3.json');
   const signature = {
     epochs: EPOCHS,
     steps: s.steps ?? null,
@@ -75,155 +63,94 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     data: data.kind,
     n: [data.nTrain, data.nVal, data.nTest],
   };
-  const ck = s.resume ? loadCheckpoint<State>(ckPath, 'part3', signature) : null;
-  if (s.resume && !ck) console.error(`--resume: no checkpoint at ${ckPath}; starting from the beginning`);
   const settings = { ...signature, preset: s.preset, device };
-  const interrupt = new Interrupt().install();
-  const progress = new Progress(s.progress);
-  const finalResults: Part3Result[] = [];
-  const t0 = Date.now();
+  // Checkpoints, --resume, --steps, progress bars and Ctrl-C (scripts/train.ts).
+  const hw = new Training('part3', s, signature);
 
-  let state: State = ck?.state ?? {
-    runIndex: 0,
-    inRun: false,
-    pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 },
-    records: emptyRecords(),
-    acc: { running_loss: 0, correct: 0, total: 0 },
-    finished: false,
-  };
-  // Results of models finished before the checkpoint.
-  for (const name of models.slice(0, state.runIndex)) {
-    const p = join(s.out, `part3_${name}.json`);
-    if (!existsSync(p)) throw new Error(`--resume: ${p} (a model finished before the checkpoint) is missing`);
-    finalResults.push(JSON.parse(readFileSync(p, 'utf8')) as Part3Result);
-  }
-  if (ck && !state.inRun) torch.setRngState(ck.tensors.rng as Tensor);
-
-  const checkpoint = (st: State, model: nn.Module | null, opt: Adam | null, rng?: RngMark): void => {
-    const optSd = opt?.stateDict();
-    saveCheckpoint(ckPath, {
-      part: 'part3',
-      signature,
-      state: st,
-      tensors: { model: model?.stateDict() ?? null, optimizer: optSd ?? null, rng: rng?.now ?? torch.getRngState(), rngEpochStart: rng?.epochStart ?? null },
-    });
-    if (optSd) for (const v of Object.values(optSd.state)) for (const t of Object.values(v)) if (t instanceof torch.Tensor) t.dispose();
-  };
-
-  for (let i = state.runIndex; i < models.length; i++) {
-    const name = models[i];
-    console.log(`\n--- Training ${name} ---`);
-    const resuming = ck !== null && state.inRun && state.runIndex === i;
-    if (!resuming && s.seed !== undefined) torch.manualSeed(s.seed);
-    const model = buildModel(name);
-    if (resuming) model.loadStateDict(ck.tensors.model as nn.StateDict);
-    model.to(device);
-    const criterion = new nn.CrossEntropyLoss();
-    const optimizer = new Adam(model.parameters(), { lr: 0.001 });
-    if (resuming) optimizer.loadStateDict(ck.tensors.optimizer as never);
-    if (!resuming)
-      state = {
-        runIndex: i,
-        inRun: true,
-        pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 },
-        records: emptyRecords(),
-        acc: { running_loss: 0, correct: 0, total: 0 },
-        finished: false,
-      };
-    else if (state.pos.stepInEpoch === 0) torch.setRngState(ck.tensors.rng as Tensor);
-    const { records, acc } = state;
-
-    const { end, pos: endPos } = await trainEpochs({
-      loader: trainLoader,
-      epochs: EPOCHS,
-      start: state.pos,
-      maxSteps: s.steps,
-      epochSteps: s.epochSteps,
-      interrupt,
-      progress,
-      rng: resuming && state.pos.stepInEpoch > 0 ? { epochStart: ck.tensors.rngEpochStart as Tensor, now: ck.tensors.rng as Tensor } : undefined,
-      describe: (e) => `${name} epoch ${e + 1}/${EPOCHS}`,
-      beginEpoch: (_e, resumed) => {
-        model.train();
-        if (!resumed) Object.assign(acc, { running_loss: 0, correct: 0, total: 0 });
-      },
-      step: (xb, yb, pos) => {
-        const x = toDevice(xb, device),
-          y = toDevice(yb, device);
-        const outputs = model.call(x) as Tensor;
-        const loss = criterion.call(outputs, y) as Tensor;
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        const l = loss.item() as number;
-        acc.running_loss += l;
-        const { indices: preds } = outputs.detach().max(1) as torch.ValuesIndices;
-        acc.total += y.size(0) as number;
-        acc.correct += preds.eq(y).sum().item() as number;
-        // Every 10 steps
-        if (pos.stepCount % 10 === 0) {
-          const loss = acc.running_loss / 10;
-          const train_acc = (100.0 * acc.correct) / acc.total;
-          const val_acc = evaluateModel(model, valLoader, device);
-          records.loss_curve.push(loss);
-          records.train_acc_curve.push(train_acc);
-          records.val_acc_curve.push(val_acc);
-          acc.running_loss = 0.0;
-          // --live: the record on the live charts (a no-op without a live server).
-          publishRecord('part3', name, pos.stepCount, { loss, train_acc, val_acc });
-        }
-        return l;
-      },
-      endEpoch: (e, truncated) => truncated || console.log(`Epoch [${e + 1}/${EPOCHS}] : Train Acc=${fmt2((100.0 * acc.correct) / Math.max(1, acc.total))}%`),
-      checkpoint: (pos, rng) => {
-        state.pos = pos;
-        checkpoint(state, model, optimizer, rng);
-      },
-    });
-    state.pos = endPos;
-    const weightsOf = (): number[] =>
-      (name.startsWith('mlp') ? (model as { fc1: nn.Linear }).fc1.weight : (model as { conv1: nn.Conv2d }).conv1.weight).detach().cpu().tolist() as number[];
-    if (end === 'interrupted') {
-      writeJson(join(s.out, `part3_${name}.json`), {
-        name,
-        ...records,
-        test_acc: null,
-        weights: weightsOf(),
-        partial: true,
-        data,
-        settings,
-        run_info: runInfo(t0, state.pos),
-      });
-      console.error(`Partial results of ${name} and a checkpoint are in ${s.out}; continue with --resume.`);
-      progress.stop();
-      return 130;
+  return hw.main(async () => {
+    const final_results: Part3Result[] = [];
+    for (const name of models) {
+      const result_dict = await hw.run(
+        async (run) => {
+          console.log(`\n--- Training ${name} ---`);
+          if (s.seed !== undefined) torch.manualSeed(s.seed);
+          const model = buildModel(name);
+          model.to(device);
+          const criterion = new nn.CrossEntropyLoss();
+          const optimizer = new Adam(model.parameters(), { lr: 0.001 });
+          run.resume(model, optimizer);
+          // The loop's variables: checkpoints save them (run.save), --resume restores them.
+          const { loss_curve } = run.restore({ loss_curve: [] as number[] });
+          const { train_acc_curve } = run.restore({ train_acc_curve: [] as number[] });
+          const { val_acc_curve } = run.restore({ val_acc_curve: [] as number[] });
+          let { step_count } = run.restore({ step_count: 0 });
+          for (const epoch of run.epochs(EPOCHS)) {
+            model.train();
+            let { correct } = run.restore({ correct: 0 });
+            let { total } = run.restore({ total: 0 });
+            let { running_loss } = run.restore({ running_loss: 0.0 });
+            run.save(() => ({ loss_curve, train_acc_curve, val_acc_curve, step_count, correct, total, running_loss }));
+            for await (let [x, y] of run.batches(train_loader, `Epoch ${epoch + 1}/${EPOCHS}`)) {
+              // tidy: the step's tensors are freed as it ends (faster than leaving them to the GC).
+              torch.tidy(() => {
+                // Move inputs to device
+                [x, y] = [x.to(device), y.to(device)];
+                const outputs = model.call(x);
+                const loss = criterion.call(outputs, y);
+                optimizer.zeroGrad();
+                loss.backward();
+                optimizer.step();
+                running_loss += loss.item();
+                const [, preds] = torch.max(outputs.data, 1);
+                total += y.size(0);
+                correct += preds.eq(y).sum().item();
+                step_count += 1;
+                // Every 10 steps
+                if (step_count % 10 === 0) {
+                  const train_loss = running_loss / 10;
+                  const train_acc = (100.0 * correct) / total;
+                  loss_curve.push(train_loss);
+                  train_acc_curve.push(train_acc);
+                  const val_acc = evaluateModel(model, val_loader, device);
+                  val_acc_curve.push(val_acc);
+                  running_loss = 0.0;
+                  // --live: the record on the live charts (a no-op without a live server).
+                  publishRecord('part3', name, step_count, { loss: train_loss, train_acc, val_acc });
+                }
+              });
+            }
+            console.log(`Epoch [${epoch + 1}/${EPOCHS}] : Train Acc=${fmt2((100.0 * correct) / total)}%`);
+          }
+          const test_acc = evaluateModel(model, test_loader, device);
+          console.log(`Test accuracy of ${name}: ${fmt2(test_acc)}%`);
+          const weights = firstLayerWeights(name, model);
+          const result: Part3Result = { name, loss_curve, train_acc_curve, val_acc_curve, test_acc, weights };
+          writeJson(join(s.out, `part3_${name}.json`), { ...result, data, settings, run_info: run.info() });
+          visualizeWeights(weights, s.out, `weights_${name}`);
+          optimizer.dispose();
+          model.dispose();
+          return result;
+        },
+        // Ctrl-C: the curves so far, without a test accuracy.
+        (saved, run) =>
+          writeJson(join(s.out, `part3_${name}.json`), {
+            name,
+            loss_curve: saved.loss_curve,
+            train_acc_curve: saved.train_acc_curve,
+            val_acc_curve: saved.val_acc_curve,
+            test_acc: null,
+            weights: run.model ? firstLayerWeights(name, run.model as HwModel) : undefined,
+            partial: true,
+            data,
+            settings,
+            run_info: run.info(),
+          }),
+      );
+      final_results.push(result_dict);
     }
-    const test_acc = evaluateModel(model, testLoader, device);
-    console.log(`Test accuracy of ${name}: ${fmt2(test_acc)}%`);
-    const weights = weightsOf();
-    const result: Part3Result & Record<string, unknown> = { name, ...records, test_acc, weights, data, settings, run_info: runInfo(t0, state.pos) };
-    writeJson(join(s.out, `part3_${name}.json`), result);
-    visualizeWeights(weights, s.out, `weights_${name}`);
-    finalResults.push(result);
-    optimizer.dispose();
-    model.dispose();
-    state = { ...state, runIndex: i + 1, inRun: false, pos: { epoch: 0, stepInEpoch: 0, stepCount: 0 }, records: emptyRecords() };
-    checkpoint(state, null, null);
-  }
-  writeReport(finalResults, s.out, data.kind);
-  state.finished = true;
-  checkpoint(state, null, null);
-  interrupt.uninstall();
-  console.log('All architectures trained; final results saved.');
-  return 0;
-}
-
-function emptyRecords(): Records {
-  return { loss_curve: [], train_acc_curve: [], val_acc_curve: [] };
-}
-
-function runInfo(t0: number, pos: Position): Record<string, unknown> {
-  return { wall_s: (Date.now() - t0) / 1000, steps_done: pos.stepCount, finished_at: new Date().toISOString() };
+    writeReport(final_results, s.out, data.kind);
+    console.log('All architectures trained; final results saved.');
+  });
 }
 
 function writeReport(results: Part3Result[], out: string, dataKind: string): void {

@@ -19,17 +19,20 @@
  * schedule: round(1.5·E) epochs, drops at round(E/4) and round(3E/4) (30, 5, 15 for E = 20).
  * With --seed S, manualSeed(S) runs right before each model is built (the three fixed-LR models
  * and the scheduled one then start from the same weights).
+ *
+ * `trainModel` and the scheduled run's three plateaus are Appendix 5's loops, line for line
+ * (the plateaus' identical loops written once, over [lr, first epoch, end]); scripts/train.ts's
+ * `Training` adds the checkpoints, --resume, the step limits, the progress bar and Ctrl-C.
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
-import { nn, type Tensor } from '../lib/index.js';
+import { nn } from '../lib/index.js';
 import { SGD } from '../lib/optim/optimizers.js';
 import { parseCli, writeJson, fmt2 } from './common.js';
 import { CNN3, parseModelList } from './models.js';
 import { loadCifar10 } from './cifar.js';
-import { HW_OPTIONS, Interrupt, Progress, evaluateModel, resolveSettings, setupTorch, toDevice, trainEpochs, type Position, type RngMark } from './train.js';
-import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
+import { HW_OPTIONS, Training, evaluateModel as evaluate, resolveSettings, setupTorch, type BatchLoader, type Run } from './train.js';
 import { part5Plots, part5ScheduledPlot, type Part5Result } from './utils.js';
 import { Report } from './viz/report.js';
 import { publish, publishRecord } from './viz/live.js';
@@ -51,19 +54,58 @@ const LRS = [
   [0.001, '001'],
 ] as const;
 
-interface Curves {
-  loss_curve: number[];
-  val_acc_curve: number[];
-}
-interface State {
-  runIndex: number; // 0..2 fixed LRs, 3 scheduled
-  inRun: boolean;
-  pos: Position;
-  runningLoss: number;
-  curves: Curves;
-  lrCurve: number[];
-  done: Record<string, Curves>;
-  finished: boolean;
+/**
+ * Appendix 5's `train_model(lr, train_loader, val_loader, model, device, epochs)`: SGD with
+ * momentum 0; every 10 steps the mean loss of the last 10 steps and the validation accuracy.
+ * Returns [loss_curve, val_acc_curve]. `run` (checkpoints, --resume) is the port's addition.
+ */
+export async function trainModel(
+  run: Run,
+  lr: number,
+  train_loader: BatchLoader,
+  val_loader: BatchLoader,
+  model: CNN3,
+  device: string,
+  epochs = 20,
+): Promise<[number[], number[]]> {
+  model.to(device);
+  const optimizer = new SGD(model.parameters(), { lr, momentum: 0.0 });
+  const criterion = new nn.CrossEntropyLoss();
+  run.resume(model, optimizer);
+  // The loop's variables: checkpoints save them (run.save), --resume restores them.
+  const { loss_curve } = run.restore({ loss_curve: [] as number[] });
+  const { val_acc_curve } = run.restore({ val_acc_curve: [] as number[] });
+  let { step_count } = run.restore({ step_count: 0 });
+  for (const epoch of run.epochs(epochs)) {
+    model.train();
+    let { running_loss } = run.restore({ running_loss: 0.0 });
+    run.save(() => ({ loss_curve, val_acc_curve, step_count, running_loss }));
+    for await (let [x, y] of run.batches(train_loader, `Epoch ${epoch + 1}/${epochs} (LR=${lr})`)) {
+      // tidy: the step's tensors are freed as it ends (faster than leaving them to the GC).
+      torch.tidy(() => {
+        [x, y] = [x.to(device), y.to(device)];
+        optimizer.zeroGrad();
+        const outputs = model.call(x);
+        const loss = criterion.call(outputs, y);
+        loss.backward();
+        optimizer.step();
+        step_count += 1;
+        running_loss += loss.item();
+        // record every 10 steps
+        if (step_count % 10 === 0) {
+          const avg_loss = running_loss / 10;
+          loss_curve.push(avg_loss);
+          running_loss = 0.0;
+          const val_acc = evaluate(model, val_loader, device);
+          val_acc_curve.push(val_acc);
+          // --live: the record on the live charts (a no-op without a live server).
+          publishRecord('part5', `lr=${lr}`, step_count, { loss: avg_loss, val_acc });
+        }
+      });
+    }
+    console.log(`Epoch [${epoch + 1}/${epochs}] LR=${lr} finished.`);
+  }
+  return [loss_curve, val_acc_curve];
 }
 
 /** Runs part 5 with command-line `argv`; resolves to the exit code (130 when interrupted). */
@@ -74,10 +116,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   if (s.models !== undefined && parseModelList(s.models).join() !== 'cnn_3')
     throw new Error(`part5: trains CNN3 only (Appendix 5); --models must be cnn_3, received '${s.models}'`);
   const device = setupTorch(s);
-  const { trainLoader, valLoader, testLoader, data } = await loadCifar10({ data: s.data });
+  // 5a) Load data
+  const { trainLoader: train_loader, valLoader: val_loader, testLoader: test_loader, data } = await loadCifar10({ data: s.data });
   const EPOCHS = s.epochs;
   const sched = schedule(EPOCHS, s.preset === 'quick' && o.epochs === undefined);
-  const ckPath = join(s.out, 'checkpoint_part5.json');
   const signature = {
     epochs: EPOCHS,
     schedule: sched,
@@ -87,184 +129,137 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     data: data.kind,
     n: [data.nTrain, data.nVal, data.nTest],
   };
-  const ck = s.resume ? loadCheckpoint<State>(ckPath, 'part5', signature) : null;
-  if (s.resume && !ck) console.error(`--resume: no checkpoint at ${ckPath}; starting from the beginning`);
   const settings = { ...signature, preset: s.preset, device };
-  const interrupt = new Interrupt().install();
-  const progress = new Progress(s.progress);
-  const t0 = Date.now();
-  const zero = (): Position => ({ epoch: 0, stepInEpoch: 0, stepCount: 0 });
-  let state: State = ck?.state ?? {
-    runIndex: 0,
-    inRun: false,
-    pos: zero(),
-    runningLoss: 0,
-    curves: { loss_curve: [], val_acc_curve: [] },
-    lrCurve: [],
-    done: {},
-    finished: false,
-  };
-  if (ck && !state.inRun) torch.setRngState(ck.tensors.rng as Tensor);
-
-  const checkpoint = (st: State, model: nn.Module | null, opt: SGD | null, rng?: RngMark): void => {
-    const optSd = opt?.stateDict();
-    saveCheckpoint(ckPath, {
-      part: 'part5',
-      signature,
-      state: st,
-      tensors: { model: model?.stateDict() ?? null, optimizer: optSd ?? null, rng: rng?.now ?? torch.getRngState(), rngEpochStart: rng?.epochStart ?? null },
-    });
-    if (optSd) for (const v of Object.values(optSd.state)) for (const t of Object.values(v)) if (t instanceof torch.Tensor) t.dispose();
-  };
+  // Checkpoints, --resume, --steps, progress bars and Ctrl-C (scripts/train.ts).
+  const hw = new Training('part5', s, signature);
   const report = new Report('EE449 HW1 part 5: learning rate');
   if (data.kind !== 'cifar10') report.text(`NOTE: trained on ${data.kind} (CIFAR-10 was not available), not CIFAR-10.`);
-
-  const writePart5 = (): Part5Result => {
-    const r: Record<string, unknown> = { name: 'cnn3' };
-    for (const [, tag] of LRS) r[`loss_curve_${tag}`] = state.done[tag]?.loss_curve ?? [];
-    for (const [, tag] of LRS) r[`val_acc_curve_${tag}`] = state.done[tag]?.val_acc_curve ?? [];
-    Object.assign(r, { data, settings, run_info: { wall_s: (Date.now() - t0) / 1000, finished_at: new Date().toISOString() } });
-    writeJson(join(s.out, 'part5_cnn3.json'), r);
-    return r as unknown as Part5Result;
+  // 5b) CNN3 for each LR, built right before it trains (--seed S: the same initial weights).
+  const newCNN3 = (): CNN3 => {
+    if (s.seed !== undefined) torch.manualSeed(s.seed);
+    return new CNN3();
   };
+  const part5Json = (curves: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    name: 'cnn3',
+    ...Object.fromEntries(LRS.map(([, tag]) => [`loss_curve_${tag}`, curves[`loss_curve_${tag}`] ?? []])),
+    ...Object.fromEntries(LRS.map(([, tag]) => [`val_acc_curve_${tag}`, curves[`val_acc_curve_${tag}`] ?? []])),
+    ...extra,
+    data,
+    settings,
+  });
 
-  for (let i = state.runIndex; i < 4; i++) {
-    const scheduled = i === 3;
-    const lr = scheduled ? 0.1 : LRS[i][0];
-    const epochs = scheduled ? sched.epochs : EPOCHS;
-    console.log(scheduled ? '\n--- Scheduled Learning Rate Approach ---' : `\n--- Training with LR=${lr} ---`);
-    const resuming = ck !== null && state.inRun && state.runIndex === i;
-    if (!resuming && s.seed !== undefined) torch.manualSeed(s.seed);
-    const model = new CNN3();
-    if (resuming) model.loadStateDict(ck.tensors.model as nn.StateDict);
-    model.to(device);
-    const optimizer = new SGD(model.parameters(), { lr, momentum: 0.0 });
-    if (resuming) optimizer.loadStateDict(ck.tensors.optimizer as never);
-    const criterion = new nn.CrossEntropyLoss();
-    if (!resuming) state = { ...state, runIndex: i, inRun: true, pos: zero(), runningLoss: 0, curves: { loss_curve: [], val_acc_curve: [] }, lrCurve: [] };
-    else if (state.pos.stepInEpoch === 0) torch.setRngState(ck.tensors.rng as Tensor);
-    const curves = state.curves;
-    const epochLr = (e: number): number => (e < sched.milestones[0] ? 0.1 : e < sched.milestones[1] ? 0.01 : 0.001);
+  return hw.main(async () => {
+    const curves: Record<string, number[]> = {};
+    for (const [lr, tag] of LRS) {
+      [curves[`loss_curve_${tag}`], curves[`val_acc_curve_${tag}`]] = await hw.run(
+        async (run) => {
+          console.log(`\n--- Training with LR=${lr} ---`);
+          const model = newCNN3();
+          const result = await trainModel(run, lr, train_loader, val_loader, model, device, EPOCHS);
+          model.dispose();
+          return result;
+        },
+        // Ctrl-C: the curves so far.
+        (saved, run) =>
+          writeJson(
+            join(s.out, 'part5_cnn3.json'),
+            part5Json(
+              { ...curves, [`loss_curve_${tag}`]: saved.loss_curve, [`val_acc_curve_${tag}`]: saved.val_acc_curve },
+              { partial: true, run_info: run.info() },
+            ),
+          ),
+      );
+    }
+    // Create dictionary
+    const result_dict = part5Json(curves, { run_info: hw.runInfo() });
+    writeJson(join(s.out, 'part5_cnn3.json'), result_dict);
+    // Plot
+    part5Plots(result_dict as unknown as Part5Result, s.out, 'part5_lr_comparison', { report });
+    console.log('\nPart5 - LR experiment (0.1, 0.01, 0.001) completed. Plots saved.');
 
-    const { end, pos: endPos } = await trainEpochs({
-      loader: trainLoader,
-      epochs,
-      start: state.pos,
-      maxSteps: s.steps,
-      epochSteps: s.epochSteps,
-      interrupt,
-      progress,
-      rng: resuming && state.pos.stepInEpoch > 0 ? { epochStart: ck.tensors.rngEpochStart as Tensor, now: ck.tensors.rng as Tensor } : undefined,
-      describe: (e) => `Epoch ${e + 1}/${epochs} (LR=${scheduled ? epochLr(e) : lr})`,
-      beginEpoch: (e, resumed) => {
-        model.train();
-        // The original sets param_groups' lr at the two plateaus; setting it each epoch is the same.
-        if (scheduled) for (const g of optimizer.paramGroups) g.lr = epochLr(e);
-        if (!resumed) state.runningLoss = 0.0;
-      },
-      step: (xb, yb, pos) => {
-        const x = toDevice(xb, device),
-          y = toDevice(yb, device);
-        optimizer.zeroGrad();
-        const outputs = model.call(x) as Tensor;
-        const loss = criterion.call(outputs, y) as Tensor;
-        loss.backward();
-        optimizer.step();
-        const l = loss.item() as number;
-        if (scheduled) return l;
-        state.runningLoss += l;
-        // record every 10 steps
-        if (pos.stepCount % 10 === 0) {
-          const loss = state.runningLoss / 10;
-          curves.loss_curve.push(loss);
-          state.runningLoss = 0.0;
-          const val_acc = evaluateModel(model, valLoader, device);
-          curves.val_acc_curve.push(val_acc);
-          // --live: the record on the live charts (a no-op without a live server).
-          publishRecord('part5', `lr=${lr}`, pos.stepCount, { loss, val_acc });
+    // 5c) Manual scheduled LR approach
+    const [scheduled_val_acc, lr_curve, final_test_acc_sch] = await hw.run(
+      async (run): Promise<[number[], number[], number]> => {
+        console.log('\n--- Scheduled Learning Rate Approach ---');
+        const scheduled_model = newCNN3();
+        scheduled_model.to(device);
+        const optimizer_sch = new SGD(scheduled_model.parameters(), { lr: 0.1, momentum: 0.0 });
+        const criterion = new nn.CrossEntropyLoss();
+        run.resume(scheduled_model, optimizer_sch);
+        // We'll store only the validation accuracy (and, the port's, each epoch's LR)
+        const { scheduled_val_acc } = run.restore({ scheduled_val_acc: [] as number[] });
+        const { lr_curve } = run.restore({ lr_curve: [] as number[] });
+        run.save(() => ({ scheduled_val_acc, lr_curve }));
+        // The original's three plateaus: LR 0.1 until epoch 5, 0.01 until 15, 0.001 until 30.
+        const [plateau_epoch_1, plateau_epoch_2] = sched.milestones;
+        const plateaus = [
+          [0.1, 0, plateau_epoch_1],
+          [0.01, plateau_epoch_1, plateau_epoch_2],
+          [0.001, plateau_epoch_2, sched.epochs],
+        ] as const;
+        for (const [lr, first, end] of plateaus) {
+          // set the plateau's LR
+          for (const g of optimizer_sch.paramGroups) g.lr = lr;
+          for (const epoch of run.epochs(first, end)) {
+            scheduled_model.train();
+            for await (let [x, y] of run.batches(train_loader, `Epoch ${epoch + 1}/${end} (LR=${lr})`)) {
+              torch.tidy(() => {
+                [x, y] = [x.to(device), y.to(device)];
+                optimizer_sch.zeroGrad();
+                const outputs = scheduled_model.call(x);
+                const loss = criterion.call(outputs, y);
+                loss.backward();
+                optimizer_sch.step();
+              });
+            }
+            const val_acc_sch = evaluate(scheduled_model, val_loader, device);
+            scheduled_val_acc.push(val_acc_sch);
+            lr_curve.push(lr);
+            console.log(`Scheduled LR=${lr}, Epoch ${epoch + 1}/${end}, Val Acc=${fmt2(val_acc_sch)}%`);
+            // --live: the epoch's validation accuracy on the live charts.
+            publish({
+              part: 'part5',
+              chart: 'Validation accuracy, scheduled learning rate (part5)',
+              series: 'scheduled',
+              x: epoch + 1,
+              y: val_acc_sch,
+              xLabel: 'epoch',
+              yLabel: 'accuracy (%)',
+            });
+          }
         }
-        return l;
+        const final_test_acc_sch = evaluate(scheduled_model, test_loader, device);
+        console.log(`Final Test Accuracy with scheduled LR approach: ${fmt2(final_test_acc_sch)}%`);
+        scheduled_model.dispose();
+        return [scheduled_val_acc, lr_curve, final_test_acc_sch];
       },
-      endEpoch: (e, truncated) => {
-        if (!scheduled) {
-          if (!truncated) console.log(`Epoch [${e + 1}/${epochs}] LR=${lr} finished.`);
-          return;
-        }
-        const valAcc = evaluateModel(model, valLoader, device);
-        curves.val_acc_curve.push(valAcc);
-        state.lrCurve.push(epochLr(e));
-        console.log(`Scheduled LR=${epochLr(e)}, Epoch ${e + 1}/${epochs}, Val Acc=${fmt2(valAcc)}%`);
-        publish({
-          part: 'part5',
-          chart: 'Validation accuracy, scheduled learning rate (part5)',
-          series: 'scheduled',
-          x: e + 1,
-          y: valAcc,
-          xLabel: 'epoch',
-          yLabel: 'accuracy (%)',
-        });
-      },
-      checkpoint: (pos, rng) => {
-        state.pos = pos;
-        checkpoint(state, model, optimizer, rng);
-      },
-    });
-    state.pos = endPos;
-    if (end === 'interrupted') {
-      if (!scheduled) {
-        state.done[LRS[i][1]] = curves;
-        const r = writePart5() as unknown as Record<string, unknown>;
-        writeJson(join(s.out, 'part5_cnn3.json'), { ...r, partial: true });
-      } else {
+      // Ctrl-C: the validation accuracies so far.
+      (saved, run) =>
         writeJson(join(s.out, 'part5_cnn3_scheduled.json'), {
           name: 'cnn3_scheduled',
-          val_acc_curve: curves.val_acc_curve,
-          lr_curve: state.lrCurve,
+          val_acc_curve: saved.scheduled_val_acc,
+          lr_curve: saved.lr_curve,
           test_acc: null,
           partial: true,
           data,
           settings,
-        });
-      }
-      console.error(`Partial results and a checkpoint are in ${s.out}; continue with --resume.`);
-      return 130;
-    }
-    if (!scheduled) {
-      state.done[LRS[i][1]] = curves;
-      if (i === 2) {
-        part5Plots(writePart5(), s.out, 'part5_lr_comparison', { report });
-        console.log('\nPart5 - LR experiment (0.1, 0.01, 0.001) completed. Plots saved.');
-      }
-    } else {
-      const test_acc = evaluateModel(model, testLoader, device);
-      console.log(`Final Test Accuracy with scheduled LR approach: ${fmt2(test_acc)}%`);
-      writeJson(join(s.out, 'part5_cnn3_scheduled.json'), {
-        name: 'cnn3_scheduled',
-        val_acc_curve: curves.val_acc_curve,
-        lr_curve: state.lrCurve,
-        milestones: sched.milestones,
-        test_acc,
-        data,
-        settings,
-        run_info: { wall_s: (Date.now() - t0) / 1000, steps_done: state.pos.stepCount, finished_at: new Date().toISOString() },
-      });
-      part5ScheduledPlot(curves.val_acc_curve, state.lrCurve, s.out, 'part5_scheduled', { report });
-      console.log('Part5 scheduled LR approach done.');
-    }
-    optimizer.dispose();
-    model.dispose();
-    state = { ...state, runIndex: i + 1, inRun: false, pos: zero(), runningLoss: 0, curves: { loss_curve: [], val_acc_curve: [] } };
-    checkpoint(state, null, null);
-  }
-  if (state.runIndex >= 3 && ck && ck.state.runIndex >= 3) {
-    // Resumed after the fixed-LR runs: their plots come from the saved results.
-    part5Plots(writePart5(), s.out, 'part5_lr_comparison', { report });
-  }
-  report.write(join(s.out, 'part5_report.html'));
-  state.finished = true;
-  checkpoint(state, null, null);
-  interrupt.uninstall();
-  return 0;
+          run_info: run.info(),
+        }),
+    );
+    writeJson(join(s.out, 'part5_cnn3_scheduled.json'), {
+      name: 'cnn3_scheduled',
+      val_acc_curve: scheduled_val_acc,
+      lr_curve,
+      milestones: sched.milestones,
+      test_acc: final_test_acc_sch,
+      data,
+      settings,
+      run_info: hw.runInfo(),
+    });
+    part5ScheduledPlot(scheduled_val_acc, lr_curve, s.out, 'part5_scheduled', { report });
+    console.log('Part5 scheduled LR approach done.');
+    report.write(join(s.out, 'part5_report.html'));
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
