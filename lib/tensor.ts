@@ -8,10 +8,8 @@ import { track, untrack, type Owned } from './scope.js';
 import {
   type DType,
   type DataOf,
-  type TypedArray,
   dtypeCode,
   dtypeFromCode,
-  typedArrayDType,
   viewAs,
   describe,
   ELEMENT_SIZE,
@@ -19,7 +17,7 @@ import {
   isComplexDType,
   DTYPE_CODE,
 } from './dtype.js';
-import { expectInt, expectIntArray, expectShape, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
+import { expectInt, expectIntArray, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
 import { formatTensor } from './format.js';
 import { Generator } from './random.js';
 import { withStrided as viaStrided } from './layout_state.js';
