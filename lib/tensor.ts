@@ -5,18 +5,7 @@
  */
 import { native, buildInfo, BINARY, BINARY_NUMBER, type Handle } from './native.js';
 import { track, untrack, type Owned } from './scope.js';
-import {
-  type DType,
-  type DataOf,
-  dtypeCode,
-  dtypeFromCode,
-  viewAs,
-  describe,
-  ELEMENT_SIZE,
-  isFloatingDType,
-  isComplexDType,
-  DTYPE_CODE,
-} from './dtype.js';
+import { type DType, type DataOf, dtypeCode, dtypeFromCode, viewAs, describe, ELEMENT_SIZE, isFloatingDType, isComplexDType, DTYPE_CODE } from './dtype.js';
 import { expectInt, expectIntArray, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
 import { formatTensor } from './format.js';
 import { Generator } from './random.js';
