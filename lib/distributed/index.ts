@@ -249,6 +249,7 @@ function release(queue: (() => void)[]): void {
  * after it in call order. @internal
  */
 export function inOrder<T>(start: () => Promise<T>): Promise<T> {
+  if (typeof start !== 'function') throw new TypeError(`distributed.inOrder: Expected a function for start but received ${describe(start)}`);
   return enqueue(start);
 }
 
@@ -260,6 +261,7 @@ export type DirectBroadcast = (tensors: Tensor[], src: number) => Promise<void>;
  * given; collectives called while it runs are enqueued after it, in call order. @internal
  */
 export function exclusive<T>(steps: (broadcast: DirectBroadcast) => Promise<T>): Promise<T> {
+  if (typeof steps !== 'function') throw new TypeError(`distributed.exclusive: Expected a function for steps but received ${describe(steps)}`);
   const fn = 'distributed.broadcast';
   const direct: DirectBroadcast = (tensors, src) => {
     const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
