@@ -595,7 +595,7 @@ test('save to a writer and load from bytes (Buffer, Uint8Array, ArrayBuffer), as
     PY,
     [
       '-c',
-      `import io, sys, torch\nb = io.BytesIO(sys.stdin.buffer.read())\no = torch.load(b)\nprint(list(o.keys()), o['1'].tolist())\nout = io.BytesIO(); torch.save(o, out); sys.stdout.buffer.write(out.getvalue())`,
+      `import io, sys, torch\nb = io.BytesIO(sys.stdin.buffer.read())\no = torch.load(b)\nprint(list(o.keys()), o['1'].tolist(), flush=True)\nout = io.BytesIO(); torch.save(o, out); sys.stdout.buffer.write(out.getvalue())`,
     ],
     { input: bytes, maxBuffer: 1 << 24 },
   );
