@@ -81,7 +81,8 @@ export function useLayout<M extends Module>(model: M, enabled = true): M {
   if (typeof enabled !== 'boolean') throw new TypeError(`backends.mkldnn.useLayout: Expected a boolean for enabled but received ${describe(enabled)}`);
   const on = enabled && layoutTrainingWorks();
   for (const m of model.modules()) {
-    if ((m as { constructor: { name: string } }).constructor.name === 'Conv2d') (m as LayoutAware)._oneDnnLayout = on;
+    // Conv2d (and its subclasses) declare the flag; matching on it, not on the class name.
+    if (typeof (m as LayoutAware)._oneDnnLayout === 'boolean') (m as LayoutAware)._oneDnnLayout = on;
   }
   return model;
 }
