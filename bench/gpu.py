@@ -10,8 +10,9 @@ import torch.nn as nn
 import torch.optim as optim
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'reference'))
 from harness import emit  # noqa: E402
-from hw_models import MODELS, evaluate_model  # noqa: E402
+from appendix3 import MODELS, evaluate_model  # noqa: E402
 
 device = torch.device(os.environ.get("BENCH_DEVICE", "cuda"))
 steps = int(os.environ.get("BENCH_STEPS", "50"))

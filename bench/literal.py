@@ -10,8 +10,9 @@ import torch.nn as nn
 import torch.optim as optim
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'reference'))
 from harness import emit, timeit  # noqa: E402
-from hw_models import CNN3  # noqa: E402
+from appendix3 import CNN3  # noqa: E402
 
 torch.set_num_threads(1)
 scale = float(os.environ.get("BENCH_SCALE", "1"))

@@ -6,32 +6,13 @@ Run with Debian's PyTorch: /usr/bin/python3 examples/make_state_dict.py [out_dir
 """
 import argparse
 import os
+import sys
 
 import torch
 import torch.nn as nn
 
-
-class CNN3(nn.Module):
-    """The homework's CNN3 (Appendix 3), unchanged."""
-
-    def __init__(self):
-        super(CNN3, self).__init__()
-        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=0)
-        self.conv2 = nn.Conv2d(16, 8, kernel_size=5, stride=1, padding=0)
-        self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.conv3 = nn.Conv2d(8, 16, kernel_size=7, stride=1, padding=0)
-        self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.fc = nn.Linear(16 * 3 * 3, 10)
-
-    def forward(self, x):
-        x = nn.functional.relu(self.conv1(x))
-        x = nn.functional.relu(self.conv2(x))
-        x = self.pool1(x)
-        x = nn.functional.relu(self.conv3(x))
-        x = self.pool2(x)
-        x = x.view(x.size(0), -1)
-        x = self.fc(x)
-        return x
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'reference'))
+from appendix3 import CNN3  # noqa: E402  (the homework's CNN3, Appendix 3)
 
 
 def main():

@@ -33,6 +33,9 @@ import torchvision
 import torchvision.transforms as transforms
 from torch.utils.data import random_split, DataLoader
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'reference'))
+from appendix3 import MLP1, CNN3, evaluate_model  # noqa: E402  (Appendix 3's classes, verbatim)
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'part3_parity.json')
 DATA_SEED = 2024
 N_TRAIN, N_TEST = 1000, 200
@@ -109,55 +112,6 @@ def load_cifar10(root, batch_size=50):
     val_loader = DataLoader(val_subset, batch_size=batch_size, shuffle=False, drop_last=False)
     test_loader = DataLoader(testset, batch_size=batch_size, shuffle=False, drop_last=False)
     return train_loader, val_loader, test_loader
-
-
-class MLP1(nn.Module):
-    def __init__(self):
-        super(MLP1, self).__init__()
-        self.fc1 = nn.Linear(3 * 32 * 32, 32)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(32, 10)
-
-    def forward(self, x):
-        x = x.view(x.size(0), -1)
-        x = self.relu(self.fc1(x))
-        x = self.fc2(x)
-        return x
-
-
-class CNN3(nn.Module):
-    def __init__(self):
-        super(CNN3, self).__init__()
-        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=0)
-        self.conv2 = nn.Conv2d(16, 8, kernel_size=5, stride=1, padding=0)
-        self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.conv3 = nn.Conv2d(8, 16, kernel_size=7, stride=1, padding=0)
-        self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.fc = nn.Linear(16 * 3 * 3, 10)
-
-    def forward(self, x):
-        x = nn.functional.relu(self.conv1(x))
-        x = nn.functional.relu(self.conv2(x))
-        x = self.pool1(x)
-        x = nn.functional.relu(self.conv3(x))
-        x = self.pool2(x)
-        x = x.view(x.size(0), -1)
-        x = self.fc(x)
-        return x
-
-
-def evaluate_model(model, loader, device):
-    model.eval()
-    correct = 0
-    total = 0
-    with torch.no_grad():
-        for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            outputs = model(x)
-            _, predicted = torch.max(outputs.data, 1)
-            total += y.size(0)
-            correct += (predicted == y).sum().item()
-    return 100.0 * correct / total
 
 
 def train(name, ctor, loaders, device, epochs=15, max_steps=STEPS):

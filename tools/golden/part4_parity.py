@@ -18,11 +18,11 @@ import tempfile
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.optim as optim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import part3_parity as p3  # noqa: E402  (the data generator and load_cifar10 of Appendix 3)
+from appendix4 import MLP1, CNN3  # noqa: E402  (Appendix 4's classes; part3_parity put reference/ on the path)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'part4_parity.json')
 SEED = 11
@@ -32,46 +32,7 @@ RUNS = [('mlp_1', 'relu'), ('mlp_1', 'sigmoid'), ('cnn_3', 'relu'), ('cnn_3', 's
 torch.set_num_threads(1)
 
 
-# ---- Appendix 4's models (activation_type) and loop ----------------------------------------
-
-class MLP1(nn.Module):
-    def __init__(self, activation='relu'):
-        super(MLP1, self).__init__()
-        self.fc1 = nn.Linear(3 * 32 * 32, 32)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(32, 10)
-        self.activation_type = activation
-
-    def forward(self, x):
-        x = x.view(x.size(0), -1)
-        x = self.fc1(x)
-        x = torch.sigmoid(x) if self.activation_type == 'sigmoid' else F.relu(x)
-        return self.fc2(x)
-
-
-class CNN3(nn.Module):
-    def __init__(self, activation='relu'):
-        super(CNN3, self).__init__()
-        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=0)
-        self.conv2 = nn.Conv2d(16, 8, kernel_size=5, stride=1, padding=0)
-        self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.conv3 = nn.Conv2d(8, 16, kernel_size=7, stride=1, padding=0)
-        self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.fc = nn.Linear(16 * 3 * 3, 10)
-        self.activation_type = activation
-
-    def act(self, x):
-        return torch.sigmoid(x) if self.activation_type == 'sigmoid' else F.relu(x)
-
-    def forward(self, x):
-        x = self.act(self.conv1(x))
-        x = self.act(self.conv2(x))
-        x = self.pool1(x)
-        x = self.act(self.conv3(x))
-        x = self.pool2(x)
-        x = x.view(x.size(0), -1)
-        return self.fc(x)
-
+# ---- Appendix 4's loop ----------------------------------------------------------------------
 
 def compute_gradient_magnitude(layer):
     if layer.weight.grad is None:

@@ -1,4 +1,8 @@
-"""The five architectures exactly as Appendix 3 of the homework defines them (the Python reference)."""
+"""Appendix 3 of the homework (EE449 HW1, ../shared/seeds): its five architectures and
+evaluate_model, verbatim — the Python reference that tools/golden's parity scripts, bench/ and
+examples/ import (scripts/models.ts is the TS port, line for line).
+Import with: sys.path.insert(0, <repo>/reference); from appendix3 import CNN3
+"""
 import torch
 import torch.nn as nn
 
