@@ -1,143 +1,691 @@
 #!/usr/bin/env node
-// torchnode-run: torchrun for Node. Starts --nproc-per-node copies of a script with the
-// environment torch.distributed's env:// expects, prefixes their output with the rank, and
-// supervises them: when one fails, the others are stopped and the launcher exits non-zero.
+// torchnode-run: torchrun (torch.distributed.run, PyTorch 1.13) for Node. Starts --nproc-per-node
+// ranks of a script per node with the environment torchrun gives its workers, prefixes their
+// output with the rank, and supervises them as torchrun's local elastic agent does: when a rank
+// fails, the others are stopped; the group is restarted up to --max-restarts times; at the end the
+// first failure (the root cause, not the ranks stopped because of it) is reported and its exit
+// code is the launcher's.
 //
-//   npx torchnode-run --nproc-per-node 2 train.ts [script args]
+//   npx torchnode-run --standalone --nproc-per-node 2 train.ts [script args]
 //   npx torchnode-run --nnodes 2 --node-rank 0 --nproc-per-node 4 --master-addr 10.0.0.1 --master-port 29500 train.ts
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+//   npx torchnode-run --nnodes 2 --nproc-per-node 4 --rdzv-backend c10d --rdzv-endpoint 10.0.0.1:29400 train.ts
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { createConnection, createServer } from 'node:net';
+import { constants, cpus, hostname, networkInterfaces, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const USAGE = `usage: torchnode-run [--nproc-per-node N] [--nnodes N] [--node-rank R] [--master-addr ADDR] [--master-port PORT]
-                     [--no-prefix] script.(ts|js|mjs|cjs) [script args...]
+const USAGE = `usage: torchnode-run [--nproc-per-node auto|cpu|gpu|N] [--nnodes N] [--node-rank R]
+                     [--master-addr ADDR] [--master-port PORT] [--standalone]
+                     [--rdzv-backend static|c10d] [--rdzv-endpoint HOST[:PORT]] [--rdzv-id ID] [--rdzv-conf K=V,...]
+                     [--max-restarts N] [--monitor-interval SECONDS] [--start-method spawn|fork|forkserver]
+                     [--role NAME] [-m|--module] [--no-python] [--log-dir DIR] [-r|--redirects SPEC] [-t|--tee SPEC]
+                     [--no-prefix] script [script args...]
 
-Runs N processes of the script on this node with RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE,
-GROUP_RANK, MASTER_ADDR and MASTER_PORT set (initProcessGroup({initMethod: 'env://'}) reads them).
-Defaults: --nproc-per-node 1, --nnodes 1, --node-rank 0, --master-addr 127.0.0.1, --master-port 29500.`;
+Runs N ranks of the script on this node (node, through tsx for .ts; -m: a package's bin or main;
+--no-python: the command itself) with torchrun's environment: RANK, LOCAL_RANK, WORLD_SIZE,
+LOCAL_WORLD_SIZE, GROUP_RANK, GROUP_WORLD_SIZE, ROLE_*, MASTER_ADDR, MASTER_PORT,
+TORCHELASTIC_RESTART_COUNT/MAX_RESTARTS/RUN_ID/ERROR_FILE (initProcessGroup's env:// reads them).
+Defaults: --nproc-per-node 1, --nnodes 1, --node-rank 0, --master-addr 127.0.0.1, --master-port 29500,
+--rdzv-backend static, --max-restarts 0. Flags also read PET_<FLAG> from the environment, as torchrun.
+Exit status: 0, the exit code of the first rank that failed, or 128+N after signal N. See docs/distributed.md.`;
 
-function fail(msg) {
-  process.stderr.write(`torchnode-run: ${msg}\n${USAGE}\n`);
-  process.exit(2);
+class UsageError extends Error {}
+
+const VALUE_OPTIONS = {
+  nnodes: '1',
+  'nproc-per-node': '1',
+  'node-rank': '0',
+  'master-addr': '127.0.0.1',
+  'master-port': '29500',
+  'rdzv-backend': 'static',
+  'rdzv-endpoint': '',
+  'rdzv-id': 'none',
+  'rdzv-conf': '',
+  'max-restarts': '0',
+  'monitor-interval': '5',
+  'start-method': 'spawn',
+  role: 'default',
+  'log-dir': '',
+  redirects: '0',
+  tee: '0',
+};
+const FLAG_OPTIONS = ['standalone', 'module', 'no-python', 'no-prefix'];
+const ALIASES = { m: 'module', r: 'redirects', t: 'tee', 'no-node': 'no-python', h: 'help' };
+
+function log(msg) {
+  process.stderr.write(`torchnode-run: ${msg}\n`);
 }
 
-function parse(argv) {
-  const o = { nprocPerNode: 1, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 29500, prefix: true, script: '', args: [] };
-  const ints = { 'nproc-per-node': 'nprocPerNode', nnodes: 'nnodes', 'node-rank': 'nodeRank', 'master-port': 'masterPort' };
+/** torchrun's `env` action: a flag's default comes from PET_<FLAG> when set. */
+function envDefault(name, fallback) {
+  const v = process.env[`PET_${name.replace(/-/g, '_').toUpperCase()}`];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function parseArgv(argv) {
+  const raw = {};
+  for (const [k, d] of Object.entries(VALUE_OPTIONS)) raw[k] = envDefault(k, d);
+  for (const k of FLAG_OPTIONS) raw[k] = envDefault(k, '0') !== '0';
+  const given = new Set();
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
-    if (!a.startsWith('--')) break;
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(USAGE + '\n');
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    let name;
+    let val;
+    if (a.startsWith('--')) [name, val] = a.slice(2).split(/=(.*)/s, 2);
+    else if (a.length > 2 && a[2] !== '=')
+      [name, val] = [a[1], a.slice(2)]; // -r3, as argparse
+    else [name, val] = a.slice(1).split(/=(.*)/s, 2);
+    name = name.replace(/_/g, '-'); // torchrun spells them --nproc_per_node
+    name = ALIASES[name] ?? name;
+    if (name === 'help') {
+      process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
-    if (a === '--no-prefix') {
-      o.prefix = false;
-      continue;
+    if (FLAG_OPTIONS.includes(name)) {
+      if (val !== undefined) throw new UsageError(`--${name} does not take a value`);
+      raw[name] = true;
+    } else if (name in VALUE_OPTIONS) {
+      if (val === undefined) {
+        val = argv[++i];
+        if (val === undefined) throw new UsageError(`--${name} needs a value`);
+      }
+      raw[name] = val;
+    } else if (name === 'run-path') {
+      throw new UsageError('--run-path is not supported (it runs Python in the agent process); run the script as usual');
+    } else {
+      throw new UsageError(`unknown option ${a.split('=')[0]}`);
     }
-    let [key, val] = a.slice(2).split(/=(.*)/s, 2);
-    key = key.replace(/_/g, '-'); // torchrun also accepts --nproc_per_node
-    if (!(key in ints) && key !== 'master-addr') fail(`unknown option --${key}`);
-    if (val === undefined) {
-      val = argv[++i];
-      if (val === undefined) fail(`--${key} needs a value`);
-    }
-    if (key === 'master-addr') {
-      o.masterAddr = val;
-      continue;
-    }
-    const n = Number(val);
-    if (!Number.isInteger(n) || n < 0) fail(`Expected a non-negative integer for --${key} but received '${val}'`);
-    o[ints[key]] = n;
+    given.add(name);
   }
-  if (i >= argv.length) fail('missing the script to run');
-  o.script = argv[i];
-  o.args = argv.slice(i + 1);
-  if (o.nprocPerNode < 1) fail('--nproc-per-node must be at least 1');
-  if (o.nnodes < 1) fail('--nnodes must be at least 1');
-  if (o.nodeRank >= o.nnodes) fail(`--node-rank ${o.nodeRank} is out of range for --nnodes ${o.nnodes}`);
-  if (o.masterPort < 1 || o.masterPort > 65535) fail(`--master-port must be in 1..65535 but received ${o.masterPort}`);
+  if (i >= argv.length) throw new UsageError('missing the script to run');
+  return { raw, given, script: argv[i], args: argv.slice(i + 1) };
+}
+
+function intFlag(raw, name, min, max, expected) {
+  const v = raw[name];
+  const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`--${name}: expected ${expected} but received '${v}'`);
+  return n;
+}
+
+function oneOf(raw, name, values) {
+  const v = raw[name];
+  if (!values.includes(v)) {
+    const list = values.length === 2 ? values.join(' or ') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+    throw new UsageError(`--${name}: expected ${list} but received '${v}'`);
+  }
+  return v;
+}
+
+/** torchrun's Std spec: one of 0-3 for all local ranks (1 stdout, 2 stderr, 3 both), or LOCAL_RANK:N pairs. */
+function stdSpec(raw, name) {
+  const v = raw[name];
+  if (/^[0-3]$/.test(v)) return () => Number(v);
+  if (/^(\d+:[0-3],)*\d+:[0-3]$/.test(v)) {
+    const map = new Map(v.split(',').map((p) => p.split(':').map(Number)));
+    return (localRank) => map.get(localRank) ?? 0;
+  }
+  throw new UsageError(`--${name}: expected 0, 1, 2 or 3, or LOCAL_RANK:N pairs like 0:1,1:2 but received '${v}'`);
+}
+
+function endpoint(v, name, defaultPort) {
+  const m = /^(\[[^\]]+\]|[^:\s[\]]+)(?::(\d+))?$/.exec(v);
+  const port = m ? Number(m[2] ?? defaultPort) : 0;
+  if (!m || !(port >= 1 && port <= 65535)) throw new UsageError(`--${name}: expected HOST[:PORT] but received '${v}'`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+function parse(argv) {
+  const { raw, given, script, args } = parseArgv(argv);
+  const o = { script, args, given };
+  const nn = /^(\d+)(?::(\d+))?$/.exec(raw.nnodes);
+  const [minNodes, maxNodes] = nn ? [Number(nn[1]), Number(nn[2] ?? nn[1])] : [0, 0];
+  if (!(minNodes > 0 && minNodes <= maxNodes)) throw new UsageError(`--nnodes: expected N or MIN:MAX with 0 < MIN <= MAX but received '${raw.nnodes}'`);
+  if (minNodes !== maxNodes) {
+    throw new UsageError(`--nnodes ${raw.nnodes}: elastic node ranges are not supported (a group has a fixed number of nodes); use --nnodes N`);
+  }
+  o.nnodes = minNodes;
+  if (!/^(auto|cpu|gpu|[1-9]\d*)$/.test(raw['nproc-per-node'])) {
+    throw new UsageError(`--nproc-per-node: expected auto, cpu, gpu or a positive integer but received '${raw['nproc-per-node']}'`);
+  }
+  o.nprocSpec = raw['nproc-per-node'];
+  o.nodeRank = intFlag(raw, 'node-rank', 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
+  o.masterAddr = raw['master-addr'];
+  o.masterPort = intFlag(raw, 'master-port', 1, 65535, 'a port in 1..65535');
+  o.rdzvBackend = oneOf(raw, 'rdzv-backend', ['static', 'c10d']);
+  o.rdzvId = raw['rdzv-id'];
+  o.rdzvConf = {};
+  if (raw['rdzv-conf']) {
+    for (const kv of raw['rdzv-conf'].split(',')) {
+      const m = /^([A-Za-z_]\w*)=(.*)$/.exec(kv);
+      if (!m) throw new UsageError(`--rdzv-conf: expected KEY=VALUE[,KEY=VALUE...] but received '${raw['rdzv-conf']}'`);
+      o.rdzvConf[m[1]] = m[2];
+    }
+  }
+  o.maxRestarts = intFlag(raw, 'max-restarts', 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
+  o.monitorInterval = Number(raw['monitor-interval']);
+  if (!(o.monitorInterval > 0) || raw['monitor-interval'].trim() === '') {
+    throw new UsageError(`--monitor-interval: expected a positive number of seconds but received '${raw['monitor-interval']}'`);
+  }
+  o.startMethod = oneOf(raw, 'start-method', ['spawn', 'fork', 'forkserver']);
+  o.role = raw.role;
+  o.logDir = raw['log-dir'];
+  o.redirects = stdSpec(raw, 'redirects');
+  o.tee = stdSpec(raw, 'tee');
+  o.standalone = raw.standalone;
+  o.module = raw.module;
+  o.noPython = raw['no-python'];
+  o.prefix = !raw['no-prefix'];
+  if (o.module && o.noPython) throw new UsageError("Don't use both the '--no-python' flag and the '--module' flag at the same time.");
+
+  if (o.standalone) {
+    if (o.nnodes !== 1)
+      throw new UsageError(`--standalone runs one node but --nnodes is ${o.nnodes}; use --rdzv-backend c10d --rdzv-endpoint HOST:PORT for several`);
+    // As torchrun: the rendezvous flags are assigned, explicit values ignored.
+    o.rdzvBackend = 'c10d';
+    o.rdzvId = randomUUID();
+    o.rdzvEndpoint = null;
+  } else if (raw['rdzv-endpoint']) {
+    o.rdzvEndpoint = endpoint(raw['rdzv-endpoint'], 'rdzv-endpoint', 29400);
+  }
+  if (o.rdzvBackend === 'static') {
+    if (o.nodeRank >= o.nnodes) throw new UsageError(`--node-rank ${o.nodeRank} is out of range for --nnodes ${o.nnodes} (expected 0..${o.nnodes - 1})`);
+    // torchrun's static rendezvous: the endpoint, when given, is the master's address.
+    if (o.rdzvEndpoint) [o.masterAddr, o.masterPort] = [o.rdzvEndpoint.host, o.rdzvEndpoint.port];
+  } else if (o.nnodes > 1 && !o.rdzvEndpoint) {
+    throw new UsageError(`--rdzv-backend c10d with --nnodes ${o.nnodes} needs --rdzv-endpoint HOST[:PORT] (a node's address, where the rendezvous runs)`);
+  }
   return o;
 }
 
+// ---- what each rank runs ----
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
 // .ts scripts run through tsx, resolved from this package so the user's project needs no setup.
-function nodeArgs(script) {
-  if (!/\.(c|m)?tsx?$/.test(script)) return [];
+function tsxImport() {
   try {
     const require = createRequire(import.meta.url);
     const tsxPkg = require.resolve('tsx/package.json');
-    return ['--import', pathToFileURL(tsxPkg.replace(/package\.json$/, 'dist/loader.mjs')).href];
+    return pathToFileURL(tsxPkg.replace(/package\.json$/, 'dist/loader.mjs')).href;
   } catch {
-    return ['--import', 'tsx'];
+    return 'tsx';
   }
 }
 
-const o = parse(process.argv.slice(2));
-const world = o.nnodes * o.nprocPerNode;
-const children = [];
-let stopping = false;
-let exitCode = 0;
-
-function pipe(stream, out, tag) {
-  if (!o.prefix) {
-    stream.pipe(out);
-    return;
+/**
+ * `-m NAME`: the Node counterpart of `python -m`. A package name runs the package's `bin` (the one
+ * named like the package, or its only one), else its main entry; `pkg/sub/path` and relative
+ * specifiers resolve as `require.resolve` does from the working directory.
+ */
+function resolveModule(spec) {
+  const cwd = process.cwd();
+  const bare = /^(@[^/]+\/)?[^./@][^/]*$/.test(spec);
+  if (bare) {
+    for (let dir = cwd; ; dir = dirname(dir)) {
+      const pkgFile = join(dir, 'node_modules', spec, 'package.json');
+      if (existsSync(pkgFile)) {
+        const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+        const name = spec.replace(/^@[^/]+\//, '');
+        const bin =
+          typeof pkg.bin === 'string' ? pkg.bin : pkg.bin && (pkg.bin[name] ?? (Object.keys(pkg.bin).length === 1 ? Object.values(pkg.bin)[0] : undefined));
+        if (bin) return join(dirname(pkgFile), bin);
+        break;
+      }
+      if (dirname(dir) === dir) break;
+    }
   }
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  rl.on('line', (line) => out.write(`${tag}${line}\n`));
+  try {
+    return createRequire(join(cwd, 'noop.js')).resolve(spec);
+  } catch (e) {
+    throw new UsageError(`-m ${spec}: cannot resolve '${spec}' from ${cwd} as a package's bin or main, or a module path (${String(e.message).split('\n')[0]})`);
+  }
 }
 
-function stopAll(reason) {
-  if (stopping) return;
-  stopping = true;
-  if (reason) process.stderr.write(`torchnode-run: ${reason}\n`);
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-  // Ranks stuck in a collective may ignore SIGTERM's default handling: force after a grace period.
-  setTimeout(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  }, 5000).unref();
+function command(o) {
+  if (o.noPython) return { file: o.script, args: o.args, node: false };
+  const script = o.module ? resolveModule(o.script) : o.script;
+  const pre = ['--import', pathToFileURL(join(HERE, 'torchnode-run-record.mjs')).href];
+  if (/\.(c|m)?tsx?$/.test(script)) pre.push('--import', tsxImport());
+  return { file: process.execPath, args: [...pre, script, ...o.args], node: true };
 }
 
-for (let local = 0; local < o.nprocPerNode; local++) {
-  const rank = o.nodeRank * o.nprocPerNode + local;
-  const env = {
-    ...process.env,
-    RANK: String(rank),
-    LOCAL_RANK: String(local),
-    WORLD_SIZE: String(world),
-    LOCAL_WORLD_SIZE: String(o.nprocPerNode),
-    GROUP_RANK: String(o.nodeRank),
-    MASTER_ADDR: o.masterAddr,
-    MASTER_PORT: String(o.masterPort),
+/** torch.cuda.device_count() as torchnode sees it (0 without CUDA or without a loadable addon). */
+function gpuCount() {
+  const root = dirname(HERE);
+  const code = `const r=require('module').createRequire(${JSON.stringify(join(root, 'package.json'))});
+const o=process.env.TORCHNODE_ADDON; const n=o?r(o):r('node-gyp-build')(${JSON.stringify(root)});
+process.stdout.write(String(n.cuda.isAvailable()?n.cuda.deviceCount():0));`;
+  const env = { ...process.env, UCX_HANDLE_ERRORS: 'none', UCX_DEBUG_SIGNO: '0', UCX_MEM_EVENTS: 'no' };
+  const r = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) {
+    log(`could not load the torchnode addon to count GPUs (${(r.stderr || r.error?.message || '').trim().split('\n')[0]}); assuming none`);
+    return 0;
+  }
+  return Number(r.stdout);
+}
+
+function localWorldSize(spec) {
+  if (/^\d+$/.test(spec)) return Number(spec);
+  const ncpu = cpus().length;
+  let n;
+  let kind = 'cpu';
+  if (spec === 'cpu') n = ncpu;
+  else {
+    const gpus = gpuCount();
+    if (spec === 'gpu' && gpus === 0) throw new UsageError('--nproc-per-node gpu: CUDA is not available (torchnode found no CUDA device)');
+    n = gpus > 0 ? gpus : ncpu;
+    if (gpus > 0) kind = 'gpu';
+  }
+  log(`Using nproc_per_node=${spec}, setting to ${n} since the instance has ${n} ${kind}`);
+  return n;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+// ---- c10d rendezvous (several nodes, node ranks assigned by arrival) ----
+
+function isLocalHost(host) {
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host) || host === hostname()) return true;
+  return Object.values(networkInterfaces()).some((l) => (l ?? []).some((a) => a.address === host));
+}
+
+/**
+ * The node whose address the endpoint names hosts a small rendezvous server on it (JSON lines over
+ * TCP); every node's launcher joins round `attempt` with its size. When --nnodes nodes joined, each
+ * learns its group rank (arrival order), its ranks' offset and the master address and port (a free
+ * port of group rank 0's node).
+ */
+function startRendezvousServer(o) {
+  const rounds = new Map();
+  const server = createServer((sock) => {
+    const rl = createInterface({ input: sock });
+    sock.on('error', () => {});
+    rl.on('line', (line) => {
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        sock.destroy();
+        return;
+      }
+      const reply = (m) => sock.write(`${JSON.stringify(m)}\n`);
+      if (msg.runId !== o.rdzvId) return reply({ error: `run id mismatch: this rendezvous is for '${o.rdzvId}', the node joined '${msg.runId}'` });
+      if (msg.nnodes !== o.nnodes) return reply({ error: `--nnodes mismatch: this rendezvous expects ${o.nnodes} nodes, the node said ${msg.nnodes}` });
+      if (!rounds.has(msg.round)) rounds.set(msg.round, []);
+      const round = rounds.get(msg.round);
+      if (round.length >= o.nnodes) return reply({ error: `round ${msg.round} already has ${o.nnodes} nodes` });
+      const addr = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
+      round.push({ reply, nproc: msg.nproc, port: msg.port, addr });
+      if (round.length < o.nnodes) return;
+      const worldSize = round.reduce((s, m) => s + m.nproc, 0);
+      // A loopback address is the endpoint's own node: the others reach it by the endpoint's host.
+      const masterAddr = isLocalHost(round[0].addr) && o.nnodes > 1 ? o.rdzvEndpoint.host : round[0].addr;
+      let offset = 0;
+      round.forEach((m, groupRank) => {
+        m.reply({ groupRank, groupWorldSize: o.nnodes, rankOffset: offset, worldSize, masterAddr, masterPort: round[0].port });
+        offset += m.nproc;
+      });
+    });
+  });
+  return new Promise((res) => {
+    server.once('error', (e) => {
+      if (e.code !== 'EADDRINUSE') log(`cannot host the rendezvous on port ${o.rdzvEndpoint.port}: ${e.message}; joining as a client`);
+      res(null);
+    });
+    server.listen(o.rdzvEndpoint.port, () => {
+      server.unref();
+      res(server);
+    });
+  });
+}
+
+async function rendezvousC10d(o, attempt, nproc) {
+  const { host, port } = o.rdzvEndpoint;
+  const timeoutS = Number(o.rdzvConf.join_timeout ?? 600);
+  const deadline = Date.now() + timeoutS * 1000;
+  const myPort = await freePort();
+  for (;;) {
+    const r = await new Promise((res) => {
+      const sock = createConnection({ host, port });
+      const timer = setTimeout(
+        () => {
+          sock.destroy();
+          res({ timeout: true });
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      sock.on('error', (e) => {
+        clearTimeout(timer);
+        res({ retry: e.message });
+      });
+      sock.on('connect', () => sock.write(`${JSON.stringify({ runId: o.rdzvId, nnodes: o.nnodes, round: attempt, nproc, port: myPort })}\n`));
+      createInterface({ input: sock }).once('line', (line) => {
+        clearTimeout(timer);
+        sock.end();
+        res({ ok: JSON.parse(line) });
+      });
+    });
+    if (r.ok?.error) throw new Error(`rendezvous at ${host}:${port} refused this node: ${r.ok.error}`);
+    if (r.ok) return r.ok;
+    if (r.timeout || Date.now() >= deadline) {
+      throw new Error(
+        `rendezvous at ${host}:${port} timed out after ${timeoutS} s waiting for ${o.nnodes} nodes (run id '${o.rdzvId}', attempt ${attempt}); set --rdzv-conf join_timeout=SECONDS`,
+      );
+    }
+    await new Promise((res) => setTimeout(res, 500)); // the hosting node may not be up yet
+  }
+}
+
+// ---- one attempt: start the local ranks, watch them, stop them ----
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+let received = null; // the signal that stops the launcher
+let current = null; // the running group's stop()
+
+function isoTime(ms) {
+  const d = new Date(ms);
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+function readErrorFile(file) {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8'));
+    const info = j?.message?.extraInfo ?? {};
+    const ms = Number(info.timestampMs ?? Number(info.timestamp ?? j.timestamp) * 1000);
+    const exitCode = Number.isInteger(j.exitCode) ? j.exitCode : null;
+    return { ms: Number.isFinite(ms) ? ms : null, text: String(info.py_callstack ?? j?.message?.message ?? j.message ?? '<N/A>'), exitCode };
+  } catch {
+    return null;
+  }
+}
+
+function runGroup(o, cmd, group, attempt, runDir, env0) {
+  const attemptDir = join(runDir, `attempt_${attempt}`);
+  rmSync(attemptDir, { recursive: true, force: true });
+  const ranks = [];
+  let stopMs = null;
+  let killTimer = null;
+  let done;
+  const finished = new Promise((res) => {
+    done = res;
+  });
+
+  const stop = (sig = 'SIGTERM') => {
+    if (stopMs === null) stopMs = Date.now();
+    for (const r of ranks) if (!r.exited) r.child.kill(sig);
+    // Ranks stuck in native code may not end on SIGTERM: force after a grace period.
+    killTimer ??= setTimeout(() => {
+      for (const r of ranks) if (!r.exited) r.child.kill('SIGKILL');
+    }, 5000);
+    killTimer.unref();
   };
-  const child = spawn(process.execPath, [...nodeArgs(o.script), o.script, ...o.args], { env, stdio: ['inherit', 'pipe', 'pipe'] });
-  child.rank = rank;
-  children.push(child);
-  const tag = `[rank${rank}]: `;
-  pipe(child.stdout, process.stdout, tag);
-  pipe(child.stderr, process.stderr, tag);
-  child.on('error', (e) => {
-    exitCode = exitCode || 1;
-    stopAll(`rank ${rank} could not start: ${e.message}; stopping the other ranks`);
-  });
-  child.on('exit', (code, signal) => {
-    if ((code !== 0 || signal) && !stopping) {
-      exitCode = code || 1;
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      stopAll(`rank ${rank} (pid ${child.pid}) ${how}; stopping the other ranks`);
+
+  const settle = () => {
+    if (!ranks.every((r) => r.closed)) return;
+    clearTimeout(killTimer);
+    Promise.all(ranks.flatMap((r) => r.files)).then(() => done(ranks));
+  };
+
+  for (let localRank = 0; localRank < group.nproc; localRank++) {
+    const rank = group.rankOffset + localRank;
+    const dir = join(attemptDir, String(localRank));
+    mkdirSync(dir, { recursive: true });
+    const errorFile = join(dir, 'error.json');
+    const env = {
+      ...env0,
+      LOCAL_RANK: String(localRank),
+      RANK: String(rank),
+      GROUP_RANK: String(group.groupRank),
+      ROLE_RANK: String(rank),
+      ROLE_NAME: o.role,
+      LOCAL_WORLD_SIZE: String(group.nproc),
+      WORLD_SIZE: String(group.worldSize),
+      GROUP_WORLD_SIZE: String(group.groupWorldSize),
+      ROLE_WORLD_SIZE: String(group.worldSize),
+      MASTER_ADDR: group.masterAddr,
+      MASTER_PORT: String(group.masterPort),
+      TORCHELASTIC_RESTART_COUNT: String(attempt),
+      TORCHELASTIC_MAX_RESTARTS: String(o.maxRestarts),
+      TORCHELASTIC_RUN_ID: o.rdzvId,
+      // torchrun says True for static rendezvous (its ranks join the agent's store); torchnode-run
+      // has no agent store: rank 0 hosts the rendezvous, which Python ranks then also do.
+      TORCHELASTIC_USE_AGENT_STORE: 'False',
+      TORCHELASTIC_ERROR_FILE: errorFile,
+      NCCL_ASYNC_ERROR_HANDLING: process.env.NCCL_ASYNC_ERROR_HANDLING ?? '1',
+    };
+    const r = { rank, localRank, errorFile, exited: false, closed: false, files: [], tail: [], pid: undefined };
+    ranks.push(r);
+    let child;
+    try {
+      child = spawn(cmd.file, cmd.args, { env, stdio: ['inherit', 'pipe', 'pipe'] });
+    } catch (e) {
+      r.exited = r.closed = true;
+      r.failure = { code: 1, signal: null, ms: Date.now(), text: `could not start ${cmd.file}: ${e.message}` };
+      stop();
+      continue;
     }
-    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) {
-      if (exitCode !== 0) process.stderr.write(`torchnode-run: failed (exit code ${exitCode})\n`);
-      process.exit(exitCode);
+    r.child = child;
+    r.pid = child.pid;
+    for (const [name, bit, out] of [
+      ['stdout', 1, process.stdout],
+      ['stderr', 2, process.stderr],
+    ]) {
+      const stream = child[name];
+      const redirect = o.redirects(localRank) & bit;
+      if ((redirect | o.tee(localRank)) & bit) {
+        const f = createWriteStream(join(dir, `${name}.log`));
+        r.files.push(new Promise((res) => f.on('close', res)));
+        stream.pipe(f);
+      }
+      const toConsole = !redirect || o.tee(localRank) & bit;
+      const tag = o.prefix ? `[rank${rank}]: ` : '';
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+        if (toConsole) out.write(`${tag}${line}\n`);
+        if (bit === 2) {
+          r.tail.push(line);
+          if (r.tail.length > 12) r.tail.shift();
+        }
+      });
     }
-  });
+    child.on('error', (e) => {
+      // Spawning failed (e.g. --no-python with a command that does not exist).
+      if (r.exited) return;
+      r.exited = r.closed = true;
+      r.failure = { code: 127, signal: null, ms: Date.now(), text: `could not start ${cmd.file}: ${e.message}` };
+      if (stopMs === null) stop();
+      settle();
+    });
+    child.on('exit', (code, signal) => {
+      r.exited = true;
+      if (code === 0) return;
+      const observed = Date.now();
+      const recorded = readErrorFile(errorFile);
+      // A rank that ends after the launcher stopped the group failed on its own only when it
+      // recorded its error before the stop; otherwise it was stopped.
+      const own = stopMs === null || (recorded?.ms != null && recorded.ms <= stopMs);
+      if (own) {
+        r.failure = { code, signal, ms: recorded?.ms ?? observed, text: recorded?.text, errorFile: recorded ? errorFile : null };
+        // Stopped while tearing down after its own error: its code is the one it was exiting with.
+        if (signal && stopMs !== null && recorded?.exitCode) Object.assign(r.failure, { code: recorded.exitCode, signal: null });
+      } else r.stopped = true;
+      if (stopMs === null) {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        log(`rank ${rank} (local_rank ${localRank}, pid ${child.pid}) ${how}; stopping the other ranks`);
+        stop();
+      }
+    });
+    child.on('close', () => {
+      r.closed = true;
+      settle();
+    });
+  }
+  settle();
+  return { stop, finished };
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    exitCode = exitCode || 130;
-    stopAll(`received ${sig}; stopping all ranks`);
-  });
+function signalNumber(sig) {
+  return constants.signals[sig] ?? 1;
 }
+
+function exitCodeOf(f) {
+  return f.signal ? 128 + signalNumber(f.signal) : f.code;
+}
+
+function summary(o, ranks) {
+  const failures = ranks.filter((r) => r.failure);
+  const root = failures.reduce((a, b) => (b.failure.ms < a.failure.ms ? b : a));
+  const host = hostname();
+  const fmt = (idx, r) => {
+    const f = r.failure;
+    const exitcode = f.signal ? -signalNumber(f.signal) : f.code;
+    let text = f.text;
+    if (!text) text = f.signal ? `Signal ${signalNumber(f.signal)} (${f.signal}) received by PID ${r.pid}` : r.tail.length ? r.tail.join('\n') : '<N/A>';
+    return [
+      `[${idx}]:`,
+      `  time      : ${isoTime(f.ms)}`,
+      `  host      : ${host}`,
+      `  rank      : ${r.rank} (local_rank: ${r.localRank})`,
+      `  exitcode  : ${exitcode} (pid: ${r.pid})`,
+      `  error_file: ${f.errorFile ? (o.logDir ? f.errorFile : `${f.errorFile} (removed on exit; --log-dir keeps it)`) : '<N/A>'}`,
+      `  traceback : ${text.replace(/\n/g, '\n  ')}`,
+    ].join('\n');
+  };
+  const title = `${o.script} FAILED`;
+  const others = failures.filter((r) => r !== root).map((r, i) => fmt(i + 1, r));
+  const stopped = ranks.filter((r) => r.stopped).map((r) => r.rank);
+  const lines = [
+    '='.repeat(60),
+    title,
+    '-'.repeat(60),
+    'Failures:',
+    others.length ? others.join('\n') : '  <NO_OTHER_FAILURES>',
+    ...(stopped.length ? [`Stopped by the launcher after the failure: rank ${stopped.join(', ')}`] : []),
+    '-'.repeat(60),
+    'Root Cause (first observed failure):',
+    fmt(0, root),
+    '='.repeat(60),
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+  return root;
+}
+
+async function main() {
+  let o;
+  try {
+    o = parse(process.argv.slice(2));
+    o.cmd = command(o);
+    o.nproc = localWorldSize(o.nprocSpec);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`torchnode-run: ${e.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (o.startMethod !== 'spawn') log(`--start-method ${o.startMethod} does not apply to Node: ranks are always spawned as new processes`);
+  for (const k of Object.keys(o.rdzvConf)) {
+    if (!(k === 'join_timeout' || k === 'is_host') || o.rdzvBackend !== 'c10d') log(`--rdzv-conf ${k} is not used by the ${o.rdzvBackend} rendezvous`);
+  }
+  if (o.rdzvBackend === 'c10d' && o.nnodes > 1 && o.given.has('node-rank'))
+    log('--node-rank is ignored by the c10d rendezvous: node ranks are assigned in order of arrival');
+
+  const env0 = { ...process.env };
+  if (process.env.OMP_NUM_THREADS === undefined && o.nproc > 1) {
+    // torchrun's default and warning, word for word.
+    process.stderr.write(
+      '*****************************************\n' +
+        'Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, ' +
+        'please further tune the variable for optimal performance in your application as needed. \n' +
+        '*****************************************\n',
+    );
+    env0.OMP_NUM_THREADS = '1';
+  }
+
+  // torchrun's layout: <log-dir>/<run id>_<random>/attempt_<n>/<local rank>/{stdout,stderr}.log, error.json.
+  let runDir;
+  if (o.logDir) {
+    mkdirSync(o.logDir, { recursive: true });
+    runDir = mkdtempSync(join(resolve(o.logDir), `${o.rdzvId}_`));
+    log(`log directory: ${runDir}`);
+  } else {
+    runDir = mkdtempSync(join(tmpdir(), 'torchnode-run_'));
+  }
+  const finish = (code) => {
+    if (!o.logDir) rmSync(runDir, { recursive: true, force: true });
+    process.exit(code);
+  };
+
+  for (const sig of SIGNALS) {
+    process.on(sig, () => {
+      if (received) {
+        current?.stop('SIGKILL'); // a second signal: do not wait for the grace period
+        return;
+      }
+      received = sig;
+      log(`received ${sig}; stopping all ranks`);
+      if (current) current.stop(sig);
+      else finish(128 + signalNumber(sig));
+    });
+  }
+
+  const isHost = o.rdzvConf.is_host !== undefined ? /^(1|true|yes)$/i.test(o.rdzvConf.is_host) : o.rdzvEndpoint && isLocalHost(o.rdzvEndpoint.host);
+  if (o.rdzvBackend === 'c10d' && o.nnodes > 1 && isHost) await startRendezvousServer(o);
+
+  for (let attempt = 0; ; attempt++) {
+    let group;
+    if (o.rdzvBackend === 'static') {
+      group = { groupRank: o.nodeRank, groupWorldSize: o.nnodes, rankOffset: o.nodeRank * o.nproc, worldSize: o.nnodes * o.nproc };
+      group.masterAddr = o.masterAddr;
+      group.masterPort = o.masterPort;
+    } else if (o.nnodes === 1) {
+      // One node (--standalone): a free port of this machine, fresh for every attempt.
+      group = { groupRank: 0, groupWorldSize: 1, rankOffset: 0, worldSize: o.nproc, masterAddr: '127.0.0.1', masterPort: await freePort() };
+    } else {
+      try {
+        group = await rendezvousC10d(o, attempt, o.nproc);
+      } catch (e) {
+        log(e.message);
+        finish(1);
+      }
+    }
+    group.nproc = o.nproc;
+    if (received) finish(128 + signalNumber(received));
+    const g = runGroup(o, o.cmd, group, attempt, runDir, env0);
+    current = g;
+    const ranks = await g.finished;
+    current = null;
+    if (received) finish(128 + signalNumber(received));
+    if (!ranks.some((r) => r.failure)) finish(0);
+    const left = o.maxRestarts - attempt;
+    if (left > 0) {
+      const root = ranks.filter((r) => r.failure).reduce((a, b) => (b.failure.ms < a.failure.ms ? b : a));
+      log(`rank ${root.rank} failed first (exitcode ${exitCodeOf(root.failure)})`);
+      log(`[${o.role}] Worker group FAILED. ${left}/${o.maxRestarts} attempts left; will restart worker group`);
+      continue;
+    }
+    const root = summary(o, ranks);
+    finish(exitCodeOf(root.failure));
+  }
+}
+
+main();
