@@ -3,7 +3,7 @@
   # cmake-js is the primary build (it has the precompiled header); this one stays working.
   "targets": [{
     "target_name": "torchnode",
-    "sources": ["<!@(node -p \"require('fs').readdirSync('native').filter(f => f.endsWith('.cc')).map(f => 'native/' + f).join(' ')\")"],
+    "sources": ["<!@(node -p \"['native', 'native/distributed'].flatMap(d => require('fs').readdirSync(d).filter(f => f.endsWith('.cc')).map(f => d + '/' + f)).join(' ')\")"],
     "include_dirs": [
       "<!@(node -p \"require('node-addon-api').include\")",
       "<!@(node tools/libtorch-paths.mjs include)"

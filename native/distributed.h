@@ -1,4 +1,4 @@
-// What native code outside distributed.cc needs of the default process group (sync_batchnorm.cc):
+// What native code outside native/distributed/ needs of the default process group (sync_batchnorm.cc):
 // a handle that keeps the group alive and runs blocking collectives on it, without naming c10d's
 // classes, so a caller compiles the same against LibTorch 1.13 (ProcessGroupGloo/NCCL derive from
 // c10d::ProcessGroup) and 2.x (they derive from c10d::Backend), with or without c10d at all.

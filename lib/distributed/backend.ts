@@ -1,4 +1,4 @@
-/** The addon's distributed exports (native/distributed.cc). @internal */
+/** The addon's distributed exports (native/distributed/). @internal */
 import { native } from '../native.js';
 
 /** Backends of `initProcessGroup` (`torch.distributed.Backend`). */

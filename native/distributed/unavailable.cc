@@ -1,0 +1,50 @@
+// Builds without c10d/Gloo export the same functions: isAvailable() is false and the rest throw
+// a clear error.
+#include "internal.h"
+
+namespace torchnode {
+
+#ifndef TORCHNODE_DISTRIBUTED
+
+static const char* kUnavailable =
+    "torch.distributed is not available: torchnode was built without c10d/Gloo (LibTorch " TORCHNODE_TORCH_VERSION
+    " without torch/csrc/distributed/c10d headers, or gloo headers missing: on Debian install libgloo-dev and rebuild)";
+
+TN_FN(DistIsAvailable, "distributed.isAvailable") { return Napi::Boolean::New(info.Env(), false); }
+TN_FN(DistIsNcclAvailable, "distributed.isNcclAvailable") { return Napi::Boolean::New(info.Env(), false); }
+TN_FN(DistIsInitialized, "distributed.isInitialized") { return Napi::Boolean::New(info.Env(), false); }
+TN_FN(DistBackend, "distributed.getBackend") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistRank, "distributed.getRank") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistWorldSize, "distributed.getWorldSize") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistInit, "distributed.initProcessGroup") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistDestroy, "distributed.destroyProcessGroup") { return Napi::Boolean::New(info.Env(), false); }
+TN_FN(DistAllReduce, "distributed.allReduce") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistBroadcast, "distributed.broadcast") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistAllGather, "distributed.allGather") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistReduceScatter, "distributed.reduceScatter") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistBarrier, "distributed.barrier") { throw std::runtime_error(kUnavailable); }
+
+c10::intrusive_ptr<DistGroup> DefaultDistGroup(Napi::Env) { return {}; }
+
+void RegisterDistProcessGroup(Napi::Env env, Napi::Object d) {
+  d.Set("isAvailable", Napi::Function::New(env, DistIsAvailable, "isAvailable"));
+  d.Set("isNcclAvailable", Napi::Function::New(env, DistIsNcclAvailable, "isNcclAvailable"));
+  d.Set("isInitialized", Napi::Function::New(env, DistIsInitialized, "isInitialized"));
+  d.Set("backend", Napi::Function::New(env, DistBackend, "backend"));
+  d.Set("getRank", Napi::Function::New(env, DistRank, "getRank"));
+  d.Set("getWorldSize", Napi::Function::New(env, DistWorldSize, "getWorldSize"));
+  d.Set("init", Napi::Function::New(env, DistInit, "init"));
+  d.Set("destroy", Napi::Function::New(env, DistDestroy, "destroy"));
+}
+
+void RegisterDistCollectives(Napi::Env env, Napi::Object d) {
+  d.Set("allReduce", Napi::Function::New(env, DistAllReduce, "allReduce"));
+  d.Set("broadcast", Napi::Function::New(env, DistBroadcast, "broadcast"));
+  d.Set("allGather", Napi::Function::New(env, DistAllGather, "allGather"));
+  d.Set("reduceScatter", Napi::Function::New(env, DistReduceScatter, "reduceScatter"));
+  d.Set("barrier", Napi::Function::New(env, DistBarrier, "barrier"));
+}
+
+#endif  // !TORCHNODE_DISTRIBUTED
+
+}  // namespace torchnode

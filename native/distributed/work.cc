@@ -1,0 +1,216 @@
+// The collectives' completions: enqueued on the JS thread (Queue), waited for on one thread per
+// environment (Waiter), and settled as Promises through a thread-safe function.
+#include "internal.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace torchnode {
+
+#ifdef TORCHNODE_DISTRIBUTED
+namespace dist {
+
+bool IsTimeout(const std::string& m) {
+  return m.find("timed out") != std::string::npos || m.find("Timed out") != std::string::npos ||
+         m.find("Timeout") != std::string::npos;
+}
+
+std::string Clean(const std::string& op, const std::string& msg, Millis timeout) {
+  std::string m = CleanTorchMessage(msg);
+  if (IsTimeout(m)) {
+    return op + ": timed out after " + std::to_string(timeout.count()) + " ms waiting for the other ranks (" + m +
+           "). After a timeout the process group is unusable: "
+           "call destroyProcessGroup().";
+  }
+  return op + ": " + m;
+}
+
+namespace {
+
+// One collective call's completion: its works, what runs after them, and its Promise.
+struct WaitJob {
+  std::string op;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  Millis timeout{0};
+  std::function<void()> after;   // on the waiter thread once the works completed
+  bool poll = false;             // NCCL works (see the top of this file)
+  std::function<void()> finish;  // NCCL: waits for the CUDA stream that `after` queued its arithmetic on
+  napi_deferred deferred = nullptr;
+  std::string error;  // empty: resolve
+};
+
+// Waits until the GPU has finished `w` or the timeout passed; then wait() rethrows its error.
+void PollUntilDone(c10d::Work& w, Millis timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto nap = std::chrono::microseconds(20);
+  while (!w.isCompleted()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("Timed out: the NCCL collective had not completed on the GPU");
+    }
+    std::this_thread::sleep_for(nap);
+    if (nap < std::chrono::microseconds(1000)) nap *= 2;
+  }
+  w.wait();
+}
+
+void RunJob(WaitJob& j) {
+  try {
+    for (auto& w : j.works) {
+      if (j.poll)
+        PollUntilDone(*w, j.timeout);
+      else
+        w->wait(j.timeout);
+    }
+    if (j.after) {
+      at::NoGradGuard no_grad;  // in-place arithmetic on leaves that require grad, as torch.distributed does
+      j.after();
+    }
+    if (j.finish) j.finish();
+  } catch (const c10::Error& e) {
+    j.error = Clean(j.op, e.what_without_backtrace(), j.timeout);
+  } catch (const std::exception& e) {
+    j.error = Clean(j.op, e.what(), j.timeout);
+  } catch (...) {
+    j.error = j.op + ": unknown native error";
+  }
+  j.works.clear();
+  j.after = nullptr;
+  j.finish = nullptr;
+}
+
+}  // namespace
+
+// The collectives' completions are waited for on one thread per environment, in the order they
+// were enqueued (every rank enqueues in program order), and reported to JS through a thread-safe
+// function. Not on libuv's pool: its 4 threads are shared with fs, dns, zlib and crypto, and with
+// one blocked wait per pending collective, 4 collectives awaiting a slow peer stalled a small
+// fs.readFile for 5 s.
+class Waiter : public std::enable_shared_from_this<Waiter> {
+ public:
+  static std::shared_ptr<Waiter> Start(Napi::Env env) {
+    auto w = std::make_shared<Waiter>();
+    w->tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                             "torchnode.distributed.wait", 0, 1);
+    w->tsfn_.Unref(env);  // an idle waiter does not keep the process alive; pending collectives do
+    w->thread_ = std::thread([w] { w->Loop(); });
+    // Registered after the thread-safe function's own hook, so it runs first (hooks run in reverse):
+    // the thread stops calling into it before Node closes it.
+    napi_add_env_cleanup_hook(
+        env, [](void* arg) { static_cast<Waiter*>(arg)->Stop(); }, w.get());
+    return w;
+  }
+
+  // JS thread.
+  void Push(Napi::Env env, std::unique_ptr<WaitJob> j) {
+    if (pending_++ == 0) tsfn_.Ref(env);
+    {
+      std::lock_guard<std::mutex> l(m_);
+      q_.push_back(std::move(j));
+    }
+    cv_.notify_one();
+  }
+
+  ~Waiter() {
+    if (thread_.joinable()) thread_.detach();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::unique_ptr<WaitJob> j;
+      {
+        std::unique_lock<std::mutex> l(m_);
+        cv_.wait(l, [&] { return stop_ || !q_.empty(); });
+        if (stop_) return;
+        j = std::move(q_.front());
+        q_.pop_front();
+      }
+      RunJob(*j);
+      std::lock_guard<std::mutex> l(m_);
+      if (stop_) return;  // the environment is gone: nobody awaits the Promise
+      WaitJob* raw = j.release();
+      auto self = shared_from_this();
+      if (tsfn_.NonBlockingCall(
+              raw, [self](Napi::Env env, Napi::Function, WaitJob* job) { self->Complete(env, job); }) != napi_ok)
+        delete raw;
+    }
+  }
+
+  // JS thread: settles the Promise.
+  void Complete(Napi::Env env, WaitJob* job) {
+    std::unique_ptr<WaitJob> j(job);
+    if (env == nullptr) return;
+    Napi::HandleScope scope(env);
+    if (j->error.empty())
+      napi_resolve_deferred(env, j->deferred, env.Undefined());
+    else
+      napi_reject_deferred(env, j->deferred, Napi::Error::New(env, j->error).Value());
+    if (--pending_ == 0) tsfn_.Unref(env);
+  }
+
+  // Environment teardown (JS thread): the thread ends after its current wait, detached.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      stop_ = true;
+      q_.clear();
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.detach();
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<WaitJob>> q_;
+  bool stop_ = false;
+  int pending_ = 0;  // JS thread only
+  Napi::ThreadSafeFunction tsfn_;
+  std::thread thread_;
+};
+
+namespace {
+
+// NCCL: the devices of `tensors`, whose current streams `after` queued its arithmetic on.
+std::function<void()> StreamSync(const std::vector<at::Tensor>& tensors) {
+#ifdef TORCHNODE_HAS_NCCL
+  std::vector<c10::DeviceIndex> devs;
+  for (const auto& t : tensors) {
+    if (std::find(devs.begin(), devs.end(), t.device().index()) == devs.end()) devs.push_back(t.device().index());
+  }
+  return [devs]() {
+    for (auto d : devs) c10::cuda::getCurrentCUDAStream(d).synchronize();
+  };
+#else
+  return nullptr;
+#endif
+}
+
+}  // namespace
+
+Napi::Value Queue(Napi::Env env, DistState& st, const std::string& op,
+                  std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout, std::function<void()> after,
+                  const std::vector<at::Tensor>& written) {
+  bool nccl = IsNccl(st);
+  std::function<void()> finish;
+  if (nccl && after) finish = StreamSync(written);
+  if (!st.waiter) st.waiter = Waiter::Start(env);
+  auto j = std::make_unique<WaitJob>();
+  j->op = op;
+  j->works = std::move(works);
+  j->timeout = timeout;
+  j->after = std::move(after);
+  j->poll = nccl;
+  j->finish = std::move(finish);
+  napi_value promise;
+  NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &j->deferred, &promise), Napi::Value());
+  st.waiter->Push(env, std::move(j));
+  return Napi::Value(env, promise);
+}
+
+}  // namespace dist
+#endif  // TORCHNODE_DISTRIBUTED
+
+}  // namespace torchnode
