@@ -68,7 +68,10 @@ test('DistributedDataParallel validates its arguments', () => {
     message: 'DistributedDataParallel: Expected positive number for bucketCapMb but received 0 of type number',
   });
   assert.throws(() => new dist.DistributedDataParallel(new CNN3(), { bucketcap: 1 } as never), {
-    message: "DistributedDataParallel: unknown option 'bucketcap' (expected one of bucketCapMb, broadcastBuffers)",
+    message: "DistributedDataParallel: unknown option 'bucketcap' (expected one of bucketCapMb, broadcastBuffers, findUnusedParameters)",
+  });
+  assert.throws(() => new dist.DistributedDataParallel(new CNN3(), { findUnusedParameters: 1 } as never), {
+    message: 'DistributedDataParallel: Expected boolean for findUnusedParameters but received 1 of type number',
   });
   assert.throws(() => new dist.DistributedDataParallel(new CNN3()), {
     message: 'DistributedDataParallel: the default process group is not initialized; await distributed.initProcessGroup() first',

@@ -1,22 +1,26 @@
 /**
  * `torch.nn.parallel.DistributedDataParallel` for torchnode modules.
  *
- * PyTorch averages gradients from autograd hooks during backward; torchnode has no gradient
- * hooks, so the averaging is one explicit, awaited call after backward:
+ * As PyTorch's reducer, a hook on every parameter copies its gradient (divided by the world size)
+ * into its bucket as backward produces it, and a bucket's allReduce is enqueued as soon as all its
+ * gradients are in, while backward goes on computing the rest (communication overlaps
+ * computation). Gloo runs the collectives on its own threads; awaiting them cannot happen inside
+ * the synchronous backward() on the JS thread, so one awaited call after backward waits for the
+ * buckets still in flight and writes the averages into `.grad`:
  *
  *     const ddp = await DistributedDataParallel.create(model);   // broadcasts rank 0's state
  *     const loss = lossFn(ddp.call(x), y);
- *     loss.backward();
- *     await ddp.syncGradients();                                   // bucketed allReduce, average
+ *     loss.backward();                                             // buckets' allReduces start here
+ *     await ddp.syncGradients();                                   // wait for them, average into .grad
  *     optimizer.step();
  *
  * The collectives are PyTorch's DDP's, one for one and on tensors of the same layout (see
  * docs/distributed.md), so torchnode ranks and Python ranks running
  * `torch.nn.parallel.DistributedDataParallel` on the same model train together in one group.
  */
-import { type Tensor, tensor, emptyLike, zerosLike } from '../tensor.js';
+import { type Tensor, type TensorHookHandle, empty, tensor, emptyLike, zerosLike } from '../tensor.js';
 import { dispose, keep, tidy } from '../scope.js';
-import { isGradEnabled } from '../autograd.js';
+import { isGradEnabled, noGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
 import { checkOptions } from '../errors.js';
 import { buildInfo } from '../native.js';
@@ -35,6 +39,41 @@ export interface DistributedDataParallelOptions {
   bucketCapMb?: number;
   /** Whether `syncBuffers()` (and construction) copy rank 0's buffers to every rank (default true). */
   broadcastBuffers?: boolean;
+  /**
+   * PyTorch's `find_unused_parameters` (default false): parameters that got no gradient in a
+   * backward are reduced as zeros (their `.grad` stays untouched where no rank used them), with
+   * PyTorch's extra allReduce of the per-parameter "used" flags. Without it, a parameter that gets
+   * no gradient stops the reduction, and `syncGradients()` (or the next `call()`) throws
+   * PyTorch's "Expected to have finished reduction in the prior iteration" error naming it.
+   */
+  findUnusedParameters?: boolean;
+}
+
+/** Where each parameter's gradient lives in the flat bucket tensors of one bucket layout. */
+interface Layout {
+  /** Parameter indices per bucket, in all-reduce order (the `buckets` it was made for). */
+  buckets: number[][];
+  bucketOf: Int32Array;
+  offsetOf: Float64Array;
+  /** One flat tensor per bucket (kept; reused by every backward with this layout). */
+  flats: Tensor[];
+}
+
+/** One backward's reduction: which gradients arrived, which buckets' allReduces were enqueued. */
+interface Pass {
+  /** Null: this backward's buckets are reduced in syncGradients (bucket rebuild due, or CUDA). */
+  layout: Layout | null;
+  ready: Uint8Array;
+  readyCount: number;
+  /** Gradients each bucket still waits for. */
+  pending: number[];
+  /** The next bucket to all-reduce (buckets are launched in order, as PyTorch's). */
+  nextBucket: number;
+  launched: Promise<void>[];
+  /** Buckets whose allReduce a gradient hook enqueued during backward. */
+  launchedInBackward: number;
+  scale: number;
+  used: Tensor | null;
 }
 
 const MB = 1024 * 1024;
@@ -77,6 +116,22 @@ export class DistributedDataParallel<M extends Module = Module> {
   /** 'first': before the first syncGradients; 'due': the bucket rebuild is next; 'done'. */
   private rebuild: 'first' | 'due' | 'running' | 'done' = 'first';
   private rebuildError: Error | null = null;
+  readonly findUnusedParameters: boolean;
+  /** Gradient hooks on the parameters (CPU only: JS hooks cannot run on CUDA's backward threads). */
+  private readonly hooks: TensorHookHandle[] = [];
+  private layout: Layout | null = null;
+  private pass: Pass | null = null;
+  /** PyTorch's local_used_map: parameters that got a gradient since the last reduction (noSync included). */
+  private readonly localUsed: Uint8Array;
+  private noSyncDepth = 0;
+  /**
+   * Whether the last grad-enabled `call()` expects its backward to reduce (PyTorch's
+   * `require_backward_grad_sync` at forward); null when backward follows no `call()` (the module
+   * was called directly): then the hooks reduce unless inside `noSync()`.
+   */
+  private expectSync: boolean | null = null;
+  /** Buckets enqueued by gradient hooks in the last reduced backward (how much overlapped). @internal */
+  lastLaunchedInBackward = 0;
 
   /** Wraps `module` and broadcasts its state from rank 0 once all ranks construct it. */
   static async create<M extends Module>(module: M, opts: DistributedDataParallelOptions | null = {}): Promise<DistributedDataParallel<M>> {
@@ -88,13 +143,17 @@ export class DistributedDataParallel<M extends Module = Module> {
   constructor(module: M, opts: DistributedDataParallelOptions | null = {}) {
     const fn = 'DistributedDataParallel';
     if (!(module instanceof Module)) throw new TypeError(`${fn}: Expected an nn.Module for module but received ${describe(module)}`);
-    checkOptions(opts, ['bucketCapMb', 'broadcastBuffers'], fn);
+    checkOptions(opts, ['bucketCapMb', 'broadcastBuffers', 'findUnusedParameters'], fn);
     const cap = opts?.bucketCapMb ?? 25;
     if (!(typeof cap === 'number' && cap > 0 && Number.isFinite(cap))) {
       throw new TypeError(`${fn}: Expected positive number for bucketCapMb but received ${describe(cap)}`);
     }
     const bb = opts?.broadcastBuffers ?? true;
     if (typeof bb !== 'boolean') throw new TypeError(`${fn}: Expected boolean for broadcastBuffers but received ${describe(bb)}`);
+    const findUnused = opts?.findUnusedParameters ?? false;
+    if (typeof findUnused !== 'boolean') {
+      throw new TypeError(`${fn}: Expected boolean for findUnusedParameters but received ${describe(findUnused)}`);
+    }
     if (!(nativeDistributed.isAvailable() && nativeDistributed.isInitialized())) {
       throw new Error(`${fn}: the default process group is not initialized; await distributed.initProcessGroup() first`);
     }
@@ -106,10 +165,24 @@ export class DistributedDataParallel<M extends Module = Module> {
     this.bucketCapMb = cap;
     this.broadcastBuffers = bb;
     this.params = params;
+    this.findUnusedParameters = findUnused;
+    this.localUsed = new Uint8Array(params.length);
     this.firstBucketBytes = opts?.bucketCapMb === undefined ? DEFAULT_FIRST_BUCKET_BYTES : Math.floor(cap * MB);
-    // The first iteration's buckets (DDP without find_unused_parameters): one per dtype and
-    // device, every parameter in registration order; all-reduced last bucket first.
-    this.buckets = assignBuckets(params, [Number.POSITIVE_INFINITY]).reverse();
+    if (findUnused) {
+      // PyTorch 1.13 with find_unused_parameters: buckets by size over the registration order
+      // (first one firstBucketBytes), all-reduced last bucket first, and never rebuilt.
+      this.buckets = assignBuckets(params, [this.firstBucketBytes, Math.floor(cap * MB)]).reverse();
+      this.rebuild = 'done';
+    } else {
+      // The first iteration's buckets: one per dtype and device, every parameter in
+      // registration order; all-reduced last bucket first.
+      this.buckets = assignBuckets(params, [Number.POSITIVE_INFINITY]).reverse();
+    }
+    if (params.every((p) => p.device === 'cpu')) {
+      params.forEach((p, i) => {
+        this.hooks.push(p.registerHook((grad) => this.onGrad(i, grad)));
+      });
+    }
     // Enqueued now, in construction order on every rank; awaited through `ready`.
     const states: Tensor[] = [...module.parameters(), ...(bb || TORCH_MAJOR < 2 ? module.buffers() : [])];
     this.ready = this.construct(states).then(() => {
@@ -243,8 +316,160 @@ export class DistributedDataParallel<M extends Module = Module> {
           'await ddp.ready (or construct with `await DistributedDataParallel.create(module)`) before the first forward',
       );
     }
-    this.maybeRebuild();
+    if (isGradEnabled() && this.noSyncDepth === 0) {
+      if (this.pass !== null) {
+        // PyTorch raises this in the next forward; here syncGradients() would be the next call.
+        throw new Error(`DistributedDataParallel.call: ${this.unfinishedMessage(this.pass)}`);
+      }
+      this.maybeRebuild();
+    }
+    if (isGradEnabled()) this.expectSync = this.noSyncDepth === 0;
     return this.module.call(...inputs) as ReturnType<M['forward']>;
+  }
+
+  /**
+   * PyTorch's `no_sync()`: runs `fn` (forward and backward of micro-batches) without reducing
+   * gradients; they accumulate in `.grad`, and the next backward outside `noSync` (then
+   * `syncGradients()`) reduces the accumulated sums, as PyTorch does. A backward counts as inside
+   * when its `call()` was (or, for a module called directly, when backward itself is). Returns
+   * what `fn` returns; when that is a Promise, the section ends once it settles.
+   */
+  noSync<T>(fn: () => T): T {
+    if (typeof fn !== 'function') throw new TypeError(`DistributedDataParallel.noSync: Expected a function for fn but received ${describe(fn)}`);
+    this.noSyncDepth++;
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.noSyncDepth--;
+      throw e;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => {
+        this.noSyncDepth--;
+      }) as T;
+    }
+    this.noSyncDepth--;
+    return result;
+  }
+
+  /** PyTorch's message for a reduction that cannot finish, with this rank's parameters that got no gradient. */
+  private unfinishedMessage(pass: Pass): string {
+    const missing: number[] = [];
+    pass.ready.forEach((r, i) => {
+      if (!r) missing.push(i);
+    });
+    const names = new Map(this.module.namedParameters().map(([name, p]) => [p as Tensor, name]));
+    const list = missing.map((i) => `${i} (${names.get(this.params[i]) ?? '?'})`).join(', ');
+    return (
+      'Expected to have finished reduction in the prior iteration before starting a new one. ' +
+      (missing.length > 0
+        ? 'This error indicates that your module has parameters that were not used in producing loss. ' +
+          'You can enable unused parameter detection by passing findUnusedParameters: true to DistributedDataParallel, ' +
+          'and by making sure all forward outputs participate in calculating loss. ' +
+          `Parameter indices which did not receive grad for rank ${nativeDistributed.getRank()}: ${list}`
+        : 'Call (and await) syncGradients() after each backward(), or accumulate gradients inside noSync().')
+    );
+  }
+
+  /** This layout's flat bucket tensors and offsets (made once per layout). */
+  private layoutFor(buckets: number[][]): Layout {
+    if (this.layout?.buckets === buckets) return this.layout;
+    if (this.layout) dispose(this.layout.flats);
+    const n = this.params.length;
+    const bucketOf = new Int32Array(n);
+    const offsetOf = new Float64Array(n);
+    const flats = buckets.map((bucket, k) => {
+      let off = 0;
+      for (const i of bucket) {
+        bucketOf[i] = k;
+        offsetOf[i] = off;
+        off += this.params[i].numel();
+      }
+      const p0 = this.params[bucket[0]];
+      return keep(tidy(() => empty([off], { dtype: p0.dtype, device: p0.device })));
+    });
+    this.layout = { buckets, bucketOf, offsetOf, flats };
+    return this.layout;
+  }
+
+  /** `mark_variable_ready_dense`: gradient * (1 / world) into the parameter's place in its bucket. */
+  private fillSlot(pass: Pass, i: number, grad: Tensor | null): void {
+    const layout = pass.layout as Layout;
+    const p = this.params[i];
+    tidy(() =>
+      noGrad(() => {
+        const slot = layout.flats[layout.bucketOf[i]].narrow(0, layout.offsetOf[i], p.numel()).view(p.shape);
+        if (grad) slot.copy_(grad.mul(pass.scale));
+        else slot.zero_();
+      }),
+    );
+    pass.pending[layout.bucketOf[i]]--;
+  }
+
+  /** Enqueues the allReduces of the buckets that are complete, in bucket order; then the used flags'. */
+  private launchReady(pass: Pass, fromHook: boolean): void {
+    const layout = pass.layout as Layout;
+    while (pass.nextBucket < layout.flats.length && pass.pending[pass.nextBucket] === 0) {
+      const flat = layout.flats[pass.nextBucket++];
+      const done = inOrder(() => allReduceMany([flat], 'sum'));
+      done.catch(() => {}); // awaited (and reported) by syncGradients
+      pass.launched.push(done);
+      if (fromHook) pass.launchedInBackward++;
+    }
+    if (pass.nextBucket === layout.flats.length && this.findUnusedParameters && pass.used === null) {
+      // all_reduce_local_used_map, right after the last bucket's allReduce.
+      const used = keep(tidy(() => tensor(Array.from(this.localUsed), { dtype: 'int32' }).to(this.params[0].device)));
+      pass.used = used;
+      const done = inOrder(() => allReduceMany([used], 'sum'));
+      done.catch(() => {});
+      pass.launched.push(done);
+    }
+  }
+
+  /**
+   * The gradient hook of parameter `i` (`Reducer::autograd_hook`): `grad` is about to be
+   * accumulated into `.grad` (a tensor hook runs before accumulation, PyTorch's reducer after it:
+   * the bucket gets the same sum, `.grad + grad`).
+   */
+  private onGrad(i: number, grad: Tensor): void {
+    try {
+      if (!this.isReady) return;
+      this.localUsed[i] = 1;
+      if (!(this.expectSync ?? this.noSyncDepth === 0)) return;
+      if (this.pass === null) {
+        const n = this.params.length;
+        const launchable = this.rebuild === 'first' || this.rebuild === 'done';
+        const layout = launchable ? this.layoutFor(this.buckets) : null;
+        this.pass = {
+          layout,
+          ready: new Uint8Array(n),
+          readyCount: 0,
+          pending: layout ? layout.buckets.map((b) => b.length) : [],
+          nextBucket: 0,
+          launched: [],
+          launchedInBackward: 0,
+          scale: 1 / nativeDistributed.getWorldSize(),
+          used: null,
+        };
+      }
+      const pass = this.pass;
+      if (pass.ready[i]) {
+        throw new Error(
+          `DistributedDataParallel: Expected to mark a variable ready only once: parameter ${i} received a second gradient ` +
+            'before syncGradients() reduced the first (a second backward() without syncGradients(); accumulate gradients inside noSync())',
+        );
+      }
+      pass.ready[i] = 1;
+      pass.readyCount++;
+      if (pass.layout === null) return; // reduced in syncGradients, after the bucket rebuild
+      const old = this.params[i].grad;
+      tidy(() => this.fillSlot(pass, i, old ? noGrad(() => old.add(grad)) : grad));
+      old?.dispose();
+      this.launchReady(pass, true);
+    } finally {
+      grad.dispose();
+    }
   }
 
   /** Same as {@link call}. */
@@ -292,18 +517,98 @@ export class DistributedDataParallel<M extends Module = Module> {
   }
 
   /**
-   * Averages every trainable parameter's gradient across ranks, in place, as PyTorch's reducer:
-   * per bucket, the gradients are flattened into one tensor, multiplied by 1/worldSize, summed by
-   * one allReduce, and copied back. Buckets live on their parameters' device: with NCCL the
-   * gradients never leave the GPU. A parameter without a gradient on this rank contributes zeros
-   * and receives the average, so all ranks stay in step.
+   * Finishes the gradient reduction of the last backward, as PyTorch's reducer at the end of
+   * backward: waits for the buckets' allReduces (enqueued by backward as the gradients arrived;
+   * any not yet enqueued are enqueued now, in bucket order) and writes the averages into every
+   * trainable parameter's `.grad`. Each bucket is the flattened gradients times 1/worldSize,
+   * summed by one allReduce. Buckets live on their parameters' device: with NCCL the gradients
+   * never leave the GPU (there the whole reduction runs here: JS hooks cannot run on CUDA's
+   * backward threads).
+   *
+   * Called without a reduced backward before it (after `noSync()` sections, or twice), it
+   * all-reduces the parameters' current gradients (a missing one counts as zeros).
    */
   async syncGradients(): Promise<void> {
+    const fn = 'DistributedDataParallel.syncGradients';
+    const pass = this.pass;
+    this.pass = null;
+    this.expectSync = null;
+    const n = this.params.length;
+    if (pass && !this.findUnusedParameters && pass.readyCount < n) {
+      this.abandon(pass);
+      throw new Error(`${fn}: ${this.unfinishedMessage(pass)}`);
+    }
     // Before the second sync without a grad-enabled call() in between: the rebuild comes now.
     this.maybeRebuild(true);
+    const used = this.localUsed;
+    try {
+      if (pass?.layout) {
+        if (pass.readyCount < n) {
+          // findUnusedParameters: the unused parameters' places (their .grad or zeros) complete the buckets.
+          tidy(() => {
+            pass.ready.forEach((r, i) => {
+              if (!r) this.fillSlot(pass, i, this.params[i].grad);
+            });
+            this.launchReady(pass, false);
+          });
+        }
+        this.lastLaunchedInBackward = pass.launchedInBackward;
+        try {
+          await Promise.all(pass.launched);
+          const globallyUsed = pass.used ? ints(pass.used) : null;
+          pass.layout.buckets.forEach((bucket, k) => {
+            this.copyBack(
+              pass.layout as Layout,
+              k,
+              bucket.filter((i) => !globallyUsed || globallyUsed[i] > 0),
+            );
+          });
+        } finally {
+          pass.used?.dispose();
+        }
+      } else {
+        this.lastLaunchedInBackward = 0;
+        await this.reduceNow();
+      }
+    } finally {
+      used.fill(0);
+    }
+    if (this.rebuild === 'first') this.rebuild = 'due';
+  }
+
+  /** A failed pass: its flat buckets may still be in flight, so the next pass gets new ones. */
+  private abandon(pass: Pass): void {
+    const layout = pass.layout;
+    if (!layout || this.layout !== layout) return;
+    this.layout = null;
+    Promise.allSettled(pass.launched).then(() => dispose(layout.flats));
+    pass.used?.dispose();
+  }
+
+  /** `finalize_bucket_dense`: bucket k's averages into the given parameters' `.grad`. */
+  private copyBack(layout: Layout, k: number, indices: number[]): void {
+    tidy(() =>
+      noGrad(() => {
+        for (const i of indices) {
+          const p = this.params[i];
+          const avg = layout.flats[k].narrow(0, layout.offsetOf[i], p.numel()).view(p.shape);
+          const g = p.grad;
+          if (g) g.copy_(avg);
+          else p.grad = avg.clone();
+        }
+      }),
+    );
+  }
+
+  /**
+   * The whole reduction at once, after backward: in the iteration of the bucket rebuild (whose
+   * layout is not known during backward), on CUDA, or without a reduced backward.
+   */
+  private async reduceNow(): Promise<void> {
     const scale = 1 / nativeDistributed.getWorldSize();
     let buckets: Parameter[][] = [];
     let flats: Tensor[] = [];
+    let used: Tensor | null = null;
     try {
       // In call order with other collectives; after a running bucket rebuild, whose layout it uses.
       await inOrder(() => {
@@ -318,18 +623,40 @@ export class DistributedDataParallel<M extends Module = Module> {
             }),
           ),
         );
+        if (this.findUnusedParameters) {
+          // Without hooks (CUDA), a parameter counts as used when it has a gradient.
+          const flags = this.hooks.length > 0 ? Array.from(this.localUsed) : this.params.map((p) => (p.grad ? 1 : 0));
+          used = keep(tidy(() => tensor(flags, { dtype: 'int32' }).to(this.params[0].device)));
+          return allReduceMany([...flats, used], 'sum');
+        }
         return allReduceMany(flats, 'sum');
       });
-      buckets.forEach((bucket, i) => {
-        for (const p of bucket) if (!p.grad) p.grad = zerosLike(p);
-        unflattenInto(
-          flats[i],
-          bucket.map((p) => p.grad as Tensor),
-        );
+      const globallyUsed = used ? ints(used) : null;
+      buckets.forEach((bucket, k) => {
+        const members = this.buckets[k].map((i, j) => [i, j]).filter(([i]) => !globallyUsed || globallyUsed[i] > 0);
+        for (const [, j] of members) if (!bucket[j].grad) bucket[j].grad = zerosLike(bucket[j]);
+        const kept = members.map(([, j]) => j);
+        if (kept.length === bucket.length) {
+          unflattenInto(
+            flats[k],
+            bucket.map((p) => p.grad as Tensor),
+          );
+        } else {
+          // Globally unused parameters keep their .grad (PyTorch's copy_bucket_to_grad).
+          tidy(() =>
+            noGrad(() => {
+              let off = 0;
+              bucket.forEach((p, j) => {
+                if (kept.includes(j)) (p.grad as Tensor).copy_(flats[k].narrow(0, off, p.numel()).view(p.shape));
+                off += p.numel();
+              });
+            }),
+          );
+        }
       });
     } finally {
       for (const f of flats) f.dispose();
+      (used as Tensor | null)?.dispose();
     }
-    if (this.rebuild === 'first') this.rebuild = 'due';
   }
 }
