@@ -18,7 +18,7 @@ import { checkOptions, expectNonNegInt, expectOneOf, expectPositiveInt } from '.
 
 export { DistributedSampler, type DistributedSamplerOptions, type Sized } from './sampler.js';
 export { DistributedDataParallel, type DistributedDataParallelOptions } from './ddp.js';
-export { launch, LAUNCHER_PATH, type LaunchOptions } from './launcher.js';
+export { launch, LAUNCHER_PATH, type LaunchOptions, type StdSpec } from './launcher.js';
 export type { BackendName } from './backend.js';
 
 const nd = nativeDistributed;
@@ -175,11 +175,11 @@ export async function initProcessGroup(opts: InitProcessGroupOptions | null = {}
   const timeout = opts?.timeout ?? DEFAULT_TIMEOUT_MS;
   named(fn, () => expectPositiveInt(timeout, 'timeout (milliseconds)'));
   if (backend === 'nccl') {
-    await nd.init({ host, port, rank, worldSize, timeoutMs: timeout, backend, deviceId });
+    await timedRendezvous(nd.init({ host, port, rank, worldSize, timeoutMs: timeout, backend, deviceId }), timeout);
     return;
   }
   const iface = process.env.GLOO_SOCKET_IFNAME;
-  await nd.init({
+  const joining = nd.init({
     host,
     port,
     rank,
@@ -189,6 +189,26 @@ export async function initProcessGroup(opts: InitProcessGroupOptions | null = {}
     deviceHost: !iface && isLoopback(host) ? (host === '::1' ? '::1' : '127.0.0.1') : undefined,
     threads: 2,
   });
+  await timedRendezvous(joining, timeout);
+}
+
+/**
+ * LibTorch applies the timeout to each rendezvous step in turn: TCPStore's wait for all ranks to
+ * connect (which 1.13 ends silently after the timeout plus up to a second), then the backend's wait
+ * for each peer's address. A missing rank thus makes rank 0 reject after about twice the timeout;
+ * the native message says the timeout, this says how long it really waited.
+ */
+async function timedRendezvous(joining: Promise<void>, timeout: number): Promise<void> {
+  const t0 = Date.now();
+  try {
+    await joining;
+  } catch (e) {
+    const m = e instanceof Error ? /^(distributed\.initProcessGroup: timed out after )\d+ ms (waiting for .*? as rank \d+)/s.exec(e.message) : null;
+    if (m && e instanceof Error) {
+      e.message = `${m[1]}${Date.now() - t0} ms ${m[2]} (the timeout of ${timeout} ms applies to each rendezvous step: the store's wait for all ranks to connect, then each peer's address)${e.message.slice(m[0].length)}`;
+    }
+    throw e;
+  }
 }
 
 /** `torch.distributed.destroy_process_group()`: leaves the default group (no-op when none). */
