@@ -12,7 +12,7 @@
  * marks a list and a trailing `?` a parameter that takes null.
  */
 import { Tensor, op, wrap } from './tensor.js';
-import { Generator } from './random.js';
+import { Generator, threadDefaultGeneratorId } from './random.js';
 import { describe, dtypeCode, dtypeFromCode } from './dtype.js';
 import { apiFunction, runAs } from './errors.js';
 
@@ -127,7 +127,7 @@ function fits(kind: string, v: unknown): boolean {
 
 /** `v` as the addon takes it: handles for tensors, codes for dtypes and memory formats. */
 function toNative(p: Param, v: unknown): unknown {
-  if (v === null || v === undefined) return v;
+  if (v === null || v === undefined) return p.kind === 'G?' ? (threadDefaultGeneratorId() ?? v) : v;
   const base = p.kind.endsWith('?') ? p.kind.slice(0, -1) : p.kind;
   switch (base) {
     case 'T':

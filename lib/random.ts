@@ -37,20 +37,36 @@ export class Generator {
   }
 }
 
+// LibTorch's default CPU generator is one per process. A DataLoader worker thread stands for a
+// PyTorch worker process, which has a default generator of its own: there, this generator takes
+// the default's place for every random call that is given no generator.
+let threadDefault: Generator | null = null;
+
+/** Makes `g` this thread's default generator (null: LibTorch's process-wide one again). @internal */
+export function setThreadDefaultGenerator(g: Generator | null): void {
+  threadDefault = g;
+}
+/** The id of this thread's default generator, or undefined for LibTorch's process-wide one. @internal */
+export function threadDefaultGeneratorId(): number | undefined {
+  return threadDefault?._id;
+}
+
 /** `torch.manual_seed(seed)`: seeds the default CPU generator (and CUDA's when present). */
 export function manualSeed(seed: number | bigint): void {
   if (typeof seed !== 'bigint') expectInt(seed, 'manualSeed: seed');
-  native.manualSeed(seed);
+  if (threadDefault) threadDefault.manualSeed(seed);
+  else native.manualSeed(seed);
 }
 /** `torch.seed()` equivalent reading: the seed the default generator was last seeded with. */
 export function initialSeed(): bigint {
-  return native.initialSeed();
+  return threadDefault ? threadDefault.initialSeed() : native.initialSeed();
 }
 /** `torch.get_rng_state()`: a uint8 tensor holding the default CPU generator's state. */
 export function getRngState(): Tensor {
-  return wrap(native.getRngState());
+  return threadDefault ? threadDefault.getState() : wrap(native.getRngState());
 }
 /** `torch.set_rng_state(state)`. */
 export function setRngState(state: Tensor): void {
-  native.setRngState(h(state, 'setRngState: state'));
+  if (threadDefault) threadDefault.setState(state);
+  else native.setRngState(h(state, 'setRngState: state'));
 }

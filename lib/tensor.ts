@@ -8,7 +8,7 @@ import { track, untrack, type Owned } from './scope.js';
 import { type DType, type DataOf, dtypeCode, dtypeFromCode, viewAs, describe, ELEMENT_SIZE, isFloatingDType, isComplexDType, DTYPE_CODE } from './dtype.js';
 import { expectInt, expectIntArray, expectBool, checkOptions, expectNumber, argMessage, apiFunction, callPrefix } from './errors.js';
 import { formatTensor } from './format.js';
-import { Generator } from './random.js';
+import { Generator, threadDefaultGeneratorId } from './random.js';
 import { withStrided as viaStrided } from './layout_state.js';
 import { full, tensor } from './creation.js';
 
@@ -148,7 +148,7 @@ export class TensorHookHandle {
 }
 
 export function genArg(g: unknown, fn?: string): number | undefined {
-  if (g === undefined || g === null) return undefined;
+  if (g === undefined || g === null) return threadDefaultGeneratorId();
   if (g instanceof Generator) return g._id;
   throw new TypeError(argMessage('Generator', fn ? `${fn}: generator` : 'generator', g));
 }

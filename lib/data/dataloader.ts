@@ -1,5 +1,7 @@
 /**
- * `torch.utils.data.DataLoader` for map-style datasets, single process (num_workers=0).
+ * `torch.utils.data.DataLoader` for map-style datasets, in the calling thread (numWorkers 0) or
+ * in worker threads (numWorkers > 0, see worker_pool.ts: the same batches as PyTorch's worker
+ * processes for the same seed).
  *
  * Random numbers are consumed in PyTorch 1.13's order, so a seeded program sees the same batches
  * and leaves the default generator in the same state:
@@ -16,9 +18,11 @@ import { type Tensor, tensor, stack, isTensor } from '../tensor.js';
 import { Generator } from '../random.js';
 import { tidy, dispose } from '../scope.js';
 import { describe } from '../dtype.js';
-import { checkOptions, expectBool, expectPositiveInt } from '../errors.js';
+import { checkOptions, expectBool, expectNonNegInt, expectPositiveInt } from '../errors.js';
 import { Dataset, hasBatchGather } from './dataset.js';
 import { type Sampler, SequentialSampler, RandomSampler, BatchSampler, drawSeed } from './sampler.js';
+import { WorkerPool, WorkerEpoch } from './worker_pool.js';
+import { encodeForWorker } from './worker_transfer.js';
 
 /** What `defaultCollate` accepts and returns: tensors, numbers, and arrays/objects of them. */
 export type Collatable = Tensor | number | bigint | boolean | Collatable[] | { [k: string]: Collatable };
@@ -82,11 +86,39 @@ export interface DataLoaderOptions<B> {
   /** Merges samples into a batch (Python's `collate_fn`); default `defaultCollate`. */
   // biome-ignore lint/suspicious/noExplicitAny: samples are whatever the dataset yields
   collate?: (samples: any[]) => B;
-  /** Build the next batch in the background while an `for await` consumer awaits (default false). */
+  /** Build the next batch in the background while an `for await` consumer awaits (default false; workers always prefetch). */
   prefetch?: boolean;
+  /**
+   * Worker threads that build batches (default 0: the calling thread does). Each holds its own
+   * copy of the dataset: the built-in datasets and transforms are copied as they are; other
+   * datasets need a `workerSpec()` (see docs/data.md, "Worker threads").
+   */
+  numWorkers?: number;
+  /** Batches each worker builds ahead (default 2; only with numWorkers > 0). */
+  prefetchFactor?: number;
+  /** Keep the workers (and their random state) from one epoch to the next (default false; needs numWorkers > 0). */
+  persistentWorkers?: boolean;
+  /**
+   * Called in each worker with its id once it is seeded and has its dataset (Python's
+   * `worker_init_fn`). It runs in the worker thread, from its source code: it cannot use the
+   * main thread's variables, but `torch` is in scope and it may `await import(…)`.
+   */
+  workerInitFn?: (workerId: number) => unknown;
 }
 
-const OPTION_KEYS = ['batchSize', 'shuffle', 'sampler', 'dropLast', 'generator', 'collate', 'prefetch'] as const;
+const OPTION_KEYS = [
+  'batchSize',
+  'shuffle',
+  'sampler',
+  'dropLast',
+  'generator',
+  'collate',
+  'prefetch',
+  'numWorkers',
+  'prefetchFactor',
+  'persistentWorkers',
+  'workerInitFn',
+] as const;
 
 /** `DataLoader(dataset, batch_size=1, shuffle=False, …)`. Iterate with `for…of` or `for await…of`. */
 export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncIterable<B> {
@@ -99,6 +131,12 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
   // biome-ignore lint/suspicious/noExplicitAny: samples are whatever the dataset yields
   readonly collate: ((samples: any[]) => B) | undefined;
   readonly prefetch: boolean;
+  readonly numWorkers: number;
+  readonly prefetchFactor: number;
+  readonly persistentWorkers: boolean;
+  readonly workerInitFn: ((workerId: number) => unknown) | undefined;
+  /** The persistent workers, started by the first iteration. */
+  private _pool: WorkerPool | null = null;
 
   constructor(dataset: Dataset<unknown>, options: DataLoaderOptions<B> | null = {}) {
     checkOptions(options ?? undefined, OPTION_KEYS, 'DataLoader');
@@ -118,6 +156,25 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
       throw new TypeError(`DataLoader: expected a function for collate but received ${describe(opts.collate)}`);
     }
     this.collate = opts.collate;
+    this.numWorkers = opts.numWorkers === undefined ? 0 : expectNonNegInt(opts.numWorkers, 'DataLoader: numWorkers');
+    if (opts.prefetchFactor !== undefined) {
+      expectPositiveInt(opts.prefetchFactor, 'DataLoader: prefetchFactor');
+      if (this.numWorkers === 0 && opts.prefetchFactor !== 2) {
+        throw new RangeError('DataLoader: the prefetchFactor option can only be given with numWorkers > 0 (batches are then built ahead in worker threads)');
+      }
+    }
+    this.prefetchFactor = opts.prefetchFactor ?? 2;
+    this.persistentWorkers = opts.persistentWorkers === undefined ? false : expectBool(opts.persistentWorkers, 'DataLoader: persistentWorkers');
+    if (this.persistentWorkers && this.numWorkers === 0) throw new RangeError('DataLoader: the persistentWorkers option needs numWorkers > 0');
+    if (opts.workerInitFn !== undefined && typeof opts.workerInitFn !== 'function') {
+      throw new TypeError(`DataLoader: expected a function for workerInitFn but received ${describe(opts.workerInitFn)}`);
+    }
+    if (opts.workerInitFn !== undefined && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(opts.workerInitFn))) {
+      throw new TypeError('DataLoader: workerInitFn is a native or bound function; it runs in the worker from its source code, so give a plain function');
+    }
+    this.workerInitFn = opts.workerInitFn;
+    // Refuse a dataset that cannot reach the workers now, rather than at the first epoch.
+    if (this.numWorkers > 0) encodeForWorker(dataset, null, 'DataLoader', 'dataset');
     if (opts.sampler !== undefined) {
       if (shuffle) throw new TypeError('DataLoader: sampler option is mutually exclusive with shuffle');
       const s = opts.sampler;
@@ -160,8 +217,107 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
     return tidy(() => (this.collate ?? defaultCollate)(indices.map((i) => ds.get(i))) as B);
   }
 
+  /** Stops persistent workers now (they never keep the process alive, and stop at its exit anyway). */
+  shutdownWorkers(): void {
+    this._pool?.terminate();
+    this._pool = null;
+  }
+
+  /**
+   * An epoch with worker threads. As PyTorch: the base seed is drawn when workers start (each
+   * epoch, or once with persistentWorkers), and the tasks are sent at once.
+   */
+  private _workerEpoch(): WorkerEpoch<B> {
+    const config = {
+      dataset: this.dataset,
+      numWorkers: this.numWorkers,
+      prefetchFactor: this.prefetchFactor,
+      workerInitFn: this.workerInitFn,
+      collate: this.collate,
+    };
+    let pool: WorkerPool;
+    if (this.persistentWorkers && this._pool !== null && !this._pool.isClosed) {
+      pool = this._pool;
+      pool.newEpoch();
+    } else {
+      pool = new WorkerPool(config, drawSeed(this.generator));
+      if (this.persistentWorkers) this._pool = pool;
+    }
+    const persistent = this.persistentWorkers;
+    const epoch = new WorkerEpoch<B>(pool, config, this.batchSampler[Symbol.iterator](), (error) => {
+      if (persistent && !error) pool.endEpoch();
+      else {
+        pool.terminate();
+        if (this._pool === pool) this._pool = null;
+      }
+    });
+    return epoch;
+  }
+
+  private _workerIterator(): IterableIterator<B> {
+    const epoch = this._workerEpoch();
+    const it: IterableIterator<B> = {
+      next(): IteratorResult<B> {
+        for (;;) {
+          const r = epoch.ready();
+          if (r !== null) return r;
+          epoch.accept(epoch.pool.waitSync());
+        }
+      },
+      return(): IteratorResult<B> {
+        epoch.finish(false);
+        return { done: true, value: undefined };
+      },
+      [Symbol.iterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+
+  private _workerAsyncIterator(): AsyncIterableIterator<B> {
+    const epoch = this._workerEpoch();
+    let wake: (() => void) | null = null;
+    const inbox: Parameters<typeof epoch.accept>[0][] = [];
+    const unlisten = epoch.pool.listen((m) => {
+      inbox.push(m);
+      wake?.();
+    });
+    const it: AsyncIterableIterator<B> = {
+      async next(): Promise<IteratorResult<B>> {
+        try {
+          for (;;) {
+            for (const m of inbox.splice(0)) epoch.accept(m);
+            const r = epoch.ready();
+            if (r !== null) {
+              if (r.done) unlisten();
+              return r;
+            }
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            wake = null;
+          }
+        } catch (e) {
+          unlisten();
+          throw e;
+        }
+      },
+      async return(): Promise<IteratorResult<B>> {
+        unlisten();
+        epoch.finish(false);
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+
   /** `iter(loader)`: draws the base seed now (PyTorch does, even with num_workers=0). */
   [Symbol.iterator](): IterableIterator<B> {
+    if (this.numWorkers > 0) return this._workerIterator();
     drawSeed(this.generator);
     const batches = this.batchSampler[Symbol.iterator]();
     const self = this;
@@ -188,6 +344,7 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
    * consumer awaits (LibTorch work itself stays on this thread).
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<B> {
+    if (this.numWorkers > 0) return this._workerAsyncIterator();
     const sync = this[Symbol.iterator]();
     const prefetch = this.prefetch;
     let pending: Promise<IteratorResult<B>> | null = null;

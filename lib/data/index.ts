@@ -9,6 +9,8 @@ export { Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSa
 export type { RandomSamplerOptions, SizedSource } from './sampler.js';
 export { DataLoader, defaultCollate } from './dataloader.js';
 export type { DataLoaderOptions } from './dataloader.js';
+export { getWorkerInfo, WorkerTransferError } from './worker_transfer.js';
+export type { WorkerInfo, WorkerSpec } from './worker_transfer.js';
 export * as transforms from './transforms.js';
 export * as datasets from './datasets.js';
 export * as utils from './vision_utils.js';

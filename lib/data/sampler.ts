@@ -5,7 +5,7 @@
  * fresh Generator with it and permutes with `randperm(n, generator)`.
  */
 import { type Tensor, op, empty, randperm, randint } from '../tensor.js';
-import { Generator } from '../random.js';
+import { Generator, threadDefaultGeneratorId } from '../random.js';
 import { tidy } from '../scope.js';
 import { describe } from '../dtype.js';
 import { checkOptions, expectBool, expectInt, expectPositiveInt } from '../errors.js';
@@ -24,7 +24,7 @@ export function drawSeed(generator?: Generator | null): bigint {
   }
   return tidy(() => {
     const t = empty([], { dtype: 'int64' });
-    random_(t._h, generator ? generator._id : null);
+    random_(t._h, generator ? generator._id : (threadDefaultGeneratorId() ?? null));
     return (t.dataSync() as BigInt64Array)[0];
   });
 }
