@@ -84,7 +84,7 @@ for (let step = 0; step < steps; step++) {
     l.backward();
     return l.item() as number;
   });
-  await ddp.syncGradients(); // PyTorch's DDP does this inside backward(); here it is one awaited call
+  await ddp.syncGradients(); // backward() started the buckets' allReduces; this awaits them (PyTorch: inside backward)
   opt.step();
   if (step % 5 === 0 || step === steps - 1) console.log(`step ${step}: loss on rank ${rank}'s half ${loss.toFixed(4)}`);
 }

@@ -170,8 +170,9 @@ export class DistributedDataParallel<M extends Module = Module> {
     this.firstBucketBytes = opts?.bucketCapMb === undefined ? DEFAULT_FIRST_BUCKET_BYTES : Math.floor(cap * MB);
     if (findUnused) {
       // PyTorch 1.13 with find_unused_parameters: buckets by size over the registration order
-      // (first one firstBucketBytes), all-reduced last bucket first, and never rebuilt.
-      this.buckets = assignBuckets(params, [this.firstBucketBytes, Math.floor(cap * MB)]).reverse();
+      // (the first of _DEFAULT_FIRST_BUCKET_BYTES whatever bucket_cap_mb is: no rebuild
+      // broadcast will align the ranks' layouts), all-reduced last bucket first, never rebuilt.
+      this.buckets = assignBuckets(params, [DEFAULT_FIRST_BUCKET_BYTES, Math.floor(cap * MB)]).reverse();
       this.rebuild = 'done';
     } else {
       // The first iteration's buckets: one per dtype and device, every parameter in

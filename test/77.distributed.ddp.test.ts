@@ -1,0 +1,180 @@
+// DistributedDataParallel's reducer against PyTorch's (Debian's torch 1.13, /usr/bin/python3):
+// noSync micro-batches and findUnusedParameters, each trained by a Node rank and a Python rank
+// in one gloo group and, for reference, by two Python ranks; the parameters after every step
+// must agree. The Node rank also reports that its buckets' allReduces were enqueued by gradient
+// hooks during backward (overlapping communication with backward). Errors for a parameter
+// without gradient (PyTorch's "Expected to have finished reduction") run in a one-rank group here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as torch from '../lib/index.js';
+import { nn, distributed as dist, type Tensor } from '../lib/index.js';
+import { freePort } from './70.distributed.helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+const NODE_WORKER = new URL('./77.distributed.ddp.worker.ts', import.meta.url).pathname;
+const PY_WORKER = new URL('./77.distributed.ddp.worker.py', import.meta.url).pathname;
+const STEPS = 6;
+const CHILD_TIMEOUT_MS = 30000;
+
+function why(): string | false {
+  if (!dist.isAvailable()) return 'this build has no c10d/Gloo';
+  const r = spawnSync(PYTHON, ['-c', 'import torch.distributed as d; assert d.is_available()'], { encoding: 'utf8' });
+  return r.status === 0 ? false : `${PYTHON} has no torch.distributed (apt install python3-torch)`;
+}
+const skip = why();
+
+interface RankOut {
+  rank: number;
+  lang: 'node' | 'python';
+  rows: number[][];
+  launched?: number[];
+  buckets?: number[][];
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, GLOO_SOCKET_IFNAME: 'lo', USE_LIBUV: '0' };
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${CHILD_TIMEOUT_MS} ms\nstdout:\n${out}\nstderr:\n${err}`));
+    }, CHILD_TIMEOUT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out, err });
+    });
+  });
+}
+
+async function group(langs: ('node' | 'python')[], mode: string, bucketBytes: number): Promise<RankOut[]> {
+  const port = await freePort();
+  const results = await Promise.all(
+    langs.map((lang, rank) => {
+      const args = [String(rank), String(langs.length), String(port), mode, String(STEPS), String(bucketBytes)];
+      return lang === 'node' ? run(process.execPath, ['--import', 'tsx', NODE_WORKER, ...args]) : run(PYTHON, [PY_WORKER, ...args]);
+    }),
+  );
+  return results.map((r, rank) => {
+    assert.equal(r.code, 0, `rank ${rank} (${langs[rank]}) exited with ${r.code}:\n${r.err}\n${r.out}`);
+    return JSON.parse(r.out.trim().split('\n').pop() ?? '') as RankOut;
+  });
+}
+
+/** Node+Python and Python+Python groups in parallel; checks every step's parameters. */
+async function compare(mode: string, bucketBytes: number): Promise<RankOut> {
+  const [mixed, python] = await Promise.all([group(['node', 'python'], mode, bucketBytes), group(['python', 'python'], mode, bucketBytes)]);
+  const [node] = mixed;
+  assert.equal(node.rows.length, STEPS);
+  let worst = 0;
+  for (let s = 0; s < STEPS; s++) {
+    // One group's ranks hold bit-identical parameters (they received the same allReduce sums).
+    assert.deepEqual(mixed[1].rows[s], node.rows[s], `step ${s}: the group's Node and Python ranks differ`);
+    assert.deepEqual(python[1].rows[s], python[0].rows[s], `step ${s}: the Python ranks differ`);
+    const d = Math.max(...node.rows[s].map((v, i) => Math.abs(v - python[0].rows[s][i])));
+    worst = Math.max(worst, d);
+    assert.ok(d <= 1e-6, `step ${s}: Node+Python DDP differs from Python+Python DDP by ${d}`);
+  }
+  // Training moved the parameters (the comparison is not between untouched copies).
+  const moved = Math.max(...node.rows[STEPS - 1].map((v, i) => Math.abs(v - node.rows[0][i])));
+  assert.ok(moved > 1e-2, `the parameters barely moved (${moved})`);
+  console.log(
+    `${mode}: max |Node+Python - Python+Python| over ${STEPS} steps: ${worst.toExponential(2)}; buckets enqueued during backward per step: ${node.launched}`,
+  );
+  return node;
+}
+
+// Bucket cap 100 bytes. Parameters: fc1.weight 128 B, fc1.bias 32 B, fc2.weight 64 B, fc2.bias
+// 8 B, extra.weight 64 B, extra.bias 8 B.
+test('noSync: gradients of micro-batches accumulate locally and the next backward reduces their sums, as PyTorch no_sync', {
+  skip,
+  timeout: 60000,
+}, async () => {
+  const node = await compare('nosync', 100);
+  // Rebuilt buckets (rank 0 is the Node rank: reverse registration order, 100-byte buckets).
+  assert.deepEqual(node.buckets, [
+    [5, 4, 3, 2],
+    [1, 0],
+  ]);
+  // Step 0: one bucket, enqueued by the last gradient's hook; step 1: the rebuild iteration (the
+  // layout arrives after backward, so syncGradients reduces); then both buckets from the hooks.
+  assert.deepEqual(node.launched, [1, 0, 2, 2, 2, 2]);
+});
+
+test('findUnusedParameters: a branch some ranks skip is reduced as zeros and globally unused parameters keep their .grad, as PyTorch', {
+  skip,
+  timeout: 60000,
+}, async () => {
+  const node = await compare('unused', 100);
+  // PyTorch 1.13 with find_unused_parameters: a first bucket of 1 MiB over the registration
+  // order holds all 304 bytes; never rebuilt.
+  assert.deepEqual(node.buckets, [[0, 1, 2, 3, 4, 5]]);
+  // The bucket is enqueued during backward in the steps where this rank used the extra branch
+  // (0, 3); otherwise by syncGradients, once the unused parameters are known.
+  assert.deepEqual(node.launched, [1, 0, 0, 1, 0, 0]);
+});
+
+class TwoHeads extends nn.Module {
+  body = new nn.Linear(3, 4);
+  head = new nn.Linear(4, 1);
+  unused = new nn.Linear(4, 1);
+  override forward(x: Tensor): Tensor {
+    return this.head.call(this.body.call(x));
+  }
+}
+
+test('one-rank group: unused parameters without findUnusedParameters give PyTorch error; noSync and a second backward', { skip }, async () => {
+  const port = await freePort();
+  await dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1, timeout: 10000 });
+  try {
+    torch.manualSeed(0);
+    const model = new TwoHeads();
+    const ddp = await dist.DistributedDataParallel.create(model);
+    const x = torch.randn([5, 3]);
+    ddp.call(x).sum().backward();
+    await assert.rejects(ddp.syncGradients(), {
+      message:
+        'DistributedDataParallel.syncGradients: Expected to have finished reduction in the prior iteration before starting a new one. ' +
+        'This error indicates that your module has parameters that were not used in producing loss. ' +
+        'You can enable unused parameter detection by passing findUnusedParameters: true to DistributedDataParallel, ' +
+        'and by making sure all forward outputs participate in calculating loss. ' +
+        'Parameter indices which did not receive grad for rank 0: 4 (unused.weight), 5 (unused.bias)',
+    });
+    // Without syncGradients, the next forward reports it (where PyTorch does).
+    ddp.zeroGrad();
+    ddp.call(x).sum().backward();
+    assert.throws(() => ddp.call(x), {
+      message:
+        /^DistributedDataParallel\.call: Expected to have finished reduction in the prior iteration before starting a new one\. .*for rank 0: 4 \(unused\.weight\), 5 \(unused\.bias\)$/,
+    });
+    await assert.rejects(ddp.syncGradients(), /Expected to have finished reduction/);
+
+    // findUnusedParameters: the unused head's .grad stays null; noSync accumulates; one rank's
+    // average is the sum of the micro-batches' gradients.
+    const model2 = new TwoHeads();
+    const ddp2 = await dist.DistributedDataParallel.create(model2, { findUnusedParameters: true });
+    const [x1, x2] = [torch.randn([5, 3]), torch.randn([5, 3])];
+    ddp2.noSync(() => ddp2.call(x1).square().sum().backward());
+    ddp2.call(x2).square().sum().backward();
+    // A second backward before syncGradients: PyTorch's "marked ready twice".
+    assert.throws(() => ddp2.module.call(x2).sum().backward(), {
+      message: /^DistributedDataParallel: Expected to mark a variable ready only once: parameter 3 received a second gradient/,
+    });
+    await ddp2.syncGradients();
+    assert.equal(model2.unused.weight.grad, null);
+    const ref = new TwoHeads();
+    torch.noGrad(() => ref.parameters().forEach((p, i) => p.copy_(model2.parameters()[i])));
+    ref.call(x1).square().sum().backward();
+    ref.call(x2).square().sum().backward();
+    for (const name of ['body', 'head'] as const) {
+      assert.deepEqual(model2[name].weight.grad?.tolist(), ref[name].weight.grad?.tolist(), `${name}.weight.grad`);
+    }
+    assert.throws(() => ddp2.noSync(1 as never), { message: 'DistributedDataParallel.noSync: Expected a function for fn but received 1 of type number' });
+  } finally {
+    dist.destroyProcessGroup();
+  }
+});

@@ -1,0 +1,75 @@
+# A Python rank of test/77.distributed.ddp.test.ts, the mirror of test/77.distributed.ddp.worker.ts:
+# PyTorch DDP training of a small net with no_sync micro-batches (mode 'nosync') or with a branch
+# some ranks skip in some steps, under find_unused_parameters=True (mode 'unused'). Prints one
+# JSON line with the parameters after every step.
+#
+#   77.distributed.ddp.worker.py <rank> <world> <port> <mode> <steps> <bucket_bytes>
+import datetime
+import json
+import sys
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+PER_RANK = 4
+LR = 0.1
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(4, 8)
+        self.fc2 = torch.nn.Linear(8, 2)
+        self.extra = torch.nn.Linear(8, 2)
+
+    def forward(self, x, use_extra):
+        h = torch.tanh(self.fc1(x))
+        out = self.fc2(h)
+        return out + self.extra(h) if use_extra else out
+
+
+def batch(step, micro, rank):
+    # Exactly representable in float32, the same numbers as the Node worker's.
+    base = (step * 2 + micro) * 31 + rank * PER_RANK
+    x = torch.tensor([[(((base + i) * 7 + j * 3) % 17 - 8) / 8 for j in range(4)] for i in range(PER_RANK)])
+    y = torch.tensor([[(((base + i) * 5 + k * 2) % 11 - 5) / 4 for k in range(2)] for i in range(PER_RANK)])
+    return x, y
+
+
+def flat(m):
+    return torch.cat([p.detach().reshape(-1) for p in m.parameters()]).tolist()
+
+
+def main():
+    rank, world, port, mode, steps, bucket = sys.argv[1:7]
+    rank, world, steps, bucket = int(rank), int(world), int(steps), int(bucket)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world, timeout=datetime.timedelta(seconds=20))
+    net = Net()
+    with torch.no_grad():  # the same start on every rank and in both languages
+        for p in net.parameters():
+            p.copy_((((torch.arange(p.numel()) * 7 + rank) % 13 - 6) / 16).view_as(p))
+    if mode == "nosync":  # rebuilt buckets (find_unused_parameters keeps the 1 MiB first bucket, as torchnode)
+        dist._DEFAULT_FIRST_BUCKET_BYTES = bucket
+    ddp = torch.nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket / 2**20, find_unused_parameters=(mode == "unused"))
+    opt = torch.optim.SGD(net.parameters(), lr=LR)
+    rows = []
+    for step in range(steps):
+        opt.zero_grad(set_to_none=True)
+        if mode == "nosync":
+            with ddp.no_sync():
+                x, y = batch(step, 0, rank)
+                F.mse_loss(ddp(x, True), y).backward()
+            x, y = batch(step, 1, rank)
+            F.mse_loss(ddp(x, True), y).backward()
+        else:
+            x, y = batch(step, 0, rank)
+            F.mse_loss(ddp(x, (step + rank) % 3 == 0), y).backward()
+        opt.step()
+        rows.append(flat(net))
+    dist.barrier()
+    dist.destroy_process_group()
+    print(json.dumps({"rank": rank, "lang": "python", "rows": rows}), flush=True)
+
+
+main()
