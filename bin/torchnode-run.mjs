@@ -432,12 +432,21 @@ function runGroup(o, cmd, group, attempt, runDir, env0) {
     done = res;
   });
 
+  // Each rank leads a process group of its own: a signal reaches what it started too (a shell's
+  // children under --no-python), which could otherwise keep its output open after it ended.
+  const signalGroup = (r, sig) => {
+    try {
+      process.kill(-r.pid, sig);
+    } catch {
+      r.child.kill(sig);
+    }
+  };
   const stop = (sig = 'SIGTERM') => {
     if (stopMs === null) stopMs = Date.now();
-    for (const r of ranks) if (!r.exited) r.child.kill(sig);
+    for (const r of ranks) if (r.child && !r.closed) signalGroup(r, sig);
     // Ranks stuck in native code may not end on SIGTERM: force after a grace period.
     killTimer ??= setTimeout(() => {
-      for (const r of ranks) if (!r.exited) r.child.kill('SIGKILL');
+      for (const r of ranks) if (r.child && !r.closed) signalGroup(r, 'SIGKILL');
     }, 5000);
     killTimer.unref();
   };
@@ -479,7 +488,7 @@ function runGroup(o, cmd, group, attempt, runDir, env0) {
     ranks.push(r);
     let child;
     try {
-      child = spawn(cmd.file, cmd.args, { env, stdio: ['inherit', 'pipe', 'pipe'] });
+      child = spawn(cmd.file, cmd.args, { env, stdio: ['inherit', 'pipe', 'pipe'], detached: true });
     } catch (e) {
       r.exited = r.closed = true;
       r.failure = { code: 1, signal: null, ms: Date.now(), text: `could not start ${cmd.file}: ${e.message}` };
@@ -519,6 +528,8 @@ function runGroup(o, cmd, group, attempt, runDir, env0) {
     });
     child.on('exit', (code, signal) => {
       r.exited = true;
+      // Whatever the rank left running with its output open is stopped with the group.
+      if (stopMs !== null) setTimeout(() => !r.closed && signalGroup(r, 'SIGKILL'), 5000).unref();
       if (code === 0) return;
       const observed = Date.now();
       const recorded = readErrorFile(errorFile);
