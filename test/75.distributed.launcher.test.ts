@@ -294,7 +294,7 @@ test("-m runs a package's bin, --no-python runs a command", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tn-run-m-'));
   mkdirSync(join(dir, 'node_modules', 'fakepkg'), { recursive: true });
   writeFileSync(join(dir, 'node_modules', 'fakepkg', 'package.json'), JSON.stringify({ name: 'fakepkg', bin: { fakepkg: 'cli.mjs' } }));
-  writeFileSync(join(dir, 'node_modules', 'fakepkg', 'cli.mjs'), 'console.log(`fakepkg ${process.env.RANK} ${process.argv.slice(2).join(" ")}`);\n');
+  writeFileSync(join(dir, 'node_modules', 'fakepkg', 'cli.mjs'), "console.log('fakepkg', process.env.RANK, ...process.argv.slice(2));\n");
   const m = await run(['-m', '--nproc-per-node', '2', '--master-port', String(await freePort()), 'fakepkg', 'x', 'y'], { cwd: dir });
   assert.equal(m.code, 0, m.err);
   assert.match(m.out, /^\[rank0\]: fakepkg 0 x y$/m);
@@ -351,11 +351,16 @@ test('bad flags: exit 2 with the reason', async () => {
     [['--master-addr'], '--master-addr needs a value'],
     [['--nnodes', '1'], 'missing the script to run'],
   ];
-  for (const [args, message] of cases) {
-    const r = await run(args);
-    assert.equal(r.code, 2, args.join(' '));
-    assert.equal(r.err.split('\n')[0], `torchnode-run: ${message}`, args.join(' '));
-    assert.match(r.err, /\nusage: torchnode-run /);
+  // Four at a time: each launcher only parses its flags.
+  for (let i = 0; i < cases.length; i += 4) {
+    const batch = cases.slice(i, i + 4);
+    const results = await Promise.all(batch.map(([args]) => run(args)));
+    batch.forEach(([args, message], j) => {
+      const r = results[j];
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.err.split('\n')[0], `torchnode-run: ${message}`, args.join(' '));
+      assert.match(r.err, /\nusage: torchnode-run /);
+    });
   }
   // torchrun's PET_ variables give defaults.
   const pet = await run(['--standalone', WORKER, 'env'], { env: { PET_NPROC_PER_NODE: '3' } });
