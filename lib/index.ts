@@ -52,6 +52,7 @@ export {
   type TensorHook,
 } from './tensor.js';
 export { callOp } from './ops.js';
+export { TorchError, type TorchErrorType } from './torch_error.js';
 export * as ops from './ops.js';
 export type { DType, TypedArray, DataOf } from './dtype.js';
 export { tidy, keep, dispose, memory, type Owned } from './scope.js';

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { TorchError } from './torch_error.js';
 
 /** A tensor handle: an index into the addon's tensor table. */
 export type Handle = number;
@@ -32,6 +33,8 @@ export interface BuildInfo {
 /** The raw addon's exports; tensors are integer handles into the per-environment table. */
 export interface NativeAddon {
   buildInfo(): BuildInfo;
+  /** The class LibTorch's errors are thrown as in this environment (lib/torch_error.ts). */
+  setErrorClass(cls: typeof TorchError): void;
   // tensors
   fromData(buffer: ArrayBufferLike, byteOffset: number, shape: number[], dtype: number, device?: string, requiresGrad?: boolean): Handle;
   data(h: Handle): ArrayBuffer;
@@ -239,6 +242,7 @@ function load(): NativeAddon {
 
 /** The loaded addon (node-gyp-build: build/Release, then prebuilds/; TORCHNODE_ADDON overrides). */
 export const native: NativeAddon = load();
+native.setErrorClass(TorchError);
 
 /** The GC guard module: `guard(h)` returns an object whose garbage collection frees the handle. */
 export interface GcGuard {

@@ -344,6 +344,55 @@ std::string CleanTorchMessage(const std::string& msg) {
   return m;
 }
 
+// ---- errors ------------------------------------------------------------------------
+
+const char* PythonTypeOf(const c10::Error& e) {
+  // Most derived first; these are the subclasses LibTorch 1.13 and 2.x both declare.
+  if (dynamic_cast<const c10::IndexError*>(&e)) return "IndexError";
+  if (dynamic_cast<const c10::ValueError*>(&e)) return "ValueError";
+  if (dynamic_cast<const c10::TypeError*>(&e)) return "TypeError";
+  if (dynamic_cast<const c10::NotImplementedError*>(&e)) return "NotImplementedError";
+  if (dynamic_cast<const c10::LinAlgError*>(&e)) return "LinAlgError";
+  if (dynamic_cast<const c10::OutOfMemoryError*>(&e)) return "OutOfMemoryError";
+  return "RuntimeError";
+}
+
+Napi::Error MakeTorchError(Napi::Env env, const std::string& op, const std::string& message, const char* python_type) {
+  AddonState* st = env.GetInstanceData<AddonState>();
+  std::string text = op + ": " + message;
+  if (!st || st->torch_error.IsEmpty()) return Napi::Error::New(env, text);
+  Napi::Object e = st->torch_error.New(
+      {Napi::String::New(env, text), Napi::String::New(env, op), Napi::String::New(env, python_type)});
+  return Napi::Error(env, e);
+}
+
+Napi::Error JsErrorFor(Napi::Env env, const std::string& op, const std::exception_ptr& error,
+                       const std::function<std::string()>& context) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Napi::Error& e) {
+    return e;
+  } catch (const c10::Error& e) {
+    return MakeTorchError(env, op, CleanTorchMessage(e.what_without_backtrace()) + (context ? context() : ""),
+                          PythonTypeOf(e));
+  } catch (const std::bad_alloc&) {
+    return Napi::RangeError::New(env, op + ": out of memory" + (context ? context() : ""));
+  } catch (const std::exception& e) {
+    return Napi::Error::New(env, op + ": " + CleanTorchMessage(e.what()));
+  } catch (...) {
+    return Napi::Error::New(env, op + ": unknown native error");
+  }
+}
+
+// setErrorClass(TorchError): the constructor LibTorch's errors are thrown as, in this environment.
+TN_FN(SetErrorClass, "setErrorClass") {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction())
+    ThrowType(env, "setErrorClass: expected a constructor for cls but received " + JsTypeName(info[0]));
+  State(env).torch_error = Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
 // ---- info --------------------------------------------------------------------------
 
 TN_FN(BuildInfo, "buildInfo") {
@@ -363,6 +412,7 @@ TN_FN(BuildInfo, "buildInfo") {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonState>(new AddonState());
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   InitTensor(env, exports);
   InitOps(env, exports);
   InitFastOps(env, exports);

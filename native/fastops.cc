@@ -79,17 +79,18 @@ static Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
     int32_t id = st.tensors.Put(std::move(r));
     FlushExternalMemory(env, st);
     return Napi::Number::New(env, id);
-  } catch (const c10::Error& e) {
-    std::string shapes;
-    try {
-      std::string other =
-          numberOther ? "number " + info[2].ToString().Utf8Value() : DescribeTensor(st.tensors.Get(info[2], "other"));
-      shapes = " (self: " + DescribeTensor(st.tensors.Get(info[1], "self")) + ", other: " + other + ")";
-    } catch (...) {
-    }
-    throw Napi::Error::New(env, std::string(name) + ": " + CleanTorchMessage(e.what_without_backtrace()) + shapes);
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string(name) + ": " + CleanTorchMessage(e.what()));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    throw JsErrorFor(env, name, std::current_exception(), [&] {
+      try {
+        std::string other =
+            numberOther ? "number " + info[2].ToString().Utf8Value() : DescribeTensor(st.tensors.Get(info[2], "other"));
+        return " (self: " + DescribeTensor(st.tensors.Get(info[1], "self")) + ", other: " + other + ")";
+      } catch (...) {
+        return std::string();
+      }
+    });
   }
 }
 

@@ -1,10 +1,13 @@
-// The one boundary every native entry point goes through: LibTorch and C++ exceptions
-// become JS Errors with the op's name and LibTorch's message without the C++ backtrace.
+// The one boundary every native entry point goes through: LibTorch and C++ exceptions become JS
+// errors with the op's name and LibTorch's message without the C++ backtrace. LibTorch's own
+// errors (c10::Error and its subclasses) become the facade's TorchError (lib/torch_error.ts),
+// carrying the op and the Python exception PyTorch raises for them.
 #pragma once
 #include <napi.h>
 #include <c10/util/Exception.h>
 
 #include <exception>
+#include <functional>
 #include <new>
 #include <string>
 
@@ -13,21 +16,28 @@ namespace torchnode {
 // Trims LibTorch's "Exception raised from ..." tails that some builds keep in the message.
 std::string CleanTorchMessage(const std::string& msg);
 
+// The JS error for a caught C++ exception, the one catch chain of the addon: a Napi::Error as
+// is; c10::Error → TorchError("op: message" + context()); bad_alloc → RangeError("op: out of
+// memory" + context()); any other std::exception → Error("op: message"). `context` (shapes of
+// the op's arguments, say) is computed only for LibTorch errors.
+Napi::Error JsErrorFor(Napi::Env env, const std::string& op, const std::exception_ptr& error,
+                       const std::function<std::string()>& context = nullptr);
+
+// A TorchError built from parts, for errors that crossed a thread as text (distributed work).
+Napi::Error MakeTorchError(Napi::Env env, const std::string& op, const std::string& message,
+                           const char* python_type = "RuntimeError");
+
+// PyTorch's Python exception type for a LibTorch error: "IndexError", "ValueError", … or "RuntimeError".
+const char* PythonTypeOf(const c10::Error& e);
+
 template <typename F>
 Napi::Value Guarded(const Napi::CallbackInfo& info, const char* op, F&& body) {
-  Napi::Env env = info.Env();
   try {
     return body();
   } catch (const Napi::Error&) {
     throw;
-  } catch (const c10::Error& e) {
-    throw Napi::Error::New(env, std::string(op) + ": " + CleanTorchMessage(e.what_without_backtrace()));
-  } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(env, std::string(op) + ": out of memory");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string(op) + ": " + CleanTorchMessage(e.what()));
   } catch (...) {
-    throw Napi::Error::New(env, std::string(op) + ": unknown native error");
+    throw JsErrorFor(info.Env(), op, std::current_exception());
   }
 }
 

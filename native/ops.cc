@@ -349,15 +349,10 @@ static Napi::Value Op(const Napi::CallbackInfo& info) {
     }
     FlushExternalMemory(env, st);
     return result;
-  } catch (const c10::Error& e) {
-    throw Napi::Error::New(
-        env, op.display + ": " + CleanTorchMessage(e.what_without_backtrace()) + DescribeTensorArgs(st, op, info));
-  } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(env, op.display + ": out of memory" + DescribeTensorArgs(st, op, info));
   } catch (const Napi::Error&) {
     throw;
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, op.display + ": " + CleanTorchMessage(e.what()));
+  } catch (...) {
+    throw JsErrorFor(env, op.display, std::current_exception(), [&] { return DescribeTensorArgs(st, op, info); });
   }
 }
 

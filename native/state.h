@@ -168,7 +168,8 @@ struct AddonState {
   // Weak: the hook lambda in the tensor's autograd metadata owns the entry, so it lives as long
   // as the tensor or graph that can call it; the table only finds it again for remove().
   HandleTable<std::weak_ptr<GradHook>> grad_hooks;
-  GcLink* gc_link = nullptr;  // created by gcLink(); its state pointer is cleared on destruction
+  GcLink* gc_link = nullptr;            // created by gcLink(); its state pointer is cleared on destruction
+  Napi::FunctionReference torch_error;  // lib/torch_error.ts's TorchError, set by setErrorClass()
   ~AddonState();
 };
 

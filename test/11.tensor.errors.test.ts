@@ -167,6 +167,68 @@ test('LibTorch errors inside ops become JS errors with the op name', () => {
   });
 });
 
+test('LibTorch errors are TorchErrors carrying the op and the exception PyTorch raises', async () => {
+  // PyTorch 1.13 raises, for the same four calls: IndexError, RuntimeError, torch.linalg.LinAlgError, RuntimeError.
+  const cases: [() => unknown, string, torch.TorchErrorType, RegExp][] = [
+    [
+      () => torch.tensor([1, 2]).select(0, 5),
+      'select',
+      'IndexError',
+      /^select: select\(\): index 5 out of range for tensor of size \[2\] at dimension 0 \(self: float32\[2\]\)$/,
+    ],
+    [() => torch.ones([2, 3]).matmul(torch.ones([2, 3])), 'matmul', 'RuntimeError', /^matmul: mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/],
+    [
+      () =>
+        torch.linalg.cholesky(
+          torch.tensor([
+            [1, 2],
+            [2, 1],
+          ]),
+        ),
+      'linalg_cholesky',
+      'LinAlgError',
+      /^linalg_cholesky: linalg.cholesky: The factorization could not be completed because the input is not positive-definite/,
+    ],
+    [() => torch.ones([2]).add(torch.ones([3])), 'add', 'RuntimeError', /^add: The size of tensor a \(2\) must match the size of tensor b \(3\)/],
+  ];
+  for (const [fn, op, pythonType, message] of cases) {
+    assert.throws(
+      () => torch.tidy(fn),
+      (e: unknown) => {
+        assert.ok(e instanceof torch.TorchError, `${op}: expected a TorchError, got ${(e as Error)?.constructor?.name}`);
+        assert.ok(e instanceof Error);
+        assert.equal(e.name, 'TorchError');
+        assert.equal(e.op, op);
+        assert.equal(e.pythonType, pythonType);
+        assert.match(e.message, message);
+        assert.match(String(e.stack), /^TorchError: /);
+        return true;
+      },
+    );
+  }
+  // Arguments the facade refuses before LibTorch runs stay TypeErrors, not TorchErrors.
+  assert.throws(
+    () => torch.tidy(() => torch.ones([2]).add('x' as never)),
+    (e: unknown) => e instanceof TypeError && !(e instanceof torch.TorchError),
+  );
+  // In a worker thread (its own addon environment) LibTorch's errors are TorchErrors of that thread's module.
+  // Node 20 does not apply --import loaders to a worker's entry: the worker registers tsx itself (as test/81).
+  const { Worker } = await import('node:worker_threads');
+  const lib = JSON.stringify(new URL('../lib/index.ts', import.meta.url).href);
+  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(async (m) => {
+    m.register();
+    const torch = await import(${lib});
+    const { parentPort } = await import('node:worker_threads');
+    try { torch.ones([2]).add(torch.ones([3])); } catch (e) {
+      parentPort.postMessage([e instanceof torch.TorchError, e.name, e.op, e.pythonType]);
+    }
+  })`;
+  const w = new Worker(boot, { eval: true });
+  const [msg] = (await (await import('node:events')).once(w, 'message')) as [unknown[]];
+  assert.deepEqual(msg, [true, 'TorchError', 'add', 'RuntimeError']);
+  await w.terminate();
+});
+
 test('the process survives a burst of failing calls (no crash, no leak)', () => {
   scoped((a, b) => {
     for (let i = 0; i < 1000; i++) {
