@@ -17,7 +17,7 @@
  * LibTorch, the floor for the binding's own overhead (TS ÷ C++). run.ts compiles each once into .bench/ with
  * $CXX (g++) against the LibTorch the addon uses; without a compiler its columns are left out.
  *
- * Usage: npm run bench [-- --only ops,models,data,literal,floor] [--scale 0.2] [--rounds 3] [--stat min] [--runner tsx] [--no-cpp]
+ * Usage: npm run bench [-- --only ops,models,data,literal,floor,workers] [--scale 0.2] [--rounds 3] [--stat min] [--runner tsx] [--no-cpp]
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync, renameSync, mkdtempSync, rmSync, existsSync, statSync, mkdirSync } from 'node:fs';
@@ -55,19 +55,31 @@ async function tsSide(name: string): Promise<string[]> {
   const src = join(here, `${name}.ts`);
   if (values.runner === 'tsx') return ['--import', 'tsx', src];
   const out = join(here, '..', '.bench', 'js', `${name}.mjs`);
-  await esbuild({
-    entryPoints: [src],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  // DataLoader workers rebuild built-in datasets by class name (keepNames) and start from their
+  // own entry, bundled beside the suite and named in TORCHNODE_WORKER_ENTRY (see docs/data.md).
+  const workers = name === 'workers';
+  const bundle = (entry: string, outfile: string) =>
+    esbuild({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      keepNames: workers,
+      logLevel: 'warning',
+    });
+  await bundle(src, out);
+  if (workers) {
+    const entry = join(here, '..', '.bench', 'js', 'worker_main.mjs');
+    await bundle(join(here, '..', 'lib', 'data', 'worker_main.ts'), entry);
+    env.TORCHNODE_WORKER_ENTRY = entry;
+  }
   return [out];
 }
-// 'gpu' runs only when asked for (scripts/gpu-check.sh does): it needs a CUDA build and a GPU.
+// 'gpu' runs only when asked for (scripts/gpu-check.sh does): it needs a CUDA build and a GPU;
+// 'workers' (DataLoader worker threads vs worker processes) too: it measures wall time on all cores.
 const suites = values.only ? values.only.split(',') : ['ops', 'models', 'data', 'literal', 'floor'];
 const scale = Number(values.scale);
 const rounds = Math.max(1, Number(values.rounds));
@@ -89,7 +101,7 @@ const env: NodeJS.ProcessEnv = {
 // The data suite's CIFAR-10 look-alike: part 3's 50,000 training images at scale 1 (45,000 to
 // train on in 900 batches, 5,000 to validate), written once in cifar-10-batches-py format.
 let cifarRoot: string | null = null;
-if (suites.includes('data')) {
+if (suites.includes('data') || suites.includes('workers')) {
   cifarRoot = mkdtempSync(join(tmpdir(), 'torchnode-bench-cifar-'));
   const nTrain = 5 * Math.max(200, Math.round(10000 * scale));
   const r = spawnSync(values.python!, [join(here, 'make_cifar.py'), cifarRoot, String(nTrain)], { encoding: 'utf8' });

@@ -17,6 +17,9 @@
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tidy } from '../scope.js';
 import { decodeSync, encodeForWorker } from './worker_transfer.js';
 
@@ -51,20 +54,43 @@ function workerError(m: WorkerMessage): Error {
   return err;
 }
 
+/**
+ * The worker entry module: $TORCHNODE_WORKER_ENTRY (for bundled applications, which must ship
+ * worker_main.js as an entry of its own), else the file next to this one (lib/data/*.ts,
+ * dist/data/*.js, or dist/index.cjs's data/), else the package's lib/ or dist/ above this file.
+ */
+function workerEntry(): string {
+  const override = process.env.TORCHNODE_WORKER_ENTRY;
+  if (override) return override.startsWith('file:') ? override : pathToFileURL(override).href;
+  const here = import.meta.url;
+  const sibling = here.endsWith('.cjs')
+    ? new URL('./data/worker_main.js', here)
+    : new URL(here.endsWith('.ts') ? './worker_main.ts' : './worker_main.js', here);
+  if (existsSync(sibling)) return sibling.href;
+  let dir = dirname(fileURLToPath(here));
+  for (let i = 0; i < 4; i++) {
+    for (const rel of ['lib/data/worker_main.ts', 'dist/data/worker_main.js']) {
+      if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, rel))) return pathToFileURL(join(dir, rel)).href;
+    }
+    dir = dirname(dir);
+  }
+  throw new Error(
+    `DataLoader: cannot find the worker entry (worker_main.js) near ${fileURLToPath(here)}; a bundled application must ship ` +
+      "torchnode's dist/data/worker_main.js and name it in TORCHNODE_WORKER_ENTRY (or keep torchnode out of the bundle)",
+  );
+}
+
 /** The code each worker thread starts with: registers tsx when running from TypeScript, then imports the entry. */
 function bootScript(): string {
   const here = import.meta.url;
-  // dist/index.cjs (the CommonJS bundle) sits one folder above dist/data/.
-  const entry = here.endsWith('.cjs')
-    ? new URL('./data/worker_main.js', here).href
-    : new URL(here.endsWith('.ts') ? './worker_main.ts' : './worker_main.js', here).href;
+  const entry = workerEntry();
   const underTsx = entry.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx')) || (process.env.NODE_OPTIONS ?? '').includes('tsx');
   let tsx: string | null = null;
   if (underTsx) {
     try {
       tsx = import.meta.resolve('tsx/esm/api');
     } catch {
-      tsx = new URL(`file://${createRequire(here).resolve('tsx/esm/api')}`).href;
+      tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href;
     }
   }
   return `
