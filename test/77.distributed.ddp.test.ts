@@ -130,9 +130,9 @@ class TwoHeads extends nn.Module {
 test('one-rank group: unused parameters without findUnusedParameters give PyTorch error; noSync and a second backward', { skip }, async () => {
   const port = await freePort();
   await dist.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1, timeout: 10000 });
+  torch.manualSeed(0);
+  const model = new TwoHeads();
   try {
-    torch.manualSeed(0);
-    const model = new TwoHeads();
     const ddp = await dist.DistributedDataParallel.create(model);
     const x = torch.randn([5, 3]);
     ddp.call(x).sum().backward();
@@ -174,7 +174,25 @@ test('one-rank group: unused parameters without findUnusedParameters give PyTorc
       assert.deepEqual(model2[name].weight.grad?.tolist(), ref[name].weight.grad?.tolist(), `${name}.weight.grad`);
     }
     assert.throws(() => ddp2.noSync(1 as never), { message: 'DistributedDataParallel.noSync: Expected a function for fn but received 1 of type number' });
+    // dispose() removes the hooks: backward twice without syncGradients is local training again.
+    ddp2.dispose();
+    model2.zeroGrad();
+    model2.call(x1).sum().backward();
+    model2.call(x1).sum().backward();
+    ref.zeroGrad();
+    ref.call(x1).sum().mul(2).backward();
+    assert.deepEqual(model2.head.weight.grad?.tolist(), ref.head.weight.grad?.tolist());
   } finally {
     dist.destroyProcessGroup();
   }
+  // Without a group, the hooks of the first DDP (not disposed) leave backward alone: two
+  // backwards accumulate as without DDP.
+  model.zeroGrad();
+  const x = torch.ones([2, 3]);
+  model.call(x).sum().backward();
+  model.call(x).sum().backward();
+  const once = new TwoHeads();
+  torch.noGrad(() => once.parameters().forEach((p, i) => p.copy_(model.parameters()[i])));
+  once.call(x).sum().backward();
+  assert.deepEqual(model.head.weight.grad?.tolist(), once.head.weight.grad?.mul(2).tolist());
 });

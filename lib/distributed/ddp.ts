@@ -132,6 +132,7 @@ export class DistributedDataParallel<M extends Module = Module> {
   private expectSync: boolean | null = null;
   /** Buckets enqueued by gradient hooks in the last reduced backward (how much overlapped). @internal */
   lastLaunchedInBackward = 0;
+  private disposed = false;
 
   /** Wraps `module` and broadcasts its state from rank 0 once all ranks construct it. */
   static async create<M extends Module>(module: M, opts: DistributedDataParallelOptions | null = {}): Promise<DistributedDataParallel<M>> {
@@ -435,7 +436,9 @@ export class DistributedDataParallel<M extends Module = Module> {
    */
   private onGrad(i: number, grad: Tensor): void {
     try {
-      if (!this.isReady) return;
+      // Not before the construction's broadcasts finished; not after the group is gone (a model
+      // fine-tuned alone after destroyProcessGroup must still run backward) or dispose().
+      if (!this.isReady || this.disposed || !nativeDistributed.isInitialized()) return;
       this.localUsed[i] = 1;
       if (!(this.expectSync ?? this.noSyncDepth === 0)) return;
       if (this.pass === null) {
@@ -476,6 +479,22 @@ export class DistributedDataParallel<M extends Module = Module> {
   /** Same as {@link call}. */
   forward(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
     return this.call(...inputs);
+  }
+
+  /**
+   * Removes the gradient hooks from the module's parameters and frees the bucket tensors (PyTorch
+   * does this when the DDP object is destroyed): the module trains alone afterwards, or under a
+   * new DistributedDataParallel. Call it after the last `syncGradients()`.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const h of this.hooks) h.remove();
+    this.hooks.length = 0;
+    if (this.pass) this.abandon(this.pass);
+    this.pass = null;
+    if (this.layout) dispose(this.layout.flats);
+    this.layout = null;
   }
 
   /** The wrapped module's parameters. */
