@@ -6,10 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { lookup } from 'node:dns/promises';
+import { cpus, hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distributed as dist } from '../lib/index.js';
 import { freePort } from './70.distributed.helpers.js';
+import { glooDeviceHost, isLoopback } from '../lib/distributed/bind.js';
 
 const BIN = new URL('../bin/torchnode-run.mjs', import.meta.url).pathname;
 const WORKER = new URL('./fixtures/launcher.worker.mjs', import.meta.url).pathname;
@@ -390,4 +392,21 @@ test('distributed.launch: flags from options, the exit code of the rank that fai
     [{ masterPort: 70000 }, 'distributed.launch: Expected a port in 1..65535 for masterPort but received 70000'],
   ];
   for (const [opts, message] of bad) assert.throws(() => dist.launch(WORKER, [], opts as never), { message });
+});
+
+test('Gloo binds to the address that reaches the master when the host name resolves to a loopback address', async () => {
+  assert.equal(await glooDeviceHost('127.0.0.1', 29500), '127.0.0.1');
+  assert.equal(await glooDeviceHost('localhost', 29500), '127.0.0.1');
+  assert.equal(await glooDeviceHost('::1', 29500), '::1');
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal);
+  if (!external) return;
+  const own = await lookup(hostname()).then(
+    (r) => r.address,
+    () => null,
+  );
+  // A master on this machine's own address: PyTorch's default (the host name's address) unless
+  // that is a loopback address, which peers on other machines could not reach.
+  assert.equal(await glooDeviceHost(external.address, 29500), own !== null && !isLoopback(own) ? undefined : external.address);
 });

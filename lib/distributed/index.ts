@@ -14,6 +14,7 @@
 import { nativeDistributed, ncclBuilt, groupBackend, type BackendName } from './backend.js';
 import { type Tensor, h } from '../tensor.js';
 import { describe } from '../dtype.js';
+import { glooDeviceHost } from './bind.js';
 import { checkOptions, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
 
 export { DistributedSampler, type DistributedSamplerOptions, type Sized } from './sampler.js';
@@ -114,10 +115,6 @@ function envInt(name: string, fn: string): number {
   return n;
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
  * `torch.distributed.init_process_group`: joins the default process group. Rank 0 hosts the
  * rendezvous (a c10d TCPStore) at the given address; resolves once all `worldSize` ranks joined,
@@ -125,7 +122,8 @@ function isLoopback(host: string): boolean {
  *
  * Gloo binds to 127.0.0.1 when the master address is a loopback address, to the interface in
  * `GLOO_SOCKET_IFNAME` when set (as PyTorch), and otherwise to the address this host's name
- * resolves to.
+ * resolves to, or, when that is a loopback address (peers elsewhere could not reach it), to the
+ * address this machine uses to reach the master.
  *
  * The rendezvous is PyTorch's (store keys, start-up barrier, sequence number, of the PyTorch
  * version of this LibTorch), so Python ranks calling `torch.distributed.init_process_group('gloo',
@@ -186,7 +184,7 @@ export async function initProcessGroup(opts: InitProcessGroupOptions | null = {}
     worldSize,
     timeoutMs: timeout,
     deviceIface: iface ? iface.split(',')[0] : undefined,
-    deviceHost: !iface && isLoopback(host) ? (host === '::1' ? '::1' : '127.0.0.1') : undefined,
+    deviceHost: iface ? undefined : await glooDeviceHost(host, port),
     threads: 2,
   });
   await timedRendezvous(joining, timeout);
