@@ -145,9 +145,10 @@ export interface NativeAddon {
   jitNamed(m: number, kind: 'parameters' | 'buffers' | 'state'): [string, Handle][];
   jitTrain(m: number, train: boolean): void;
   jitIsTraining(m: number): boolean;
-  // torch.distributed (native/distributed.cc); collectives resolve when Gloo (or NCCL, on the
+  // torch.distributed (native/distributed/); collectives resolve when Gloo (or NCCL, on the
   // GPU) has finished them. isNcclAvailable/backend are optional: addons built before NCCL
-  // support lack them (lib/distributed/backend.ts falls back).
+  // support lack them (lib/distributed/backend.ts falls back). `group`: a newGroup() id (0 or
+  // absent: the default group); ranks passed with it are ranks in that group.
   distributed: {
     isAvailable(): boolean;
     isNcclAvailable?(): boolean;
@@ -168,11 +169,24 @@ export interface NativeAddon {
       deviceId?: number;
     }): Promise<void>;
     destroy(): boolean;
-    allReduce(tensors: Handle[], op: string): Promise<void>;
-    broadcast(tensors: Handle[], src: number): Promise<void>;
-    allGather(outputs: Handle[], input: Handle[]): Promise<void>;
-    reduceScatter(output: Handle[], inputs: Handle[], op: string): Promise<void>;
-    barrier(): Promise<void>;
+    allReduce(tensors: Handle[], op: string, group?: number): Promise<void>;
+    broadcast(tensors: Handle[], src: number, group?: number): Promise<void>;
+    allGather(outputs: Handle[], input: Handle[], group?: number): Promise<void>;
+    reduceScatter(output: Handle[], inputs: Handle[], op: string, group?: number): Promise<void>;
+    barrier(group?: number): Promise<void>;
+    send(tensor: Handle[], dst: number, tag: number, group?: number): Promise<void>;
+    /** src -1: from any rank; resolves with the sender's rank in the group. */
+    recv(tensor: Handle[], src: number, tag: number, group?: number): Promise<number>;
+    reduce(tensor: Handle[], dst: number, op: string, group?: number): Promise<void>;
+    /** gatherList: empty on ranks other than dst. */
+    gather(tensor: Handle[], gatherList: Handle[], dst: number, group?: number): Promise<void>;
+    /** scatterList: empty on ranks other than src. */
+    scatter(tensor: Handle[], scatterList: Handle[], src: number, group?: number): Promise<void>;
+    allToAll(outputs: Handle[], inputs: Handle[], group?: number): Promise<void>;
+    /** Split sizes along dim 0; empty arrays: equal splits. */
+    allToAllSingle(output: Handle[], input: Handle[], outputSplits: number[], inputSplits: number[], group?: number): Promise<void>;
+    /** ranks: sorted global ranks. Resolves with the group's id, or -1 on ranks outside it. */
+    newGroup(ranks: number[], timeoutMs: number): Promise<number>;
     /**
      * nn.SyncBatchNorm's synchronized forward over the default group (native/sync_batchnorm.cc):
      * blocks until every rank took part; the result's backward all-reduces. Optional: older addons lack it.

@@ -24,6 +24,14 @@ export const nativeDistributed: typeof native.distributed = native.distributed ?
   allGather: () => Promise.reject(new Error(UNAVAILABLE)),
   reduceScatter: () => Promise.reject(new Error(UNAVAILABLE)),
   barrier: () => Promise.reject(new Error(UNAVAILABLE)),
+  send: () => Promise.reject(new Error(UNAVAILABLE)),
+  recv: () => Promise.reject(new Error(UNAVAILABLE)),
+  reduce: () => Promise.reject(new Error(UNAVAILABLE)),
+  gather: () => Promise.reject(new Error(UNAVAILABLE)),
+  scatter: () => Promise.reject(new Error(UNAVAILABLE)),
+  allToAll: () => Promise.reject(new Error(UNAVAILABLE)),
+  allToAllSingle: () => Promise.reject(new Error(UNAVAILABLE)),
+  newGroup: () => Promise.reject(new Error(UNAVAILABLE)),
 };
 
 /** Whether this build has c10d's NCCL backend (false for addons that predate it). @internal */

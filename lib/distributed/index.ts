@@ -15,12 +15,14 @@ import { nativeDistributed, ncclBuilt, groupBackend, type BackendName } from './
 import { type Tensor, h } from '../tensor.js';
 import { describe } from '../dtype.js';
 import { glooDeviceHost } from './bind.js';
-import { checkOptions, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
+import { checkOptions, expectInt, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
+import { ProcessGroup, type GroupOption, type ResolvedGroup, groupRankOf, resolveGroup } from './group.js';
 
 export { DistributedSampler, type DistributedSamplerOptions, type Sized } from './sampler.js';
 export { DistributedDataParallel, type DistributedDataParallelOptions } from './ddp.js';
 export { launch, LAUNCHER_PATH, type LaunchOptions, type StdSpec } from './launcher.js';
 export type { BackendName } from './backend.js';
+export { ProcessGroup, type GroupOption } from './group.js';
 
 const nd = nativeDistributed;
 
@@ -86,14 +88,19 @@ export function isInitialized(): boolean {
   return nd.isInitialized();
 }
 
-/** `torch.distributed.get_rank()`: this process's rank in the default group. */
-export function getRank(): number {
-  return nd.getRank();
+/**
+ * `torch.distributed.get_rank(group)`: this process's rank in the default group, or in `group`
+ * (-1 when it is not a member).
+ */
+export function getRank(group?: ProcessGroup | null): number {
+  if (group === undefined || group === null) return nd.getRank();
+  return resolveGroup(group, 'distributed.getRank').rank;
 }
 
-/** `torch.distributed.get_world_size()`: number of processes in the default group. */
-export function getWorldSize(): number {
-  return nd.getWorldSize();
+/** `torch.distributed.get_world_size(group)`: number of processes in the default group, or in `group`. */
+export function getWorldSize(group?: ProcessGroup | null): number {
+  if (group === undefined || group === null) return nd.getWorldSize();
+  return resolveGroup(group, 'distributed.getWorldSize').ranks.length;
 }
 
 /** `torch.distributed.get_backend()`: `'gloo'` or `'nccl'`. */
@@ -310,13 +317,15 @@ function requireGroup(fn: string): void {
  * `'avg'` sums, then divides by the world size (Gloo has no AVG; NCCL does it the same way here,
  * so both backends give the same numbers, integer tensors included).
  */
-export async function allReduce(tensor: Tensor, opts: { op?: ReduceOpName } | null = {}): Promise<void> {
+export async function allReduce(tensor: Tensor, opts: ({ op?: ReduceOpName } & GroupOption) | null = {}): Promise<void> {
   const fn = 'distributed.allReduce';
-  checkOptions(opts, ['op'], fn);
+  checkOptions(opts, ['op', 'group'], fn);
   const op = named(fn, () => expectOneOf(opts?.op ?? 'sum', REDUCE_OPS, 'op'));
   const th = commTensor(tensor, 'tensor', fn);
   requireGroup(fn);
-  await enqueue(() => nd.allReduce([th], op));
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  await enqueue(() => nd.allReduce([th], op, g.id));
 }
 
 /** `allReduce` of several tensors: one collective each, awaited together. @internal */
@@ -329,16 +338,20 @@ export async function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promis
   if (hs.length) await enqueue(() => nd.allReduce(hs, op));
 }
 
-/** `torch.distributed.broadcast(tensor, src)`: copies rank `src`'s `tensor` into every rank's, in place. */
-export async function broadcast(tensor: Tensor, opts: { src?: number } | null = {}): Promise<void> {
+/**
+ * `torch.distributed.broadcast(tensor, src)`: copies rank `src`'s `tensor` into every rank's, in
+ * place. `src` is a rank of the default group, also with `group` (as in PyTorch).
+ */
+export async function broadcast(tensor: Tensor, opts: ({ src?: number } & GroupOption) | null = {}): Promise<void> {
   const fn = 'distributed.broadcast';
-  checkOptions(opts, ['src'], fn);
-  const src = named(fn, () => expectNonNegInt(opts?.src ?? 0, 'src'));
+  checkOptions(opts, ['src', 'group'], fn);
+  named(fn, () => expectNonNegInt(opts?.src ?? 0, 'src'));
   const th = commTensor(tensor, 'tensor', fn);
   requireGroup(fn);
-  const world = nd.getWorldSize();
-  if (src >= world) throw new RangeError(`${fn}: src ${src} is not a rank of this group (expected 0..${world - 1})`);
-  await enqueue(() => nd.broadcast([th], src));
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  const src = groupRankOf(g, opts?.src ?? 0, 'src', fn);
+  await enqueue(() => nd.broadcast([th], src, g.id));
 }
 
 /** `broadcast` of several tensors from `src`, awaited together. @internal */
@@ -364,18 +377,17 @@ function sameShapeDtype(a: Tensor, b: Tensor, what: string, fn: string): void {
  * `torch.distributed.all_gather(tensor_list, tensor)`: writes rank i's `tensor` into
  * `outputList[i]` on every rank. `outputList` holds worldSize tensors shaped like `tensor`.
  */
-export async function allGather(outputList: Tensor[], tensor: Tensor): Promise<void> {
+export async function allGather(outputList: Tensor[], tensor: Tensor, opts: GroupOption | null = {}): Promise<void> {
   const fn = 'distributed.allGather';
-  if (!Array.isArray(outputList)) throw new TypeError(`${fn}: Expected an array of Tensors for outputList but received ${describe(outputList)}`);
+  checkOptions(opts, ['group'], fn);
+  const ohs = tensorList(outputList, 'outputList', fn);
   const ih = commTensor(tensor, 'tensor', fn);
-  const ohs = outputList.map((t, i) => commTensor(t, `outputList[${i}]`, fn));
   requireGroup(fn);
-  const world = nd.getWorldSize();
-  if (outputList.length !== world) {
-    throw new RangeError(`${fn}: Expected outputList to hold worldSize (${world}) tensors but received ${outputList.length}`);
-  }
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  checkListLength(outputList, 'outputList', g, fn);
   outputList.forEach((o, i) => sameShapeDtype(o, tensor, `outputList[${i}]`, fn));
-  await enqueue(() => nd.allGather(ohs, [ih]));
+  await enqueue(() => nd.allGather(ohs, [ih], g.id));
 }
 
 /**
@@ -383,24 +395,361 @@ export async function allGather(outputList: Tensor[], tensor: Tensor): Promise<v
  * into rank i's `output`. LibTorch 1.13's Gloo backend does not implement it (the Promise rejects
  * with Gloo's "does not support reduce_scatter"); newer LibTorch builds may.
  */
-export async function reduceScatter(output: Tensor, inputList: Tensor[], opts: { op?: ReduceOpName } | null = {}): Promise<void> {
+export async function reduceScatter(output: Tensor, inputList: Tensor[], opts: ({ op?: ReduceOpName } & GroupOption) | null = {}): Promise<void> {
   const fn = 'distributed.reduceScatter';
-  checkOptions(opts, ['op'], fn);
+  checkOptions(opts, ['op', 'group'], fn);
   const op = named(fn, () => expectOneOf(opts?.op ?? 'sum', REDUCE_OPS, 'op'));
-  if (!Array.isArray(inputList)) throw new TypeError(`${fn}: Expected an array of Tensors for inputList but received ${describe(inputList)}`);
+  const ihs = tensorList(inputList, 'inputList', fn);
   const oh = commTensor(output, 'output', fn);
-  const ihs = inputList.map((t, i) => commTensor(t, `inputList[${i}]`, fn));
   requireGroup(fn);
-  const world = nd.getWorldSize();
-  if (inputList.length !== world) {
-    throw new RangeError(`${fn}: Expected inputList to hold worldSize (${world}) tensors but received ${inputList.length}`);
-  }
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  checkListLength(inputList, 'inputList', g, fn);
   inputList.forEach((t, i) => sameShapeDtype(t, output, `inputList[${i}]`, fn));
-  await enqueue(() => nd.reduceScatter([oh], ihs, op));
+  await enqueue(() => nd.reduceScatter([oh], ihs, op, g.id));
 }
 
-/** `torch.distributed.barrier()`: resolves once every rank has called it. */
-export async function barrier(): Promise<void> {
-  requireGroup('distributed.barrier');
-  await enqueue(() => nd.barrier());
+/** `torch.distributed.barrier(group)`: resolves once every rank (of `group`) has called it. */
+export async function barrier(opts: GroupOption | null = {}): Promise<void> {
+  const fn = 'distributed.barrier';
+  checkOptions(opts, ['group'], fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  await enqueue(() => nd.barrier(g.id));
+}
+
+// ---- point to point, rooted collectives, all-to-all, subgroups ----
+
+/** `tensors` as commTensor handles, after checking it is an array. */
+function tensorList(tensors: unknown, what: string, fn: string): number[] {
+  if (!Array.isArray(tensors)) throw new TypeError(`${fn}: Expected an array of Tensors for ${what} but received ${describe(tensors)}`);
+  return tensors.map((t, i) => commTensor(t, `${what}[${i}]`, fn));
+}
+
+function checkListLength(list: unknown[], what: string, g: ResolvedGroup, fn: string): void {
+  if (list.length !== g.ranks.length) {
+    throw new RangeError(`${fn}: Expected ${what} to hold worldSize (${g.ranks.length}) tensors but received ${list.length}`);
+  }
+}
+
+function tagOf(opts: { tag?: number } | null | undefined, fn: string): number {
+  return named(fn, () => expectInt(opts?.tag ?? 0, 'tag'));
+}
+
+/**
+ * The handle of an {@link isend}/{@link irecv} (`torch.distributed.Work`). PyTorch's `wait()` blocks;
+ * this one returns a Promise (it rejects with the operation's error, e.g. a timeout).
+ * `isCompleted()` turns true once that Promise has settled.
+ */
+export class Work {
+  readonly #done: Promise<void>;
+  #completed = false;
+
+  /** @internal */
+  constructor(p: Promise<unknown>) {
+    this.#done = p.then(
+      () => {
+        this.#completed = true;
+      },
+      (e: unknown) => {
+        this.#completed = true;
+        throw e;
+      },
+    );
+    this.#done.catch(() => {}); // rejected only for whoever waits
+  }
+
+  /** Resolves once the operation has completed (the tensor may be read, or reused). */
+  wait(): Promise<void> {
+    return this.#done;
+  }
+
+  /** Whether the operation has completed (successfully or not). */
+  isCompleted(): boolean {
+    return this.#completed;
+  }
+}
+
+/** Options of {@link send} and {@link isend}. */
+export interface SendOptions extends GroupOption {
+  /** The receiving rank (a rank of the default group, also with `group`). */
+  dst: number;
+  /** Matches the receiver's `tag`. Default 0. */
+  tag?: number;
+}
+
+/** Options of {@link recv} and {@link irecv}. */
+export interface RecvOptions extends GroupOption {
+  /** The sending rank (a rank of the default group); default: any rank. */
+  src?: number;
+  /** Matches the sender's `tag`. Default 0. */
+  tag?: number;
+}
+
+function startSend(tensor: Tensor, opts: SendOptions, fn: string): Promise<void> | null {
+  checkOptions(opts, ['dst', 'tag', 'group'], fn);
+  if (opts === null || typeof opts !== 'object' || opts.dst === undefined) {
+    throw new TypeError(`${fn}: Expected options with dst (the receiving rank) but received ${describe(opts)}`);
+  }
+  named(fn, () => expectNonNegInt(opts.dst, 'dst'));
+  const tag = tagOf(opts, fn);
+  const th = commTensor(tensor, 'tensor', fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts.group, fn);
+  if (!g.member) return null;
+  const dst = groupRankOf(g, opts.dst, 'dst', fn);
+  if (dst === g.rank) throw new RangeError(`${fn}: dst ${opts.dst} is this process's own rank (send to another rank)`);
+  return enqueue(() => nd.send([th], dst, tag, g.id));
+}
+
+function startRecv(tensor: Tensor, opts: RecvOptions | null | undefined, fn: string): Promise<number> | null {
+  checkOptions(opts, ['src', 'tag', 'group'], fn);
+  if (opts?.src !== undefined) named(fn, () => expectNonNegInt(opts.src, 'src'));
+  const tag = tagOf(opts, fn);
+  const th = commTensor(tensor, 'tensor', fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return null;
+  let src = -1;
+  if (opts?.src !== undefined) {
+    src = groupRankOf(g, opts.src, 'src', fn);
+    if (src === g.rank) throw new RangeError(`${fn}: src ${opts.src} is this process's own rank (receive from another rank)`);
+  }
+  return enqueue(() => nd.recv([th], src, tag, g.id)).then((groupRank) => g.ranks[groupRank]);
+}
+
+/** `torch.distributed.send(tensor, dst, group, tag)`: sends `tensor` to rank `dst`; resolves once sent. */
+export async function send(tensor: Tensor, opts: SendOptions): Promise<void> {
+  await startSend(tensor, opts, 'distributed.send');
+}
+
+/**
+ * `torch.distributed.recv(tensor, src, group, tag)`: receives into `tensor` (its shape and dtype
+ * must be the sender's) from `src`, or from any rank when `src` is omitted. Resolves with the
+ * sender's rank (of the default group), as PyTorch returns it; -1 on ranks outside `group`.
+ */
+export async function recv(tensor: Tensor, opts: RecvOptions | null = {}): Promise<number> {
+  const p = startRecv(tensor, opts, 'distributed.recv');
+  return p === null ? -1 : await p;
+}
+
+/**
+ * `torch.distributed.isend`: starts sending `tensor` to `dst` and returns its {@link Work} (do not
+ * modify `tensor` before `wait()` resolves).
+ */
+export function isend(tensor: Tensor, opts: SendOptions): Work {
+  return new Work(startSend(tensor, opts, 'distributed.isend') ?? Promise.resolve());
+}
+
+/** `torch.distributed.irecv`: starts receiving into `tensor` and returns its {@link Work}. */
+export function irecv(tensor: Tensor, opts: RecvOptions | null = {}): Work {
+  return new Work(startRecv(tensor, opts, 'distributed.irecv') ?? Promise.resolve());
+}
+
+/** Options of {@link reduce}. */
+export interface ReduceOptions extends GroupOption {
+  /** The rank that receives the result (a rank of the default group). */
+  dst: number;
+  /** Default 'sum'. */
+  op?: ReduceOpName;
+}
+
+/**
+ * `torch.distributed.reduce(tensor, dst, op)`: reduces `tensor` across ranks into rank `dst`'s
+ * `tensor`. Only `dst`'s result is defined: the backend may use the other ranks' tensors as scratch.
+ */
+export async function reduce(tensor: Tensor, opts: ReduceOptions): Promise<void> {
+  const fn = 'distributed.reduce';
+  checkOptions(opts, ['dst', 'op', 'group'], fn);
+  if (opts === null || typeof opts !== 'object' || opts.dst === undefined) {
+    throw new TypeError(`${fn}: Expected options with dst (the rank that receives the result) but received ${describe(opts)}`);
+  }
+  named(fn, () => expectNonNegInt(opts.dst, 'dst'));
+  const op = named(fn, () => expectOneOf(opts.op ?? 'sum', REDUCE_OPS, 'op'));
+  const th = commTensor(tensor, 'tensor', fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts.group, fn);
+  if (!g.member) return;
+  const dst = groupRankOf(g, opts.dst, 'dst', fn);
+  await enqueue(() => nd.reduce([th], dst, op, g.id));
+}
+
+/** Options of {@link gather}. */
+export interface GatherOptions extends GroupOption {
+  /** On `dst` only: worldSize tensors shaped like `tensor`, which receive rank i's in `[i]`. */
+  gatherList?: Tensor[] | null;
+  /** The gathering rank (a rank of the default group). Default 0. */
+  dst?: number;
+}
+
+/**
+ * `torch.distributed.gather(tensor, gather_list, dst)`: rank i's `tensor` into `gatherList[i]` on
+ * rank `dst`. The other ranks pass no `gatherList` (PyTorch refuses one there too).
+ */
+export async function gather(tensor: Tensor, opts: GatherOptions | null = {}): Promise<void> {
+  const fn = 'distributed.gather';
+  checkOptions(opts, ['gatherList', 'dst', 'group'], fn);
+  named(fn, () => expectNonNegInt(opts?.dst ?? 0, 'dst'));
+  const list = opts?.gatherList ?? null;
+  const ohs = list === null ? [] : tensorList(list, 'gatherList', fn);
+  const ih = commTensor(tensor, 'tensor', fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  const dst = groupRankOf(g, opts?.dst ?? 0, 'dst', fn);
+  if (dst === g.rank) {
+    if (list === null) throw new TypeError(`${fn}: Expected gatherList on the destination rank ${opts?.dst ?? 0} but received none`);
+    checkListLength(list, 'gatherList', g, fn);
+    list.forEach((o, i) => sameShapeDtype(o, tensor, `gatherList[${i}]`, fn));
+  } else if (list !== null) {
+    throw new TypeError(`${fn}: gatherList must not be given on ranks other than dst (${opts?.dst ?? 0}); this is rank ${g.ranks[g.rank]}`);
+  }
+  await enqueue(() => nd.gather([ih], ohs, dst, g.id));
+}
+
+/** Options of {@link scatter}. */
+export interface ScatterOptions extends GroupOption {
+  /** On `src` only: worldSize tensors shaped like `tensor`; rank i receives `[i]`. */
+  scatterList?: Tensor[] | null;
+  /** The scattering rank (a rank of the default group). Default 0. */
+  src?: number;
+}
+
+/**
+ * `torch.distributed.scatter(tensor, scatter_list, src)`: rank `src`'s `scatterList[i]` into rank
+ * i's `tensor`. The other ranks pass no `scatterList`.
+ */
+export async function scatter(tensor: Tensor, opts: ScatterOptions | null = {}): Promise<void> {
+  const fn = 'distributed.scatter';
+  checkOptions(opts, ['scatterList', 'src', 'group'], fn);
+  named(fn, () => expectNonNegInt(opts?.src ?? 0, 'src'));
+  const list = opts?.scatterList ?? null;
+  const ihs = list === null ? [] : tensorList(list, 'scatterList', fn);
+  const oh = commTensor(tensor, 'tensor', fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  const src = groupRankOf(g, opts?.src ?? 0, 'src', fn);
+  if (src === g.rank) {
+    if (list === null) throw new TypeError(`${fn}: Expected scatterList on the source rank ${opts?.src ?? 0} but received none`);
+    checkListLength(list, 'scatterList', g, fn);
+    list.forEach((t, i) => sameShapeDtype(t, tensor, `scatterList[${i}]`, fn));
+  } else if (list !== null) {
+    throw new TypeError(`${fn}: scatterList must not be given on ranks other than src (${opts?.src ?? 0}); this is rank ${g.ranks[g.rank]}`);
+  }
+  await enqueue(() => nd.scatter([oh], ihs, src, g.id));
+}
+
+function sameDtype(list: Tensor[], what: string, dtype: string, fn: string): void {
+  list.forEach((t, i) => {
+    if (t.dtype !== dtype) throw new TypeError(`${fn}: Expected ${what}[${i}] to have dtype ${dtype} (that of inputList[0]) but received ${t.dtype}`);
+  });
+}
+
+/**
+ * `torch.distributed.all_to_all(output_tensor_list, input_tensor_list)`: `inputList[j]` goes to
+ * rank j's `outputList[i]` (i: this rank); shapes may differ per pair, dtypes must all be equal.
+ * Runs on Gloo too (PyTorch's Gloo backend refuses all_to_all): the lists travel flattened and
+ * concatenated through c10d's all_to_all_single, so a Python rank pairs with it by calling
+ * `all_to_all_single` on the same flattened, concatenated tensors with the per-rank element counts
+ * as split sizes.
+ */
+export async function allToAll(outputList: Tensor[], inputList: Tensor[], opts: GroupOption | null = {}): Promise<void> {
+  const fn = 'distributed.allToAll';
+  checkOptions(opts, ['group'], fn);
+  const ohs = tensorList(outputList, 'outputList', fn);
+  const ihs = tensorList(inputList, 'inputList', fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  checkListLength(outputList, 'outputList', g, fn);
+  checkListLength(inputList, 'inputList', g, fn);
+  sameDtype(inputList, 'inputList', inputList[0].dtype, fn);
+  sameDtype(outputList, 'outputList', inputList[0].dtype, fn);
+  await enqueue(() => nd.allToAll(ohs, ihs, g.id));
+}
+
+/** Options of {@link allToAllSingle}. */
+export interface AllToAllSingleOptions extends GroupOption {
+  /** Rows of `output` received from each rank (worldSize entries); default: equal parts. */
+  outputSplitSizes?: number[] | null;
+  /** Rows of `input` sent to each rank (worldSize entries); default: equal parts. */
+  inputSplitSizes?: number[] | null;
+}
+
+function splitSizes(v: unknown, what: string, t: Tensor, tname: string, g: ResolvedGroup, fn: string): number[] {
+  const rows = t.shape.length === 0 ? 1 : t.shape[0];
+  if (v === undefined || v === null) {
+    if (rows % g.ranks.length !== 0) {
+      throw new RangeError(`${fn}: ${tname}'s first dimension (${rows}) does not divide into worldSize (${g.ranks.length}) equal parts; pass ${what}`);
+    }
+    return [];
+  }
+  if (!Array.isArray(v)) throw new TypeError(`${fn}: Expected an array of non-negative integers for ${what} but received ${describe(v)}`);
+  v.forEach((n, i) => named(fn, () => expectNonNegInt(n, `${what}[${i}]`)));
+  if (v.length !== g.ranks.length) throw new RangeError(`${fn}: Expected ${what} to hold worldSize (${g.ranks.length}) sizes but received ${v.length}`);
+  const sum = (v as number[]).reduce((a, b) => a + b, 0);
+  if (sum !== rows) throw new RangeError(`${fn}: ${what} add up to ${sum} but ${tname}'s first dimension is ${rows}`);
+  return v as number[];
+}
+
+/**
+ * `torch.distributed.all_to_all_single(output, input, output_split_sizes, input_split_sizes)`:
+ * splits `input` along dim 0 and sends part j to rank j, which writes it into its `output` at
+ * part i (i: this rank).
+ */
+export async function allToAllSingle(output: Tensor, input: Tensor, opts: AllToAllSingleOptions | null = {}): Promise<void> {
+  const fn = 'distributed.allToAllSingle';
+  checkOptions(opts, ['outputSplitSizes', 'inputSplitSizes', 'group'], fn);
+  const oh = commTensor(output, 'output', fn);
+  const ih = commTensor(input, 'input', fn);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  if (output.dtype !== input.dtype) throw new TypeError(`${fn}: Expected output to have input's dtype ${input.dtype} but received ${output.dtype}`);
+  const outSplits = splitSizes(opts?.outputSplitSizes, 'outputSplitSizes', output, 'output', g, fn);
+  const inSplits = splitSizes(opts?.inputSplitSizes, 'inputSplitSizes', input, 'input', g, fn);
+  await enqueue(() => nd.allToAllSingle([oh], [ih], outSplits, inSplits, g.id));
+}
+
+/** Options of {@link newGroup}. */
+export interface NewGroupOptions {
+  /** Milliseconds to wait for the members (and each collective on the group). Default 30 minutes, as PyTorch. */
+  timeout?: number;
+  /** 'gloo' only (the default group's backend; subgroups of an NCCL group are not supported yet). */
+  backend?: BackendName;
+}
+
+/**
+ * `torch.distributed.new_group(ranks)`: a group of the given ranks of the default group (default:
+ * all). As in PyTorch, every rank of the default group must call it, members or not, and create
+ * its groups in the same order; ranks outside it get a {@link ProcessGroup} whose `isMember()` is
+ * false. Resolves once every rank has called it. The store keys and the barrier are PyTorch's
+ * (of the PyTorch version of this LibTorch), so Python ranks calling `new_group` with the same
+ * ranks, in the same order, join the same group.
+ */
+export async function newGroup(ranks?: number[] | null, opts: NewGroupOptions | null = {}): Promise<ProcessGroup> {
+  const fn = 'distributed.newGroup';
+  checkOptions(opts, ['timeout', 'backend'], fn);
+  const timeout = opts?.timeout ?? DEFAULT_TIMEOUT_MS;
+  named(fn, () => expectPositiveInt(timeout, 'timeout (milliseconds)'));
+  const backend = named(fn, () => expectOneOf(opts?.backend ?? 'gloo', BACKENDS, 'backend'));
+  if (ranks !== undefined && ranks !== null && !Array.isArray(ranks)) {
+    throw new TypeError(`${fn}: Expected an array of ranks for ranks but received ${describe(ranks)}`);
+  }
+  ranks?.forEach((r, i) => named(fn, () => expectNonNegInt(r, `ranks[${i}]`)));
+  requireGroup(fn);
+  if (backend !== groupBackend()) {
+    throw new TypeError(`${fn}: backend '${backend}' differs from the default group's ('${groupBackend()}'); subgroups use the default group's backend`);
+  }
+  const world = nd.getWorldSize();
+  const members = ranks ? [...ranks].sort((a, b) => a - b) : Array.from({ length: world }, (_, i) => i);
+  if (members.length === 0) throw new RangeError(`${fn}: Expected at least one rank in ranks but received none`);
+  for (let i = 0; i < members.length; i++) {
+    if (members[i] >= world) throw new RangeError(`${fn}: rank ${members[i]} is not a rank of the default group (expected 0..${world - 1})`);
+    if (i > 0 && members[i] === members[i - 1]) throw new RangeError(`${fn}: rank ${members[i]} is listed twice in ranks`);
+  }
+  const id = await enqueue(() => nd.newGroup(members, timeout));
+  return new ProcessGroup(id, members);
 }

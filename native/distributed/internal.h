@@ -60,6 +60,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +78,15 @@ using Millis = std::chrono::milliseconds;
 
 class Waiter;
 
+// A newGroup() subgroup (torch.distributed.new_group, Gloo): this rank's part of it. Ranks outside
+// the group keep no entry; every rank counts the group (DistState::groupCount) all the same.
+struct Subgroup {
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  int rank = -1;  // this process's rank in the group
+  int size = 0;
+  Millis timeout{0};
+};
+
 // The default process group of one Node environment (main thread or worker thread).
 struct DistState {
   c10::intrusive_ptr<c10d::Store> store;
@@ -89,7 +99,42 @@ struct DistState {
   Millis timeout{30 * 60 * 1000};
   bool initializing = false;
   std::shared_ptr<class Waiter> waiter;  // started by the first collective (Queue)
+  // Gloo's devices and threads of the default group, reused by its subgroups.
+  c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> glooOptions;
+  // Groups created so far, the default one included (PyTorch's _group_count): names the next one.
+  int groupCount = 0;
+  // Subgroups by id (the handle JS holds); ids are never reused, so a handle of a group dropped by
+  // destroyProcessGroup() finds nothing.
+  std::map<int, Subgroup> subgroups;
+  int nextGroupId = 1;
 };
+
+// The group one collective runs on: the default group (group id 0) or a subgroup.
+struct Comm {
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+#ifdef TORCHNODE_HAS_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
+#endif
+  int rank = -1;
+  int size = 0;
+  Millis timeout{0};
+};
+
+inline bool IsNccl(const Comm& c) {
+#ifdef TORCHNODE_HAS_NCCL
+  return static_cast<bool>(c.nccl);
+#else
+  return false;
+#endif
+}
+
+template <typename F>
+c10::intrusive_ptr<c10d::Work> OnComm(Comm& c, F&& f) {
+#ifdef TORCHNODE_HAS_NCCL
+  if (c.nccl) return f(*c.nccl);
+#endif
+  return f(*c.gloo);
+}
 
 inline bool IsNccl(const DistState& st) {
 #ifdef TORCHNODE_HAS_NCCL
@@ -119,16 +164,20 @@ c10::intrusive_ptr<c10d::Work> OnGroup(DistState& st, F&& f) {
 std::shared_ptr<DistState> GetState(Napi::Env env);
 // The state, or a clear error naming `op` when no group is initialized.
 DistState& Initialized(Napi::Env env, const char* op);
+// The group of a collective's `group` argument: undefined or 0 is the default group, otherwise a
+// subgroup id from newGroup(); a clear error when that group no longer exists.
+Comm CommOf(DistState& st, const Napi::Value& group);
 
 // work.cc
 bool IsTimeout(const std::string& m);
 // `op: message`, with a hint when c10d's message says the wait timed out.
 std::string Clean(const std::string& op, const std::string& msg, Millis timeout);
 // Enqueues `works` for the waiter thread and returns the Promise it settles once they completed
-// and `after` (if any) ran; `written`: the tensors `after` writes (NCCL: synchronized on).
-Napi::Value Queue(Napi::Env env, DistState& st, const std::string& op,
-                  std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout,
-                  std::function<void()> after = nullptr, const std::vector<at::Tensor>& written = {});
+// and `after` (if any) ran; `written`: the tensors `after` writes (NCCL: synchronized on);
+// `result`: what the Promise resolves to (on the JS thread; undefined when null).
+Napi::Value Queue(Napi::Env env, DistState& st, const Comm& c, const std::string& op,
+                  std::vector<c10::intrusive_ptr<c10d::Work>> works, std::function<void()> after = nullptr,
+                  const std::vector<at::Tensor>& written = {}, std::function<Napi::Value(Napi::Env)> result = nullptr);
 
 }  // namespace dist
 #endif

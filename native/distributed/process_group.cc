@@ -19,6 +19,9 @@ std::map<napi_env, std::shared_ptr<DistState>> g_states;
 }  // namespace
 
 void DropGroup(DistState& st) {
+  st.subgroups.clear();
+  st.groupCount = 0;
+  st.glooOptions.reset();
   st.pg.reset();  // joins Gloo's threads once queued work drained
 #ifdef TORCHNODE_HAS_NCCL
   if (st.nccl) {
@@ -68,6 +71,30 @@ DistState& Initialized(Napi::Env env, const char* op) {
   return *st;
 }
 
+Comm CommOf(DistState& st, const Napi::Value& group) {
+  Comm c;
+  int id = group.IsNumber() ? group.As<Napi::Number>().Int32Value() : 0;
+  if (id == 0) {
+    c.gloo = st.pg;
+#ifdef TORCHNODE_HAS_NCCL
+    c.nccl = st.nccl;
+#endif
+    c.rank = st.rank;
+    c.size = st.world;
+    c.timeout = st.timeout;
+    return c;
+  }
+  auto it = st.subgroups.find(id);
+  if (it == st.subgroups.end()) {
+    throw std::invalid_argument("this group no longer exists (destroyProcessGroup() ends every group)");
+  }
+  c.gloo = it->second.pg;
+  c.rank = it->second.rank;
+  c.size = it->second.size;
+  c.timeout = it->second.timeout;
+  return c;
+}
+
 }  // namespace dist
 
 namespace {
@@ -93,41 +120,54 @@ using namespace dist;
 //     name); whoever counts world_size sets "<key>:last_worker", the others wait for that key
 // The TCPStore itself (rank 0 hosts it, "init/" counts the workers) is the same C++ class in
 // Python and here. A torchnode-only group does the same, so nothing differs for it.
+//
+// new_group(ranks) (every rank of the default group calls it, members or not): the group is named
+// by the count of groups created before it ("1" for the first), built on that name's prefix of the
+// same "default_pg" store as the default group ("default_pg/1/..." in 1.13, "default_pg/1//cpu//..."
+// in 2.x) by its members only, then every rank enters the store barrier, unconditionally (1.13:
+// key ":<groups created so far>", i.e. ":2" for the first subgroup; 2.1+: key ":<name>"), and the
+// members set the sequence number (1.13: after the barrier; 2.x: before it).
 struct PythonRendezvous {
 #if TORCH_VERSION_MAJOR >= 2
   static constexpr bool kBackendPrefix = true;  // "<group>/" then "<device>/"
 #if TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR == 0
-  static constexpr const char* kBarrierKey = "store_based_barrier_key:1";
+  static constexpr bool kBarrierKeyByName = false;  // ":<_group_count>", counted after naming the group
   static constexpr bool kBarrierAlways = true;
   static constexpr bool kLastWorker = false;
 #else
-  static constexpr const char* kBarrierKey = "store_based_barrier_key:0";
-  static constexpr bool kBarrierAlways = false;  // TORCH_DIST_INIT_BARRIER=1 only
-  static constexpr bool kLastWorker = true;      // 2.2+ waits for it; 2.1 counts, as 1.13
+  static constexpr bool kBarrierKeyByName = true;  // ":<group name>"
+  static constexpr bool kBarrierAlways = false;    // TORCH_DIST_INIT_BARRIER=1 only
+  static constexpr bool kLastWorker = true;        // 2.2+ waits for it; 2.1 counts, as 1.13
 #endif
   static constexpr bool kSeqBeforeBarrier = true;
 #else
   static constexpr bool kBackendPrefix = false;  // PrefixStore("0", ...)
-  static constexpr const char* kBarrierKey = "store_based_barrier_key:1";
+  static constexpr bool kBarrierKeyByName = false;
   static constexpr bool kBarrierAlways = true;
   static constexpr bool kLastWorker = false;
   static constexpr bool kSeqBeforeBarrier = false;
 #endif
 
-  // The store the backend is built on, below root = PrefixStore("default_pg", tcp).
+  // The store the backend of group number `index` (0: the default group) is built on, below
+  // root = PrefixStore("default_pg", tcp).
   static c10::intrusive_ptr<c10d::Store> BackendStore(const c10::intrusive_ptr<c10d::Store>& root,
-                                                      const std::string& device) {
-    if (!kBackendPrefix) return c10::make_intrusive<c10d::PrefixStore>("0", root);
-    auto group = c10::make_intrusive<c10d::PrefixStore>("0/", root);
+                                                      const std::string& device, int index = 0) {
+    std::string name = std::to_string(index);
+    if (!kBackendPrefix) return c10::make_intrusive<c10d::PrefixStore>(name, root);
+    auto group = c10::make_intrusive<c10d::PrefixStore>(name + "/", root);
     return c10::make_intrusive<c10d::PrefixStore>(device + "/", group);
+  }
+
+  // The store barrier's key after creating group number `index`.
+  static std::string BarrierKey(int index) {
+    return "store_based_barrier_key:" + std::to_string(kBarrierKeyByName ? index : index + 1);
   }
 
   // _store_based_barrier on root: counts ranks in kBarrierKey; done when the count reaches
   // world_size (what 1.13, 2.0 and 2.1 wait for) or, in 2.x, when "<key>:last_worker" appears
   // (what 2.2+ waits for), which this rank sets when it is the one that counts world_size. Polls
   // every 10 ms, as 1.13 does.
-  static void StoreBarrier(c10d::Store& root, int rank, int world, Millis timeout) {
-    const std::string key = kBarrierKey;
+  static void StoreBarrier(c10d::Store& root, const std::string& key, int rank, int world, Millis timeout) {
     const std::string last = key + ":last_worker";
     root.add(key, 1);
     auto start = std::chrono::steady_clock::now();
@@ -156,8 +196,17 @@ struct PythonRendezvous {
   static void Join(Backend& backend, c10d::Store& root, int rank, int world, Millis timeout, bool barrierEnv) {
     bool barrier = kBarrierAlways || barrierEnv;
     if (kSeqBeforeBarrier) backend.setSequenceNumberForGroup();
-    if (barrier) StoreBarrier(root, rank, world, timeout);
+    if (barrier) StoreBarrier(root, BarrierKey(0), rank, world, timeout);
     if (!kSeqBeforeBarrier) backend.setSequenceNumberForGroup();
+  }
+
+  // What new_group does once its members built the backend (`backend` null elsewhere): `rank` and
+  // `world` are the default group's.
+  static void JoinSubgroup(c10d::ProcessGroupGloo* backend, c10d::Store& root, int index, int rank, int world,
+                           Millis timeout) {
+    if (kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
+    StoreBarrier(root, BarrierKey(index), rank, world, timeout);
+    if (!kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
   }
 };
 
@@ -232,6 +281,7 @@ class InitWorker : public Napi::AsyncWorker {
         opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
       }
       opts->threads = a_.threads;
+      glooOptions_ = opts;
       pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(backendStore, a_.rank, a_.world, opts);
       PythonRendezvous::Join(*pg_, *store_, a_.rank, a_.world, a_.timeout, a_.initBarrier);
     } catch (const c10::Error& e) {
@@ -262,6 +312,8 @@ class InitWorker : public Napi::AsyncWorker {
     st_->rank = a_.rank;
     st_->world = a_.world;
     st_->timeout = a_.timeout;
+    st_->glooOptions = glooOptions_;
+    st_->groupCount = 1;  // the default group is "0"
     st_->initializing = false;
     deferred_.Resolve(Env().Undefined());
   }
@@ -281,9 +333,82 @@ class InitWorker : public Napi::AsyncWorker {
   Args a_;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> glooOptions_;
 #ifdef TORCHNODE_HAS_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl_;
 #endif
+};
+
+// new_group's rendezvous off the JS thread: the members' Gloo connections, then the store barrier
+// of every rank. Resolves with the subgroup's id, or -1 on ranks outside it.
+class NewGroupWorker : public Napi::AsyncWorker {
+ public:
+  struct Args {
+    int index = 0;       // the group's name (groups created before it)
+    int id = 0;          // its handle
+    int groupRank = -1;  // -1: not a member
+    int groupSize = 0;
+    int rank = 0;  // in the default group
+    int world = 0;
+    Millis timeout{0};
+  };
+  NewGroupWorker(Napi::Env env, std::shared_ptr<DistState> st, Args a)
+      : Napi::AsyncWorker(env, "torchnode.distributed.newGroup"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        st_(std::move(st)),
+        a_(a),
+        root_(st_->store),
+        base_(st_->glooOptions) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      if (a_.groupRank >= 0) {
+        auto opts = c10d::ProcessGroupGloo::Options::create(a_.timeout);
+        opts->devices = base_->devices;
+        opts->threads = base_->threads;
+        pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(PythonRendezvous::BackendStore(root_, "cpu", a_.index),
+                                                          a_.groupRank, a_.groupSize, opts);
+      }
+      PythonRendezvous::JoinSubgroup(pg_.get(), *root_, a_.index, a_.rank, a_.world, a_.timeout);
+    } catch (const c10::Error& e) {
+      SetError(Clean("distributed.newGroup", e.what_without_backtrace(), a_.timeout));
+    } catch (const std::exception& e) {
+      SetError(Clean("distributed.newGroup", e.what(), a_.timeout));
+    } catch (...) {
+      SetError("distributed.newGroup: unknown native error");
+    }
+  }
+  void OnOK() override {
+    if (st_->store != root_) {
+      pg_.reset();
+      deferred_.Reject(
+          Napi::Error::New(Env(), "distributed.newGroup: destroyProcessGroup() was called while the group was formed")
+              .Value());
+      return;
+    }
+    if (pg_) {
+      Subgroup g;
+      g.pg = pg_;
+      g.rank = a_.groupRank;
+      g.size = a_.groupSize;
+      g.timeout = a_.timeout;
+      st_->subgroups[a_.id] = g;
+    }
+    deferred_.Resolve(Napi::Number::New(Env(), pg_ ? a_.id : -1));
+  }
+  void OnError(const Napi::Error& e) override {
+    pg_.reset();
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<DistState> st_;
+  Args a_;
+  c10::intrusive_ptr<c10d::Store> root_;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> base_;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
 };
 
 // The handle of distributed.h: a snapshot of the default group for native callers (SyncBatchNorm).
@@ -450,7 +575,39 @@ TN_FN(DistDestroy, "distributed.destroyProcessGroup") {
   return Napi::Boolean::New(info.Env(), had);
 }
 
+// newGroup(ranks (sorted global ranks), timeoutMs) -> Promise<id, or -1 outside the group>
+TN_FN(DistNewGroup, "distributed.newGroup") {
+  Napi::Env env = info.Env();
+  auto st = GetState(env);
+  if (!HasGroup(*st)) Initialized(env, "newGroup()");
+  if (IsNccl(*st)) {
+    throw std::runtime_error("subgroups of an NCCL default group are not supported yet (backend 'gloo' only)");
+  }
+  Napi::Array ranks = info[0].As<Napi::Array>();
+  NewGroupWorker::Args a;
+  a.groupSize = static_cast<int>(ranks.Length());
+  for (uint32_t i = 0; i < ranks.Length(); ++i) {
+    int r = ranks.Get(i).As<Napi::Number>().Int32Value();
+    if (r < 0 || r >= st->world) {
+      throw std::invalid_argument("rank " + std::to_string(r) + " is not a rank of the default group of " +
+                                  std::to_string(st->world));
+    }
+    if (r == st->rank) a.groupRank = static_cast<int>(i);
+  }
+  a.timeout = Millis(info[1].As<Napi::Number>().Int64Value());
+  a.rank = st->rank;
+  a.world = st->world;
+  // Named and numbered now, in call order: every rank creates its groups in the same order.
+  a.index = st->groupCount++;
+  a.id = st->nextGroupId++;
+  auto* w = new NewGroupWorker(env, st, a);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 void RegisterDistProcessGroup(Napi::Env env, Napi::Object d) {
+  d.Set("newGroup", Napi::Function::New(env, DistNewGroup, "newGroup"));
   d.Set("isAvailable", Napi::Function::New(env, DistIsAvailable, "isAvailable"));
   d.Set("isNcclAvailable", Napi::Function::New(env, DistIsNcclAvailable, "isNcclAvailable"));
   d.Set("isInitialized", Napi::Function::New(env, DistIsInitialized, "isInitialized"));

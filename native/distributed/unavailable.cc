@@ -23,10 +23,19 @@ TN_FN(DistBroadcast, "distributed.broadcast") { throw std::runtime_error(kUnavai
 TN_FN(DistAllGather, "distributed.allGather") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistReduceScatter, "distributed.reduceScatter") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistBarrier, "distributed.barrier") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistSend, "distributed.send") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistRecv, "distributed.recv") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistReduce, "distributed.reduce") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistGather, "distributed.gather") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistScatter, "distributed.scatter") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistAllToAll, "distributed.allToAll") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistAllToAllSingle, "distributed.allToAllSingle") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistNewGroup, "distributed.newGroup") { throw std::runtime_error(kUnavailable); }
 
 c10::intrusive_ptr<DistGroup> DefaultDistGroup(Napi::Env) { return {}; }
 
 void RegisterDistProcessGroup(Napi::Env env, Napi::Object d) {
+  d.Set("newGroup", Napi::Function::New(env, DistNewGroup, "newGroup"));
   d.Set("isAvailable", Napi::Function::New(env, DistIsAvailable, "isAvailable"));
   d.Set("isNcclAvailable", Napi::Function::New(env, DistIsNcclAvailable, "isNcclAvailable"));
   d.Set("isInitialized", Napi::Function::New(env, DistIsInitialized, "isInitialized"));
@@ -43,6 +52,13 @@ void RegisterDistCollectives(Napi::Env env, Napi::Object d) {
   d.Set("allGather", Napi::Function::New(env, DistAllGather, "allGather"));
   d.Set("reduceScatter", Napi::Function::New(env, DistReduceScatter, "reduceScatter"));
   d.Set("barrier", Napi::Function::New(env, DistBarrier, "barrier"));
+  d.Set("send", Napi::Function::New(env, DistSend, "send"));
+  d.Set("recv", Napi::Function::New(env, DistRecv, "recv"));
+  d.Set("reduce", Napi::Function::New(env, DistReduce, "reduce"));
+  d.Set("gather", Napi::Function::New(env, DistGather, "gather"));
+  d.Set("scatter", Napi::Function::New(env, DistScatter, "scatter"));
+  d.Set("allToAll", Napi::Function::New(env, DistAllToAll, "allToAll"));
+  d.Set("allToAllSingle", Napi::Function::New(env, DistAllToAllSingle, "allToAllSingle"));
 }
 
 #endif  // !TORCHNODE_DISTRIBUTED

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -39,7 +40,9 @@ struct WaitJob {
   bool poll = false;             // NCCL works (see the top of this file)
   std::function<void()> finish;  // NCCL: waits for the CUDA stream that `after` queued its arithmetic on
   napi_deferred deferred = nullptr;
-  std::string error;  // empty: resolve
+  std::string error;                             // empty: resolve
+  const char* error_type = nullptr;              // a LibTorch error: PyTorch's Python type (TorchError)
+  std::function<Napi::Value(Napi::Env)> result;  // the resolved value (JS thread); null: undefined
 };
 
 // Waits until the GPU has finished `w` or the timeout passed; then wait() rethrows its error.
@@ -54,6 +57,13 @@ void PollUntilDone(c10d::Work& w, Millis timeout) {
     if (nap < std::chrono::microseconds(1000)) nap *= 2;
   }
   w.wait();
+}
+
+// LibTorch's errors reject with a TorchError, as the same errors thrown synchronously do (Clean's
+// messages start with "op: ", which MakeTorchError writes itself).
+napi_value RejectionOf(Napi::Env env, const WaitJob& j) {
+  if (!j.error_type) return Napi::Error::New(env, j.error).Value();
+  return MakeTorchError(env, j.op, j.error.substr(j.op.size() + 2), j.error_type).Value();
 }
 
 void RunJob(WaitJob& j) {
@@ -71,6 +81,7 @@ void RunJob(WaitJob& j) {
     if (j.finish) j.finish();
   } catch (const c10::Error& e) {
     j.error = Clean(j.op, e.what_without_backtrace(), j.timeout);
+    j.error_type = PythonTypeOf(e);
   } catch (const std::exception& e) {
     j.error = Clean(j.op, e.what(), j.timeout);
   } catch (...) {
@@ -113,6 +124,42 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     cv_.notify_one();
   }
 
+  // JS thread. Gloo: the works' completion callbacks, on Gloo's threads, settle the Promise
+  // without the waiter thread. One thread wake-up less per collective: through the waiter, a 4-byte
+  // allReduce took 1.7-2.5x PyTorch's median time on a loaded 2-core machine. Gloo applies the
+  // group's timeout to each collective itself, so its errors still come back. False (nothing
+  // taken) for a work without a future: the waiter waits for it.
+  bool Direct(Napi::Env env, std::unique_ptr<WaitJob>& j) {
+    std::vector<c10::intrusive_ptr<c10::ivalue::Future>> futures;
+    try {
+      for (auto& w : j->works) futures.push_back(w->getFuture());
+    } catch (...) {
+      return false;
+    }
+    if (futures.empty()) return false;
+    if (pending_++ == 0) tsfn_.Ref(env);
+    struct Shared {
+      std::unique_ptr<WaitJob> job;
+      std::atomic<size_t> left;
+      std::mutex m;
+    };
+    auto shared = std::make_shared<Shared>();
+    shared->job = std::move(j);
+    shared->left = futures.size();
+    auto self = shared_from_this();
+    for (auto& f : futures) {
+      f->addCallback([self, shared](c10::ivalue::Future& fut) {
+        if (fut.hasError()) {
+          std::lock_guard<std::mutex> l(shared->m);
+          WaitJob& job = *shared->job;
+          if (job.error.empty()) job.error = Clean(job.op, fut.tryRetrieveErrorMessage(), job.timeout);
+        }
+        if (--shared->left == 0) self->Done(std::move(shared->job));
+      });
+    }
+    return true;
+  }
+
   ~Waiter() {
     if (thread_.joinable()) thread_.detach();
   }
@@ -139,15 +186,37 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     }
   }
 
+  // The last completion callback of a Direct job (a Gloo thread; or the JS thread when the works
+  // had completed already): what runs after the works, then the Promise is settled on the JS thread.
+  void Done(std::unique_ptr<WaitJob> j) {
+    if (j->error.empty() && j->after) {
+      try {
+        at::NoGradGuard no_grad;
+        j->after();
+      } catch (const std::exception& e) {
+        j->error = Clean(j->op, e.what(), j->timeout);
+      }
+    }
+    j->works.clear();
+    j->after = nullptr;
+    std::lock_guard<std::mutex> l(m_);
+    if (stop_) return;  // the environment is gone: nobody awaits the Promise
+    WaitJob* raw = j.release();
+    auto self = shared_from_this();
+    if (tsfn_.NonBlockingCall(raw, [self](Napi::Env env, Napi::Function, WaitJob* job) { self->Complete(env, job); }) !=
+        napi_ok)
+      delete raw;
+  }
+
   // JS thread: settles the Promise.
   void Complete(Napi::Env env, WaitJob* job) {
     std::unique_ptr<WaitJob> j(job);
     if (env == nullptr) return;
     Napi::HandleScope scope(env);
     if (j->error.empty())
-      napi_resolve_deferred(env, j->deferred, env.Undefined());
+      napi_resolve_deferred(env, j->deferred, j->result ? j->result(env) : env.Undefined());
     else
-      napi_reject_deferred(env, j->deferred, Napi::Error::New(env, j->error).Value());
+      napi_reject_deferred(env, j->deferred, RejectionOf(env, *j));
     if (--pending_ == 0) tsfn_.Unref(env);
   }
 
@@ -190,23 +259,24 @@ std::function<void()> StreamSync(const std::vector<at::Tensor>& tensors) {
 
 }  // namespace
 
-Napi::Value Queue(Napi::Env env, DistState& st, const std::string& op,
-                  std::vector<c10::intrusive_ptr<c10d::Work>> works, Millis timeout, std::function<void()> after,
-                  const std::vector<at::Tensor>& written) {
-  bool nccl = IsNccl(st);
+Napi::Value Queue(Napi::Env env, DistState& st, const Comm& c, const std::string& op,
+                  std::vector<c10::intrusive_ptr<c10d::Work>> works, std::function<void()> after,
+                  const std::vector<at::Tensor>& written, std::function<Napi::Value(Napi::Env)> result) {
+  bool nccl = IsNccl(c);
   std::function<void()> finish;
   if (nccl && after) finish = StreamSync(written);
   if (!st.waiter) st.waiter = Waiter::Start(env);
   auto j = std::make_unique<WaitJob>();
   j->op = op;
   j->works = std::move(works);
-  j->timeout = timeout;
+  j->timeout = c.timeout;
   j->after = std::move(after);
+  j->result = std::move(result);
   j->poll = nccl;
   j->finish = std::move(finish);
   napi_value promise;
   NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &j->deferred, &promise), Napi::Value());
-  st.waiter->Push(env, std::move(j));
+  if (nccl || !st.waiter->Direct(env, j)) st.waiter->Push(env, std::move(j));
   return Napi::Value(env, promise);
 }
 
