@@ -35,8 +35,9 @@ done
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/ssl/certs/ca-certificates.crt"
 if grep -q bookworm /etc/os-release && compgen -G "/var/cache/apt/archives/*.deb" >/dev/null; then
-  cp -l /var/cache/apt/archives/*.deb "$ROOT/var/cache/apt/archives/" 2>/dev/null ||
-    cp /var/cache/apt/archives/*.deb "$ROOT/var/cache/apt/archives/"
+  # -n: debootstrap left its own debs there; -l: hard links when on one filesystem.
+  cp -ln /var/cache/apt/archives/*.deb "$ROOT/var/cache/apt/archives/" 2>/dev/null ||
+    cp -n /var/cache/apt/archives/*.deb "$ROOT/var/cache/apt/archives/" 2>/dev/null || true
 fi
 
 # Node and npm as a user installs them: the binary and npm's package.
