@@ -7,7 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 const file = process.env.TORCHELASTIC_ERROR_FILE;
-if (file && isMainThread) {
+// Only the rank itself: node processes it starts inherit the flag and the variable.
+const isRank = String(process.ppid) === process.env.TORCHNODE_RUN_PID;
+if (file && isMainThread && isRank) {
   let first = null;
   const write = (exitCode) => {
     try {

@@ -482,6 +482,7 @@ function runGroup(o, cmd, group, attempt, runDir, env0) {
       // has no agent store: rank 0 hosts the rendezvous, which Python ranks then also do.
       TORCHELASTIC_USE_AGENT_STORE: 'False',
       TORCHELASTIC_ERROR_FILE: errorFile,
+      TORCHNODE_RUN_PID: String(process.pid), // lets bin/torchnode-run-record.mjs tell the rank from its children
       NCCL_ASYNC_ERROR_HANDLING: process.env.NCCL_ASYNC_ERROR_HANDLING ?? '1',
     };
     const r = { rank, localRank, errorFile, exited: false, closed: false, files: [], tail: [], pid: undefined };

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { lookup } from 'node:dns/promises';
 import { cpus, hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as torch from '../lib/index.js';
 import { distributed as dist } from '../lib/index.js';
 import { freePort } from './70.distributed.helpers.js';
 import { glooDeviceHost, isLoopback } from '../lib/distributed/bind.js';
@@ -231,6 +232,15 @@ test("--log-dir with --tee and --redirects writes torchrun's per-rank files", as
   assert.match(r.err, /^\[rank1\]: err 1$/m);
 });
 
+test('only the rank writes its error file, not a node process it starts', async () => {
+  const logDir = mkdtempSync(join(tmpdir(), 'tn-run-logs-'));
+  const r = await run(['--master-port', String(await freePort()), '--log-dir', logDir, WORKER, 'grandchild']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^\[rank0\]: grandchild exit 1$/m);
+  const [runDir] = readdirSync(logDir);
+  assert.deepEqual(readdirSync(join(logDir, runDir, 'attempt_0', '0')), []);
+});
+
 test('--standalone: two ranks join a Gloo group through env:// and all-reduce', {
   skip: dist.isAvailable() ? false : 'this build has no c10d/Gloo',
 }, async () => {
@@ -289,6 +299,11 @@ test('--nproc-per-node cpu and auto (no CUDA: one rank per CPU, as torchrun)', {
     const rows = perRank(r.out);
     assert.equal(rows.filter(Boolean).length, n);
     assert.equal(rows[0].LOCAL_WORLD_SIZE, String(n));
+  }
+  if (!torch.cuda.isAvailable()) {
+    const r = await run(['--nproc-per-node', 'gpu', WORKER, 'env']);
+    assert.equal(r.code, 2);
+    assert.equal(r.err.split('\n')[0], 'torchnode-run: --nproc-per-node gpu: CUDA is not available (torchnode found no CUDA device)');
   }
 });
 
