@@ -7,3 +7,6 @@ export { VisionDataset } from './vision.js';
 export type { VisionOptions } from './vision.js';
 export { CIFAR100, CIFAR100_RESOURCES, readCifar100Python } from './cifar100.js';
 export type { Cifar100Options } from './cifar100.js';
+export { ImageFolder, IMG_EXTENSIONS, findClasses, makeDataset, defaultLoader } from './image_folder.js';
+export type { ImageFolderOptions } from './image_folder.js';
+export { decodePngRgb } from './png.js';

@@ -52,6 +52,7 @@ function builtins(): Map<string, new (...args: never[]) => object> {
 
 /** Thrown when a value cannot be sent to worker threads; `path` names the field. */
 export class WorkerTransferError extends TypeError {
+  /** 'WorkerTransferError'. */
   override name = 'WorkerTransferError';
 }
 
@@ -67,7 +68,7 @@ export function encodeForWorker(value: unknown, transfer: ArrayBuffer[] | null, 
   if (t === 'number' || t === 'string' || t === 'boolean' || t === 'bigint') return value;
   if (t === 'function') {
     throw new WorkerTransferError(
-      `${fn}: ${path} is a function (${describe(value)}), which cannot be sent to a worker thread; ` +
+      `${fn}: ${path} is a function, which cannot be sent to a worker thread; ` +
         'give the dataset a workerSpec() that rebuilds it in the worker (see docs/data.md, "Worker threads"), or use numWorkers: 0',
     );
   }
