@@ -489,7 +489,8 @@ function runGroup(o, cmd, group, attempt, runDir, env0) {
     ranks.push(r);
     let child;
     try {
-      child = spawn(cmd.file, cmd.args, { env, stdio: ['inherit', 'pipe', 'pipe'], detached: true });
+      // No stdin: in a process group of its own, a rank reading the terminal would be stopped (SIGTTIN).
+      child = spawn(cmd.file, cmd.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     } catch (e) {
       r.exited = r.closed = true;
       r.failure = { code: 1, signal: null, ms: Date.now(), text: `could not start ${cmd.file}: ${e.message}` };
