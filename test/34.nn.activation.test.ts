@@ -193,7 +193,7 @@ if (reference) {
       [() => new nn.CrossMapLRN2d(3).call(torch.zeros([2, 3, 4])), /^RangeError: crossmaplrn2d: expected a 4-D input \[N, C, H, W\] but got \[2, 3, 4\]$/],
       [() => new nn.ELU().call('x' as never), /^TypeError: elu: expected Tensor for input but received 'x' of type string$/],
       [() => nn.F.glu(torch.tensor(1)), /^RangeError: glu: glu does not support scalars because halving size must be even$/],
-      [() => nn.F.glu(torch.zeros([3])), /^Error: glu: Halving dimension must be even, but dimension 0 is size 3 \(self: float32\[3\]\)$/],
+      [() => nn.F.glu(torch.zeros([3])), /^TorchError: glu: Halving dimension must be even, but dimension 0 is size 3 \(self: float32\[3\]\)$/],
       [
         () => nn.F.gelu(torch.zeros([2]), { approximate: 'x' as never }),
         /^TypeError: gelu: Expected 'none' or 'tanh' for approximate but received 'x' of type string$/,
@@ -209,7 +209,7 @@ if (reference) {
       ],
       [
         () => nn.F.layerNorm(torch.zeros([2, 3]), [4]),
-        /^Error: layerNorm: layer_norm: Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of size\[2, 3\] \(input: float32\[2, 3\]\)$/,
+        /^TorchError: layerNorm: layer_norm: Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of size\[2, 3\] \(input: float32\[2, 3\]\)$/,
       ],
       [
         () => nn.F.rrelu(torch.zeros([2]), 0.1, 0.3, { trainig: true } as never),

@@ -429,7 +429,7 @@ test('F.*_with_indices are the poolings with returnIndices; F.convTbc is conv1d 
     assertClose(F.convTbc(x, w, b, 1), viaConv1d, 'convTbc', 1e-6);
     assert.throws(
       () => F.convTbc(x, torch.rand([3, 5, 4]), b),
-      /^Error: convTbc: conv_tbc: Input dim 2 \(input channels\) is not == dim 1 in the weight tensor/,
+      /^TorchError: convTbc: conv_tbc: Input dim 2 \(input channels\) is not == dim 1 in the weight tensor/,
     );
   });
 });

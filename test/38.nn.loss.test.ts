@@ -279,6 +279,6 @@ test('loss errors name the function and argument', () => {
     message: 'ctcLoss: Expected integer for inputLengths[0] but received 3.5 of type number',
   });
   // LibTorch's own checks come back prefixed with the function's name.
-  assert.throws(() => nn.F.multilabelMarginLoss(x, torch.zeros([2, 4], { dtype: 'int64' })), /^Error: multilabelMarginLoss: /);
-  assert.throws(() => nn.F.cosineEmbeddingLoss(x, y, torch.ones([5])), /^Error: cosineEmbeddingLoss: /);
+  assert.throws(() => nn.F.multilabelMarginLoss(x, torch.zeros([2, 4], { dtype: 'int64' })), /^TorchError: multilabelMarginLoss: /);
+  assert.throws(() => nn.F.cosineEmbeddingLoss(x, y, torch.ones([5])), /^TorchError: cosineEmbeddingLoss: /);
 });
