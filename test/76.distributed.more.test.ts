@@ -1,5 +1,5 @@
 // torch.distributed's point-to-point, rooted and all-to-all collectives and subgroups (send/recv,
-// isend/irecv, reduce, gather, scatter, allToAll, allToAllSingle, newGroup) between 3 processes on
+// isend/irecv, reduce, gather, scatter, allToAll, allToAllSingle, newGroup, and the object collectives) between 3 processes on
 // 127.0.0.1: three Node ranks, then Node / Python / Node, where the Python rank
 // (test/76.distributed.worker.py, Debian's torch 1.13) runs the same steps with PyTorch's own
 // functions. Each rank prints one JSON line; the values are checked against what the steps must
@@ -89,13 +89,26 @@ function checkCommon(outs: Out[], langs: Lang[]): void {
     [0, 1, 2, 3].map((i) => ranks.reduce((s, r) => s + i * (r + 1) + r, 0)),
   );
   assert.deepEqual(outs[2].reduceMax, [13, 0]);
+  // Object collectives: a tuple arrives as a list, 'héllo' intact, floats equal to ints compare equal in JSON.
+  for (const o of outs) {
+    assert.deepEqual(o.broadcastObjects, [{ a: [1, 2.5, 'x'], t: [3, null] }, 'h\u00e9llo', null], `rank ${o.rank}: broadcastObjectList`);
+    assert.deepEqual(
+      o.allGatherObject,
+      ranks.map((r) => ({ rank: r, name: `r${r}`, ok: r !== 1 })),
+      `rank ${o.rank}: allGatherObject`,
+    );
+  }
+  assert.deepEqual(
+    outs[0].gatherObject,
+    ranks.map((r) => [r, r * 0.5]),
+  );
   assert.deepEqual(
     outs[2].gather,
     ranks.map((r) => [r, r * r]),
   );
 }
 
-test('3 Node ranks: send/recv, isend/irecv, reduce (every op), gather, scatter, allToAll(Single), newGroup, errors', {
+test('3 Node ranks: send/recv, isend/irecv, reduce (every op), gather, scatter, allToAll(Single), newGroup, object collectives, errors', {
   skip: available ? false : 'this build has no c10d/Gloo',
   timeout: 60000,
 }, async () => {
@@ -155,13 +168,25 @@ test('3 Node ranks: send/recv, isend/irecv, reduce (every op), gather, scatter, 
     'distributed.newGroup: rank 1 is listed twice in ranks',
     "distributed.newGroup: backend 'nccl' differs from the default group's ('gloo'); subgroups use the default group's backend",
   ]);
+  outs.forEach((o) => {
+    assert.deepEqual(
+      o.rich,
+      [0, 1, 2].map((r) => [[r, 255], String(2n ** 70n + BigInt(r)), [[r, 'v']]]),
+    );
+  });
+  assert.deepEqual(r0.objectErrors, [
+    'distributed.allGatherObject: Expected objectList to hold worldSize (3) entries but received 1',
+    'distributed.allGatherObject: obj: cannot pickle the object.t (an object of type Tensor): only plain data travels (null, booleans, numbers, bigints, strings, arrays, plain objects, Maps, Uint8Array)',
+    'distributed.gatherObject: Expected objectGatherList on the destination rank 0 but received none',
+    'distributed.broadcastObjectList: src 3 is not a rank of this group (expected 0..2)',
+  ]);
   assert.equal(r0.isendError, 'distributed.isend: dst 9 is not a rank of this group (expected 0..2)');
   for (const o of outs) {
     assert.equal(o.afterDestroy, 'distributed.allReduce: the default process group is not initialized; call (and await) distributed.initProcessGroup() first');
   }
 });
 
-test('Node / Python / Node: the same steps with PyTorch 1.13 on rank 1 (new_group keys, all_to_all_single)', {
+test('Node / Python / Node: the same steps with PyTorch 1.13 on rank 1 (new_group keys, all_to_all_single, pickled objects)', {
   skip: pythonWhy(),
   timeout: 60000,
 }, async () => {
@@ -184,5 +209,8 @@ test('the new collectives refuse to run without a process group', async () => {
   await assert.rejects(dist.allToAll([t], [t]), { message: msg('allToAll') });
   await assert.rejects(dist.allToAllSingle(t, t), { message: msg('allToAllSingle') });
   await assert.rejects(dist.newGroup([0]), { message: msg('newGroup') });
+  await assert.rejects(dist.broadcastObjectList([1]), { message: msg('broadcastObjectList') });
+  await assert.rejects(dist.allGatherObject([1], 1), { message: msg('allGatherObject') });
+  await assert.rejects(dist.gatherObject(1), { message: msg('gatherObject') });
   await assert.rejects(dist.barrier({ grp: 1 } as never), { message: "distributed.barrier: unknown option 'grp' (expected one of group)" });
 });

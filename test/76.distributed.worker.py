@@ -74,6 +74,18 @@ c = torch.tensor([rank + 10.0])
 dist.all_reduce(c, op=dist.ReduceOp.PRODUCT, group=g01)
 out["g01AllReduce"] = c.tolist()
 
+# Object collectives (pickles in uint8 tensors)
+objs = [{"a": [1, 2.5, "x"], "t": (3, None)}, "h\u00e9llo", None] if rank == 1 else [None, None, None]
+dist.broadcast_object_list(objs, src=1)
+out["broadcastObjects"] = objs
+gathered = [None] * world
+dist.all_gather_object(gathered, {"rank": rank, "name": f"r{rank}", "ok": rank != 1})
+out["allGatherObject"] = gathered
+gl = [None] * world if rank == 0 else None
+dist.gather_object([rank, rank * 0.5], gl, dst=0)
+if rank == 0:
+    out["gatherObject"] = gl
+
 dist.barrier()
 dist.destroy_process_group()
 print(json.dumps(out), flush=True)

@@ -71,9 +71,26 @@ const c = torch.tensor([rank + 10]);
 await dist.allReduce(c, { op: 'product', group: g01 });
 out.g01AllReduce = c.tolist();
 
+const objs: unknown[] = rank === 1 ? [{ a: [1, 2.5, 'x'], t: [3, null] }, 'h\u00e9llo', null] : [null, null, null];
+await dist.broadcastObjectList(objs, { src: 1 });
+out.broadcastObjects = objs;
+const gathered: unknown[] = Array(world).fill(null);
+await dist.allGatherObject(gathered, { rank, name: `r${rank}`, ok: rank !== 1 });
+out.allGatherObject = gathered;
+const gol: unknown[] | null = rank === 0 ? Array(world).fill(null) : null;
+await dist.gatherObject([rank, rank * 0.5], { objectGatherList: gol, dst: 0 });
+if (gol) out.gatherObject = gol;
+
 await dist.barrier();
 
 if (nodeOnly) {
+  // Values JSON cannot carry, through pickles: bytes, a bigint, a Map with int keys.
+  const rich: unknown[] = [null, null, null];
+  await dist.allGatherObject(rich, [new Uint8Array([rank, 255]), 2n ** 70n + BigInt(rank), new Map([[rank, 'v']])]);
+  out.rich = rich.map((v) => {
+    const [b, big, m] = v as [Uint8Array, bigint, Map<number, string>];
+    return [b instanceof Uint8Array ? Array.from(b) : 'not bytes', String(big), [...m.entries()]];
+  });
   out.g12 = [g12.isMember(), g12.size(), dist.getRank(g12), dist.getWorldSize(g12), [...g12.ranks]];
   // Every op of reduce, to dst 0.
   const x = torch.tensor([rank + 1, -2 * rank, 0.5 * rank + 3]);
@@ -128,6 +145,12 @@ if (nodeOnly) {
       await errorOf(dist.newGroup([0, 3])),
       await errorOf(dist.newGroup([1, 1])),
       await errorOf(dist.newGroup([0], { backend: 'nccl' })),
+    ];
+    out.objectErrors = [
+      await errorOf(dist.allGatherObject([null], 1)),
+      await errorOf(dist.allGatherObject([null, null, null], { t: torch.zeros([1]) })),
+      await errorOf(dist.gatherObject(1, { dst: 0 })),
+      await errorOf(dist.broadcastObjectList([1], { src: 3 })),
     ];
     try {
       dist.isend(v, { dst: 9 });

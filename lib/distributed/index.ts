@@ -17,6 +17,8 @@ import { describe } from '../dtype.js';
 import { glooDeviceHost } from './bind.js';
 import { checkOptions, expectInt, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
 import { ProcessGroup, type GroupOption, type ResolvedGroup, groupRankOf, resolveGroup } from './group.js';
+import { pickleValue, unpickleValue } from './objects.js';
+import { tensor as makeTensor, zeros, empty } from '../creation.js';
 
 export { DistributedSampler, type DistributedSamplerOptions, type Sized } from './sampler.js';
 export { DistributedDataParallel, type DistributedDataParallelOptions } from './ddp.js';
@@ -752,4 +754,120 @@ export async function newGroup(ranks?: number[] | null, opts: NewGroupOptions | 
   }
   const id = await enqueue(() => nd.newGroup(members, timeout));
   return new ProcessGroup(id, members);
+}
+
+// ---- object collectives ----
+
+function bytesTensor(b: Uint8Array): Tensor {
+  return makeTensor(b, { dtype: 'uint8' });
+}
+
+function bytesOf(t: Tensor, n: number): Uint8Array {
+  return (t.dataSync() as Uint8Array).subarray(0, n);
+}
+
+/** Every rank's pickle size (all_gather of int64 sizes), as PyTorch's object collectives begin. */
+async function gatherSizes(local: number, g: ResolvedGroup, group: ProcessGroup | null | undefined): Promise<number[]> {
+  const sizes = g.ranks.map(() => zeros([1], { dtype: 'int64' }));
+  await allGather(sizes, makeTensor([local], { dtype: 'int64' }), { group });
+  return sizes.map((t) => Number(t.item()));
+}
+
+/**
+ * `torch.distributed.broadcast_object_list(object_list, src)`: replaces the entries of
+ * `objectList` on every rank with rank `src`'s (all ranks pass a list of the same length). The
+ * values travel as Python pickles, so Python ranks take part; plain data only (see
+ * docs/distributed.md, "Object collectives").
+ */
+export async function broadcastObjectList(objectList: unknown[], opts: ({ src?: number } & GroupOption) | null = {}): Promise<void> {
+  const fn = 'distributed.broadcastObjectList';
+  checkOptions(opts, ['src', 'group'], fn);
+  if (!Array.isArray(objectList)) throw new TypeError(`${fn}: Expected an array for objectList but received ${describe(objectList)}`);
+  named(fn, () => expectNonNegInt(opts?.src ?? 0, 'src'));
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  groupRankOf(g, opts?.src ?? 0, 'src', fn);
+  const isSrc = g.ranks[g.rank] === (opts?.src ?? 0);
+  const pickles = isSrc ? objectList.map((o, i) => pickleValue(o, `${fn}: objectList[${i}]`)) : [];
+  const sizes = isSrc
+    ? makeTensor(
+        pickles.map((p) => p.length),
+        { dtype: 'int64' },
+      )
+    : empty([objectList.length], { dtype: 'int64' });
+  await broadcast(sizes, { src: opts?.src ?? 0, group: opts?.group });
+  const lengths = (sizes.tolist() as number[]).map(Number);
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const data = isSrc ? bytesTensor(Uint8Array.from(pickles.flatMap((p) => Array.from(p)))) : empty([total], { dtype: 'uint8' });
+  await broadcast(data, { src: opts?.src ?? 0, group: opts?.group });
+  if (isSrc) return;
+  const all = bytesOf(data, total);
+  let off = 0;
+  lengths.forEach((n, i) => {
+    objectList[i] = unpickleValue(all.subarray(off, off + n), fn, `rank ${opts?.src ?? 0}`);
+    off += n;
+  });
+}
+
+/**
+ * `torch.distributed.all_gather_object(object_list, obj)`: `objectList[i]` becomes rank i's `obj`
+ * on every rank (`objectList` holds worldSize entries). Python pickles: Python ranks take part.
+ */
+export async function allGatherObject(objectList: unknown[], obj: unknown, opts: GroupOption | null = {}): Promise<void> {
+  const fn = 'distributed.allGatherObject';
+  checkOptions(opts, ['group'], fn);
+  if (!Array.isArray(objectList)) throw new TypeError(`${fn}: Expected an array for objectList but received ${describe(objectList)}`);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  if (objectList.length !== g.ranks.length) {
+    throw new RangeError(`${fn}: Expected objectList to hold worldSize (${g.ranks.length}) entries but received ${objectList.length}`);
+  }
+  const mine = pickleValue(obj, `${fn}: obj`);
+  const sizes = await gatherSizes(mine.length, g, opts?.group);
+  const max = Math.max(...sizes);
+  const padded = new Uint8Array(max);
+  padded.set(mine);
+  const outs = g.ranks.map(() => empty([max], { dtype: 'uint8' }));
+  await allGather(outs, bytesTensor(padded), { group: opts?.group });
+  outs.forEach((t, i) => {
+    objectList[i] = unpickleValue(bytesOf(t, sizes[i]), fn, `rank ${g.ranks[i]}`);
+  });
+}
+
+/**
+ * `torch.distributed.gather_object(obj, object_gather_list, dst)`: on rank `dst`,
+ * `objectGatherList[i]` becomes rank i's `obj`; the other ranks pass no list. Python pickles:
+ * Python ranks take part.
+ */
+export async function gatherObject(obj: unknown, opts: ({ objectGatherList?: unknown[] | null; dst?: number } & GroupOption) | null = {}): Promise<void> {
+  const fn = 'distributed.gatherObject';
+  checkOptions(opts, ['objectGatherList', 'dst', 'group'], fn);
+  named(fn, () => expectNonNegInt(opts?.dst ?? 0, 'dst'));
+  const list = opts?.objectGatherList ?? null;
+  if (list !== null && !Array.isArray(list)) throw new TypeError(`${fn}: Expected an array for objectGatherList but received ${describe(list)}`);
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  const dst = groupRankOf(g, opts?.dst ?? 0, 'dst', fn);
+  if (dst === g.rank) {
+    if (list === null) throw new TypeError(`${fn}: Expected objectGatherList on the destination rank ${opts?.dst ?? 0} but received none`);
+    if (list.length !== g.ranks.length) {
+      throw new RangeError(`${fn}: Expected objectGatherList to hold worldSize (${g.ranks.length}) entries but received ${list.length}`);
+    }
+  } else if (list !== null) {
+    throw new TypeError(`${fn}: objectGatherList must not be given on ranks other than dst (${opts?.dst ?? 0}); this is rank ${g.ranks[g.rank]}`);
+  }
+  const mine = pickleValue(obj, `${fn}: obj`);
+  const sizes = await gatherSizes(mine.length, g, opts?.group);
+  const max = Math.max(...sizes);
+  const padded = new Uint8Array(max);
+  padded.set(mine);
+  const outs = dst === g.rank ? g.ranks.map(() => empty([max], { dtype: 'uint8' })) : null;
+  await gather(bytesTensor(padded), { gatherList: outs, dst: opts?.dst ?? 0, group: opts?.group });
+  if (outs === null || list === null) return;
+  outs.forEach((t, i) => {
+    list[i] = unpickleValue(bytesOf(t, sizes[i]), fn, `rank ${g.ranks[i]}`);
+  });
 }
