@@ -9,6 +9,7 @@ export class Probe extends torch.data.Dataset<unknown[]> {
   constructor(
     readonly n: number,
     readonly failAt: number = -1,
+    readonly delayMs: number = 0,
   ) {
     super();
   }
@@ -17,12 +18,13 @@ export class Probe extends torch.data.Dataset<unknown[]> {
   }
   get(i: number): unknown[] {
     if (i === this.failAt) throw new RangeError(`Probe.get: item ${i} is broken on purpose`);
+    if (this.delayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.delayMs);
     const info = torch.data.getWorkerInfo();
     if (info === null) throw new Error('Probe.get: expected to run in a DataLoader worker');
     return [i, info.id, info.seed, torch.rand(1)];
   }
   workerSpec(): torch.data.WorkerSpec {
-    return { module: import.meta.url, exportName: 'Probe', args: [this.n, this.failAt] };
+    return { module: import.meta.url, exportName: 'Probe', args: [this.n, this.failAt, this.delayMs] };
   }
 }
 

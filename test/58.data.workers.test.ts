@@ -175,6 +175,27 @@ test('an error in a worker is raised in the main thread, naming the worker, afte
   assert.throws(() => [...failingInit], /^Error: Caught Error in DataLoader worker 0\.\nOriginal Error: no setup for worker 0/);
 });
 
+test('timeout: a batch that takes longer raises "DataLoader timed out", and the next epoch starts afresh', async () => {
+  const slow = new data.DataLoader(new Probe(4, -1, 1500), { batchSize: 2, numWorkers: 2, timeout: 0.2 });
+  const t0 = performance.now();
+  assert.throws(() => [...slow], { message: 'DataLoader timed out after 0.2 seconds' });
+  assert.ok(performance.now() - t0 < 1400, 'raised before the batch was ready');
+  await assert.rejects(
+    async () => {
+      for await (const _ of slow);
+    },
+    { message: 'DataLoader timed out after 0.2 seconds' },
+  );
+  const patient = new data.DataLoader(new Probe(2, -1, 300), { batchSize: 2, numWorkers: 1, timeout: 30 });
+  assert.deepEqual(
+    [...patient].map((b) => probeBatch(b).i),
+    [[0, 1]],
+  );
+  assert.throws(() => new data.DataLoader(new Probe(2), { timeout: -1 }), {
+    message: 'DataLoader: timeout option should be a non-negative number of seconds but received -1 of type number',
+  });
+});
+
 test('datasets that cannot reach a worker thread are refused when the loader is made, naming the field', () => {
   class Unregistered extends data.TensorDataset {}
   const t = torch.arange(4);

@@ -104,6 +104,8 @@ export interface DataLoaderOptions<B> {
    * main thread's variables, but `torch` is in scope and it may `await import(…)`.
    */
   workerInitFn?: (workerId: number) => unknown;
+  /** Seconds to wait for a batch from the workers before raising "DataLoader timed out after … seconds" (default 0: no limit). */
+  timeout?: number;
 }
 
 const OPTION_KEYS = [
@@ -118,6 +120,7 @@ const OPTION_KEYS = [
   'prefetchFactor',
   'persistentWorkers',
   'workerInitFn',
+  'timeout',
 ] as const;
 
 /** `DataLoader(dataset, batch_size=1, shuffle=False, …)`. Iterate with `for…of` or `for await…of`. */
@@ -135,6 +138,8 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
   readonly prefetchFactor: number;
   readonly persistentWorkers: boolean;
   readonly workerInitFn: ((workerId: number) => unknown) | undefined;
+  /** Seconds to wait for a batch from the workers (0: no limit). */
+  readonly timeout: number;
   /** The persistent workers, started by the first iteration. */
   private _pool: WorkerPool | null = null;
 
@@ -173,6 +178,10 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
       throw new TypeError('DataLoader: workerInitFn is a native or bound function; it runs in the worker from its source code, so give a plain function');
     }
     this.workerInitFn = opts.workerInitFn;
+    if (opts.timeout !== undefined && !(typeof opts.timeout === 'number' && opts.timeout >= 0 && Number.isFinite(opts.timeout))) {
+      throw new RangeError(`DataLoader: timeout option should be a non-negative number of seconds but received ${describe(opts.timeout)}`);
+    }
+    this.timeout = opts.timeout ?? 0;
     // Refuse a dataset that cannot reach the workers now, rather than at the first epoch.
     if (this.numWorkers > 0) encodeForWorker(dataset, null, 'DataLoader', 'dataset');
     if (opts.sampler !== undefined) {
@@ -256,12 +265,19 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
 
   private _workerIterator(): IterableIterator<B> {
     const epoch = this._workerEpoch();
+    const timeoutMs = this.timeout * 1000;
+    const timedOut = `DataLoader timed out after ${this.timeout} seconds`;
     const it: IterableIterator<B> = {
       next(): IteratorResult<B> {
         for (;;) {
           const r = epoch.ready();
           if (r !== null) return r;
-          epoch.accept(epoch.pool.waitSync());
+          const m = epoch.pool.waitSync(timeoutMs);
+          if (m === null) {
+            epoch.finish(true);
+            throw new Error(timedOut);
+          }
+          epoch.accept(m);
         }
       },
       return(): IteratorResult<B> {
@@ -277,6 +293,7 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
 
   private _workerAsyncIterator(): AsyncIterableIterator<B> {
     const epoch = this._workerEpoch();
+    const timeout = this.timeout;
     let wake: (() => void) | null = null;
     const inbox: Parameters<typeof epoch.accept>[0][] = [];
     const unlisten = epoch.pool.listen((m) => {
@@ -293,9 +310,16 @@ export class DataLoader<B = [Tensor, Tensor]> implements Iterable<B>, AsyncItera
               if (r.done) unlisten();
               return r;
             }
-            await new Promise<void>((resolve) => {
+            let timer: NodeJS.Timeout | undefined;
+            await new Promise<void>((resolve, reject) => {
               wake = resolve;
-            });
+              if (timeout > 0) {
+                timer = setTimeout(() => {
+                  epoch.finish(true);
+                  reject(new Error(`DataLoader timed out after ${timeout} seconds`));
+                }, timeout * 1000);
+              }
+            }).finally(() => clearTimeout(timer));
             wake = null;
           }
         } catch (e) {

@@ -173,13 +173,16 @@ export class WorkerPool {
     return null;
   }
 
-  /** Waits (blocking this thread) for the next result. */
-  waitSync(): WorkerMessage {
+  /** Waits (blocking this thread) for the next result; null once `timeoutMs` (> 0) has passed without one. */
+  waitSync(timeoutMs = 0): WorkerMessage | null {
+    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Number.POSITIVE_INFINITY;
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       const m = this.poll();
       if (m) return m;
-      Atomics.wait(this.signal, 0, seen, 1000);
+      const left = deadline - performance.now();
+      if (left <= 0) return null;
+      Atomics.wait(this.signal, 0, seen, Math.min(1000, left));
     }
   }
 
