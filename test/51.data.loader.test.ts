@@ -155,7 +155,8 @@ test('DataLoader validates its options', () => {
     message: 'DataLoader: Expected positive integer for batchSize but received 0 of type number',
   });
   assert.throws(() => new data.DataLoader(ds, { batch_size: 4 } as never), {
-    message: "DataLoader: unknown option 'batch_size' (expected one of batchSize, shuffle, sampler, dropLast, generator, collate, prefetch, numWorkers, prefetchFactor, persistentWorkers, workerInitFn, timeout)",
+    message:
+      "DataLoader: unknown option 'batch_size' (expected one of batchSize, shuffle, sampler, dropLast, generator, collate, prefetch, numWorkers, prefetchFactor, persistentWorkers, workerInitFn, timeout)",
   });
   assert.throws(() => new data.DataLoader(ds, { shuffle: true, sampler: new data.SequentialSampler(ds) }), {
     message: 'DataLoader: sampler option is mutually exclusive with shuffle',
