@@ -4,7 +4,6 @@
 Run: /usr/bin/python3 tools/golden/nn.py  -> test/fixtures/nn_*.json
 Tensors are stored as {shape, dtype, b64} with the raw little-endian bytes, so values are exact.
 """
-import base64
 import json
 import math
 import os
@@ -12,14 +11,9 @@ import os
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from golden_io import enc
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures')
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu()
-    return {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', ''),
-            'b64': base64.b64encode(t.numpy().tobytes()).decode('ascii')}
 
 
 def sd(m):

@@ -7,7 +7,6 @@ from a fixed generator, repr, forward output and the gradients of sum(output * w
 respect to the input and the parameters. In-place cases run on input * 1 so the leaf keeps its
 gradient. Tensors are stored as raw little-endian bytes (base64), so values are exact.
 """
-import base64
 import json
 import math
 import sys
@@ -15,14 +14,9 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from golden_io import enc
 
 torch.set_num_threads(1)
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu()
-    return {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', ''),
-            'b64': base64.b64encode(t.numpy().tobytes()).decode('ascii')}
 
 
 GEN = torch.Generator().manual_seed(1234)

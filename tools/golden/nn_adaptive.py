@@ -8,18 +8,12 @@ then loss.backward() (output, loss, parameter and input gradients); log_prob(inp
 gradient of (log_prob * w).sum(); predict(input). Errors record str(e) (tuple-args RuntimeErrors
 as 'message [sizes]', as torchnode words them). Tensors are raw bytes (exact).
 """
-import base64
 import json
 import sys
 
 import torch
 import torch.nn as nn
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu()
-    return {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', ''),
-            'b64': base64.b64encode(t.numpy().tobytes()).decode('ascii')}
+from golden_io import enc
 
 
 def sd(m):

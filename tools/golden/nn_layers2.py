@@ -7,7 +7,6 @@ torch.manual_seed(1) then forward, loss = (out ** 2).sum() / 2, backward; the re
 input and parameter gradients and the state_dict after the forward are recorded. Functional cases
 record output and input gradients the same way. Tensors are stored as raw bytes (exact).
 """
-import base64
 import json
 import os
 import sys
@@ -15,12 +14,7 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu()
-    return {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', ''),
-            'b64': base64.b64encode(t.numpy().tobytes()).decode('ascii')}
+from golden_io import enc
 
 
 def sd(m):

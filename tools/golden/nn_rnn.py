@@ -7,19 +7,13 @@ torchnode, with what PyTorch gives: the seeded initial state_dict, the forward o
 hidden states, and the gradients of every parameter, the input and hx after backward of a sum.
 Tensors are stored as {shape, dtype, b64} (raw little-endian bytes), so values are exact.
 """
-import base64
 import json
 import sys
 
 import torch
 import torch.nn as nn
 from torch.nn.utils import rnn as rnn_utils
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu()
-    return {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', ''),
-            'b64': base64.b64encode(t.numpy().tobytes()).decode('ascii')}
+from golden_io import enc
 
 
 def sd(m):

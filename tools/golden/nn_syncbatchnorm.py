@@ -7,18 +7,12 @@ refusal of CPU input (training and eval), the input-rank check, and convert_sync
 model whose BatchNorms have trained statistics (state_dict before and after, repr, shared tensors).
 Tensors are stored as raw bytes (exact).
 """
-import base64
 import json
 import sys
 
 import torch
 import torch.nn as nn
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu()
-    return {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', ''),
-            'b64': base64.b64encode(t.numpy().tobytes()).decode('ascii')}
+from golden_io import enc
 
 
 def sd(m):

@@ -7,20 +7,14 @@ generator, runs forward under manual_seed(7) (dropout draws) in train or eval mo
 enabled (so PyTorch takes its general path, as torchnode does), and stores the outputs and the
 gradients of sum(out * w) for the inputs and every parameter. Tensors are raw bytes (base64).
 """
-import base64
 import json
 import sys
 
 import torch
 import torch.nn as nn
+from golden_io import enc
 
 torch.set_num_threads(1)
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu()
-    return {'shape': list(t.shape), 'dtype': str(t.dtype).replace('torch.', ''),
-            'b64': base64.b64encode(t.numpy().tobytes()).decode('ascii')}
 
 
 GEN = torch.Generator().manual_seed(4321)
