@@ -1,5 +1,7 @@
-// The collectives' completions: enqueued on the JS thread (Queue), waited for on one thread per
-// environment (Waiter), and settled as Promises through a thread-safe function.
+// The collectives' completions: enqueued on the JS thread (Queue), settled as Promises through a
+// thread-safe function. Gloo works report completion through their futures' callbacks on Gloo's
+// own threads (Waiter::Direct); works without a future, and NCCL's (polled), are waited for on one
+// thread per environment (the Waiter's loop).
 #include "internal.h"
 
 #include <algorithm>
