@@ -318,9 +318,12 @@ function isLocalHost(host) {
  */
 function startRendezvousServer(o) {
   const rounds = new Map();
+  const agents = new Set(); // connected nodes: { round, reply }
   const server = createServer((sock) => {
     const rl = createInterface({ input: sock });
+    let agent = null;
     sock.on('error', () => {});
+    sock.on('close', () => agents.delete(agent));
     rl.on('line', (line) => {
       let msg;
       try {
@@ -337,6 +340,16 @@ function startRendezvousServer(o) {
       if (round.length >= o.nnodes) return reply({ error: `round ${msg.round} already has ${o.nnodes} nodes` });
       const addr = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
       round.push({ reply, nproc: msg.nproc, port: msg.port, addr });
+      agent = { round: msg.round, reply };
+      agents.add(agent);
+      // A node restarting its group opens a new round: as torchrun's agents do when nodes wait in
+      // a new round, the nodes still running an older one stop their ranks and join it.
+      for (const a of agents) {
+        if (a.round < msg.round) {
+          a.round = msg.round;
+          a.reply({ restart: msg.round });
+        }
+      }
       if (round.length < o.nnodes) return;
       const worldSize = round.reduce((s, m) => s + m.nproc, 0);
       // A loopback address is the endpoint's own node: the others reach it by the endpoint's host.
@@ -360,7 +373,8 @@ function startRendezvousServer(o) {
   });
 }
 
-async function rendezvousC10d(o, attempt, nproc) {
+/** Joins rendezvous round `round`; resolves with the group and a close(); `onRestart(r)` hears of a newer round. */
+async function rendezvousC10d(o, round, nproc, onRestart) {
   const { host, port } = o.rdzvEndpoint;
   const timeoutS = Number(o.rdzvConf.join_timeout ?? 600);
   const deadline = Date.now() + timeoutS * 1000;
@@ -379,18 +393,25 @@ async function rendezvousC10d(o, attempt, nproc) {
         clearTimeout(timer);
         res({ retry: e.message });
       });
-      sock.on('connect', () => sock.write(`${JSON.stringify({ runId: o.rdzvId, nnodes: o.nnodes, round: attempt, nproc, port: myPort })}\n`));
-      createInterface({ input: sock }).once('line', (line) => {
+      sock.on('connect', () => sock.write(`${JSON.stringify({ runId: o.rdzvId, nnodes: o.nnodes, round, nproc, port: myPort })}\n`));
+      let first = true;
+      createInterface({ input: sock }).on('line', (line) => {
+        const msg = JSON.parse(line);
+        if (!first) {
+          if (msg.restart !== undefined) onRestart(msg.restart);
+          return;
+        }
+        first = false;
         clearTimeout(timer);
-        sock.end();
-        res({ ok: JSON.parse(line) });
+        // Stays open while the ranks run: the rendezvous says there when another node restarts.
+        res({ ok: msg, close: () => sock.destroy() });
       });
     });
     if (r.ok?.error) throw new Error(`rendezvous at ${host}:${port} refused this node: ${r.ok.error}`);
-    if (r.ok) return r.ok;
+    if (r.ok) return { group: r.ok, close: r.close };
     if (r.timeout || Date.now() >= deadline) {
       throw new Error(
-        `rendezvous at ${host}:${port} timed out after ${timeoutS} s waiting for ${o.nnodes} nodes (run id '${o.rdzvId}', attempt ${attempt}); set --rdzv-conf join_timeout=SECONDS`,
+        `rendezvous at ${host}:${port} timed out after ${timeoutS} s waiting for ${o.nnodes} nodes (run id '${o.rdzvId}', round ${round}); set --rdzv-conf join_timeout=SECONDS`,
       );
     }
     await new Promise((res) => setTimeout(res, 500)); // the hosting node may not be up yet
@@ -664,8 +685,14 @@ async function main() {
   const isHost = o.rdzvConf.is_host !== undefined ? /^(1|true|yes)$/i.test(o.rdzvConf.is_host) : o.rdzvEndpoint && isLocalHost(o.rdzvEndpoint.host);
   if (o.rdzvBackend === 'c10d' && o.nnodes > 1 && isHost) await startRendezvousServer(o);
 
-  for (let attempt = 0; ; attempt++) {
+  // attempt: TORCHELASTIC_RESTART_COUNT, this node's restarts after failures; round: the c10d
+  // rendezvous round, also advanced when another node restarts (which, as in torchrun, does not
+  // count as a restart of this node).
+  let round = 0;
+  for (let attempt = 0; ; ) {
     let group;
+    let closeRdzv = null;
+    let restartTo = null;
     if (o.rdzvBackend === 'static') {
       group = { groupRank: o.nodeRank, groupWorldSize: o.nnodes, rankOffset: o.nodeRank * o.nproc, worldSize: o.nnodes * o.nproc };
       group.masterAddr = o.masterAddr;
@@ -675,7 +702,15 @@ async function main() {
       group = { groupRank: 0, groupWorldSize: 1, rankOffset: 0, worldSize: o.nproc, masterAddr: '127.0.0.1', masterPort: await freePort() };
     } else {
       try {
-        group = await rendezvousC10d(o, attempt, o.nproc);
+        const joined = await rendezvousC10d(o, round, o.nproc, (next) => {
+          if (next <= round || restartTo !== null) return;
+          restartTo = next;
+          log(`[${o.role}] another node restarts the group (rendezvous round ${next}); stopping the local ranks to join it`);
+          // (The news may come with the rendezvous' answer, before the ranks start: see below.)
+          current?.stop();
+        });
+        group = joined.group;
+        closeRdzv = joined.close;
       } catch (e) {
         log(e.message);
         finish(1);
@@ -683,17 +718,30 @@ async function main() {
     }
     group.nproc = o.nproc;
     if (received) finish(128 + signalNumber(received));
+    if (restartTo !== null) {
+      closeRdzv();
+      round = restartTo;
+      continue;
+    }
     const g = runGroup(o, o.cmd, group, attempt, runDir, env0);
     current = g;
     const ranks = await g.finished;
     current = null;
+    closeRdzv?.();
     if (received) finish(128 + signalNumber(received));
-    if (!ranks.some((r) => r.failure)) finish(0);
+    const failed = ranks.some((r) => r.failure);
+    if (!failed && restartTo === null) finish(0);
+    if (!failed) {
+      round = restartTo;
+      continue;
+    }
     const left = o.maxRestarts - attempt;
     if (left > 0) {
       const root = ranks.filter((r) => r.failure).reduce((a, b) => (b.failure.ms < a.failure.ms ? b : a));
       log(`rank ${root.rank} failed first (exitcode ${exitCodeOf(root.failure)})`);
       log(`[${o.role}] Worker group FAILED. ${left}/${o.maxRestarts} attempts left; will restart worker group`);
+      attempt++;
+      round = Math.max(round + 1, restartTo ?? 0);
       continue;
     }
     const root = summary(o, ranks);

@@ -290,6 +290,23 @@ test('c10d rendezvous: two launchers (2 + 1 ranks) get node ranks, offsets and o
   );
 });
 
+test('c10d: when one node restarts after a failure, the other stops its healthy ranks and joins the new round', async () => {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tn-run-nodes-'));
+  const flags = ['--nnodes', '2', '--rdzv-backend', 'c10d', '--rdzv-endpoint', `127.0.0.1:${port}`, '--rdzv-id', 'job11'];
+  const [a, b] = await Promise.all([
+    run([...flags, '--max-restarts', '1', WORKER, 'node-restart', dir], { env: { FAIL_FIRST: '1' } }),
+    run([...flags, WORKER, 'node-restart', dir]),
+  ]);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  assert.match(a.err, /\[default\] Worker group FAILED\. 1\/1 attempts left; will restart worker group\n/);
+  assert.match(b.err, /\[default\] another node restarts the group \(rendezvous round 1\); stopping the local ranks to join it\n/);
+  // The failing node's restart counts (1); the other node's does not (0), as in torchrun.
+  assert.match(a.out, /^\[rank\d\]: done restart=1 rank=\d world=2$/m);
+  assert.match(b.out, /^\[rank\d\]: done restart=0 rank=\d world=2$/m);
+});
+
 test('--nproc-per-node cpu and auto (no CUDA: one rank per CPU, as torchrun)', { skip: cpus().length > 16 ? 'more than 16 CPUs' : false }, async () => {
   const n = cpus().length;
   for (const spec of ['cpu', 'auto']) {
