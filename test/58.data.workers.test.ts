@@ -167,7 +167,7 @@ test('an error in a worker is raised in the main thread, naming the worker, afte
   ]);
   const failingInit = new data.DataLoader(new Probe(4), {
     batchSize: 2,
-    numWorkers: 2,
+    numWorkers: 1,
     workerInitFn: (id: number) => {
       if (id === 0) throw new Error('no setup for worker 0');
     },
@@ -176,7 +176,7 @@ test('an error in a worker is raised in the main thread, naming the worker, afte
 });
 
 test('timeout: a batch that takes longer raises "DataLoader timed out", and the next epoch starts afresh', async () => {
-  const slow = new data.DataLoader(new Probe(4, -1, 1500), { batchSize: 2, numWorkers: 2, timeout: 0.2 });
+  const slow = new data.DataLoader(new Probe(4, -1, 1500), { batchSize: 2, numWorkers: 1, timeout: 0.2 });
   const t0 = performance.now();
   assert.throws(() => [...slow], { message: 'DataLoader timed out after 0.2 seconds' });
   assert.ok(performance.now() - t0 < 1400, 'raised before the batch was ready');
@@ -236,10 +236,10 @@ test('break, an exception in a for await body and unfinished persistent workers 
     script,
     `import * as torch from ${JSON.stringify(new URL('../lib/index.ts', import.meta.url).href)};
 const ds = new torch.data.TensorDataset(torch.arange(64), torch.arange(64));
-const loader = new torch.data.DataLoader(ds, { batchSize: 4, numWorkers: 2 });
+const loader = new torch.data.DataLoader(ds, { batchSize: 4, numWorkers: 1 });
 for (const [x] of loader) { if (x.shape[0] === 4) break; }
 try { for await (const _ of loader) throw new Error('body'); } catch (e) { if (e.message !== 'body') throw e; }
-const persistent = new torch.data.DataLoader(ds, { batchSize: 4, numWorkers: 2, persistentWorkers: true });
+const persistent = new torch.data.DataLoader(ds, { batchSize: 4, numWorkers: 1, persistentWorkers: true });
 let n = 0;
 for (const _ of persistent) n++;
 for (const _ of persistent) { n++; break; }
