@@ -385,20 +385,30 @@ test('bad flags: exit 2 with the reason', async () => {
     [['--master-addr'], '--master-addr needs a value'],
     [['--nnodes', '1'], 'missing the script to run'],
   ];
-  // Four at a time: each launcher only parses its flags.
-  for (let i = 0; i < cases.length; i += 4) {
-    const batch = cases.slice(i, i + 4);
-    const results = await Promise.all(batch.map(([args]) => run(args)));
-    batch.forEach(([args, message], j) => {
-      const r = results[j];
-      assert.equal(r.code, 2, args.join(' '));
-      assert.equal(r.err.split('\n')[0], `torchnode-run: ${message}`, args.join(' '));
-      assert.match(r.err, /\nusage: torchnode-run /);
-    });
+  // The parser in-process (bin/torchnode-run-args.mjs), the exit status and usage through the CLI once.
+  const { parse, UsageError } = await import(new URL('../bin/torchnode-run-args.mjs', import.meta.url).href);
+  for (const [args, message] of cases) {
+    assert.throws(
+      () => parse(args),
+      (e: Error) => e instanceof UsageError && e.message === message,
+      args.join(' '),
+    );
   }
+  const cli = await run(cases[0][0]);
+  assert.equal(cli.code, 2);
+  assert.match(cli.err, /^torchnode-run: unknown option --nprocs\nusage: torchnode-run /);
   // torchrun's PET_ variables give defaults.
-  const pet = await run(['--standalone', WORKER, 'env'], { env: { PET_NPROC_PER_NODE: '3' } });
-  assert.equal(perRank(pet.out).filter(Boolean).length, 3);
+  process.env.PET_NPROC_PER_NODE = '3';
+  process.env.PET_MAX_RESTARTS = '2';
+  try {
+    const o = parse(['x.js']);
+    assert.equal(o.nprocSpec, '3');
+    assert.equal(o.maxRestarts, 2);
+    assert.equal(parse(['--max-restarts', '1', 'x.js']).maxRestarts, 1); // a flag wins
+  } finally {
+    delete process.env.PET_NPROC_PER_NODE;
+    delete process.env.PET_MAX_RESTARTS;
+  }
   const note = await run(['--start-method', 'fork', '--monitor-interval', '0.5', '--master-port', String(await freePort()), WORKER, 'env']);
   assert.equal(note.code, 0);
   assert.equal(note.err, 'torchnode-run: --start-method fork does not apply to Node: ranks are always spawned as new processes\n');
