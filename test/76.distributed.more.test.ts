@@ -98,6 +98,7 @@ function checkCommon(outs: Out[], langs: Lang[]): void {
       `rank ${o.rank}: allGatherObject`,
     );
   }
+  outs.forEach((o, r) => assert.deepEqual(o.scatterObject, { to: r, s: 'x'.repeat(r) }, `rank ${r}: scatterObjectList from rank 2`));
   assert.deepEqual(
     outs[0].gatherObject,
     ranks.map((r) => [r, r * 0.5]),
@@ -179,6 +180,8 @@ test('3 Node ranks: send/recv, isend/irecv, reduce (every op), gather, scatter, 
     'distributed.allGatherObject: obj: cannot pickle the object.t (an object of type Tensor): only plain data travels (null, booleans, numbers, bigints, strings, arrays, plain objects, Maps, Uint8Array)',
     'distributed.gatherObject: Expected objectGatherList on the destination rank 0 but received none',
     'distributed.broadcastObjectList: src 3 is not a rank of this group (expected 0..2)',
+    'distributed.scatterObjectList: inputList must not be given on ranks other than src (1); this is rank 0',
+    'distributed.scatterObjectList: Expected an array of at least one entry for outputList but received an array of length 0',
   ]);
   assert.equal(r0.isendError, 'distributed.isend: dst 9 is not a rank of this group (expected 0..2)');
   for (const o of outs) {
@@ -212,5 +215,6 @@ test('the new collectives refuse to run without a process group', async () => {
   await assert.rejects(dist.broadcastObjectList([1]), { message: msg('broadcastObjectList') });
   await assert.rejects(dist.allGatherObject([1], 1), { message: msg('allGatherObject') });
   await assert.rejects(dist.gatherObject(1), { message: msg('gatherObject') });
+  await assert.rejects(dist.scatterObjectList([null], null), { message: msg('scatterObjectList') });
   await assert.rejects(dist.barrier({ grp: 1 } as never), { message: "distributed.barrier: unknown option 'grp' (expected one of group)" });
 });

@@ -85,6 +85,9 @@ gl = [None] * world if rank == 0 else None
 dist.gather_object([rank, rank * 0.5], gl, dst=0)
 if rank == 0:
     out["gatherObject"] = gl
+so = [None]
+dist.scatter_object_list(so, [{"to": i, "s": "x" * i} for i in range(world)] if rank == 2 else None, src=2)
+out["scatterObject"] = so[0]
 
 dist.barrier()
 dist.destroy_process_group()

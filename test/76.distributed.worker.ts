@@ -80,6 +80,9 @@ out.allGatherObject = gathered;
 const gol: unknown[] | null = rank === 0 ? Array(world).fill(null) : null;
 await dist.gatherObject([rank, rank * 0.5], { objectGatherList: gol, dst: 0 });
 if (gol) out.gatherObject = gol;
+const so: unknown[] = [null];
+await dist.scatterObjectList(so, rank === 2 ? Array.from({ length: world }, (_, i) => ({ to: i, s: 'x'.repeat(i) })) : null, { src: 2 });
+out.scatterObject = so[0];
 
 await dist.barrier();
 
@@ -151,6 +154,8 @@ if (nodeOnly) {
       await errorOf(dist.allGatherObject([null, null, null], { t: torch.zeros([1]) })),
       await errorOf(dist.gatherObject(1, { dst: 0 })),
       await errorOf(dist.broadcastObjectList([1], { src: 3 })),
+      await errorOf(dist.scatterObjectList([null], [1, 2, 3], { src: 1 })),
+      await errorOf(dist.scatterObjectList([], null)),
     ];
     try {
       dist.isend(v, { dst: 9 });

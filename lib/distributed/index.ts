@@ -871,3 +871,50 @@ export async function gatherObject(obj: unknown, opts: ({ objectGatherList?: unk
     list[i] = unpickleValue(bytesOf(t, sizes[i]), fn, `rank ${g.ranks[i]}`);
   });
 }
+
+/**
+ * `torch.distributed.scatter_object_list(scatter_object_output_list, scatter_object_input_list,
+ * src)`: rank i's `outputList[0]` becomes rank `src`'s `inputList[i]`; only `src` passes
+ * `inputList` (worldSize entries). Python pickles: Python ranks take part.
+ */
+export async function scatterObjectList(outputList: unknown[], inputList: unknown[] | null, opts: ({ src?: number } & GroupOption) | null = {}): Promise<void> {
+  const fn = 'distributed.scatterObjectList';
+  checkOptions(opts, ['src', 'group'], fn);
+  if (!Array.isArray(outputList) || outputList.length < 1) {
+    throw new TypeError(`${fn}: Expected an array of at least one entry for outputList but received ${describe(outputList)}`);
+  }
+  if (inputList !== null && inputList !== undefined && !Array.isArray(inputList)) {
+    throw new TypeError(`${fn}: Expected an array (or null on ranks other than src) for inputList but received ${describe(inputList)}`);
+  }
+  const srcGlobal = named(fn, () => expectNonNegInt(opts?.src ?? 0, 'src'));
+  requireGroup(fn);
+  const g = resolveGroup(opts?.group, fn);
+  if (!g.member) return;
+  const src = groupRankOf(g, srcGlobal, 'src', fn);
+  const isSrc = src === g.rank;
+  let pickles: Uint8Array[] = [];
+  if (isSrc) {
+    if (!inputList) throw new TypeError(`${fn}: Expected inputList on the source rank ${srcGlobal} but received none`);
+    if (inputList.length !== g.ranks.length) {
+      throw new RangeError(`${fn}: Expected inputList to hold worldSize (${g.ranks.length}) entries but received ${inputList.length}`);
+    }
+    pickles = inputList.map((o, i) => pickleValue(o, `${fn}: inputList[${i}]`));
+  } else if (inputList !== null && inputList !== undefined) {
+    throw new TypeError(`${fn}: inputList must not be given on ranks other than src (${srcGlobal}); this is rank ${g.ranks[g.rank]}`);
+  }
+  // PyTorch 1.13's steps: broadcast the largest size, scatter the padded bytes, then the sizes.
+  const max = makeTensor([isSrc ? Math.max(...pickles.map((p) => p.length)) : 0], { dtype: 'int64' });
+  await broadcast(max, { src: srcGlobal, group: opts?.group });
+  const width = Number(max.item());
+  const padded = pickles.map((p) => {
+    const b = new Uint8Array(width);
+    b.set(p);
+    return bytesTensor(b);
+  });
+  const data = empty([width], { dtype: 'uint8' });
+  await scatter(data, { scatterList: isSrc ? padded : null, src: srcGlobal, group: opts?.group });
+  const size = zeros([1], { dtype: 'int64' });
+  const sizes = pickles.map((p) => makeTensor([p.length], { dtype: 'int64' }));
+  await scatter(size, { scatterList: isSrc ? sizes : null, src: srcGlobal, group: opts?.group });
+  outputList[0] = unpickleValue(bytesOf(data, Number(size.item())), fn, `rank ${srcGlobal}`);
+}
