@@ -214,6 +214,7 @@ test('LibTorch errors are TorchErrors carrying the op and the exception PyTorch 
   // In a worker thread (its own addon environment) LibTorch's errors are TorchErrors of that thread's module.
   // Node 20 does not apply --import loaders to a worker's entry: the worker registers tsx itself (as test/81).
   const { Worker } = await import('node:worker_threads');
+  const { once } = await import('node:events');
   const lib = JSON.stringify(new URL('../lib/index.ts', import.meta.url).href);
   const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(async (m) => {
     m.register();
@@ -224,7 +225,7 @@ test('LibTorch errors are TorchErrors carrying the op and the exception PyTorch 
     }
   })`;
   const w = new Worker(boot, { eval: true });
-  const [msg] = (await (await import('node:events')).once(w, 'message')) as [unknown[]];
+  const [msg] = (await once(w, 'message')) as [unknown[]];
   assert.deepEqual(msg, [true, 'TorchError', 'add', 'RuntimeError']);
   await w.terminate();
 });
