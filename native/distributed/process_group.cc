@@ -124,9 +124,10 @@ using namespace dist;
 // new_group(ranks) (every rank of the default group calls it, members or not): the group is named
 // by the count of groups created before it ("1" for the first), built on that name's prefix of the
 // same "default_pg" store as the default group ("default_pg/1/..." in 1.13, "default_pg/1//cpu//..."
-// in 2.x) by its members only, then every rank enters the store barrier, unconditionally (1.13:
-// key ":<groups created so far>", i.e. ":2" for the first subgroup; 2.1+: key ":<name>"), and the
-// members set the sequence number (1.13: after the barrier; 2.x: before it).
+// in 2.x) by its members only, then every rank enters the store barrier (1.13 and 2.0: always,
+// key ":<groups created so far>", i.e. ":2" for the first subgroup; 2.1+ (read in 2.6's
+// distributed_c10d.py): only with TORCH_DIST_INIT_BARRIER=1, key ":<name>"), and the members set
+// the sequence number (1.13: after the barrier; 2.x: before it).
 struct PythonRendezvous {
 #if TORCH_VERSION_MAJOR >= 2
   static constexpr bool kBackendPrefix = true;  // "<group>/" then "<device>/"
@@ -203,9 +204,9 @@ struct PythonRendezvous {
   // What new_group does once its members built the backend (`backend` null elsewhere): `rank` and
   // `world` are the default group's.
   static void JoinSubgroup(c10d::ProcessGroupGloo* backend, c10d::Store& root, int index, int rank, int world,
-                           Millis timeout) {
+                           Millis timeout, bool barrierEnv) {
     if (kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
-    StoreBarrier(root, BarrierKey(index), rank, world, timeout);
+    if (kBarrierAlways || barrierEnv) StoreBarrier(root, BarrierKey(index), rank, world, timeout);
     if (!kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
   }
 };
@@ -351,6 +352,7 @@ class NewGroupWorker : public Napi::AsyncWorker {
     int rank = 0;  // in the default group
     int world = 0;
     Millis timeout{0};
+    bool initBarrier = false;  // TORCH_DIST_INIT_BARRIER=1 (PythonRendezvous)
   };
   NewGroupWorker(Napi::Env env, std::shared_ptr<DistState> st, Args a)
       : Napi::AsyncWorker(env, "torchnode.distributed.newGroup"),
@@ -370,7 +372,7 @@ class NewGroupWorker : public Napi::AsyncWorker {
         pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(PythonRendezvous::BackendStore(root_, "cpu", a_.index),
                                                           a_.groupRank, a_.groupSize, opts);
       }
-      PythonRendezvous::JoinSubgroup(pg_.get(), *root_, a_.index, a_.rank, a_.world, a_.timeout);
+      PythonRendezvous::JoinSubgroup(pg_.get(), *root_, a_.index, a_.rank, a_.world, a_.timeout, a_.initBarrier);
     } catch (const c10::Error& e) {
       SetError(Clean("distributed.newGroup", e.what_without_backtrace(), a_.timeout));
     } catch (const std::exception& e) {
@@ -597,6 +599,8 @@ TN_FN(DistNewGroup, "distributed.newGroup") {
   a.timeout = Millis(info[1].As<Napi::Number>().Int64Value());
   a.rank = st->rank;
   a.world = st->world;
+  // Read on the JS thread (Node's process.env writes reach the C environment).
+  if (const char* b = std::getenv("TORCH_DIST_INIT_BARRIER")) a.initBarrier = std::atoi(b) == 1;
   // Named and numbered now, in call order: every rank creates its groups in the same order.
   a.index = st->groupCount++;
   a.id = st->nextGroupId++;
