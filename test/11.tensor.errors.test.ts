@@ -8,6 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import * as torch from '../lib/index.js';
 import type { Tensor } from '../lib/index.js';
 
@@ -213,8 +215,6 @@ test('LibTorch errors are TorchErrors carrying the op and the exception PyTorch 
   );
   // In a worker thread (its own addon environment) LibTorch's errors are TorchErrors of that thread's module.
   // Node 20 does not apply --import loaders to a worker's entry: the worker registers tsx itself (as test/81).
-  const { Worker } = await import('node:worker_threads');
-  const { once } = await import('node:events');
   const lib = JSON.stringify(new URL('../lib/index.ts', import.meta.url).href);
   const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(async (m) => {
     m.register();
