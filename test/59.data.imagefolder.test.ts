@@ -118,3 +118,26 @@ test('the loader option, other formats and broken PNGs', { skip }, () => {
     message: 'ImageFolder: expected a function for loader but received 3 of type number',
   });
 });
+
+test('the folder helpers and the PNG decoder name the argument they refuse', () => {
+  const any = (f: unknown) => f as (...a: unknown[]) => unknown;
+  assert.throws(() => any(datasets.findClasses)(3), { name: 'TypeError', message: 'findClasses: Expected string for directory but received 3 of type number' });
+  assert.throws(() => any(datasets.makeDataset)(null), { name: 'TypeError', message: 'makeDataset: Expected string for directory but received null' });
+  assert.throws(() => any(datasets.makeDataset)('d', ['a']), {
+    name: 'TypeError',
+    message: 'makeDataset: Expected an object of class name -> integer index for classToIdx but received an array of length 1',
+  });
+  assert.throws(() => any(datasets.makeDataset)('d', { a: 0 }, '.png'), {
+    name: 'TypeError',
+    message: "makeDataset: Expected an array of strings or null for extensions but received '.png' of type string",
+  });
+  assert.throws(() => any(datasets.makeDataset)('d', { a: 0 }, null, 1), {
+    name: 'TypeError',
+    message: 'makeDataset: Expected a function (path) => boolean for isValidFile but received 1 of type number',
+  });
+  assert.throws(() => any(datasets.defaultLoader)(undefined), { name: 'TypeError', message: 'defaultLoader: Expected string for path but received undefined' });
+  assert.throws(() => any(datasets.decodePngRgb)([1, 2]), {
+    name: 'TypeError',
+    message: 'decodePngRgb: Expected Uint8Array or Buffer for bytes but received an array of length 2',
+  });
+});

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { describe } from '../dtype.js';
-import { checkOptions } from '../errors.js';
+import { argMessage, checkOptions, expectString } from '../errors.js';
 import { Dataset } from './dataset.js';
 import { Transform, type TransformLike } from './transforms.js';
 import { decodePngRgb } from './png.js';
@@ -55,6 +55,7 @@ function isDir(path: string): boolean {
 
 /** `find_classes(directory)`: the class folders, sorted, and their indices. */
 export function findClasses(directory: string): { classes: string[]; classToIdx: Record<string, number> } {
+  expectString(directory, 'findClasses: directory');
   let names: string[];
   try {
     names = readdirSync(directory);
@@ -102,6 +103,16 @@ export function makeDataset(
   extensions: readonly string[] | null,
   isValidFile?: (path: string) => boolean,
 ): [string, number][] {
+  expectString(directory, 'makeDataset: directory');
+  if (classToIdx === null || typeof classToIdx !== 'object' || Array.isArray(classToIdx) || Object.values(classToIdx).some((v) => !Number.isInteger(v))) {
+    throw new TypeError(argMessage('an object of class name -> integer index', 'makeDataset: classToIdx', classToIdx));
+  }
+  if (extensions !== null && !(Array.isArray(extensions) && extensions.every((e) => typeof e === 'string'))) {
+    throw new TypeError(argMessage('an array of strings or null', 'makeDataset: extensions', extensions));
+  }
+  if (isValidFile !== undefined && typeof isValidFile !== 'function') {
+    throw new TypeError(argMessage('a function (path) => boolean', 'makeDataset: isValidFile', isValidFile));
+  }
   if (Object.keys(classToIdx).length === 0) throw new RangeError("makeDataset: 'classToIdx' must have at least one entry to collect any samples.");
   if ((extensions === null) === (isValidFile === undefined)) {
     throw new TypeError('makeDataset: Both extensions and isValidFile cannot be null or given at the same time');
@@ -135,6 +146,7 @@ export function makeDataset(
 
 /** ImageFolder's default loader: a PNG file as a uint8 [H, W, 3] tensor (PIL's convert('RGB')); other formats are refused. */
 export function defaultLoader(path: string): Tensor {
+  expectString(path, 'defaultLoader: path');
   if (!path.toLowerCase().endsWith('.png')) {
     throw new Error(
       `ImageFolder: the default loader decodes PNG only, and ${path} is not a .png; pass a loader option (a function path -> uint8 tensor [H, W, 3]) for other formats`,

@@ -7,6 +7,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { type Tensor, tensor } from '../tensor.js';
+import { argMessage, expectString } from '../errors.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Samples per pixel of each colour type. */
@@ -14,6 +15,8 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 /** Decodes PNG bytes to RGB: a uint8 tensor [H, W, 3]. `what` names the image in errors. */
 export function decodePngRgb(bytes: Uint8Array, what = 'image'): Tensor {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(argMessage('Uint8Array or Buffer', 'decodePngRgb: bytes', bytes));
+  expectString(what, 'decodePngRgb: what');
   const fail = (why: string): never => {
     throw new Error(`decodePng: ${what}: ${why}`);
   };
