@@ -6,7 +6,7 @@
  */
 import { nativeDistributed as nd } from './backend.js';
 import { describe } from '../dtype.js';
-import { expectNonNegInt } from '../errors.js';
+import { argMessage, expectInt, expectNonNegInt } from '../errors.js';
 
 /**
  * A subgroup of the default process group, made by {@link newGroup} (`torch.distributed.ProcessGroup`).
@@ -22,6 +22,10 @@ export class ProcessGroup {
 
   /** @internal */
   constructor(id: number, ranks: readonly number[]) {
+    // Made by newGroup(); checked because the class is reachable as distributed.ProcessGroup.
+    expectInt(id, 'ProcessGroup: id');
+    if (!Array.isArray(ranks)) throw new TypeError(argMessage('an array of ranks', 'ProcessGroup: ranks', ranks));
+    ranks.forEach((r, i) => expectNonNegInt(r, `ProcessGroup: ranks[${i}]`));
     this.id = id;
     this.ranks = Object.freeze([...ranks]);
   }

@@ -15,7 +15,7 @@ import { nativeDistributed, ncclBuilt, groupBackend, type BackendName } from './
 import { type Tensor, h } from '../tensor.js';
 import { describe } from '../dtype.js';
 import { glooDeviceHost } from './bind.js';
-import { checkOptions, expectInt, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
+import { argMessage, checkOptions, expectInt, expectNonNegInt, expectOneOf, expectPositiveInt } from '../errors.js';
 import { ProcessGroup, type GroupOption, type ResolvedGroup, groupRankOf, resolveGroup } from './group.js';
 import { pickleValue, unpickleValue } from './objects.js';
 import { tensor as makeTensor, zeros, empty } from '../creation.js';
@@ -450,6 +450,8 @@ export class Work {
 
   /** @internal */
   constructor(p: Promise<unknown>) {
+    // Made by isend()/irecv(); checked because the class is reachable as distributed.Work.
+    if (!(p instanceof Promise)) throw new TypeError(argMessage('a Promise', 'Work: p', p));
     this.#done = p.then(
       () => {
         this.#completed = true;
