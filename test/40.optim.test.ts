@@ -198,3 +198,49 @@ test('argument validation', () => {
   opt.dispose();
   assert.throws(() => opt.step(), { message: 'SGD: the optimizer was disposed' });
 });
+
+test('step hooks (PyTorch 2.x): global pre, own pre, step, own post, global post; a pre-hook may replace the arguments; remove()', () => {
+  const w = torch.tensor([1, 2], { requiresGrad: true });
+  const opt = new optim.SGD([w], { lr: 0.5 });
+  const log: string[] = [];
+  const g1 = optim.registerOptimizerStepPreHook((o) => void log.push(`global pre ${o.constructor.name}`));
+  const g2 = optim.registerOptimizerStepPostHook(() => void log.push('global post'));
+  const h1 = opt.registerStepPreHook((_o, args) => {
+    log.push(`pre ${args.length}`);
+    return [
+      () => {
+        log.push('closure');
+        return 7;
+      },
+    ]; // step(closure) instead of step()
+  });
+  const h2 = opt.registerStepPostHook((_o, args) => void log.push(`post ${args.length}`));
+  w.grad = torch.tensor([1, 1]);
+  const loss = opt.step();
+  assert.equal(loss, 7);
+  assert.deepEqual(log, ['global pre SGD', 'pre 0', 'closure', 'post 1', 'global post']);
+  assert.deepEqual(w.tolist(), [0.5, 1.5]);
+  for (const h of [g1, g2, h1, h2]) {
+    h.remove();
+    h.remove(); // safe twice
+  }
+  log.length = 0;
+  opt.step();
+  assert.equal(log.length, 0, 'removed hooks do not run');
+  // TS optimizers (Adadelta here) run the hooks too.
+  const ada = new optim.Adadelta([w]);
+  const h3 = ada.registerStepPreHook(() => void log.push('adadelta pre'));
+  ada.step();
+  h3.remove();
+  assert.deepEqual(log, ['adadelta pre']);
+  assert.throws(() => opt.registerStepPreHook(1 as never), {
+    name: 'TypeError',
+    message: 'SGD.registerStepPreHook: Expected a function for hook but received 1 of type number',
+  });
+  const bad = opt.registerStepPreHook(() => 3);
+  assert.throws(() => opt.step(), {
+    name: 'TypeError',
+    message: 'SGD.step: a step pre-hook must return undefined or an array of new arguments, but returned 3 of type number',
+  });
+  bad.remove();
+});

@@ -14,6 +14,11 @@ export {
   type ParamState,
   type StateValue,
   type OptimizerStateDict,
+  registerOptimizerStepPreHook,
+  registerOptimizerStepPostHook,
+  type OptimizerStepPreHook,
+  type OptimizerStepPostHook,
+  type OptimizerHookHandle,
 } from './optimizer.js';
 export { SGD, Adam, AdamW, RMSprop, Adagrad, type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions } from './optimizers.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';

@@ -218,6 +218,62 @@ export class OptimizerState extends Map<Tensor, ParamState> {
 const SET_MESSAGE =
   'optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.';
 
+/** A step pre-hook: `hook(optimizer, args)`; returning an array replaces step's arguments (PyTorch's `(args, kwargs)`). */
+// biome-ignore lint/suspicious/noExplicitAny: a hook sees optimizers of any options type
+export type OptimizerStepPreHook = (optimizer: Optimizer<any>, args: unknown[]) => unknown;
+/** A step post-hook: `hook(optimizer, args)`. */
+// biome-ignore lint/suspicious/noExplicitAny: a hook sees optimizers of any options type
+export type OptimizerStepPostHook = (optimizer: Optimizer<any>, args: unknown[]) => void;
+
+/** `torch.utils.hooks.RemovableHandle` of an optimizer hook. */
+export interface OptimizerHookHandle {
+  /** Unregisters the hook (safe to call twice). */
+  remove(): void;
+}
+
+const globalPreHooks = new Map<number, OptimizerStepPreHook>();
+const globalPostHooks = new Map<number, OptimizerStepPostHook>();
+let nextHookId = 0;
+
+function addHook<H>(hooks: Map<number, H>, hook: H, fn: string): OptimizerHookHandle {
+  if (typeof hook !== 'function') throw new TypeError(`${fn}: Expected a function for hook but received ${describe(hook)}`);
+  const id = nextHookId++;
+  hooks.set(id, hook);
+  return { remove: () => void hooks.delete(id) };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see OptimizerStepPreHook
+function runPreHooks(opt: Optimizer<any>, args: unknown[]): unknown[] {
+  for (const hook of [...globalPreHooks.values(), ...opt._stepPreHooks.values()]) {
+    const r = hook(opt, args);
+    if (r !== undefined && r !== null) {
+      if (!Array.isArray(r)) {
+        throw new TypeError(`${opt.constructor.name}.step: a step pre-hook must return undefined or an array of new arguments, but returned ${describe(r)}`);
+      }
+      args = r;
+    }
+  }
+  return args;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see OptimizerStepPreHook
+function runPostHooks(opt: Optimizer<any>, args: unknown[]): void {
+  for (const hook of [...opt._stepPostHooks.values(), ...globalPostHooks.values()]) hook(opt, args);
+}
+
+/**
+ * `torch.optim.optimizer.register_optimizer_step_pre_hook` (PyTorch 2.x): `hook(optimizer, args)`
+ * runs before every optimizer's `step()`, before the optimizer's own pre-hooks.
+ */
+export function registerOptimizerStepPreHook(hook: OptimizerStepPreHook): OptimizerHookHandle {
+  return addHook(globalPreHooks, hook, 'optim.registerOptimizerStepPreHook');
+}
+
+/** `register_optimizer_step_post_hook` (PyTorch 2.x): `hook(optimizer, args)` runs after every optimizer's `step()`. */
+export function registerOptimizerStepPostHook(hook: OptimizerStepPostHook): OptimizerHookHandle {
+  return addHook(globalPostHooks, hook, 'optim.registerOptimizerStepPostHook');
+}
+
 /**
  * `torch.optim.Optimizer(params, defaults)`: the base class of all optimizers.
  *
@@ -254,21 +310,44 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     }
     this.defaults = Object.freeze({ ...defaults });
     for (const g of this._normalizeParams(params)) this._addGroup(g);
-    // Tensors a subclass's step() stores in this.state outlive the caller's tidy() scope.
-    const proto = Object.getPrototypeOf(this) as { step: (closure?: () => Tensor | number) => unknown };
-    const userStep = proto.step;
-    if (typeof userStep === 'function' && !(this as { _nativeStep?: boolean })._nativeStep) {
+    // step() runs the step hooks around the class's own step (PyTorch patches step in __init__
+    // the same way), and tensors a TS subclass's step() stores in this.state outlive the caller's
+    // tidy() scope (the native optimizers keep theirs in LibTorch).
+    const proto = Object.getPrototypeOf(this) as { step: (...args: unknown[]) => unknown };
+    const classStep = proto.step;
+    if (typeof classStep === 'function') {
+      const keepsState = !(this as { _nativeStep?: boolean })._nativeStep;
       Object.defineProperty(this, 'step', {
         configurable: true,
         writable: true,
         enumerable: false,
-        value: (closure?: () => Tensor | number) => {
-          const r = userStep.call(this, closure);
-          this._keepState();
+        value: (...args: unknown[]) => {
+          if (globalPreHooks.size > 0 || this._stepPreHooks.size > 0) args = runPreHooks(this, args);
+          const r = classStep.apply(this, args);
+          if (keepsState) this._keepState();
+          if (globalPostHooks.size > 0 || this._stepPostHooks.size > 0) runPostHooks(this, args);
           return r;
         },
       });
     }
+  }
+
+  /** @internal */
+  readonly _stepPreHooks = new Map<number, OptimizerStepPreHook>();
+  /** @internal */
+  readonly _stepPostHooks = new Map<number, OptimizerStepPostHook>();
+
+  /**
+   * `register_step_pre_hook(hook)` (PyTorch 2.x): `hook(optimizer, args)` runs before each
+   * `step()` of this optimizer, after the global pre-hooks; it may return new arguments for step.
+   */
+  registerStepPreHook(hook: OptimizerStepPreHook): OptimizerHookHandle {
+    return addHook(this._stepPreHooks, hook, `${this._name}.registerStepPreHook`);
+  }
+
+  /** `register_step_post_hook(hook)` (PyTorch 2.x): `hook(optimizer, args)` runs after each `step()`, before the global post-hooks. */
+  registerStepPostHook(hook: OptimizerStepPostHook): OptimizerHookHandle {
+    return addHook(this._stepPostHooks, hook, `${this._name}.registerStepPostHook`);
   }
 
   /** Keeps every tensor in `state` out of enclosing tidy() scopes. @internal */
