@@ -153,6 +153,24 @@ test('one-rank group: unused parameters without findUnusedParameters give PyTorc
     });
     await assert.rejects(ddp.syncGradients(), /Expected to have finished reduction/);
 
+    // A step between backward and syncGradients would apply unaveraged gradients: refused.
+    const model3 = new TwoHeads();
+    const ddp3 = await dist.DistributedDataParallel.create(model3, { findUnusedParameters: true });
+    const opt3 = new torch.optim.SGD(ddp3.parameters(), { lr: 0.1 });
+    const other = new torch.optim.SGD(new TwoHeads().parameters(), { lr: 0.1 });
+    ddp3.call(x).sum().backward();
+    assert.throws(() => opt3.step(), {
+      message:
+        'SGD.step: the gradients of the last backward() through DistributedDataParallel are not averaged across ranks yet: ' +
+        'await ddp.syncGradients() after backward() and before step()',
+    });
+    other.step(); // an optimizer of other parameters is not concerned
+    await ddp3.syncGradients();
+    const before = model3.body.weight.clone();
+    opt3.step();
+    assert.ok(!model3.body.weight.equal(before), 'the step after syncGradients() ran');
+    ddp3.dispose();
+
     // findUnusedParameters: the unused head's .grad stays null; noSync accumulates; one rank's
     // average is the sum of the micro-batches' gradients.
     const model2 = new TwoHeads();

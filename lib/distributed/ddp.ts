@@ -18,13 +18,14 @@
  * docs/distributed.md), so torchnode ranks and Python ranks running
  * `torch.nn.parallel.DistributedDataParallel` on the same model train together in one group.
  */
-import { type Tensor, type TensorHookHandle, empty, tensor, emptyLike, zerosLike } from '../tensor.js';
+import { type Tensor, empty, tensor, emptyLike, zerosLike } from '../tensor.js';
 import { dispose, keep, tidy } from '../scope.js';
 import { isGradEnabled, noGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
 import { checkOptions } from '../errors.js';
 import { buildInfo } from '../native.js';
 import { Module } from '../nn/module.js';
+import { registerOptimizerStepPreHook } from '../optim/optimizer.js';
 import type { Parameter } from '../nn/parameter.js';
 import { allGather, allReduceMany, broadcastMany, exclusive, inOrder, type DirectBroadcast } from './index.js';
 import { nativeDistributed } from './backend.js';
@@ -118,7 +119,7 @@ export class DistributedDataParallel<M extends Module = Module> {
   private rebuildError: Error | null = null;
   readonly findUnusedParameters: boolean;
   /** Gradient hooks on the parameters (CPU only: JS hooks cannot run on CUDA's backward threads). */
-  private readonly hooks: TensorHookHandle[] = [];
+  private readonly hooks: { remove(): void }[] = [];
   private layout: Layout | null = null;
   private pass: Pass | null = null;
   /** PyTorch's local_used_map: parameters that got a gradient since the last reduction (noSync included). */
@@ -184,6 +185,18 @@ export class DistributedDataParallel<M extends Module = Module> {
       params.forEach((p, i) => {
         this.hooks.push(p.registerHook((grad) => this.onGrad(i, grad)));
       });
+      // PyTorch's step needs no wait (its reducer finishes inside backward); here a step before
+      // syncGradients() would apply this rank's unaveraged gradients: refuse it instead.
+      const mine = new Set<Tensor>(params);
+      this.hooks.push(
+        registerOptimizerStepPreHook((opt) => {
+          if (this.pass === null || !opt.paramGroups.some((g) => g.params.some((p: Tensor) => mine.has(p)))) return;
+          throw new Error(
+            `${opt.constructor.name}.step: the gradients of the last backward() through DistributedDataParallel are not averaged ` +
+              'across ranks yet: await ddp.syncGradients() after backward() and before step()',
+          );
+        }),
+      );
     }
     // Enqueued now, in construction order on every rank; awaited through `ready`.
     const states: Tensor[] = [...module.parameters(), ...(bb || TORCH_MAJOR < 2 ? module.buffers() : [])];
