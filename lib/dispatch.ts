@@ -14,7 +14,7 @@
 import { Tensor, op, wrap } from './tensor.js';
 import { Generator, threadDefaultGeneratorId } from './random.js';
 import { describe, dtypeCode, dtypeFromCode } from './dtype.js';
-import { apiFunction, runAs } from './errors.js';
+import { apiFunction, callPrefix, runAs } from './errors.js';
 
 /** One overload: qualified name ("aten::max.dim"), parameters, returns (see the file comment). */
 export type OverloadSpec = readonly [qualified: string, params: string, returns: string];
@@ -297,12 +297,30 @@ function checkThis(name: string): (self: unknown) => void {
   };
 }
 
+/** The size arguments LibTorch should refuse and does not: negative dimensions. */
+function refuseNegativeSizes(size: unknown): void {
+  const dims = typeof size === 'number' ? [size] : Array.isArray(size) ? size : [];
+  const bad = dims.find((d) => typeof d === 'number' && d < 0);
+  if (bad !== undefined) throw new RangeError(`${callPrefix()}Trying to create tensor with negative dimension ${bad}: [${dims.join(', ')}]`);
+}
+
+/**
+ * Checks run before a generated method, for inputs LibTorch accepts and turns into a wrong
+ * value: LibTorch 1.13's resize_([0, -1]) makes a tensor of shape [0, -1] (PyTorch 1.13 too;
+ * 2.x refuses it with this message).
+ */
+const PRECONDITIONS: Record<string, (args: unknown[]) => void> = {
+  resize_: ([size]) => refuseNegativeSizes(size),
+};
+
 /** Installs generated Tensor methods (JS name -> specs) that tensor.ts does not define by hand. */
 export function installMethods(methods: Record<string, readonly OverloadSpec[]>): void {
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
   for (const [js, specs] of Object.entries(methods)) {
     if (Object.hasOwn(proto, js)) continue;
+    const pre = PRECONDITIONS[js];
     const f = function (this: Tensor, ...args: unknown[]): unknown {
+      pre?.(args);
       return dispatch(js, specs, this, args);
     };
     Object.defineProperty(proto, js, { value: apiFunction(js, f, checkThis(js)), writable: true, configurable: true, enumerable: false });

@@ -131,7 +131,10 @@ export type TensorHook = (grad: Tensor) => Tensor | null | undefined | void;
  */
 export class TensorHookHandle {
   #id: number;
+  /** Made by registerHook(); `id` is the addon's id of the hook. @internal */
   constructor(id: number) {
+    // A bad id would reach the addon from the FinalizationRegistry, where a throw ends the process.
+    if (!(Number.isInteger(id) && id >= 0)) throw new TypeError(argMessage('a hook id from registerHook()', 'TensorHookHandle: id', id));
     this.#id = id;
     hookIdRegistry.register(this, id, this);
   }

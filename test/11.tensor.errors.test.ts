@@ -230,6 +230,16 @@ test('LibTorch errors are TorchErrors carrying the op and the exception PyTorch 
   await w.terminate();
 });
 
+test('resize_ refuses negative sizes (LibTorch 1.13 would make a [0, -1] tensor)', () => {
+  torch.tidy(() => {
+    const t = torch.tensor(true);
+    throwsExactly(() => t.resize_([0, -1]), RangeError, 'resize_: Trying to create tensor with negative dimension -1: [0, -1]');
+    throwsExactly(() => t.resize_(-2), RangeError, 'resize_: Trying to create tensor with negative dimension -2: [-2]');
+    assert.deepEqual(t.resize_([2, 3]).shape, [2, 3]);
+    assert.deepEqual(t.resize_([0, 4]).shape, [0, 4]);
+  });
+});
+
 test('the process survives a burst of failing calls (no crash, no leak)', () => {
   scoped((a, b) => {
     for (let i = 0; i < 1000; i++) {

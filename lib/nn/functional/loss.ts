@@ -335,7 +335,7 @@ export interface TripletMarginWithDistanceLossOptions {
 export function checkDistanceFunction(d: unknown, fn: string): DistanceFunction | null {
   if (d === undefined || d === null) return null;
   if (typeof d === 'function' || d instanceof Module) return d as DistanceFunction;
-  throw new TypeError(`${fn}: Expected a function (x1, x2) => Tensor or a Module for distanceFunction but received ${describe(d)}`);
+  throw new TypeError(`${String(fn)}: Expected a function (x1, x2) => Tensor or a Module for distanceFunction but received ${describe(d)}`);
 }
 
 /** Calls a DistanceFunction, or F.pairwise_distance(x1, x2) for null. @internal */
