@@ -71,7 +71,7 @@ function forbiddenFiles(l: Loaded): string[] {
     (f) =>
       f.startsWith(`scripts${sep}`) ||
       f.startsWith(`test${sep}`) ||
-      /(^|[\\/])(viz|report|live|svgchart|png)([\\/.]|$)/.test(f.replace(/^node_modules[\\/]/, '')) ||
+      /(^|[\\/])(viz|report|live|svgchart)([\\/.]|$)/.test(f.replace(/^node_modules[\\/]/, '')) ||
       /^node_modules[\\/](pngjs|uplot|@resvg|playwright-core|dejavu-fonts-ttf)[\\/]/.test(f),
   );
 }
