@@ -10,7 +10,6 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
-import { isIP } from 'node:net';
 
 /** Whether `host` names this machine's loopback interface. */
 export function isLoopback(host: string): boolean {
@@ -20,7 +19,8 @@ export function isLoopback(host: string): boolean {
 /** The source address of this machine's route to `host` (a connected UDP socket sends nothing), or null. */
 export function routeAddress(host: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {
-    const sock = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+    // An IPv6 literal has colons; names and IPv4 addresses do not (node:net's isIP would load net at import).
+    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const done = (addr: string | null) => {
       sock.close();
       resolve(addr);
