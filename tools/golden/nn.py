@@ -7,11 +7,15 @@ Tensors are stored as {shape, dtype, b64} with the raw little-endian bytes, so v
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from golden_io import enc
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'reference'))
+from appendix3 import MLP2, CNN3  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures')
 
@@ -27,42 +31,7 @@ def write(name, obj):
     print('wrote', os.path.relpath(path), os.path.getsize(path), 'bytes')
 
 
-# ---- the homework models ----------------------------------------------------------------------
-
-class MLP2(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3 * 32 * 32, 32)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(32, 64, bias=False)
-        self.fc3 = nn.Linear(64, 10)
-
-    def forward(self, x):
-        x = x.view(x.size(0), -1)
-        x = self.relu(self.fc1(x))
-        x = self.relu(self.fc2(x))
-        return self.fc3(x)
-
-
-class CNN3(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=0)
-        self.conv2 = nn.Conv2d(16, 8, kernel_size=5, stride=1, padding=0)
-        self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.conv3 = nn.Conv2d(8, 16, kernel_size=7, stride=1, padding=0)
-        self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.fc = nn.Linear(16 * 3 * 3, 10)
-
-    def forward(self, x):
-        x = F.relu(self.conv1(x))
-        x = F.relu(self.conv2(x))
-        x = self.pool1(x)
-        x = F.relu(self.conv3(x))
-        x = self.pool2(x)
-        x = x.view(x.size(0), -1)
-        return self.fc(x)
-
+# ---- the homework models: Appendix 3's classes (reference/appendix3.py) ----------------------
 
 def models():
     out = {}
