@@ -8,7 +8,7 @@ import json
 import torch
 import torch.distributed as dist
 
-dist.init_process_group("gloo", init_method="env://", timeout=datetime.timedelta(seconds=20))
+dist.init_process_group("gloo", init_method="env://", timeout=datetime.timedelta(seconds=40))
 rank, world = dist.get_rank(), dist.get_world_size()
 out = {"rank": rank, "lang": "python"}
 

@@ -8,7 +8,7 @@ import { distributed as dist } from '../lib/index.js';
 import { errorOf } from './70.distributed.helpers.js';
 
 const nodeOnly = process.argv[2] === 'node-only';
-await dist.initProcessGroup({ backend: 'gloo', initMethod: 'env://', timeout: 20000 });
+await dist.initProcessGroup({ backend: 'gloo', initMethod: 'env://', timeout: 40000 });
 const rank = dist.getRank();
 const world = dist.getWorldSize();
 const out: Record<string, unknown> = { rank, lang: 'node' };
