@@ -1,9 +1,11 @@
 // Shared by test/70.distributed.test.ts and its worker: the homework's CNN3, the seeded data of
-// each step, and SGD (lib/optim, lr 0.01).
-import { spawn } from 'node:child_process';
+// each step, and SGD (lib/optim, lr 0.01); by the distributed tests: free ports, launchers, and
+// groups of Node and Python ranks.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as torch from '../lib/index.js';
-import { nn, type Tensor } from '../lib/index.js';
+import { distributed, nn, type Tensor } from '../lib/index.js';
 
 /** CNN3 of the homework: three convolutions with ReLU, two max-pools, one linear layer (32x32 RGB in). */
 export class CNN3 extends nn.Module {
@@ -92,4 +94,59 @@ export async function errorOf(p: Promise<unknown>): Promise<string | null> {
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+// ---- groups of Node and Python ranks (test/74, 76, 77) ------------------------------------------
+
+/** Debian's Python: the PyTorch that mixed Node/Python groups run against. */
+export const PYTHON = '/usr/bin/python3';
+
+/** Why a test of mixed Node/Python groups must skip on this machine, or false. */
+export function mixedGroupSkipReason(): string | false {
+  if (!distributed.isAvailable()) return 'this build has no c10d/Gloo';
+  const r = spawnSync(PYTHON, ['-c', 'import torch.distributed as d; assert d.is_available()'], { encoding: 'utf8' });
+  return r.status === 0 ? false : `${PYTHON} has no torch.distributed (apt install python3-torch)`;
+}
+
+/** A rank process's exit code and output. */
+export interface RankResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs one rank (or a helper process) to its end; rejects, killing it, after `timeoutMs`. Gloo on
+ * the loopback interface on both sides (Python binds to the hostname's address otherwise);
+ * USE_LIBUV=0: Debian's PyTorch 2.x has no libuv, yet its tcp:// rendezvous asks for the libuv
+ * TCPStore unless told not to (1.13 ignores it).
+ */
+export function runRank(cmd: string, args: string[], opts: { timeoutMs: number; env?: Record<string, string>; input?: string }): Promise<RankResult> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, GLOO_SOCKET_IFNAME: 'lo', USE_LIBUV: '0', ...opts.env };
+    const child = spawn(cmd, args, { env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (err += d));
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${opts.timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`));
+    }, opts.timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out, err });
+    });
+  });
+}
+
+/**
+ * Asserts that every rank exited 0, listing each failed rank's output (the first rank to fail is
+ * often not the first in rank order), and returns each rank's last stdout line as JSON.
+ */
+export function rankOutputs<T>(results: RankResult[], langs: readonly string[]): T[] {
+  const failed = results.flatMap((r, rank) => (r.code === 0 ? [] : [`rank ${rank} (${langs[rank]}) exited with ${r.code}:\n${r.err}\n${r.out}`]));
+  assert.deepEqual(failed, []);
+  return results.map((r) => JSON.parse(r.out.trim().split('\n').pop() ?? '') as T);
 }

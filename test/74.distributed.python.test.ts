@@ -7,22 +7,14 @@
 // and against one Python process training on the whole batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { distributed as dist } from '../lib/index.js';
-import { freePort } from './70.distributed.helpers.js';
+import { freePort, mixedGroupSkipReason, PYTHON, type RankResult, rankOutputs, runRank } from './70.distributed.helpers.js';
 
-const PYTHON = '/usr/bin/python3';
 const NODE_WORKER = new URL('./74.distributed.worker.ts', import.meta.url).pathname;
 const PY_WORKER = new URL('./74.distributed.worker.py', import.meta.url).pathname;
 const STEPS = 5;
 const CHILD_TIMEOUT_MS = 20000;
 
-function why(): string | false {
-  if (!dist.isAvailable()) return 'this build has no c10d/Gloo';
-  const r = spawnSync(PYTHON, ['-c', 'import torch.distributed as d; assert d.is_available()'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `${PYTHON} has no torch.distributed (apt install python3-torch)`;
-}
-const skip = why();
+const skip = mixedGroupSkipReason();
 
 type Lang = 'node' | 'python';
 interface RankOut {
@@ -44,28 +36,9 @@ interface RankOut {
   rebuiltBuckets?: string;
 }
 
-/** Runs one child; resolves with its stdout and stderr, rejects after CHILD_TIMEOUT_MS. */
-function run(cmd: string, args: string[], input?: string, extraEnv: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    // Gloo on the loopback interface on both sides (Python binds to the hostname's address
-    // otherwise); USE_LIBUV=0: Debian's PyTorch 2.x has no libuv, yet its tcp:// rendezvous asks
-    // for the libuv TCPStore unless told not to (1.13 ignores it).
-    const env = { ...process.env, GLOO_SOCKET_IFNAME: 'lo', USE_LIBUV: '0', ...extraEnv };
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.stdin.end(input ?? '');
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${CHILD_TIMEOUT_MS} ms\nstdout:\n${out}\nstderr:\n${err}`));
-    }, CHILD_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, out, err });
-    });
-  });
+/** Runs one child (`input` on its stdin); rejects after CHILD_TIMEOUT_MS. */
+function run(cmd: string, args: string[], input = '', env: Record<string, string> = {}): Promise<RankResult> {
+  return runRank(cmd, args, { timeoutMs: CHILD_TIMEOUT_MS, env, input });
 }
 
 /**
@@ -83,12 +56,7 @@ async function group(langs: Lang[], src: number, bucketBytes: number[], init: 't
       init === 'env' ? { MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(world) } : {};
     return lang === 'node' ? run(process.execPath, ['--import', 'tsx', NODE_WORKER, ...args], '', env) : run(PYTHON, [PY_WORKER, ...args], '', env);
   });
-  const results = await Promise.all(runs);
-  return results.map((r, rank) => {
-    assert.equal(r.code, 0, `rank ${rank} (${langs[rank]}) exited with ${r.code}:\n${r.err}\n${r.out}`);
-    const line = r.out.trim().split('\n').pop() ?? '';
-    return JSON.parse(line) as RankOut;
-  });
+  return rankOutputs<RankOut>(await Promise.all(runs), langs);
 }
 
 async function reference(world: number, init: number[]): Promise<number[]> {

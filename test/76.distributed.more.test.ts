@@ -6,43 +6,18 @@
 // give, and the Node ranks' against the Python rank's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { distributed as dist } from '../lib/index.js';
 import * as torch from '../lib/index.js';
-import { freePort } from './70.distributed.helpers.js';
+import { freePort, mixedGroupSkipReason, PYTHON, rankOutputs, runRank } from './70.distributed.helpers.js';
 
-const PYTHON = '/usr/bin/python3';
 const NODE_WORKER = new URL('./76.distributed.worker.ts', import.meta.url).pathname;
 const PY_WORKER = new URL('./76.distributed.worker.py', import.meta.url).pathname;
 const CHILD_TIMEOUT_MS = 50000;
 
 const available = dist.isAvailable();
-function pythonWhy(): string | false {
-  if (!available) return 'this build has no c10d/Gloo';
-  const r = spawnSync(PYTHON, ['-c', 'import torch.distributed as d; assert d.is_available()'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `${PYTHON} has no torch.distributed (apt install python3-torch)`;
-}
 
 type Lang = 'node' | 'python';
 type Out = Record<string, any>;
-
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, GLOO_SOCKET_IFNAME: 'lo', USE_LIBUV: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${CHILD_TIMEOUT_MS} ms\nstdout:\n${out}\nstderr:\n${err}`));
-    }, CHILD_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, out, err });
-    });
-  });
-}
 
 /** Runs one rank per entry of `langs` through env:// and returns their JSON lines. */
 async function group(langs: Lang[]): Promise<Out[]> {
@@ -51,13 +26,13 @@ async function group(langs: Lang[]): Promise<Out[]> {
   const results = await Promise.all(
     langs.map((lang, rank) => {
       const env = { MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(langs.length) };
-      return lang === 'node' ? run(process.execPath, ['--import', 'tsx', NODE_WORKER, nodeOnly ? 'node-only' : 'mixed'], env) : run(PYTHON, [PY_WORKER], env);
+      const opts = { timeoutMs: CHILD_TIMEOUT_MS, env };
+      return lang === 'node'
+        ? runRank(process.execPath, ['--import', 'tsx', NODE_WORKER, nodeOnly ? 'node-only' : 'mixed'], opts)
+        : runRank(PYTHON, [PY_WORKER], opts);
     }),
   );
-  // Every failed rank's output: the first rank to fail is often not the first in rank order.
-  const failed = results.flatMap((r, rank) => (r.code === 0 ? [] : [`rank ${rank} (${langs[rank]}) exited with ${r.code}:\n${r.err}\n${r.out}`]));
-  assert.deepEqual(failed, []);
-  return results.map((r) => JSON.parse(r.out.trim().split('\n').pop() ?? '') as Out);
+  return rankOutputs<Out>(results, langs);
 }
 
 /** What the common steps must give on each of the 3 ranks. */
@@ -190,7 +165,7 @@ test('3 Node ranks: send/recv, isend/irecv, reduce (every op), gather, scatter, 
 });
 
 test('Node / Python / Node: the same steps with PyTorch 1.13 on rank 1 (new_group keys, all_to_all_single, pickled objects)', {
-  skip: pythonWhy(),
+  skip: mixedGroupSkipReason(),
   timeout: 60000,
 }, async () => {
   const langs: Lang[] = ['node', 'python', 'node'];

@@ -6,23 +6,16 @@
 // without gradient (PyTorch's "Expected to have finished reduction") run in a one-rank group here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import * as torch from '../lib/index.js';
 import { nn, distributed as dist, type Tensor } from '../lib/index.js';
-import { freePort } from './70.distributed.helpers.js';
+import { freePort, mixedGroupSkipReason, PYTHON, rankOutputs, runRank } from './70.distributed.helpers.js';
 
-const PYTHON = '/usr/bin/python3';
 const NODE_WORKER = new URL('./77.distributed.ddp.worker.ts', import.meta.url).pathname;
 const PY_WORKER = new URL('./77.distributed.ddp.worker.py', import.meta.url).pathname;
 const STEPS = 6;
 const CHILD_TIMEOUT_MS = 30000;
 
-function why(): string | false {
-  if (!dist.isAvailable()) return 'this build has no c10d/Gloo';
-  const r = spawnSync(PYTHON, ['-c', 'import torch.distributed as d; assert d.is_available()'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `${PYTHON} has no torch.distributed (apt install python3-torch)`;
-}
-const skip = why();
+const skip = mixedGroupSkipReason();
 
 interface RankOut {
   rank: number;
@@ -32,37 +25,16 @@ interface RankOut {
   buckets?: number[][];
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, GLOO_SOCKET_IFNAME: 'lo', USE_LIBUV: '0' };
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${CHILD_TIMEOUT_MS} ms\nstdout:\n${out}\nstderr:\n${err}`));
-    }, CHILD_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, out, err });
-    });
-  });
-}
-
 async function group(langs: ('node' | 'python')[], mode: string, bucketBytes: number): Promise<RankOut[]> {
   const port = await freePort();
   const results = await Promise.all(
     langs.map((lang, rank) => {
       const args = [String(rank), String(langs.length), String(port), mode, String(STEPS), String(bucketBytes)];
-      return lang === 'node' ? run(process.execPath, ['--import', 'tsx', NODE_WORKER, ...args]) : run(PYTHON, [PY_WORKER, ...args]);
+      const opts = { timeoutMs: CHILD_TIMEOUT_MS };
+      return lang === 'node' ? runRank(process.execPath, ['--import', 'tsx', NODE_WORKER, ...args], opts) : runRank(PYTHON, [PY_WORKER, ...args], opts);
     }),
   );
-  // Every failed rank's output: the first rank to fail is often not the first in rank order.
-  const failed = results.flatMap((r, rank) => (r.code === 0 ? [] : [`rank ${rank} (${langs[rank]}) exited with ${r.code}:\n${r.err}\n${r.out}`]));
-  assert.deepEqual(failed, []);
-  return results.map((r) => JSON.parse(r.out.trim().split('\n').pop() ?? '') as RankOut);
+  return rankOutputs<RankOut>(results, langs);
 }
 
 /** Node+Python and Python+Python groups in parallel; checks every step's parameters. */
