@@ -45,7 +45,8 @@ test('shape mismatches name the op and the shapes and dtypes of its arguments', 
       'mm: mat1 and mat2 shapes cannot be multiplied (2x2 and 3x2) (self: float32[2, 2], mat2: float32[3, 2])',
     );
     throwsExactly(() => a.matmul(b), Error, /^matmul: size mismatch, got .*2.*2x2.*3.* \(self: float32\[2, 2\], other: float32\[3\]\)$/);
-    throwsExactly(() => a.view(3, 2), Error, "view: shape '[3, 2]' is invalid for input of size 4");
+    // LibTorch 2.11 raises this as a c10::Error (then the arguments follow); 1.13-2.6 as a plain exception.
+    throwsExactly(() => a.view(3, 2), Error, /^view: shape '\[3, 2\]' is invalid for input of size 4( \(self: float32\[2, 2\]\))?$/);
     throwsExactly(() => torch.cat([a, b]), Error, 'cat: Tensors must have same number of dimensions: got 2 and 1');
     throwsExactly(
       () => b.expand(2, 4),
@@ -151,7 +152,12 @@ test('LibTorch errors inside ops become JS errors with the op name', () => {
     throwsExactly(() => a.size(5), RangeError, 'size: Dimension out of range (expected to be in range of [-2, 1], but got 5)');
     throwsExactly(() => a.sum(5), Error, 'sum: Dimension out of range (expected to be in range of [-2, 1], but got 5) (self: float32[2, 2])');
     throwsExactly(() => a.transpose(0, 3), Error, 'transpose: Dimension out of range (expected to be in range of [-2, 1], but got 3) (self: float32[2, 2])');
-    throwsExactly(() => a.gather(1, torch.ones([2, 2])), Error, 'gather: gather(): Expected dtype int64 for index (self: float32[2, 2], index: float32[2, 2])');
+    // int32 indices are accepted from LibTorch 2.11, which says so.
+    throwsExactly(
+      () => a.gather(1, torch.ones([2, 2])),
+      Error,
+      /^gather: gather\(\): Expected dtype (int32\/)?int64 for index \(self: float32\[2, 2\], index: float32\[2, 2\]\)$/,
+    );
     throwsExactly(() => a.indexSelect(0, torch.tensor([5n])), Error, 'index_select: index out of range in self (self: float32[2, 2], index: int64[1])');
     throwsExactly(
       () => torch.where(a, a, a),

@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { nn, optim, jit, type Tensor } from '../lib/index.js';
+import { PYTHON } from './python.js';
 
-const PY = '/usr/bin/python3';
+const PY = PYTHON;
 const HAS_TORCH = existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 const SKIP = `${PY} with torch is not available`;
 const dir = mkdtempSync(join(tmpdir(), 'torchnode-serialize-'));

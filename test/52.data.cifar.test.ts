@@ -18,8 +18,9 @@ import { spawnSync } from 'node:child_process';
 import * as tar from 'tar';
 import * as torch from '../lib/index.js';
 import { data, datasets } from '../lib/index.js';
+import { PYTHON } from './python.js';
 
-const PY = '/usr/bin/python3';
+const PY = PYTHON;
 const hasNumpy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 const work = mkdtempSync(join(tmpdir(), 'torchnode-cifar-'));
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');

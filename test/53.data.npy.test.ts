@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import * as torch from '../lib/index.js';
 import { data } from '../lib/index.js';
+import { PYTHON } from './python.js';
 
 const G = JSON.parse(readFileSync(new URL('./fixtures/data.json', import.meta.url), 'utf8')) as any;
 const DIR = fileURLToPath(new URL('./fixtures/npy/', import.meta.url));
-const PY = '/usr/bin/python3';
+const PY = PYTHON;
 const hasNumpy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 const npy = data.npy;
 const DT: Record<string, string> = {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import * as torch from '../lib/index.js';
 import { data } from '../lib/index.js';
+import { PYTHON } from './python.js';
 
 // The fixture's values come from torchvision 0.14 on torch 1.13; another LibTorch's interpolation
 // and colour kernels round differently in the last bit (2.6: 1.2e-7), so those exact comparisons
@@ -493,7 +494,7 @@ test('utils.encodePng: grey, grey+alpha, RGB and RGBA round-trip through a PNG d
       '    im = Image.open(f"{sys.argv[1]}/c{c}.png"); im.load()',
       '    print(im.mode, hashlib.sha256(np.ascontiguousarray(np.asarray(im)).tobytes()).hexdigest())',
     ].join('\n');
-    const r = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8' });
+    const r = spawnSync(PYTHON, ['-c', script, dir], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), expected);
   } finally {
@@ -556,7 +557,7 @@ test('utils.makeGrid, saveImage and encodePng validate their arguments', () => {
   for (const [f, message] of cases) assert.throws(f, { message }, message);
 });
 
-const PY = '/usr/bin/python3';
+const PY = PYTHON;
 const hasTorchvision = existsSync(PY) && spawnSync(PY, ['-c', 'import torchvision, numpy'], { encoding: 'utf8' }).status === 0;
 
 test('datasets.CIFAR100 reads cifar-100-python as torchvision.datasets.CIFAR100 does, plus the coarse labels', {

@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../lib/index.js';
 import { main as part2Main, loadNpy, runPart2 } from '../scripts/part2.js';
+import { PYTHON } from './python.js';
 
-const PY = '/usr/bin/python3';
+const PY = PYTHON;
 const skip = !existsSync(PY) || spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status !== 0 ? `${PY} with numpy is not available` : false;
 const dir = mkdtempSync(join(tmpdir(), 'part2-npy-'));
 
 // The original part2.py's my_conv2d (valid padding, stride 1), in NumPy, as the reference.
-const PYTHON = `
+const NUMPY_SCRIPT = `
 import json, sys
 import numpy as np
 d = sys.argv[1]
@@ -53,7 +54,7 @@ print(json.dumps(info))
 
 let info: Record<string, { out_shape: number[]; dtype: string; min: number; max: number; input_sum: number }> = {};
 if (!skip) {
-  const r = spawnSync(PY, ['-c', PYTHON, dir], { encoding: 'utf8' });
+  const r = spawnSync(PY, ['-c', NUMPY_SCRIPT, dir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`NumPy fixture failed: ${r.stderr}`);
   info = JSON.parse(r.stdout) as typeof info;
 }

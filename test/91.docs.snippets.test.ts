@@ -21,12 +21,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../lib/index.js';
+import { PYTHON } from './python.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'porting.md');
 const LIB = join(ROOT, 'lib', 'index.ts');
 const TSX = import.meta.resolve('tsx');
-const PYTHON = '/usr/bin/python3';
 
 /** One fenced block of the document. */
 export interface Block {

@@ -10,9 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON } from './python.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PYTHON = '/usr/bin/python3';
 
 function pytorchMissing(): string | false {
   if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;

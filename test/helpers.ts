@@ -126,7 +126,8 @@ export function fixtureInputs(inputs: Record<string, EncTensor>): Record<string,
 }
 
 /** The PyTorch reference: Debian's python3 (tools/setup.sh installs python3-torch on Debian as root). */
-export const PYTHON = '/usr/bin/python3';
+import { PYTHON } from './python.js';
+export { PYTHON };
 
 /** What PYTHON offers as a reference: its torch release (null without torch) and torchvision. */
 interface PythonReference {
@@ -181,12 +182,12 @@ export function skipWithoutPythonTorchvision(): false | string {
  * and returns the parsed result. Trained values depend on the CPU (oneDNN and ATen pick kernels
  * by ISA), so parity tests compare against Python run here rather than a committed fixture.
  */
-export function runGoldenLive<T>(script: string): T {
+export function runGoldenLive<T>(script: string, env: NodeJS.ProcessEnv = {}): T {
   const dir = mkdtempSync(join(tmpdir(), 'golden-live-'));
   try {
     const out = join(dir, 'out.json');
     // -B: no __pycache__ in the source tree (part4_parity.py imports part3_parity.py).
-    const r = spawnSync(PYTHON, ['-B', join(here, '..', 'tools', 'golden', script), out], { encoding: 'utf8' });
+    const r = spawnSync(PYTHON, ['-B', join(here, '..', 'tools', 'golden', script), out], { encoding: 'utf8', env: { ...process.env, ...env } });
     assert.equal(r.status, 0, `${PYTHON} tools/golden/${script} failed:\n${r.stderr}`);
     return JSON.parse(readFileSync(out, 'utf8')) as T;
   } finally {

@@ -43,8 +43,10 @@ else if (what === 'libs') console.log(linkFlags().join(' '));
 // All three at once (one discovery, which may start python3): bench/run.ts compiles its C++ sides with it.
 else if (what === 'json') console.log(JSON.stringify({ include: t.include, libdir: t.lib, libs: linkFlags() }));
 else if (what === 'version') {
-  const v = join(t.include[1], 'torch/version.h');
-  const text = existsSync(v) ? readFileSync(v, 'utf8') : '';
+  // torch/version.h defines the numbers up to 2.8; from 2.9 it includes torch/headeronly/version.h.
+  const text = [join(t.include[1], 'torch/version.h'), join(t.include[0], 'torch/headeronly/version.h')]
+    .map((v) => (existsSync(v) ? readFileSync(v, 'utf8') : ''))
+    .join('\n');
   const part = (k) => (new RegExp(`#define TORCH_VERSION_${k} (\\d+)`).exec(text) || [])[1];
   console.log(part('MAJOR') ? `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` : 'unknown');
 }
