@@ -72,9 +72,8 @@ message(STATUS "torchnode: LibTorch ${TORCHNODE_TORCH_VERSION} from ${_torchnode
 
 # NCCL (distributed backend 'nccl'): only in a CUDA LibTorch whose c10d was built with USE_C10D_NCCL.
 # ProcessGroupNCCL.hpp is empty unless USE_C10D_NCCL is defined, and such a LibTorch exports that
-# define on torch_cuda's interface (PUBLIC in PyTorch's caffe2/CMakeLists.txt). The core of c10d that
-# 'nccl' shares with 'gloo' (TCPStore, Work) is compiled with the Gloo part, so gloo's headers are
-# needed too, and NCCL's own nccl.h (a pip torch takes it from the nvidia-nccl wheel).
+# define on torch_cuda's interface (PUBLIC in PyTorch's caffe2/CMakeLists.txt). It needs NCCL's own
+# nccl.h (a pip torch takes it from the nvidia-nccl wheel), not gloo's headers.
 # Sets `out` to the LibTorch include directory that holds `relpath`, or to "" when none does.
 function(torchnode_torch_include out relpath)
   set(_found "")
@@ -156,13 +155,10 @@ if(TORCHNODE_CUDA)
   endif()
   list(APPEND _nccl_hints ${TORCH_INCLUDE_DIRS} ${CUDA_INCLUDE_DIRS} ${CUDAToolkit_INCLUDE_DIRS})
   find_path(TORCHNODE_NCCL_INCLUDE nccl.h HINTS ${_nccl_hints} PATHS /usr/local/cuda/include)
-  find_path(TORCHNODE_NCCL_GLOO_INCLUDE gloo/context.h HINTS ${TORCH_INCLUDE_DIRS})
   if(NOT _nccl_hpp)
     set(_nccl_desc "no (this LibTorch ships no torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp)")
   elseif(NOT (_nccl_exported OR _nccl_in_lib))
     set(_nccl_desc "no (LibTorch built without USE_C10D_NCCL: no ProcessGroupNCCL in libtorch_cuda)")
-  elseif(NOT TORCHNODE_NCCL_GLOO_INCLUDE)
-    set(_nccl_desc "no (c10d needs gloo's headers, not found)")
   elseif(NOT TORCHNODE_NCCL_INCLUDE)
     set(_nccl_desc "no (nccl.h not found: set NCCL_INCLUDE_DIR or NCCL_ROOT)")
   else()

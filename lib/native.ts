@@ -146,12 +146,13 @@ export interface NativeAddon {
   jitTrain(m: number, train: boolean): void;
   jitIsTraining(m: number): boolean;
   // torch.distributed (native/distributed/); collectives resolve when Gloo (or NCCL, on the
-  // GPU) has finished them. isNcclAvailable/backend are optional: addons built before NCCL
-  // support lack them (lib/distributed/backend.ts falls back). `group`: a newGroup() id (0 or
+  // GPU) has finished them. isNcclAvailable/isGlooAvailable/backend are optional: older addons
+  // lack them (lib/distributed/backend.ts falls back). `group`: a newGroup() id (0 or
   // absent: the default group); ranks passed with it are ranks in that group.
   distributed: {
     isAvailable(): boolean;
     isNcclAvailable?(): boolean;
+    isGlooAvailable?(): boolean;
     backend?(): 'gloo' | 'nccl';
     isInitialized(): boolean;
     getRank(): number;

@@ -227,7 +227,7 @@ test('SyncBatchNorm.convertSyncBatchnorm: keeps eval mode (PyTorch 2.x), convert
 });
 
 test('the native synchronized path: registered, refuses without a group, reaches LibTorch with one', {
-  skip: dist.isAvailable() ? false : 'this build has no c10d/Gloo',
+  skip: dist.isGlooAvailable() ? false : 'this build has no Gloo backend',
 }, async () => {
   const sync = native.distributed.syncBatchNorm;
   assert.equal(typeof sync, 'function');
@@ -286,7 +286,7 @@ test('SyncBatchNorm on CUDA without synchronization: eval, no running stats, err
 });
 
 test('SyncBatchNorm on CUDA in a group of one rank: BatchNorm (no collectives)', {
-  skip: noCuda || (dist.isAvailable() ? false : 'this build has no c10d/Gloo'),
+  skip: noCuda || (dist.isGlooAvailable() ? false : 'this build has no Gloo backend'),
 }, async () => {
   await dist.initProcessGroup({ backend: 'gloo', initMethod: `tcp://127.0.0.1:${await freePort()}`, rank: 0, worldSize: 1, timeout: 5000 });
   try {
@@ -303,7 +303,7 @@ test('SyncBatchNorm on CUDA in a group of one rank: BatchNorm (no collectives)',
 });
 
 test('SyncBatchNorm across 2 ranks on cuda:0 (Gloo): BatchNorm over the whole batch', {
-  skip: noCuda || (dist.isAvailable() ? false : 'this build has no c10d/Gloo'),
+  skip: noCuda || (dist.isGlooAvailable() ? false : 'this build has no Gloo backend'),
 }, async () => {
   const prefix = join(mkdtempSync(join(tmpdir(), 'tn-syncbn-')), 'sbn');
   const { code, out } = await runLauncher(new URL('./37.nn.syncbatchnorm.worker.ts', import.meta.url).pathname, [prefix], 2, 240000);

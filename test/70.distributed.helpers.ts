@@ -99,11 +99,12 @@ export async function errorOf(p: Promise<unknown>): Promise<string | null> {
 // ---- groups of Node and Python ranks (test/74, 76, 77) ------------------------------------------
 
 /** Debian's Python: the PyTorch that mixed Node/Python groups run against. */
-export const PYTHON = '/usr/bin/python3';
+import { PYTHON } from './python.js';
+export { PYTHON };
 
 /** Why a test of mixed Node/Python groups must skip on this machine, or false. */
 export function mixedGroupSkipReason(): string | false {
-  if (!distributed.isAvailable()) return 'this build has no c10d/Gloo';
+  if (!distributed.isGlooAvailable()) return 'this build has no Gloo backend';
   const r = spawnSync(PYTHON, ['-c', 'import torch.distributed as d; assert d.is_available()'], { encoding: 'utf8' });
   return r.status === 0 ? false : `${PYTHON} has no torch.distributed (apt install python3-torch)`;
 }

@@ -10,7 +10,7 @@ import * as torch from '../lib/index.js';
 import { distributed as dist } from '../lib/index.js';
 import { CNN3, STEPS, batchOf, lossBackward, sgd, flatParams, runLauncher } from './70.distributed.helpers.js';
 
-const skip = dist.isAvailable() ? false : 'this build has no c10d/Gloo';
+const skip = dist.isGlooAvailable() ? false : 'this build has no Gloo backend';
 
 function readRows(file: string, nParams: number): Float32Array[] {
   const b = readFileSync(file);

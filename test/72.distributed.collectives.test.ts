@@ -10,7 +10,7 @@ import { distributed as dist } from '../lib/index.js';
 import { freePort, runLauncher } from './70.distributed.helpers.js';
 
 const available = dist.isAvailable();
-const skip = available ? false : 'this build has no c10d/Gloo';
+const skip = dist.isGlooAvailable() ? false : 'this build has no Gloo backend';
 const WORKER = new URL('./72.distributed.worker.ts', import.meta.url).pathname;
 
 function results(prefix: string, n = 2): Record<string, any>[] {
@@ -130,7 +130,7 @@ test('argument validation and not-initialized errors', async () => {
   await assert.rejects(dist.initProcessGroup({ backend: 'mpi' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }), {
     message: available ? "distributed.initProcessGroup: Expected one of 'gloo', 'nccl' for backend but received 'mpi' of type string" : /not available/,
   });
-  if (!available) return;
+  if (!dist.isGlooAvailable()) return;
   await assert.rejects(dist.initProcessGroup({ initMethod: 'udp://x', rank: 0, worldSize: 1 }), {
     message: "distributed.initProcessGroup: Expected 'env://' or 'tcp://host:port' for initMethod but received 'udp://x'",
   });

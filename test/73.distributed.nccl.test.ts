@@ -37,7 +37,27 @@ test('without NCCL: isNcclAvailable is false and backend nccl rejects with the r
   }
 });
 
-test('backend validation accepts gloo and nccl, deviceId only with nccl', { skip: available ? false : 'this build has no c10d/Gloo' }, async () => {
+test('without Gloo (a build against pip torch, which ships no gloo headers): backend gloo rejects with the reason', {
+  skip: !available ? 'this build has no c10d' : dist.isGlooAvailable() ? 'this build has Gloo' : false,
+}, async () => {
+  const port = await freePort();
+  try {
+    await assert.rejects(dist.initProcessGroup({ backend: 'gloo', initMethod: `tcp://127.0.0.1:${port}`, rank: 0, worldSize: 1, timeout: 5000 }), {
+      message:
+        `distributed.initProcessGroup: backend 'gloo' is not available: torchnode was built against LibTorch ${torch.version.libtorch} ` +
+        "without gloo's headers (a pip torch ships none): set GLOO_INCLUDE_DIR to the headers of the gloo that LibTorch was built with " +
+        "and rebuild, or use backend 'nccl' for CUDA tensors",
+    });
+    assert.equal(dist.isInitialized(), false);
+    await assert.rejects(dist.newGroup([0]), /distributed\.newGroup: the default process group is not initialized/);
+  } finally {
+    dist.destroyProcessGroup();
+  }
+});
+
+test('backend validation accepts gloo and nccl, deviceId only with nccl', {
+  skip: dist.isGlooAvailable() ? false : 'this build has no Gloo backend',
+}, async () => {
   const options: dist.InitProcessGroupOptions[] = [{ backend: 'gloo' }, { backend: 'nccl', deviceId: 0 }]; // type-level: both names
   assert.equal(options.length, 2);
   await assert.rejects(dist.initProcessGroup({ backend: 'mpi' as never, initMethod: 'tcp://127.0.0.1:1', rank: 0, worldSize: 1 }), {
@@ -62,7 +82,9 @@ test('backend validation accepts gloo and nccl, deviceId only with nccl', { skip
   }
 });
 
-test('a Gloo group refuses CUDA tensors with a clear error', { skip: available && hasCuda ? false : 'needs c10d and a GPU' }, async () => {
+test('a Gloo group refuses CUDA tensors with a clear error', {
+  skip: dist.isGlooAvailable() && hasCuda ? false : 'needs the Gloo backend and a GPU',
+}, async () => {
   await dist.initProcessGroup({ backend: 'gloo', initMethod: `tcp://127.0.0.1:${await freePort()}`, rank: 0, worldSize: 1, timeout: 5000 });
   try {
     await assert.rejects(dist.allReduce(torch.ones([2]).cuda()), {

@@ -242,7 +242,7 @@ test('only the rank writes its error file, not a node process it starts', async 
 });
 
 test('--standalone: two ranks join a Gloo group through env:// and all-reduce', {
-  skip: dist.isAvailable() ? false : 'this build has no c10d/Gloo',
+  skip: dist.isGlooAvailable() ? false : 'this build has no Gloo backend',
 }, async () => {
   const worker = new URL('./75.distributed.launcher.worker.ts', import.meta.url).pathname;
   const r = await run(['--standalone', '--nproc-per-node', '2', worker]);

@@ -85,7 +85,7 @@ function checkCommon(outs: Out[], langs: Lang[]): void {
 }
 
 test('3 Node ranks: send/recv, isend/irecv, reduce (every op), gather, scatter, allToAll(Single), newGroup, object collectives, errors', {
-  skip: available ? false : 'this build has no c10d/Gloo',
+  skip: dist.isGlooAvailable() ? false : 'this build has no Gloo backend',
   timeout: 60000,
 }, async () => {
   const langs: Lang[] = ['node', 'node', 'node'];

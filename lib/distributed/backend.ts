@@ -10,6 +10,7 @@ const UNAVAILABLE = 'torch.distributed is not available: the loaded torchnode ad
 export const nativeDistributed: typeof native.distributed = native.distributed ?? {
   isAvailable: () => false,
   isNcclAvailable: () => false,
+  isGlooAvailable: () => false,
   isInitialized: () => false,
   getRank: () => {
     throw new Error(UNAVAILABLE);
@@ -37,6 +38,11 @@ export const nativeDistributed: typeof native.distributed = native.distributed ?
 /** Whether this build has c10d's NCCL backend (false for addons that predate it). @internal */
 export function ncclBuilt(): boolean {
   return nativeDistributed.isNcclAvailable?.() ?? false;
+}
+
+/** Whether this build has c10d's Gloo backend (addons that predate the question had it whenever c10d). @internal */
+export function glooBuilt(): boolean {
+  return nativeDistributed.isGlooAvailable?.() ?? nativeDistributed.isAvailable();
 }
 
 /** The default group's backend; 'gloo' for addons that predate NCCL (they had only Gloo). @internal */

@@ -11,7 +11,7 @@
  * write), and `timeout` is in milliseconds. Collectives are enqueued synchronously in call order,
  * so every rank must call them in the same order, exactly as in PyTorch.
  */
-import { nativeDistributed, ncclBuilt, groupBackend, type BackendName } from './backend.js';
+import { nativeDistributed, ncclBuilt, glooBuilt, groupBackend, type BackendName } from './backend.js';
 import { type Tensor, h } from '../tensor.js';
 import { describe } from '../dtype.js';
 import { glooDeviceHost } from './bind.js';
@@ -72,9 +72,21 @@ export interface InitProcessGroupOptions {
   deviceId?: number;
 }
 
-/** `torch.distributed.is_available()`: whether this build has c10d with Gloo. */
+/**
+ * `torch.distributed.is_available()`: whether this build has c10d. Which backends it has:
+ * {@link isGlooAvailable}, {@link isNcclAvailable}.
+ */
 export function isAvailable(): boolean {
   return nd.isAvailable();
+}
+
+/**
+ * `torch.distributed.is_gloo_available()`: whether this build has the Gloo backend (CPU tensors).
+ * False for a build against pip's torch, which ships no gloo headers (set GLOO_INCLUDE_DIR to
+ * build it in; see docs/distributed.md).
+ */
+export function isGlooAvailable(): boolean {
+  return glooBuilt();
 }
 
 /**
@@ -154,6 +166,8 @@ export async function initProcessGroup(opts: InitProcessGroupOptions | null = {}
     // The native message says which LibTorch this build has and why it has no NCCL.
     await nd.init({ host: '', port: 0, rank: 0, worldSize: 1, timeoutMs: 0, backend });
   }
+  // Likewise for Gloo (a build against pip's torch, which ships no gloo headers).
+  if (backend === 'gloo' && !glooBuilt()) await nd.init({ host: '', port: 0, rank: 0, worldSize: 1, timeoutMs: 0, backend });
   let deviceId: number | undefined;
   if (opts?.deviceId !== undefined) {
     if (backend !== 'nccl') throw new TypeError(`${fn}: deviceId is only used by backend 'nccl' (Gloo communicates CPU tensors)`);

@@ -45,7 +45,11 @@
 #include <torch/version.h>
 
 #ifdef TORCHNODE_DISTRIBUTED
+#ifdef TORCHNODE_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#else
+#include <torch/csrc/distributed/c10d/Backend.hpp>  // 2.x: the base of every backend
+#endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/Types.hpp>
@@ -76,12 +80,22 @@ namespace dist {
 
 using Millis = std::chrono::milliseconds;
 
+// The Gloo backend's class. ProcessGroupGloo.hpp includes gloo's own headers, which Debian ships
+// (libgloo-dev) and pip's torch does not: built without them (TORCHNODE_GLOO undefined, LibTorch
+// 2.x only), backend 'gloo' and newGroup() say so, the Gloo members below stay null, and
+// c10d::Backend stands in for the type so that the collectives' code stays one.
+#ifdef TORCHNODE_GLOO
+using GlooGroup = c10d::ProcessGroupGloo;
+#else
+using GlooGroup = c10d::Backend;
+#endif
+
 class Waiter;
 
 // A newGroup() subgroup (torch.distributed.new_group, Gloo): this rank's part of it. Ranks outside
 // the group keep no entry; every rank counts the group (DistState::groupCount) all the same.
 struct Subgroup {
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  c10::intrusive_ptr<GlooGroup> pg;
   int rank = -1;  // this process's rank in the group
   int size = 0;
   Millis timeout{0};
@@ -90,7 +104,7 @@ struct Subgroup {
 // The default process group of one Node environment (main thread or worker thread).
 struct DistState {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;  // backend 'gloo'
+  c10::intrusive_ptr<GlooGroup> pg;  // backend 'gloo'
 #ifdef TORCHNODE_HAS_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // backend 'nccl' (then pg is null)
 #endif
@@ -99,8 +113,10 @@ struct DistState {
   Millis timeout{30 * 60 * 1000};
   bool initializing = false;
   std::shared_ptr<class Waiter> waiter;  // started by the first collective (Queue)
+#ifdef TORCHNODE_GLOO
   // Gloo's devices and threads of the default group, reused by its subgroups.
   c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> glooOptions;
+#endif
   // Groups created so far, the default one included (PyTorch's _group_count): names the next one.
   int groupCount = 0;
   // Subgroups by id (the handle JS holds); ids are never reused, so a handle of a group dropped by
@@ -111,7 +127,7 @@ struct DistState {
 
 // The group one collective runs on: the default group (group id 0) or a subgroup.
 struct Comm {
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+  c10::intrusive_ptr<GlooGroup> gloo;
 #ifdef TORCHNODE_HAS_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
 #endif

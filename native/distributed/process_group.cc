@@ -21,7 +21,9 @@ std::map<napi_env, std::shared_ptr<DistState>> g_states;
 void DropGroup(DistState& st) {
   st.subgroups.clear();
   st.groupCount = 0;
+#ifdef TORCHNODE_GLOO
   st.glooOptions.reset();
+#endif
   st.pg.reset();  // joins Gloo's threads once queued work drained
 #ifdef TORCHNODE_HAS_NCCL
   if (st.nccl) {
@@ -99,6 +101,14 @@ Comm CommOf(DistState& st, const Napi::Value& group) {
 
 namespace {
 using namespace dist;
+
+#ifndef TORCHNODE_GLOO
+// pip's torch ships c10d's headers but not gloo's, which ProcessGroupGloo.hpp includes.
+const char* kGlooUnavailable =
+    "backend 'gloo' is not available: torchnode was built against LibTorch " TORCHNODE_TORCH_VERSION
+    " without gloo's headers (a pip torch ships none): set GLOO_INCLUDE_DIR to the headers of the gloo that "
+    "LibTorch was built with and rebuild, or use backend 'nccl' for CUDA tensors";
+#endif
 
 // torch.distributed.init_process_group(backend, init_method='env://' or 'tcp://...', rank,
 // world_size) of the PyTorch version of this LibTorch, key for key, so that Python and Node ranks
@@ -203,8 +213,8 @@ struct PythonRendezvous {
 
   // What new_group does once its members built the backend (`backend` null elsewhere): `rank` and
   // `world` are the default group's.
-  static void JoinSubgroup(c10d::ProcessGroupGloo* backend, c10d::Store& root, int index, int rank, int world,
-                           Millis timeout, bool barrierEnv) {
+  static void JoinSubgroup(GlooGroup* backend, c10d::Store& root, int index, int rank, int world, Millis timeout,
+                           bool barrierEnv) {
     if (kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
     if (kBarrierAlways || barrierEnv) StoreBarrier(root, BarrierKey(index), rank, world, timeout);
     if (!kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
@@ -273,6 +283,7 @@ class InitWorker : public Napi::AsyncWorker {
         return;
       }
 #endif
+#ifdef TORCHNODE_GLOO
       auto opts = c10d::ProcessGroupGloo::Options::create(a_.timeout);
       if (!a_.deviceIface.empty()) {
         opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(a_.deviceIface));
@@ -285,6 +296,10 @@ class InitWorker : public Napi::AsyncWorker {
       glooOptions_ = opts;
       pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(backendStore, a_.rank, a_.world, opts);
       PythonRendezvous::Join(*pg_, *store_, a_.rank, a_.world, a_.timeout, a_.initBarrier);
+#else
+      (void)backendStore;
+      SetError(kGlooUnavailable);  // DistInit refuses first; kept for a direct native call
+#endif
     } catch (const c10::Error& e) {
       SetError(InitMessage(e.what_without_backtrace()));
     } catch (const std::exception& e) {
@@ -313,7 +328,9 @@ class InitWorker : public Napi::AsyncWorker {
     st_->rank = a_.rank;
     st_->world = a_.world;
     st_->timeout = a_.timeout;
+#ifdef TORCHNODE_GLOO
     st_->glooOptions = glooOptions_;
+#endif
     st_->groupCount = 1;  // the default group is "0"
     st_->initializing = false;
     deferred_.Resolve(Env().Undefined());
@@ -333,13 +350,16 @@ class InitWorker : public Napi::AsyncWorker {
   std::shared_ptr<DistState> st_;
   Args a_;
   c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
+  c10::intrusive_ptr<GlooGroup> pg_;
+#ifdef TORCHNODE_GLOO
   c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> glooOptions_;
+#endif
 #ifdef TORCHNODE_HAS_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl_;
 #endif
 };
 
+#ifdef TORCHNODE_GLOO
 // new_group's rendezvous off the JS thread: the members' Gloo connections, then the store barrier
 // of every rank. Resolves with the subgroup's id, or -1 on ranks outside it.
 class NewGroupWorker : public Napi::AsyncWorker {
@@ -412,6 +432,7 @@ class NewGroupWorker : public Napi::AsyncWorker {
   c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> base_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
 };
+#endif  // TORCHNODE_GLOO
 
 // The handle of distributed.h: a snapshot of the default group for native callers (SyncBatchNorm).
 class GroupHandle : public DistGroup {
@@ -466,7 +487,7 @@ class GroupHandle : public DistGroup {
 #endif
     return f(*pg_);
   }
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
+  c10::intrusive_ptr<GlooGroup> pg_;
 #ifdef TORCHNODE_HAS_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl_;
 #endif
@@ -483,6 +504,14 @@ c10::intrusive_ptr<DistGroup> DefaultDistGroup(Napi::Env env) {
 }
 
 TN_FN(DistIsAvailable, "distributed.isAvailable") { return Napi::Boolean::New(info.Env(), true); }
+
+TN_FN(DistIsGlooAvailable, "distributed.isGlooAvailable") {
+#ifdef TORCHNODE_GLOO
+  return Napi::Boolean::New(info.Env(), true);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
 
 TN_FN(DistIsNcclAvailable, "distributed.isNcclAvailable") {
 #ifdef TORCHNODE_HAS_NCCL
@@ -530,6 +559,9 @@ TN_FN(DistInit, "distributed.initProcessGroup") {
   }
 #ifndef TORCHNODE_HAS_NCCL
   if (backend == "nccl") throw std::runtime_error(kNcclUnavailable);
+#endif
+#ifndef TORCHNODE_GLOO
+  if (backend == "gloo") throw std::runtime_error(kGlooUnavailable);
 #endif
   auto st = GetState(env);
   if (HasGroup(*st))
@@ -585,6 +617,9 @@ TN_FN(DistNewGroup, "distributed.newGroup") {
   if (IsNccl(*st)) {
     throw std::runtime_error("subgroups of an NCCL default group are not supported yet (backend 'gloo' only)");
   }
+#ifndef TORCHNODE_GLOO
+  throw std::runtime_error(kGlooUnavailable);
+#else
   Napi::Array ranks = info[0].As<Napi::Array>();
   NewGroupWorker::Args a;
   a.groupSize = static_cast<int>(ranks.Length());
@@ -608,12 +643,14 @@ TN_FN(DistNewGroup, "distributed.newGroup") {
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
+#endif
 }
 
 void RegisterDistProcessGroup(Napi::Env env, Napi::Object d) {
   d.Set("newGroup", Napi::Function::New(env, DistNewGroup, "newGroup"));
   d.Set("isAvailable", Napi::Function::New(env, DistIsAvailable, "isAvailable"));
   d.Set("isNcclAvailable", Napi::Function::New(env, DistIsNcclAvailable, "isNcclAvailable"));
+  d.Set("isGlooAvailable", Napi::Function::New(env, DistIsGlooAvailable, "isGlooAvailable"));
   d.Set("isInitialized", Napi::Function::New(env, DistIsInitialized, "isInitialized"));
   d.Set("backend", Napi::Function::New(env, DistBackend, "backend"));
   d.Set("getRank", Napi::Function::New(env, DistRank, "getRank"));

@@ -1,5 +1,5 @@
-// Builds without c10d/Gloo export the same functions: isAvailable() is false and the rest throw
-// a clear error.
+// Builds without c10d (or 1.13 without gloo's headers) export the same functions: isAvailable() is false and the rest
+// throw a clear error.
 #include "internal.h"
 
 namespace torchnode {
@@ -7,11 +7,12 @@ namespace torchnode {
 #ifndef TORCHNODE_DISTRIBUTED
 
 static const char* kUnavailable =
-    "torch.distributed is not available: torchnode was built without c10d/Gloo (LibTorch " TORCHNODE_TORCH_VERSION
-    " without torch/csrc/distributed/c10d headers, or gloo headers missing: on Debian install libgloo-dev and rebuild)";
+    "torch.distributed is not available: torchnode was built without c10d (LibTorch " TORCHNODE_TORCH_VERSION
+    " without torch/csrc/distributed/c10d headers, or 1.13 without gloo's: on Debian install libgloo-dev and rebuild)";
 
 TN_FN(DistIsAvailable, "distributed.isAvailable") { return Napi::Boolean::New(info.Env(), false); }
 TN_FN(DistIsNcclAvailable, "distributed.isNcclAvailable") { return Napi::Boolean::New(info.Env(), false); }
+TN_FN(DistIsGlooAvailable, "distributed.isGlooAvailable") { return Napi::Boolean::New(info.Env(), false); }
 TN_FN(DistIsInitialized, "distributed.isInitialized") { return Napi::Boolean::New(info.Env(), false); }
 TN_FN(DistBackend, "distributed.getBackend") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistRank, "distributed.getRank") { throw std::runtime_error(kUnavailable); }
@@ -38,6 +39,7 @@ void RegisterDistProcessGroup(Napi::Env env, Napi::Object d) {
   d.Set("newGroup", Napi::Function::New(env, DistNewGroup, "newGroup"));
   d.Set("isAvailable", Napi::Function::New(env, DistIsAvailable, "isAvailable"));
   d.Set("isNcclAvailable", Napi::Function::New(env, DistIsNcclAvailable, "isNcclAvailable"));
+  d.Set("isGlooAvailable", Napi::Function::New(env, DistIsGlooAvailable, "isGlooAvailable"));
   d.Set("isInitialized", Napi::Function::New(env, DistIsInitialized, "isInitialized"));
   d.Set("backend", Napi::Function::New(env, DistBackend, "backend"));
   d.Set("getRank", Napi::Function::New(env, DistRank, "getRank"));
