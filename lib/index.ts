@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { native, buildInfo } from './native.js';
+import { describe } from './dtype.js';
 export {
   Tensor,
   ValuesIndices,
@@ -83,6 +84,28 @@ export function setNumThreads(n: number): void {
 /** `torch.get_num_threads()`. */
 export function getNumThreads(): number {
   return native.getNumThreads();
+}
+
+/**
+ * `torch.use_deterministic_algorithms(mode, warn_only=False)`: ops with only a nondeterministic
+ * implementation then throw (or, with `warnOnly`, warn), and those with a deterministic one use it.
+ */
+export function useDeterministicAlgorithms(mode: boolean, opts: { warnOnly?: boolean } = {}): void {
+  const fn = 'useDeterministicAlgorithms';
+  if (typeof mode !== 'boolean') throw new TypeError(`${fn}: expected a boolean for mode but received ${describe(mode)}`);
+  const warnOnly = opts?.warnOnly ?? false;
+  if (typeof warnOnly !== 'boolean') throw new TypeError(`${fn}: expected a boolean for warnOnly but received ${describe(warnOnly)}`);
+  native.setFlag('deterministicAlgorithms', mode, warnOnly);
+}
+
+/** `torch.are_deterministic_algorithms_enabled()`. */
+export function areDeterministicAlgorithmsEnabled(): boolean {
+  return native.getFlag('deterministicAlgorithms');
+}
+
+/** `torch.is_deterministic_algorithms_warn_only_enabled()`. */
+export function isDeterministicAlgorithmsWarnOnlyEnabled(): boolean {
+  return native.getFlag('deterministicAlgorithmsWarnOnly');
 }
 /** The LibTorch this addon was built against. */
 export const version = { torchnode: '0.1.0', libtorch: buildInfo.torchVersion, cuda: buildInfo.cudaBuild };

@@ -30,6 +30,9 @@ export interface BuildInfo {
   parallelInfo: string;
 }
 
+/** The at::Context switches lib/backends.ts sets, by their PyTorch names. */
+export type ContextFlag = 'cudnn.enabled' | 'cudnn.benchmark' | 'cudnn.deterministic' | 'cudnn.allowTf32' | 'cuda.matmul.allowTf32' | 'deterministicAlgorithms';
+
 /** The raw addon's exports; tensors are integer handles into the per-environment table. */
 export interface NativeAddon {
   buildInfo(): BuildInfo;
@@ -59,6 +62,9 @@ export interface NativeAddon {
   gcDrain(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  // at::globalContext()'s switches (lib/backends.ts); warnOnly: deterministicAlgorithms only.
+  getFlag(name: ContextFlag | 'cudnn.available' | 'deterministicAlgorithmsWarnOnly'): boolean;
+  setFlag(name: ContextFlag, value: boolean, warnOnly?: boolean): void;
   // operators through the dispatcher
   resolveOp(name: string, overload: string): number;
   opSchema(index: number): string;

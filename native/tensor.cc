@@ -191,6 +191,55 @@ TN_FN(SetNumThreads, "setNumThreads") {
 }
 TN_FN(GetNumThreads, "getNumThreads") { return Napi::Number::New(info.Env(), at::get_num_threads()); }
 
+// at::globalContext()'s switches by PyTorch's names: torch.backends.cudnn.{enabled, benchmark,
+// deterministic, allow_tf32}, torch.backends.cuda.matmul.allow_tf32 and
+// torch.use_deterministic_algorithms (lib/backends.ts). Process-wide, as in PyTorch.
+TN_FN(GetFlag, "backends.getFlag") {
+  auto& ctx = at::globalContext();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  bool v;
+  if (name == "cudnn.available")
+    v = ctx.hasCuDNN();
+  else if (name == "cudnn.enabled")
+    v = ctx.userEnabledCuDNN();
+  else if (name == "cudnn.benchmark")
+    v = ctx.benchmarkCuDNN();
+  else if (name == "cudnn.deterministic")
+    v = ctx.deterministicCuDNN();
+  else if (name == "cudnn.allowTf32")
+    v = ctx.allowTF32CuDNN();
+  else if (name == "cuda.matmul.allowTf32")
+    v = ctx.allowTF32CuBLAS();
+  else if (name == "deterministicAlgorithms")
+    v = ctx.deterministicAlgorithms();
+  else if (name == "deterministicAlgorithmsWarnOnly")
+    v = ctx.deterministicAlgorithmsWarnOnly();
+  else
+    throw std::invalid_argument("unknown flag '" + name + "'");
+  return Napi::Boolean::New(info.Env(), v);
+}
+
+TN_FN(SetFlag, "backends.setFlag") {
+  auto& ctx = at::globalContext();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  bool v = info[1].As<Napi::Boolean>().Value();
+  if (name == "cudnn.enabled")
+    ctx.setUserEnabledCuDNN(v);
+  else if (name == "cudnn.benchmark")
+    ctx.setBenchmarkCuDNN(v);
+  else if (name == "cudnn.deterministic")
+    ctx.setDeterministicCuDNN(v);
+  else if (name == "cudnn.allowTf32")
+    ctx.setAllowTF32CuDNN(v);
+  else if (name == "cuda.matmul.allowTf32")
+    ctx.setAllowTF32CuBLAS(v);
+  else if (name == "deterministicAlgorithms")
+    ctx.setDeterministicAlgorithms(v, info[2].ToBoolean().Value());
+  else
+    throw std::invalid_argument("unknown flag '" + name + "'");
+  return info.Env().Undefined();
+}
+
 void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("fromData", Napi::Function::New(env, FromData, "fromData"));
   exports.Set("data", Napi::Function::New(env, Data, "data"));
@@ -213,6 +262,8 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("gcDrain", Napi::Function::New(env, GcDrain, "gcDrain"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("getFlag", Napi::Function::New(env, GetFlag, "getFlag"));
+  exports.Set("setFlag", Napi::Function::New(env, SetFlag, "setFlag"));
 }
 
 }  // namespace torchnode
