@@ -8,6 +8,8 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace torchnode {
@@ -289,6 +291,71 @@ TN_FN(OptimizerCreate, "optimizer") {
 // exp_avg.mul_(beta1).add_(grad, 1 - beta1): the two round differently, and after a few steps the
 // weights differ in the last bits. Following Python's sequence of ops keeps the numbers Python's.
 // (Up to 2.0 both used mul_/add_, and torch::optim's own step is Python's.)
+//
+// On CUDA, Python's default is the foreach implementation (_multi_tensor_adam: _default_to_fused_or_foreach
+// picks it when every parameter with a gradient is a floating CUDA tensor), whose kernels associate
+// differently (addcmul: self + value * (a * b), not (value * a) * b): AdamForeachStep is its sequence.
+template <class Options, class ParamState>
+static ParamState& AdamStateOf(optim::Optimizer& opt, const at::Tensor& p, const Options& o) {
+  auto& slot = opt.state()[KeyOf(p)];
+  if (!slot) {
+    auto fresh = std::make_unique<ParamState>();
+    fresh->step(0);
+    fresh->exp_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
+    fresh->exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+    if (o.amsgrad()) fresh->max_exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+    slot = std::move(fresh);
+  }
+  return static_cast<ParamState&>(*slot);
+}
+
+// _multi_tensor_adam / _multi_tensor_adamw (not capturable, not maximize) for one group's parameters
+// of one device and dtype, op for op.
+template <class Options, class ParamState>
+static void AdamForeachStep(optim::Optimizer& opt, const Options& o, const std::vector<at::Tensor>& ps,
+                            bool decoupled_weight_decay) {
+  const double lr = o.lr(), beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
+  const double eps = o.eps(), weight_decay = o.weight_decay();
+  std::vector<at::Tensor> params, grads, exp_avgs, exp_avg_sqs, max_sqs;
+  std::vector<ParamState*> states;
+  for (const auto& p : ps) {
+    auto& st = AdamStateOf<Options, ParamState>(opt, p, o);
+    params.push_back(p);
+    grads.push_back(p.grad());
+    exp_avgs.push_back(st.exp_avg());
+    exp_avg_sqs.push_back(st.exp_avg_sq());
+    if (o.amsgrad()) max_sqs.push_back(st.max_exp_avg_sq());
+    states.push_back(&st);
+  }
+  for (auto* st : states) st->step(st->step() + 1);  // torch._foreach_add_(device_state_steps, 1)
+  if (weight_decay != 0) {
+    if (decoupled_weight_decay) {
+      at::_foreach_mul_(params, 1 - lr * weight_decay);
+    } else {
+      grads = at::_foreach_add(grads, params, weight_decay);
+    }
+  }
+  at::_foreach_lerp_(exp_avgs, grads, 1 - beta1);
+  at::_foreach_mul_(exp_avg_sqs, beta2);
+  at::_foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2);
+  std::vector<at::Scalar> step_size, bias_correction2_sqrt;
+  for (auto* st : states) {
+    const double step = static_cast<double>(st->step());
+    step_size.emplace_back((lr / (1 - std::pow(beta1, step))) * -1);
+    bias_correction2_sqrt.emplace_back(std::pow(1 - std::pow(beta2, step), 0.5));
+  }
+  std::vector<at::Tensor> denom;
+  if (o.amsgrad()) {
+    at::_foreach_maximum_(max_sqs, exp_avg_sqs);
+    denom = at::_foreach_sqrt(max_sqs);
+  } else {
+    denom = at::_foreach_sqrt(exp_avg_sqs);
+  }
+  at::_foreach_div_(denom, bias_correction2_sqrt);
+  at::_foreach_add_(denom, eps);
+  at::_foreach_addcdiv_(params, exp_avgs, denom, step_size);
+}
+
 template <class Options, class ParamState>
 static void PythonAdamStep(optim::Optimizer& opt, bool decoupled_weight_decay) {
   at::NoGradGuard no_grad;
@@ -296,20 +363,33 @@ static void PythonAdamStep(optim::Optimizer& opt, bool decoupled_weight_decay) {
     auto& o = static_cast<Options&>(group.options());
     const double lr = o.lr(), beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
     const double eps = o.eps(), weight_decay = o.weight_decay();
+    std::vector<at::Tensor> with_grad;
+    bool foreach = true;
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      at::Tensor grad = p.grad();
-      TORCH_CHECK(!grad.is_sparse(), "Adam does not support sparse gradients");
-      auto& slot = opt.state()[KeyOf(p)];
-      if (!slot) {
-        auto fresh = std::make_unique<ParamState>();
-        fresh->step(0);
-        fresh->exp_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
-        fresh->exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
-        if (o.amsgrad()) fresh->max_exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
-        slot = std::move(fresh);
+      TORCH_CHECK(!p.grad().is_sparse(), "Adam does not support sparse gradients");
+      with_grad.push_back(p);
+      foreach
+        = foreach && p.is_cuda() && at::isFloatingType(p.scalar_type());
+    }
+    if (foreach && !with_grad.empty()) {
+      // _group_tensors_by_device_and_dtype: one foreach step per (device, dtype), in first-seen order.
+      std::vector<std::pair<std::pair<c10::Device, at::ScalarType>, std::vector<at::Tensor>>> buckets;
+      for (auto& p : with_grad) {
+        auto key = std::make_pair(p.device(), p.scalar_type());
+        auto it = std::find_if(buckets.begin(), buckets.end(), [&](const auto& b) { return b.first == key; });
+        if (it == buckets.end()) {
+          buckets.push_back({key, {p}});
+        } else {
+          it->second.push_back(p);
+        }
       }
-      auto& st = static_cast<ParamState&>(*slot);
+      for (auto& b : buckets) AdamForeachStep<Options, ParamState>(opt, o, b.second, decoupled_weight_decay);
+      continue;
+    }
+    for (auto& p : with_grad) {
+      at::Tensor grad = p.grad();
+      auto& st = AdamStateOf<Options, ParamState>(opt, p, o);
       st.step(st.step() + 1);
       if (decoupled_weight_decay) {
         p.mul_(1 - lr * weight_decay);

@@ -116,10 +116,24 @@ test('the python version (cifar-10-batches-py, pickled by Python) loads to the s
 });
 
 type Records = Fixture['results'][string];
-async function runPort(): Promise<Record<string, Records & { weights: number[][] }>> {
-  const code = await part3(['--data', root, '--seed', String(fx.seed), '--steps', String(fx.steps), '--models', 'mlp_1,cnn_3', '--out', out, '--no-progress']);
+async function runPort(device = 'cpu', dir = out): Promise<Record<string, Records & { weights: number[][] }>> {
+  const code = await part3([
+    '--data',
+    root,
+    '--seed',
+    String(fx.seed),
+    '--steps',
+    String(fx.steps),
+    '--models',
+    'mlp_1,cnn_3',
+    '--out',
+    dir,
+    '--device',
+    device,
+    '--no-progress',
+  ]);
   assert.equal(code, 0);
-  return Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(out, `part3_${n}.json`), 'utf8'))]));
+  return Object.fromEntries(['mlp_1', 'cnn_3'].map((n) => [n, JSON.parse(readFileSync(join(dir, `part3_${n}.json`), 'utf8'))]));
 }
 
 test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this machine', { skip: skipWithoutPythonTorchvision() }, async () => {
@@ -138,6 +152,36 @@ test('part 3 (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch run on this mach
     const w = torch.tensor(r.weights, { dtype: 'float64' });
     assert.deepEqual(w.shape, e.weights_shape);
     closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum`, pythonRunsOurLibTorch() ? 0 : 1e-3);
+  }
+});
+
+// On the GPU both sides run the same LibTorch's CUDA kernels; cuDNN's default convolution
+// algorithms may sum in a different order from run to run (PyTorch's own runs differ), so both sides
+// set torch.backends.cudnn.deterministic. Adam on CUDA is Python's foreach implementation there.
+const CUDA_SKIP = !torch.cuda.isAvailable()
+  ? 'no CUDA device (scripts/gpu-check.sh runs this on a GPU machine)'
+  : skipWithoutPythonTorchvision() || (pythonRunsOurLibTorch() ? false : `${PYTHON}'s torch is not the LibTorch torchnode was built against`);
+test('part 3 on CUDA (MLP1, CNN3, 100 steps, seed 7) reproduces PyTorch on CUDA exactly', { skip: CUDA_SKIP }, async (t) => {
+  const py = runGoldenLive<Fixture>('part3_parity.py', { PARITY_DEVICE: 'cuda' });
+  const deterministic = torch.backends.cudnn.deterministic;
+  torch.backends.cudnn.deterministic = true;
+  let ours: Awaited<ReturnType<typeof runPort>>;
+  try {
+    ours = await runPort('cuda', join(root, 'out-cuda'));
+  } finally {
+    torch.backends.cudnn.deterministic = deterministic;
+  }
+  for (const name of ['mlp_1', 'cnn_3']) {
+    const r = ours[name],
+      e = py.results[name];
+    const diffs = r.loss_curve.map((a, i) => Math.abs(a - e.loss_curve[i]) / Math.abs(e.loss_curve[i]));
+    t.diagnostic(`${name}: relative loss differences from PyTorch on CUDA per record: ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
+    closeRel(r.loss_curve, e.loss_curve, `${name} loss_curve (cuda)`, 0);
+    closeRel(r.train_acc_curve, e.train_acc_curve, `${name} train_acc_curve (cuda)`, 0);
+    closeRel(r.val_acc_curve, e.val_acc_curve, `${name} val_acc_curve (cuda)`, 0);
+    closeRel([r.test_acc], [e.test_acc], `${name} test_acc (cuda)`, 0);
+    const w = torch.tensor(r.weights, { dtype: 'float64' });
+    closeRel([w.sum().item() as number], [e.weights_sum], `${name} weights sum (cuda)`, 0);
   }
 });
 

@@ -162,7 +162,11 @@ def train(name, ctor, loaders, device, epochs=15, max_steps=STEPS):
 
 
 def main():
-    device = torch.device('cpu')
+    # PARITY_DEVICE=cuda: the same run on the GPU (test/62's CUDA test; the fixture is the CPU's),
+    # with cuDNN's deterministic algorithms (its default ones may sum in any order).
+    device = torch.device(os.environ.get('PARITY_DEVICE', 'cpu'))
+    if device.type == 'cuda':
+        torch.backends.cudnn.deterministic = True
     ctors = {'mlp_1': MLP1, 'cnn_3': CNN3}
     with tempfile.TemporaryDirectory() as root:
         digests = generate(root)
