@@ -416,6 +416,51 @@ static void PythonAdamStep(optim::Optimizer& opt, bool decoupled_weight_decay) {
     }
   }
 }
+
+// Python's RMSprop step (_single_tensor_rmsprop) on torch::optim's state: from 2.1 the centered
+// average is grad_avg.lerp_(grad, 1 - alpha), where torch::optim computes mul_(alpha).add_(grad, 1 - alpha).
+static void PythonRMSpropStep(optim::Optimizer& opt) {
+  at::NoGradGuard no_grad;
+  for (auto& group : opt.param_groups()) {
+    auto& o = static_cast<optim::RMSpropOptions&>(group.options());
+    const double alpha = o.alpha(), eps = o.eps(), weight_decay = o.weight_decay(), momentum = o.momentum();
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      at::Tensor grad = p.grad();
+      TORCH_CHECK(!grad.is_sparse(), "RMSprop does not support sparse gradients");
+      auto& slot = opt.state()[KeyOf(p)];
+      if (!slot) {
+        auto fresh = std::make_unique<optim::RMSpropParamState>();
+        fresh->step(0);
+        fresh->square_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
+        if (momentum > 0) fresh->momentum_buffer(at::zeros_like(p, at::MemoryFormat::Preserve));
+        if (o.centered()) fresh->grad_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
+        slot = std::move(fresh);
+      }
+      auto& st = static_cast<optim::RMSpropParamState&>(*slot);
+      st.step(st.step() + 1);
+      if (weight_decay != 0) grad = grad.add(p, weight_decay);
+      at::Tensor square_avg = st.square_avg();
+      square_avg.mul_(alpha).addcmul_(grad, grad, 1 - alpha);
+      at::Tensor avg;
+      if (o.centered()) {
+        at::Tensor grad_avg = st.grad_avg();
+        grad_avg.lerp_(grad, 1 - alpha);
+        avg = square_avg.addcmul(grad_avg, grad_avg, -1).sqrt_();
+      } else {
+        avg = square_avg.sqrt();
+      }
+      avg.add_(eps);
+      if (momentum > 0) {
+        at::Tensor buf = st.momentum_buffer();
+        buf.mul_(momentum).addcdiv_(grad, avg);
+        p.add_(buf, -o.lr());
+      } else {
+        p.addcdiv_(grad, avg, -o.lr());
+      }
+    }
+  }
+}
 #define TORCHNODE_PYTHON_ADAM_STEP 1
 #endif
 
@@ -426,6 +471,8 @@ TN_FN(OptimizerStep, "optimizer.step") {
     PythonAdamStep<optim::AdamOptions, optim::AdamParamState>(*o.impl, false);
   } else if (o.kind == OptKind::AdamW) {
     PythonAdamStep<optim::AdamWOptions, optim::AdamWParamState>(*o.impl, true);
+  } else if (o.kind == OptKind::RMSprop) {
+    PythonRMSpropStep(*o.impl);
   } else {
     o.impl->step();
   }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../lib/index.js';
 import { optim, nn, type Tensor } from '../lib/index.js';
+import { PYTHON_2_1 } from '../lib/optim/optimizer.js';
 
 const G = JSON.parse(readFileSync(new URL('./fixtures/optim.json', import.meta.url), 'utf8')) as any;
 
@@ -58,11 +59,18 @@ function train(
   });
 }
 
+// The fixture is PyTorch 1.13's. On LibTorch 2.1+ these optimizers step as that release's Python
+// (lerp_: the same values, rounded differently; test/45 checks them bit for bit against it live),
+// so they are held to 1e-5 against 1.13's numbers.
+const LERP_FROM_2_1 = ['Adam', 'AdamW', 'RMSprop', 'NAdam', 'RAdam', 'Adamax'];
+const tolFor = (cls: string) => (PYTHON_2_1 && LERP_FROM_2_1.includes(cls) ? 1e-5 : 1e-6);
+
 for (const c of G.cases) {
-  test(`${c.cls} ${c.name}: ${G.steps} steps match PyTorch within 1e-6`, () => {
+  test(`${c.cls} ${c.name}: ${G.steps} steps match PyTorch within ${tolFor(c.cls)}`, () => {
     const { w, b } = model();
     const opt = make(c.cls, [w, b], c.kwargs);
-    train(opt, w, b, c.trajectory, 1e-6, c.name);
+    const tol = tolFor(c.cls);
+    train(opt, w, b, c.trajectory, tol, c.name);
     // State dict: PyTorch's shape, keys and values.
     const sd = opt.stateDict();
     for (const pg of c.param_groups) {
@@ -83,7 +91,7 @@ for (const c of G.cases) {
         if (typeof v === 'number') {
           assert.equal(mine[k] instanceof torch.Tensor, ['Adam', 'AdamW', 'Adagrad'].includes(c.cls), `state[${idx}].${k} kind`);
           assert.equal(typeof mine[k] === 'number' ? mine[k] : (mine[k] as Tensor).item(), v, `state[${idx}].${k}`);
-        } else assertClose(mine[k] as Tensor, v, 1e-6, `state[${idx}].${k}`);
+        } else assertClose(mine[k] as Tensor, v, tol, `state[${idx}].${k}`);
       }
     }
     opt.dispose();

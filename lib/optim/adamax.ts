@@ -1,7 +1,20 @@
 /** `torch.optim.Adamax` (torch/optim/adamax.py), PyTorch 1.13's `_single_tensor_adamax` over ATen ops. */
 import { type Tensor, cat, zerosLike } from '../tensor.js';
 import { checkOptions } from '../errors.js';
-import { Optimizer, checkBetas, checkBool, checkNonNeg, pyPow, realView, scalarState, stateTensor, stepTensor, validator, type Params } from './optimizer.js';
+import {
+  Optimizer,
+  checkBetas,
+  checkBool,
+  checkNonNeg,
+  decayMoment_,
+  pyPow,
+  realView,
+  scalarState,
+  stateTensor,
+  stepTensor,
+  validator,
+  type Params,
+} from './optimizer.js';
 
 /** Options of {@link Adamax}. */
 export interface AdamaxOptions {
@@ -69,7 +82,7 @@ export class Adamax extends Optimizer<Required<AdamaxOptions>> {
           grad = realView(grad);
           const expAvg = realView(state.expAvg as Tensor);
           const expInf = realView(state.expInf as Tensor);
-          expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
+          decayMoment_(expAvg, grad, beta1);
           const normBuf = cat([expInf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze(0)], 0);
           expInf.copy_(normBuf.amax(0));
           const clr = lr / (1 - pyPow(beta1, step));

@@ -1,7 +1,19 @@
 /** `torch.optim.NAdam` (torch/optim/nadam.py), PyTorch 1.13's `_single_tensor_nadam` over ATen ops. */
 import { type Tensor, zerosLike } from '../tensor.js';
 import { checkOptions } from '../errors.js';
-import { Optimizer, checkBetas, checkNonNeg, pyPow, scalarState, stateTensor, stepTensor, validator, type Params } from './optimizer.js';
+import {
+  Optimizer,
+  checkBetas,
+  checkNonNeg,
+  PYTHON_2_1,
+  decayMoment_,
+  pyPow,
+  scalarState,
+  stateTensor,
+  stepTensor,
+  validator,
+  type Params,
+} from './optimizer.js';
 
 /** Options of {@link NAdam} (1.13's NAdam has no `maximize`). */
 export interface NAdamOptions {
@@ -73,12 +85,14 @@ export class NAdam extends Optimizer<Required<NAdamOptions>> {
           const mu = beta1 * (1 - 0.5 * pyPow(0.96, step * momentumDecay));
           const muNext = beta1 * (1 - 0.5 * pyPow(0.96, (step + 1) * momentumDecay));
           muProduct.mul_(mu);
-          const muProductNext = muProduct.mul(mu).mul(muNext);
-          expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
+          // 1.13 computed mu_product * mu * mu_next (one mu too many) as a float32 tensor; 2.1+
+          // mu_product.item() * mu_next in double.
+          const muProductNext = PYTHON_2_1 ? muProduct.item() * muNext : muProduct.mul(mu).mul(muNext).item();
+          decayMoment_(expAvg, grad, beta1);
           expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
           const denom = expAvgSq.div(biasCorrection2).sqrt().add_(eps);
           param.addcdiv_(grad, denom, { value: (-lr * (1 - mu)) / (1 - muProduct.item()) });
-          param.addcdiv_(expAvg, denom, { value: (-lr * muNext) / (1 - muProductNext.item()) });
+          param.addcdiv_(expAvg, denom, { value: (-lr * muNext) / (1 - muProductNext) });
         }
       }
     });

@@ -10,6 +10,7 @@ import { callOp } from '../ops.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { keep, tidy } from '../scope.js';
 import { describe } from '../dtype.js';
+import { buildInfo } from '../native.js';
 
 /** A parameter group as passed in: its tensors plus options overriding the optimizer's defaults. */
 // biome-ignore lint/correctness/noUnusedVariables: O names the optimizer's options at use sites (Params<AdamOptions>); the index signature accepts them
@@ -125,6 +126,21 @@ export function pyPow(a: number, b: number): number {
   if (b === 0) return 1;
   if (b === 1) return a;
   return tidy(() => (callOp('aten::pow.Scalar', a, tensor(b, { dtype: 'float64' })) as Tensor).item());
+}
+
+/**
+ * Whether the optimizers follow PyTorch ≥ 2.1's Python: it decays first moments with
+ * `exp_avg.lerp_(grad, 1 - beta1)` where 1.13 wrote `exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)`
+ * (the same value, rounded differently), and fixed NAdam's `mu_product_next`. Each optimizer
+ * follows the Python of the LibTorch it runs on, so that its numbers are that PyTorch's (Adam and
+ * AdamW do the same in native/optim.cc). @internal
+ */
+export const PYTHON_2_1 = ((v) => v[0] > 2 || (v[0] === 2 && v[1] >= 1))(buildInfo.torchVersion.split('.').map(Number));
+
+/** `avg ← beta·avg + (1 − beta)·grad`, as the Python of this LibTorch writes it (see {@link PYTHON_2_1}). @internal */
+export function decayMoment_(avg: Tensor, grad: Tensor, beta: number): void {
+  if (PYTHON_2_1) avg.lerp_(grad, 1 - beta);
+  else avg.mul_(beta).add_(grad, { alpha: 1 - beta });
 }
 
 /** `torch.view_as_real` for complex tensors (the 1.13 optimizers update complex params as real pairs). @internal */

@@ -1,7 +1,7 @@
 /** `torch.optim.RAdam` (torch/optim/radam.py), PyTorch 1.13's `_single_tensor_radam` over ATen ops. */
 import { type Tensor, zerosLike } from '../tensor.js';
 import { checkOptions } from '../errors.js';
-import { Optimizer, checkBetas, checkNonNeg, pyPow, scalarState, stateTensor, stepTensor, validator, type Params } from './optimizer.js';
+import { Optimizer, checkBetas, checkNonNeg, decayMoment_, pyPow, scalarState, stateTensor, stepTensor, validator, type Params } from './optimizer.js';
 
 /** Options of {@link RAdam} (1.13's RAdam has no `maximize`). */
 export interface RAdamOptions {
@@ -54,7 +54,7 @@ export class RAdam extends Optimizer<Required<RAdamOptions>> {
           const biasCorrection1 = 1 - pyPow(beta1, step);
           const biasCorrection2 = 1 - pyPow(beta2, step);
           if (weightDecay !== 0) grad = grad.add(param, { alpha: weightDecay });
-          expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
+          decayMoment_(expAvg, grad, beta1);
           expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
           const biasCorrectedExpAvg = expAvg.div(biasCorrection1);
           // Maximum length of the approximated SMA, and its value at this step.
