@@ -131,7 +131,7 @@ async function pythonLatency(): Promise<Record<string, number[]>> {
           GLOO_SOCKET_IFNAME: 'lo',
           OMP_NUM_THREADS: '1',
         };
-        const c = spawn('/usr/bin/python3', ['-c', PY_LATENCY], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+        const c = spawn(process.env.TORCHNODE_PYTHON || '/usr/bin/python3', ['-c', PY_LATENCY], { env, stdio: ['ignore', 'pipe', 'inherit'] });
         let out = '';
         c.stdout.on('data', (d) => (out += d));
         c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`python rank ${rank} exited with ${code}`))));

@@ -39,7 +39,9 @@ const made = dir === undefined;
 if (dir === undefined) {
   dir = mkdtempSync(join(tmpdir(), 'torchnode-cnn3-'));
   const script = join(import.meta.dirname, 'make_state_dict.py');
-  process.stdout.write(execFileSync('/usr/bin/python3', [script, dir, '--steps', String(Number(args.steps))], { encoding: 'utf8' }));
+  process.stdout.write(
+    execFileSync(process.env.TORCHNODE_PYTHON || '/usr/bin/python3', [script, dir, '--steps', String(Number(args.steps))], { encoding: 'utf8' }),
+  );
 }
 
 // torch.load returns Python's OrderedDict as a Map<string, Tensor>: what loadStateDict takes.

@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '20' },
-    python: { type: 'string', default: '/usr/bin/python3' },
+    python: { type: 'string', default: process.env.TORCHNODE_PYTHON || '/usr/bin/python3' },
     'no-spawn': { type: 'boolean', default: false },
   },
 });

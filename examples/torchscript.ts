@@ -18,7 +18,9 @@ let dir = args.dir;
 const made = dir === undefined;
 if (dir === undefined) {
   dir = mkdtempSync(join(tmpdir(), 'torchnode-jit-'));
-  process.stdout.write(execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'make_torchscript.py'), dir], { encoding: 'utf8' }));
+  process.stdout.write(
+    execFileSync(process.env.TORCHNODE_PYTHON || '/usr/bin/python3', [join(import.meta.dirname, 'make_torchscript.py'), dir], { encoding: 'utf8' }),
+  );
 }
 
 // torch.jit.load(path, map_location): the module runs on LibTorch's TorchScript interpreter.

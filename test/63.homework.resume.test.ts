@@ -19,7 +19,7 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'hw-resume-'));
 writeSyntheticCifar10(root, { seed: 5, nTrain: 500, nTest: 100 }); // 450 train = 9 steps per epoch
 
-const common = ['--data', root, '--seed', '3', '--threads', '1', '--no-progress'];
+const common = ['--data', root, '--seed', '3', '--threads', '1', '--device', 'cpu', '--no-progress'];
 const part3Args = [...common, '--models', 'mlp_1,cnn_3', '--epochs', '4'];
 
 function run(script: string, args: string[], env: Record<string, string> = {}): { code: number | null; stderr: string } {

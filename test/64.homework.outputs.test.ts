@@ -18,7 +18,7 @@ import { main as part5, schedule } from '../scripts/part5.js';
 const root = mkdtempSync(join(tmpdir(), 'hw-outputs-'));
 writeSyntheticCifar10(root, { seed: 11, nTrain: 500, nTest: 100 });
 const out = join(root, 'out');
-const common = ['--data', root, '--seed', '1', '--out', out, '--no-progress', '--threads', '1'];
+const common = ['--data', root, '--seed', '1', '--out', out, '--no-progress', '--threads', '1', '--device', 'cpu'];
 torch.setNumThreads(1);
 
 const read = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(out, name), 'utf8'));

@@ -307,20 +307,25 @@ test('c10d: when one node restarts after a failure, the other stops its healthy 
   assert.match(b.out, /^\[rank\d\]: done restart=0 rank=\d world=2$/m);
 });
 
-test('--nproc-per-node cpu and auto (no CUDA: one rank per CPU, as torchrun)', { skip: cpus().length > 16 ? 'more than 16 CPUs' : false }, async () => {
+test('--nproc-per-node cpu, auto and gpu: one rank per CPU, or per GPU where CUDA is, as torchrun', {
+  skip: cpus().length > 16 ? 'more than 16 CPUs' : false,
+}, async () => {
   const n = cpus().length;
-  for (const spec of ['cpu', 'auto']) {
+  const gpus = torch.cuda.isAvailable() ? torch.cuda.deviceCount() : 0;
+  for (const spec of ['cpu', 'auto', 'gpu']) {
+    if (spec === 'gpu' && gpus === 0) {
+      const r = await run(['--nproc-per-node', 'gpu', WORKER, 'env']);
+      assert.equal(r.code, 2);
+      assert.equal(r.err.split('\n')[0], 'torchnode-run: --nproc-per-node gpu: CUDA is not available (torchnode found no CUDA device)');
+      continue;
+    }
+    const [count, kind] = spec === 'cpu' || gpus === 0 ? [n, 'cpu'] : [gpus, 'gpu'];
     const r = await run(['--standalone', '--nproc-per-node', spec, WORKER, 'env']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, new RegExp(`torchnode-run: Using nproc_per_node=${spec}, setting to ${n} since the instance has ${n} cpu\\n`));
+    assert.match(r.err, new RegExp(`torchnode-run: Using nproc_per_node=${spec}, setting to ${count} since the instance has ${count} ${kind}\\n`));
     const rows = perRank(r.out);
-    assert.equal(rows.filter(Boolean).length, n);
-    assert.equal(rows[0].LOCAL_WORLD_SIZE, String(n));
-  }
-  if (!torch.cuda.isAvailable()) {
-    const r = await run(['--nproc-per-node', 'gpu', WORKER, 'env']);
-    assert.equal(r.code, 2);
-    assert.equal(r.err.split('\n')[0], 'torchnode-run: --nproc-per-node gpu: CUDA is not available (torchnode found no CUDA device)');
+    assert.equal(rows.filter(Boolean).length, count);
+    assert.equal(rows[0].LOCAL_WORLD_SIZE, String(count));
   }
 });
 

@@ -34,7 +34,7 @@ type AnyFn = (...args: any[]) => any;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 /** PyTorch's Python (Debian's python3-torch, the same LibTorch release as the addon). */
-export const PYTHON = process.env.FUZZ_PYTHON ?? '/usr/bin/python3';
+export const PYTHON = process.env.FUZZ_PYTHON || process.env.TORCHNODE_PYTHON || '/usr/bin/python3';
 
 // ---- call specs (shared with differential.py) ----------------------------------------------
 

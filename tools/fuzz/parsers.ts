@@ -75,7 +75,7 @@ export function buildSeeds(dir: string): Format[] {
   made.push('cifar-bin');
   // CIFAR-10 python: the pickle layout of the real batches (bytes keys, uint8 (N, 3072), list labels).
   const py = spawnSync(
-    '/usr/bin/python3',
+    process.env.TORCHNODE_PYTHON || '/usr/bin/python3',
     [
       '-c',
       [
