@@ -59,7 +59,21 @@ async function runPort(): Promise<Record<string, Record<string, number[]>>> {
   console.log = () => {};
   let code: number;
   try {
-    code = await part4(['--data', root, '--seed', String(fx.seed), '--steps', String(fx.steps), '--models', 'mlp_1,cnn_3', '--out', out, '--device', 'cpu', '--no-progress']);
+    code = await part4([
+      '--data',
+      root,
+      '--seed',
+      String(fx.seed),
+      '--steps',
+      String(fx.steps),
+      '--models',
+      'mlp_1,cnn_3',
+      '--out',
+      out,
+      '--device',
+      'cpu',
+      '--no-progress',
+    ]);
   } finally {
     console.log = quiet;
   }

@@ -142,11 +142,15 @@ let reference: PythonReference | undefined;
  */
 function pythonReference(): PythonReference {
   if (!reference) {
-    const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)\ntry:\n import torchvision; print(1)\nexcept ImportError: print(0)'], {
-      encoding: 'utf8',
-    });
-    const [version, vision] = r.stdout.trim().split('\n');
-    reference = r.status === 0 ? { torchVersion: version, hasTorchvision: vision === '1' } : { torchVersion: null, hasTorchvision: false };
+    // One marked line: some builds print on import (Debian 2.6's UCX: "UCX ERROR failed to get boot id").
+    const r = spawnSync(
+      PYTHON,
+      ['-c', 'import torch\ntry:\n import torchvision; v = 1\nexcept ImportError: v = 0\nprint("torchnode-reference", torch.__version__, v)'],
+      { encoding: 'utf8' },
+    );
+    const line = /^torchnode-reference (\S+) ([01])$/m.exec(r.stdout ?? '');
+    const [version, vision] = line ? [line[1], line[2]] : [null, '0'];
+    reference = r.status === 0 && version ? { torchVersion: version, hasTorchvision: vision === '1' } : { torchVersion: null, hasTorchvision: false };
   }
   return reference;
 }
