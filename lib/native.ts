@@ -297,3 +297,9 @@ export const gcGuard: GcGuard | null = loadGcGuard();
 
 /** What the addon was built against: read once (it cannot change while the process runs). */
 export const buildInfo: BuildInfo = native.buildInfo();
+
+/** Whether the LibTorch this addon was built against is release major.minor or later. @internal */
+export function libtorchAtLeast(major: number, minor: number): boolean {
+  const [a, b] = buildInfo.torchVersion.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+}

@@ -10,7 +10,7 @@ import { callOp } from '../ops.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { keep, tidy } from '../scope.js';
 import { describe } from '../dtype.js';
-import { buildInfo } from '../native.js';
+import { libtorchAtLeast } from '../native.js';
 
 /** A parameter group as passed in: its tensors plus options overriding the optimizer's defaults. */
 // biome-ignore lint/correctness/noUnusedVariables: O names the optimizer's options at use sites (Params<AdamOptions>); the index signature accepts them
@@ -135,7 +135,7 @@ export function pyPow(a: number, b: number): number {
  * follows the Python of the LibTorch it runs on, so that its numbers are that PyTorch's (Adam and
  * AdamW do the same in native/optim.cc). @internal
  */
-export const PYTHON_2_1 = ((v) => v[0] > 2 || (v[0] === 2 && v[1] >= 1))(buildInfo.torchVersion.split('.').map(Number));
+export const PYTHON_2_1 = libtorchAtLeast(2, 1);
 
 /** `avg ← beta·avg + (1 − beta)·grad`, as the Python of this LibTorch writes it (see {@link PYTHON_2_1}). @internal */
 export function decayMoment_(avg: Tensor, grad: Tensor, beta: number): void {

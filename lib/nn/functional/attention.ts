@@ -1,8 +1,10 @@
 /**
- * nn.functional, attention: multi_head_attention_forward (a port of torch/nn/functional.py 1.13,
- * the path nn.MultiheadAttention takes) and scaled_dot_product_attention (PyTorch 2.x's function,
- * composed from ATen operators as its documentation writes it, since LibTorch 1.13 has no
- * aten::scaled_dot_product_attention).
+ * nn.functional, attention: multi_head_attention_forward (a port of torch/nn/functional.py, the
+ * path nn.MultiheadAttention takes) and scaled_dot_product_attention (PyTorch 2.x's function).
+ * Each follows the Python of the LibTorch it runs on: on 2.1+ scaled_dot_product_attention is
+ * aten::scaled_dot_product_attention, and multi_head_attention_forward calls it when no weights
+ * are asked for, scales q by √(1/E) and averages heads with mean(); on 1.13 (no such operator)
+ * both are composed as 1.13's Python and PyTorch's documentation write them.
  */
 import { type Tensor, op, wrap, zeros, zerosLike, ones, cat } from '../../tensor.js';
 import { isFloatingDType } from '../../dtype.js';
@@ -10,8 +12,12 @@ import { checkOptions, expectBool, expectInt, expectNumber, expectPositiveInt } 
 import { tidy } from '../../scope.js';
 import { checkTensor, checkOptTensor, shapeStr, withContext } from '../common.js';
 import { linear, dropout, pad } from './index.js';
+import { libtorchAtLeast } from '../../native.js';
 
 const baddbmmOp = op('aten::baddbmm');
+const sdpaOp = op('aten::scaled_dot_product_attention');
+/** Whether the attention functions take PyTorch 2.1+'s path (see the top of this file). */
+const PYTHON_2_1 = libtorchAtLeast(2, 1);
 
 /** Options of multiHeadAttentionForward (Python's keyword arguments). */
 export interface MultiHeadAttentionForwardOptions {
@@ -308,8 +314,23 @@ export function mhaForward(
       if (!training) p = 0.0;
 
       // ---- attention and out-projection
+      if (PYTHON_2_1 && !needWeights) {
+        // 2.x: scaled_dot_product_attention over [bsz, heads, L, headDim] (attnMask: (1, L, S) or (bsz·heads, L, S)).
+        if (attnMask) attnMask = attnMask.size(0) === 1 && attnMask.ndim === 3 ? attnMask.unsqueeze(0) : attnMask.view(bsz, nh, -1, srcLen);
+        const q4 = q.view(bsz, nh, tgtLen, headDim);
+        const k4 = k.view(bsz, nh, srcLen, headDim);
+        const v4 = v.view(bsz, nh, srcLen, headDim);
+        let o = wrap(sdpaOp(q4._h, k4._h, v4._h, attnMask ? attnMask._h : null, p, false) as number);
+        o = o
+          .permute(2, 0, 1, 3)
+          .contiguous()
+          .view(bsz * tgtLen, embedDim);
+        o = linear(o, outProjWeight, bOut);
+        o = o.view(tgtLen, bsz, o.size(1));
+        return [isBatched ? o : o.squeeze(1), null];
+      }
       const E = q.shape[2];
-      const qScaled = q.div(Math.sqrt(E));
+      const qScaled = PYTHON_2_1 ? q.mul(Math.sqrt(1.0 / E)) : q.div(Math.sqrt(E));
       const kT = k.transpose(-2, -1);
       let w = attnMask ? wrap(baddbmmOp(attnMask._h, qScaled._h, kT._h)) : qScaled.bmm(kT);
       w = w.softmax(-1);
@@ -323,7 +344,7 @@ export function mhaForward(
       out = out.view(tgtLen, bsz, out.size(1));
       if (needWeights) {
         w = w.view(bsz, nh, tgtLen, srcLen);
-        if (average) w = w.sum(1).div(nh);
+        if (average) w = PYTHON_2_1 ? w.mean(1) : w.sum(1).div(nh);
         if (!isBatched) {
           out = out.squeeze(1);
           w = w.squeeze(0);
@@ -395,8 +416,9 @@ export interface ScaledDotProductAttentionOptions {
  * is_causal=False, scale=None)` (PyTorch 2.x): softmax(q kᵀ · scale + bias) v with
  * scale = 1/√E by default. A bool attnMask marks the positions that may attend (True), as in 2.x
  * (the opposite of MultiheadAttention's); a float mask is added. Shapes [..., L, E], [..., S, E],
- * [..., S, Ev]. Composed from operators as PyTorch's documentation gives the reference
- * implementation (LibTorch 1.13 has no fused kernel); dropout draws from the default generator.
+ * [..., S, Ev]. LibTorch's aten::scaled_dot_product_attention on 2.1+; on 1.13, which has none,
+ * composed from operators as PyTorch's documentation gives the reference implementation. Dropout
+ * draws from the default generator.
  */
 export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: ScaledDotProductAttentionOptions | null = {}): Tensor {
   const fn = 'scaledDotProductAttention';
@@ -417,6 +439,11 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   if (isCausal && mask) throw new Error(`${fn}: Explicit attn_mask should not be set when is_causal=True`);
   if (mask && mask.dtype !== 'bool' && !isFloatingDType(mask.dtype))
     throw new TypeError(`${fn}: Expected a bool or floating-point attnMask but received dtype ${mask.dtype}`);
+  if (PYTHON_2_1) {
+    return withContext(fn, () =>
+      wrap(sdpaOp(query._h, key._h, value._h, mask ? mask._h : null, p, isCausal, scale) as number),
+    );
+  }
   return withContext(fn, () =>
     tidy(() => {
       const L = query.size(-2);
