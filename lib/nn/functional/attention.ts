@@ -440,9 +440,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   if (mask && mask.dtype !== 'bool' && !isFloatingDType(mask.dtype))
     throw new TypeError(`${fn}: Expected a bool or floating-point attnMask but received dtype ${mask.dtype}`);
   if (PYTHON_2_1) {
-    return withContext(fn, () =>
-      wrap(sdpaOp(query._h, key._h, value._h, mask ? mask._h : null, p, isCausal, scale) as number),
-    );
+    return withContext(fn, () => wrap(sdpaOp(query._h, key._h, value._h, mask ? mask._h : null, p, isCausal, scale) as number));
   }
   return withContext(fn, () =>
     tidy(() => {
