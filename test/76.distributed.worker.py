@@ -12,14 +12,15 @@ dist.init_process_group("gloo", init_method="env://", timeout=datetime.timedelta
 rank, world = dist.get_rank(), dist.get_world_size()
 out = {"rank": rank, "lang": "python"}
 
-# send/recv: 0 -> 2 (tag 7); 1 -> 0, received from any source
+# send/recv: 0 -> 2 (tag 7); 1 -> 0 (tag 5), received from any source
 if rank == 0:
     dist.send(torch.tensor([10.0, 20.0, 30.0]), dst=2, tag=7)
     got = torch.zeros(2, dtype=torch.int64)
-    out["anySender"] = dist.recv(got)
+    # tag 5: rank 2's ring message below (tag 0) must not match this any-source receive
+    out["anySender"] = dist.recv(got, tag=5)
     out["anyRecv"] = got.tolist()
 elif rank == 1:
-    dist.send(torch.tensor([105, 6], dtype=torch.int64), dst=0)
+    dist.send(torch.tensor([105, 6], dtype=torch.int64), dst=0, tag=5)
 else:
     got = torch.zeros(3)
     out["recvSender"] = dist.recv(got, src=0, tag=7)

@@ -16,10 +16,11 @@ const out: Record<string, unknown> = { rank, lang: 'node' };
 if (rank === 0) {
   await dist.send(torch.tensor([10, 20, 30]), { dst: 2, tag: 7 });
   const got = torch.zeros([2], { dtype: 'int64' });
-  out.anySender = await dist.recv(got);
+  // Tag 5: rank 2's ring message below (tag 0) must not match this any-source receive.
+  out.anySender = await dist.recv(got, { tag: 5 });
   out.anyRecv = got.tolist();
 } else if (rank === 1) {
-  await dist.send(torch.tensor([105, 6], { dtype: 'int64' }), { dst: 0 });
+  await dist.send(torch.tensor([105, 6], { dtype: 'int64' }), { dst: 0, tag: 5 });
 } else {
   const got = torch.zeros([3]);
   out.recvSender = await dist.recv(got, { src: 0, tag: 7 });
