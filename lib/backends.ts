@@ -3,7 +3,7 @@
  * (`torch.backends.cudnn.deterministic = true` as in PyTorch: the same at::Context flags).
  */
 import { buildInfo, native, type ContextFlag } from './native.js';
-import { describe } from './dtype.js';
+import { expectBool } from './errors.js';
 import { useLayout, setLayoutEnabled, layoutTrainingWorks } from './nn/mkldnn_layout.js';
 
 /** `torch.backends.mkldnn`: oneDNN (MKL-DNN), LibTorch's CPU convolution library. */
@@ -23,15 +23,12 @@ export const mkldnn = {
   layoutTrainingWorks,
 };
 
-/** A boolean switch of at::Context as a property, validated as PyTorch's module attributes are. */
-function flag(name: ContextFlag, path: string): PropertyDescriptor {
+/** A boolean switch of at::Context as the property `key` of the module `path`, validated on assignment. */
+function flag(name: ContextFlag, path: string, key: string): PropertyDescriptor {
   return {
     enumerable: true,
     get: () => native.getFlag(name),
-    set: (v: unknown) => {
-      if (typeof v !== 'boolean') throw new TypeError(`${path}: expected a boolean but received ${describe(v)}`);
-      native.setFlag(name, v);
-    },
+    set: (v: unknown) => native.setFlag(name, expectBool(v, `${path}: ${key}`)),
   };
 }
 
@@ -57,16 +54,16 @@ export const cudnn: CudnnBackend = Object.defineProperties(
     },
   } as CudnnBackend,
   {
-    enabled: flag('cudnn.enabled', 'backends.cudnn.enabled'),
-    benchmark: flag('cudnn.benchmark', 'backends.cudnn.benchmark'),
-    deterministic: flag('cudnn.deterministic', 'backends.cudnn.deterministic'),
-    allowTf32: flag('cudnn.allowTf32', 'backends.cudnn.allowTf32'),
+    enabled: flag('cudnn.enabled', 'backends.cudnn', 'enabled'),
+    benchmark: flag('cudnn.benchmark', 'backends.cudnn', 'benchmark'),
+    deterministic: flag('cudnn.deterministic', 'backends.cudnn', 'deterministic'),
+    allowTf32: flag('cudnn.allowTf32', 'backends.cudnn', 'allowTf32'),
   },
 );
 
 /** `torch.backends.cuda`: `cuda.matmul.allowTf32` (cuBLAS matrix products in TF32; default false). */
 export const cuda = {
   matmul: Object.defineProperties({} as { allowTf32: boolean }, {
-    allowTf32: flag('cuda.matmul.allowTf32', 'backends.cuda.matmul.allowTf32'),
+    allowTf32: flag('cuda.matmul.allowTf32', 'backends.cuda.matmul', 'allowTf32'),
   }),
 };

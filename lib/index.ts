@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { native, buildInfo } from './native.js';
-import { describe } from './dtype.js';
+import { checkOptions, expectBool } from './errors.js';
 export {
   Tensor,
   ValuesIndices,
@@ -92,10 +92,8 @@ export function getNumThreads(): number {
  */
 export function useDeterministicAlgorithms(mode: boolean, opts: { warnOnly?: boolean } = {}): void {
   const fn = 'useDeterministicAlgorithms';
-  if (typeof mode !== 'boolean') throw new TypeError(`${fn}: expected a boolean for mode but received ${describe(mode)}`);
-  const warnOnly = opts?.warnOnly ?? false;
-  if (typeof warnOnly !== 'boolean') throw new TypeError(`${fn}: expected a boolean for warnOnly but received ${describe(warnOnly)}`);
-  native.setFlag('deterministicAlgorithms', mode, warnOnly);
+  checkOptions(opts, ['warnOnly'], fn);
+  native.setFlag('deterministicAlgorithms', expectBool(mode, `${fn}: mode`), expectBool(opts?.warnOnly ?? false, `${fn}: warnOnly`));
 }
 
 /** `torch.are_deterministic_algorithms_enabled()`. */

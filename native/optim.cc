@@ -364,15 +364,14 @@ static void PythonAdamStep(optim::Optimizer& opt, bool decoupled_weight_decay) {
     const double lr = o.lr(), beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
     const double eps = o.eps(), weight_decay = o.weight_decay();
     std::vector<at::Tensor> with_grad;
-    bool foreach = true;
+    bool all_cuda = true;  // every parameter with a gradient a floating CUDA tensor: Python picks foreach
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
       TORCH_CHECK(!p.grad().is_sparse(), "Adam does not support sparse gradients");
       with_grad.push_back(p);
-      foreach
-        = foreach && p.is_cuda() && at::isFloatingType(p.scalar_type());
+      all_cuda = all_cuda && p.is_cuda() && at::isFloatingType(p.scalar_type());
     }
-    if (foreach && !with_grad.empty()) {
+    if (all_cuda && !with_grad.empty()) {
       // _group_tensors_by_device_and_dtype: one foreach step per (device, dtype), in first-seen order.
       std::vector<std::pair<std::pair<c10::Device, at::ScalarType>, std::vector<at::Tensor>>> buckets;
       for (auto& p : with_grad) {

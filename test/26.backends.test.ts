@@ -24,11 +24,11 @@ test('the switches start at PyTorch defaults', () => {
 
 test('each switch reads back what was set, and refuses non-booleans naming itself', () => {
   for (const [obj, key, path] of [
-    [cudnn, 'enabled', 'backends.cudnn.enabled'],
-    [cudnn, 'benchmark', 'backends.cudnn.benchmark'],
-    [cudnn, 'deterministic', 'backends.cudnn.deterministic'],
-    [cudnn, 'allowTf32', 'backends.cudnn.allowTf32'],
-    [cuda.matmul, 'allowTf32', 'backends.cuda.matmul.allowTf32'],
+    [cudnn, 'enabled', 'backends.cudnn'],
+    [cudnn, 'benchmark', 'backends.cudnn'],
+    [cudnn, 'deterministic', 'backends.cudnn'],
+    [cudnn, 'allowTf32', 'backends.cudnn'],
+    [cuda.matmul, 'allowTf32', 'backends.cuda.matmul'],
   ] as const) {
     const o = obj as unknown as Record<string, unknown>;
     const before = o[key];
@@ -40,7 +40,7 @@ test('each switch reads back what was set, and refuses non-booleans naming itsel
       () => {
         o[key] = 1;
       },
-      { name: 'TypeError', message: `${path}: expected a boolean but received 1 of type number` },
+      { name: 'TypeError', message: `${path}: Expected boolean for ${key} but received 1 of type number` },
     );
     assert.equal(o[key], before, `${path} unchanged after the refused value`);
   }
@@ -76,11 +76,15 @@ test('useDeterministicAlgorithms: ops without a deterministic implementation thr
   x.put_(index, src); // allowed again
   assert.throws(() => torch.useDeterministicAlgorithms(1 as unknown as boolean), {
     name: 'TypeError',
-    message: 'useDeterministicAlgorithms: expected a boolean for mode but received 1 of type number',
+    message: 'useDeterministicAlgorithms: Expected boolean for mode but received 1 of type number',
   });
   assert.throws(() => torch.useDeterministicAlgorithms(true, { warnOnly: 'yes' as unknown as boolean }), {
     name: 'TypeError',
-    message: "useDeterministicAlgorithms: expected a boolean for warnOnly but received 'yes' of type string",
+    message: "useDeterministicAlgorithms: Expected boolean for warnOnly but received 'yes' of type string",
+  });
+  assert.throws(() => torch.useDeterministicAlgorithms(true, { warn_only: true } as never), {
+    name: 'TypeError',
+    message: "useDeterministicAlgorithms: unknown option 'warn_only' (expected one of warnOnly)",
   });
   assert.equal(torch.areDeterministicAlgorithmsEnabled(), false);
   torch.dispose([x, index, src]);

@@ -23,7 +23,7 @@ import { dispose, keep, tidy } from '../scope.js';
 import { isGradEnabled, noGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
 import { checkOptions } from '../errors.js';
-import { buildInfo } from '../native.js';
+import { libtorchAtLeast } from '../native.js';
 import { Module } from '../nn/module.js';
 import { registerOptimizerStepPreHook } from '../optim/optimizer.js';
 import type { Parameter } from '../nn/parameter.js';
@@ -78,7 +78,8 @@ interface Pass {
 }
 
 const MB = 1024 * 1024;
-const TORCH_MAJOR = Number.parseInt(buildInfo.torchVersion, 10);
+// 1.13's DDP syncs the buffers in its construction broadcast whatever broadcast_buffers says; 2.x only when set.
+const BUFFERS_ALWAYS_AT_CONSTRUCTION = !libtorchAtLeast(2, 0);
 
 /** Integers of a (small) int32/int64 tensor. */
 function ints(t: Tensor): number[] {
@@ -199,7 +200,7 @@ export class DistributedDataParallel<M extends Module = Module> {
       );
     }
     // Enqueued now, in construction order on every rank; awaited through `ready`.
-    const states: Tensor[] = [...module.parameters(), ...(bb || TORCH_MAJOR < 2 ? module.buffers() : [])];
+    const states: Tensor[] = [...module.parameters(), ...(bb || BUFFERS_ALWAYS_AT_CONSTRUCTION ? module.buffers() : [])];
     this.ready = this.construct(states).then(() => {
       this.isReady = true;
     });
