@@ -1,6 +1,6 @@
 /** Autograd controls: no_grad / enable_grad / inference_mode scopes and autograd.grad. */
 import { native } from './native.js';
-import { type Tensor, wrap, h } from './tensor.js';
+import { type Tensor, wrap, h, runBackwardEndCallbacks } from './tensor.js';
 import { checkOptions, refuseThenable } from './errors.js';
 import { describe } from './dtype.js';
 
@@ -84,6 +84,17 @@ export function backward(
   checkOptions(opts, ['retainGraph', 'createGraph'], 'autograd.backward');
   const ts = Array.isArray(tensors) ? tensors : [tensors];
   ts.forEach((t, i) => h(t, Array.isArray(tensors) ? `autograd.backward: tensors[${i}]` : 'autograd.backward: tensors'));
-  const gs = gradTensors == null ? [] : Array.isArray(gradTensors) ? gradTensors : [gradTensors];
-  ts.forEach((t, i) => t.backward(gs[i] ?? null, { retainGraph: i < ts.length - 1 ? true : opts?.retainGraph, createGraph: opts?.createGraph }));
+  const gs = gradTensors == null ? null : Array.isArray(gradTensors) ? gradTensors : [gradTensors];
+  if (gs !== null && gs.length !== ts.length) {
+    throw new Error(`autograd.backward: got ${ts.length} tensors and ${gs.length} gradients`);
+  }
+  const gh = gs?.map((g, i) => (g == null ? null : h(g, `autograd.backward: gradTensors[${i}]`))) ?? null;
+  // One engine run for all roots, as PyTorch: a leaf reached from several gets one summed gradient.
+  native.backwardMany(
+    ts.map((t) => t._h),
+    gh,
+    opts?.retainGraph,
+    opts?.createGraph ?? false,
+  );
+  runBackwardEndCallbacks();
 }

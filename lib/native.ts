@@ -75,6 +75,8 @@ export interface NativeAddon {
   binary(code: number, self: Handle, other: Handle | boolean | bigint): Handle;
   // autograd
   backward(h: Handle, gradient: Handle | null, retainGraph: boolean | undefined, createGraph: boolean): void;
+  /** torch.autograd.backward: all roots in one engine run. */
+  backwardMany(tensors: Handle[], grads: (Handle | null)[] | null, retainGraph: boolean | undefined, createGraph: boolean): void;
   autogradGrad(
     outputs: Handle[],
     inputs: Handle[],
@@ -90,6 +92,10 @@ export interface NativeAddon {
   retainGrad(h: Handle): void;
   /** Registers `fn` (grad handle -> replacement handle or null) as a tensor hook; returns its id. */
   registerHook(h: Handle, fn: (grad: Handle) => Handle | null): number;
+  /** A hook that only counts h's gradients (any thread; removed with removeHook). Optional: older addons lack it. */
+  registerGradCounter?(h: Handle): number;
+  /** Gradients a counting hook saw since the last call. */
+  gradCount?(id: number): number;
   removeHook(id: number): void;
   releaseHookId(id: number): void;
   setGradEnabled(enabled: boolean): boolean;
@@ -194,6 +200,10 @@ export interface NativeAddon {
     allToAllSingle(output: Handle[], input: Handle[], outputSplits: number[], inputSplits: number[], group?: number): Promise<void>;
     /** ranks: sorted global ranks. Resolves with the group's id, or -1 on ranks outside it. */
     newGroup(ranks: number[], timeoutMs: number): Promise<number>;
+    /** The ticket of the last collective queued (0: none); optional: older addons lack it. */
+    lastTicket?(): number;
+    /** Blocks until the collectives of these tickets completed (Python's work.wait()); throws their error. */
+    waitTickets?(tickets: number[]): void;
     /**
      * nn.SyncBatchNorm's synchronized forward over the default group (native/sync_batchnorm.cc):
      * blocks until every rank took part; the result's backward all-reduces. Optional: older addons lack it.

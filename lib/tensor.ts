@@ -130,6 +130,26 @@ export type TensorHook = (grad: Tensor) => Tensor | null | undefined | void;
  * `torch.utils.hooks.RemovableHandle` of a tensor hook ({@link Tensor.registerHook}):
  * `remove()` unregisters the hook; `using` removes it at the end of the scope.
  */
+const backwardEndCallbacks = new Set<() => void>();
+
+/**
+ * Registers `fn` to run after every successful `backward()` (`Tensor.backward`,
+ * `autograd.backward`), on the thread that called it: where PyTorch's DDP reducer finishes its
+ * gradient reduction (the autograd engine's final callback). An error thrown by `fn` ends that
+ * backward() call with it. Returns the unregistering function. @internal
+ */
+export function onBackwardEnd(fn: () => void): () => void {
+  backwardEndCallbacks.add(fn);
+  return () => {
+    backwardEndCallbacks.delete(fn);
+  };
+}
+
+/** @internal */
+export function runBackwardEndCallbacks(): void {
+  for (const fn of backwardEndCallbacks) fn();
+}
+
 export class TensorHookHandle {
   #id: number;
   /** Made by registerHook(); `id` is the addon's id of the hook. @internal */
@@ -638,6 +658,7 @@ export class Tensor implements Owned {
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } | null = {}): void {
     checkOptions(opts, ['retainGraph', 'createGraph'], 'backward');
     native.backward(this._h, gradient == null ? null : h(gradient, 'gradient'), opts?.retainGraph, opts?.createGraph ?? false);
+    runBackwardEndCallbacks();
   }
   detach(): Tensor {
     return wrap(O.detach(this._h));

@@ -3,6 +3,7 @@
 #include "state.h"
 #include "guard.h"
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -46,6 +47,32 @@ TN_FN(Backward, "backward") {
                                 ")");
   }
   t.backward(grad, retain, create_graph);
+  return info.Env().Undefined();
+}
+
+// backwardMany(tensors[], gradTensors[]|null, retainGraph, createGraph): torch.autograd.backward,
+// all roots in one engine run (a leaf's hooks see the summed gradient once, as in PyTorch).
+TN_FN(BackwardMany, "autograd.backward") {
+  auto tensors = TensorList(info, 0, "tensors", false);
+  auto grads = TensorList(info, 1, "gradTensors", true);
+  if (!grads.empty() && grads.size() != tensors.size()) {
+    throw std::invalid_argument("got " + std::to_string(grads.size()) + " gradTensors for " +
+                                std::to_string(tensors.size()) + " tensors");
+  }
+  grads.resize(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (!tensors[i].requires_grad()) {
+      throw std::invalid_argument("element " + std::to_string(i) +
+                                  " of tensors does not require grad and does not have a grad_fn");
+    }
+    if (!grads[i].defined() && tensors[i].numel() != 1) {
+      throw std::invalid_argument("grad can be implicitly created only for scalar outputs (tensors[" +
+                                  std::to_string(i) + "]: " + DescribeTensor(tensors[i]) + ")");
+    }
+  }
+  c10::optional<bool> retain;
+  if (info[2].IsBoolean()) retain = info[2].As<Napi::Boolean>().Value();
+  torch::autograd::backward(tensors, grads, retain, info[3].ToBoolean().Value());
   return info.Env().Undefined();
 }
 
@@ -140,13 +167,17 @@ TN_FN(IsInference, "isInferenceModeEnabled") {
 // the tensor or graph that can run it; remove() and environment teardown drop it earlier.
 struct GradHook {
   Napi::FunctionReference fn;
-  std::thread::id thread;  // the JS thread: the only one that may call fn
+  const bool counting = false;     // registerGradCounter: no fn, only counts
+  std::atomic<uint32_t> count{0};  // gradients seen since the last gradCount()
+  std::thread::id thread;          // the JS thread: the only one that may call fn
   c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl> tensor;
   unsigned pos = 0;  // the hook's index for Tensor::remove_hook
   bool live = true;
 
   GradHook(Napi::Function f, const at::Tensor& t)
       : fn(Napi::Persistent(f)), thread(std::this_thread::get_id()), tensor(t.getIntrusivePtr()) {}
+  explicit GradHook(const at::Tensor& t)
+      : counting(true), thread(std::this_thread::get_id()), tensor(t.getIntrusivePtr()) {}
   // A napi reference may only be deleted on its own thread; off it (a CUDA device thread freeing
   // the graph) the reference is left to the environment's teardown instead.
   void Drop() {
@@ -170,6 +201,10 @@ void DropGradHooks(AddonState& st) {
 
 // Runs the JS function (the facade's trampoline: grad handle -> replacement handle or null).
 static at::Tensor RunGradHook(const std::shared_ptr<GradHook>& e, const at::Tensor& grad) {
+  if (e->counting) {  // a counting hook: any thread (CUDA's device threads too)
+    if (e->live) e->count++;
+    return at::Tensor();
+  }
   if (std::this_thread::get_id() != e->thread) {
     // LibTorch runs CUDA (and other device) backward work on its own threads, where JS cannot run.
     throw std::runtime_error(
@@ -199,6 +234,25 @@ TN_FN(RegisterHook, "registerHook") {
   return Napi::Number::New(env, id);
 }
 
+// registerGradCounter(self) -> hook id: a hook that only counts the gradients computed for self, on
+// whatever thread computes them (DistributedDataParallel on CUDA, where JS hooks cannot run).
+TN_FN(RegisterGradCounter, "registerGradCounter") {
+  at::Tensor t = T(info, 0, "self");
+  if (!t.requires_grad()) {
+    throw std::invalid_argument("cannot register a hook on a tensor that doesn't require gradient");
+  }
+  auto e = std::make_shared<GradHook>(t);
+  e->pos = t.register_hook([e](at::Tensor grad) -> at::Tensor { return RunGradHook(e, grad); });
+  return Napi::Number::New(info.Env(), State(info.Env()).grad_hooks.Put(e));
+}
+
+// gradCount(id) -> the gradients a counting hook saw since the last call (0 for a removed hook).
+TN_FN(GradCount, "gradCount") {
+  std::weak_ptr<GradHook>* w = State(info.Env()).grad_hooks.Find(info[0].As<Napi::Number>().Int64Value());
+  std::shared_ptr<GradHook> e = w ? w->lock() : nullptr;
+  return Napi::Number::New(info.Env(), e ? e->count.exchange(0) : 0);
+}
+
 // removeHook(id): unregisters the hook from its tensor (if the tensor is still alive) and drops fn.
 TN_FN(RemoveHook, "remove") {
   AddonState& st = State(info.Env());
@@ -224,6 +278,7 @@ TN_FN(ReleaseHookId, "releaseHookId") {
 
 void InitAutograd(Napi::Env env, Napi::Object exports) {
   exports.Set("backward", Napi::Function::New(env, Backward, "backward"));
+  exports.Set("backwardMany", Napi::Function::New(env, BackwardMany, "backwardMany"));
   exports.Set("autogradGrad", Napi::Function::New(env, Grad, "autogradGrad"));
   exports.Set("getGrad", Napi::Function::New(env, GetGrad, "getGrad"));
   exports.Set("setGrad", Napi::Function::New(env, SetGrad, "setGrad"));
@@ -235,6 +290,8 @@ void InitAutograd(Napi::Env env, Napi::Object exports) {
   exports.Set("enterInferenceMode", Napi::Function::New(env, EnterInference, "enterInferenceMode"));
   exports.Set("exitInferenceMode", Napi::Function::New(env, ExitInference, "exitInferenceMode"));
   exports.Set("registerHook", Napi::Function::New(env, RegisterHook, "registerHook"));
+  exports.Set("registerGradCounter", Napi::Function::New(env, RegisterGradCounter, "registerGradCounter"));
+  exports.Set("gradCount", Napi::Function::New(env, GradCount, "gradCount"));
   exports.Set("removeHook", Napi::Function::New(env, RemoveHook, "removeHook"));
   exports.Set("releaseHookId", Napi::Function::New(env, ReleaseHookId, "releaseHookId"));
   exports.Set("isInferenceModeEnabled", Napi::Function::New(env, IsInference, "isInferenceModeEnabled"));

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../lib/index.js';
 import type { Tensor } from '../lib/index.js';
+import { native } from '../lib/native.js';
 import { loadFixture, fixtureInputs, assertClose, type EncTensor } from './helpers.js';
 
 interface Fx {
@@ -279,5 +280,47 @@ test('setting .grad and requiresGrad; backward on a tensor that does not require
     assert.equal(x.grad, null);
     const c = torch.ones([2]).sum();
     assert.throws(() => c.backward(), /element 0 of tensors does not require grad and does not have a grad_fn/);
+  });
+});
+
+test('autograd.backward runs all roots in one engine pass, as PyTorch: a leaf hook sees the summed gradient once', () => {
+  torch.tidy(() => {
+    const a = torch.ones([2], { requiresGrad: true });
+    const seen: number[][] = [];
+    a.registerHook((g) => {
+      seen.push(g.tolist() as number[]);
+    });
+    torch.autograd.backward([a.sum(), a.mul(2).sum()]);
+    // PyTorch 1.13: [[3.0, 3.0]] [3.0, 3.0]
+    assert.deepEqual(seen, [[3, 3]]);
+    assert.deepEqual(a.grad?.tolist(), [3, 3]);
+    // gradTensors with a null for a scalar root; PyTorch: [5.0, 34.0]
+    const b = torch.tensor([1, 2], { requiresGrad: true });
+    torch.autograd.backward([b.mul(3), b.mul(b).sum()], [torch.tensor([1, 10]), null]);
+    assert.deepEqual(b.grad?.tolist(), [5, 34]);
+    // PyTorch's messages
+    assert.throws(() => torch.autograd.backward([a.sum(), a.sum()], [torch.tensor(1)]), { message: 'autograd.backward: got 2 tensors and 1 gradients' });
+    assert.throws(() => torch.autograd.backward([torch.ones([1])]), {
+      message: 'autograd.backward: element 0 of tensors does not require grad and does not have a grad_fn',
+    });
+    assert.throws(() => torch.autograd.backward([a.mul(2)]), {
+      message: 'autograd.backward: grad can be implicitly created only for scalar outputs (tensors[0]: float32[2])',
+    });
+  });
+});
+
+test('counting hooks (what DistributedDataParallel uses on CUDA, where JS hooks cannot run) count gradients on any thread', () => {
+  torch.tidy(() => {
+    const a = torch.ones([2], { requiresGrad: true });
+    const id = native.registerGradCounter?.(a._h) as number;
+    assert.equal(typeof id, 'number');
+    a.sum().backward();
+    a.mul(2).sum().backward();
+    assert.equal(native.gradCount?.(id), 2);
+    assert.equal(native.gradCount?.(id), 0, 'read and reset');
+    native.removeHook(id);
+    a.sum().backward();
+    assert.equal(native.gradCount?.(id), 0, 'removed');
+    assert.throws(() => native.registerGradCounter?.(torch.ones([1])._h), { message: /cannot register a hook on a tensor that doesn't require gradient/ });
   });
 });
