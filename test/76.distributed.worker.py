@@ -3,11 +3,14 @@
 # and new_group, in the same order. Prints one JSON line with what it received.
 # Environment: MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE (env://); the world is 3 ranks.
 import datetime
+import faulthandler
 import json
 
 import torch
 import torch.distributed as dist
 
+# A rank that hangs says where before the test's 50 s limit ends it (its stderr is in the report).
+faulthandler.dump_traceback_later(45)
 dist.init_process_group("gloo", init_method="env://", timeout=datetime.timedelta(seconds=40))
 rank, world = dist.get_rank(), dist.get_world_size()
 out = {"rank": rank, "lang": "python"}

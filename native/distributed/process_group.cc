@@ -133,8 +133,9 @@ const char* kGlooUnavailable =
 //
 // new_group(ranks) (every rank of the default group calls it, members or not): the group is named
 // by the count of groups created before it ("1" for the first), built on that name's prefix of the
-// same "default_pg" store as the default group ("default_pg/1/..." in 1.13, "default_pg/1//cpu//..."
-// in 2.x) by its members only, then every rank enters the store barrier (1.13 and 2.0: always,
+// store of the default group in _world.pg_map ("default_pg/1/..." in 1.13; the default group's
+// "0/" prefix store in 2.x, so "default_pg/0//1//cpu//...", traced in 2.6) by its members only,
+// then every rank enters the store barrier on that same store (1.13 and 2.0: always,
 // key ":<groups created so far>", i.e. ":2" for the first subgroup; 2.1+ (read in 2.6's
 // distributed_c10d.py): only with TORCH_DIST_INIT_BARRIER=1, key ":<name>"), and the members set
 // the sequence number (1.13: after the barrier; 2.x: before it).
@@ -159,13 +160,21 @@ struct PythonRendezvous {
   static constexpr bool kSeqBeforeBarrier = false;
 #endif
 
+  // The store new_group builds on: the default group's store in _world.pg_map, which 1.13 made
+  // root itself and 2.x the group's own prefix store, PrefixStore("0/", root).
+  static c10::intrusive_ptr<c10d::Store> SubgroupBase(const c10::intrusive_ptr<c10d::Store>& root) {
+    if (!kBackendPrefix) return root;
+    return c10::make_intrusive<c10d::PrefixStore>("0/", root);
+  }
+
   // The store the backend of group number `index` (0: the default group) is built on, below
   // root = PrefixStore("default_pg", tcp).
   static c10::intrusive_ptr<c10d::Store> BackendStore(const c10::intrusive_ptr<c10d::Store>& root,
                                                       const std::string& device, int index = 0) {
     std::string name = std::to_string(index);
-    if (!kBackendPrefix) return c10::make_intrusive<c10d::PrefixStore>(name, root);
-    auto group = c10::make_intrusive<c10d::PrefixStore>(name + "/", root);
+    auto base = index == 0 ? root : SubgroupBase(root);
+    if (!kBackendPrefix) return c10::make_intrusive<c10d::PrefixStore>(name, base);
+    auto group = c10::make_intrusive<c10d::PrefixStore>(name + "/", base);
     return c10::make_intrusive<c10d::PrefixStore>(device + "/", group);
   }
 
@@ -213,10 +222,10 @@ struct PythonRendezvous {
 
   // What new_group does once its members built the backend (`backend` null elsewhere): `rank` and
   // `world` are the default group's.
-  static void JoinSubgroup(GlooGroup* backend, c10d::Store& root, int index, int rank, int world, Millis timeout,
-                           bool barrierEnv) {
+  static void JoinSubgroup(GlooGroup* backend, const c10::intrusive_ptr<c10d::Store>& root, int index, int rank,
+                           int world, Millis timeout, bool barrierEnv) {
     if (kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
-    if (kBarrierAlways || barrierEnv) StoreBarrier(root, BarrierKey(index), rank, world, timeout);
+    if (kBarrierAlways || barrierEnv) StoreBarrier(*SubgroupBase(root), BarrierKey(index), rank, world, timeout);
     if (!kSeqBeforeBarrier && backend) backend->setSequenceNumberForGroup();
   }
 };
@@ -392,7 +401,7 @@ class NewGroupWorker : public Napi::AsyncWorker {
         pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(PythonRendezvous::BackendStore(root_, "cpu", a_.index),
                                                           a_.groupRank, a_.groupSize, opts);
       }
-      PythonRendezvous::JoinSubgroup(pg_.get(), *root_, a_.index, a_.rank, a_.world, a_.timeout, a_.initBarrier);
+      PythonRendezvous::JoinSubgroup(pg_.get(), root_, a_.index, a_.rank, a_.world, a_.timeout, a_.initBarrier);
     } catch (const c10::Error& e) {
       SetError(Clean("distributed.newGroup", e.what_without_backtrace(), a_.timeout));
     } catch (const std::exception& e) {
