@@ -81,10 +81,9 @@ for (let step = 0; step < steps; step++) {
   opt.zeroGrad();
   const loss = torch.tidy(() => {
     const l = nn.F.mseLoss(ddp.call(x), y);
-    l.backward();
+    l.backward(); // averages the gradients across the Node and Python ranks, as PyTorch's DDP
     return l.item() as number;
   });
-  await ddp.syncGradients(); // backward() started the buckets' allReduces; this awaits them (PyTorch: inside backward)
   opt.step();
   if (step % 5 === 0 || step === steps - 1) console.log(`step ${step}: loss on rank ${rank}'s half ${loss.toFixed(4)}`);
 }

@@ -1,7 +1,8 @@
 // A torchnode rank of test/77.distributed.ddp.test.ts, the mirror of
 // test/77.distributed.ddp.worker.py (same net, data, start and steps). Prints one JSON line with
 // the parameters after every step and, per step, how many buckets' allReduces the gradient hooks
-// had enqueued by the time backward() returned.
+// enqueued during backward(). The loop is the Python one, line for line: backward() finishes the
+// reduction, so step() follows it directly.
 //
 //   77.distributed.ddp.worker.ts <rank> <world> <port> <mode> <steps> <bucketBytes>
 import * as torch from '../lib/index.js';
@@ -43,7 +44,7 @@ torch.noGrad(() => {
 });
 const ddp = await dist.DistributedDataParallel.create(net, { bucketCapMb: bucket / 2 ** 20, findUnusedParameters: mode === 'unused' });
 const opt = new torch.optim.SGD(net.parameters(), { lr: LR });
-const internals = ddp as unknown as { pass: { launchedInBackward: number } | null; buckets: number[][] };
+const internals = ddp as unknown as { buckets: number[][] };
 const rows: number[][] = [];
 const launched: number[] = [];
 for (let step = 0; step < steps; step++) {
@@ -61,8 +62,7 @@ for (let step = 0; step < steps; step++) {
       nn.F.mseLoss(ddp.call(x, (step + rank) % 3 === 0), y).backward();
     }
   });
-  launched.push(internals.pass?.launchedInBackward ?? 0);
-  await ddp.syncGradients();
+  launched.push(ddp.lastLaunchedInBackward);
   opt.step();
   rows.push(flat(net));
 }

@@ -4,30 +4,33 @@
  * As PyTorch's reducer, a hook on every parameter copies its gradient (divided by the world size)
  * into its bucket as backward produces it, and a bucket's allReduce is enqueued as soon as all its
  * gradients are in, while backward goes on computing the rest (communication overlaps
- * computation). Gloo runs the collectives on its own threads; awaiting them cannot happen inside
- * the synchronous backward() on the JS thread, so one awaited call after backward waits for the
- * buckets still in flight and writes the averages into `.grad`:
+ * computation, on Gloo's threads). At the end of backward() the reducer waits for the buckets
+ * still in flight and writes the averages into `.grad`, as PyTorch's does, so a training loop
+ * reads as its Python:
  *
  *     const ddp = await DistributedDataParallel.create(model);   // broadcasts rank 0's state
  *     const loss = lossFn(ddp.call(x), y);
- *     loss.backward();                                             // buckets' allReduces start here
- *     await ddp.syncGradients();                                   // wait for them, average into .grad
+ *     loss.backward();                                             // gradients averaged across ranks
  *     optimizer.step();
+ *
+ * That wait, and the bucket rebuild's two broadcasts in the second `call()`, block the JS thread
+ * as they block Python's (the event loop resumes when backward() returns); `await
+ * ddp.syncGradients()` after backward() is still accepted and returns at once.
  *
  * The collectives are PyTorch's DDP's, one for one and on tensors of the same layout (see
  * docs/distributed.md), so torchnode ranks and Python ranks running
  * `torch.nn.parallel.DistributedDataParallel` on the same model train together in one group.
  */
-import { type Tensor, empty, tensor, emptyLike, zerosLike } from '../tensor.js';
+import { type Tensor, empty, tensor, emptyLike, zerosLike, onBackwardEnd } from '../tensor.js';
 import { dispose, keep, tidy } from '../scope.js';
 import { isGradEnabled, noGrad } from '../autograd.js';
 import { describe } from '../dtype.js';
 import { checkOptions } from '../errors.js';
-import { libtorchAtLeast } from '../native.js';
+import { libtorchAtLeast, native } from '../native.js';
 import { Module } from '../nn/module.js';
 import { registerOptimizerStepPreHook } from '../optim/optimizer.js';
 import type { Parameter } from '../nn/parameter.js';
-import { allGather, allReduceMany, broadcastMany, exclusive, inOrder, type DirectBroadcast } from './index.js';
+import { allGather, allReduceMany, broadcastMany, lastTicket, waitCollectives } from './index.js';
 import { nativeDistributed } from './backend.js';
 import { BROADCAST_BUCKET_BYTES, DEFAULT_FIRST_BUCKET_BYTES, assignBuckets, broadcastCoalesced, flatten, unflattenInto } from './buckets.js';
 
@@ -44,7 +47,7 @@ export interface DistributedDataParallelOptions {
    * PyTorch's `find_unused_parameters` (default false): parameters that got no gradient in a
    * backward are reduced as zeros (their `.grad` stays untouched where no rank used them), with
    * PyTorch's extra allReduce of the per-parameter "used" flags. Without it, a parameter that gets
-   * no gradient stops the reduction, and `syncGradients()` (or the next `call()`) throws
+   * no gradient stops the reduction, and the next `call()` (or `optimizer.step()`) throws
    * PyTorch's "Expected to have finished reduction in the prior iteration" error naming it.
    */
   findUnusedParameters?: boolean;
@@ -62,14 +65,15 @@ interface Layout {
 
 /** One backward's reduction: which gradients arrived, which buckets' allReduces were enqueued. */
 interface Pass {
-  /** Null: this backward's buckets are reduced in syncGradients (bucket rebuild due, or CUDA). */
-  layout: Layout | null;
+  layout: Layout;
   ready: Uint8Array;
   readyCount: number;
   /** Gradients each bucket still waits for. */
   pending: number[];
   /** The next bucket to all-reduce (buckets are launched in order, as PyTorch's). */
   nextBucket: number;
+  /** The enqueued allReduces: their tickets (waitCollectives) and Promises. */
+  tickets: number[];
   launched: Promise<void>[];
   /** Buckets whose allReduce a gradient hook enqueued during backward. */
   launchedInBackward: number;
@@ -80,6 +84,8 @@ interface Pass {
 const MB = 1024 * 1024;
 // 1.13's DDP syncs the buffers in its construction broadcast whatever broadcast_buffers says; 2.x only when set.
 const BUFFERS_ALWAYS_AT_CONSTRUCTION = !libtorchAtLeast(2, 0);
+// 2.x's DDP (2.6's distributed.py) gives find_unused_parameters' first bucket 1 MiB only with the default bucket_cap_mb.
+const FIRST_BUCKET_ONLY_BY_DEFAULT = libtorchAtLeast(2, 0);
 
 /** Integers of a (small) int32/int64 tensor. */
 function ints(t: Tensor): number[] {
@@ -90,14 +96,15 @@ function ints(t: Tensor): number[] {
  * Wraps a module for data-parallel training over the default process group. Construction
  * checks that every rank has the same parameters (count, sizes, strides) and broadcasts rank 0's
  * parameters and buffers (await `ready`, or use {@link DistributedDataParallel.create});
- * `syncGradients()` after `backward()` averages the gradients across ranks, one flattened
- * allReduce per bucket.
+ * a backward() after `call()` averages the gradients across ranks, one flattened allReduce per
+ * bucket (PyTorch's `require_backward_grad_sync`: not inside `noSync()`; a backward without a
+ * grad-enabled `call()` before it reduces nothing, as in PyTorch).
  *
- * Buckets, as PyTorch's reducer: the first `syncGradients()` reduces one bucket per dtype and
- * device with every parameter in registration order; before the next forward (`call()`, or
- * `syncBuffers()`/`syncGradients()` if they come first) rank 0's bucket layout is broadcast and
- * used from then on: buckets of about `bucketCapMb` in reverse registration order when rank 0 is
- * a torchnode rank (PyTorch's rank 0 uses the order autograd produced the gradients in).
+ * Buckets, as PyTorch's reducer: the first backward reduces one bucket per dtype and device with
+ * every parameter in registration order; the next grad-enabled `call()` (or `syncBuffers()` if it
+ * comes first) broadcasts rank 0's bucket layout, used from then on: buckets of about
+ * `bucketCapMb` in reverse registration order when rank 0 is a torchnode rank (PyTorch's rank 0
+ * uses the order autograd produced the gradients in).
  */
 export class DistributedDataParallel<M extends Module = Module> {
   /** The wrapped module (PyTorch's `ddp.module`). */
@@ -115,23 +122,28 @@ export class DistributedDataParallel<M extends Module = Module> {
   /** Parameter indices per bucket, in the order the buckets are all-reduced. */
   private buckets: number[][];
   private readonly firstBucketBytes: number;
-  /** 'first': before the first syncGradients; 'due': the bucket rebuild is next; 'done'. */
-  private rebuild: 'first' | 'due' | 'running' | 'done' = 'first';
-  private rebuildError: Error | null = null;
+  /** 'first': before the first reduction; 'due': the bucket rebuild comes in the next call(); 'done'. */
+  private rebuild: 'first' | 'due' | 'done' = 'first';
   readonly findUnusedParameters: boolean;
-  /** Gradient hooks on the parameters (CPU only: JS hooks cannot run on CUDA's backward threads). */
+  /**
+   * The gradient hooks on the parameters: on CPU JS hooks filling the buckets; elsewhere hooks
+   * that only count (JS cannot run on CUDA's backward threads), read at the end of backward.
+   */
   private readonly hooks: { remove(): void }[] = [];
+  private readonly counters: number[] = [];
   private layout: Layout | null = null;
   private pass: Pass | null = null;
   /** PyTorch's local_used_map: parameters that got a gradient since the last reduction (noSync included). */
   private readonly localUsed: Uint8Array;
   private noSyncDepth = 0;
   /**
-   * Whether the last grad-enabled `call()` expects its backward to reduce (PyTorch's
-   * `require_backward_grad_sync` at forward); null when backward follows no `call()` (the module
-   * was called directly): then the hooks reduce unless inside `noSync()`.
+   * PyTorch's `expect_autograd_hooks_`: set by a grad-enabled `call()` outside `noSync()`, cleared
+   * when its backward's reduction finished. A backward without it reduces nothing.
    */
-  private expectSync: boolean | null = null;
+  private expectSync = false;
+  /** The last backward's reduction finished in backward(): the next syncGradients() has nothing to do. */
+  private finishedInBackward = false;
+  private readonly unregisterBackwardEnd: () => void;
   /** Buckets enqueued by gradient hooks in the last reduced backward (how much overlapped). @internal */
   lastLaunchedInBackward = 0;
   private disposed = false;
@@ -172,10 +184,13 @@ export class DistributedDataParallel<M extends Module = Module> {
     this.localUsed = new Uint8Array(params.length);
     this.firstBucketBytes = opts?.bucketCapMb === undefined ? DEFAULT_FIRST_BUCKET_BYTES : Math.floor(cap * MB);
     if (findUnused) {
-      // PyTorch 1.13 with find_unused_parameters: buckets by size over the registration order
-      // (the first of _DEFAULT_FIRST_BUCKET_BYTES whatever bucket_cap_mb is: no rebuild
-      // broadcast will align the ranks' layouts), all-reduced last bucket first, never rebuilt.
-      this.buckets = assignBuckets(params, [DEFAULT_FIRST_BUCKET_BYTES, Math.floor(cap * MB)]).reverse();
+      // With find_unused_parameters: buckets by size over the registration order, all-reduced
+      // last bucket first, never rebuilt (no rebuild broadcast will align the ranks' layouts).
+      // The first holds _DEFAULT_FIRST_BUCKET_BYTES in 1.13 whatever bucket_cap_mb is; in 2.x
+      // only when bucket_cap_mb is not given.
+      const limits =
+        FIRST_BUCKET_ONLY_BY_DEFAULT && opts?.bucketCapMb !== undefined ? [Math.floor(cap * MB)] : [DEFAULT_FIRST_BUCKET_BYTES, Math.floor(cap * MB)];
+      this.buckets = assignBuckets(params, limits).reverse();
       this.rebuild = 'done';
     } else {
       // The first iteration's buckets: one per dtype and device, every parameter in
@@ -186,19 +201,30 @@ export class DistributedDataParallel<M extends Module = Module> {
       params.forEach((p, i) => {
         this.hooks.push(p.registerHook((grad) => this.onGrad(i, grad)));
       });
-      // PyTorch's step needs no wait (its reducer finishes inside backward); here a step before
-      // syncGradients() would apply this rank's unaveraged gradients: refuse it instead.
-      const mine = new Set<Tensor>(params);
-      this.hooks.push(
-        registerOptimizerStepPreHook((opt) => {
-          if (this.pass === null || !opt.paramGroups.some((g) => g.params.some((p: Tensor) => mine.has(p)))) return;
-          throw new Error(
-            `${opt.constructor.name}.step: the gradients of the last backward() through DistributedDataParallel are not averaged ` +
-              'across ranks yet: await ddp.syncGradients() after backward() and before step()',
-          );
-        }),
-      );
+    } else if (native.registerGradCounter) {
+      for (const p of params) {
+        const id = native.registerGradCounter(p._h);
+        this.counters.push(id);
+        this.hooks.push({ remove: () => native.removeHook(id) });
+      }
     }
+    // Through a WeakRef: a forgotten DDP object does not stay alive for the callback's sake.
+    const self = new WeakRef(this);
+    const unregister = onBackwardEnd(() => {
+      const ddp = self.deref();
+      if (ddp) ddp.finishBackward();
+      else unregister();
+    });
+    this.unregisterBackwardEnd = unregister;
+    // A reduction that could not finish in backward (a parameter without gradient): PyTorch's next
+    // forward raises; a step before it would apply this rank's unaveraged gradients, so it raises too.
+    const mine = new Set<Tensor>(params);
+    this.hooks.push(
+      registerOptimizerStepPreHook((opt) => {
+        if (this.pass === null || !opt.paramGroups.some((g) => g.params.some((p: Tensor) => mine.has(p)))) return;
+        throw new Error(`${opt.constructor.name}.step: ${this.unfinishedMessage(this.pass)}`);
+      }),
+    );
     // Enqueued now, in construction order on every rank; awaited through `ready`.
     const states: Tensor[] = [...module.parameters(), ...(bb || BUFFERS_ALWAYS_AT_CONSTRUCTION ? module.buffers() : [])];
     this.ready = this.construct(states).then(() => {
@@ -264,23 +290,21 @@ export class DistributedDataParallel<M extends Module = Module> {
     }
   }
 
-  /** Starts the bucket rebuild when it is due (PyTorch: `reducer._rebuild_buckets()` in forward). */
-  private maybeRebuild(force = false): void {
-    if (this.rebuild !== 'due' || !(force || isGradEnabled())) return;
-    this.rebuild = 'running';
-    const p = exclusive((broadcast) => this.syncBucketIndices(broadcast)).finally(() => {
-      this.rebuild = 'done';
-    });
-    p.catch(() => {}); // reported by the next syncGradients() (rebuildError)
+  /** The bucket rebuild when it is due (PyTorch: `reducer._rebuild_buckets()` in forward). */
+  private maybeRebuild(): void {
+    if (this.rebuild !== 'due' || !isGradEnabled()) return;
+    this.rebuild = 'done'; // once, as PyTorch (also when it fails)
+    this.syncBucketIndices();
   }
 
   /**
    * `Reducer::sync_bucket_indices`: rank 0's bucket layout to every rank, as two int32
-   * broadcasts (the indices of all buckets followed by their number; then each bucket's size).
-   * This rank's proposal, used when it is rank 0: buckets of `firstBucketBytes` then
-   * `bucketCapMb` over the parameters in reverse registration order.
+   * broadcasts (the indices of all buckets followed by their number; then each bucket's size),
+   * each waited for before the next, as in PyTorch. This rank's proposal, used when it is rank 0:
+   * buckets of `firstBucketBytes` then `bucketCapMb` over the parameters in reverse registration
+   * order.
    */
-  private async syncBucketIndices(broadcast: DirectBroadcast): Promise<void> {
+  private syncBucketIndices(): void {
     const fn = 'DistributedDataParallel';
     const n = this.params.length;
     const order = Array.from({ length: n }, (_, i) => n - 1 - i);
@@ -290,12 +314,15 @@ export class DistributedDataParallel<M extends Module = Module> {
       order,
     );
     const device = this.params[0].device;
-    // keep(): call() may run inside the user's tidy(), which must not free what the broadcast uses.
+    const broadcast = (t: Tensor): void => {
+      broadcastMany([t], 0).catch(() => {}); // its error is thrown by the wait
+      waitCollectives([lastTicket()]);
+    };
+    // keep(): call() may run inside the user's tidy().
     const indices = keep(tidy(() => tensor([...proposal.flat(), proposal.length], { dtype: 'int32' }).to(device)));
     let sizes: Tensor | null = null;
-    this.rebuildError = null;
     try {
-      await broadcast([indices], 0);
+      broadcast(indices);
       const got = ints(indices);
       const num = got[n];
       if (!(Number.isInteger(num) && num >= 1 && num <= n)) {
@@ -303,7 +330,7 @@ export class DistributedDataParallel<M extends Module = Module> {
       }
       const mySizes = Array.from({ length: num }, (_, i) => proposal[Math.min(i, proposal.length - 1)].length);
       sizes = keep(tidy(() => tensor(mySizes, { dtype: 'int32' }).to(device)));
-      await broadcast([sizes], 0);
+      broadcast(sizes);
       const counts = ints(sizes);
       const buckets: number[][] = [];
       let off = 0;
@@ -316,9 +343,6 @@ export class DistributedDataParallel<M extends Module = Module> {
         throw new Error(`${fn}: rank 0's bucket layout does not cover this rank's ${n} parameters once each (models differ across ranks?)`);
       }
       this.buckets = buckets;
-    } catch (e) {
-      this.rebuildError = e as Error;
-      throw e;
     } finally {
       dispose([indices, ...(sizes ? [sizes] : [])]);
     }
@@ -334,21 +358,21 @@ export class DistributedDataParallel<M extends Module = Module> {
     }
     if (isGradEnabled() && this.noSyncDepth === 0) {
       if (this.pass !== null) {
-        // PyTorch raises this in the next forward; here syncGradients() would be the next call.
+        // The last backward's reduction could not finish: PyTorch raises this in the next forward.
         throw new Error(`DistributedDataParallel.call: ${this.unfinishedMessage(this.pass)}`);
       }
       this.maybeRebuild();
+      this.expectSync = true;
+      this.finishedInBackward = false;
     }
-    if (isGradEnabled()) this.expectSync = this.noSyncDepth === 0;
     return this.module.call(...inputs) as ReturnType<M['forward']>;
   }
 
   /**
    * PyTorch's `no_sync()`: runs `fn` (forward and backward of micro-batches) without reducing
-   * gradients; they accumulate in `.grad`, and the next backward outside `noSync` (then
-   * `syncGradients()`) reduces the accumulated sums, as PyTorch does. A backward counts as inside
-   * when its `call()` was (or, for a module called directly, when backward itself is). Returns
-   * what `fn` returns; when that is a Promise, the section ends once it settles.
+   * gradients; they accumulate in `.grad`, and the backward of the next `call()` outside `noSync`
+   * reduces the accumulated sums, as PyTorch does. A backward counts as inside when its `call()`
+   * was. Returns what `fn` returns; when that is a Promise, the section ends once it settles.
    */
   noSync<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new TypeError(`DistributedDataParallel.noSync: Expected a function for fn but received ${describe(fn)}`);
@@ -384,7 +408,7 @@ export class DistributedDataParallel<M extends Module = Module> {
           'You can enable unused parameter detection by passing findUnusedParameters: true to DistributedDataParallel, ' +
           'and by making sure all forward outputs participate in calculating loss. ' +
           `Parameter indices which did not receive grad for rank ${nativeDistributed.getRank()}: ${list}`
-        : 'Call (and await) syncGradients() after each backward(), or accumulate gradients inside noSync().')
+        : 'Accumulate gradients of several backward() calls inside noSync().')
     );
   }
 
@@ -428,8 +452,9 @@ export class DistributedDataParallel<M extends Module = Module> {
     const layout = pass.layout as Layout;
     while (pass.nextBucket < layout.flats.length && pass.pending[pass.nextBucket] === 0) {
       const flat = layout.flats[pass.nextBucket++];
-      const done = inOrder(() => allReduceMany([flat], 'sum'));
-      done.catch(() => {}); // awaited (and reported) by syncGradients
+      const done = allReduceMany([flat], 'sum');
+      done.catch(() => {}); // errors are thrown by the wait
+      pass.tickets.push(lastTicket());
       pass.launched.push(done);
       if (fromHook) pass.launchedInBackward++;
     }
@@ -437,8 +462,9 @@ export class DistributedDataParallel<M extends Module = Module> {
       // all_reduce_local_used_map, right after the last bucket's allReduce.
       const used = keep(tidy(() => tensor(Array.from(this.localUsed), { dtype: 'int32' }).to(this.params[0].device)));
       pass.used = used;
-      const done = inOrder(() => allReduceMany([used], 'sum'));
+      const done = allReduceMany([used], 'sum');
       done.catch(() => {});
+      pass.tickets.push(lastTicket());
       pass.launched.push(done);
     }
   }
@@ -454,17 +480,17 @@ export class DistributedDataParallel<M extends Module = Module> {
       // fine-tuned alone after destroyProcessGroup must still run backward) or dispose().
       if (!this.isReady || this.disposed || !nativeDistributed.isInitialized()) return;
       this.localUsed[i] = 1;
-      if (!(this.expectSync ?? this.noSyncDepth === 0)) return;
+      if (!this.expectSync) return;
       if (this.pass === null) {
         const n = this.params.length;
-        const launchable = this.rebuild === 'first' || this.rebuild === 'done';
-        const layout = launchable ? this.layoutFor(this.buckets) : null;
+        const layout = this.layoutFor(this.buckets);
         this.pass = {
           layout,
           ready: new Uint8Array(n),
           readyCount: 0,
-          pending: layout ? layout.buckets.map((b) => b.length) : [],
+          pending: layout.buckets.map((b) => b.length),
           nextBucket: 0,
+          tickets: [],
           launched: [],
           launchedInBackward: 0,
           scale: 1 / nativeDistributed.getWorldSize(),
@@ -475,12 +501,11 @@ export class DistributedDataParallel<M extends Module = Module> {
       if (pass.ready[i]) {
         throw new Error(
           `DistributedDataParallel: Expected to mark a variable ready only once: parameter ${i} received a second gradient ` +
-            'before syncGradients() reduced the first (a second backward() without syncGradients(); accumulate gradients inside noSync())',
+            'in one backward() (accumulate gradients of several backward() calls inside noSync())',
         );
       }
       pass.ready[i] = 1;
       pass.readyCount++;
-      if (pass.layout === null) return; // reduced in syncGradients, after the bucket rebuild
       const old = this.params[i].grad;
       tidy(() => this.fillSlot(pass, i, old ? noGrad(() => old.add(grad)) : grad));
       old?.dispose();
@@ -498,13 +523,15 @@ export class DistributedDataParallel<M extends Module = Module> {
   /**
    * Removes the gradient hooks from the module's parameters and frees the bucket tensors (PyTorch
    * does this when the DDP object is destroyed): the module trains alone afterwards, or under a
-   * new DistributedDataParallel. Call it after the last `syncGradients()`.
+   * new DistributedDataParallel. Call it after the last backward().
    */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const h of this.hooks) h.remove();
     this.hooks.length = 0;
+    this.counters.length = 0;
+    this.unregisterBackwardEnd();
     if (this.pass) this.abandon(this.pass);
     this.pass = null;
     if (this.layout) dispose(this.layout.flats);
@@ -551,61 +578,105 @@ export class DistributedDataParallel<M extends Module = Module> {
   }
 
   /**
-   * Finishes the gradient reduction of the last backward, as PyTorch's reducer at the end of
-   * backward: waits for the buckets' allReduces (enqueued by backward as the gradients arrived;
-   * any not yet enqueued are enqueued now, in bucket order) and writes the averages into every
-   * trainable parameter's `.grad`. Each bucket is the flattened gradients times 1/worldSize,
-   * summed by one allReduce. Buckets live on their parameters' device: with NCCL the gradients
-   * never leave the GPU (there the whole reduction runs here: JS hooks cannot run on CUDA's
-   * backward threads).
-   *
-   * Called without a reduced backward before it (after `noSync()` sections, or twice), it
-   * all-reduces the parameters' current gradients (a missing one counts as zeros).
+   * The end of every backward() (PyTorch's reducer finalizes in the autograd engine's final
+   * callback): when this backward reduced through this module, waits for its buckets and writes
+   * the averages into `.grad`. A reduction that cannot finish (a parameter without gradient and no
+   * findUnusedParameters) is left for the next `call()` to report, as PyTorch's next forward does.
+   */
+  private finishBackward(): void {
+    if (!this.isReady || this.disposed || !nativeDistributed.isInitialized()) return;
+    if (this.counters.length > 0) {
+      // Counting hooks (CUDA): the whole reduction now, if this backward reached the parameters.
+      const counts = this.counters.map((id) => native.gradCount?.(id) ?? 0);
+      counts.forEach((c, i) => {
+        if (c > 0) this.localUsed[i] = 1;
+      });
+      if (!this.expectSync || !counts.some((c) => c > 0)) return;
+      this.expectSync = false;
+      try {
+        this.reduceNow(true);
+      } finally {
+        this.localUsed.fill(0);
+      }
+      this.finishedInBackward = true;
+      if (this.rebuild === 'first') this.rebuild = 'due';
+      return;
+    }
+    const pass = this.pass;
+    if (pass === null || (!this.findUnusedParameters && pass.readyCount < this.params.length)) return;
+    this.finishPass(pass);
+    this.finishedInBackward = true;
+  }
+
+  /**
+   * `finalize_backward`: the unused parameters' places complete the buckets (findUnusedParameters),
+   * then waits for every bucket's allReduce and copies the averages into `.grad`.
+   */
+  private finishPass(pass: Pass): void {
+    this.pass = null;
+    this.expectSync = false;
+    try {
+      if (pass.readyCount < this.params.length) {
+        tidy(() => {
+          pass.ready.forEach((r, i) => {
+            if (!r) this.fillSlot(pass, i, this.params[i].grad);
+          });
+          this.launchReady(pass, false);
+        });
+      }
+      this.lastLaunchedInBackward = pass.launchedInBackward;
+      try {
+        waitCollectives(pass.tickets);
+      } catch (e) {
+        this.abandon(pass);
+        throw e;
+      }
+      const globallyUsed = pass.used ? ints(pass.used) : null;
+      pass.layout.buckets.forEach((bucket, k) => {
+        this.copyBack(
+          pass.layout,
+          k,
+          bucket.filter((i) => !globallyUsed || globallyUsed[i] > 0),
+        );
+      });
+    } finally {
+      pass.used?.dispose();
+      pass.used = null;
+      this.localUsed.fill(0);
+    }
+    if (this.rebuild === 'first') this.rebuild = 'due';
+  }
+
+  /**
+   * Kept from the releases where backward() did not finish the reduction: after a backward that
+   * reduced (the usual case) it returns at once. Without one (after `noSync()` sections, or after
+   * backward of the module called directly), it all-reduces the parameters' current gradients (a
+   * missing one counts as zeros) and averages them into `.grad`; after a reduction that could not
+   * finish, it throws PyTorch's error naming the parameters without gradient.
    */
   async syncGradients(): Promise<void> {
     const fn = 'DistributedDataParallel.syncGradients';
-    const pass = this.pass;
-    this.pass = null;
-    this.expectSync = null;
-    const n = this.params.length;
-    if (pass && !this.findUnusedParameters && pass.readyCount < n) {
-      this.abandon(pass);
-      throw new Error(`${fn}: ${this.unfinishedMessage(pass)}`);
+    if (this.finishedInBackward) {
+      this.finishedInBackward = false;
+      return;
     }
-    // Before the second sync without a grad-enabled call() in between: the rebuild comes now.
-    this.maybeRebuild(true);
-    const used = this.localUsed;
-    try {
-      if (pass?.layout) {
-        if (pass.readyCount < n) {
-          // findUnusedParameters: the unused parameters' places (their .grad or zeros) complete the buckets.
-          tidy(() => {
-            pass.ready.forEach((r, i) => {
-              if (!r) this.fillSlot(pass, i, this.params[i].grad);
-            });
-            this.launchReady(pass, false);
-          });
-        }
-        this.lastLaunchedInBackward = pass.launchedInBackward;
-        try {
-          await Promise.all(pass.launched);
-          const globallyUsed = pass.used ? ints(pass.used) : null;
-          pass.layout.buckets.forEach((bucket, k) => {
-            this.copyBack(
-              pass.layout as Layout,
-              k,
-              bucket.filter((i) => !globallyUsed || globallyUsed[i] > 0),
-            );
-          });
-        } finally {
-          pass.used?.dispose();
-        }
-      } else {
-        this.lastLaunchedInBackward = 0;
-        await this.reduceNow();
+    const pass = this.pass;
+    if (pass) {
+      if (!this.findUnusedParameters && pass.readyCount < this.params.length) {
+        this.pass = null;
+        this.expectSync = false;
+        this.abandon(pass);
+        this.localUsed.fill(0);
+        throw new Error(`${fn}: ${this.unfinishedMessage(pass)}`);
       }
+      this.finishPass(pass); // a backward that did not end through backward() (autograd.grad)
+      return;
+    }
+    this.expectSync = false;
+    try {
+      await this.reduceNow(false);
     } finally {
-      used.fill(0);
+      this.localUsed.fill(0);
     }
     if (this.rebuild === 'first') this.rebuild = 'due';
   }
@@ -613,10 +684,11 @@ export class DistributedDataParallel<M extends Module = Module> {
   /** A failed pass: its flat buckets may still be in flight, so the next pass gets new ones. */
   private abandon(pass: Pass): void {
     const layout = pass.layout;
-    if (!layout || this.layout !== layout) return;
+    pass.used?.dispose();
+    pass.used = null;
+    if (this.layout !== layout) return;
     this.layout = null;
     Promise.allSettled(pass.launched).then(() => dispose(layout.flats));
-    pass.used?.dispose();
   }
 
   /** `finalize_bucket_dense`: bucket k's averages into the given parameters' `.grad`. */
@@ -635,62 +707,88 @@ export class DistributedDataParallel<M extends Module = Module> {
   }
 
   /**
-   * The whole reduction at once, after backward: in the iteration of the bucket rebuild (whose
-   * layout is not known during backward), on CUDA, or without a reduced backward.
+   * The whole reduction at once (CUDA, where no JS hook fills buckets during backward; or
+   * syncGradients() without a reduced backward): the parameters' gradients flattened per bucket
+   * times 1/worldSize, one allReduce each (and the used flags'), averaged into `.grad`. `block`:
+   * waits on the JS thread (at the end of backward), else awaits.
    */
-  private async reduceNow(): Promise<void> {
+  private reduceNow(block: true): void;
+  private reduceNow(block: false): Promise<void>;
+  private reduceNow(block: boolean): void | Promise<void> {
     const scale = 1 / nativeDistributed.getWorldSize();
-    let buckets: Parameter[][] = [];
-    let flats: Tensor[] = [];
+    const buckets = this.buckets.map((b) => b.map((i) => this.params[i]));
     let used: Tensor | null = null;
-    try {
-      // In call order with other collectives; after a running bucket rebuild, whose layout it uses.
-      await inOrder(() => {
-        if (this.rebuildError) throw this.rebuildError;
-        buckets = this.buckets.map((b) => b.map((i) => this.params[i]));
-        flats = buckets.map((bucket) =>
-          keep(
-            tidy(() => {
-              const flat = flatten(bucket.map((p) => p.grad ?? zerosLike(p)));
-              flat.mul_(scale); // grad * (1 / world): the reducer's mul_out into the bucket
-              return flat;
-            }),
-          ),
-        );
-        if (this.findUnusedParameters) {
-          // Without hooks (CUDA), a parameter counts as used when it has a gradient.
-          const flags = this.hooks.length > 0 ? Array.from(this.localUsed) : this.params.map((p) => (p.grad ? 1 : 0));
-          used = keep(tidy(() => tensor(flags, { dtype: 'int32' }).to(this.params[0].device)));
-          return allReduceMany([...flats, used], 'sum');
-        }
-        return allReduceMany(flats, 'sum');
-      });
-      const globallyUsed = used ? ints(used) : null;
-      buckets.forEach((bucket, k) => {
-        const members = this.buckets[k].map((i, j) => [i, j]).filter(([i]) => !globallyUsed || globallyUsed[i] > 0);
-        for (const [, j] of members) if (!bucket[j].grad) bucket[j].grad = zerosLike(bucket[j]);
-        const kept = members.map(([, j]) => j);
-        if (kept.length === bucket.length) {
-          unflattenInto(
-            flats[k],
-            bucket.map((p) => p.grad as Tensor),
-          );
-        } else {
-          // Globally unused parameters keep their .grad (PyTorch's copy_bucket_to_grad).
-          tidy(() =>
-            noGrad(() => {
-              let off = 0;
-              bucket.forEach((p, j) => {
-                if (kept.includes(j)) (p.grad as Tensor).copy_(flats[k].narrow(0, off, p.numel()).view(p.shape));
-                off += p.numel();
-              });
-            }),
-          );
-        }
-      });
-    } finally {
-      for (const f of flats) f.dispose();
+    const flats = buckets.map((bucket) =>
+      keep(
+        tidy(() => {
+          const flat = flatten(bucket.map((p) => p.grad ?? zerosLike(p)));
+          flat.mul_(scale); // grad * (1 / world): the reducer's mul_out into the bucket
+          return flat;
+        }),
+      ),
+    );
+    const release = () => {
+      dispose(flats);
       (used as Tensor | null)?.dispose();
+    };
+    let done: Promise<void>;
+    try {
+      if (this.findUnusedParameters) {
+        const flags = this.hooks.length > 0 ? Array.from(this.localUsed) : this.params.map((p) => (p.grad ? 1 : 0));
+        used = keep(tidy(() => tensor(flags, { dtype: 'int32' }).to(this.params[0].device)));
+        done = allReduceMany([...flats, used], 'sum');
+      } else {
+        done = allReduceMany(flats, 'sum');
+      }
+    } catch (e) {
+      release();
+      throw e;
     }
+    const ticket = lastTicket();
+    const finish = () => {
+      try {
+        this.copyBackAll(buckets, flats, used ? ints(used) : null);
+      } finally {
+        release();
+      }
+    };
+    if (!block)
+      return done.then(finish, (e) => {
+        release();
+        throw e;
+      });
+    done.catch(() => {});
+    try {
+      waitCollectives([ticket]);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    finish();
+  }
+
+  /** The reduced flat buckets into `.grad`; globally unused parameters keep theirs (copy_bucket_to_grad). */
+  private copyBackAll(buckets: Parameter[][], flats: Tensor[], globallyUsed: number[] | null): void {
+    buckets.forEach((bucket, k) => {
+      const members = this.buckets[k].map((i, j) => [i, j]).filter(([i]) => !globallyUsed || globallyUsed[i] > 0);
+      for (const [, j] of members) if (!bucket[j].grad) bucket[j].grad = zerosLike(bucket[j]);
+      const kept = members.map(([, j]) => j);
+      if (kept.length === bucket.length) {
+        unflattenInto(
+          flats[k],
+          bucket.map((p) => p.grad as Tensor),
+        );
+      } else {
+        tidy(() =>
+          noGrad(() => {
+            let off = 0;
+            bucket.forEach((p, j) => {
+              if (kept.includes(j)) (p.grad as Tensor).copy_(flats[k].narrow(0, off, p.numel()).view(p.shape));
+              off += p.numel();
+            });
+          }),
+        );
+      }
+    });
   }
 }

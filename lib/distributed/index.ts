@@ -254,71 +254,22 @@ function commTensor(t: unknown, what: string, fn: string): number {
   return handle;
 }
 
-// Collectives reach the process group in call order, which is what keeps ranks matched. DDP's
-// bucket rebuild (two broadcasts, the second sized by the first's result, as PyTorch's
-// Reducer::sync_bucket_indices) must not be interleaved with other collectives: while it runs,
-// collectives called meanwhile wait here, in call order, and are enqueued right after it.
-let held: (() => void)[] | null = null;
+// Collectives reach the process group in call order, which is what keeps ranks matched: each one
+// is issued to the addon synchronously, when it is called.
 
-function enqueue<T>(start: () => Promise<T>): Promise<T> {
-  const queue = held;
-  if (queue === null) return start();
-  return new Promise<T>((resolve, reject) => {
-    queue.push(() => {
-      try {
-        start().then(resolve, reject);
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
-}
-
-function release(queue: (() => void)[]): void {
-  while (queue.length > 0) {
-    if (held !== null) {
-      // A released exclusive() took the group again: the rest waits for it, still first in line.
-      held.unshift(...queue);
-      return;
-    }
-    (queue.shift() as () => void)();
-  }
+/** The ticket of the last collective issued, for {@link waitCollectives} (0: none yet). @internal */
+export function lastTicket(): number {
+  return nd.lastTicket?.() ?? 0;
 }
 
 /**
- * Calls `start` (which issues collectives) now, or, while an {@link exclusive} sequence runs, right
- * after it in call order. @internal
+ * Blocks the JS thread until the collectives with these tickets completed, as a Python rank's
+ * synchronous collectives (`work.wait()`); throws the first failed one's error. Their Promises
+ * settle as usual. @internal
  */
-export function inOrder<T>(start: () => Promise<T>): Promise<T> {
-  if (typeof start !== 'function') throw new TypeError(`distributed.inOrder: Expected a function for start but received ${describe(start)}`);
-  return enqueue(start);
-}
-
-/** A broadcast that bypasses the hold of {@link exclusive} (only for its steps). @internal */
-export type DirectBroadcast = (tensors: Tensor[], src: number) => Promise<void>;
-
-/**
- * Runs `steps` as one uninterrupted sequence of collectives, issued through the `broadcast` it is
- * given; collectives called while it runs are enqueued after it, in call order. @internal
- */
-export function exclusive<T>(steps: (broadcast: DirectBroadcast) => Promise<T>): Promise<T> {
-  if (typeof steps !== 'function') throw new TypeError(`distributed.exclusive: Expected a function for steps but received ${describe(steps)}`);
-  const fn = 'distributed.broadcast';
-  const direct: DirectBroadcast = (tensors, src) => {
-    const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
-    requireGroup(fn);
-    return nd.broadcast(hs, src);
-  };
-  return enqueue(async () => {
-    held = [];
-    try {
-      return await steps(direct);
-    } finally {
-      const queue = held ?? [];
-      held = null;
-      release(queue);
-    }
-  });
+export function waitCollectives(tickets: number[]): void {
+  if (!nd.waitTickets) throw new Error('distributed: the loaded torchnode addon predates blocking waits (rebuild it)');
+  nd.waitTickets(tickets);
 }
 
 function requireGroup(fn: string): void {
@@ -341,17 +292,20 @@ export async function allReduce(tensor: Tensor, opts: ({ op?: ReduceOpName } & G
   requireGroup(fn);
   const g = resolveGroup(opts?.group, fn);
   if (!g.member) return;
-  await enqueue(() => nd.allReduce([th], op, g.id));
+  await nd.allReduce([th], op, g.id);
 }
 
-/** `allReduce` of several tensors: one collective each, awaited together. @internal */
-export async function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promise<void> {
+/**
+ * `allReduce` of several tensors: one collective each, awaited together. Issued before it returns
+ * (argument errors throw), so {@link lastTicket} then names it. @internal
+ */
+export function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promise<void> {
   const fn = 'distributed.allReduceMany';
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}: Expected an array of Tensors for tensors but received ${describe(tensors)}`);
   named(fn, () => expectOneOf(op, REDUCE_OPS, 'op'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
-  if (hs.length) await enqueue(() => nd.allReduce(hs, op));
+  return hs.length ? nd.allReduce(hs, op) : Promise.resolve();
 }
 
 /**
@@ -367,17 +321,17 @@ export async function broadcast(tensor: Tensor, opts: ({ src?: number } & GroupO
   const g = resolveGroup(opts?.group, fn);
   if (!g.member) return;
   const src = groupRankOf(g, opts?.src ?? 0, 'src', fn);
-  await enqueue(() => nd.broadcast([th], src, g.id));
+  await nd.broadcast([th], src, g.id);
 }
 
-/** `broadcast` of several tensors from `src`, awaited together. @internal */
-export async function broadcastMany(tensors: Tensor[], src: number): Promise<void> {
+/** `broadcast` of several tensors from `src`, awaited together; issued before it returns, as {@link allReduceMany}. @internal */
+export function broadcastMany(tensors: Tensor[], src: number): Promise<void> {
   const fn = 'distributed.broadcastMany';
   if (!Array.isArray(tensors)) throw new TypeError(`${fn}: Expected an array of Tensors for tensors but received ${describe(tensors)}`);
   named(fn, () => expectNonNegInt(src, 'src'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
-  if (hs.length) await enqueue(() => nd.broadcast(hs, src));
+  return hs.length ? nd.broadcast(hs, src) : Promise.resolve();
 }
 
 function sameShapeDtype(a: Tensor, b: Tensor, what: string, fn: string): void {
@@ -403,7 +357,7 @@ export async function allGather(outputList: Tensor[], tensor: Tensor, opts: Grou
   if (!g.member) return;
   checkListLength(outputList, 'outputList', g, fn);
   outputList.forEach((o, i) => sameShapeDtype(o, tensor, `outputList[${i}]`, fn));
-  await enqueue(() => nd.allGather(ohs, [ih], g.id));
+  await nd.allGather(ohs, [ih], g.id);
 }
 
 /**
@@ -422,7 +376,7 @@ export async function reduceScatter(output: Tensor, inputList: Tensor[], opts: (
   if (!g.member) return;
   checkListLength(inputList, 'inputList', g, fn);
   inputList.forEach((t, i) => sameShapeDtype(t, output, `inputList[${i}]`, fn));
-  await enqueue(() => nd.reduceScatter([oh], ihs, op, g.id));
+  await nd.reduceScatter([oh], ihs, op, g.id);
 }
 
 /** `torch.distributed.barrier(group)`: resolves once every rank (of `group`) has called it. */
@@ -432,7 +386,7 @@ export async function barrier(opts: GroupOption | null = {}): Promise<void> {
   requireGroup(fn);
   const g = resolveGroup(opts?.group, fn);
   if (!g.member) return;
-  await enqueue(() => nd.barrier(g.id));
+  await nd.barrier(g.id);
 }
 
 // ---- point to point, rooted collectives, all-to-all, subgroups ----
@@ -518,7 +472,7 @@ function startSend(tensor: Tensor, opts: SendOptions, fn: string): Promise<void>
   if (!g.member) return null;
   const dst = groupRankOf(g, opts.dst, 'dst', fn);
   if (dst === g.rank) throw new RangeError(`${fn}: dst ${opts.dst} is this process's own rank (send to another rank)`);
-  return enqueue(() => nd.send([th], dst, tag, g.id));
+  return nd.send([th], dst, tag, g.id);
 }
 
 function startRecv(tensor: Tensor, opts: RecvOptions | null | undefined, fn: string): Promise<number> | null {
@@ -534,7 +488,7 @@ function startRecv(tensor: Tensor, opts: RecvOptions | null | undefined, fn: str
     src = groupRankOf(g, opts.src, 'src', fn);
     if (src === g.rank) throw new RangeError(`${fn}: src ${opts.src} is this process's own rank (receive from another rank)`);
   }
-  return enqueue(() => nd.recv([th], src, tag, g.id)).then((groupRank) => g.ranks[groupRank]);
+  return nd.recv([th], src, tag, g.id).then((groupRank) => g.ranks[groupRank]);
 }
 
 /** `torch.distributed.send(tensor, dst, group, tag)`: sends `tensor` to rank `dst`; resolves once sent. */
@@ -590,7 +544,7 @@ export async function reduce(tensor: Tensor, opts: ReduceOptions): Promise<void>
   const g = resolveGroup(opts.group, fn);
   if (!g.member) return;
   const dst = groupRankOf(g, opts.dst, 'dst', fn);
-  await enqueue(() => nd.reduce([th], dst, op, g.id));
+  await nd.reduce([th], dst, op, g.id);
 }
 
 /** Options of {@link gather}. */
@@ -623,7 +577,7 @@ export async function gather(tensor: Tensor, opts: GatherOptions | null = {}): P
   } else if (list !== null) {
     throw new TypeError(`${fn}: gatherList must not be given on ranks other than dst (${opts?.dst ?? 0}); this is rank ${g.ranks[g.rank]}`);
   }
-  await enqueue(() => nd.gather([ih], ohs, dst, g.id));
+  await nd.gather([ih], ohs, dst, g.id);
 }
 
 /** Options of {@link scatter}. */
@@ -656,7 +610,7 @@ export async function scatter(tensor: Tensor, opts: ScatterOptions | null = {}):
   } else if (list !== null) {
     throw new TypeError(`${fn}: scatterList must not be given on ranks other than src (${opts?.src ?? 0}); this is rank ${g.ranks[g.rank]}`);
   }
-  await enqueue(() => nd.scatter([oh], ihs, src, g.id));
+  await nd.scatter([oh], ihs, src, g.id);
 }
 
 function sameDtype(list: Tensor[], what: string, dtype: string, fn: string): void {
@@ -685,7 +639,7 @@ export async function allToAll(outputList: Tensor[], inputList: Tensor[], opts: 
   checkListLength(inputList, 'inputList', g, fn);
   sameDtype(inputList, 'inputList', inputList[0].dtype, fn);
   sameDtype(outputList, 'outputList', inputList[0].dtype, fn);
-  await enqueue(() => nd.allToAll(ohs, ihs, g.id));
+  await nd.allToAll(ohs, ihs, g.id);
 }
 
 /** Options of {@link allToAllSingle}. */
@@ -728,7 +682,7 @@ export async function allToAllSingle(output: Tensor, input: Tensor, opts: AllToA
   if (output.dtype !== input.dtype) throw new TypeError(`${fn}: Expected output to have input's dtype ${input.dtype} but received ${output.dtype}`);
   const outSplits = splitSizes(opts?.outputSplitSizes, 'outputSplitSizes', output, 'output', g, fn);
   const inSplits = splitSizes(opts?.inputSplitSizes, 'inputSplitSizes', input, 'input', g, fn);
-  await enqueue(() => nd.allToAllSingle([oh], [ih], outSplits, inSplits, g.id));
+  await nd.allToAllSingle([oh], [ih], outSplits, inSplits, g.id);
 }
 
 /** Options of {@link newGroup}. */
@@ -768,7 +722,7 @@ export async function newGroup(ranks?: number[] | null, opts: NewGroupOptions | 
     if (members[i] >= world) throw new RangeError(`${fn}: rank ${members[i]} is not a rank of the default group (expected 0..${world - 1})`);
     if (i > 0 && members[i] === members[i - 1]) throw new RangeError(`${fn}: rank ${members[i]} is listed twice in ranks`);
   }
-  const id = await enqueue(() => nd.newGroup(members, timeout));
+  const id = await nd.newGroup(members, timeout);
   return new ProcessGroup(id, members);
 }
 

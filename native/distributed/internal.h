@@ -74,6 +74,7 @@ namespace torchnode {
 // Each file adds its entry points to the addon's `distributed` object (module.cc).
 void RegisterDistProcessGroup(Napi::Env env, Napi::Object d);
 void RegisterDistCollectives(Napi::Env env, Napi::Object d);
+void RegisterDistTickets(Napi::Env env, Napi::Object d);  // lastTicket, waitTickets (work.cc)
 
 #ifdef TORCHNODE_DISTRIBUTED
 namespace dist {

@@ -8,6 +8,7 @@ void InitDistributed(Napi::Env env, Napi::Object exports) {
   Napi::Object d = Napi::Object::New(env);
   RegisterDistProcessGroup(env, d);
   RegisterDistCollectives(env, d);
+  RegisterDistTickets(env, d);
   d.Set("syncBatchNorm", Napi::Function::New(env, SyncBatchNormEntry, "syncBatchNorm"));
   exports.Set("distributed", d);
 }

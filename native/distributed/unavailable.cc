@@ -31,6 +31,8 @@ TN_FN(DistGather, "distributed.gather") { throw std::runtime_error(kUnavailable)
 TN_FN(DistScatter, "distributed.scatter") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistAllToAll, "distributed.allToAll") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistAllToAllSingle, "distributed.allToAllSingle") { throw std::runtime_error(kUnavailable); }
+TN_FN(DistLastTicket, "distributed.lastTicket") { return Napi::Number::New(info.Env(), 0); }
+TN_FN(DistWaitTickets, "distributed.waitTickets") { throw std::runtime_error(kUnavailable); }
 TN_FN(DistNewGroup, "distributed.newGroup") { throw std::runtime_error(kUnavailable); }
 
 c10::intrusive_ptr<DistGroup> DefaultDistGroup(Napi::Env) { return {}; }
@@ -61,6 +63,11 @@ void RegisterDistCollectives(Napi::Env env, Napi::Object d) {
   d.Set("scatter", Napi::Function::New(env, DistScatter, "scatter"));
   d.Set("allToAll", Napi::Function::New(env, DistAllToAll, "allToAll"));
   d.Set("allToAllSingle", Napi::Function::New(env, DistAllToAllSingle, "allToAllSingle"));
+}
+
+void RegisterDistTickets(Napi::Env env, Napi::Object d) {
+  d.Set("lastTicket", Napi::Function::New(env, DistLastTicket, "lastTicket"));
+  d.Set("waitTickets", Napi::Function::New(env, DistWaitTickets, "waitTickets"));
 }
 
 #endif  // !TORCHNODE_DISTRIBUTED

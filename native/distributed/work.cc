@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace torchnode {
 
@@ -35,6 +36,7 @@ namespace {
 
 // One collective call's completion: its works, what runs after them, and its Promise.
 struct WaitJob {
+  uint64_t ticket = 0;  // what WaitTickets names it by
   std::string op;
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   Millis timeout{0};
@@ -116,8 +118,53 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     return w;
   }
 
+  // JS thread: the ticket of the job queued next (Push or Direct), running until Finished().
+  uint64_t Register(WaitJob& j) {
+    std::lock_guard<std::mutex> l(fm_);
+    j.ticket = ++last_ticket_;
+    running_.emplace(j.ticket, j.timeout);
+    return j.ticket;
+  }
+
+  // JS thread: the ticket of the last collective queued (0: none yet).
+  uint64_t LastTicket() {
+    std::lock_guard<std::mutex> l(fm_);
+    return last_ticket_;
+  }
+
+  // JS thread: blocks until the jobs of `tickets` have finished (works completed, `after` ran);
+  // throws the first one's error. Their Promises still settle later, on the event loop.
+  void WaitTickets(Napi::Env env, const std::vector<uint64_t>& tickets) {
+    std::unique_lock<std::mutex> l(fm_);
+    Millis longest{0};
+    for (auto t : tickets) {
+      auto it = running_.find(t);
+      if (it != running_.end()) longest = std::max(longest, it->second);
+    }
+    // Every job ends by itself within its timeout (c10d applies it); the margin only guards a bug.
+    auto deadline = std::chrono::steady_clock::now() + longest + std::chrono::seconds(30);
+    auto all_done = [&] {
+      return std::none_of(tickets.begin(), tickets.end(), [&](uint64_t t) { return running_.count(t) > 0; });
+    };
+    if (!fcv_.wait_until(l, deadline, all_done)) {
+      throw std::runtime_error("timed out after " + std::to_string(longest.count()) +
+                               " ms waiting for the collectives to complete");
+    }
+    for (auto t : tickets) {
+      auto it = failed_.find(t);
+      if (it == failed_.end()) continue;
+      WaitJob j;
+      j.op = it->second.op;
+      j.error = it->second.error;
+      j.error_type = it->second.error_type;
+      failed_.erase(it);
+      throw Napi::Error(env, RejectionOf(env, j));
+    }
+  }
+
   // JS thread.
   void Push(Napi::Env env, std::unique_ptr<WaitJob> j) {
+    Register(*j);
     if (pending_++ == 0) tsfn_.Ref(env);
     {
       std::lock_guard<std::mutex> l(m_);
@@ -139,6 +186,7 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
       return false;
     }
     if (futures.empty()) return false;
+    Register(*j);
     if (pending_++ == 0) tsfn_.Ref(env);
     struct Shared {
       std::unique_ptr<WaitJob> job;
@@ -178,6 +226,7 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
         q_.pop_front();
       }
       RunJob(*j);
+      Finished(*j);
       std::lock_guard<std::mutex> l(m_);
       if (stop_) return;  // the environment is gone: nobody awaits the Promise
       WaitJob* raw = j.release();
@@ -201,6 +250,7 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     }
     j->works.clear();
     j->after = nullptr;
+    Finished(*j);
     std::lock_guard<std::mutex> l(m_);
     if (stop_) return;  // the environment is gone: nobody awaits the Promise
     WaitJob* raw = j.release();
@@ -208,6 +258,20 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     if (tsfn_.NonBlockingCall(raw, [self](Napi::Env env, Napi::Function, WaitJob* job) { self->Complete(env, job); }) !=
         napi_ok)
       delete raw;
+  }
+
+  // Any thread: `j` is done (before its Promise settles); wakes WaitTickets. The errors of the
+  // last 256 failed jobs are kept for it.
+  void Finished(const WaitJob& j) {
+    {
+      std::lock_guard<std::mutex> l(fm_);
+      running_.erase(j.ticket);
+      if (!j.error.empty()) {
+        failed_[j.ticket] = Failure{j.op, j.error, j.error_type};
+        if (failed_.size() > 256) failed_.erase(failed_.begin());
+      }
+    }
+    fcv_.notify_all();
   }
 
   // JS thread: settles the Promise.
@@ -232,6 +296,16 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     cv_.notify_one();
     if (thread_.joinable()) thread_.detach();
   }
+
+  struct Failure {
+    std::string op, error;
+    const char* error_type;
+  };
+  std::mutex fm_;  // the tickets' state, for WaitTickets
+  std::condition_variable fcv_;
+  uint64_t last_ticket_ = 0;
+  std::unordered_map<uint64_t, Millis> running_;  // ticket -> its timeout
+  std::map<uint64_t, Failure> failed_;
 
   std::mutex m_;
   std::condition_variable cv_;
@@ -283,6 +357,34 @@ Napi::Value Queue(Napi::Env env, DistState& st, const Comm& c, const std::string
 }
 
 }  // namespace dist
+
+// lastTicket() -> number: the ticket of the last collective this environment queued (0: none).
+TN_FN(DistLastTicket, "distributed.lastTicket") {
+  auto st = dist::GetState(info.Env());
+  return Napi::Number::New(info.Env(), st->waiter ? static_cast<double>(st->waiter->LastTicket()) : 0.0);
+}
+
+// waitTickets(tickets[]) -> undefined: blocks the JS thread until those collectives completed (as a
+// Python rank's work.wait()); throws the first failed one's error.
+TN_FN(DistWaitTickets, "distributed.waitTickets") {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw std::invalid_argument("expected an array of tickets");
+  Napi::Array a = info[0].As<Napi::Array>();
+  std::vector<uint64_t> tickets;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsNumber()) throw std::invalid_argument("expected an array of tickets");
+    tickets.push_back(static_cast<uint64_t>(v.As<Napi::Number>().Int64Value()));
+  }
+  auto st = dist::GetState(env);
+  if (st->waiter && !tickets.empty()) st->waiter->WaitTickets(env, tickets);
+  return env.Undefined();
+}
+
+void RegisterDistTickets(Napi::Env env, Napi::Object d) {
+  d.Set("lastTicket", Napi::Function::New(env, DistLastTicket, "lastTicket"));
+  d.Set("waitTickets", Napi::Function::New(env, DistWaitTickets, "waitTickets"));
+}
 #endif  // TORCHNODE_DISTRIBUTED
 
 }  // namespace torchnode
