@@ -26,12 +26,12 @@ interface RankOut {
   buckets?: number[][];
 }
 
-async function group(langs: ('node' | 'python')[], mode: string, bucketBytes: number): Promise<RankOut[]> {
+async function group(langs: ('node' | 'python')[], mode: string, bucketBytes: number, env: Record<string, string> = {}): Promise<RankOut[]> {
   const port = await freePort();
   const results = await Promise.all(
     langs.map((lang, rank) => {
       const args = [String(rank), String(langs.length), String(port), mode, String(STEPS), String(bucketBytes)];
-      const opts = { timeoutMs: CHILD_TIMEOUT_MS };
+      const opts = { timeoutMs: CHILD_TIMEOUT_MS, env };
       return lang === 'node' ? runRank(process.execPath, ['--import', 'tsx', NODE_WORKER, ...args], opts) : runRank(PYTHON, [PY_WORKER, ...args], opts);
     }),
   );
@@ -39,8 +39,8 @@ async function group(langs: ('node' | 'python')[], mode: string, bucketBytes: nu
 }
 
 /** Node+Python and Python+Python groups in parallel; checks every step's parameters. */
-async function compare(mode: string, bucketBytes: number): Promise<RankOut> {
-  const [mixed, python] = await Promise.all([group(['node', 'python'], mode, bucketBytes), group(['python', 'python'], mode, bucketBytes)]);
+async function compare(mode: string, bucketBytes: number, nodeEnv: Record<string, string> = {}): Promise<RankOut> {
+  const [mixed, python] = await Promise.all([group(['node', 'python'], mode, bucketBytes, nodeEnv), group(['python', 'python'], mode, bucketBytes)]);
   const [node] = mixed;
   assert.equal(node.rows.length, STEPS);
   let worst = 0;
@@ -92,6 +92,17 @@ test('findUnusedParameters: a branch some ranks skip is reduced as zeros and glo
   // bucket to reduce holds the extra branch, so none is complete before then).
   const n = libtorchAtLeast(2, 0) ? 3 : 1;
   assert.deepEqual(node.launched, [n, 0, 0, n, 0, 0]);
+});
+
+test('the CUDA path (counting hooks, the whole reduction at the end of backward) on CPU: noSync and findUnusedParameters as PyTorch', {
+  skip,
+  timeout: 60000,
+}, async () => {
+  const env = { TORCHNODE_DDP_COUNTING_HOOKS: '1' };
+  for (const mode of ['nosync', 'unused']) {
+    const node = await compare(mode, 100, env);
+    assert.deepEqual(node.launched, [0, 0, 0, 0, 0, 0], `${mode}: nothing overlaps on that path`);
+  }
 });
 
 class TwoHeads extends nn.Module {

@@ -84,6 +84,9 @@ interface Pass {
 const MB = 1024 * 1024;
 // 1.13's DDP syncs the buffers in its construction broadcast whatever broadcast_buffers says; 2.x only when set.
 const BUFFERS_ALWAYS_AT_CONSTRUCTION = !libtorchAtLeast(2, 0);
+// The CUDA path (counting hooks, the whole reduction at backward's end) on CPU, so that test/77
+// can check it against PyTorch where no GPU is.
+const COUNTING_HOOKS = process.env.TORCHNODE_DDP_COUNTING_HOOKS === '1';
 // 2.x's DDP (2.6's distributed.py) gives find_unused_parameters' first bucket 1 MiB only with the default bucket_cap_mb.
 const FIRST_BUCKET_ONLY_BY_DEFAULT = libtorchAtLeast(2, 0);
 
@@ -197,7 +200,7 @@ export class DistributedDataParallel<M extends Module = Module> {
       // registration order; all-reduced last bucket first.
       this.buckets = assignBuckets(params, [Number.POSITIVE_INFINITY]).reverse();
     }
-    if (params.every((p) => p.device === 'cpu')) {
+    if (params.every((p) => p.device === 'cpu') && !COUNTING_HOOKS) {
       params.forEach((p, i) => {
         this.hooks.push(p.registerHook((grad) => this.onGrad(i, grad)));
       });
