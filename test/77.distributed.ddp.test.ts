@@ -22,6 +22,7 @@ interface RankOut {
   rank: number;
   lang: 'node' | 'python';
   rows: number[][];
+  bufs: number[][];
   launched?: number[];
   buckets?: number[][];
 }
@@ -92,6 +93,27 @@ test('findUnusedParameters: a branch some ranks skip is reduced as zeros and glo
   // bucket to reduce holds the extra branch, so none is complete before then).
   const n = libtorchAtLeast(2, 0) ? 3 : 1;
   assert.deepEqual(node.launched, [n, 0, 0, n, 0, 0]);
+});
+
+test("buffers: call() broadcasts rank 0's BatchNorm statistics where PyTorch's forward does (an eval forward after training too, not the training forward after it)", {
+  skip,
+  timeout: 60000,
+}, async () => {
+  // The Node rank is rank 1 here: it receives the buffers.
+  const [mixed, python] = await Promise.all([group(['python', 'node'], 'buffers', 100), group(['python', 'python'], 'buffers', 100)]);
+  for (let s = 0; s < STEPS; s++) {
+    for (const r of [0, 1]) {
+      assert.deepEqual(mixed[r].rows[s], python[r].rows[s], `step ${s}, rank ${r}: parameters`);
+      assert.deepEqual(mixed[r].bufs[s], python[r].bufs[s], `step ${s}, rank ${r}: buffers`);
+    }
+  }
+  // Where the broadcasts were: after an odd step's eval forward (it broadcast, and does not
+  // update the statistics) both ranks hold rank 0's; after an even step's training forward, which
+  // followed an eval forward and so broadcast nothing, each holds its own batch's update.
+  for (let s = 0; s < STEPS; s++) {
+    if (s % 2 === 1) assert.deepEqual(mixed[1].bufs[s], mixed[0].bufs[s], `step ${s}: synced`);
+    else assert.notDeepEqual(mixed[1].bufs[s], mixed[0].bufs[s], `step ${s}: each rank's own`);
+  }
 });
 
 test('the CUDA path (counting hooks, the whole reduction at the end of backward) on CPU: noSync and findUnusedParameters as PyTorch', {

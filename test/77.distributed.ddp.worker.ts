@@ -16,9 +16,20 @@ class Net extends nn.Module {
   fc2 = new nn.Linear(8, 2);
   extra = new nn.Linear(8, 2);
   override forward(x: Tensor, useExtra: boolean): Tensor {
-    const h = torch.tanh(this.fc1.call(x));
+    const h = torch.tanh(this.hidden(x));
     const out = this.fc2.call(h);
     return useExtra ? out.add(this.extra.call(h)) : out;
+  }
+  hidden(x: Tensor): Tensor {
+    return this.fc1.call(x);
+  }
+}
+
+/** Mode 'buffers': BatchNorm's running statistics, which DDP broadcasts from rank 0 before forwards. */
+class NetBN extends Net {
+  bn = new nn.BatchNorm1d(8);
+  override hidden(x: Tensor): Tensor {
+    return this.bn.call(this.fc1.call(x));
   }
 }
 
@@ -36,7 +47,7 @@ function flat(m: nn.Module): number[] {
 const [rank, world, port, , steps, bucket] = process.argv.slice(2).map(Number);
 const mode = process.argv[5];
 await dist.initProcessGroup({ backend: 'gloo', initMethod: `tcp://127.0.0.1:${port}`, rank, worldSize: world, timeout: 20000 });
-const net = new Net();
+const net = mode === 'buffers' ? new NetBN() : new Net();
 torch.noGrad(() => {
   for (const p of net.parameters()) {
     torch.tidy(() => p.copy_(torch.arange(p.numel()).mul(7).add(rank).remainder(13).sub(6).div(16).view(p.shape)));
@@ -46,6 +57,7 @@ const ddp = await dist.DistributedDataParallel.create(net, { bucketCapMb: bucket
 const opt = new torch.optim.SGD(net.parameters(), { lr: LR });
 const internals = ddp as unknown as { buckets: number[][] };
 const rows: number[][] = [];
+const bufs: number[][] = [];
 const launched: number[] = [];
 for (let step = 0; step < steps; step++) {
   opt.zeroGrad();
@@ -57,6 +69,9 @@ for (let step = 0; step < steps; step++) {
       });
       const [x, y] = batch(step, 1, rank);
       nn.F.mseLoss(ddp.call(x, true), y).backward();
+    } else if (mode === 'buffers') {
+      const [x, y] = batch(step, 0, rank);
+      nn.F.mseLoss(ddp.call(x, true), y).backward();
     } else {
       const [x, y] = batch(step, 0, rank);
       nn.F.mseLoss(ddp.call(x, (step + rank) % 3 === 0), y).backward();
@@ -64,8 +79,16 @@ for (let step = 0; step < steps; step++) {
   });
   launched.push(ddp.lastLaunchedInBackward);
   opt.step();
+  if (mode === 'buffers' && step % 2 === 1) {
+    // An evaluation forward: it broadcasts the buffers (the forward before it trained), and the
+    // training forward after it does not (PyTorch's require_forward_param_sync).
+    ddp.eval();
+    torch.tidy(() => torch.noGrad(() => ddp.call(batch(step, 1, rank)[0], true)));
+    ddp.train();
+  }
   rows.push(flat(net));
+  bufs.push(torch.tidy(() => net.buffers().flatMap((b) => b.detach().reshape([-1]).double().tolist() as number[])));
 }
 await dist.barrier();
 dist.destroyProcessGroup();
-console.log(JSON.stringify({ rank, lang: 'node', rows, launched, buckets: internals.buckets }));
+console.log(JSON.stringify({ rank, lang: 'node', rows, bufs, launched, buckets: internals.buckets }));

@@ -6,7 +6,7 @@
 import { type Tensor, cat } from '../tensor.js';
 import { dispose, keep, tidy } from '../scope.js';
 import { noGrad } from '../autograd.js';
-import { broadcastMany } from './index.js';
+import { broadcastMany, lastTicket, waitCollectives } from './index.js';
 
 /** `broadcast_bucket_size` of PyTorch's DDP: 250 MiB. */
 export const BROADCAST_BUCKET_BYTES = 250 * 1024 * 1024;
@@ -76,18 +76,50 @@ export function unflattenInto(flat: Tensor, tensors: Tensor[]): void {
  * one tensor, then copied back. The broadcasts are enqueued before this returns.
  */
 export async function broadcastCoalesced(tensors: Tensor[], bucketBytes: number, src: number): Promise<void> {
-  if (tensors.length === 0) return;
+  const c = coalesce(tensors, bucketBytes, src);
+  if (!c) return;
+  try {
+    await c.done;
+    c.copyBack();
+  } finally {
+    c.release();
+  }
+}
+
+/** {@link broadcastCoalesced} waited for on the JS thread, as Python's (DDP's buffer sync in forward). */
+export function broadcastCoalescedNow(tensors: Tensor[], bucketBytes: number, src: number): void {
+  const c = coalesce(tensors, bucketBytes, src);
+  if (!c) return;
+  try {
+    c.done.catch(() => {}); // thrown by the wait
+    waitCollectives([c.ticket]);
+    c.copyBack();
+  } finally {
+    c.release();
+  }
+}
+
+function coalesce(tensors: Tensor[], bucketBytes: number, src: number) {
+  if (tensors.length === 0) return null;
   const buckets = assignBuckets(tensors, [bucketBytes]);
   const flats = buckets.map((b) => flatten(b.map((i) => tensors[i])));
+  let done: Promise<void>;
   try {
-    await broadcastMany(flats, src);
-    buckets.forEach((b, k) => {
-      unflattenInto(
-        flats[k],
-        b.map((i) => tensors[i]),
-      );
-    });
-  } finally {
+    done = broadcastMany(flats, src);
+  } catch (e) {
     dispose(flats);
+    throw e;
   }
+  return {
+    done,
+    ticket: lastTicket(),
+    copyBack: () =>
+      buckets.forEach((b, k) => {
+        unflattenInto(
+          flats[k],
+          b.map((i) => tensors[i]),
+        );
+      }),
+    release: () => dispose(flats),
+  };
 }

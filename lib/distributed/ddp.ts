@@ -32,7 +32,15 @@ import { registerOptimizerStepPreHook } from '../optim/optimizer.js';
 import type { Parameter } from '../nn/parameter.js';
 import { allGather, allReduceMany, broadcastMany, lastTicket, waitCollectives } from './index.js';
 import { nativeDistributed } from './backend.js';
-import { BROADCAST_BUCKET_BYTES, DEFAULT_FIRST_BUCKET_BYTES, assignBuckets, broadcastCoalesced, flatten, unflattenInto } from './buckets.js';
+import {
+  BROADCAST_BUCKET_BYTES,
+  DEFAULT_FIRST_BUCKET_BYTES,
+  assignBuckets,
+  broadcastCoalesced,
+  broadcastCoalescedNow,
+  flatten,
+  unflattenInto,
+} from './buckets.js';
 
 /** Options of {@link DistributedDataParallel} (PyTorch's keyword arguments in camelCase). */
 export interface DistributedDataParallelOptions {
@@ -41,7 +49,10 @@ export interface DistributedDataParallelOptions {
    * the rebuild holds 1 MiB unless this is given (PyTorch 2.x's rule).
    */
   bucketCapMb?: number;
-  /** Whether `syncBuffers()` (and construction) copy rank 0's buffers to every rank (default true). */
+  /**
+   * PyTorch's `broadcast_buffers` (default true): rank 0's buffers are copied to every rank before
+   * forwards (`call()`), as PyTorch's, and by `syncBuffers()`.
+   */
   broadcastBuffers?: boolean;
   /**
    * PyTorch's `find_unused_parameters` (default false): parameters that got no gradient in a
@@ -144,6 +155,13 @@ export class DistributedDataParallel<M extends Module = Module> {
    * when its backward's reduction finished. A backward without it reduces nothing.
    */
   private expectSync = false;
+  /**
+   * PyTorch's `require_forward_param_sync`: whether the next forward broadcasts rank 0's buffers
+   * (true at first, then whether the last forward was a grad-enabled one outside noSync()).
+   */
+  private requireForwardParamSync = true;
+  /** syncBuffers() ran since the last call(): that call() does not broadcast them again. */
+  private buffersSynced = false;
   /** The last backward's reduction finished in backward(): the next syncGradients() has nothing to do. */
   private finishedInBackward = false;
   private readonly unregisterBackwardEnd: () => void;
@@ -367,7 +385,15 @@ export class DistributedDataParallel<M extends Module = Module> {
       this.maybeRebuild();
       this.expectSync = true;
       this.finishedInBackward = false;
+    } else if (isGradEnabled()) {
+      this.expectSync = false; // inside noSync(): its backward accumulates locally
     }
+    // _sync_buffers before forward, on PyTorch's condition (an eval forward after training too).
+    if (this.requireForwardParamSync && this.broadcastBuffers && !this.buffersSynced) {
+      broadcastCoalescedNow(this.module.buffers(), BROADCAST_BUCKET_BYTES, 0);
+    }
+    this.buffersSynced = false;
+    this.requireForwardParamSync = isGradEnabled() && this.noSyncDepth === 0;
     return this.module.call(...inputs) as ReturnType<M['forward']>;
   }
 
@@ -570,13 +596,14 @@ export class DistributedDataParallel<M extends Module = Module> {
 
   /**
    * Copies rank 0's buffers (e.g. BatchNorm running statistics) to every rank, coalesced as
-   * PyTorch's `_sync_buffers`. PyTorch does this before each training forward when
-   * `broadcast_buffers=True` and the module has buffers; here call it where that matters (and,
-   * in a group with Python ranks, before each training forward, as they do).
+   * PyTorch's `_sync_buffers`. `call()` does this itself, where PyTorch's forward does (with
+   * `broadcastBuffers`, in the forward after a grad-enabled one); this awaitable form, before a
+   * `call()`, takes that call()'s place (the bucket rebuild due in it comes first, as there).
    */
   async syncBuffers(): Promise<void> {
     this.maybeRebuild();
     if (!this.broadcastBuffers) return;
+    this.buffersSynced = true;
     await broadcastCoalesced(this.module.buffers(), BROADCAST_BUCKET_BYTES, 0);
   }
 
