@@ -224,3 +224,12 @@ test('one-rank group: unused parameters without findUnusedParameters give PyTorc
   once.call(x).sum().backward();
   assert.deepEqual(model.head.weight.grad?.tolist(), once.head.weight.grad?.mul(2).tolist());
 });
+
+test('waitCollectives (what DDP blocks on) names a bad argument; unknown or finished tickets return at once', () => {
+  assert.throws(() => dist.waitCollectives(5 as never), {
+    message: 'distributed.waitCollectives: Expected an array of tickets from lastTicket() for tickets but received 5 of type number',
+  });
+  assert.throws(() => dist.waitCollectives([-1]), { message: /^distributed\.waitCollectives: Expected an array of tickets/ });
+  dist.waitCollectives([]);
+  dist.waitCollectives([dist.lastTicket()]);
+});

@@ -268,6 +268,9 @@ export function lastTicket(): number {
  * settle as usual. @internal
  */
 export function waitCollectives(tickets: number[]): void {
+  if (!Array.isArray(tickets) || !tickets.every((t) => Number.isInteger(t) && t >= 0)) {
+    throw new TypeError(`distributed.waitCollectives: Expected an array of tickets from lastTicket() for tickets but received ${describe(tickets)}`);
+  }
   if (!nd.waitTickets) throw new Error('distributed: the loaded torchnode addon predates blocking waits (rebuild it)');
   nd.waitTickets(tickets);
 }
