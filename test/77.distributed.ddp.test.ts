@@ -175,6 +175,10 @@ test('one-rank group: unused parameters without findUnusedParameters give PyTorc
     const ticket = dist.lastTicket();
     await ddp3.syncGradients();
     assert.equal(dist.lastTicket(), ticket, 'syncGradients() after a reduced backward issues nothing');
+    // What DDP blocks on: the collectives' own Promises, waited for on the JS thread.
+    const summed = torch.tensor([1, 2]);
+    dist.waitCollectives([dist.allReduceMany([summed.mul_(3)], 'sum'), dist.allReduceMany([], 'sum')]);
+    assert.deepEqual(summed.tolist(), [3, 6]);
     ddp3.dispose();
 
     // findUnusedParameters: the unused head's .grad stays null; noSync accumulates; one rank's
@@ -225,11 +229,12 @@ test('one-rank group: unused parameters without findUnusedParameters give PyTorc
   assert.deepEqual(model.head.weight.grad?.tolist(), once.head.weight.grad?.mul(2).tolist());
 });
 
-test('waitCollectives (what DDP blocks on) names a bad argument; unknown or finished tickets return at once', () => {
+test('waitCollectives (what DDP blocks on) names a bad argument', () => {
   assert.throws(() => dist.waitCollectives(5 as never), {
-    message: 'distributed.waitCollectives: Expected an array of tickets from lastTicket() for tickets but received 5 of type number',
+    message: 'distributed.waitCollectives: Expected an array of Promises of allReduceMany/broadcastMany for collectives but received 5 of type number',
   });
-  assert.throws(() => dist.waitCollectives([-1]), { message: /^distributed\.waitCollectives: Expected an array of tickets/ });
+  assert.throws(() => dist.waitCollectives([Promise.resolve()]), {
+    message: /^distributed\.waitCollectives: Expected an array of Promises of allReduceMany\/broadcastMany for collectives/,
+  });
   dist.waitCollectives([]);
-  dist.waitCollectives([dist.lastTicket()]);
 });

@@ -6,7 +6,7 @@
 import { type Tensor, cat } from '../tensor.js';
 import { dispose, keep, tidy } from '../scope.js';
 import { noGrad } from '../autograd.js';
-import { broadcastMany, lastTicket, waitCollectives } from './index.js';
+import { broadcastMany, waitCollectives } from './index.js';
 
 /** `broadcast_bucket_size` of PyTorch's DDP: 250 MiB. */
 export const BROADCAST_BUCKET_BYTES = 250 * 1024 * 1024;
@@ -91,8 +91,7 @@ export function broadcastCoalescedNow(tensors: Tensor[], bucketBytes: number, sr
   const c = coalesce(tensors, bucketBytes, src);
   if (!c) return;
   try {
-    c.done.catch(() => {}); // thrown by the wait
-    waitCollectives([c.ticket]);
+    waitCollectives([c.done]);
     c.copyBack();
   } finally {
     c.release();
@@ -112,7 +111,6 @@ function coalesce(tensors: Tensor[], bucketBytes: number, src: number) {
   }
   return {
     done,
-    ticket: lastTicket(),
     copyBack: () =>
       buckets.forEach((b, k) => {
         unflattenInto(

@@ -30,7 +30,7 @@ import { libtorchAtLeast, native } from '../native.js';
 import { Module } from '../nn/module.js';
 import { registerOptimizerStepPreHook } from '../optim/optimizer.js';
 import type { Parameter } from '../nn/parameter.js';
-import { allGather, allReduceMany, broadcastMany, lastTicket, waitCollectives } from './index.js';
+import { allGather, allReduceMany, broadcastMany, waitCollectives } from './index.js';
 import { nativeDistributed } from './backend.js';
 import {
   BROADCAST_BUCKET_BYTES,
@@ -83,8 +83,7 @@ interface Pass {
   pending: number[];
   /** The next bucket to all-reduce (buckets are launched in order, as PyTorch's). */
   nextBucket: number;
-  /** The enqueued allReduces: their tickets (waitCollectives) and Promises. */
-  tickets: number[];
+  /** The enqueued allReduces. */
   launched: Promise<void>[];
   /** Buckets whose allReduce a gradient hook enqueued during backward. */
   launchedInBackward: number;
@@ -145,6 +144,8 @@ export class DistributedDataParallel<M extends Module = Module> {
    */
   private readonly hooks: { remove(): void }[] = [];
   private readonly counters: number[] = [];
+  /** Whether gradient hooks (JS or counting) keep localUsed; without them a gradient counts as use. */
+  private readonly tracksUse: boolean;
   private layout: Layout | null = null;
   private pass: Pass | null = null;
   /** PyTorch's local_used_map: parameters that got a gradient since the last reduction (noSync included). */
@@ -229,6 +230,7 @@ export class DistributedDataParallel<M extends Module = Module> {
         this.hooks.push({ remove: () => native.removeHook(id) });
       }
     }
+    this.tracksUse = this.hooks.length > 0;
     // Through a WeakRef: a forgotten DDP object does not stay alive for the callback's sake.
     const self = new WeakRef(this);
     const unregister = onBackwardEnd(() => {
@@ -335,10 +337,7 @@ export class DistributedDataParallel<M extends Module = Module> {
       order,
     );
     const device = this.params[0].device;
-    const broadcast = (t: Tensor): void => {
-      broadcastMany([t], 0).catch(() => {}); // its error is thrown by the wait
-      waitCollectives([lastTicket()]);
-    };
+    const broadcast = (t: Tensor): void => waitCollectives([broadcastMany([t], 0)]);
     // keep(): call() may run inside the user's tidy().
     const indices = keep(tidy(() => tensor([...proposal.flat(), proposal.length], { dtype: 'int32' }).to(device)));
     let sizes: Tensor | null = null;
@@ -482,8 +481,7 @@ export class DistributedDataParallel<M extends Module = Module> {
     while (pass.nextBucket < layout.flats.length && pass.pending[pass.nextBucket] === 0) {
       const flat = layout.flats[pass.nextBucket++];
       const done = allReduceMany([flat], 'sum');
-      done.catch(() => {}); // errors are thrown by the wait
-      pass.tickets.push(lastTicket());
+      done.catch(() => {}); // thrown by the wait at the end of backward
       pass.launched.push(done);
       if (fromHook) pass.launchedInBackward++;
     }
@@ -493,7 +491,6 @@ export class DistributedDataParallel<M extends Module = Module> {
       pass.used = used;
       const done = allReduceMany([used], 'sum');
       done.catch(() => {});
-      pass.tickets.push(lastTicket());
       pass.launched.push(done);
     }
   }
@@ -519,7 +516,6 @@ export class DistributedDataParallel<M extends Module = Module> {
           readyCount: 0,
           pending: layout.buckets.map((b) => b.length),
           nextBucket: 0,
-          tickets: [],
           launched: [],
           launchedInBackward: 0,
           scale: 1 / nativeDistributed.getWorldSize(),
@@ -622,14 +618,8 @@ export class DistributedDataParallel<M extends Module = Module> {
         if (c > 0) this.localUsed[i] = 1;
       });
       if (!this.expectSync || !counts.some((c) => c > 0)) return;
-      this.expectSync = false;
-      try {
-        this.reduceNow(true);
-      } finally {
-        this.localUsed.fill(0);
-      }
+      this.reduceNow(true);
       this.finishedInBackward = true;
-      if (this.rebuild === 'first') this.rebuild = 'due';
       return;
     }
     const pass = this.pass;
@@ -656,7 +646,7 @@ export class DistributedDataParallel<M extends Module = Module> {
       }
       this.lastLaunchedInBackward = pass.launchedInBackward;
       try {
-        waitCollectives(pass.tickets);
+        waitCollectives(pass.launched);
       } catch (e) {
         this.abandon(pass);
         throw e;
@@ -702,13 +692,7 @@ export class DistributedDataParallel<M extends Module = Module> {
       this.finishPass(pass); // a backward that did not end through backward() (autograd.grad)
       return;
     }
-    this.expectSync = false;
-    try {
-      await this.reduceNow(false);
-    } finally {
-      this.localUsed.fill(0);
-    }
-    if (this.rebuild === 'first') this.rebuild = 'due';
+    await this.reduceNow(false);
   }
 
   /** A failed pass: its flat buckets may still be in flight, so the next pass gets new ones. */
@@ -739,12 +723,17 @@ export class DistributedDataParallel<M extends Module = Module> {
   /**
    * The whole reduction at once (CUDA, where no JS hook fills buckets during backward; or
    * syncGradients() without a reduced backward): the parameters' gradients flattened per bucket
-   * times 1/worldSize, one allReduce each (and the used flags'), averaged into `.grad`. `block`:
-   * waits on the JS thread (at the end of backward), else awaits.
+   * times 1/worldSize, one allReduce each (and the used flags'), averaged into `.grad`; ends the
+   * reduction's bookkeeping as finishPass does. `block`: waits on the JS thread (at the end of
+   * backward), else awaits.
    */
   private reduceNow(block: true): void;
   private reduceNow(block: false): Promise<void>;
   private reduceNow(block: boolean): void | Promise<void> {
+    this.expectSync = false;
+    // The used flags are read now and localUsed starts over, whatever happens next.
+    const flags = this.tracksUse ? Array.from(this.localUsed) : this.params.map((p) => (p.grad ? 1 : 0));
+    this.localUsed.fill(0);
     const scale = 1 / nativeDistributed.getWorldSize();
     const buckets = this.buckets.map((b) => b.map((i) => this.params[i]));
     let used: Tensor | null = null;
@@ -764,7 +753,6 @@ export class DistributedDataParallel<M extends Module = Module> {
     let done: Promise<void>;
     try {
       if (this.findUnusedParameters) {
-        const flags = this.hooks.length > 0 ? Array.from(this.localUsed) : this.params.map((p) => (p.grad ? 1 : 0));
         used = keep(tidy(() => tensor(flags, { dtype: 'int32' }).to(this.params[0].device)));
         done = allReduceMany([...flats, used], 'sum');
       } else {
@@ -774,22 +762,21 @@ export class DistributedDataParallel<M extends Module = Module> {
       release();
       throw e;
     }
-    const ticket = lastTicket();
     const finish = () => {
       try {
         this.copyBackAll(buckets, flats, used ? ints(used) : null);
       } finally {
         release();
       }
+      if (this.rebuild === 'first') this.rebuild = 'due';
     };
     if (!block)
       return done.then(finish, (e) => {
         release();
         throw e;
       });
-    done.catch(() => {});
     try {
-      waitCollectives([ticket]);
+      waitCollectives([done]);
     } catch (e) {
       release();
       throw e;

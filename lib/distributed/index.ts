@@ -257,20 +257,33 @@ function commTensor(t: unknown, what: string, fn: string): number {
 // Collectives reach the process group in call order, which is what keeps ranks matched: each one
 // is issued to the addon synchronously, when it is called.
 
-/** The ticket of the last collective issued, for {@link waitCollectives} (0: none yet). @internal */
+/** The addon's ticket of the last collective issued (0: none yet). @internal */
 export function lastTicket(): number {
   return nd.lastTicket?.() ?? 0;
 }
 
+/** The addon's tickets of the Promises of {@link allReduceMany} and {@link broadcastMany}. */
+const ticketOf = new WeakMap<Promise<void>, number>();
+
+/** `done`, the Promise of the collective just issued (ticket 0: none was), known to waitCollectives. */
+function issued(done: Promise<void>, ticket = lastTicket()): Promise<void> {
+  ticketOf.set(done, ticket);
+  return done;
+}
+
 /**
- * Blocks the JS thread until the collectives with these tickets completed, as a Python rank's
- * synchronous collectives (`work.wait()`); throws the first failed one's error. Their Promises
- * settle as usual. @internal
+ * Blocks the JS thread until these collectives (Promises of {@link allReduceMany} or
+ * {@link broadcastMany}) completed, as a Python rank's synchronous collectives (`work.wait()`);
+ * throws the first failed one's error. The Promises settle as usual. @internal
  */
-export function waitCollectives(tickets: number[]): void {
-  if (!Array.isArray(tickets) || !tickets.every((t) => Number.isInteger(t) && t >= 0)) {
-    throw new TypeError(`distributed.waitCollectives: Expected an array of tickets from lastTicket() for tickets but received ${describe(tickets)}`);
+export function waitCollectives(collectives: Promise<void>[]): void {
+  if (!Array.isArray(collectives) || !collectives.every((p) => ticketOf.has(p))) {
+    throw new TypeError(
+      `distributed.waitCollectives: Expected an array of Promises of allReduceMany/broadcastMany for collectives but received ${describe(collectives)}`,
+    );
   }
+  for (const p of collectives) p.catch(() => {}); // the error is thrown here
+  const tickets = collectives.map((p) => ticketOf.get(p) as number);
   if (!nd.waitTickets) throw new Error('distributed: the loaded torchnode addon predates blocking waits (rebuild it)');
   nd.waitTickets(tickets);
 }
@@ -300,7 +313,7 @@ export async function allReduce(tensor: Tensor, opts: ({ op?: ReduceOpName } & G
 
 /**
  * `allReduce` of several tensors: one collective each, awaited together. Issued before it returns
- * (argument errors throw), so {@link lastTicket} then names it. @internal
+ * (argument errors throw); its Promise can be waited for with {@link waitCollectives}. @internal
  */
 export function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promise<void> {
   const fn = 'distributed.allReduceMany';
@@ -308,7 +321,7 @@ export function allReduceMany(tensors: Tensor[], op: ReduceOpName): Promise<void
   named(fn, () => expectOneOf(op, REDUCE_OPS, 'op'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
-  return hs.length ? nd.allReduce(hs, op) : Promise.resolve();
+  return hs.length ? issued(nd.allReduce(hs, op)) : issued(Promise.resolve(), 0);
 }
 
 /**
@@ -334,7 +347,7 @@ export function broadcastMany(tensors: Tensor[], src: number): Promise<void> {
   named(fn, () => expectNonNegInt(src, 'src'));
   const hs = tensors.map((t, i) => commTensor(t, `tensors[${i}]`, fn));
   requireGroup(fn);
-  return hs.length ? nd.broadcast(hs, src) : Promise.resolve();
+  return hs.length ? issued(nd.broadcast(hs, src)) : issued(Promise.resolve(), 0);
 }
 
 function sameShapeDtype(a: Tensor, b: Tensor, what: string, fn: string): void {
